@@ -1,0 +1,1 @@
+"""Analyses over the store: summaries, statistics, land release, record reliability."""

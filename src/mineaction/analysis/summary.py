@@ -1,0 +1,37 @@
+"""A short account of what a store holds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from mineaction.domain.layers import all_layers
+from mineaction.geo.measure import area_m2
+from mineaction.store.base import Store
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=dict)
+    hazard_area: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
+    finds: dict[str, int] = field(default_factory=dict)
+    synthetic: bool = False
+
+
+def summarise(store: Store) -> Summary:
+    s = Summary()
+    for layer in all_layers():
+        s.counts[layer.name] = store.count(layer)
+    areas: dict[tuple[str, str], list[float]] = {}
+    synthetic = False
+    for h in store.iter("hazards"):
+        key = (h.kind.value, h.status.value)  # type: ignore[attr-defined]
+        areas.setdefault(key, []).append(area_m2(h.geometry))  # type: ignore[attr-defined]
+        synthetic = synthetic or bool(h.source and h.source.startswith("synthetic"))
+    s.hazard_area = {k: (len(v), sum(v)) for k, v in areas.items()}
+    finds: Counter[str] = Counter()
+    for f in store.iter("finds"):
+        finds[f.category.value] += f.quantity  # type: ignore[attr-defined]
+    s.finds = dict(sorted(finds.items()))
+    s.synthetic = synthetic
+    return s

@@ -1,0 +1,67 @@
+"""The Typer application and what every command shares: the store option and the consoles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from mineaction.store import Store, open_store
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="mineaction: an information system for humanitarian mine action.")
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+DEFAULT_DB = "mineaction.gpkg"
+
+
+@dataclass
+class State:
+    db: str = DEFAULT_DB
+
+
+state = State()
+
+
+@app.callback()
+def _root(
+    db: str = typer.Option(None, "--db", metavar="PATH_OR_URL",
+                           help="Store: a GeoPackage path or postgresql://... "
+                                "(default: $MINEACTION_DB, else ./mineaction.gpkg)"),
+) -> None:
+    state.db = db or os.environ.get("MINEACTION_DB") or DEFAULT_DB
+
+
+@contextmanager
+def opened(*, require: bool = True) -> Iterator[Store]:
+    """The store named by --db; with ``require`` it must exist at the current schema."""
+    store = open_store(state.db)
+    try:
+        if require:
+            store.require_current()
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr; yields ``advance(n)``."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+                  transient=True, refresh_per_second=4) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)

@@ -1,0 +1,197 @@
+"""Commands on layers: init, import, export, list, summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from mineaction.cli.app import app, console, err_console, opened, progress_bar, state
+from mineaction.domain.layers import all_layers, get_layer
+from mineaction.errors import InvalidInput
+from mineaction.io.load import import_file
+from mineaction.io.readers import read_file
+from mineaction.io.writers import record_columns, write_records
+from mineaction.store import Query, open_store
+
+LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers() if layer.public)
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    geojson = "geojson"
+    csv = "csv"
+
+
+class ExportFormat(StrEnum):
+    geojson = "geojson"
+    gpkg = "gpkg"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def _layer(name: str):  # type: ignore[no-untyped-def]
+    try:
+        return get_layer(name)
+    except KeyError as exc:
+        raise InvalidInput(str(exc.args[0])) from None
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidInput(f"--bbox must be minx,miny,maxx,maxy in degrees, got {text!r}"
+                           ) from None
+    if minx > maxx or miny > maxy:
+        raise InvalidInput(f"--bbox {text!r}: min is greater than max")
+    return minx, miny, maxx, maxy
+
+
+@app.command()
+def init() -> None:
+    """Create the store (or migrate it to the current schema)."""
+    store = open_store(state.db)
+    try:
+        before = store.schema_version()
+        applied = store.create()
+    finally:
+        store.close()
+    if not applied:
+        console.print(f"{state.db}: already at schema version {before}")
+    elif before == 0:
+        console.print(f"{state.db}: created (schema version {applied[-1]})")
+    else:
+        console.print(f"{state.db}: migrated from {before} to {applied[-1]}")
+
+
+@app.command("import")
+def import_(
+    layer: str = typer.Argument(..., help=LAYER_HELP),
+    file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX"),
+    crs: str = typer.Option(None, "--crs", help="CRS of the file's coordinates, e.g. EPSG:4284"),
+    operation: str = typer.Option(None, "--operation",
+                                  help="Coordinate operation to WGS84, e.g. EPSG:1808"),
+    repair: bool = typer.Option(False, "--repair",
+                                help="Repair invalid polygons (noted on each record)"),
+) -> None:
+    """Import FILE into LAYER: every row is checked; any bad row and nothing is written."""
+    lyr = _layer(layer)
+    with opened() as store:
+        total = len(read_file(file).features) if file.exists() else None
+        with progress_bar(f"importing {lyr.name}", total) as advance:
+            result = import_file(store, lyr.name, file, crs=crs, operation=operation,
+                                 do_repair=repair, progress=advance)
+    for w in result.warnings:
+        err_console.print(f"[yellow]warning:[/] {w}")
+    crs_note = f" from {result.source_crs}" if result.source_crs else ""
+    if result.operation:
+        crs_note += f" via {result.operation}"
+    console.print(f"imported {result.count} {lyr.name} record(s) from {file}{crs_note}")
+    if result.repaired:
+        console.print(f"repaired {result.repaired} geometry(ies); see each record's notes")
+    for m in result.messages:
+        console.print(m)
+
+
+@app.command()
+def export(
+    layer: str = typer.Argument(..., help=LAYER_HELP),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write"),
+    fmt: ExportFormat = typer.Option(None, "--format", help="Default: from the file name"),
+) -> None:
+    """Export LAYER to a file."""
+    lyr = _layer(layer)
+    with opened() as store:
+        n = write_records(lyr, store.iter(lyr), output, fmt.value if fmt else None)
+    console.print(f"wrote {n} {lyr.name} record(s) to {output}")
+
+
+def feature_collection(layer, records) -> dict:  # type: ignore[no-untyped-def]
+    cols = record_columns(layer, records)
+    features = []
+    for i, r in enumerate(records):
+        props = {name: values[i] for name, values in cols.items()}
+        geom = getattr(r, "geometry", None)
+        features.append({"type": "Feature", "id": r.id,
+                         "geometry": None if geom is None else geom.__geo_interface__,
+                         "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+@app.command("list")
+def list_(
+    layer: str = typer.Argument(..., help=LAYER_HELP),
+    bbox: str = typer.Option(None, "--bbox", help="minx,miny,maxx,maxy in degrees (EPSG:4326)"),
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format"),
+    limit: int = typer.Option(None, "--limit", help="At most this many records"),
+) -> None:
+    """List the records of LAYER."""
+    lyr = _layer(layer)
+    with opened() as store:
+        records = store.query(lyr, Query(bbox=parse_bbox(bbox), limit=limit))
+    emit_records(lyr, records, fmt)
+
+
+def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-untyped-def]
+    if fmt == ListFormat.geojson:
+        json.dump(feature_collection(lyr, records), sys.stdout, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+        return
+    cols = record_columns(lyr, records)
+    if fmt == ListFormat.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        names = list(cols) + (["wkt"] if lyr.spatial else [])
+        writer.writerow(names)
+        for i, r in enumerate(records):
+            row = [cols[c][i] for c in cols]
+            if lyr.spatial:
+                g = getattr(r, "geometry", None)
+                row.append("" if g is None else g.wkt)
+            writer.writerow(row)
+        return
+    shown = [c for c in cols if c not in ("source", "notes", "attributes", "version", "src_crs",
+                                          "crs_operation")]
+    table = Table(title=f"{lyr.title} ({len(records)})")
+    for c in shown:
+        table.add_column(c, justify="right" if c == "area_m2" else "left", overflow="fold")
+    for i in range(len(records)):
+        table.add_row(*["" if cols[c][i] is None else str(cols[c][i]) for c in shown])
+    console.print(table)
+
+
+@app.command()
+def summary() -> None:
+    """What the store holds: records per layer, hazard area by kind and status, finds."""
+    from mineaction.analysis.summary import summarise
+
+    with opened() as store:
+        s = summarise(store)
+    console.print(f"[bold]{state.db}[/]" + (" [yellow](synthetic data)[/]" if s.synthetic
+                                            else ""))
+    t = Table(title="Records per layer")
+    t.add_column("layer")
+    t.add_column("records", justify="right")
+    for name, n in s.counts.items():
+        t.add_row(name, f"{n:,}")
+    console.print(t)
+    h = Table(title="Hazardous area (m² on the WGS84 ellipsoid)")
+    for c in ("kind", "status", "hazards", "area_m2"):
+        h.add_column(c, justify="right" if c in ("hazards", "area_m2") else "left")
+    for (kind, status), (n, area) in sorted(s.hazard_area.items()):
+        h.add_row(kind, status, f"{n:,}", f"{area:,.0f}")
+    console.print(h)
+    f = Table(title="Explosive ordnance found, by category")
+    f.add_column("category")
+    f.add_column("items", justify="right")
+    for cat, n in s.finds.items():
+        f.add_row(cat, f"{n:,}")
+    console.print(f)

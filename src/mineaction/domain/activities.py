@@ -1,0 +1,39 @@
+"""Land release activities (non-technical survey, technical survey, clearance) and spot tasks."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from mineaction.domain.schema import SpatialRecord, attr
+from mineaction.domain.vocabulary import ActivityKind, ReleaseOutcome
+
+#: The outcome each activity kind produces when it releases land (IMAS 07.11).
+DEFAULT_OUTCOME = {
+    ActivityKind.NTS: ReleaseOutcome.CANCELLED,
+    ActivityKind.TS: ReleaseOutcome.REDUCED,
+    ActivityKind.CLEARANCE: ReleaseOutcome.CLEARED,
+    ActivityKind.BAC: ReleaseOutcome.CLEARED,
+    ActivityKind.EOD: ReleaseOutcome.CLEARED,
+}
+
+
+@dataclasses.dataclass(kw_only=True)
+class Activity(SpatialRecord):
+    """One land release activity; its geometry is the polygon it released or worked on."""
+
+    layer = "activities"
+
+    kind: ActivityKind = attr("nts, ts, clearance, bac (battle area clearance) or eod")
+    operator: str = attr("Organisation that carried it out")
+    started_on: dt.date | None = attr("First day of work", None)
+    ended_on: dt.date | None = attr("Last day of work (the date of release)", None)
+    outcome: ReleaseOutcome | None = attr("cancelled, reduced or cleared", None)
+    depth_cm: int | None = attr("Clearance depth in centimetres", None)
+    hazard_id: str | None = attr("Hazard the task was issued for, when there is one", None)
+    outside_hazard: bool = attr(
+        "True when the activity releases land outside any recorded hazard", False)
+
+    def __post_init__(self) -> None:
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValueError("ended_on is before started_on")

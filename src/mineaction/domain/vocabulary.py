@@ -1,0 +1,154 @@
+"""Controlled vocabularies, in the terms of the International Mine Action Standards (IMAS).
+
+Every enumeration is a ``StrEnum`` whose values are the codes used in files, the store and the
+API. Codes are short, lower case and stable; labels for people live in the translations.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrganisationKind(StrEnum):
+    NATIONAL_AUTHORITY = "national_authority"
+    OPERATOR = "operator"
+    NGO = "ngo"
+    DONOR = "donor"
+    OBSERVER = "observer"
+
+
+class HazardKind(StrEnum):
+    """IMAS 04.10: suspected (SHA) or confirmed (CHA) hazardous area."""
+
+    SHA = "sha"
+    CHA = "cha"
+
+
+class HazardStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    HANDED_OVER = "handed_over"
+
+
+class Threat(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class EOCategory(StrEnum):
+    """Categories of explosive ordnance. They are never lumped together in a figure.
+
+    ``ied`` covers improvised devices of any activation; a find records separately whether the
+    device was victim-activated, because victim-activated IEDs are anti-personnel mines under the
+    Anti-Personnel Mine Ban Convention.
+    """
+
+    AP = "ap"  # anti-personnel mine
+    AV = "av"  # anti-vehicle (anti-tank) mine
+    CMR = "cmr"  # cluster munition remnant (submunition, bomblet)
+    UXO = "uxo"  # unexploded ordnance
+    AXO = "axo"  # abandoned explosive ordnance
+    IED = "ied"  # improvised explosive device
+
+
+class LandUse(StrEnum):
+    AGRICULTURE = "agriculture"
+    PASTURE = "pasture"
+    FOREST = "forest"
+    RESIDENTIAL = "residential"
+    INFRASTRUCTURE = "infrastructure"
+    WATER = "water"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class ActivityKind(StrEnum):
+    """Land release activities (IMAS 07.11) and EOD spot tasks."""
+
+    NTS = "nts"  # non-technical survey
+    TS = "ts"  # technical survey
+    CLEARANCE = "clearance"
+    BAC = "bac"  # battle area clearance
+    EOD = "eod"  # explosive ordnance disposal spot task
+
+
+class ReleaseOutcome(StrEnum):
+    """How land left the list of hazards. Never summed into one 'cleared' figure."""
+
+    CANCELLED = "cancelled"  # by non-technical survey
+    REDUCED = "reduced"  # by technical survey
+    CLEARED = "cleared"  # by clearance
+
+
+class VictimGroup(StrEnum):
+    CIVILIAN = "civilian"
+    MILITARY = "military"
+    DEMINER = "deminer"
+    UNKNOWN = "unknown"
+
+
+class CasualtyOutcome(StrEnum):
+    KILLED = "killed"
+    INJURED = "injured"
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNKNOWN = "unknown"
+
+
+class AgeBand(StrEnum):
+    """Child (under 18) or adult, as casualty and risk education reports disaggregate."""
+
+    CHILD = "child"
+    ADULT = "adult"
+    UNKNOWN = "unknown"
+
+
+class ActivityAtTime(StrEnum):
+    """What the victim was doing when the accident happened."""
+
+    FARMING = "farming"
+    HERDING = "herding"
+    TRAVELLING = "travelling"
+    COLLECTING = "collecting"  # wood, scrap metal, food
+    TAMPERING = "tampering"
+    DEMINING = "demining"
+    MILITARY_DUTY = "military_duty"
+    RECONSTRUCTION = "reconstruction"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class QualityKind(StrEnum):
+    QA_VISIT = "qa_visit"
+    QC_INSPECTION = "qc_inspection"
+
+
+class QualityResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    OBSERVATION = "observation"
+
+
+class EvidenceKind(StrEnum):
+    FIND = "find"
+    ACCIDENT = "accident"
+    MINEFIELD_RECORD = "minefield_record"
+    WITNESS_STATEMENT = "witness_statement"
+    MILITARY_POSITION = "military_position"
+    IMAGERY = "imagery"
+
+
+class Credibility(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Confidentiality(StrEnum):
+    PUBLIC = "public"
+    RESTRICTED = "restricted"
+    CONFIDENTIAL = "confidential"

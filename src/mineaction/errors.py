@@ -1,0 +1,78 @@
+"""One root error for the whole project.
+
+Each subclass carries the CLI exit status and the HTTP status it maps to, so that the interfaces
+translate errors without knowing where they came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MineActionError(Exception):
+    """Root of every error mineaction raises on purpose."""
+
+    exit_code = 1
+    http_status = 500
+    code = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one input row: where it is, which field, and why."""
+
+    where: str
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.field:
+            return f"{self.where}, field '{self.field}': {self.reason}"
+        return f"{self.where}: {self.reason}"
+
+
+class InvalidInput(MineActionError):
+    """Input that cannot be accepted. Nothing has been written when this is raised."""
+
+    exit_code = 2
+    http_status = 400
+    code = "InvalidParameterValue"
+
+    def __init__(self, problems: list[Problem] | str, *, source: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(source or "input", None, problems)]
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(self.summary())
+
+    def summary(self, limit: int = 50) -> str:
+        head = f"{len(self.problems)} problem(s)"
+        if self.source:
+            head += f" in {self.source}"
+        head += "; nothing was written"
+        lines = [head] + [f"  {p}" for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"  ... and {len(self.problems) - limit} more")
+        return "\n".join(lines)
+
+
+class NotFound(MineActionError):
+    exit_code = 1
+    http_status = 404
+    code = "NotFound"
+
+
+class Conflict(MineActionError):
+    """A write based on a stale copy of a record (optimistic locking), or a duplicate id."""
+
+    exit_code = 1
+    http_status = 409
+    code = "Conflict"
+
+
+class StoreError(MineActionError):
+    """The store cannot be opened or used (wrong file, unknown schema version, ...)."""
+
+    exit_code = 1
+    http_status = 500
+    code = "StoreError"

@@ -1,0 +1,39 @@
+"""Areas and lengths in square metres and metres on the WGS84 ellipsoid, never in degrees."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pyproj
+from shapely.geometry.base import BaseGeometry
+
+
+@lru_cache(maxsize=1)
+def _geod() -> pyproj.Geod:
+    return pyproj.Geod(ellps="WGS84")
+
+
+def area_m2(geom: BaseGeometry | None) -> float:
+    """Geodesic area in m² of a geometry in EPSG:4326 (longitude, latitude).
+
+    Orientation does not matter. Points and lines have no area (0.0).
+    """
+    if geom is None or geom.is_empty:
+        return 0.0
+    if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        return 0.0
+    area, _ = _geod().geometry_area_perimeter(geom)
+    return abs(area)
+
+
+def length_m(geom: BaseGeometry | None) -> float:
+    """Geodesic length in metres of a line (or the perimeter of a polygon) in EPSG:4326."""
+    if geom is None or geom.is_empty:
+        return 0.0
+    return float(_geod().geometry_length(geom))
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Geodesic distance between two points in metres."""
+    _, _, dist = _geod().inv(lon1, lat1, lon2, lat2)
+    return float(dist)

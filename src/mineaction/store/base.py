@@ -1,0 +1,189 @@
+"""The one store interface the rest of mineaction uses.
+
+A store holds every layer of a programme's data. Adapters implement it: an embedded GeoPackage
+file (:mod:`mineaction.store.geopackage`, the default) and PostgreSQL/PostGIS
+(:mod:`mineaction.store.postgis`). Code outside ``store/`` never knows which one runs; the store
+contract suite (``tests/contract``) is the one place their behaviour is specified.
+
+Reads are available on the store and on a transaction; writes only inside
+``with store.transaction() as tx:``, which commits on success and rolls back on any error, so an
+import with one bad row writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from shapely.geometry.base import BaseGeometry
+
+from mineaction.domain.layers import Layer, get_layer
+from mineaction.domain.schema import Record
+from mineaction.errors import StoreError
+
+R = TypeVar("R", bound=Record)
+LayerRef = str | type[Record] | Layer
+BBox = tuple[float, float, float, float]
+Progress = Callable[[int], None]
+
+
+def layer_of(ref: LayerRef) -> Layer:
+    return ref if isinstance(ref, Layer) else get_layer(ref)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to read from one layer. Filters combine with AND.
+
+    ``where`` maps a field to a value (equality) or to a list/tuple/set (any of them).
+    ``bbox`` is (minx, miny, maxx, maxy) in EPSG:4326; ``intersects`` a geometry in EPSG:4326;
+    features whose geometry meets it (touching included) are returned.
+    """
+
+    where: Mapping[str, Any] | None = None
+    bbox: BBox | None = None
+    intersects: BaseGeometry | None = None
+    order_by: str = "id"
+    limit: int | None = None
+    offset: int = 0
+
+
+class Reader(ABC):
+    """Typed reads, shared by a store and its transactions."""
+
+    @abstractmethod
+    def iter(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
+             ) -> Iterator[Record]:
+        """Stream the records of ``layer`` matching the query, ordered by ``order_by``."""
+
+    def query(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
+              ) -> list[Record]:
+        return list(self.iter(layer, query, **filters))
+
+    @abstractmethod
+    def get(self, layer: type[R] | LayerRef, id: str) -> R:
+        """The record with this id; :class:`~mineaction.errors.NotFound` when there is none."""
+
+    @abstractmethod
+    def count(self, layer: LayerRef, query: Query | None = None, /, **filters: Any) -> int: ...
+
+    @abstractmethod
+    def existing_ids(self, layer: LayerRef, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are already in the layer."""
+
+    @abstractmethod
+    def extent(self, layer: LayerRef) -> BBox | None:
+        """Bounding box of the layer's geometries, or None when it has none."""
+
+
+class Transaction(Reader):
+    """A unit of work. Reads see the transaction's own writes."""
+
+    @abstractmethod
+    def add(self, record: Record) -> Record:
+        """Insert a new record; :class:`~mineaction.errors.Conflict` if its id exists."""
+
+    @abstractmethod
+    def add_many(self, records: Iterable[Record], progress: Progress | None = None) -> int:
+        """Insert many records efficiently; returns how many. ``progress(n)`` after each batch."""
+
+    @abstractmethod
+    def update(self, record: Record) -> Record:
+        """Replace a record, checking ``record.version`` against the stored one.
+
+        Raises :class:`~mineaction.errors.Conflict` when somebody else changed it since it was
+        read (optimistic locking), :class:`~mineaction.errors.NotFound` when it is gone. Returns
+        the record with its new version.
+        """
+
+
+class Store(Reader):
+    """An open store. Create with :func:`open_store`."""
+
+    url: str
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+    @abstractmethod
+    def schema_version(self) -> int:
+        """The schema version of the opened store (0 when it was never initialised)."""
+
+    def initialised(self) -> bool:
+        return self.schema_version() > 0
+
+    @abstractmethod
+    def migrate(self, target: int | None = None) -> list[int]:
+        """Bring the schema to ``target`` (default: the latest); returns the versions applied."""
+
+    def create(self) -> list[int]:
+        """Initialise an empty store at the latest schema (a no-op on an up-to-date store)."""
+        return self.migrate()
+
+    def require_current(self) -> None:
+        from mineaction.store.migrations import LATEST
+
+        version = self.schema_version()
+        if version == 0:
+            raise StoreError(f"{self.url} is not a mineaction store yet: run 'mineaction init'")
+        if version < LATEST:
+            raise StoreError(f"{self.url} has schema version {version}; this mineaction needs "
+                             f"{LATEST}: run 'mineaction init' to migrate it")
+        if version > LATEST:
+            raise StoreError(f"{self.url} has schema version {version}, newer than this "
+                             f"mineaction ({LATEST}): upgrade mineaction")
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a store from a URL.
+
+_ADAPTERS: dict[str, Callable[[str], Store]] = {}
+
+
+def register_adapter(scheme: str, factory: Callable[[str], Store]) -> None:
+    """Make ``open_store`` open URLs of ``scheme`` ('postgresql', 'gpkg') with ``factory``."""
+    _ADAPTERS[scheme] = factory
+
+
+def scheme_of(url: str) -> str:
+    head, sep, _ = url.partition("://")
+    if sep and head:
+        return head.split("+")[0].lower()
+    return "gpkg"
+
+
+def open_store(url: str) -> Store:
+    """Open the store at ``url``: a file path (GeoPackage) or ``postgresql://...``."""
+    import mineaction.store.geopackage  # noqa: F401  (registers the adapters)
+    import mineaction.store.postgis  # noqa: F401
+
+    scheme = scheme_of(url)
+    try:
+        factory = _ADAPTERS[scheme]
+    except KeyError:
+        raise StoreError(f"no store adapter for {scheme!r} URLs ({url}); known: "
+                         + ", ".join(sorted(_ADAPTERS))) from None
+    return factory(url)
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def as_list(value: Any) -> Sequence[Any] | None:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    return None

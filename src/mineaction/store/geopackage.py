@@ -1,0 +1,309 @@
+"""The embedded store: one OGC GeoPackage 1.3 file that QGIS and GDAL open as it is.
+
+- Spatial layers are feature tables registered in ``gpkg_contents`` and
+  ``gpkg_geometry_columns``, geometries in GeoPackage binary (header + ISO WKB), SRS 4326.
+- Each has an R-tree spatial index (``gpkg_rtree_index`` extension) kept current by the
+  standard triggers, which call ``ST_MinX`` and friends: functions a GeoPackage reader provides
+  and that this adapter registers on every connection it opens.
+- Non-spatial layers are ``attributes`` tables, also in ``gpkg_contents``.
+- WAL journal; writers take the lock at ``BEGIN IMMEDIATE``, so there is one writer at a time
+  and readers never block it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+from pathlib import Path
+from typing import Any
+
+import shapely
+import sqlalchemy as sa
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
+
+from mineaction.domain.layers import Layer
+from mineaction.errors import StoreError
+from mineaction.geo.validate import as_multipolygon
+from mineaction.store.base import BBox, register_adapter
+from mineaction.store.rows import GEOM
+from mineaction.store.sql import SqlStore
+
+APPLICATION_ID = 0x47504B47  # "GPKG"
+USER_VERSION = 10300  # GeoPackage 1.3.0
+SRS_ID = 4326
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+# ---------------------------------------------------------------------------------------------
+# GeoPackage binary geometry
+
+def encode(geom: BaseGeometry | None, srs_id: int = SRS_ID) -> bytes | None:
+    """GeoPackage binary: 'GP', version 0, flags, srs_id, envelope (not for points), ISO WKB."""
+    if geom is None:
+        return None
+    if geom.is_empty:
+        flags = 0b0001_0001  # empty, no envelope, little endian
+        return b"GP\x00" + bytes([flags]) + struct.pack("<i", srs_id) + shapely.to_wkb(
+            geom, byte_order=1, flavor="iso")
+    wkb = shapely.to_wkb(geom, byte_order=1, flavor="iso")
+    if geom.geom_type == "Point":
+        return b"GP\x00\x01" + struct.pack("<i", srs_id) + wkb
+    minx, miny, maxx, maxy = geom.bounds
+    return (b"GP\x00\x03" + struct.pack("<i", srs_id)
+            + struct.pack("<4d", minx, maxx, miny, maxy) + wkb)
+
+
+def _header(blob: bytes) -> tuple[int, int, bool]:
+    if len(blob) < 8 or blob[:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry")
+    flags = blob[3]
+    envelope = (flags >> 1) & 0b111
+    return flags, 8 + _ENVELOPE_BYTES[envelope], bool(flags & 0b1_0000)
+
+
+def decode(blob: bytes | None) -> BaseGeometry | None:
+    if blob is None:
+        return None
+    _, start, _ = _header(blob)
+    return shapely.from_wkb(bytes(blob[start:]))
+
+
+def _bounds(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a GeoPackage geometry, from its envelope when it has one."""
+    if blob is None:
+        return None
+    flags, start, empty = _header(blob)
+    if empty:
+        return None
+    if (flags >> 1) & 0b111:
+        little = flags & 1
+        return struct.unpack("<4d" if little else ">4d", blob[8:40])
+    geom = shapely.from_wkb(bytes(blob[start:]))
+    if geom.is_empty:
+        return None
+    minx, miny, maxx, maxy = geom.bounds
+    return (minx, maxx, miny, maxy)
+
+
+def _st(index: int):  # type: ignore[no-untyped-def]
+    def fn(blob: bytes | None) -> float | None:
+        b = _bounds(blob)
+        return None if b is None else b[index]
+
+    return fn
+
+
+def _st_is_empty(blob: bytes | None) -> int | None:
+    if blob is None:
+        return None
+    return int(_header(blob)[2])
+
+
+def register_functions(dbapi_conn: sqlite3.Connection) -> None:
+    """The SQL functions the GeoPackage R-tree triggers call."""
+    for name, index in (("ST_MinX", 0), ("ST_MaxX", 1), ("ST_MinY", 2), ("ST_MaxY", 3)):
+        dbapi_conn.create_function(name, 1, _st(index), deterministic=True)
+    dbapi_conn.create_function("ST_IsEmpty", 1, _st_is_empty, deterministic=True)
+
+
+class GpkgGeometry(sa.types.UserDefinedType[BaseGeometry]):
+    cache_ok = True
+
+    def __init__(self, geometry_type: str):
+        self.geometry_type = geometry_type
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return self.geometry_type
+
+    def bind_processor(self, dialect: Any) -> Any:
+        multi = self.geometry_type == "MULTIPOLYGON"
+
+        def process(value: BaseGeometry | None) -> bytes | None:
+            if value is not None and multi:
+                value = as_multipolygon(value)
+            return encode(value)
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        return decode
+
+
+# ---------------------------------------------------------------------------------------------
+# System tables (GeoPackage 1.3, clauses 1.1.2, 1.1.3, 1.1.5, 2.1.5, 2.5)
+
+_SYSTEM_TABLES = [
+    """CREATE TABLE gpkg_spatial_ref_sys (
+        srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+        organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)""",
+    """CREATE TABLE gpkg_contents (
+        table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+        description TEXT DEFAULT '',
+        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+        CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    """CREATE TABLE gpkg_geometry_columns (
+        table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+        srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+        CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+        CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+        CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
+    """CREATE TABLE gpkg_extensions (
+        table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+        definition TEXT NOT NULL, scope TEXT NOT NULL,
+        CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))""",
+]
+
+_WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]')
+
+_RTREE_TRIGGERS = """
+CREATE TRIGGER rtree_{t}_{c}_insert AFTER INSERT ON "{t}"
+WHEN (new."{c}" NOT NULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  INSERT OR REPLACE INTO rtree_{t}_{c} VALUES (NEW."{i}",
+    ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER rtree_{t}_{c}_update1 AFTER UPDATE OF "{c}" ON "{t}"
+WHEN OLD."{i}" = NEW."{i}" AND (NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  INSERT OR REPLACE INTO rtree_{t}_{c} VALUES (NEW."{i}",
+    ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER rtree_{t}_{c}_update2 AFTER UPDATE OF "{c}" ON "{t}"
+WHEN OLD."{i}" = NEW."{i}" AND (NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM rtree_{t}_{c} WHERE id = OLD."{i}";
+END;
+CREATE TRIGGER rtree_{t}_{c}_update3 AFTER UPDATE ON "{t}"
+WHEN OLD."{i}" != NEW."{i}" AND (NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM rtree_{t}_{c} WHERE id = OLD."{i}";
+  INSERT OR REPLACE INTO rtree_{t}_{c} VALUES (NEW."{i}",
+    ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER rtree_{t}_{c}_update4 AFTER UPDATE ON "{t}"
+WHEN OLD."{i}" != NEW."{i}" AND (NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM rtree_{t}_{c} WHERE id IN (OLD."{i}", NEW."{i}");
+END;
+CREATE TRIGGER rtree_{t}_{c}_delete AFTER DELETE ON "{t}"
+WHEN old."{c}" NOT NULL
+BEGIN
+  DELETE FROM rtree_{t}_{c} WHERE id = OLD."{i}";
+END;
+"""
+
+
+class GeoPackageStore(SqlStore):
+    def __init__(self, url: str):
+        path = url[len("gpkg://"):] if url.startswith("gpkg://") else url
+        self.path = Path(path)
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with open(self.path, "rb") as fh:
+                if fh.read(16) != b"SQLite format 3\x00":
+                    raise StoreError(f"{self.path} is not a GeoPackage (not an SQLite file)")
+        engine = sa.create_engine(f"sqlite:///{self.path}", poolclass=NullPool)
+        sa.event.listen(engine, "connect", self._on_connect)
+        super().__init__(str(self.path), engine)
+
+    @staticmethod
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # transactions are begun explicitly, below
+        register_functions(dbapi_conn)
+        dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
+        mode = dbapi_conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            dbapi_conn.execute("PRAGMA journal_mode = WAL")
+
+    def begin(self, conn: Connection, write: bool) -> None:
+        conn.begin()
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    # -- hooks --------------------------------------------------------------------------------
+
+    def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
+        return GpkgGeometry(layer.geometry_type or "GEOMETRY")
+
+    def bbox_clause(self, table: sa.Table, bbox: BBox) -> sa.ColumnElement[bool]:
+        minx, miny, maxx, maxy = bbox
+        rtree = sa.table(f"rtree_{table.name}_{GEOM}", sa.column("id"), sa.column("minx"),
+                         sa.column("maxx"), sa.column("miny"), sa.column("maxy"))
+        hits = sa.select(rtree.c.id).where(
+            rtree.c.maxx >= minx, rtree.c.minx <= maxx,
+            rtree.c.maxy >= miny, rtree.c.miny <= maxy)
+        return table.c[self.fid_column].in_(hits)
+
+    def initialise_container(self, conn: Connection) -> None:
+        conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.exec_driver_sql(f"PRAGMA user_version = {USER_VERSION}")
+        for ddl in _SYSTEM_TABLES:
+            conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES "
+            "('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', "
+            "'undefined cartesian coordinate reference system'), "
+            "('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', "
+            "'undefined geographic coordinate reference system'), "
+            "('WGS 84 geodetic', 4326, 'EPSG', 4326, ?, "
+            "'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')",
+            (_WGS84_WKT,))
+
+    def create_layer(self, conn: Connection, layer: Layer) -> None:
+        table = self.table(layer)
+        table.create(conn)
+        conn.exec_driver_sql(f'CREATE INDEX "ix_{table.name}_version" ON "{table.name}" (id, '
+                             'version)')
+        if not layer.spatial:
+            conn.exec_driver_sql(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                "VALUES (?, 'attributes', ?, ?)", (table.name, layer.name, layer.title))
+            return
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
+            "VALUES (?, 'features', ?, ?, ?)", (table.name, layer.name, layer.title, SRS_ID))
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
+            (table.name, GEOM, layer.geometry_type, SRS_ID))
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE rtree_{table.name}_{GEOM} USING rtree(id, minx, maxx, miny, "
+            "maxy)")
+        for stmt in _RTREE_TRIGGERS.format(t=table.name, c=GEOM, i=self.fid_column).split(
+                "END;"):
+            if stmt.strip():
+                conn.exec_driver_sql(stmt + "END;")
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
+            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+            (table.name, GEOM))
+
+    def after_write(self, conn: Connection, layers: set[str]) -> None:
+        for name in layers:
+            conn.exec_driver_sql(
+                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                "WHERE table_name = ?", (name,))
+            if f"rtree_{name}_{GEOM}" in self._rtrees(conn):
+                conn.exec_driver_sql(
+                    f"UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = "
+                    f"(SELECT min(minx), max(maxx), min(miny), max(maxy) FROM rtree_{name}_{GEOM})"
+                    " WHERE table_name = ?", (name,))
+
+    def _rtrees(self, conn: Connection) -> set[str]:
+        return set(conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'rtree_%' AND type = 'table'"
+        ).scalars())
+
+
+def _open(url: str) -> GeoPackageStore:
+    return GeoPackageStore(url)
+
+
+register_adapter("gpkg", _open)
+register_adapter("file", lambda url: GeoPackageStore(url[len("file://"):]))

@@ -1,0 +1,403 @@
+"""What the SQL adapters share: tables built from the layer registry, typed reads and writes,
+optimistic locking, migrations. An adapter overrides small hooks: the geometry column type,
+the bbox and intersects filters, how a layer's tables are created, and bulk loading.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import shapely
+import sqlalchemy as sa
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from mineaction.domain.layers import Layer, all_layers
+from mineaction.domain.schema import FieldSpec, Record
+from mineaction.errors import Conflict, NotFound, StoreError
+from mineaction.store import migrations
+from mineaction.store.base import (
+    BBox,
+    LayerRef,
+    Progress,
+    Query,
+    R,
+    Store,
+    Transaction,
+    as_list,
+    layer_of,
+)
+from mineaction.store.rows import GEOM, from_row, to_row
+
+BATCH = 2000
+
+_SQL_TYPES: dict[str, Any] = {
+    "text": sa.Text, "enum": sa.Text, "enumset": sa.Text, "json": sa.Text,
+    "integer": sa.Integer, "real": sa.Float, "boolean": sa.Boolean, "date": sa.Date,
+}
+
+
+class SqlStore(Store):
+    """Base of the SQL adapters. Subclasses set ``engine`` and implement the hooks below."""
+
+    engine: Engine
+    fid_column = "fid"
+
+    def __init__(self, url: str, engine: Engine):
+        self.url = url
+        self.engine = engine
+        self.metadata = sa.MetaData()
+        self.meta_table = sa.Table(
+            "mineaction_meta", self.metadata,
+            sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text))
+        self._tables: dict[str, sa.Table] = {}
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
+        raise NotImplementedError
+
+    def bbox_clause(self, table: sa.Table, bbox: BBox) -> sa.ColumnElement[bool]:
+        raise NotImplementedError
+
+    def intersects_clause(self, table: sa.Table, geom: BaseGeometry
+                          ) -> sa.ColumnElement[bool] | None:
+        """An exact intersects filter in SQL, or None to filter in Python after the bbox."""
+        return None
+
+    def create_layer(self, conn: Connection, layer: Layer) -> None:
+        """Create the tables of one layer (and whatever the format registers with them)."""
+        self.table(layer).create(conn)
+
+    def after_write(self, conn: Connection, layers: set[str]) -> None:
+        """Called before commit with the tables written to."""
+
+    def begin(self, conn: Connection, write: bool) -> None:
+        """Start a transaction on ``conn``."""
+        conn.begin()
+
+    # -- tables ------------------------------------------------------------------------------
+
+    def table(self, layer: LayerRef) -> sa.Table:
+        lyr = layer_of(layer)
+        tbl = self._tables.get(lyr.table)
+        if tbl is None:
+            tbl = self._tables[lyr.table] = self._build_table(lyr)
+        return tbl
+
+    def _build_table(self, layer: Layer) -> sa.Table:
+        cols: list[sa.Column[Any]] = [
+            sa.Column(self.fid_column, sa.Integer, primary_key=True, autoincrement=True)]
+        for spec in layer.fields:
+            cols.append(self._column(spec))
+        if layer.spatial:
+            cols.append(sa.Column(GEOM, self.geometry_type(layer), nullable=True))
+        return sa.Table(layer.table, self.metadata, *cols,
+                        sa.UniqueConstraint("id", name=f"uq_{layer.table}_id"))
+
+    def _column(self, spec: FieldSpec) -> sa.Column[Any]:
+        nullable = not (spec.name in ("id", "version") or spec.required)
+        return sa.Column(spec.name, _SQL_TYPES[spec.kind], nullable=nullable)
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("mineaction_meta"):
+                return 0
+            value = conn.execute(sa.select(self.meta_table.c.value).where(
+                self.meta_table.c.key == "schema_version")).scalar()
+            return int(value) if value else 0
+
+    def migrate(self, target: int | None = None) -> list[int]:
+        target = migrations.LATEST if target is None else target
+        applied: list[int] = []
+        with self.engine.connect() as conn:
+            self.begin(conn, write=True)
+            if not sa.inspect(conn).has_table("mineaction_meta"):
+                self.initialise_container(conn)
+                self.meta_table.create(conn)
+                conn.execute(self.meta_table.insert().values(key="schema_version", value="0"))
+            current = int(conn.execute(sa.select(self.meta_table.c.value).where(
+                self.meta_table.c.key == "schema_version")).scalar() or 0)
+            if current > migrations.LATEST:
+                conn.rollback()
+                raise StoreError(f"{self.url} has schema version {current}, newer than this "
+                                 f"mineaction ({migrations.LATEST})")
+            for step in migrations.MIGRATIONS:
+                if current < step.version <= target:
+                    step.apply(self, conn)
+                    applied.append(step.version)
+                    current = step.version
+            conn.execute(self.meta_table.update().where(
+                self.meta_table.c.key == "schema_version").values(value=str(current)))
+            conn.commit()
+        return applied
+
+    def initialise_container(self, conn: Connection) -> None:
+        """Format-level set-up of an empty database (GeoPackage system tables, extensions)."""
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        with self.engine.connect() as conn:
+            self.begin(conn, write=True)
+            tx = SqlTransaction(self, conn, writable=True)
+            try:
+                yield tx
+                self.after_write(conn, tx.written)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlTransaction]:
+        with self.engine.connect() as conn:
+            self.begin(conn, write=False)
+            try:
+                yield SqlTransaction(self, conn, writable=False)
+            finally:
+                conn.rollback()
+
+    def iter(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
+             ) -> Iterator[Record]:
+        with self.reading() as r:
+            yield from r.iter(layer, query, **filters)
+
+    def get(self, layer: type[R] | LayerRef, id: str) -> R:
+        with self.reading() as r:
+            return r.get(layer, id)
+
+    def count(self, layer: LayerRef, query: Query | None = None, /, **filters: Any) -> int:
+        with self.reading() as r:
+            return r.count(layer, query, **filters)
+
+    def existing_ids(self, layer: LayerRef, ids: Iterable[str]) -> set[str]:
+        with self.reading() as r:
+            return r.existing_ids(layer, ids)
+
+    def extent(self, layer: LayerRef) -> BBox | None:
+        with self.reading() as r:
+            return r.extent(layer)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- bulk loading --------------------------------------------------------------------------
+
+    def insert_rows(self, conn: Connection, layer: Layer, rows: list[dict[str, Any]]) -> None:
+        conn.execute(self.table(layer).insert(), rows)
+
+
+class SqlTransaction(Transaction):
+    def __init__(self, store: SqlStore, conn: Connection, *, writable: bool):
+        self.store = store
+        self.conn = conn
+        self.writable = writable
+        self.written: set[str] = set()
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _select(self, layer: Layer, query: Query | None, filters: dict[str, Any]
+                ) -> tuple[sa.Select[Any], BaseGeometry | None]:
+        q = query or Query()
+        if filters:
+            q = dataclasses.replace(q, **{k: v for k, v in filters.items()
+                                          if k in {f.name for f in dataclasses.fields(Query)}})
+            where = {k: v for k, v in filters.items()
+                     if k not in {f.name for f in dataclasses.fields(Query)}}
+            if where:
+                q = dataclasses.replace(q, where={**(q.where or {}), **where})
+        table = self.store.table(layer)
+        stmt = sa.select(table)
+        for name, value in (q.where or {}).items():
+            if name not in table.c:
+                raise KeyError(f"layer {layer.name} has no field {name!r}")
+            col = table.c[name]
+            spec = next((s for s in layer.fields if s.name == name), None)
+            values = as_list(value)
+            if values is not None:
+                stmt = stmt.where(col.in_([_column_param(spec, v) for v in values]))
+            elif value is None:
+                stmt = stmt.where(col.is_(None))
+            else:
+                stmt = stmt.where(col == _column_param(spec, value))
+        python_filter: BaseGeometry | None = None
+        if q.bbox is not None or q.intersects is not None:
+            if not layer.spatial:
+                raise KeyError(f"layer {layer.name} has no geometry")
+            box = q.bbox
+            if q.intersects is not None:
+                ibox = tuple(q.intersects.bounds)
+                box = ibox if box is None else (  # type: ignore[assignment]
+                    max(box[0], ibox[0]), max(box[1], ibox[1]),
+                    min(box[2], ibox[2]), min(box[3], ibox[3]))
+            stmt = stmt.where(self.store.bbox_clause(table, box))  # type: ignore[arg-type]
+            if q.intersects is not None:
+                clause = self.store.intersects_clause(table, q.intersects)
+                if clause is None:
+                    python_filter = q.intersects
+                else:
+                    stmt = stmt.where(clause)
+        order = table.c[q.order_by] if q.order_by in table.c else table.c.id
+        stmt = stmt.order_by(order, table.c.id)
+        if python_filter is None:
+            if q.limit is not None:
+                stmt = stmt.limit(q.limit)
+            if q.offset:
+                stmt = stmt.offset(q.offset)
+        return stmt, python_filter
+
+    def iter(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
+             ) -> Iterator[Record]:
+        lyr = layer_of(layer)
+        stmt, exact = self._select(lyr, query, filters)
+        result = self.conn.execution_options(yield_per=BATCH).execute(stmt)
+        if exact is None:
+            for row in result:
+                yield from_row(lyr, row)
+            return
+        q = query or Query(**{k: v for k, v in filters.items() if k in ("limit", "offset")})
+        shapely.prepare(exact)
+        skipped = 0
+        produced = 0
+        for row in result:
+            geom = row._mapping[GEOM]
+            if geom is None or not exact.intersects(geom):
+                continue
+            if skipped < q.offset:
+                skipped += 1
+                continue
+            yield from_row(lyr, row)
+            produced += 1
+            if q.limit is not None and produced >= q.limit:
+                break
+
+    def get(self, layer: type[R] | LayerRef, id: str) -> R:
+        lyr = layer_of(layer)
+        table = self.store.table(lyr)
+        row = self.conn.execute(sa.select(table).where(table.c.id == id)).first()
+        if row is None:
+            raise NotFound(f"no {lyr.name} record with id {id!r}")
+        return from_row(lyr, row)  # type: ignore[return-value]
+
+    def count(self, layer: LayerRef, query: Query | None = None, /, **filters: Any) -> int:
+        lyr = layer_of(layer)
+        stmt, exact = self._select(lyr, query, filters)
+        if exact is not None:
+            return sum(1 for _ in self.iter(lyr, query, **filters))
+        sub = stmt.order_by(None).subquery()
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(sub)).scalar() or 0)
+
+    def existing_ids(self, layer: LayerRef, ids: Iterable[str]) -> set[str]:
+        table = self.store.table(layer)
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found.update(self.conn.execute(
+                sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+        return found
+
+    def extent(self, layer: LayerRef) -> BBox | None:
+        lyr = layer_of(layer)
+        if not lyr.spatial:
+            return None
+        table = self.store.table(lyr)
+        bounds = None
+        for (geom,) in self.conn.execute(sa.select(table.c[GEOM])):
+            if geom is None or geom.is_empty:
+                continue
+            b = geom.bounds
+            bounds = b if bounds is None else (min(bounds[0], b[0]), min(bounds[1], b[1]),
+                                               max(bounds[2], b[2]), max(bounds[3], b[3]))
+        return bounds
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def _check_writable(self) -> None:
+        if not self.writable:
+            raise StoreError("this is a read-only session")
+
+    def add(self, record: Record) -> Record:
+        self.add_many([record])
+        return record
+
+    def add_many(self, records: Iterable[Record], progress: Progress | None = None) -> int:
+        self._check_writable()
+        total = 0
+        batches: dict[str, list[dict[str, Any]]] = {}
+        layers: dict[str, Layer] = {}
+
+        def flush(name: str) -> None:
+            rows = batches.pop(name, [])
+            if not rows:
+                return
+            try:
+                self.store.insert_rows(self.conn, layers[name], rows)
+            except IntegrityError as exc:
+                raise Conflict(f"{layers[name].name}: a record with one of these ids already "
+                               f"exists ({_first_line(exc)})") from None
+            self.written.add(name)
+            if progress:
+                progress(len(rows))
+
+        for record in records:
+            lyr = layer_of(type(record))
+            record.version = 1
+            layers[lyr.table] = lyr
+            rows = batches.setdefault(lyr.table, [])
+            rows.append(to_row(lyr, record))
+            total += 1
+            if len(rows) >= BATCH:
+                flush(lyr.table)
+        for name in list(batches):
+            flush(name)
+        return total
+
+    def update(self, record: Record) -> Record:
+        self._check_writable()
+        lyr = layer_of(type(record))
+        table = self.store.table(lyr)
+        row = to_row(lyr, record)
+        row["version"] = record.version + 1
+        result = self.conn.execute(
+            table.update().where(table.c.id == record.id, table.c.version == record.version)
+            .values(**row))
+        if result.rowcount == 0:
+            current = self.conn.execute(
+                sa.select(table.c.version).where(table.c.id == record.id)).scalar()
+            if current is None:
+                raise NotFound(f"no {lyr.name} record with id {record.id!r}")
+            raise Conflict(
+                f"{lyr.name} {record.id!r} was changed by someone else (stored version "
+                f"{current}, yours {record.version}); reload it and apply your change again")
+        record.version += 1
+        self.written.add(lyr.table)
+        return record
+
+
+def _column_param(spec: FieldSpec | None, value: Any) -> Any:
+    if spec is None:
+        return value
+    from mineaction.store.rows import column_value
+
+    if spec.kind == "enumset" and not isinstance(value, (set, frozenset)):
+        return value
+    if spec.kind == "enum" and isinstance(value, str) and not hasattr(value, "value"):
+        return value
+    return column_value(spec, value)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", exc)).splitlines()[0]
+
+
+def core_layers() -> list[Layer]:
+    return list(all_layers())
