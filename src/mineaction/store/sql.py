@@ -128,7 +128,7 @@ class SqlStore(Store):
                 conn.rollback()
                 raise StoreError(f"{self.url} has schema version {current}, newer than this "
                                  f"mineaction ({migrations.LATEST})")
-            for step in migrations.MIGRATIONS:
+            for step in sorted(migrations.MIGRATIONS, key=lambda m: m.version):
                 if current < step.version <= target:
                     step.apply(self, conn)
                     applied.append(step.version)

@@ -1,0 +1,59 @@
+"""Shared fixtures. ``store`` is parametrised over every store adapter: the contract suite in
+``tests/contract`` runs once per adapter, and a test of a real part is never skipped under CI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from mineaction.store import Store, open_store
+
+IN_CI = bool(os.environ.get("CI"))
+
+#: adapter name -> factory(tmp_path, request) returning the URL of a fresh, empty store.
+STORE_URLS: dict[str, Callable[[Path, pytest.FixtureRequest], str]] = {
+    "gpkg": lambda tmp, _req: str(tmp / "store.gpkg"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--adapters", default=None,
+                     help="comma list of store adapters to run the contract suite on")
+
+
+def adapters(config: pytest.Config) -> list[str]:
+    chosen = config.getoption("--adapters")
+    return chosen.split(",") if chosen else list(STORE_URLS)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_url" in metafunc.fixturenames:
+        metafunc.parametrize("store_url", adapters(metafunc.config), indirect=True)
+
+
+@pytest.fixture
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return STORE_URLS[request.param](tmp_path, request)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = open_store(store_url)
+    s.create()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test of a real part locally; under CI a missing real part fails the run."""
+    if IN_CI:
+        pytest.fail(f"real part missing under CI: {reason}")
+    pytest.skip(reason)
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
