@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from mineaction.cli.app import app, console, err_console, state  # noqa: F401
 from mineaction.cli import layers  # noqa: F401,E402  (registers commands)
+from mineaction.cli.app import app, console, err_console, state  # noqa: F401
 from mineaction.errors import MineActionError
 
 

@@ -64,4 +64,8 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
                   transient=True, refresh_per_second=4) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield advance

@@ -1,5 +1,6 @@
 """The domain model: records, vocabularies and rules. Pure Python, no I/O."""
 
+from mineaction.domain import vocabulary as _vocabulary
 from mineaction.domain.activities import Activity
 from mineaction.domain.capacity import Capacity
 from mineaction.domain.casualties import Accident, Victim, VictimPersonal
@@ -11,7 +12,6 @@ from mineaction.domain.ordnance import Find
 from mineaction.domain.organisations import AdminArea, Organisation
 from mineaction.domain.quality import QualityEvent
 from mineaction.domain.schema import Record, SpatialRecord
-from mineaction.domain import vocabulary as _vocabulary
 from mineaction.domain.vocabulary import *  # noqa: F403
 
 __all__ = [

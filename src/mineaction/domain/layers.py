@@ -37,7 +37,7 @@ class Layer:
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:
-        return field_specs(self.record_type)
+        return field_specs(self.record_type)  # type: ignore[arg-type]
 
     @property
     def spatial(self) -> bool:

@@ -8,8 +8,8 @@ coercion of raw input values with errors that name the row, the field and the re
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import json
 import math
 import types

@@ -110,7 +110,8 @@ def _reprojection(source_wkt: str, operation: str | None,
     if is_wgs84(source):
         return Reprojection(source, None, (), False)
     aoi = AreaOfInterest(*area) if area else None
-    group = TransformerGroup(source, WGS84, always_xy=True, area_of_interest=aoi)
+    group = TransformerGroup(source, WGS84, always_xy=True,
+                             area_of_interest=aoi)  # type: ignore[arg-type]
     transformers = list(group.transformers)
     names = tuple(t.description for t in transformers)
     if not transformers:

@@ -245,7 +245,7 @@ class SqlTransaction(Transaction):
                     python_filter = q.intersects
                 else:
                     stmt = stmt.where(clause)
-        order = table.c[q.order_by] if q.order_by in table.c else table.c.id
+        order = table.c.get(q.order_by, table.c.id)
         stmt = stmt.order_by(order, table.c.id)
         if python_filter is None:
             if q.limit is not None:
