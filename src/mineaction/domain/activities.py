@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from mineaction.domain.release import SurveyResult
 from mineaction.domain.schema import SpatialRecord, attr
 from mineaction.domain.vocabulary import ActivityKind, ReleaseOutcome
 
@@ -33,6 +34,9 @@ class Activity(SpatialRecord):
     hazard_id: str | None = attr("Hazard the task was issued for, when there is one", None)
     outside_hazard: bool = attr(
         "True when the activity releases land outside any recorded hazard", False)
+    survey_result: SurveyResult | None = attr(
+        "For a survey that adds to the hazard list: new_hazard, enlarged or confirmed", None)
+    evidence_id: str | None = attr("Evidence the survey result rests on", None)
 
     def __post_init__(self) -> None:
         if self.started_on and self.ended_on and self.ended_on < self.started_on:

@@ -16,6 +16,7 @@ from mineaction.domain.hazards import Hazard
 from mineaction.domain.ordnance import Find, check_model_category
 from mineaction.domain.organisations import AdminArea, Organisation
 from mineaction.domain.quality import QualityEvent
+from mineaction.domain.release import HazardVersion, ReleaseStep
 from mineaction.domain.schema import FieldSpec, GeometryType, Record, field_specs
 
 
@@ -83,6 +84,8 @@ LAYERS: tuple[Layer, ...] = (
     Layer("quality", QualityEvent, "Quality management events", "GEOMETRY", False),
     Layer("capacity", Capacity, "Capacity"),
     Layer("evidence", Evidence, "Evidence", "GEOMETRY", False),
+    Layer("release-steps", ReleaseStep, "Land release steps", "MULTIPOLYGON", False),
+    Layer("hazard-versions", HazardVersion, "Hazard history", "MULTIPOLYGON", False),
 )
 
 _BY_NAME = {layer.name: layer for layer in LAYERS}

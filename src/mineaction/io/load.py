@@ -32,6 +32,7 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("finds", "activity_id"): "activities",
     ("finds", "hazard_id"): "hazards",
     ("activities", "hazard_id"): "hazards",
+    ("activities", "evidence_id"): "evidence",
     ("victims", "accident_id"): "accidents",
     ("victims-personal", "victim_id"): "victims",
     ("quality", "activity_id"): "activities",

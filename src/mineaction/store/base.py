@@ -79,6 +79,20 @@ class Reader(ABC):
     def extent(self, layer: LayerRef) -> BBox | None:
         """Bounding box of the layer's geometries, or None when it has none."""
 
+    @abstractmethod
+    def aggregate(self, layer: LayerRef, by: Sequence[str] = (), *,
+                  sums: Sequence[str] = (), where: Mapping[str, Any] | None = None,
+                  date_field: str | None = None, start: dt.date | None = None,
+                  end: dt.date | None = None, with_ids: bool = False) -> list[dict[str, Any]]:
+        """Counts and sums per group, computed by the database.
+
+        ``by`` names fields, or ``year`` / ``quarter`` of ``date_field``. ``start`` and ``end``
+        (inclusive) filter on ``date_field``. Each row holds the group values, ``count`` (of
+        records), each of ``sums`` (0 when there is nothing to sum), and with ``with_ids`` the
+        sorted ``ids`` of the records behind it, so that every figure can name its sources.
+        Rows are ordered by the group values.
+        """
+
 
 class Transaction(Reader):
     """A unit of work. Reads see the transaction's own writes."""

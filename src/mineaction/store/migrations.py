@@ -35,6 +35,8 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "core layers", create_layers(
         "organisations", "admin-areas", "hazards", "activities", "finds", "accidents",
         "victims", "victims-personal", "eore", "quality", "capacity", "evidence")),
+    Migration(2, "land release steps and hazard history",
+              create_layers("release-steps", "hazard-versions")),
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)

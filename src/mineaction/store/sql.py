@@ -6,8 +6,10 @@ the bbox and intersects filters, how a layer's tables are created, and bulk load
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import shapely
@@ -186,6 +188,11 @@ class SqlStore(Store):
         with self.reading() as r:
             return r.extent(layer)
 
+    def aggregate(self, layer: LayerRef, by: Sequence[str] = (), **kw: Any
+                  ) -> list[dict[str, Any]]:
+        with self.reading() as r:
+            return r.aggregate(layer, by, **kw)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -319,6 +326,53 @@ class SqlTransaction(Transaction):
                                                max(bounds[2], b[2]), max(bounds[3], b[3]))
         return bounds
 
+    def aggregate(self, layer: LayerRef, by: Sequence[str] = (), *,
+                  sums: Sequence[str] = (), where: Mapping[str, Any] | None = None,
+                  date_field: str | None = None, start: dt.date | None = None,
+                  end: dt.date | None = None, with_ids: bool = False) -> list[dict[str, Any]]:
+        lyr = layer_of(layer)
+        table = self.store.table(lyr)
+        stmt, _ = self._select(lyr, Query(where=where), {})
+        if date_field is not None:
+            col = table.c[date_field]
+            if start is not None:
+                stmt = stmt.where(col >= start)
+            if end is not None:
+                stmt = stmt.where(col <= end)
+        elif start is not None or end is not None or {"year", "quarter"} & set(by):
+            raise ValueError("a period or a year/quarter grouping needs date_field")
+        sub = stmt.order_by(None).subquery()
+        dialect = self.conn.dialect.name
+        keys = []
+        for name in by:
+            if name in ("year", "quarter"):
+                assert date_field is not None
+                keys.append(_date_part(dialect, sub.c[date_field], name).label(name))
+            else:
+                keys.append(sub.c[name].label(name))
+        cols: list[Any] = [*keys, sa.func.count().label("count")]
+        for name in sums:
+            cols.append(sa.func.coalesce(sa.func.sum(sub.c[name]), 0).label(name))
+        if with_ids:
+            agg = (sa.func.string_agg(sub.c.id, sa.literal_column("','"))
+                   if dialect == "postgresql" else sa.func.group_concat(sub.c.id, ","))
+            cols.append(agg.label("ids"))
+        q = sa.select(*cols).select_from(sub)
+        if keys:
+            q = q.group_by(*keys).order_by(*keys)
+        rows = []
+        for row in self.conn.execute(q):
+            item = dict(row._mapping)
+            if with_ids:
+                item["ids"] = sorted(item["ids"].split(",")) if item["ids"] else []
+            for name in sums:
+                value = item[name]
+                item[name] = float(value) if isinstance(value, Decimal) else value
+            rows.append(item)
+        if not keys and rows and rows[0]["count"] == 0 and with_ids:
+            rows[0]["ids"] = []
+        return rows
+
     # -- writes ----------------------------------------------------------------------------
 
     def _check_writable(self) -> None:
@@ -393,6 +447,14 @@ def _column_param(spec: FieldSpec | None, value: Any) -> Any:
     if spec.kind == "enum" and isinstance(value, str) and not hasattr(value, "value"):
         return value
     return column_value(spec, value)
+
+
+def _date_part(dialect: str, col: Any, part: str) -> Any:
+    if dialect == "postgresql":
+        return sa.cast(sa.func.extract(part, col), sa.Integer)
+    if part == "year":
+        return sa.cast(sa.func.strftime("%Y", col), sa.Integer)
+    return sa.cast((sa.cast(sa.func.strftime("%m", col), sa.Integer) + 2) / 3, sa.Integer)
 
 
 def _first_line(exc: Exception) -> str:
