@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ IN_CI = bool(os.environ.get("CI"))
 #: adapter name -> factory(tmp_path, request) returning the URL of a fresh, empty store.
 STORE_URLS: dict[str, Callable[[Path, pytest.FixtureRequest], str]] = {
     "gpkg": lambda tmp, _req: str(tmp / "store.gpkg"),
+    "postgis": lambda _tmp, req: req.getfixturevalue("pg_server").new_database(),
 }
 
 
@@ -47,6 +49,22 @@ def store(store_url: str) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A PostgreSQL server with PostGIS for this test process: $MINEACTION_TEST_PG, else a
+    throwaway cluster (one per xdist worker, each on its own port and directory)."""
+    from mineaction.store import pgcluster
+
+    try:
+        server = pgcluster.server()
+    except pgcluster.ClusterUnavailable as exc:
+        skip_or_fail(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def skip_or_fail(reason: str) -> None:

@@ -1,13 +1,198 @@
-"""PostgreSQL/PostGIS adapter (placeholder until its issue lands: it raises a clear error)."""
+"""The server store: PostgreSQL 15 with PostGIS 3 (``--db postgresql://user@host/dbname``).
+
+- Spatial layers have a ``geometry(<type>, 4326)`` column with a GiST index; bbox and intersects
+  filters run in the database (``&&`` and ``ST_Intersects``).
+- Text columns use the "C" collation, so ordering and equality are by code point, as in the
+  GeoPackage store, whatever the database's locale.
+- Bulk loads go through ``COPY``; every write is in a transaction, and updates check the
+  record's version (optimistic locking), so of two editors of one record the second gets a
+  conflict instead of overwriting the first.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
+import shapely
+import sqlalchemy as sa
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from mineaction.domain.layers import Layer
+from mineaction.domain.schema import FieldSpec
 from mineaction.errors import StoreError
-from mineaction.store.base import Store, register_adapter
+from mineaction.geo.validate import as_multipolygon
+from mineaction.store.base import BBox, register_adapter
+from mineaction.store.rows import GEOM
+from mineaction.store.sql import SqlStore
+
+SRID = 4326
+_PG_TYPES = {"POINT": "Point", "MULTIPOLYGON": "MultiPolygon",
+             "MULTILINESTRING": "MultiLineString", "GEOMETRY": "Geometry"}
 
 
-def _open(url: str) -> Store:
-    raise StoreError("the PostgreSQL/PostGIS store is not available in this version")
+def _from_wkb(value: bytes | memoryview | None) -> BaseGeometry | None:
+    return None if value is None else shapely.from_wkb(bytes(value))
+
+
+class PostGISGeometry(sa.types.UserDefinedType[BaseGeometry]):
+    """A PostGIS geometry column, exchanged with the database as WKB."""
+
+    cache_ok = True
+
+    def __init__(self, geometry_type: str):
+        self.geometry_type = geometry_type
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return f"geometry({_PG_TYPES[self.geometry_type]},{SRID})"
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return sa.func.ST_GeomFromWKB(bindvalue, SRID, type_=self)
+
+    def column_expression(self, col: Any) -> Any:
+        return sa.func.ST_AsBinary(col, type_=self)
+
+    def bind_processor(self, dialect: Any) -> Any:
+        multi = self.geometry_type == "MULTIPOLYGON"
+
+        def process(value: BaseGeometry | None) -> bytes | None:
+            if value is None:
+                return None
+            if multi:
+                value = as_multipolygon(value)
+            return shapely.to_wkb(value, byte_order=1, flavor="iso")
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        return _from_wkb
+
+
+def engine_url(url: str) -> str:
+    """SQLAlchemy's URL (psycopg 3 driver) for a ``postgresql://`` or ``postgres://`` URL."""
+    head, sep, rest = url.partition("://")
+    if not sep:
+        raise StoreError(f"not a PostgreSQL URL: {url!r}")
+    return "postgresql+psycopg://" + rest
+
+
+class PostGISStore(SqlStore):
+    def __init__(self, url: str):
+        engine = sa.create_engine(engine_url(url), pool_size=2, max_overflow=8,
+                                  connect_args={"application_name": "mineaction"})
+        shown = engine.url.render_as_string(hide_password=True).replace(
+            "postgresql+psycopg://", "postgresql://", 1)
+        super().__init__(shown, engine)
+
+    # -- errors a user can act on ---------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        try:
+            return super().schema_version()
+        except OperationalError as exc:
+            raise StoreError(f"cannot connect to {self.url}: {_first_line(exc)}") from None
+
+    def migrate(self, target: int | None = None) -> list[int]:
+        try:
+            return super().migrate(target)
+        except OperationalError as exc:
+            raise StoreError(f"cannot connect to {self.url}: {_first_line(exc)}") from None
+
+    # -- hooks --------------------------------------------------------------------------------
+
+    def _column(self, spec: FieldSpec) -> sa.Column[Any]:
+        col = super()._column(spec)
+        if isinstance(col.type, sa.Text):
+            return sa.Column(spec.name, sa.Text(collation="C"), nullable=col.nullable)
+        if isinstance(col.type, sa.Integer):  # 64-bit, as SQLite's INTEGER
+            return sa.Column(spec.name, sa.BigInteger, nullable=col.nullable)
+        return col
+
+    def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
+        return PostGISGeometry(layer.geometry_type or "GEOMETRY")
+
+    def bbox_clause(self, table: sa.Table, bbox: BBox) -> sa.ColumnElement[bool]:
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+        envelope = sa.func.ST_MakeEnvelope(minx, miny, maxx, maxy, SRID)
+        return table.c[GEOM].op("&&", return_type=sa.Boolean)(envelope)
+
+    def intersects_clause(self, table: sa.Table, geom: BaseGeometry
+                          ) -> sa.ColumnElement[bool] | None:
+        other = sa.func.ST_GeomFromWKB(
+            sa.literal(shapely.to_wkb(geom, byte_order=1, flavor="iso"), sa.LargeBinary), SRID)
+        return sa.func.ST_Intersects(table.c[GEOM], other, type_=sa.Boolean)
+
+    def initialise_container(self, conn: Connection) -> None:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+
+    def create_layer(self, conn: Connection, layer: Layer) -> None:
+        table = self.table(layer)
+        table.create(conn)
+        conn.exec_driver_sql(
+            f'CREATE INDEX "ix_{table.name}_version" ON "{table.name}" (id, version)')
+        if layer.spatial:
+            conn.exec_driver_sql(
+                f'CREATE INDEX "ix_{table.name}_{GEOM}" ON "{table.name}" USING GIST ("{GEOM}")')
+
+    def insert_rows(self, conn: Connection, layer: Layer, rows: list[dict[str, Any]]) -> None:
+        """One ``COPY`` per batch: text format, geometries as hex EWKB with their SRID."""
+        if not rows:
+            return
+        names = [spec.name for spec in layer.fields]
+        columns = list(names)
+        geoms: list[str | None] = []
+        if layer.spatial:
+            columns.append(GEOM)
+            multi = layer.geometry_type == "MULTIPOLYGON"
+            values = [r.get(GEOM) for r in rows]
+            if multi:
+                values = [None if g is None else as_multipolygon(g) for g in values]
+            arr = shapely.set_srid(_array(values), SRID)
+            geoms = list(shapely.to_wkb(arr, hex=True, include_srid=True, flavor="extended"))
+        table = self.table(layer)
+        statement = "COPY {} ({}) FROM STDIN".format(
+            _ident(table.name), ", ".join(_ident(c) for c in columns))
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        savepoint = conn.begin_nested()
+        try:
+            with raw.cursor() as cur, cur.copy(statement) as copy:
+                if layer.spatial:
+                    for row, geom in zip(rows, geoms, strict=True):
+                        copy.write_row([row[n] for n in names] + [geom])
+                else:
+                    for row in rows:
+                        copy.write_row([row[n] for n in names])
+        except psycopg.errors.IntegrityError as exc:
+            savepoint.rollback()
+            raise IntegrityError(statement, None, exc) from exc
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+
+
+def _array(values: list[BaseGeometry | None]) -> Any:
+    import numpy as np
+
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+
+
+def _open(url: str) -> PostGISStore:
+    return PostGISStore(url)
 
 
 register_adapter("postgresql", _open)
+register_adapter("postgres", _open)
