@@ -102,8 +102,13 @@ class Transaction(Reader):
         """Insert a new record; :class:`~mineaction.errors.Conflict` if its id exists."""
 
     @abstractmethod
-    def add_many(self, records: Iterable[Record], progress: Progress | None = None) -> int:
-        """Insert many records efficiently; returns how many. ``progress(n)`` after each batch."""
+    def add_many(self, records: Iterable[Record], progress: Progress | None = None, *,
+                 keep_versions: bool = False) -> int:
+        """Insert many records efficiently; returns how many. ``progress(n)`` after each batch.
+
+        New records start at version 1; ``keep_versions`` stores the records' own versions
+        instead (copying a store).
+        """
 
     @abstractmethod
     def update(self, record: Record) -> Record:

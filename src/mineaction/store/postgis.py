@@ -106,8 +106,6 @@ class PostGISStore(SqlStore):
         col = super()._column(spec)
         if isinstance(col.type, sa.Text):
             return sa.Column(spec.name, sa.Text(collation="C"), nullable=col.nullable)
-        if isinstance(col.type, sa.Integer):  # 64-bit, as SQLite's INTEGER
-            return sa.Column(spec.name, sa.BigInteger, nullable=col.nullable)
         return col
 
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:

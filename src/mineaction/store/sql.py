@@ -383,7 +383,8 @@ class SqlTransaction(Transaction):
         self.add_many([record])
         return record
 
-    def add_many(self, records: Iterable[Record], progress: Progress | None = None) -> int:
+    def add_many(self, records: Iterable[Record], progress: Progress | None = None, *,
+                 keep_versions: bool = False) -> int:
         self._check_writable()
         total = 0
         batches: dict[str, list[dict[str, Any]]] = {}
@@ -404,7 +405,8 @@ class SqlTransaction(Transaction):
 
         for record in records:
             lyr = layer_of(type(record))
-            record.version = 1
+            if not keep_versions:
+                record.version = 1
             layers[lyr.table] = lyr
             rows = batches.setdefault(lyr.table, [])
             rows.append(to_row(lyr, record))
