@@ -42,6 +42,21 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def new_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """A factory of further empty stores of the adapter the test runs on."""
+    adapter = request.node.callspec.params["store_url"]
+    made = [0]
+
+    def make() -> str:
+        made[0] += 1
+        folder = tmp_path / f"extra-{made[0]}"
+        folder.mkdir()
+        return STORE_URLS[adapter](folder, request)
+
+    return make
+
+
+@pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     s = open_store(store_url)
     s.create()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from mineaction.store import Store, open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="mineaction: an information system for humanitarian mine action.")
-console = Console(soft_wrap=True)
+# Wide tables when writing to a file or a pipe; the terminal's width otherwise.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_DB = "mineaction.gpkg"

@@ -131,12 +131,39 @@ def list_(
     bbox: str = typer.Option(None, "--bbox", help="minx,miny,maxx,maxy in degrees (EPSG:4326)"),
     fmt: ListFormat = typer.Option(ListFormat.table, "--format"),
     limit: int = typer.Option(None, "--limit", help="At most this many records"),
+    at: str = typer.Option(None, "--at", metavar="YYYY-MM-DD",
+                           help="hazards only: each hazard as it stood on that date"),
 ) -> None:
     """List the records of LAYER."""
     lyr = _layer(layer)
+    box = parse_bbox(bbox)
     with opened() as store:
-        records = store.query(lyr, Query(bbox=parse_bbox(bbox), limit=limit))
+        if at is not None:
+            if lyr.name != "hazards":
+                raise InvalidInput("--at applies to hazards only")
+            from mineaction.analysis.release import hazards_at
+
+            records = [h for h in hazards_at(store, parse_date(at, "--at"))
+                       if box is None or _in_box(h, box)][:limit]
+        else:
+            records = store.query(lyr, Query(bbox=box, limit=limit))
     emit_records(lyr, records, fmt)
+
+
+def _in_box(record, box) -> bool:  # type: ignore[no-untyped-def]
+    from shapely.geometry import box as make_box
+
+    g = getattr(record, "geometry", None)
+    return g is not None and not g.is_empty and g.intersects(make_box(*box))
+
+
+def parse_date(text: str, option: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option} must be a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ import datetime as dt
 
 from mineaction.domain.release import SurveyResult
 from mineaction.domain.schema import SpatialRecord, attr
-from mineaction.domain.vocabulary import ActivityKind, ReleaseOutcome
+from mineaction.domain.vocabulary import ActivityKind, EOCategory, ReleaseOutcome
 
 #: The outcome each activity kind produces when it releases land (IMAS 07.11).
 DEFAULT_OUTCOME = {
@@ -34,10 +34,13 @@ class Activity(SpatialRecord):
     hazard_id: str | None = attr("Hazard the task was issued for, when there is one", None)
     outside_hazard: bool = attr(
         "True when the activity releases land outside any recorded hazard", False)
+    contamination: frozenset[EOCategory] = attr(
+        "Categories of explosive ordnance the activity found or suspects", frozenset())
     survey_result: SurveyResult | None = attr(
         "For a survey that adds to the hazard list: new_hazard, enlarged or confirmed", None)
     evidence_id: str | None = attr("Evidence the survey result rests on", None)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
             raise ValueError("ended_on is before started_on")

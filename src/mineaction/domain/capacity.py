@@ -24,5 +24,6 @@ class Capacity(Record):
     staff_total: int | None = attr("All staff, managerial included", None)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.period_end < self.period_start:
             raise ValueError("period_end is before period_start")

@@ -36,3 +36,4 @@ class Hazard(SpatialRecord):
     estimated_mines: int | None = attr("Estimated number of mines, when any estimate exists", None)
     admin_area_id: str | None = attr("Administrative area the hazard lies in", None)
     closed_on: dt.date | None = attr("Date the hazard was closed", None)
+    closed_by: str | None = attr("Activity that released the last of it", None)

@@ -12,7 +12,9 @@ from mineaction.domain.capacity import Capacity
 from mineaction.domain.casualties import Accident, Victim, VictimPersonal
 from mineaction.domain.eore import RiskEducationSession
 from mineaction.domain.evidence import Evidence
+from mineaction.domain.figures import PublishedFigure
 from mineaction.domain.hazards import Hazard
+from mineaction.domain.minefield_records import StoredMinefieldRecord
 from mineaction.domain.ordnance import Find, check_model_category
 from mineaction.domain.organisations import AdminArea, Organisation
 from mineaction.domain.quality import QualityEvent
@@ -30,6 +32,7 @@ class Layer:
     geometry_type: GeometryType | None = None
     geometry_required: bool = False
     public: bool = True  # whether the public Observer may show it at all
+    indexes: tuple[str, ...] = ()  # fields looked up often (besides id)
     defaults: Callable[[dict[str, Any]], None] | None = None
 
     @property
@@ -76,7 +79,8 @@ LAYERS: tuple[Layer, ...] = (
     Layer("hazards", Hazard, "Hazardous areas", "MULTIPOLYGON", True),
     Layer("activities", Activity, "Land release activities", "MULTIPOLYGON", True,
           defaults=_activity_defaults),
-    Layer("finds", Find, "Explosive ordnance finds", "POINT", True, defaults=_find_rules),
+    Layer("finds", Find, "Explosive ordnance finds", "POINT", True, defaults=_find_rules,
+          indexes=("activity_id",)),
     Layer("accidents", Accident, "Accidents", "POINT", False),
     Layer("victims", Victim, "Victims"),
     Layer("victims-personal", VictimPersonal, "Victims' personal data", public=False),
@@ -84,8 +88,13 @@ LAYERS: tuple[Layer, ...] = (
     Layer("quality", QualityEvent, "Quality management events", "GEOMETRY", False),
     Layer("capacity", Capacity, "Capacity"),
     Layer("evidence", Evidence, "Evidence", "GEOMETRY", False),
-    Layer("release-steps", ReleaseStep, "Land release steps", "MULTIPOLYGON", False),
-    Layer("hazard-versions", HazardVersion, "Hazard history", "MULTIPOLYGON", False),
+    Layer("release-steps", ReleaseStep, "Land release steps", "MULTIPOLYGON", False,
+          indexes=("hazard_id", "activity_id")),
+    Layer("hazard-versions", HazardVersion, "Hazard history", "MULTIPOLYGON", False,
+          indexes=("hazard_id",)),
+    Layer("figures", PublishedFigure, "Published figures"),
+    Layer("minefield-records", StoredMinefieldRecord, "Minefield records", "MULTIPOLYGON",
+          False, public=False),
 )
 
 _BY_NAME = {layer.name: layer for layer in LAYERS}

@@ -138,6 +138,7 @@ class Find(SpatialRecord):
     victim_activated: bool | None = attr("For an IED: whether it is victim-activated", None)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.quantity < 1:
             raise ValueError("quantity must be at least 1")
 

@@ -56,6 +56,20 @@ class Record:
     attributes: str | None = attr("Input columns without a field of their own, as JSON", None)
     version: int = attr("Edit counter used for optimistic locking; set by the store", 1)
 
+    def __post_init__(self) -> None:
+        # Accept enumeration codes as plain strings ("cha", {"ap", "av"}) from code and tests.
+        for spec in field_specs(type(self)):  # type: ignore[arg-type]
+            if spec.enum is None:
+                continue
+            value = getattr(self, spec.name)
+            if spec.kind == "enum" and value is not None and not isinstance(value, spec.enum):
+                setattr(self, spec.name, _enum_member(spec.enum, value))
+            elif spec.kind == "enumset" and not (
+                    isinstance(value, frozenset) and all(isinstance(v, spec.enum) for v in value)):
+                items = value.split(",") if isinstance(value, str) else list(value or ())
+                setattr(self, spec.name, frozenset(_enum_member(spec.enum, v) for v in items
+                                                   if str(v).strip()))
+
 
 @dataclasses.dataclass(kw_only=True)
 class SpatialRecord(Record):

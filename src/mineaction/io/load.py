@@ -42,6 +42,15 @@ REFERENCES: dict[tuple[str, str], str] = {
 
 ImportHook = Callable[[Transaction, list[Record], Progress | None], list[str]]
 _HOOKS: dict[str, list[ImportHook]] = {}
+#: Modules that register import hooks; imported before the first import runs.
+HOOK_MODULES = ["mineaction.analysis.release"]
+
+
+def _load_hooks() -> None:
+    import importlib
+
+    for name in HOOK_MODULES:
+        importlib.import_module(name)
 
 
 def on_import(layer: str) -> Callable[[ImportHook], ImportHook]:
@@ -196,11 +205,14 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
     for (lname, fname), target in REFERENCES.items():
         if lname != layer.name:
             continue
-        wanted = {getattr(r, fname) for r in records if getattr(r, fname, None)}
+        wanted = {getattr(r, fname) for r in records if getattr(r, fname, None)
+                  and getattr(r, "survey_result", None) != "new_hazard"}
         if not wanted:
             continue
         known = tx.existing_ids(target, wanted) | (in_file if target == layer.name else set())
         for r in records:
+            if getattr(r, "survey_result", None) == "new_hazard" and fname == "hazard_id":
+                continue  # the hazard this survey creates
             ref = getattr(r, fname, None)
             if ref and ref not in known:
                 problems.append(Problem(where[r.id], fname, f"no {target} record {ref!r}"))
@@ -211,6 +223,7 @@ def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | N
                 operation: str | None = None, do_repair: bool = False,
                 progress: Progress | None = None, source: str | None = None) -> ImportResult:
     """Import one file into one layer, all rows or none."""
+    _load_hooks()
     layer = get_layer(layer_name)
     src = read_file(path)
     records, problems, result = prepare(layer, src, crs=crs, operation=operation,

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from shapely.geometry.base import BaseGeometry
 
@@ -64,8 +64,14 @@ class Reader(ABC):
               ) -> list[Record]:
         return list(self.iter(layer, query, **filters))
 
+    @overload
+    def get(self, layer: type[R], id: str) -> R: ...
+
+    @overload
+    def get(self, layer: str | Layer, id: str) -> Record: ...
+
     @abstractmethod
-    def get(self, layer: type[R] | LayerRef, id: str) -> R:
+    def get(self, layer: Any, id: str) -> Any:
         """The record with this id; :class:`~mineaction.errors.NotFound` when there is none."""
 
     @abstractmethod

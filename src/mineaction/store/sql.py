@@ -27,7 +27,6 @@ from mineaction.store.base import (
     LayerRef,
     Progress,
     Query,
-    R,
     Store,
     Transaction,
     as_list,
@@ -98,7 +97,8 @@ class SqlStore(Store):
             cols.append(self._column(spec))
         if layer.spatial:
             cols.append(sa.Column(GEOM, self.geometry_type(layer), nullable=True))
-        return sa.Table(layer.table, self.metadata, *cols,
+        indexes = [sa.Index(f"ix_{layer.table}_{name}", name) for name in layer.indexes]
+        return sa.Table(layer.table, self.metadata, *cols, *indexes,
                         sa.UniqueConstraint("id", name=f"uq_{layer.table}_id"))
 
     def _column(self, spec: FieldSpec) -> sa.Column[Any]:
@@ -172,7 +172,7 @@ class SqlStore(Store):
         with self.reading() as r:
             yield from r.iter(layer, query, **filters)
 
-    def get(self, layer: type[R] | LayerRef, id: str) -> R:
+    def get(self, layer: Any, id: str) -> Any:
         with self.reading() as r:
             return r.get(layer, id)
 
@@ -253,7 +253,7 @@ class SqlTransaction(Transaction):
                 else:
                     stmt = stmt.where(clause)
         order = table.c.get(q.order_by, table.c.id)
-        stmt = stmt.order_by(order, table.c.id)
+        stmt = stmt.order_by(order.asc().nulls_first(), table.c.id)  # SQLite's order everywhere
         if python_filter is None:
             if q.limit is not None:
                 stmt = stmt.limit(q.limit)
@@ -286,7 +286,7 @@ class SqlTransaction(Transaction):
             if q.limit is not None and produced >= q.limit:
                 break
 
-    def get(self, layer: type[R] | LayerRef, id: str) -> R:
+    def get(self, layer: Any, id: str) -> Any:
         lyr = layer_of(layer)
         table = self.store.table(lyr)
         row = self.conn.execute(sa.select(table).where(table.c.id == id)).first()
@@ -359,7 +359,7 @@ class SqlTransaction(Transaction):
             cols.append(agg.label("ids"))
         q = sa.select(*cols).select_from(sub)
         if keys:
-            q = q.group_by(*keys).order_by(*keys)
+            q = q.group_by(*keys).order_by(*(k.asc().nulls_first() for k in keys))
         rows = []
         for row in self.conn.execute(q):
             item = dict(row._mapping)
