@@ -102,6 +102,11 @@ class PostGISStore(SqlStore):
 
     # -- hooks --------------------------------------------------------------------------------
 
+    def begin(self, conn: Connection, write: bool) -> None:
+        if not write:  # one snapshot for every statement of a read, as in the GeoPackage store
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.begin()
+
     def _column(self, spec: FieldSpec) -> sa.Column[Any]:
         col = super()._column(spec)
         if isinstance(col.type, sa.Text):
