@@ -37,6 +37,7 @@ MIGRATIONS: list[Migration] = [
         "victims", "victims-personal", "eore", "quality", "capacity", "evidence")),
     Migration(2, "land release steps and hazard history",
               create_layers("release-steps", "hazard-versions")),
+    Migration(3, "minefield records", create_layers("minefield-records")),
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)

@@ -1,0 +1,454 @@
+"""Minefield records: the laying party's description of a field, as bearings and distances.
+
+The exchange format is JSON, defined by ``docs/minefield-record.schema.json`` (a copy ships in
+this package). :func:`parse_record` checks a record against the schema and then against rules
+the schema cannot express (points that refer to nothing, rows of no length, more mines than a
+row can hold) and returns a :class:`MinefieldRecord`; every problem names the record and the
+field. The original text is kept verbatim on the record (``original``).
+
+:class:`StoredMinefieldRecord` is how a record sits in the store (layer ``minefield-records``):
+the verbatim original, a few searchable fields, the georeferenced perimeter and the latest
+reliability assessment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+from mineaction.domain.schema import SpatialRecord, attr
+from mineaction.domain.vocabulary import Confidentiality
+from mineaction.errors import InvalidInput, Problem
+from mineaction.geo.traverse import FULL_CIRCLE, destination, to_degrees
+
+FORMAT = "mineaction-minefield-record/1"
+
+#: A row may hold its mines over at most this much more than its length (transcription slack).
+ROW_SLACK_SHARE = 0.10
+ROW_SLACK_M = 5.0
+
+
+class RecordStatus:
+    """Outcomes of a reliability assessment (plain strings in the store and outputs)."""
+
+    RELIABLE = "reliable"
+    CORRECTABLE = "correctable"
+    UNRELIABLE = "unreliable"
+    UNVERIFIED = "unverified"
+    ALL = ("reliable", "correctable", "unreliable", "unverified")
+
+
+@dataclass(frozen=True)
+class ReferencePoint:
+    id: str
+    x: float
+    y: float
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Bearings:
+    reference: Literal["magnetic", "grid", "true"]
+    unit: Literal["degrees", "mil6400", "mil6000"]
+    declination_deg: float | None = None
+    declination_epoch: str | None = None
+    grid_convergence_deg: float | None = None
+
+
+@dataclass(frozen=True)
+class TurningPoint:
+    id: str
+    origin: str  # "from" in the exchange format
+    bearing: float
+    distance_m: float
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Offset:
+    row: str
+    distance_m: float
+    side: Literal["left", "right"]
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    count: int
+    start: str | None = None
+    end: str | None = None
+    offset: Offset | None = None
+    model: str | None = None
+    category: str | None = None
+    spacing_m: float | None = None
+    first_at_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class SingleMine:
+    id: str
+    origin: str
+    bearing: float
+    distance_m: float
+    model: str | None = None
+    category: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class MinefieldRecord:
+    """One record as read; ``original`` is the exact text it was read from."""
+
+    record_id: str
+    provider: str
+    crs: str
+    reference_points: tuple[ReferencePoint, ...]
+    bearings: Bearings
+    turning_points: tuple[TurningPoint, ...] = ()
+    rows: tuple[Row, ...] = ()
+    mines: tuple[SingleMine, ...] = ()
+    perimeter: tuple[str, ...] | None = None
+    transformation: str | None = None
+    received_on: dt.date | None = None
+    laid_on: dt.date | None = None
+    document: str | None = None
+    source: str | None = None
+    notes: str | None = None
+    confidentiality: Confidentiality = Confidentiality.RESTRICTED
+    original: str = field(default="", repr=False, compare=False)
+
+    @property
+    def expected_mines(self) -> int:
+        return sum(r.count for r in self.rows) + len(self.mines)
+
+    @property
+    def point_ids(self) -> list[str]:
+        return [p.id for p in self.reference_points] + [t.id for t in self.turning_points]
+
+    def perimeter_ids(self) -> list[str]:
+        if self.perimeter:
+            return list(self.perimeter)
+        return [t.id for t in self.turning_points]
+
+    def root_of(self, point_id: str) -> str:
+        """The reference point a point's traverse starts from."""
+        legs = {t.id: t for t in self.turning_points}
+        seen = set()
+        while point_id in legs:
+            if point_id in seen:
+                raise ValueError(f"turning point {point_id!r} is reached from itself")
+            seen.add(point_id)
+            point_id = legs[point_id].origin
+        return point_id
+
+    def reinterpreted(self, *, crs: str | None = None, unit: str | None = None,
+                      reference: str | None = None, declination_deg: float | None = None
+                      ) -> MinefieldRecord:
+        """The same record read differently (another CRS, angle unit or north)."""
+        bearings = self.bearings
+        if unit is not None or reference is not None or declination_deg is not None:
+            bearings = dataclasses.replace(
+                bearings,
+                unit=unit or bearings.unit,  # type: ignore[arg-type]
+                reference=reference or bearings.reference,  # type: ignore[arg-type]
+                declination_deg=(declination_deg if declination_deg is not None
+                                 else bearings.declination_deg))
+        return dataclasses.replace(self, crs=crs or self.crs, bearings=bearings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and checking.
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the exchange format."""
+    text = resources.files("mineaction.domain").joinpath("minefield-record.schema.json")
+    return json.loads(text.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
+
+
+def _path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(record)"
+
+
+def _where(data: Any, source: str | None, index: int | None) -> str:
+    rid = data.get("record_id") if isinstance(data, Mapping) else None
+    where = f"record {rid}" if isinstance(rid, str) and rid else (
+        f"record #{index + 1}" if index is not None else "record")
+    return f"{source}: {where}" if source else where
+
+
+def check_record(data: Any, *, source: str | None = None, index: int | None = None,
+                 original: str | None = None) -> tuple[MinefieldRecord | None, list[Problem]]:
+    """Read one record (a decoded JSON object); returns it, or None and the problems."""
+    where = _where(data, source, index)
+    problems: list[Problem] = []
+    for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
+        problems.append(Problem(where, _path(err.absolute_path), _schema_reason(err)))
+    if problems:
+        return None, problems
+    record = _build(data, original if original is not None else
+                    json.dumps(data, ensure_ascii=False, indent=2))
+    problems.extend(_rules(record, where))
+    return (None, problems) if problems else (record, [])
+
+
+def parse_record(data: Any, *, source: str | None = None, original: str | None = None
+                 ) -> MinefieldRecord:
+    """One record, or :class:`InvalidInput` naming every problem."""
+    record, problems = check_record(data, source=source, original=original)
+    if record is None:
+        raise InvalidInput(problems, source=source)
+    return record
+
+
+def parse_text(text: str, *, source: str | None = None) -> list[MinefieldRecord]:
+    """Records from a JSON text: one object, or an array of them. All or nothing."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput([Problem(source or "input", None, f"not JSON: {exc}")],
+                           source=source) from None
+    items = data if isinstance(data, list) else [data]
+    records: list[MinefieldRecord] = []
+    problems: list[Problem] = []
+    for i, item in enumerate(items):
+        # A single record keeps its exact text; each of several keeps its own JSON.
+        original = text if not isinstance(data, list) else json.dumps(
+            item, ensure_ascii=False, indent=2)
+        rec, probs = check_record(item, source=source,
+                                  index=i if isinstance(data, list) else None, original=original)
+        problems.extend(probs)
+        if rec is not None:
+            records.append(rec)
+    if problems:
+        raise InvalidInput(problems, source=source)
+    return records
+
+
+def _schema_reason(err: Any) -> str:
+    if err.validator == "additionalProperties":
+        return err.message.replace("Additional properties are not allowed", "unknown field(s)")
+    if err.validator == "oneOf" and "start" in str(err.instance):
+        return "give either 'start' and 'end', or 'offset', not both"
+    if err.validator == "oneOf" and isinstance(err.instance, dict):
+        return "give either 'start' and 'end', or 'offset'"
+    return str(err.message)
+
+
+def _build(d: Mapping[str, Any], original: str) -> MinefieldRecord:
+    b = d["bearings"]
+    return MinefieldRecord(
+        record_id=d["record_id"],
+        provider=d["provider"],
+        crs=str(d["crs"]) if not isinstance(d["crs"], int) else f"EPSG:{d['crs']}",
+        reference_points=tuple(ReferencePoint(p["id"], float(p["x"]), float(p["y"]),
+                                              p.get("description"))
+                               for p in d["reference_points"]),
+        bearings=Bearings(b["reference"], b["unit"], b.get("declination_deg"),
+                          None if b.get("declination_epoch") is None
+                          else str(b["declination_epoch"]),
+                          b.get("grid_convergence_deg")),
+        turning_points=tuple(TurningPoint(t["id"], t["from"], float(t["bearing"]),
+                                          float(t["distance_m"]), t.get("description"))
+                             for t in d.get("turning_points", ())),
+        rows=tuple(Row(r["id"], int(r["count"]), r.get("start"), r.get("end"),
+                       Offset(r["offset"]["row"], float(r["offset"]["distance_m"]),
+                              r["offset"]["side"]) if "offset" in r else None,
+                       r.get("model"), r.get("category"),
+                       None if r.get("spacing_m") is None else float(r["spacing_m"]),
+                       float(r.get("first_at_m", 0.0)))
+                   for r in d.get("rows", ())),
+        mines=tuple(SingleMine(m["id"], m["from"], float(m["bearing"]), float(m["distance_m"]),
+                               m.get("model"), m.get("category"), m.get("description"))
+                    for m in d.get("mines", ())),
+        perimeter=tuple(d["perimeter"]) if d.get("perimeter") else None,
+        transformation=d.get("transformation"),
+        received_on=dt.date.fromisoformat(d["received_on"]) if d.get("received_on") else None,
+        laid_on=dt.date.fromisoformat(d["laid_on"]) if d.get("laid_on") else None,
+        document=d.get("document"),
+        source=d.get("source"),
+        notes=d.get("notes"),
+        confidentiality=Confidentiality(d.get("confidentiality", "restricted")),
+        original=original,
+    )
+
+
+def _rules(rec: MinefieldRecord, where: str) -> list[Problem]:
+    """What the schema cannot say: references, circles, lengths, counts."""
+    problems: list[Problem] = []
+    circle = FULL_CIRCLE[rec.bearings.unit]
+    known: set[str] = set()
+    for i, p in enumerate(rec.reference_points):
+        if p.id in known:
+            problems.append(Problem(where, f"reference_points[{i}].id",
+                                    f"{p.id!r} is used twice"))
+        known.add(p.id)
+    for i, t in enumerate(rec.turning_points):
+        if t.id in known:
+            problems.append(Problem(where, f"turning_points[{i}].id", f"{t.id!r} is used twice"))
+        if t.origin not in known:
+            later = any(u.id == t.origin for u in rec.turning_points)
+            problems.append(Problem(
+                where, f"turning_points[{i}].from",
+                f"{t.origin!r} is defined only later; a point is reached from a reference point "
+                "or an earlier turning point" if later else
+                f"{t.origin!r} is neither a reference point nor a turning point"))
+        if t.bearing >= circle:
+            problems.append(Problem(where, f"turning_points[{i}].bearing",
+                                    f"{t.bearing:g} is not below a full circle "
+                                    f"({circle:g} {rec.bearings.unit})"))
+        known.add(t.id)
+    for i, m in enumerate(rec.mines):
+        if m.origin not in known:
+            problems.append(Problem(where, f"mines[{i}].from",
+                                    f"{m.origin!r} is neither a reference point nor a turning "
+                                    "point"))
+        if m.bearing >= circle:
+            problems.append(Problem(where, f"mines[{i}].bearing",
+                                    f"{m.bearing:g} is not below a full circle "
+                                    f"({circle:g} {rec.bearings.unit})"))
+    if rec.perimeter:
+        for i, pid in enumerate(rec.perimeter):
+            if pid not in known:
+                problems.append(Problem(where, f"perimeter[{i}]",
+                                        f"{pid!r} is neither a reference point nor a turning "
+                                        "point"))
+    elif rec.turning_points and len(rec.turning_points) < 3:
+        problems.append(Problem(where, "turning_points",
+                                "fewer than 3 turning points and no 'perimeter': the field has "
+                                "no area"))
+    if not rec.turning_points and not rec.perimeter and (rec.rows or rec.mines):
+        problems.append(Problem(where, "turning_points",
+                                "the record has mines but no perimeter"))
+    if problems:
+        return problems  # lengths need sound references
+    plan = _plan(rec)
+    rows = {r.id: r for r in rec.rows}
+    lengths: dict[str, float | None] = {}
+    row_ids: set[str] = set()
+    for i, r in enumerate(rec.rows):
+        if r.id in row_ids:
+            problems.append(Problem(where, f"rows[{i}].id", f"{r.id!r} is used twice"))
+        row_ids.add(r.id)
+        length = _row_length(r, rows, plan, lengths, set())
+        lengths[r.id] = length
+        if r.offset is not None and r.offset.row not in rows:
+            problems.append(Problem(where, f"rows[{i}].offset.row",
+                                    f"{r.offset.row!r} is not a row of this record"))
+            continue
+        if r.offset is not None and r.offset.row == r.id:
+            problems.append(Problem(where, f"rows[{i}].offset.row",
+                                    "a row cannot be parallel to itself"))
+            continue
+        if r.start is not None and r.start == r.end:
+            problems.append(Problem(where, f"rows[{i}].end",
+                                    f"the row starts and ends at {r.start!r}: it has no length"))
+            continue
+        for name in ("start", "end"):
+            pid = getattr(r, name)
+            if pid is not None and pid not in known:
+                problems.append(Problem(where, f"rows[{i}].{name}",
+                                        f"{pid!r} is neither a reference point nor a turning "
+                                        "point"))
+        if length is None:
+            continue
+        if length < 0.01:
+            problems.append(Problem(where, f"rows[{i}]", "the row has no length"))
+            continue
+        if r.spacing_m is not None and r.count > 1:
+            needed = r.first_at_m + (r.count - 1) * r.spacing_m
+            if needed > length * (1 + ROW_SLACK_SHARE) + ROW_SLACK_M:
+                problems.append(Problem(
+                    where, f"rows[{i}].count",
+                    f"{r.count} mines {r.spacing_m:g} m apart need {needed:.0f} m but the row "
+                    f"is {length:.0f} m long"))
+        elif r.first_at_m > length * (1 + ROW_SLACK_SHARE) + ROW_SLACK_M:
+            problems.append(Problem(where, f"rows[{i}].first_at_m",
+                                    f"the first mine at {r.first_at_m:g} m lies beyond the row's "
+                                    f"end ({length:.0f} m)"))
+    return problems
+
+
+def _plan(rec: MinefieldRecord) -> dict[str, tuple[str, float, float]]:
+    """Each point as (root reference point, east, north) in metres from that root.
+
+    A sketch in a plane with the bearings as written (norths and convergence ignored): enough to
+    measure the lengths of rows whose ends share a root.
+    """
+    plan: dict[str, tuple[str, float, float]] = {p.id: (p.id, 0.0, 0.0)
+                                                 for p in rec.reference_points}
+    for t in rec.turning_points:
+        root, x, y = plan[t.origin]
+        x2, y2 = destination(x, y, to_degrees(t.bearing, rec.bearings.unit), t.distance_m)
+        plan[t.id] = (root, x2, y2)
+    return plan
+
+
+def _row_length(r: Row, rows: Mapping[str, Row], plan: Mapping[str, tuple[str, float, float]],
+                lengths: dict[str, float | None], seen: set[str]) -> float | None:
+    if r.offset is not None:
+        if r.offset.row in lengths:
+            return lengths[r.offset.row]
+        parent = rows.get(r.offset.row)
+        if parent is None or parent.id in seen or parent.id == r.id:
+            return None
+        seen.add(r.id)
+        return _row_length(parent, rows, plan, lengths, seen)
+    if r.start not in plan or r.end not in plan:
+        return None
+    (ra, xa, ya), (rb, xb, yb) = plan[r.start], plan[r.end]  # type: ignore[index]
+    if ra != rb:
+        return None  # ends on different reference points: measured after georeferencing
+    return math.hypot(xb - xa, yb - ya)
+
+
+# ---------------------------------------------------------------------------------------------
+# The stored form.
+
+@dataclasses.dataclass(kw_only=True)
+class StoredMinefieldRecord(SpatialRecord):
+    """A minefield record in the store; ``id`` is the record's ``record_id``.
+
+    ``geometry`` is the georeferenced perimeter (EPSG:4326), ``src_crs`` the record's CRS and
+    ``crs_operation`` the transformation used to reach WGS84.
+    """
+
+    layer = "minefield-records"
+
+    provider: str = attr("Who handed the record over")
+    received_on: dt.date | None = attr("Date the record was received", None)
+    laid_on: dt.date | None = attr("Date the field was laid, as recorded", None)
+    document: str | None = attr("Reference to the original document (scan)", None)
+    bearing_reference: str | None = attr("North the bearings are measured from, as recorded",
+                                         None)
+    bearing_unit: str | None = attr("Angle unit of the bearings, as recorded", None)
+    expected_mines: int = attr("Number of mines the record describes", 0)
+    confidentiality: Confidentiality = attr("public, restricted or confidential",
+                                            Confidentiality.RESTRICTED)
+    original: str = attr("The record exactly as received (JSON text)", public=False)
+    georef: str | None = attr(
+        "Result of georeferencing as JSON: transformation, candidates, warnings", None,
+        public=False)
+    assessment_status: str | None = attr(
+        "Latest reliability assessment: reliable, correctable, unreliable or unverified", None)
+    assessed_on: dt.date | None = attr("Date of the latest assessment", None)
+    assessment: str | None = attr(
+        "Latest assessment as JSON, with any proposed corrected geometry awaiting a person's "
+        "decision", None, public=False)

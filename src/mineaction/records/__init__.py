@@ -1,0 +1,1 @@
+"""Minefield records: georeferencing and reliability assessment against what was found."""

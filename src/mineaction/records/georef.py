@@ -1,0 +1,259 @@
+"""Georeferencing a minefield record: from its reference points and bearings to WGS84.
+
+The traverse is followed in the record's working plane (its own grid when the CRS is
+projected, else a transverse Mercator on its ellipsoid, see :mod:`mineaction.geo.traverse`),
+then taken to the record's geographic CRS and from there to EPSG:4326 through one named
+transformation (:func:`mineaction.geo.crs.reprojection`), which is recorded with the result.
+
+The transformation is, in order: the one asked for (``--transformation``), the one the record
+names (``transformation``), else the best-ranked for the record's area, with a
+:class:`~mineaction.geo.crs.DatumWarning` that is also kept in :attr:`Georef.warnings`.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Polygon
+
+from mineaction.domain.minefield_records import MinefieldRecord, Row
+from mineaction.errors import InvalidInput, Problem
+from mineaction.geo.crs import DatumWarning, crs_label, parse_crs, reprojection
+from mineaction.geo.traverse import (
+    WorkingPlane,
+    destination,
+    true_bearing,
+    working_plane,
+)
+
+
+@dataclass(frozen=True)
+class ExpectedMine:
+    id: str  # "R1/7" for the 7th mine of row R1, or the single mine's id
+    row: str | None
+    model: str | None
+    category: str | None
+
+
+@dataclass
+class Georef:
+    """Where a record puts its field, in EPSG:4326 (longitude, latitude)."""
+
+    record_id: str
+    src_crs: str
+    operation: str | None  # the transformation used; None when the CRS is WGS84 itself
+    candidates: tuple[str, ...]
+    perimeter: Polygon | MultiPolygon | None
+    rows: dict[str, LineString]
+    mines: list[ExpectedMine]
+    mine_lonlat: np.ndarray  # (n, 2)
+    points: dict[str, tuple[float, float]]  # reference and turning points
+    reference: tuple[float, float]  # the first reference point
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        xy = np.vstack([np.array(list(self.points.values())), self.mine_lonlat]) \
+            if len(self.mine_lonlat) else np.array(list(self.points.values()))
+        return (float(xy[:, 0].min()), float(xy[:, 1].min()),
+                float(xy[:, 0].max()), float(xy[:, 1].max()))
+
+    def perimeter_multipolygon(self) -> MultiPolygon | None:
+        if self.perimeter is None:
+            return None
+        if isinstance(self.perimeter, MultiPolygon):
+            return self.perimeter
+        return MultiPolygon([self.perimeter])
+
+    def summary(self) -> dict[str, Any]:
+        """What is stored with the record: how it was georeferenced."""
+        return {"src_crs": self.src_crs, "operation": self.operation,
+                "candidates": list(self.candidates), "warnings": self.warnings,
+                "reference": [round(self.reference[0], 8), round(self.reference[1], 8)],
+                "expected_mines": len(self.mines)}
+
+    def to_geojson(self) -> dict[str, Any]:
+        feats: list[dict[str, Any]] = []
+        if self.perimeter is not None:
+            feats.append({"type": "Feature", "properties": {"kind": "perimeter",
+                                                             "record_id": self.record_id},
+                          "geometry": shapely.geometry.mapping(self.perimeter)})
+        for rid, line in self.rows.items():
+            feats.append({"type": "Feature", "properties": {"kind": "row", "row": rid},
+                          "geometry": shapely.geometry.mapping(line)})
+        for m, (lon, lat) in zip(self.mines, self.mine_lonlat, strict=True):
+            feats.append({"type": "Feature",
+                          "properties": {"kind": "mine", "id": m.id, "row": m.row,
+                                         "model": m.model, "category": m.category},
+                          "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+        return {"type": "FeatureCollection", "features": feats,
+                "properties": {"record_id": self.record_id, **self.summary()}}
+
+
+class _Traverse:
+    """Follows the record's legs in its working plane."""
+
+    def __init__(self, record: MinefieldRecord, plane: WorkingPlane):
+        self.record = record
+        self.plane = plane
+        self.xy: dict[str, tuple[float, float]] = {}
+        self.notes: list[str] = []
+        for p in record.reference_points:
+            self.xy[p.id] = (p.x, p.y) if plane.native else plane.from_geographic(p.x, p.y)
+        if record.bearings.reference == "grid" and not plane.native:
+            self.notes.append(f"grid bearings in the geographic CRS {record.crs} are read as "
+                              "true bearings")
+
+    def leg(self, origin: str, bearing: float, distance_m: float) -> tuple[float, float]:
+        x, y = self.xy[origin]
+        b = self.record.bearings
+        convergence, scale = self.plane.factors(x, y)
+        if b.reference == "grid" and self.plane.native:
+            plane_bearing = bearing * 360.0 / _circle(b.unit)
+        else:
+            true = true_bearing(bearing, b.unit, b.reference,
+                                declination_deg=b.declination_deg or 0.0,
+                                convergence_deg=(b.grid_convergence_deg
+                                                 if b.grid_convergence_deg is not None
+                                                 else convergence))
+            plane_bearing = true - convergence
+        return destination(x, y, plane_bearing, distance_m * scale)
+
+    def scale_at(self, x: float, y: float) -> float:
+        return self.plane.factors(x, y)[1]
+
+
+def _circle(unit: str) -> float:
+    from mineaction.geo.traverse import FULL_CIRCLE
+
+    return FULL_CIRCLE[unit]
+
+
+def georeference(record: MinefieldRecord, transformation: str | None = None, *,
+                 warn: bool = True) -> Georef:
+    """Georeference ``record``; InvalidInput naming the record and field on a broken one."""
+    where = f"record {record.record_id}"
+    crs = parse_crs(record.crs)
+    ref0 = record.reference_points[0]
+    try:
+        plane = working_plane(crs, ref0.x, ref0.y)
+    except ValueError as exc:
+        raise InvalidInput([Problem(where, "crs", str(exc))]) from None
+    tr = _Traverse(record, plane)
+    for t in record.turning_points:
+        tr.xy[t.id] = tr.leg(t.origin, t.bearing, t.distance_m)
+
+    # Rows, in the plane.
+    lines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    problems: list[Problem] = []
+    by_id = {r.id: r for r in record.rows}
+
+    def row_line(r: Row, depth: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        if r.id in lines:
+            return lines[r.id]
+        if depth > len(by_id):
+            raise ValueError("rows are offset from each other in a circle")
+        if r.offset is None:
+            a = np.asarray(tr.xy[str(r.start)], dtype=np.float64)
+            b = np.asarray(tr.xy[str(r.end)], dtype=np.float64)
+        else:
+            pa, pb = row_line(by_id[r.offset.row], depth + 1)
+            d = pb - pa
+            u = d / np.hypot(*d)
+            right = np.array([u[1], -u[0]])
+            shift = right * r.offset.distance_m * tr.scale_at(*pa)
+            if r.offset.side == "left":
+                shift = -shift
+            a, b = pa + shift, pb + shift
+        lines[r.id] = (a, b)
+        return a, b
+
+    mines: list[ExpectedMine] = []
+    mxy: list[np.ndarray] = []
+    for i, r in enumerate(record.rows):
+        try:
+            a, b = row_line(r)
+        except (ValueError, KeyError) as exc:
+            problems.append(Problem(where, f"rows[{i}]", str(exc)))
+            continue
+        length_plane = float(np.hypot(*(b - a)))
+        if length_plane < 0.01:
+            problems.append(Problem(where, f"rows[{i}]", "the row has no length"))
+            continue
+        k = tr.scale_at(*a)
+        length = length_plane / k
+        u = (b - a) / length_plane
+        if r.count == 0:
+            continue
+        if r.spacing_m is not None:
+            along = r.first_at_m + np.arange(r.count) * r.spacing_m
+            needed = float(along[-1])
+            if needed > length * 1.10 + 5.0:
+                problems.append(Problem(
+                    where, f"rows[{i}].count",
+                    f"{r.count} mines {r.spacing_m:g} m apart need {needed:.0f} m but the row "
+                    f"is {length:.0f} m long"))
+                continue
+        elif r.count == 1:
+            along = np.array([length / 2.0])
+        else:
+            along = r.first_at_m + np.linspace(0.0, length - r.first_at_m, r.count)
+        mxy.append(a + np.outer(along * k, u))
+        mines.extend(ExpectedMine(f"{r.id}/{j + 1}", r.id, r.model, r.category)
+                     for j in range(r.count))
+    for m in record.mines:
+        mxy.append(np.array([tr.leg(m.origin, m.bearing, m.distance_m)]))
+        mines.append(ExpectedMine(m.id, None, m.model, m.category))
+    if problems:
+        raise InvalidInput(problems)
+
+    # To the record's geographic CRS, then through one transformation to WGS84.
+    ids = list(tr.xy)
+    pxy = np.array([tr.xy[i] for i in ids], float)
+    all_xy = np.vstack([pxy] + mxy) if mxy else pxy
+    row_ids = list(lines)
+    row_xy = np.array([np.vstack(lines[r]) for r in row_ids]).reshape(-1, 2) if row_ids \
+        else np.empty((0, 2))
+    stacked = np.vstack([all_xy, row_xy])
+    glon, glat = plane.to_geographic(stacked[:, 0], stacked[:, 1])
+    bounds = (float(glon.min()), float(glat.min()), float(glon.max()), float(glat.max()))
+    chosen = transformation or record.transformation
+    notes = list(tr.notes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DatumWarning)
+        rp = reprojection(plane.geographic, chosen, bounds=bounds, warn=True)
+    for w in caught:
+        notes.append(str(w.message))
+        if warn:
+            warnings.warn(f"record {record.record_id}: {w.message}", DatumWarning,
+                          stacklevel=2)
+    lon, lat = rp.apply_xy(glon, glat)
+    lonlat = np.column_stack((np.asarray(lon, float), np.asarray(lat, float)))
+    npts = len(ids)
+    nmines = len(all_xy) - npts
+    points = {i: (float(x), float(y)) for i, (x, y) in zip(ids, lonlat[:npts], strict=True)}
+    mine_lonlat = lonlat[npts:npts + nmines]
+    row_ll = lonlat[npts + nmines:]
+    rows = {r: LineString(row_ll[2 * j:2 * j + 2]) for j, r in enumerate(row_ids)}
+    perim_ids = record.perimeter_ids()
+    perimeter: Polygon | MultiPolygon | None = None
+    if len(perim_ids) >= 3:
+        poly = Polygon([points[i] for i in perim_ids])
+        if not poly.is_valid:
+            notes.append("the perimeter crosses itself; repaired")
+            fixed = shapely.make_valid(poly)
+            polys = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon)]
+            poly = polys[0] if len(polys) == 1 else MultiPolygon(polys)  # type: ignore[assignment]
+        perimeter = shapely.geometry.polygon.orient(poly) if isinstance(poly, Polygon) \
+            else poly
+    return Georef(record.record_id, crs_label(crs), rp.operation, rp.candidates, perimeter,
+                  rows, mines, mine_lonlat, points, points[ref0.id], notes)
+
+
+def georef_json(g: Georef) -> str:
+    return json.dumps(g.summary(), ensure_ascii=False, sort_keys=True)
