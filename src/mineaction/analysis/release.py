@@ -63,7 +63,7 @@ def record_hazards(tx: Transaction, hazards: Sequence[Record],
     """Write the first history version of each newly added hazard."""
     versions = [_version(h, 1, HazardChange.RECORDED, h.recorded_on)
                 for h in hazards if isinstance(h, Hazard)]
-    tx.add_many(versions)
+    tx.add_many(versions, progress)
     return []
 
 
@@ -257,6 +257,8 @@ def apply_activities(tx: Transaction, activities: Iterable[Record],
             engine.survey(act, on)
         elif act.kind in RELEASING and act.outcome is not None:
             engine.release(act, on)
+        if progress:
+            progress(1)
     if engine.problems:
         raise InvalidInput(engine.problems)
     return engine.report.messages()

@@ -14,7 +14,6 @@ from mineaction.cli.app import app, console, err_console, opened, progress_bar, 
 from mineaction.domain.layers import all_layers, get_layer
 from mineaction.errors import InvalidInput
 from mineaction.io.load import import_file
-from mineaction.io.readers import read_file
 from mineaction.io.writers import record_columns, write_records
 from mineaction.store import Query, open_store
 
@@ -83,11 +82,10 @@ def import_(
 ) -> None:
     """Import FILE into LAYER: every row is checked; any bad row and nothing is written."""
     lyr = _layer(layer)
-    with opened() as store:
-        total = len(read_file(file).features) if file.exists() else None
-        with progress_bar(f"importing {lyr.name}", total) as advance:
-            result = import_file(store, lyr.name, file, crs=crs, operation=operation,
-                                 do_repair=repair, progress=advance)
+    with opened() as store, progress_bar(f"importing {lyr.name}") as advance:
+        result = import_file(store, lyr.name, file, crs=crs, operation=operation,
+                             do_repair=repair, progress=advance,
+                             on_total=advance.set_total)
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     crs_note = f" from {result.source_crs}" if result.source_crs else ""

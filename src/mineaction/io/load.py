@@ -53,6 +53,12 @@ def _load_hooks() -> None:
         importlib.import_module(name)
 
 
+def hook_count(layer: str) -> int:
+    """How many hooks run after an import into ``layer`` (each reports progress per record)."""
+    _load_hooks()
+    return len(_HOOKS.get(layer, []))
+
+
 def on_import(layer: str) -> Callable[[ImportHook], ImportHook]:
     """Register ``fn(tx, records, progress) -> messages`` to run after a layer's rows are
     written, inside the import's transaction. Raising InvalidInput undoes the whole import."""
@@ -221,11 +227,17 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
 
 def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | None = None,
                 operation: str | None = None, do_repair: bool = False,
-                progress: Progress | None = None, source: str | None = None) -> ImportResult:
-    """Import one file into one layer, all rows or none."""
+                progress: Progress | None = None, source: str | None = None,
+                on_total: Callable[[int], None] | None = None) -> ImportResult:
+    """Import one file into one layer, all rows or none.
+
+    ``on_total(n)`` is told how many units of ``progress`` the import will report, once the
+    file has been read: one per row written, and one per row for each import hook."""
     _load_hooks()
     layer = get_layer(layer_name)
     src = read_file(path)
+    if on_total:
+        on_total(len(src.features) * (1 + len(_HOOKS.get(layer.name, []))))
     records, problems, result = prepare(layer, src, crs=crs, operation=operation,
                                         do_repair=do_repair)
     where = {r.id: f.where for r, f in zip(records, _kept(src, records), strict=False)}
