@@ -38,6 +38,7 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "land release steps and hazard history",
               create_layers("release-steps", "hazard-versions")),
     Migration(3, "minefield records", create_layers("minefield-records")),
+    Migration(4, "published figures", create_layers("figures")),
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)

@@ -1,0 +1,393 @@
+"""Statistics over the store: land released, ordnance destroyed, casualties.
+
+Every number is computed by the store (``Store.aggregate``: GROUP BY in the database, so that
+PostGIS runs it natively) and comes back as a :class:`Figure` that names the layer, the records
+behind it and the filter that produced it. Groupings the database cannot know about (the
+contamination class of a released polygon, the district an area belongs to) are made by merging
+the database's groups, never by reading records one by one.
+
+Rules kept here: land cancelled, reduced and cleared stay apart (no figure adds them up under
+"cleared"); an item is counted once; a released polygon is classed by the contamination recorded
+for it when it was released.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mineaction.domain.organisations import AdminArea
+from mineaction.store.base import Reader
+
+#: Contamination classes of a released polygon, in report order.
+CONTAMINATION_CLASSES = ("ap_only", "ap_av_mixed", "av_only", "battle_area", "unspecified")
+CLASS_TITLES = {
+    "ap_only": "AP mines only",
+    "ap_av_mixed": "AP and AV mines",
+    "av_only": "AV mines only",
+    "battle_area": "Battle area (no AP or AV mines)",
+    "unspecified": "Contamination not recorded",
+}
+METHODS = ("cancelled", "reduced", "cleared")
+EO_CATEGORIES = ("ap", "av", "cmr", "uxo", "axo", "ied")
+UNKNOWN = "unknown"
+
+
+def contamination_class(contamination: str | Iterable[str] | None) -> str:
+    """The class of a polygon from the EO categories recorded for it.
+
+    >>> contamination_class("ap,av"), contamination_class({"uxo"}), contamination_class("")
+    ('ap_av_mixed', 'battle_area', 'unspecified')
+    """
+    if contamination is None:
+        cats: set[str] = set()
+    elif isinstance(contamination, str):
+        cats = {c.strip() for c in contamination.split(",") if c.strip()}
+    else:
+        cats = {str(c) for c in contamination}
+    if "ap" in cats:
+        return "ap_av_mixed" if "av" in cats else "ap_only"
+    if "av" in cats:
+        return "av_only"
+    if cats & {"cmr", "uxo", "axo"}:
+        return "battle_area"
+    return "unspecified"
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive period; either end may be open."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @classmethod
+    def of(cls, year: int | None = None, start: dt.date | None = None,
+           end: dt.date | None = None, quarter: int | None = None) -> Period:
+        if year is not None:
+            if quarter is not None:
+                first = dt.date(year, 3 * (quarter - 1) + 1, 1)
+                nxt = dt.date(year + (quarter == 4), 1 if quarter == 4 else first.month + 3, 1)
+                return cls(first, nxt - dt.timedelta(days=1))
+            return cls(start or dt.date(year, 1, 1), end or dt.date(year, 12, 31))
+        return cls(start, end)
+
+    @property
+    def label(self) -> str:
+        if self.start is None and self.end is None:
+            return "all dates"
+        if (self.start and self.end and self.start.month == 1 and self.start.day == 1
+                and self.end == dt.date(self.start.year, 12, 31)):
+            return str(self.start.year)
+        return f"{self.start or '…'} to {self.end or '…'}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"from": self.start.isoformat() if self.start else None,
+                "to": self.end.isoformat() if self.end else None}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report or statistic covers: a period and, optionally, an administrative area
+    (with every area inside it)."""
+
+    period: Period = Period()
+    area: str | None = None
+    area_ids: frozenset[str] | None = None
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"period": self.period.as_dict()}
+        if self.area:
+            out["area"] = self.area
+        return out
+
+
+@dataclass
+class Figure:
+    """A number with the records it counts and the filter that produced it."""
+
+    value: float | int
+    layer: str
+    ids: list[str]
+    criteria: dict[str, Any]
+    count: int = 0
+
+    def explain(self) -> dict[str, Any]:
+        return {"value": self.value, "layer": self.layer, "filter": self.criteria,
+                "records": len(self.ids), "ids": self.ids}
+
+
+@dataclass
+class Group:
+    """One row of a grouped statistic: the group's key values and its figures by name."""
+
+    key: dict[str, Any]
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Administrative areas
+
+
+@dataclass
+class Areas:
+    """The administrative areas of a store, for naming and for the hierarchy."""
+
+    by_id: dict[str, AdminArea]
+
+    @classmethod
+    def load(cls, reader: Reader) -> Areas:
+        return cls({a.id: a for a in reader.iter("admin-areas")})  # type: ignore[misc]
+
+    def name(self, area_id: str | None) -> str:
+        if area_id is None:
+            return "(no area recorded)"
+        area = self.by_id.get(area_id)
+        return area.name if area else area_id
+
+    def district(self, area_id: str | None, level: int = 2) -> str | None:
+        """The id of the area at ``level`` containing ``area_id`` (itself when it is at that
+        level or above it)."""
+        seen: set[str] = set()
+        current = area_id
+        while current is not None and current in self.by_id and current not in seen:
+            seen.add(current)
+            area = self.by_id[current]
+            if area.level <= level or area.parent_id is None:
+                return current
+            current = area.parent_id
+        return area_id
+
+    def within(self, name_or_id: str) -> frozenset[str]:
+        """Ids of the area named ``name_or_id`` (case-insensitive) and of all areas inside it."""
+        wanted = name_or_id.strip().lower()
+        roots = {a.id for a in self.by_id.values()
+                 if a.id.lower() == wanted or a.name.strip().lower() == wanted}
+        if not roots:
+            return frozenset()
+        children: dict[str, list[str]] = {}
+        for a in self.by_id.values():
+            if a.parent_id:
+                children.setdefault(a.parent_id, []).append(a.id)
+        out: set[str] = set()
+        stack = list(roots)
+        while stack:
+            current = stack.pop()
+            if current in out:
+                continue
+            out.add(current)
+            stack.extend(children.get(current, []))
+        return frozenset(out)
+
+
+def scope_for(reader: Reader, period: Period, area: str | None) -> Scope:
+    """A scope; an area that names no administrative area is an error naming it."""
+    if not area:
+        return Scope(period)
+    from mineaction.errors import InvalidInput
+
+    ids = Areas.load(reader).within(area)
+    if not ids:
+        raise InvalidInput(f"--area {area!r}: no administrative area has this name or id")
+    return Scope(period, area, ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging database groups
+
+
+def _merge(rows: Sequence[Mapping[str, Any]], key_of: Any, sums: Sequence[str], layer: str,
+           criteria_of: Any) -> list[Group]:
+    """Merge aggregate rows whose derived key is the same, summing ``sums`` and counts."""
+    groups: dict[tuple[Any, ...], Group] = {}
+    values: dict[tuple[Any, ...], dict[str, float]] = {}
+    ids: dict[tuple[Any, ...], set[str]] = {}
+    counts: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = key_of(row)
+        k = tuple(key.values())
+        if k not in groups:
+            groups[k] = Group(dict(key))
+            values[k] = dict.fromkeys(sums, 0.0)
+            ids[k] = set()
+            counts[k] = 0
+        for s in sums:
+            values[k][s] += row[s] or 0
+        ids[k].update(row.get("ids", []))
+        counts[k] += row["count"]
+    out = []
+    for k, group in groups.items():
+        crit = criteria_of(group.key)
+        sorted_ids = sorted(ids[k])
+        group.figures["count"] = Figure(counts[k], layer, sorted_ids, crit, counts[k])
+        for s in sums:
+            group.figures[s] = Figure(values[k][s], layer, sorted_ids, crit, counts[k])
+        out.append(group)
+    return out
+
+
+def _where(scope: Scope, field_name: str = "admin_area_id",
+           extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    where: dict[str, Any] = dict(extra or {})
+    if scope.area_ids is not None:
+        where[field_name] = sorted(scope.area_ids)
+    return where
+
+
+# ---------------------------------------------------------------------------------------------
+# Land release
+
+RELEASE_KEYS = ("method", "contamination_class", "district", "admin_area_id", "operator",
+                "year", "quarter", "activity_kind", "activity_id", "hazard_id")
+
+
+def released(reader: Reader, scope: Scope, by: Sequence[str] = ("method",), *,
+             areas: Areas | None = None, where: Mapping[str, Any] | None = None
+             ) -> list[Group]:
+    """Area released (m², geodesic) and number of release steps per group.
+
+    ``by`` takes any of :data:`RELEASE_KEYS`. ``contamination_class`` is computed from the
+    contamination the database groups by; ``district`` from the administrative area.
+    """
+    unknown = set(by) - set(RELEASE_KEYS)
+    if unknown:
+        raise ValueError(f"cannot group release by {sorted(unknown)}")
+    db_by: list[str] = []
+    for name in by:
+        col = {"contamination_class": "contamination", "district": "admin_area_id"}.get(name,
+                                                                                        name)
+        if col not in db_by:
+            db_by.append(col)
+    rows = reader.aggregate("release-steps", db_by, sums=["area_m2"],
+                            where=_where(scope, extra=where), date_field="released_on",
+                            start=scope.period.start, end=scope.period.end, with_ids=True)
+    if "district" in by and areas is None:
+        areas = Areas.load(reader)
+
+    def key_of(row: Mapping[str, Any]) -> dict[str, Any]:
+        key: dict[str, Any] = {}
+        for name in by:
+            if name == "contamination_class":
+                key[name] = contamination_class(row["contamination"])
+            elif name == "district":
+                assert areas is not None
+                key[name] = areas.district(row["admin_area_id"])
+            else:
+                key[name] = row[name]
+        return key
+
+    def criteria_of(key: Mapping[str, Any]) -> dict[str, Any]:
+        return {**scope.describe(), **dict(where or {}), **key, "date_field": "released_on"}
+
+    return _merge(rows, key_of, ["area_m2"], "release-steps", criteria_of)
+
+
+# ---------------------------------------------------------------------------------------------
+# Explosive ordnance
+
+
+def destroyed(reader: Reader, scope: Scope, by: Sequence[str] = ("category",), *,
+              where: Mapping[str, Any] | None = None, date_field: str = "destroyed_on",
+              activity_ids: Iterable[str] | None = None) -> list[Group]:
+    """Items of explosive ordnance (sum of ``quantity``) per group of ``finds`` fields.
+
+    With an area in the scope, finds count when the activity that found them released land in
+    the area. ``activity_ids`` restricts to the finds of those activities.
+    """
+    w: dict[str, Any] = dict(where or {})
+    acts: set[str] | None = set(activity_ids) if activity_ids is not None else None
+    if scope.area_ids is not None:
+        in_area = {r["activity_id"] for r in reader.aggregate(
+            "release-steps", ["activity_id"], where=_where(scope))}
+        acts = in_area if acts is None else acts & in_area
+    if acts is not None:
+        w["activity_id"] = sorted(acts)
+    rows = reader.aggregate("finds", list(by), sums=["quantity"], where=w,
+                            date_field=date_field, start=scope.period.start,
+                            end=scope.period.end, with_ids=True)
+
+    def key_of(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: row[name] for name in by}
+
+    def criteria_of(key: Mapping[str, Any]) -> dict[str, Any]:
+        crit = {**scope.describe(), **key, "date_field": date_field}
+        if where:
+            crit.update(where)
+        if activity_ids is not None:
+            crit["activities"] = "those of the row"
+        return crit
+
+    return _merge(rows, key_of, ["quantity"], "finds", criteria_of)
+
+
+# ---------------------------------------------------------------------------------------------
+# Casualties
+
+CASUALTY_KEYS = ("group", "outcome", "sex", "age_band", "device_category", "activity_at_time",
+                 "admin_area_id", "district", "year", "quarter")
+
+
+def casualties(reader: Reader, scope: Scope, by: Sequence[str] = ("outcome",), *,
+               where: Mapping[str, Any] | None = None, areas: Areas | None = None
+               ) -> list[Group]:
+    """Victims (people killed or injured) per group. Reads the ``victims`` layer only: the
+    personal data layer is never touched."""
+    unknown = set(by) - set(CASUALTY_KEYS)
+    if unknown:
+        raise ValueError(f"cannot group casualties by {sorted(unknown)}")
+    db_by = ["admin_area_id" if b == "district" else b for b in by]
+    db_by = list(dict.fromkeys(db_by))
+    rows = reader.aggregate("victims", db_by, where=_where(scope, extra=where),
+                            date_field="occurred_on", start=scope.period.start,
+                            end=scope.period.end, with_ids=True)
+    if "district" in by and areas is None:
+        areas = Areas.load(reader)
+
+    def key_of(row: Mapping[str, Any]) -> dict[str, Any]:
+        key: dict[str, Any] = {}
+        for name in by:
+            if name == "district":
+                assert areas is not None
+                key[name] = areas.district(row["admin_area_id"])
+            else:
+                value = row[name]
+                key[name] = UNKNOWN if value is None else value
+        return key
+
+    def criteria_of(key: Mapping[str, Any]) -> dict[str, Any]:
+        return {**scope.describe(), **dict(where or {}), **key, "date_field": "occurred_on"}
+
+    return _merge(rows, key_of, [], "victims", criteria_of)
+
+
+# ---------------------------------------------------------------------------------------------
+# Capacity
+
+
+def capacity_at_end(reader: Reader, scope: Scope, kinds: Sequence[str]) -> list[Group]:
+    """Capacity per operator and activity kind as at the end of the period: for each
+    operator and kind, the record(s) of the latest period ending within the scope's period.
+
+    Capacity is a stock: quarterly records of the same team are never added up.
+    """
+    sums = ["teams", "deminers", "dogs", "machines"]
+    rows = reader.aggregate("capacity", ["operator", "activity_kind", "period_end"], sums=sums,
+                            where={"activity_kind": list(kinds)}, date_field="period_end",
+                            start=scope.period.start, end=scope.period.end, with_ids=True)
+    latest: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for row in rows:
+        k = (row["operator"], row["activity_kind"])
+        if k not in latest or str(row["period_end"]) > str(latest[k]["period_end"]):
+            latest[k] = row
+
+    def key_of(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {"operator": row["operator"], "activity_kind": row["activity_kind"],
+                "period_end": str(row["period_end"])}
+
+    def criteria_of(key: Mapping[str, Any]) -> dict[str, Any]:
+        return {**scope.describe(), **key, "date_field": "period_end",
+                "rule": "latest period per operator and kind"}
+
+    return _merge(list(latest.values()), key_of, sums, "capacity", criteria_of)

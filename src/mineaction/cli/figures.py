@@ -1,0 +1,160 @@
+"""Commands on the published-figures register: import, list, conflicts, totals, compare."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from mineaction.cli.app import app, console, opened
+from mineaction.errors import InvalidInput
+
+figures_app = typer.Typer(no_args_is_help=True, help="The published-figures register.")
+app.add_typer(figures_app, name="figures")
+
+
+class OutFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@figures_app.command("import")
+def import_(file: Path = typer.Argument(..., help="CSV with the register's columns "
+                                         "(figure_id, country, area, metric, value, unit, ...)")
+            ) -> None:
+    """Import published figures; every row checked, all or nothing."""
+    from mineaction.analysis.figures import import_figures
+
+    with opened() as store:
+        n = import_figures(store, file)
+    console.print(f"imported {n} published figure(s) from {file}")
+
+
+@figures_app.command("import-table")
+def import_table(
+    file: Path = typer.Argument(..., help="CSV with one row per area"),
+    country: str = typer.Option(..., "--country"),
+    area_column: str = typer.Option("district", "--area-column"),
+    part_of: str = typer.Option("national", "--part-of", help="The whole the rows add up to"),
+    metric: list[str] = typer.Option(..., "--metric", help="COLUMN=METRIC:UNIT, repeatable"),
+    date_from: str = typer.Option(None, "--from"), date_to: str = typer.Option(None, "--to"),
+    attributed_to: str = typer.Option(None, "--attributed-to"),
+    publication: str = typer.Option(None, "--publication"),
+) -> None:
+    """Import a published breakdown table (one row per district) as figures."""
+    from mineaction.analysis.figures import import_breakdown
+
+    metrics = {}
+    for m in metric:
+        col, _, rest = m.partition("=")
+        name, _, unit = rest.partition(":")
+        if not (col and name and unit):
+            raise InvalidInput(f"--metric must be COLUMN=METRIC:UNIT, got {m!r}")
+        metrics[col] = (name, unit)
+    with opened() as store:
+        n = import_breakdown(store, file, country=country, part_of=part_of,
+                             period_start=dt.date.fromisoformat(date_from) if date_from else None,
+                             period_end=dt.date.fromisoformat(date_to) if date_to else None,
+                             metrics=metrics, area_column=area_column,
+                             attributed_to=attributed_to, publication=publication)
+    console.print(f"imported {n} figure(s) from {file}")
+
+
+@figures_app.command("list")
+def list_(metric: str = typer.Option(None, "--metric"),
+          country: str = typer.Option(None, "--country"),
+          fmt: OutFormat = typer.Option(OutFormat.table, "--format")) -> None:
+    """List published figures."""
+    from mineaction.analysis.figures import figures
+
+    with opened() as store:
+        items = figures(store, metric, country)
+    if fmt == OutFormat.json:
+        json.dump([{"figure_id": f.id, "country": f.country, "area": f.area,
+                    "metric": f.metric, "value": f.value, "unit": f.unit,
+                    "period_start": f.period_start, "period_end": f.period_end,
+                    "attributed_to": f.attributed_to, "publication": f.publication,
+                    "qualifier": str(f.qualifier)} for f in items], sys.stdout,
+                  ensure_ascii=False, default=str, indent=1)
+        sys.stdout.write("\n")
+        return
+    t = Table(title=f"Published figures ({len(items)})")
+    for c in ("id", "country", "area", "metric", "value", "unit", "period", "source",
+              "qualifier"):
+        t.add_column(c, justify="right" if c == "value" else "left", overflow="fold")
+    for f in items:
+        t.add_row(f.id, f.country, f.area, f.metric, f"{f.value:,.{f.decimals or 0}f}", f.unit,
+                  f"{f.period_start or ''}–{f.period_end or ''}",
+                  f"{f.attributed_to} ({f.publication})", str(f.qualifier))
+    console.print(t)
+
+
+@figures_app.command("conflicts")
+def conflicts_(fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
+               metric: str = typer.Option(None, "--metric"),
+               country: str = typer.Option(None, "--country")) -> None:
+    """Figures of one metric, country and area, same or nested periods, that disagree."""
+    from mineaction.analysis.figures import conflicts, figures
+
+    with opened() as store:
+        found = conflicts(figures(store, metric, country))
+    if fmt == OutFormat.json:
+        json.dump([c.as_dict() for c in found], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return
+    t = Table(title=f"Conflicting published figures ({len(found)})")
+    for col in ("metric", "area", "figures", "values", "sources", "difference"):
+        t.add_column(col, overflow="fold")
+    for c in found:
+        d = c.as_dict()
+        t.add_row(c.metric, c.area, "\n".join(d["figure_ids"]),
+                  "\n".join(f"{v:,g} {c.unit}" for v in c.values), "\n".join(d["sources"]),
+                  f"{d['difference']:,g} {c.unit} ({d['relative_difference']:.0%})")
+    console.print(t)
+
+
+@figures_app.command("totals")
+def totals() -> None:
+    """For each published breakdown, the sum of its rows beside the published whole."""
+    from mineaction.analysis.figures import figures, rollups
+
+    with opened() as store:
+        items = figures(store)
+    t = Table(title="Breakdowns against published totals")
+    for c in ("metric", "whole", "period", "parts", "sum of parts", "published", "agrees"):
+        t.add_column(c, overflow="fold")
+    for r in rollups(items):
+        pub = "\n".join(f"{w.id}: {w.value:,g} {w.unit}" for w in r.wholes) or "(none)"
+        ok = "\n".join("yes" if r.agrees(w) else "NO" for w in r.wholes) or "-"
+        places = max((p.decimals or 0) for p in r.parts)
+        t.add_row(r.metric, r.whole_area, f"{r.period[0] or ''}–{r.period[1] or ''}",
+                  str(len(r.parts)), f"{r.sum_of_parts:,.{places}f} {r.unit}", pub, ok)
+    console.print(t)
+
+
+@figures_app.command("compare")
+def compare_(country: str = typer.Option(None, "--country"),
+             metric: str = typer.Option(None, "--metric"),
+             fmt: OutFormat = typer.Option(OutFormat.table, "--format")) -> None:
+    """The store's own figures beside published ones for the same metric and period."""
+    from mineaction.analysis.figures import compare
+
+    with opened() as store:
+        rows = compare(store, country, metric)
+    if fmt == OutFormat.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return
+    t = Table(title="Computed against published")
+    for c in ("figure", "metric", "period", "published", "computed", "records", "agrees"):
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(r["figure_id"], r["metric"], "–".join(r["period"]),
+                  f"{r['published']:,g} {r['unit']}", f"{r['computed']:,g} {r['unit']}",
+                  str(r["records"]), "yes" if r["agrees"] else "no")
+    console.print(t)

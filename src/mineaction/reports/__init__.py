@@ -1,0 +1,6 @@
+"""Reports: definitions (which figures, in which tables) -> tables -> renderers."""
+
+from mineaction.reports.definitions import REPORTS, Options, build
+from mineaction.reports.model import Cell, Chart, Column, Report, Table
+
+__all__ = ["REPORTS", "Cell", "Chart", "Column", "Options", "Report", "Table", "build"]

@@ -1,0 +1,606 @@
+"""The reports: each one a function from the store and a scope to a :class:`Report`.
+
+Reports only arrange figures from :mod:`mineaction.analysis.statistics`; they compute nothing
+of their own besides totals (the sum of their rows) and unit conversions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mineaction.analysis import statistics as st
+from mineaction.analysis.statistics import Areas, Figure, Group, Period, Scope
+from mineaction.reports.model import Cell, Chart, Column, Report, Table, total_row
+from mineaction.store.base import Reader
+
+KM2 = 1_000_000.0
+
+
+@dataclass(frozen=True)
+class Options:
+    suppress_below: int = 5  # public casualty cells with fewer people are hidden
+    quarter: int | None = None  # for the progress report
+
+
+@dataclass(frozen=True)
+class ReportDef:
+    name: str
+    title: str
+    description: str
+    build: Callable[[Reader, Scope, Options], Report]
+
+
+REPORTS: dict[str, ReportDef] = {}
+
+
+def report(name: str, title: str, description: str
+           ) -> Callable[[Callable[[Reader, Scope, Options], Report]],
+                         Callable[[Reader, Scope, Options], Report]]:
+    def deco(fn: Callable[[Reader, Scope, Options], Report]
+             ) -> Callable[[Reader, Scope, Options], Report]:
+        REPORTS[name] = ReportDef(name, title, description, fn)
+        return fn
+
+    return deco
+
+
+def build(reader: Reader, name: str, scope: Scope, options: Options | None = None) -> Report:
+    from mineaction.errors import InvalidInput
+
+    if name not in REPORTS:
+        raise InvalidInput(f"unknown report {name!r}; expected one of {', '.join(REPORTS)}")
+    return REPORTS[name].build(reader, scope, options or Options())
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def merged(figures: Iterable[Figure], criteria: Mapping[str, Any], scale: float = 1.0
+           ) -> Figure | None:
+    """One figure from several of the same layer: values added, records united."""
+    figs = list(figures)
+    if not figs:
+        return None
+    ids = sorted({i for f in figs for i in f.ids})
+    value = sum(f.value for f in figs) / scale
+    return Figure(value, figs[0].layer, ids, dict(criteria), sum(f.count for f in figs))
+
+
+def fcell(fig: Figure | None, *, scale: float = 1.0, zero_layer: str = "",
+          criteria: Mapping[str, Any] | None = None) -> Cell:
+    """A cell for a figure; no figure is a zero that still says what was counted."""
+    if fig is None:
+        return Cell(0, Figure(0, zero_layer, [], dict(criteria or {}), 0))
+    if scale != 1.0:
+        fig = Figure(fig.value / scale, fig.layer, fig.ids, fig.criteria, fig.count)
+    return Cell(fig.value, fig)
+
+
+def synthetic(reader: Reader, layers: Sequence[str]) -> bool:
+    for layer in layers:
+        for row in reader.aggregate(layer, ["source"]):
+            if row["source"] and str(row["source"]).startswith("synthetic:"):
+                return True
+    return False
+
+
+def sources_of(reader: Reader, layers: Sequence[str]) -> list[str]:
+    """Credits for the data behind a report: one line per source of its records."""
+    from mineaction.io.victims_register import credit_for
+
+    out: list[str] = []
+    for layer in layers:
+        for row in reader.aggregate(layer, ["source"]):
+            src = row["source"] or "(no source recorded)"
+            credit = credit_for(src)
+            line = f"{layer}: {credit or src} ({row['count']:,} records)"
+            out.append(line)
+    return out
+
+
+def new_report(reader: Reader, name: str, scope: Scope, options: Options,
+               layers: Sequence[str]) -> Report:
+    rep = Report(name, REPORTS[name].title, scope, synthetic=synthetic(reader, layers),
+                 sources=sources_of(reader, layers), suppress_below=options.suppress_below)
+    return rep
+
+
+def _district_names(areas: Areas, ids: Iterable[str | None]) -> dict[str | None, str]:
+    return {i: areas.name(i) for i in ids}
+
+
+# ---------------------------------------------------------------------------------------------
+# ap-release-by-district (the layout of Table 4 of Mine Action Review's country reports)
+
+FIND_COLUMNS = {"ap_mines_destroyed": "ap", "av_mines_destroyed": "av", "cmr_destroyed": "cmr",
+                "uxo_destroyed": "uxo"}
+
+
+@report("ap-release-by-district", "Land released in polygons where AP mines were found, by "
+        "district", "Area of task polygons (activities) in which anti-personnel mines were found, "
+        "released in the period by any method, and the items destroyed in them.")
+def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Report:
+    rep = new_report(reader, "ap-release-by-district", scope, options,
+                     ["release-steps", "finds"])
+    areas = Areas.load(reader)
+    steps = st.released(reader, scope, ["activity_id", "district", "method"], areas=areas)
+    finds = st.destroyed(reader, Scope(), ["activity_id", "category"])
+    ap_acts = {g.key["activity_id"] for g in finds if g.key["category"] == "ap"}
+    # Each activity's finds go to the district where it released most land.
+    area_by: dict[str, dict[str | None, float]] = {}
+    for g in steps:
+        if g.key["activity_id"] in ap_acts:
+            per = area_by.setdefault(g.key["activity_id"], {})
+            per[g.key["district"]] = per.get(g.key["district"], 0) + g.figures["area_m2"].value
+    home = {a: sorted(per.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
+            for a, per in area_by.items()}
+    names = _district_names(areas, {g.key["district"] for g in steps if
+                                    g.key["activity_id"] in home})
+    table = Table("districts", "Release of polygons where AP mines were found", [
+        Column("district", "District", numeric=False),
+        Column("area_released_m2", "Area released", "m²"),
+        Column("ap_mines_destroyed", "AP mines destroyed", "items"),
+        Column("av_mines_destroyed", "AV mines destroyed", "items"),
+        Column("cmr_destroyed", "CMR destroyed", "items"),
+        Column("uxo_destroyed", "UXO destroyed", "items"),
+    ])
+    methods = Table("methods", "The same area by method of release (never added into "
+                    "'cleared')", [
+        Column("district", "District", numeric=False),
+        *(Column(f"{m}_m2", m.capitalize(), "m²") for m in st.METHODS)])
+    for district in sorted(names, key=lambda d: names[d]):
+        crit = {**scope.describe(), "district": names[district],
+                "rule": "activities with at least one AP find"}
+        dsteps = [g for g in steps if g.key["district"] == district
+                  and g.key["activity_id"] in home]
+        row: dict[str, Any] = {
+            "district": names[district],
+            "area_released_m2": fcell(merged((g.figures["area_m2"] for g in dsteps), crit),
+                                      zero_layer="release-steps", criteria=crit)}
+        acts = {a for a, d in home.items() if d == district}
+        for col, cat in FIND_COLUMNS.items():
+            c = {**crit, "category": cat, "activities": "those whose home district it is"}
+            row[col] = fcell(merged((g.figures["quantity"] for g in finds
+                                     if g.key["activity_id"] in acts and g.key["category"] == cat),
+                                    c), zero_layer="finds", criteria=c)
+        table.add(row)
+        mrow: dict[str, Any] = {"district": names[district]}
+        for m in st.METHODS:
+            c = {**crit, "method": m}
+            mrow[f"{m}_m2"] = fcell(merged((g.figures["area_m2"] for g in dsteps
+                                            if g.key["method"] == m), c),
+                                    zero_layer="release-steps", criteria=c)
+        methods.add(mrow)
+    total_row(table)
+    total_row(methods)
+    table.notes.append("Area is that of whole task polygons (activities) in which at least one "
+                       "AP mine was found, not the area that held AP mines. Items are all those "
+                       "the same activities destroyed; an activity's items count in the district "
+                       "where it released most land.")
+    rep.tables += [table, methods]
+    classes = class_table(reader, scope)
+    rep.tables.append(classes)
+    rep.charts.append(Chart("districts", "Area released in polygons where AP mines were found",
+                            [r["district"].value for r in table.rows],
+                            {"released": [r["area_released_m2"].value / KM2
+                                          for r in table.rows]},
+                            "km²", _source_line(rep), horizontal=True))
+    return rep
+
+
+def class_table(reader: Reader, scope: Scope) -> Table:
+    groups = st.released(reader, scope, ["contamination_class", "method"])
+    t = Table("contamination", "Area released by contamination of the released polygon", [
+        Column("contamination", "Contamination", numeric=False),
+        *(Column(f"{m}_m2", m.capitalize(), "m²") for m in st.METHODS)])
+    for cls in st.CONTAMINATION_CLASSES:
+        gs = [g for g in groups if g.key["contamination_class"] == cls]
+        if not gs:
+            continue
+        row: dict[str, Any] = {"contamination": st.CLASS_TITLES[cls]}
+        for m in st.METHODS:
+            c = {**scope.describe(), "contamination_class": cls, "method": m}
+            row[f"{m}_m2"] = fcell(merged((g.figures["area_m2"] for g in gs
+                                           if g.key["method"] == m), c),
+                                   zero_layer="release-steps", criteria=c)
+        t.add(row)
+    total_row(t)
+    return t
+
+
+def _source_line(rep: Report) -> str:
+    text = "Source: mineaction store" + (f" ({rep.store})" if rep.store else "")
+    if rep.synthetic:
+        text += "; SYNTHETIC data"
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# ap-clearance-five-year (Table 5 layout)
+
+
+def _last_year(reader: Reader, scope: Scope) -> int:
+    if scope.period.end:
+        return scope.period.end.year
+    years = [r["year"] for r in reader.aggregate("release-steps", ["year"],
+                                                 date_field="released_on") if r["year"]]
+    return int(max(years)) if years else dt.date.today().year
+
+
+@report("ap-clearance-five-year", "Five-year summary of AP mine clearance",
+        "Area cleared, reduced and cancelled in polygons recorded as containing AP mines, for "
+        "the five years ending with the report's year.")
+def ap_clearance_five_year(reader: Reader, scope: Scope, options: Options) -> Report:
+    last = _last_year(reader, scope)
+    span = Scope(Period(dt.date(last - 4, 1, 1), dt.date(last, 12, 31)), scope.area,
+                 scope.area_ids)
+    rep = new_report(reader, "ap-clearance-five-year", span, options, ["release-steps"])
+    groups = st.released(reader, span, ["year", "contamination_class", "method"])
+    cols = [("ap_only_cleared_km2", "ap_only", "cleared", "Cleared, AP only"),
+            ("ap_av_mixed_cleared_km2", "ap_av_mixed", "cleared", "Cleared, AP and AV"),
+            ("ap_cleared_km2", None, "cleared", "Cleared, all AP mined area"),
+            ("ap_reduced_km2", None, "reduced", "Reduced by TS"),
+            ("ap_cancelled_km2", None, "cancelled", "Cancelled by NTS")]
+    t = Table("years", "AP mined area released, by year", [
+        Column("year", "Year", numeric=False),
+        *(Column(n, title, "km²", decimals=2) for n, _, _, title in cols)])
+    for year in range(last, last - 5, -1):
+        row: dict[str, Any] = {"year": str(year)}
+        for name, cls, method, _ in cols:
+            classes = (cls,) if cls else ("ap_only", "ap_av_mixed")
+            c = {**span.describe(), "year": year, "contamination_class": list(classes),
+                 "method": method}
+            row[name] = fcell(merged((g.figures["area_m2"] for g in groups
+                                      if str(g.key["year"]) == str(year)
+                                      and g.key["contamination_class"] in classes
+                                      and g.key["method"] == method), c, scale=KM2),
+                              zero_layer="release-steps", criteria=c)
+        t.add(row)
+    total_row(t)
+    t.notes.append("'All AP mined area' is AP only plus mixed AP and AV, both cleared. Reduced "
+                   "and cancelled land is never counted as cleared.")
+    rep.tables.append(t)
+    years = [r["year"].value for r in reversed(t.rows)]
+    rep.charts.append(Chart("years", "AP mined area cleared per year", years, {
+        "AP only": [r["ap_only_cleared_km2"].value for r in reversed(t.rows)],
+        "AP and AV": [r["ap_av_mixed_cleared_km2"].value for r in reversed(t.rows)]},
+        "km²", _source_line(rep), stacked=True))
+    return rep
+
+
+# ---------------------------------------------------------------------------------------------
+# capacity (Tables 2 and 3 layout)
+
+
+@report("capacity", "Operational capacity", "Teams and staff for non-technical and technical "
+        "survey per operator; staff, mine detection dogs and machines for clearance; as at the "
+        "end of the period (the latest capacity record of each operator).")
+def capacity(reader: Reader, scope: Scope, options: Options) -> Report:
+    rep = new_report(reader, "capacity", scope, options, ["capacity"])
+    survey = st.capacity_at_end(reader, scope, ["nts", "ts"])
+    clear = st.capacity_at_end(reader, scope, ["clearance", "bac"])
+    t2 = Table("survey", "NTS and TS capacity", [
+        Column("operator", "Operator", numeric=False),
+        Column("nts_teams", "NTS teams", "teams"), Column("nts_personnel", "NTS personnel",
+                                                          "people"),
+        Column("ts_teams", "TS teams", "teams"), Column("ts_personnel", "TS personnel",
+                                                        "people")])
+    for op in sorted({g.key["operator"] for g in survey}):
+        row: dict[str, Any] = {"operator": op}
+        for kind in ("nts", "ts"):
+            gs = [g for g in survey if g.key["operator"] == op and g.key["activity_kind"] == kind]
+            c = {**scope.describe(), "operator": op, "activity_kind": kind}
+            row[f"{kind}_teams"] = fcell(merged((g.figures["teams"] for g in gs), c),
+                                         zero_layer="capacity", criteria=c)
+            row[f"{kind}_personnel"] = fcell(merged((g.figures["deminers"] for g in gs), c),
+                                             zero_layer="capacity", criteria=c)
+        t2.add(row)
+    total_row(t2)
+    t3 = Table("clearance", "Clearance capacity", [
+        Column("operator", "Operator", numeric=False),
+        Column("operational_staff", "Operational staff", "people"),
+        Column("mdds", "Mine detection dogs", "dogs"), Column("machines", "Machines",
+                                                              "machines")])
+    for op in sorted({g.key["operator"] for g in clear}):
+        gs = [g for g in clear if g.key["operator"] == op]
+        c = {**scope.describe(), "operator": op, "activity_kind": ["clearance", "bac"]}
+        t3.add({"operator": op,
+                "operational_staff": fcell(merged((g.figures["deminers"] for g in gs), c)),
+                "mdds": fcell(merged((g.figures["dogs"] for g in gs), c)),
+                "machines": fcell(merged((g.figures["machines"] for g in gs), c))})
+    total_row(t3)
+    rep.tables += [t2, t3]
+    rep.notes.append("Capacity is a stock: for each operator and kind of work the latest record "
+                     "ending in the period is shown; records of earlier periods are not added.")
+    return rep
+
+
+# ---------------------------------------------------------------------------------------------
+# casualties (Landmine Monitor style)
+
+DIMENSIONS = (("year", "By year", "Year"), ("group", "By group", "Group"),
+              ("sex", "By sex", "Sex"), ("age_band", "By age", "Age"),
+              ("device_category", "By device", "Device"),
+              ("activity_at_time", "By activity at the time", "Activity"))
+
+
+def suppress(table: Table, columns: Sequence[str], threshold: int) -> int:
+    """Hide counts below ``threshold`` (zero stays shown), then hide a second cell in any row
+    or column where one hidden cell could be worked out from the shown ones and the total."""
+    if threshold <= 0:
+        return 0
+    for row in table.rows:
+        for c in columns:
+            v = row[c].value
+            if isinstance(v, (int, float)) and 0 < v < threshold:
+                row[c].suppressed = True
+    lines: list[list[Cell]] = [[row[c] for c in columns] for row in table.rows]
+    lines += [[row[c] for row in table.rows] for c in columns]
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            hidden = [cell for cell in line if cell.suppressed]
+            if len(hidden) == 1:
+                rest = [cell for cell in line if not cell.suppressed and cell.value]
+                if rest:
+                    min(rest, key=lambda cell: cell.value).suppressed = True
+                    changed = True
+    total_cells = [row[c] for row in table.all_rows() for c in table.summed if c not in columns]
+    total_cells += [table.total[c] for c in columns] if table.total else []
+    for cell in total_cells:
+        v = cell.value
+        if isinstance(v, (int, float)) and 0 < v < threshold:
+            cell.suppressed = True
+    return sum(cell.suppressed for row in table.all_rows() for cell in row.values())
+
+
+@report("casualties", "Casualties of mines and explosive ordnance", "People killed and "
+        "injured, by year, group (civilian, military, deminer), sex, age, device and activity "
+        "at the time. Counts below the threshold are suppressed.")
+def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
+    rep = new_report(reader, "casualties", scope, options, ["victims"])
+    for key, title, head in DIMENSIONS:
+        groups = st.casualties(reader, scope, [key, "outcome"])
+        t = Table(f"by-{key.replace('_', '-')}", title, [
+            Column(key, head, numeric=False), Column("killed", "Killed", "people"),
+            Column("injured", "Injured", "people"), Column("total", "Total", "people")])
+        values = sorted({str(g.key[key]) for g in groups})
+        for value in values:
+            row: dict[str, Any] = {key: value}
+            gs = [g for g in groups if str(g.key[key]) == value]
+            for outcome in ("killed", "injured"):
+                c = {**scope.describe(), key: value, "outcome": outcome}
+                row[outcome] = fcell(merged((g.figures["count"] for g in gs
+                                             if g.key["outcome"] == outcome), c),
+                                     zero_layer="victims", criteria=c)
+            c = {**scope.describe(), key: value}
+            row["total"] = fcell(merged((g.figures["count"] for g in gs), c),
+                                 zero_layer="victims", criteria=c)
+            t.add(row)
+        total_row(t)
+        hidden = suppress(t, ["killed", "injured", "total"], options.suppress_below)
+        if hidden:
+            t.notes.append(f"{hidden} cell(s) shown as '<{options.suppress_below}': fewer than "
+                           f"{options.suppress_below} people, or a cell from which one could be "
+                           "worked out.")
+        rep.tables.append(t)
+    by_year = rep.table("by-year")
+    rows = [r for r in by_year.rows if r["year"].value != st.UNKNOWN]
+    rep.charts.append(Chart("by-year", "Casualties per year", [r["year"].value for r in rows], {
+        "killed": [r["killed"].shown or 0 for r in rows],
+        "injured": [r["injured"].shown or 0 for r in rows]}, "people", _source_line(rep),
+        stacked=True))
+    rep.notes.append("Personal data of victims is never read for this report.")
+    return rep
+
+
+# ---------------------------------------------------------------------------------------------
+# article7: APMBC Form C and Form G; CCM Form F
+
+
+def _hazard_rows(reader: Reader, scope: Scope, category: str, areas: Areas
+                 ) -> list[dict[str, Any]]:
+    from mineaction.geo.measure import area_m2
+
+    rows = []
+    where: dict[str, Any] = {"status": "open"}
+    if scope.area_ids is not None:
+        where["admin_area_id"] = sorted(scope.area_ids)
+    for h in reader.iter("hazards", **where):
+        cats = {str(c) for c in h.contamination}  # type: ignore[attr-defined]
+        if category not in cats:
+            continue
+        crit = {"hazard": h.id, "status": "open", "contamination includes": category}
+        a = area_m2(h.geometry)  # type: ignore[attr-defined]
+        est = h.estimated_mines  # type: ignore[attr-defined]
+        rows.append({
+            "hazard": h.id, "name": h.name or "",  # type: ignore[attr-defined]
+            "district": areas.name(areas.district(h.admin_area_id)),  # type: ignore
+            "kind": str(h.kind).upper(),  # type: ignore[attr-defined]
+            "contamination": ", ".join(sorted(cats)),
+            "area_m2": Cell(round(a), Figure(round(a), "hazards", [h.id], crit, 1)),
+            "estimated_mines": Cell(est, Figure(est, "hazards", [h.id], crit, 1)
+                                    if est is not None else None),
+            "emplaced": "not known"})
+    return rows
+
+
+@report("article7", "Transparency report: APMBC Article 7 Forms C and G, CCM Form F",
+        "Form C: mined areas containing or suspected to contain AP mines, with type, quantity "
+        "and date emplaced where known. Form G: AP mines destroyed in the period, by type. "
+        "CCM Form F: areas contaminated by cluster munition remnants and their release.")
+def article7(reader: Reader, scope: Scope, options: Options) -> Report:
+    rep = new_report(reader, "article7", scope, options, ["hazards", "finds", "release-steps"])
+    areas = Areas.load(reader)
+    hazard_cols = [Column("hazard", "Hazard", numeric=False), Column("name", "Name",
+                                                                     numeric=False),
+                   Column("district", "District", numeric=False),
+                   Column("kind", "SHA/CHA", numeric=False),
+                   Column("contamination", "Type of EO", numeric=False),
+                   Column("area_m2", "Area", "m²"),
+                   Column("estimated_mines", "Estimated mines", "items"),
+                   Column("emplaced", "Date emplaced", numeric=False)]
+    form_c = Table("form-c", "Form C: areas containing or suspected to contain AP mines",
+                   hazard_cols)
+    for row in _hazard_rows(reader, scope, "ap", areas):
+        form_c.add(row)
+    total_row(form_c, columns=("area_m2", "estimated_mines"))
+    form_c.notes.append("Open hazards as recorded now. Dates of emplacement are not recorded.")
+    rep.tables.append(form_c)
+    form_g = Table("form-g", "Form G: AP mines destroyed, by type", [
+        Column("type", "Type", numeric=False), Column("destroyed", "Destroyed", "items")])
+    for g in st.destroyed(reader, scope, ["model"], where={"category": "ap"}):
+        form_g.add({"type": g.key["model"] or "(type not recorded)",
+                    "destroyed": fcell(g.figures["quantity"])})
+    for g in st.destroyed(reader, scope, ["model"],
+                          where={"category": "ied", "victim_activated": True}):
+        form_g.add({"type": f"{g.key['model'] or 'improvised'} (victim-activated IED)",
+                    "destroyed": fcell(g.figures["quantity"])})
+    total_row(form_g)
+    form_g.notes.append("Victim-activated improvised devices are AP mines under the Convention.")
+    rep.tables.append(form_g)
+    form_f = Table("ccm-form-f", "CCM Form F: areas contaminated by cluster munition remnants",
+                   hazard_cols[:7])
+    for row in _hazard_rows(reader, scope, "cmr", areas):
+        form_f.add(row)
+    total_row(form_f, columns=("area_m2",))
+    rep.tables.append(form_f)
+    cmr_release = Table("ccm-form-f-release", "CCM Form F: release of areas with cluster "
+                        "munition remnants", [Column("method", "Method", numeric=False),
+                                              Column("area_m2", "Area", "m²")])
+    cmr_groups = _release_with(reader, scope, "cmr")
+    for m in st.METHODS:
+        c = {**scope.describe(), "method": m, "contamination includes": "cmr"}
+        cmr_release.add({"method": m, "area_m2": fcell(merged(
+            (g.figures["area_m2"] for g in cmr_groups if g.key["method"] == m), c),
+            zero_layer="release-steps", criteria=c)})
+    rep.tables.append(cmr_release)
+    cmr_items = Table("ccm-form-f-destroyed", "CCM Form F: cluster munition remnants destroyed",
+                      [Column("type", "Type", numeric=False),
+                       Column("destroyed", "Destroyed", "items")])
+    for g in st.destroyed(reader, scope, ["model"], where={"category": "cmr"}):
+        cmr_items.add({"type": g.key["model"] or "(type not recorded)",
+                       "destroyed": fcell(g.figures["quantity"])})
+    total_row(cmr_items)
+    rep.tables.append(cmr_items)
+    return rep
+
+
+def _release_with(reader: Reader, scope: Scope, category: str) -> list[Group]:
+    """Release steps grouped by method whose recorded contamination includes ``category``."""
+    from mineaction.analysis.statistics import _merge
+
+    rows = reader.aggregate("release-steps", ["method", "contamination"], sums=["area_m2"],
+                            where=st._where(scope), date_field="released_on",
+                            start=scope.period.start, end=scope.period.end, with_ids=True)
+    rows = [r for r in rows if category in str(r["contamination"] or "").split(",")]
+    return _merge(rows, lambda r: {"method": r["method"]}, ["area_m2"], "release-steps",
+                  lambda k: {**scope.describe(), **k, "contamination includes": category})
+
+
+# ---------------------------------------------------------------------------------------------
+# progress (quarterly)
+
+
+@report("progress", "Quarterly progress report", "Release in the quarter by district and "
+        "method, against the year's plan; ordnance destroyed; casualties; capacity at the end of "
+        "the quarter.")
+def progress(reader: Reader, scope: Scope, options: Options) -> Report:
+    end = scope.period.end or dt.date.today()
+    quarter = options.quarter or (end.month - 1) // 3 + 1
+    q = Period.of(end.year, quarter=quarter)
+    qscope = Scope(q, scope.area, scope.area_ids)
+    ytd = Scope(Period(dt.date(end.year, 1, 1), q.end), scope.area, scope.area_ids)
+    rep = new_report(reader, "progress", qscope, options,
+                     ["release-steps", "finds", "victims", "capacity"])
+    rep.title = f"Quarterly progress report, {end.year} Q{quarter}"
+    areas = Areas.load(reader)
+    groups = st.released(reader, qscope, ["district", "method"], areas=areas)
+    t = Table("release", "Land released in the quarter, by district and method", [
+        Column("district", "District", numeric=False),
+        *(Column(f"{m}_m2", m.capitalize(), "m²") for m in st.METHODS)])
+    for d in sorted({g.key["district"] for g in groups}, key=lambda d: areas.name(d)):
+        row: dict[str, Any] = {"district": areas.name(d)}
+        for m in st.METHODS:
+            c = {**qscope.describe(), "district": areas.name(d), "method": m}
+            row[f"{m}_m2"] = fcell(merged((g.figures["area_m2"] for g in groups
+                                           if g.key["district"] == d and g.key["method"] == m),
+                                          c), zero_layer="release-steps", criteria=c)
+        t.add(row)
+    total_row(t)
+    rep.tables.append(t)
+    plan = Table("plan", "Release so far this year against the plan", [
+        Column("measure", "Measure", numeric=False), Column("area_km2", "Area", "km²",
+                                                            decimals=2)])
+    year_groups = st.released(reader, ytd, ["method"])
+    for m in st.METHODS:
+        c = {**ytd.describe(), "method": m}
+        plan.add({"measure": f"{m.capitalize()}, year to date",
+                  "area_km2": fcell(merged((g.figures["area_m2"] for g in year_groups
+                                            if g.key["method"] == m), c, scale=KM2),
+                                    zero_layer="release-steps", criteria=c)})
+    target = _target(reader, end.year)
+    if target is not None:
+        plan.add({"measure": f"Plan for {end.year} ({target.attributed_to}, "
+                             f"{target.publication}; all methods)",
+                  "area_km2": Cell(target.value,  # type: ignore[attr-defined]
+                                   Figure(target.value, "figures",  # type: ignore
+                                          [target.id], {"metric": "area_released_target"}, 1))})
+    else:
+        plan.notes.append(f"No plan for {end.year} in the published-figures register "
+                          "(metric area_released_target).")
+    rep.tables.append(plan)
+    finds = Table("finds", "Explosive ordnance destroyed in the quarter", [
+        Column("category", "Category", numeric=False), Column("items", "Items", "items")])
+    for g in st.destroyed(reader, qscope, ["category"]):
+        finds.add({"category": g.key["category"], "items": fcell(g.figures["quantity"])})
+    total_row(finds)
+    rep.tables.append(finds)
+    cas = Table("casualties", "Casualties in the quarter", [
+        Column("group", "Group", numeric=False), Column("killed", "Killed", "people"),
+        Column("injured", "Injured", "people")])
+    cgroups = st.casualties(reader, qscope, ["group", "outcome"])
+    for grp in sorted({g.key["group"] for g in cgroups}):
+        row = {"group": grp}
+        for outcome in ("killed", "injured"):
+            c = {**qscope.describe(), "group": grp, "outcome": outcome}
+            row[outcome] = fcell(merged((g.figures["count"] for g in cgroups
+                                         if g.key["group"] == grp and g.key["outcome"] == outcome),
+                                        c), zero_layer="victims", criteria=c)
+        cas.add(row)
+    total_row(cas)
+    suppress(cas, ["killed", "injured"], options.suppress_below)
+    rep.tables.append(cas)
+    capg = st.capacity_at_end(reader, ytd, ["nts", "ts", "clearance", "bac"])
+    cap = Table("capacity", "Capacity at the end of the quarter", [
+        Column("operator", "Operator", numeric=False), Column("teams", "Teams", "teams"),
+        Column("deminers", "Deminers", "people"), Column("dogs", "Dogs", "dogs"),
+        Column("machines", "Machines", "machines")])
+    for op in sorted({g.key["operator"] for g in capg}):
+        gs = [g for g in capg if g.key["operator"] == op]
+        c = {**ytd.describe(), "operator": op}
+        cap.add({"operator": op, **{k: fcell(merged((g.figures[k] for g in gs), c))
+                                    for k in ("teams", "deminers", "dogs", "machines")}})
+    total_row(cap)
+    rep.tables.append(cap)
+    rep.charts.append(Chart("release", "Land released in the quarter, by method",
+                            [r["district"].value for r in t.rows],
+                            {m: [r[f"{m}_m2"].value / KM2 for r in t.rows] for m in st.METHODS},
+                            "km²", _source_line(rep), stacked=True, horizontal=True))
+    return rep
+
+
+def _target(reader: Reader, year: int) -> Any:
+    best = None
+    for f in reader.iter("figures", metric="area_released_target"):
+        s, e = f.period_start, f.period_end  # type: ignore[attr-defined]
+        if s and e and s <= dt.date(year, 6, 30) <= e and (e - s).days < 370:
+            best = f
+    if best is not None and best.unit == "km2":  # type: ignore[attr-defined]
+        return best
+    return None

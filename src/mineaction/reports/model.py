@@ -1,0 +1,130 @@
+"""What a report is, independent of how it is rendered: tables of cells and charts.
+
+Every cell that holds a computed figure keeps the :class:`~mineaction.analysis.statistics.Figure`
+it came from (layer, record ids, filter), so that any cell can be explained and every total can
+be checked against the rows above it and against a recount of the exported records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from mineaction.analysis.statistics import Figure, Scope
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    title: str
+    unit: str | None = None  # "m²", "km²", "items", "people", ...
+    numeric: bool = True
+    decimals: int = 0
+
+
+@dataclass
+class Cell:
+    value: Any
+    figure: Figure | None = None
+    suppressed: bool = False  # a public count below the threshold, not shown
+
+    @property
+    def shown(self) -> Any:
+        return None if self.suppressed else self.value
+
+
+@dataclass
+class Table:
+    name: str  # machine name: "districts", "by-year"
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Cell]] = field(default_factory=list)
+    total: dict[str, Cell] | None = None
+    notes: list[str] = field(default_factory=list)
+    summed: tuple[str, ...] = ()  # columns whose total is the sum of the rows
+
+    def add(self, values: dict[str, Any]) -> dict[str, Cell]:
+        row = {c.name: v if isinstance(v, Cell) else Cell(v) for c, v in
+               ((c, values.get(c.name)) for c in self.columns)}
+        self.rows.append(row)
+        return row
+
+    @property
+    def key_column(self) -> str:
+        return self.columns[0].name
+
+    def cell(self, row_key: str, column: str) -> Cell:
+        for row in self.all_rows():
+            if str(row[self.key_column].value) == row_key:
+                return row[column]
+        raise KeyError(f"table {self.name} has no row {row_key!r}")
+
+    def all_rows(self) -> list[dict[str, Cell]]:
+        return self.rows + ([self.total] if self.total else [])
+
+
+@dataclass
+class Chart:
+    name: str
+    title: str
+    categories: list[str]
+    series: dict[str, list[float]]
+    unit: str
+    source: str
+    stacked: bool = False
+    horizontal: bool = False
+
+
+@dataclass
+class Report:
+    name: str
+    title: str
+    scope: Scope
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # credits for the data shown
+    notes: list[str] = field(default_factory=list)
+    synthetic: bool = False
+    suppress_below: int = 0
+    generated_on: dt.date = field(default_factory=dt.date.today)
+    store: str | None = None
+
+    def table(self, name: str) -> Table:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(f"report {self.name} has no table {name!r}")
+
+    def filter_text(self) -> str:
+        text = f"Period: {self.scope.period.label}"
+        if self.scope.area:
+            text += f"; area: {self.scope.area}"
+        return text
+
+
+def total_row(table: Table, label: str = "Total", columns: tuple[str, ...] | None = None
+              ) -> dict[str, Cell]:
+    """A total row: for each summed column, the sum of the rows' values, with the union of their
+    records (a record behind two rows is counted once in the records, never in the value)."""
+    cols = columns if columns is not None else tuple(c.name for c in table.columns[1:]
+                                                     if c.numeric)
+    total: dict[str, Cell] = {c.name: Cell(None) for c in table.columns}
+    total[table.key_column] = Cell(label)
+    for name in cols:
+        value: float = 0
+        ids: set[str] = set()
+        layer = None
+        for row in table.rows:
+            cell = row[name]
+            if isinstance(cell.value, (int, float)):
+                value += cell.value
+            if cell.figure:
+                ids.update(cell.figure.ids)
+                layer = cell.figure.layer
+        fig = Figure(value, layer or "", sorted(ids), {"rule": f"sum of the rows of {name}"},
+                     len(ids)) if layer else None
+        total[name] = Cell(value, fig)
+    table.total = total
+    table.summed = cols
+    return total

@@ -1,0 +1,224 @@
+"""Rendering a report: CSV (one file per table), XLSX (a sheet per table and an 'About' sheet),
+HTML (tables and SVG charts) and PDF (the same HTML through WeasyPrint)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+from mineaction.reports.model import Cell, Column, Report, Table
+
+FORMATS = ("csv", "xlsx", "html", "pdf")
+
+
+def plain(cell: Cell, col: Column) -> Any:
+    """A cell's value for machine-readable output (suppressed cells become '<N')."""
+    if cell.suppressed:
+        return "suppressed"
+    v = cell.value
+    if isinstance(v, float) and col.numeric:
+        if col.decimals:
+            return round(v, col.decimals)
+        return int(v) if v.is_integer() else round(v, 1)
+    return v
+
+
+def shown(cell: Cell, col: Column, threshold: int) -> str:
+    """A cell as people read it: thousands separators, '<5' for a suppressed count."""
+    if cell.suppressed:
+        return f"<{threshold}"
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if col.decimals:
+        return f"{v:,.{col.decimals}f}"
+    return f"{round(v):,}"
+
+
+def table_csv(table: Table) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([c.name for c in table.columns])
+    for row in table.all_rows():
+        w.writerow([plain(row[c.name], c) for c in table.columns])
+    return buf.getvalue()
+
+
+def write_csv(report: Report, path: Path) -> list[Path]:
+    """One table: ``path``. Several: ``<stem>-<table>.csv`` beside it, one per table."""
+    if len(report.tables) == 1:
+        path.write_text(table_csv(report.tables[0]), encoding="utf-8")
+        return [path]
+    out = []
+    for t in report.tables:
+        p = path.with_name(f"{path.stem}-{t.name}{path.suffix or '.csv'}")
+        p.write_text(table_csv(t), encoding="utf-8")
+        out.append(p)
+    return out
+
+
+def about_lines(report: Report) -> list[tuple[str, str]]:
+    lines = [("Report", report.title), ("Name", report.name), ("Filter", report.filter_text()),
+             ("Filter (JSON)", json.dumps(report.scope.describe(), ensure_ascii=False)),
+             ("Generated", report.generated_on.isoformat())]
+    if report.store:
+        lines.append(("Store", report.store))
+    if report.synthetic:
+        lines.append(("Data", "SYNTHETIC: demonstration data, not real figures"))
+    if report.suppress_below:
+        lines.append(("Suppression", f"counts of people below {report.suppress_below} are not "
+                                     "shown"))
+    lines += [("Source", s) for s in report.sources]
+    lines += [("Note", n) for n in report.notes]
+    for t in report.tables:
+        lines += [(f"Note ({t.name})", n) for n in t.notes]
+    return lines
+
+
+def write_xlsx(report: Report, path: Path) -> list[Path]:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    about = wb.active
+    assert about is not None
+    about.title = "About"
+    for k, v in about_lines(report):
+        about.append([k, v])
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 100
+    for t in report.tables:
+        ws = wb.create_sheet(t.name[:31])
+        ws.append([c.title + (f" ({c.unit})" if c.unit else "") for c in t.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in t.all_rows():
+            ws.append([plain(row[c.name], c) for c in t.columns])
+        if t.total:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+        for i, c in enumerate(t.columns):
+            ws.column_dimensions[chr(65 + i)].width = max(12, min(40, len(c.title) + 6))
+    wb.save(path)
+    return [path]
+
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ r.title }}</title>
+<style>
+@page { size: A4 {{ orientation }}; margin: 14mm 12mm 16mm 12mm;
+  @bottom-left { content: "{{ footer }}"; font-size: 7pt; color: #555; }
+  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 7pt; } }
+body { font-family: "Noto Sans", "DejaVu Sans", sans-serif; font-size: 9pt; color: #111; }
+h1 { font-size: 15pt; margin: 0 0 2mm 0; } h2 { font-size: 11pt; margin: 5mm 0 1.5mm 0; }
+.meta { color: #333; margin: 0 0 1mm 0; }
+.synthetic { border: 1.5pt solid #b00; color: #b00; font-weight: bold; padding: 1.5mm;
+  margin: 2mm 0; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1.5mm; table-layout: auto; }
+th, td { border-bottom: 0.5pt solid #bbb; padding: 0.8mm 1.5mm; text-align: left;
+  vertical-align: top; }
+th { background: #eee; font-weight: bold; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+tr.total td { font-weight: bold; border-top: 1pt solid #333; }
+td.suppressed { color: #777; font-style: italic; }
+.note { font-size: 7.5pt; color: #444; margin: 0 0 1mm 0; }
+.chart { page-break-inside: avoid; margin: 3mm 0; } .chart svg { width: 100%; height: auto; }
+section { page-break-inside: auto; } thead { display: table-header-group; }
+</style></head><body>
+<h1>{{ r.title }}</h1>
+<p class="meta">{{ r.filter_text() }} · generated {{ r.generated_on.isoformat() }}
+{% if r.store %} · store {{ r.store }}{% endif %}</p>
+{% if r.synthetic %}<p class="synthetic">SYNTHETIC DATA: every figure below comes from
+demonstration records, not from a real programme.</p>{% endif %}
+{% for n in r.notes %}<p class="note">{{ n }}</p>{% endfor %}
+{% for t in r.tables %}<section>
+<h2>{{ t.title }}</h2>
+<table><thead><tr>{% for c in t.columns %}<th class="{{ 'num' if c.numeric else '' }}">
+{{ c.title }}{% if c.unit %} ({{ c.unit }}){% endif %}</th>{% endfor %}</tr></thead><tbody>
+{% for row in t.rows %}<tr>{% for c in t.columns %}{% set cell = row[c.name] %}
+<td class="{{ 'num' if c.numeric else '' }}{{ ' suppressed' if cell.suppressed else '' }}">
+{{ fmt(cell, c) }}</td>{% endfor %}</tr>{% endfor %}
+{% if t.total %}<tr class="total">{% for c in t.columns %}
+<td class="{{ 'num' if c.numeric else '' }}">{{ fmt(t.total[c.name], c) }}</td>{% endfor %}
+</tr>{% endif %}
+</tbody></table>
+{% if not t.rows %}<p class="note">No records in this period.</p>{% endif %}
+{% for n in t.notes %}<p class="note">{{ n }}</p>{% endfor %}
+</section>{% endfor %}
+{% for svg in charts %}<div class="chart">{{ svg | safe }}</div>{% endfor %}
+<h2>Sources</h2>
+{% for s in r.sources %}<p class="note">{{ s }}</p>{% endfor %}
+</body></html>
+"""
+
+
+def html(report: Report) -> str:
+    from mineaction.reports.charts import svg
+
+    env = Environment(autoescape=select_autoescape(default=True))
+    template = env.from_string(TEMPLATE)
+    widest = max((len(t.columns) for t in report.tables), default=0)
+    footer = f"{report.title} · {report.filter_text()}"
+    if report.synthetic:
+        footer += " · SYNTHETIC DATA"
+    footer = footer.replace('"', "'")
+    return template.render(r=report, charts=[svg(c) for c in report.charts],
+                           fmt=lambda cell, col: shown(cell, col, report.suppress_below),
+                           orientation="landscape" if widest > 6 else "portrait",
+                           footer=footer)
+
+
+def write_html(report: Report, path: Path) -> list[Path]:
+    path.write_text(html(report), encoding="utf-8")
+    return [path]
+
+
+def write_pdf(report: Report, path: Path) -> list[Path]:
+    from weasyprint import HTML
+
+    HTML(string=html(report)).write_pdf(str(path))
+    return [path]
+
+
+def write(report: Report, path: Path, fmt: str | None = None) -> list[Path]:
+    fmt = fmt or path.suffix.lower().lstrip(".")
+    writers = {"csv": write_csv, "xlsx": write_xlsx, "html": write_html, "pdf": write_pdf}
+    if fmt not in writers:
+        from mineaction.errors import InvalidInput
+
+        raise InvalidInput(f"unknown report format {fmt!r}; expected one of "
+                           + ", ".join(FORMATS))
+    return writers[fmt](report, path)
+
+
+def explain(report: Report, table: str | None = None, row: str | None = None,
+            column: str | None = None) -> list[dict[str, Any]]:
+    """For every cell (or the ones asked for), its value, filter and the records behind it."""
+    out = []
+    for t in report.tables:
+        if table and t.name != table:
+            continue
+        for r in t.all_rows():
+            key = str(r[t.key_column].value)
+            if row and key != row:
+                continue
+            for c in t.columns[1:]:
+                if column and c.name != column:
+                    continue
+                cell = r[c.name]
+                if cell.figure is None:
+                    continue
+                item = {"table": t.name, "row": key, "column": c.name,
+                        "value": plain(cell, c), **cell.figure.explain()}
+                if cell.suppressed:
+                    item["ids"] = []
+                    item["note"] = "suppressed: records are not listed"
+                out.append(item)
+    return out
