@@ -50,11 +50,13 @@ RELEASING = {ActivityKind.NTS, ActivityKind.TS, ActivityKind.CLEARANCE, Activity
 
 def _version(h: Hazard, seq: int, change: HazardChange, on: dt.date | None, *,
              activity_id: str | None = None, step_id: str | None = None,
-             evidence_id: str | None = None, source: str | None = None) -> HazardVersion:
+             evidence_id: str | None = None, source: str | None = None,
+             area: float | None = None) -> HazardVersion:
     return HazardVersion(
         id=f"{h.id}@{seq}", hazard_id=h.id, seq=seq, valid_from=on, change=change, kind=h.kind,
         status=h.status, threat=h.threat, contamination=h.contamination,
-        area_m2=round(area_m2(h.geometry), 3), activity_id=activity_id, step_id=step_id,
+        area_m2=round(area_m2(h.geometry) if area is None else area, 3),
+        activity_id=activity_id, step_id=step_id,
         evidence_id=evidence_id, geometry=h.geometry, source=source or h.source)
 
 
@@ -210,7 +212,8 @@ class _Engine:
                 change = HazardChange.CLOSED
                 self.report.closed.append(h.id)
             self.tx.update(h)
-            self.append(h, change, on, activity_id=act.id, step_id=step.id)
+            self.append(h, change, on, activity_id=act.id, step_id=step.id,
+                        area=0.0 if remaining.is_empty else None)
             self.report.steps += 1
             self.report.area_by_method[method.value] = \
                 self.report.area_by_method.get(method.value, 0.0) + area
@@ -220,8 +223,8 @@ class _Engine:
 
             outside = polygonal(geom.difference(union_all(released)))
         if act.outside_hazard:
-            if not outside.is_empty and area_m2(outside) > 0:
-                area = area_m2(outside)
+            area = 0.0 if outside.is_empty else area_m2(outside)
+            if area > 0:
                 self.tx.add(ReleaseStep(
                     id=f"{act.id}/outside", activity_id=act.id, hazard_id=None, method=method,
                     activity_kind=act.kind, operator=act.operator, released_on=on,

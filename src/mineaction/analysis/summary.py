@@ -15,6 +15,7 @@ class Summary:
     counts: dict[str, int] = field(default_factory=dict)
     hazard_area: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
     finds: dict[str, int] = field(default_factory=dict)
+    released: dict[str, tuple[int, float]] = field(default_factory=dict)
     synthetic: bool = False
 
 
@@ -33,5 +34,7 @@ def summarise(store: Store) -> Summary:
     for f in store.iter("finds"):
         finds[f.category.value] += f.quantity  # type: ignore[attr-defined]
     s.finds = dict(sorted(finds.items()))
+    for row in store.aggregate("release-steps", ("method",), sums=("area_m2",)):
+        s.released[row["method"]] = (row["count"], row["area_m2"])
     s.synthetic = synthetic
     return s

@@ -113,7 +113,8 @@ def split(hazard: BaseGeometry, released: BaseGeometry) -> tuple[MultiPolygon, M
 
     part = polygonal(shapely.intersection(hazard, released))
     rem = polygonal(shapely.difference(hazard, released))
-    if not rem.is_empty and area_m2(rem) < RESIDUE_M2:
+    # (a degree² is about 9e9 m² here: only a remainder that small is measured)
+    if not rem.is_empty and rem.area < 1e-9 and area_m2(rem) < RESIDUE_M2:
         part = polygonal(hazard)
         rem = MultiPolygon()
     return rem, part

@@ -33,8 +33,17 @@ def area_m2(geom: BaseGeometry | None) -> float:
         return 0.0
     if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
         return 0.0
-    area, _ = _geod().geometry_area_perimeter(shapely.segmentize(geom, SEGMENT_DEG))
-    return abs(area)
+    geod = _geod()
+    total = 0.0
+    for poly in shapely.get_parts(shapely.segmentize(geom, SEGMENT_DEG)):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings = [poly.exterior, *poly.interiors]
+        for k, ring in enumerate(rings):
+            xy = shapely.get_coordinates(ring)
+            area, _ = geod.polygon_area_perimeter(xy[:, 0], xy[:, 1])
+            total += abs(area) if k == 0 else -abs(area)
+    return total
 
 
 def length_m(geom: BaseGeometry | None) -> float:
