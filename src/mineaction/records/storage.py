@@ -1,0 +1,107 @@
+"""Minefield records in the store (layer ``minefield-records``).
+
+Each stored record keeps its original text verbatim; the perimeter (geometry), the
+transformation used (``crs_operation``) and the latest assessment are derived from it. The
+expected mines are not stored: they are recomputed from the original on demand (a few
+milliseconds), so they can never disagree with the record or with the transformation chosen.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from mineaction.domain.minefield_records import (
+    MinefieldRecord,
+    StoredMinefieldRecord,
+    parse_text,
+)
+from mineaction.errors import InvalidInput, Problem
+from mineaction.geo.crs import DatumWarning
+from mineaction.records.georef import Georef, georef_json, georeference
+
+LAYER = "minefield-records"
+
+
+def stored_form(record: MinefieldRecord, g: Georef | None) -> StoredMinefieldRecord:
+    return StoredMinefieldRecord(
+        id=record.record_id, source=record.source, notes=record.notes,
+        geometry=g.perimeter_multipolygon() if g else None,
+        src_crs=g.src_crs if g else record.crs,
+        crs_operation=g.operation if g else None,
+        provider=record.provider, received_on=record.received_on, laid_on=record.laid_on,
+        document=record.document, bearing_reference=record.bearings.reference,
+        bearing_unit=record.bearings.unit, expected_mines=record.expected_mines,
+        confidentiality=record.confidentiality, original=record.original,
+        georef=georef_json(g) if g else None)
+
+
+def read_files(paths: Sequence[Path | str]) -> list[MinefieldRecord]:
+    """Every record of every file, or InvalidInput listing every problem of every file."""
+    records: list[MinefieldRecord] = []
+    problems: list[Problem] = []
+    for path in paths:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(p), None, f"cannot be read: {exc}"))
+            continue
+        try:
+            records.extend(parse_text(text, source=p.name))
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+    seen: dict[str, int] = {}
+    for r in records:
+        seen[r.record_id] = seen.get(r.record_id, 0) + 1
+    problems.extend(Problem(f"record {rid}", "record_id", f"appears {n} times in the input")
+                    for rid, n in seen.items() if n > 1)
+    if problems:
+        raise InvalidInput(problems)
+    return records
+
+
+def import_records(store: Any, records: Iterable[MinefieldRecord], *,
+                   transformation: str | None = None
+                   ) -> tuple[list[StoredMinefieldRecord], list[str]]:
+    """Georeference and store records, all or nothing; returns them and the warnings.
+
+    A record whose id is already stored, or that cannot be georeferenced (a row with no length
+    between points of different reference points, a CRS with no way to WGS84), makes the
+    whole import fail with :class:`InvalidInput`, and nothing is written.
+    """
+    records = list(records)
+    problems: list[Problem] = []
+    stored: list[StoredMinefieldRecord] = []
+    notes: list[str] = []
+    existing = store.existing_ids(LAYER, [r.record_id for r in records])
+    for r in records:
+        if r.record_id in existing:
+            problems.append(Problem(f"record {r.record_id}", "record_id",
+                                    "is already in the store"))
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DatumWarning)
+                g = georeference(r, transformation, warn=False)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            continue
+        notes.extend(f"record {r.record_id}: {w}" for w in g.warnings)
+        stored.append(stored_form(r, g))
+    if problems:
+        raise InvalidInput(problems)
+    with store.transaction() as tx:
+        tx.add_many(stored)
+    return stored, notes
+
+
+def regeoreference(tx: Any, row: StoredMinefieldRecord, record: MinefieldRecord,
+                   transformation: str | None) -> tuple[StoredMinefieldRecord, Georef]:
+    g = georeference(record, transformation, warn=False)
+    new = replace(row, geometry=g.perimeter_multipolygon(), src_crs=g.src_crs,
+                  crs_operation=g.operation, georef=georef_json(g))
+    return tx.update(new), g
