@@ -17,11 +17,12 @@ import struct
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from mineaction.domain.layers import Layer
 from mineaction.errors import StoreError
@@ -55,6 +56,30 @@ def encode(geom: BaseGeometry | None, srs_id: int = SRS_ID) -> bytes | None:
             + struct.pack("<4d", minx, maxx, miny, maxy) + wkb)
 
 
+def encode_many(geoms: list[BaseGeometry | None], srs_id: int = SRS_ID) -> list[bytes | None]:
+    """:func:`encode` of many geometries at once (the WKB and envelopes computed in bulk)."""
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    wkbs = shapely.to_wkb(arr, byte_order=1, flavor="iso")
+    bounds = shapely.bounds(arr)
+    envelopes = np.ascontiguousarray(bounds[:, [0, 2, 1, 3]], dtype="<f8")
+    srs = struct.pack("<i", srs_id)
+    out: list[bytes | None] = []
+    for i, geom in enumerate(geoms):
+        if geom is None:
+            out.append(None)
+        elif geom.is_empty:
+            out.append(encode(geom, srs_id))
+        elif geom.geom_type == "Point":
+            out.append(b"GP\x00\x01" + srs + wkbs[i])
+        else:
+            out.append(b"GP\x00\x03" + srs + envelopes[i].tobytes() + wkbs[i])
+    return out
+
+
+_POINT_2D = b"\x01\x01\x00\x00\x00"  # little endian, ISO WKB type 1
+
+
 def _header(blob: bytes) -> tuple[int, int, bool]:
     if len(blob) < 8 or blob[:2] != b"GP":
         raise ValueError("not a GeoPackage geometry")
@@ -80,6 +105,9 @@ def _bounds(blob: bytes | None) -> tuple[float, float, float, float] | None:
     if (flags >> 1) & 0b111:
         little = flags & 1
         return struct.unpack("<4d" if little else ">4d", blob[8:40])
+    if blob[start:start + 5] == _POINT_2D and len(blob) == start + 21:
+        x, y = struct.unpack_from("<2d", blob, start + 5)
+        return (x, x, y, y)
     geom = shapely.from_wkb(bytes(blob[start:]))
     if geom.is_empty:
         return None
@@ -209,7 +237,7 @@ class GeoPackageStore(SqlStore):
             with open(self.path, "rb") as fh:
                 if fh.read(16) != b"SQLite format 3\x00":
                     raise StoreError(f"{self.path} is not a GeoPackage (not an SQLite file)")
-        engine = sa.create_engine(f"sqlite:///{self.path}", poolclass=NullPool)
+        engine = sa.create_engine(f"sqlite:///{self.path}", poolclass=QueuePool, pool_size=2)
         sa.event.listen(engine, "connect", self._on_connect)
         super().__init__(str(self.path), engine)
 
@@ -283,6 +311,35 @@ class GeoPackageStore(SqlStore):
             "INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
             "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
             (table.name, GEOM))
+
+    def insert_rows(self, conn: Connection, layer: Layer, rows: list[dict[str, Any]]) -> None:
+        """One ``executemany`` of plain values; geometries encoded in bulk."""
+        if not rows:
+            return
+        table = self.table(layer)
+        names = [spec.name for spec in layer.fields]
+        kinds = {spec.name: spec.kind for spec in layer.fields}
+        columns = list(names)
+        values = [[row[n] for n in names] for row in rows]
+        for i, name in enumerate(names):
+            if kinds[name] == "date":
+                for v in values:
+                    if v[i] is not None:
+                        v[i] = v[i].isoformat()
+            elif kinds[name] == "boolean":
+                for v in values:
+                    if v[i] is not None:
+                        v[i] = int(bool(v[i]))
+        if layer.spatial:
+            columns.append(GEOM)
+            geoms = [r.get(GEOM) for r in rows]
+            if layer.geometry_type == "MULTIPOLYGON":
+                geoms = [None if g is None else as_multipolygon(g) for g in geoms]
+            for v, blob in zip(values, encode_many(geoms), strict=True):
+                v.append(blob)
+        sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
+            table.name, ", ".join(f'"{c}"' for c in columns), ", ".join("?" * len(columns)))
+        conn.exec_driver_sql(sql, [tuple(v) for v in values])
 
     def after_write(self, conn: Connection, layers: set[str]) -> None:
         for name in layers:

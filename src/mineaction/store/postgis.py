@@ -113,6 +113,13 @@ class PostGISStore(SqlStore):
             return sa.Column(spec.name, sa.Text(collation="C"), nullable=col.nullable)
         return col
 
+    def read_options(self, stmt: sa.Select[Any]) -> dict[str, Any]:
+        """Whole layers stream through a server-side cursor; a filtered or limited read is one
+        round trip on an ordinary cursor."""
+        if stmt.whereclause is None and stmt._limit_clause is None:
+            return super().read_options(stmt)
+        return {}
+
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         return PostGISGeometry(layer.geometry_type or "GEOMETRY")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from mineaction.domain.layers import Layer
@@ -36,20 +38,74 @@ def field_value(spec: FieldSpec, value: Any) -> Any:
     return value
 
 
+def _enum_column(enum: Any) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return value._value_ if value.__class__ is enum else enum(value)._value_
+
+    return convert
+
+
+@functools.cache
+def _column_converters(layer: Layer) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Per field of ``layer``: its name and what turns a non-None value into a column value
+    (None when the value is stored as it is)."""
+    out: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for spec in layer.fields:
+        if spec.kind == "enum":
+            out.append((spec.name, _enum_column(spec.enum)))
+        elif spec.kind == "enumset":
+            out.append((spec.name, functools.partial(column_value, spec)))
+        else:
+            out.append((spec.name, None))
+    return tuple(out)
+
+
 def to_row(layer: Layer, record: Record) -> dict[str, Any]:
-    row = {spec.name: column_value(spec, getattr(record, spec.name)) for spec in layer.fields}
+    row: dict[str, Any] = {}
+    for name, convert in _column_converters(layer):
+        value = getattr(record, name)
+        row[name] = value if convert is None or value is None else convert(value)
     if layer.spatial:
         row[GEOM] = getattr(record, "geometry", None)
     return row
 
 
+@functools.cache
+def _field_readers(layer: Layer) -> tuple[tuple[str, str | None, Callable[[Any], Any] | None,
+                                                Any], ...]:
+    """Per dataclass field of the layer's record type: (field, column or None, converter of
+    the column value or None, default)."""
+    specs = {spec.name: spec for spec in layer.fields}
+    out = []
+    for f in dataclasses.fields(layer.record_type):
+        if f.name == "geometry" and layer.spatial:
+            out.append((f.name, GEOM, None, None))
+        elif f.name in specs:
+            spec = specs[f.name]
+            plain = spec.kind not in ("enum", "enumset", "boolean")
+            out.append((f.name, f.name, None if plain else functools.partial(field_value, spec),
+                        None))
+        else:
+            out.append((f.name, None, None, f.default))
+    return tuple(out)
+
+
 def from_row(layer: Layer, row: Any) -> Record:
     mapping = row._mapping if hasattr(row, "_mapping") else row
-    values = {spec.name: field_value(spec, mapping[spec.name]) for spec in layer.fields}
-    if layer.spatial:
-        values["geometry"] = mapping[GEOM]
-    record = layer.record_type.__new__(layer.record_type)
+    cls = layer.record_type
     # Stored records were validated on the way in: skip __post_init__ rules on the way out.
-    for f in dataclasses.fields(layer.record_type):
-        object.__setattr__(record, f.name, values.get(f.name, f.default))
+    record = cls.__new__(cls)
+    values = {}
+    for name, column, convert, default in _field_readers(layer):
+        if column is None:
+            values[name] = default
+        elif convert is None:
+            values[name] = mapping[column]
+        else:
+            values[name] = convert(mapping[column])
+    if hasattr(record, "__dict__"):
+        record.__dict__.update(values)
+    else:
+        for name, value in values.items():
+            object.__setattr__(record, name, value)
     return record

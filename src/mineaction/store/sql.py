@@ -81,6 +81,10 @@ class SqlStore(Store):
         """Start a transaction on ``conn``."""
         conn.begin()
 
+    def read_options(self, stmt: sa.Select[Any]) -> dict[str, Any]:
+        """Execution options of a read: by default rows stream in batches."""
+        return {"yield_per": BATCH}
+
     # -- tables ------------------------------------------------------------------------------
 
     def table(self, layer: LayerRef) -> sa.Table:
@@ -265,7 +269,7 @@ class SqlTransaction(Transaction):
              ) -> Iterator[Record]:
         lyr = layer_of(layer)
         stmt, exact = self._select(lyr, query, filters)
-        result = self.conn.execution_options(yield_per=BATCH).execute(stmt)
+        result = self.conn.execution_options(**self.store.read_options(stmt)).execute(stmt)
         if exact is None:
             for row in result:
                 yield from_row(lyr, row)
