@@ -76,7 +76,7 @@ def _field_readers(layer: Layer) -> tuple[tuple[str, str | None, Callable[[Any],
     """Per dataclass field of the layer's record type: (field, column or None, converter of
     the column value or None, default)."""
     specs = {spec.name: spec for spec in layer.fields}
-    out = []
+    out: list[tuple[str, str | None, Callable[[Any], Any] | None, Any]] = []
     for f in dataclasses.fields(layer.record_type):
         if f.name == "geometry" and layer.spatial:
             out.append((f.name, GEOM, None, None))
