@@ -282,3 +282,20 @@ def test_export_round_trip(db, tmp_path, fmt):
 
     for hid, h in stored.items():
         assert float(areas[hid]) == pytest.approx(area_m2(h.geometry), abs=0.1)
+
+
+def test_other_failures_exit_1(tmp_path, capsys):
+    not_gpkg = tmp_path / "notes.gpkg"
+    not_gpkg.write_text("these are my notes, not a GeoPackage")
+    assert main(["--db", str(not_gpkg), "summary"]) == 1
+    assert "not a GeoPackage" in capsys.readouterr().err
+    fresh = str(tmp_path / "never-initialised.gpkg")
+    assert main(["--db", fresh, "list", "hazards"]) == 1
+    assert "mineaction init" in capsys.readouterr().err
+
+
+def test_db_from_environment(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "env.gpkg"
+    monkeypatch.setenv("MINEACTION_DB", str(path))
+    assert main(["init"]) == 0
+    assert path.exists()
