@@ -35,6 +35,7 @@ from mineaction.store.base import (
 from mineaction.store.rows import GEOM, from_row, to_row
 
 BATCH = 2000
+_QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
 
 _SQL_TYPES: dict[str, Any] = {
     "text": sa.Text, "enum": sa.Text, "enumset": sa.Text, "json": sa.Text,
@@ -162,10 +163,17 @@ class SqlStore(Store):
                 conn.rollback()
                 raise
 
+    def begin_single_read(self, conn: Connection) -> None:
+        """Start a session that runs one read statement (an adapter may skip the transaction)."""
+        self.begin(conn, write=False)
+
     @contextmanager
-    def reading(self) -> Iterator[SqlTransaction]:
+    def reading(self, *, single: bool = False) -> Iterator[SqlTransaction]:
         with self.engine.connect() as conn:
-            self.begin(conn, write=False)
+            if single:
+                self.begin_single_read(conn)
+            else:
+                self.begin(conn, write=False)
             try:
                 yield SqlTransaction(self, conn, writable=False)
             finally:
@@ -173,28 +181,31 @@ class SqlStore(Store):
 
     def iter(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
              ) -> Iterator[Record]:
-        with self.reading() as r:
+        q = query or Query()
+        bounded = bool(filters) or bool(q.where) or q.limit is not None or (
+            q.bbox is not None or q.intersects is not None)
+        with self.reading(single=bounded) as r:
             yield from r.iter(layer, query, **filters)
 
     def get(self, layer: Any, id: str) -> Any:
-        with self.reading() as r:
+        with self.reading(single=True) as r:
             return r.get(layer, id)
 
     def count(self, layer: LayerRef, query: Query | None = None, /, **filters: Any) -> int:
-        with self.reading() as r:
+        with self.reading(single=True) as r:
             return r.count(layer, query, **filters)
 
     def existing_ids(self, layer: LayerRef, ids: Iterable[str]) -> set[str]:
-        with self.reading() as r:
+        with self.reading(single=True) as r:
             return r.existing_ids(layer, ids)
 
     def extent(self, layer: LayerRef) -> BBox | None:
-        with self.reading() as r:
+        with self.reading(single=True) as r:
             return r.extent(layer)
 
     def aggregate(self, layer: LayerRef, by: Sequence[str] = (), **kw: Any
                   ) -> list[dict[str, Any]]:
-        with self.reading() as r:
+        with self.reading(single=True) as r:
             return r.aggregate(layer, by, **kw)
 
     def close(self) -> None:
@@ -215,16 +226,19 @@ class SqlTransaction(Transaction):
 
     # -- reads -----------------------------------------------------------------------------
 
-    def _select(self, layer: Layer, query: Query | None, filters: dict[str, Any]
-                ) -> tuple[sa.Select[Any], BaseGeometry | None]:
+    @staticmethod
+    def _merge(query: Query | None, filters: dict[str, Any]) -> Query:
+        """One Query from a Query and keyword filters (Query fields, or fields to match)."""
         q = query or Query()
-        if filters:
-            q = dataclasses.replace(q, **{k: v for k, v in filters.items()
-                                          if k in {f.name for f in dataclasses.fields(Query)}})
-            where = {k: v for k, v in filters.items()
-                     if k not in {f.name for f in dataclasses.fields(Query)}}
-            if where:
-                q = dataclasses.replace(q, where={**(q.where or {}), **where})
+        if not filters:
+            return q
+        options = {k: v for k, v in filters.items() if k in _QUERY_FIELDS}
+        where = {k: v for k, v in filters.items() if k not in _QUERY_FIELDS}
+        if where:
+            options["where"] = {**(q.where or {}), **where}
+        return dataclasses.replace(q, **options)
+
+    def _select(self, layer: Layer, q: Query) -> tuple[sa.Select[Any], BaseGeometry | None]:
         table = self.store.table(layer)
         stmt = sa.select(table)
         for name, value in (q.where or {}).items():
@@ -268,13 +282,13 @@ class SqlTransaction(Transaction):
     def iter(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
              ) -> Iterator[Record]:
         lyr = layer_of(layer)
-        stmt, exact = self._select(lyr, query, filters)
+        q = self._merge(query, filters)
+        stmt, exact = self._select(lyr, q)
         result = self.conn.execution_options(**self.store.read_options(stmt)).execute(stmt)
         if exact is None:
             for row in result:
                 yield from_row(lyr, row)
             return
-        q = query or Query(**{k: v for k, v in filters.items() if k in ("limit", "offset")})
         shapely.prepare(exact)
         skipped = 0
         produced = 0
@@ -300,9 +314,10 @@ class SqlTransaction(Transaction):
 
     def count(self, layer: LayerRef, query: Query | None = None, /, **filters: Any) -> int:
         lyr = layer_of(layer)
-        stmt, exact = self._select(lyr, query, filters)
+        q = self._merge(query, filters)
+        stmt, exact = self._select(lyr, q)
         if exact is not None:
-            return sum(1 for _ in self.iter(lyr, query, **filters))
+            return sum(1 for _ in self.iter(lyr, q))
         sub = stmt.order_by(None).subquery()
         return int(self.conn.execute(sa.select(sa.func.count()).select_from(sub)).scalar() or 0)
 
@@ -336,7 +351,7 @@ class SqlTransaction(Transaction):
                   end: dt.date | None = None, with_ids: bool = False) -> list[dict[str, Any]]:
         lyr = layer_of(layer)
         table = self.store.table(lyr)
-        stmt, _ = self._select(lyr, Query(where=where), {})
+        stmt, _ = self._select(lyr, Query(where=where))
         if date_field is not None:
             col = table.c[date_field]
             if start is not None:
