@@ -27,7 +27,7 @@ from mineaction.io.readers import read_file
 from mineaction.store.base import Reader, Store
 
 #: Columns of a register file that have another name in the record.
-COLUMN_ALIASES = {"figure_id": "id", "seed_file": "document"}
+COLUMN_ALIASES = {"figure_id": "id", "seed_file": "document", "note": "notes"}
 
 #: Metrics whose figures are separate contributions, not competing statements of one quantity.
 ADDITIVE_METRICS = frozenset({"funding_pledged"})

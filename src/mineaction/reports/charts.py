@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
 from mineaction.reports.model import Chart
 
@@ -47,8 +48,9 @@ def svg(chart: Chart, width_in: float = 7.5, height_in: float | None = None) -> 
         if len(names) > 1:
             ax.legend(fontsize=8, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
-        fig.text(0.01, 0.01, chart.source, fontsize=7, color="#555555")
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        lines = textwrap.wrap(chart.source, 125)
+        fig.text(0.01, 0.01, "\n".join(lines), fontsize=6.5, color="#444444", va="bottom")
+        fig.tight_layout(rect=(0, min(0.4, (0.12 * len(lines) + 0.06) / height_in), 1, 1))
         buf = io.StringIO()
         fig.savefig(buf, format="svg")
     finally:

@@ -104,8 +104,15 @@ def sources_of(reader: Reader, layers: Sequence[str]) -> list[str]:
 
 def new_report(reader: Reader, name: str, scope: Scope, options: Options,
                layers: Sequence[str]) -> Report:
+    from mineaction.io.victims_register import credit_for
+
     rep = Report(name, REPORTS[name].title, scope, synthetic=synthetic(reader, layers),
                  sources=sources_of(reader, layers), suppress_below=options.suppress_below)
+    for layer in layers:
+        for row in reader.aggregate(layer, ["source"]):
+            credit = credit_for(str(row["source"]))
+            if credit and credit not in rep.credits:
+                rep.credits.append(credit)
     return rep
 
 
@@ -213,9 +220,11 @@ def class_table(reader: Reader, scope: Scope) -> Table:
 
 
 def _source_line(rep: Report) -> str:
-    text = "Source: mineaction store" + (f" ({rep.store})" if rep.store else "")
+    """The source line under a chart: the credits of the data, and 'synthetic' when it is."""
+    credits = rep.credits or ["mineaction store records"]
+    text = "Source: " + "; ".join(credits)
     if rep.synthetic:
-        text += "; SYNTHETIC data"
+        text += " (SYNTHETIC demonstration data)"
     return text
 
 
@@ -348,7 +357,8 @@ def suppress(table: Table, columns: Sequence[str], threshold: int) -> int:
             if len(hidden) == 1:
                 rest = [cell for cell in line if not cell.suppressed and cell.value]
                 if rest:
-                    min(rest, key=lambda cell: cell.value).suppressed = True
+                    other = min(rest, key=lambda cell: cell.value)
+                    other.suppressed = other.secondary = True
                     changed = True
     total_cells = [row[c] for row in table.all_rows() for c in table.summed if c not in columns]
     total_cells += [table.total[c] for c in columns] if table.total else []
@@ -385,16 +395,18 @@ def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
         total_row(t)
         hidden = suppress(t, ["killed", "injured", "total"], options.suppress_below)
         if hidden:
-            t.notes.append(f"{hidden} cell(s) shown as '<{options.suppress_below}': fewer than "
-                           f"{options.suppress_below} people, or a cell from which one could be "
-                           "worked out.")
+            t.notes.append(f"'<{options.suppress_below}': fewer than {options.suppress_below} "
+                           "people, not shown; 'x': not shown because a hidden count could be "
+                           f"worked out from it ({hidden} cell(s) in all).")
         rep.tables.append(t)
     by_year = rep.table("by-year")
     rows = [r for r in by_year.rows if r["year"].value != st.UNKNOWN]
     rep.charts.append(Chart("by-year", "Casualties per year", [r["year"].value for r in rows], {
         "killed": [r["killed"].shown or 0 for r in rows],
-        "injured": [r["injured"].shown or 0 for r in rows]}, "people", _source_line(rep),
-        stacked=True))
+        "injured": [r["injured"].shown or 0 for r in rows]}, "people",
+        _source_line(rep) + (f". Suppressed counts (<{options.suppress_below}) are drawn as 0."
+                             if any(r["killed"].suppressed or r["injured"].suppressed
+                                    for r in rows) else ""), stacked=True))
     rep.notes.append("Personal data of victims is never read for this report.")
     return rep
 

@@ -27,7 +27,8 @@ class Column:
 class Cell:
     value: Any
     figure: Figure | None = None
-    suppressed: bool = False  # a public count below the threshold, not shown
+    suppressed: bool = False  # a public count not shown: below the threshold, or ...
+    secondary: bool = False  # ... hidden because a small one could be worked out from it
 
     @property
     def shown(self) -> Any:
@@ -83,7 +84,8 @@ class Report:
     scope: Scope
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)  # credits for the data shown
+    sources: list[str] = field(default_factory=list)  # where the records shown come from
+    credits: list[str] = field(default_factory=list)  # credit lines owed to data providers
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False
     suppress_below: int = 0

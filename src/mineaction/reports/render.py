@@ -31,7 +31,7 @@ def plain(cell: Cell, col: Column) -> Any:
 def shown(cell: Cell, col: Column, threshold: int) -> str:
     """A cell as people read it: thousands separators, '<5' for a suppressed count."""
     if cell.suppressed:
-        return f"<{threshold}"
+        return "x" if cell.secondary else f"<{threshold}"
     v = cell.value
     if v is None:
         return ""
@@ -114,8 +114,10 @@ TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ r.title }}</title>
 <style>
 @page { size: A4 {{ orientation }}; margin: 14mm 12mm 16mm 12mm;
-  @bottom-left { content: "{{ footer }}"; font-size: 7pt; color: #555; }
-  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 7pt; } }
+  @bottom-left { content: "{{ footer }}"; font-size: 7pt; color: #555;
+    font-family: "Noto Sans", "DejaVu Sans", sans-serif; }
+  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 7pt;
+    font-family: "Noto Sans", "DejaVu Sans", sans-serif; } }
 body { font-family: "Noto Sans", "DejaVu Sans", sans-serif; font-size: 9pt; color: #111; }
 h1 { font-size: 15pt; margin: 0 0 2mm 0; } h2 { font-size: 11pt; margin: 5mm 0 1.5mm 0; }
 .meta { color: #333; margin: 0 0 1mm 0; }
@@ -125,7 +127,8 @@ table { border-collapse: collapse; width: 100%; margin-bottom: 1.5mm; table-layo
 th, td { border-bottom: 0.5pt solid #bbb; padding: 0.8mm 1.5mm; text-align: left;
   vertical-align: top; }
 th { background: #eee; font-weight: bold; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num { text-align: right; white-space: nowrap; } th.num { text-align: right; }
+table.narrow { width: auto; min-width: 45%; }
 tr.total td { font-weight: bold; border-top: 1pt solid #333; }
 td.suppressed { color: #777; font-style: italic; }
 .note { font-size: 7.5pt; color: #444; margin: 0 0 1mm 0; }
@@ -140,7 +143,8 @@ demonstration records, not from a real programme.</p>{% endif %}
 {% for n in r.notes %}<p class="note">{{ n }}</p>{% endfor %}
 {% for t in r.tables %}<section>
 <h2>{{ t.title }}</h2>
-<table><thead><tr>{% for c in t.columns %}<th class="{{ 'num' if c.numeric else '' }}">
+<table class="{{ 'narrow' if t.columns|length <= 3 else '' }}"><thead><tr>
+{% for c in t.columns %}<th class="{{ 'num' if c.numeric else '' }}">
 {{ c.title }}{% if c.unit %} ({{ c.unit }}){% endif %}</th>{% endfor %}</tr></thead><tbody>
 {% for row in t.rows %}<tr>{% for c in t.columns %}{% set cell = row[c.name] %}
 <td class="{{ 'num' if c.numeric else '' }}{{ ' suppressed' if cell.suppressed else '' }}">
@@ -171,7 +175,7 @@ def html(report: Report) -> str:
     footer = footer.replace('"', "'")
     return template.render(r=report, charts=[svg(c) for c in report.charts],
                            fmt=lambda cell, col: shown(cell, col, report.suppress_below),
-                           orientation="landscape" if widest > 6 else "portrait",
+                           orientation="landscape" if widest >= 6 else "portrait",
                            footer=footer)
 
 

@@ -1,0 +1,243 @@
+"""Reports reconcile: totals are the sum of their rows and equal a recount of the exported
+records; every cell names its records and its filter; personal data never shows; small
+counts are suppressed; every format renders (the PDF read back by poppler)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from mineaction.analysis.statistics import Period, Scope, scope_for
+from mineaction.cli import main
+from mineaction.reports import REPORTS, Options, build
+from mineaction.reports.render import explain, write
+from mineaction.store import Store, open_store
+from tests.reports.scenario import build as build_scenario
+
+YEAR = Scope(Period.of(2023))
+
+
+@pytest.fixture
+def programme(store: Store) -> Store:
+    build_scenario(store)
+    return store
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "r.gpkg")
+    with open_store(path) as s:
+        s.create()
+        build_scenario(s)
+    return path
+
+
+def numeric_columns(table):  # type: ignore[no-untyped-def]
+    return [c.name for c in table.columns[1:] if c.numeric]
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_every_total_is_the_sum_of_its_rows(programme: Store, name: str) -> None:
+    rep = build(programme, name, YEAR, Options(suppress_below=0, quarter=4))
+    assert rep.synthetic
+    assert rep.tables
+    for t in rep.tables:
+        if t.total is None:
+            continue
+        for col in t.summed:
+            rows = sum(r[col].value or 0 for r in t.rows)
+            assert t.total[col].value == pytest.approx(rows), (t.name, col)
+        for r in t.all_rows():
+            for col in numeric_columns(t):
+                fig = r[col].figure
+                if fig is not None and r is not t.total:
+                    # Each figure says which period (and rows, columns) produced it.
+                    period = fig.criteria.get("period")
+                    assert period and period["to"] == "2023-12-31" or "hazard" in \
+                        fig.criteria or "metric" in fig.criteria, (t.name, col, fig.criteria)
+
+
+def test_ap_release_by_district_recounts_from_exported_records(db: str, tmp_path: Path
+                                                               ) -> None:
+    steps_csv, finds_csv = tmp_path / "steps.csv", tmp_path / "finds.csv"
+    assert main(["--db", db, "export", "release-steps", "-o", str(steps_csv)]) == 0
+    assert main(["--db", db, "export", "finds", "-o", str(finds_csv)]) == 0
+    assert main(["--db", db, "export", "admin-areas", "-o", str(tmp_path / "areas.csv")]) == 0
+    steps = pd.read_csv(steps_csv)
+    finds = pd.read_csv(finds_csv)
+    areas = pd.read_csv(tmp_path / "areas.csv").set_index("id")
+
+    def district(area_id: str) -> str:
+        while areas.loc[area_id, "level"] > 2:
+            area_id = areas.loc[area_id, "parent_id"]
+        return str(areas.loc[area_id, "name"])
+
+    steps = steps[steps["released_on"].str.startswith("2023")]
+    ap_acts = set(finds.loc[finds["category"] == "ap", "activity_id"].dropna())
+    mine = steps[steps["activity_id"].isin(ap_acts)].copy()
+    mine["district"] = mine["admin_area_id"].map(district)
+    expected_area = mine.groupby("district")["area_m2"].sum()
+    home = (mine.groupby(["activity_id", "district"])["area_m2"].sum().reset_index()
+            .sort_values(["activity_id", "area_m2"], ascending=[True, False])
+            .drop_duplicates("activity_id").set_index("activity_id")["district"])
+    f = finds[finds["activity_id"].isin(home.index)].copy()
+    f["district"] = f["activity_id"].map(home)
+    expected_items = f.groupby(["district", "category"])["quantity"].sum()
+
+    with open_store(db) as store:
+        rep = build(store, "ap-release-by-district", YEAR)
+    t = rep.table("districts")
+    assert [r["district"].value for r in t.rows] == sorted(expected_area.index)
+    for r in t.rows:
+        d = r["district"].value
+        # The export rounds each area to 0.1 m².
+        assert r["area_released_m2"].value == pytest.approx(expected_area[d], abs=0.5)
+        for col, cat in (("ap_mines_destroyed", "ap"), ("av_mines_destroyed", "av"),
+                         ("cmr_destroyed", "cmr"), ("uxo_destroyed", "uxo")):
+            assert r[col].value == expected_items.get((d, cat), 0), (d, col)
+    assert t.total["area_released_m2"].value == pytest.approx(mine["area_m2"].sum(), abs=0.5)
+    assert t.total["ap_mines_destroyed"].value == f.loc[f["category"] == "ap",
+                                                        "quantity"].sum()
+    # The report's CSV says the same as the report.
+    out = tmp_path / "rep.csv"
+    assert main(["--db", db, "report", "ap-release-by-district", "--year", "2023", "-o",
+                 str(out)]) == 0
+    with open(tmp_path / "rep-districts.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[-1]["district"] == "Total"
+    assert float(rows[-1]["area_released_m2"]) == pytest.approx(mine["area_m2"].sum(), abs=0.5)
+
+
+def test_cleared_is_never_summed_with_reduced_or_cancelled(programme: Store) -> None:
+    rep = build(programme, "ap-clearance-five-year", YEAR)
+    row = rep.table("years").cell("2023", "ap_cleared_km2")
+    # 2023, AP polygons, cleared: S1 100,000 + S3 250,000 + S4 10,000 m²; S2 (reduced) apart.
+    assert row.value == pytest.approx(0.36, rel=0.01)
+    assert sorted(row.figure.ids) == ["S1", "S3", "S4"]
+    assert rep.table("years").cell("2023", "ap_reduced_km2").value == pytest.approx(0.04,
+                                                                                 rel=0.01)
+    assert rep.table("years").cell("2022", "ap_cleared_km2").value == 0  # S6 is battle area
+    classes = build(programme, "ap-release-by-district", YEAR).table("contamination")
+    assert classes.cell("AV mines only", "cancelled_m2").value == pytest.approx(500_000, rel=0.01)
+    assert classes.cell("Battle area (no AP or AV mines)", "cleared_m2").value == \
+        pytest.approx(30_000, rel=0.01)
+    assert classes.total["cleared_m2"].value == pytest.approx(390_000, rel=0.01)
+
+
+def test_explain_lists_the_records_behind_a_cell(db: str, capsys: pytest.CaptureFixture[str]
+                                                 ) -> None:
+    capsys.readouterr()
+    assert main(["--db", db, "report", "ap-release-by-district", "--year", "2023", "--explain",
+                 "--cell", "districts/Alda District (synthetic)/area_released_m2"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert item["layer"] == "release-steps"
+    assert item["ids"] == ["S1", "S2", "S3"]  # S3 lies in a village of the district
+    assert item["value"] == pytest.approx(390_000, rel=0.01)
+    assert item["filter"]["period"] == {"from": "2023-01-01", "to": "2023-12-31"}
+    assert main(["--db", db, "report", "ap-release-by-district", "--year", "2023", "--explain",
+                 "--cell", "districts/Total/ap_mines_destroyed"]) == 0
+    (total,) = json.loads(capsys.readouterr().out)
+    assert total["layer"] == "finds" and total["ids"] == ["F1", "F3", "F8"]
+
+
+def test_area_filter_includes_the_areas_inside(programme: Store) -> None:
+    scope = scope_for(programme, Period.of(2023), "Alda District (synthetic)")
+    rep = build(programme, "ap-release-by-district", scope)
+    (row,) = rep.table("districts").rows
+    assert row["district"].value == "Alda District (synthetic)"
+    assert row["area_released_m2"].value == pytest.approx(390_000, rel=0.01)
+    region = build(programme, "ap-release-by-district",
+                   scope_for(programme, Period.of(2023), "R1"))
+    assert region.table("districts").total["area_released_m2"].value == \
+        pytest.approx(430_000, rel=0.01)
+
+
+def test_unknown_area_is_an_error(db: str) -> None:
+    assert main(["--db", db, "report", "casualties", "--area", "Atlantis"]) == 2
+
+
+def test_capacity_takes_the_latest_period_never_the_sum(programme: Store) -> None:
+    rep = build(programme, "capacity", YEAR)
+    staff = rep.table("clearance").cell("Op A", "operational_staff")
+    assert staff.value == 52 and staff.figure.ids == ["C2"]
+    survey = rep.table("survey")
+    assert survey.cell("Op B", "ts_personnel").value == 9
+    assert survey.cell("Op B", "nts_teams").value == 1
+
+
+def test_casualties_suppress_small_counts_and_mark_them(programme: Store) -> None:
+    rep = build(programme, "casualties", YEAR, Options(suppress_below=5))
+    t = rep.table("by-group")
+    assert t.cell("civilian", "killed").suppressed  # 3 people
+    assert not t.cell("civilian", "killed").secondary
+    assert t.cell("deminer", "injured").suppressed  # 2 people
+    # With the threshold at 0 nothing is hidden and the counts are the records.
+    open_rep = build(programme, "casualties", YEAR, Options(suppress_below=0))
+    ot = open_rep.table("by-group")
+    assert ot.cell("civilian", "killed").value == 3
+    assert ot.cell("civilian", "injured").value == 12
+    assert ot.total["total"].value == 23  # the 7 military killed in 2022 are outside
+    # No row or column has exactly one hidden cell left to work out from its total.
+    for r in t.rows:
+        assert sum(r[c].suppressed for c in ("killed", "injured", "total")) != 1
+    for c in ("killed", "injured", "total"):
+        assert sum(r[c].suppressed for r in t.all_rows()) != 1
+
+
+def test_public_outputs_hold_no_personal_data(db: str, tmp_path: Path) -> None:
+    with open_store(db) as store:
+        rep = build(store, "casualties", YEAR)
+    paths = []
+    for fmt in ("csv", "xlsx", "html"):
+        paths += write(rep, tmp_path / f"c.{fmt}")
+    texts = []
+    for p in paths:
+        if p.suffix == ".xlsx":
+            wb = load_workbook(p)
+            texts.append(" ".join(str(c.value) for ws in wb for row in ws.iter_rows()
+                                  for c in row))
+        else:
+            texts.append(p.read_text(encoding="utf-8"))
+    texts.append(json.dumps(explain(rep)))
+    for text in texts:
+        assert "Privatename" not in text and "555 0101" not in text and "P001" not in text
+    assert "<5" in (tmp_path / "c.html").read_text(encoding="utf-8").replace("&lt;", "<")
+
+
+def test_formats_carry_the_filter_and_the_synthetic_mark(db: str, tmp_path: Path) -> None:
+    with open_store(db) as store:
+        rep = build(store, "ap-release-by-district", YEAR)
+    (xlsx,) = write(rep, tmp_path / "r.xlsx")
+    about = {r[0].value: r[1].value for r in load_workbook(xlsx)["About"].iter_rows()}
+    assert "SYNTHETIC" in about["Data"] and "2023" in about["Filter"]
+    sheet = load_workbook(xlsx)["districts"]
+    assert sheet.cell(sheet.max_row, 1).value == "Total"
+    (html,) = write(rep, tmp_path / "r.html")
+    text = html.read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in text and "<svg" in text and "Period: 2023" in text
+
+
+@pytest.mark.real
+def test_every_report_renders_to_pdf_that_poppler_reads(db: str, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils not installed")
+    for name in sorted(REPORTS):
+        out = tmp_path / f"{name}.pdf"
+        args = ["--db", db, "report", name, "--year", "2023", "-o", str(out)]
+        if name == "progress":
+            args += ["--quarter", "4"]
+        assert main(args) == 0, name
+        assert out.read_bytes()[:5] == b"%PDF-"
+        subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(out),
+                        str(tmp_path / name)], check=True)
+        assert list(tmp_path.glob(f"{name}*.png")), name
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "SYNTHETIC" in text, name
