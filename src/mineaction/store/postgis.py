@@ -113,9 +113,14 @@ class PostGISStore(SqlStore):
             return sa.Column(spec.name, sa.Text(collation="C"), nullable=col.nullable)
         return col
 
+    def begin_single_read(self, conn: Connection) -> None:
+        """One statement is consistent by itself: no BEGIN and ROLLBACK round trips."""
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.begin()
+
     def read_options(self, stmt: sa.Select[Any]) -> dict[str, Any]:
-        """Whole layers stream through a server-side cursor; a filtered or limited read is one
-        round trip on an ordinary cursor."""
+        """Whole layers stream through a server-side cursor (in a transaction); a filtered or
+        limited read is one round trip on an ordinary cursor."""
         if stmt.whereclause is None and stmt._limit_clause is None:
             return super().read_options(stmt)
         return {}

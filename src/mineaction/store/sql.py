@@ -181,8 +181,8 @@ class SqlStore(Store):
 
     def iter(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
              ) -> Iterator[Record]:
-        q = query or Query()
-        bounded = bool(filters) or bool(q.where) or q.limit is not None or (
+        q = SqlTransaction._merge(query, filters)
+        bounded = bool(q.where) or q.limit is not None or (
             q.bbox is not None or q.intersects is not None)
         with self.reading(single=bounded) as r:
             yield from r.iter(layer, query, **filters)
