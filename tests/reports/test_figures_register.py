@@ -173,3 +173,35 @@ def test_figures_round_trip_on_every_adapter(store) -> None:  # type: ignore[no-
     back = store.get("figures", "R-1")
     assert (back.value, back.decimals, back.period_end, back.notes) == (
         44.33, 2, dt.date(2023, 12, 31), "ünïcode Ղ ღ")
+
+
+def test_computed_figures_beside_published_ones(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.reports.scenario import build as build_scenario
+
+    path = str(tmp_path / "c.gpkg")
+    with open_store(path) as s:
+        s.create()
+        build_scenario(s)
+    register = tmp_path / "register.csv"
+    head = REGISTER.read_text(encoding="utf-8").splitlines()[0]
+    register.write_text("\n".join([
+        head,
+        "XS-1,XS,national,ap_area_cleared,0.36,km2,2023-01-01,2023-12-31,,Authority,Annual "
+        "report,,reported,",
+        "XS-2,XS,national,ap_mines_destroyed,12,count,2023-01-01,2023-12-31,,Authority,Annual "
+        "report,,reported,",
+        "XS-3,XS,national,ap_mines_destroyed,20,count,2023-01-01,2023-12-31,,Observer,Review,,"
+        "estimate,",
+        "XS-4,XS,national,casualties_killed,3,count,2023-01-01,2023-12-31,,Authority,Annual "
+        "report,,reported,",
+    ]) + "\n", encoding="utf-8")
+    assert main(["--db", path, "figures", "import", str(register)]) == 0
+    capsys.readouterr()
+    assert main(["--db", path, "figures", "compare", "--country", "XS", "--format",
+                 "json"]) == 0
+    rows = {r["figure_id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["XS-1"]["agrees"] and rows["XS-1"]["computed"] == pytest.approx(0.36, abs=0.005)
+    assert rows["XS-2"]["agrees"] and rows["XS-2"]["computed"] == 12  # F6 was destroyed in 2022
+    assert not rows["XS-3"]["agrees"] and rows["XS-3"]["difference"] == -8
+    assert rows["XS-4"]["agrees"] and rows["XS-4"]["records"] == 3
