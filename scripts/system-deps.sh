@@ -13,6 +13,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || need+=(libpango-1.0-0)
 ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || need+=(libpangoft2-1.0-0)
 [ -d /usr/share/fonts/truetype/noto ] || need+=(fonts-noto-core)
+ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

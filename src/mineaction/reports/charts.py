@@ -45,8 +45,8 @@ def svg(chart: Chart, width_in: float = 7.5, height_in: float | None = None) -> 
                           rotation=45 if n > 8 else 0, ha="right" if n > 8 else "center")
             ax.set_ylabel(chart.unit)
         ax.set_title(chart.title, fontsize=11)
-        if len(names) > 1:
-            ax.legend(fontsize=8, frameon=False)
+        if len(names) > 1:  # beside the plot, never over the bars
+            ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.spines[["top", "right"]].set_visible(False)
         lines = textwrap.wrap(chart.source, 125)
         fig.text(0.01, 0.01, "\n".join(lines), fontsize=6.5, color="#444444", va="bottom")

@@ -132,7 +132,8 @@ table.narrow { width: auto; min-width: 45%; }
 tr.total td { font-weight: bold; border-top: 1pt solid #333; }
 td.suppressed { color: #777; font-style: italic; }
 .note { font-size: 7.5pt; color: #444; margin: 0 0 1mm 0; }
-.chart { page-break-inside: avoid; margin: 3mm 0; } .chart svg { width: 100%; height: auto; }
+.chart { page-break-inside: avoid; margin: 3mm 0; }
+.chart svg { width: 180mm; max-width: 100%; height: auto; }
 section { page-break-inside: auto; } thead { display: table-header-group; }
 </style></head><body>
 <h1>{{ r.title }}</h1>
