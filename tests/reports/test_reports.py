@@ -241,3 +241,22 @@ def test_every_report_renders_to_pdf_that_poppler_reads(db: str, tmp_path: Path)
         text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
                               check=True).stdout
         assert "SYNTHETIC" in text, name
+
+
+def test_no_report_reads_the_personal_data_layer(programme: Store,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from mineaction.store.base import layer_of
+
+    read: set[str] = set()
+    for method in ("iter", "aggregate", "get", "count", "query"):
+        original = getattr(programme, method)
+
+        def spy(layer, *args, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            read.add(layer_of(layer).name)
+            return _original(layer, *args, **kwargs)
+
+        monkeypatch.setattr(programme, method, spy)
+    for name in sorted(REPORTS):
+        build(programme, name, YEAR, Options(quarter=4))
+    assert "victims" in read and "release-steps" in read  # the spy sees the reads
+    assert "victims-personal" not in read
