@@ -18,6 +18,11 @@ figures_app = typer.Typer(no_args_is_help=True, help="The published-figures regi
 app.add_typer(figures_app, name="figures")
 
 
+def num(v: float) -> str:
+    """A value as people read it: thousands separators, no exponent, no trailing '.0'."""
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,.6f}".rstrip("0").rstrip(".")
+
+
 class OutFormat(StrEnum):
     table = "table"
     json = "json"
@@ -113,8 +118,8 @@ def conflicts_(fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
     for c in found:
         d = c.as_dict()
         t.add_row(c.metric, c.area, "\n".join(d["figure_ids"]),
-                  "\n".join(f"{v:,g} {c.unit}" for v in c.values), "\n".join(d["sources"]),
-                  f"{d['difference']:,g} {c.unit} ({d['relative_difference']:.0%})")
+                  "\n".join(f"{f.value:,.{f.decimals or 0}f} {c.unit}" for f in c.figures), "\n".join(d["sources"]),
+                  f"{num(d['difference'])} {c.unit} ({d['relative_difference']:.0%})")
     console.print(t)
 
 
@@ -129,7 +134,7 @@ def totals() -> None:
     for c in ("metric", "whole", "period", "parts", "sum of parts", "published", "agrees"):
         t.add_column(c, overflow="fold")
     for r in rollups(items):
-        pub = "\n".join(f"{w.id}: {w.value:,g} {w.unit}" for w in r.wholes) or "(none)"
+        pub = "\n".join(f"{w.id}: {num(w.value)} {w.unit}" for w in r.wholes) or "(none)"
         ok = "\n".join("yes" if r.agrees(w) else "NO" for w in r.wholes) or "-"
         places = max((p.decimals or 0) for p in r.parts)
         t.add_row(r.metric, r.whole_area, f"{r.period[0] or ''}–{r.period[1] or ''}",
@@ -155,6 +160,6 @@ def compare_(country: str = typer.Option(None, "--country"),
         t.add_column(c, overflow="fold")
     for r in rows:
         t.add_row(r["figure_id"], r["metric"], "–".join(r["period"]),
-                  f"{r['published']:,g} {r['unit']}", f"{r['computed']:,g} {r['unit']}",
+                  f"{num(r['published'])} {r['unit']}", f"{num(r['computed'])} {r['unit']}",
                   str(r["records"]), "yes" if r["agrees"] else "no")
     console.print(t)
