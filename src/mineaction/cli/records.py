@@ -228,7 +228,7 @@ def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:
             return []
         return [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon"]
 
-    fig, ax = plt.subplots(figsize=(9, 8), dpi=110)
+    fig, ax = plt.subplots(figsize=(11, 7), dpi=110)
     for p in polygons(covered):
         ax.add_patch(MplPolygon(local(np.asarray(p.exterior.coords)), closed=True,
                                 facecolor="#cfe8cf", edgecolor="#6aa56a", lw=0.8, zorder=1))
@@ -256,7 +256,29 @@ def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:
         if is_matched.any():
             ax.scatter(f[is_matched, 0], f[is_matched, 1], s=14, c="#b00020", zorder=6,
                        label="find matched to the record")
-    ax.scatter([0], [0], marker="^", s=90, c="black", zorder=7, label="reference point")
+    ax.scatter([0], [0], marker="^", s=90, c="black", zorder=7,
+               label="reference point, as recorded")
+    if a.corrected is not None:
+        rc = local(np.array([a.corrected.reference]))
+        ax.scatter(rc[:, 0], rc[:, 1], marker="^", s=90, facecolors="none",
+                   edgecolors="#1f5fbf", lw=1.4, zorder=7, label="reference point, corrected")
+    # Frame the record (as recorded and corrected) and the reference point, not every find.
+    frame_pts = [np.zeros((1, 2)), e0]
+    if a.corrected is not None:
+        frame_pts.append(local(a.corrected_mines))
+        frame_pts.append(local(np.array([a.corrected.reference])))
+    for p in polygons(g0.perimeter):
+        frame_pts.append(local(np.asarray(p.exterior.coords)))
+    pts = np.vstack([x for x in frame_pts if len(x)])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = max(30.0, 0.12 * float((hi - lo).max()))
+    lo, hi = lo - pad, hi + pad
+    if len(f):
+        outside = int((~((f >= lo) & (f <= hi)).all(axis=1)).sum())
+        if outside:
+            ax.scatter([], [], s=0, label=f"({outside} more finds outside this view)")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
     handles, labels = ax.get_legend_handles_labels()
     handles += [Patch(facecolor="#cfe8cf", edgecolor="#6aa56a"),
                 Patch(fill=False, edgecolor="#555555", ls="--")]
@@ -264,10 +286,9 @@ def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:
     if a.corrected is not None:
         handles.append(Patch(fill=False, edgecolor="#1f5fbf", lw=1.6))
         labels.append("perimeter corrected (proposed)")
-    ax.legend(handles, labels, loc="upper left", fontsize=8, framealpha=0.9)
-    ax.set_aspect("equal")
-    ax.autoscale_view()
-    ax.margins(0.08)
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+              frameon=False)
+    ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("metres east of the reference point")
     ax.set_ylabel("metres north of the reference point")
     ax.grid(True, lw=0.3, alpha=0.6)

@@ -184,7 +184,9 @@ def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOpti
     width = 2 * half + 1
     fe = f[fj]
     ee = e[ei]
-    peaks: list[tuple[int, float, np.ndarray]] = []
+    cand_theta: list[float] = []
+    cand_t: list[np.ndarray] = []
+    per_rotation = 6
     for theta in thetas:
         c, s = math.cos(theta), math.sin(theta)
         rx = c * ee[:, 0] - s * ee[:, 1]
@@ -192,27 +194,43 @@ def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOpti
         gx = np.floor((fe[:, 0] - rx) / cell).astype(np.int64) + half
         gy = np.floor((fe[:, 1] - ry) / cell).astype(np.int64) + half
         ok = (gx >= 0) & (gx < width) & (gy >= 0) & (gy < width)
-        grid = np.bincount(gx[ok] * width + gy[ok], minlength=width * width
-                           ).reshape(width, width)
-        # sum over the 2x2 block the true translation may straddle
-        block = grid[:-1, :-1] + grid[1:, :-1] + grid[:-1, 1:] + grid[1:, 1:]
-        flat = int(np.argmax(block))
-        best_here = int(block.flat[flat])
-        if best_here == 0:
-            continue
-        gxc, gyc = divmod(flat, width - 1)
-        t = np.array([(gxc + 1 - half) * cell, (gyc + 1 - half) * cell])
-        peaks.append((best_here, float(theta), t))
-    if not peaks:
+        idx = gx[ok] * width + gy[ok]
+        votes = np.bincount(idx, minlength=width * width)[idx]
+        top = []
+        for _ in range(per_rotation):
+            k = int(np.argmax(votes))
+            if votes[k] < 2:
+                break
+            top.append(int(idx[k]))
+            votes[idx == idx[k]] = 0
+        for flat in top:
+            gxc, gyc = divmod(flat, width)
+            cand_theta.append(float(theta))
+            cand_t.append(np.array([(gxc - half + 0.5) * cell, (gyc - half + 0.5) * cell]))
+    if not cand_theta:
         return None
-    peaks.sort(key=lambda p: -p[0])
-    best: Fit | None = None
-    for _, theta, t in peaks[:4]:
-        fit = _refine(e, f_tree, theta, t, tol)
-        if fit is not None and (best is None or (fit.matched, -fit.rms) > (best.matched,
-                                                                           -best.rms)):
-            best = fit
-    return best
+    # Score every candidate exactly: how many expected mines have a find close by. (Votes of
+    # a row's neighbouring mines can pile up in a cell; a count of mines near a find cannot.)
+    th = np.array(cand_theta)
+    tt = np.array(cand_t)
+    cos, sin = np.cos(th)[:, None], np.sin(th)[:, None]
+    px = cos * e[None, :, 0] - sin * e[None, :, 1] + tt[:, 0:1]
+    py = sin * e[None, :, 0] + cos * e[None, :, 1] + tt[:, 1:2]
+    d, _ = f_tree.query(np.column_stack((px.ravel(), py.ravel())),
+                        distance_upper_bound=1.5 * tol)
+    score = np.isfinite(d).reshape(len(th), len(e)).sum(axis=1)
+    starts = [(0.0, np.zeros(2))]  # the record as it is, always among the starts
+    starts += [(float(th[k]), tt[k]) for k in np.argsort(-score, kind="stable")[:3].tolist()]
+    fits = [fit for theta, t in starts if (fit := _refine(e, f_tree, theta, t, tol)) is not None]
+    if not fits:
+        return None
+    # Of the fits matching (about) the most, the smallest: a row shifted onto its neighbour
+    # matches as many mines as no shift at all when rows are missing.
+    top = max(fit.matched for fit in fits)
+    near = [fit for fit in fits if fit.matched >= top - max(1.0, 0.02 * top)]
+    spread = float(np.sqrt((e ** 2).sum(axis=1).mean()))
+    return min(near, key=lambda fit: (float(np.hypot(*fit.t)) + abs(fit.theta) * spread,
+                                      -fit.matched))
 
 
 def _refine(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: float
@@ -230,8 +248,23 @@ def _refine(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: fl
         radius = max(tol, radius * 0.7)
         if moved < 0.01 and radius <= tol:
             break
-    pairs = match_one_to_one(apply_rigid(e, theta, t), f_tree, tol)
-    if len(pairs) >= 2:
+    # Rows are periodic: a fit one spacing along the row matches almost as many mines. Look
+    # around the fit on a fine grid of translations for the one matching most, closest.
+    p = apply_rigid(e, theta, t)
+    span = 2.5 * tol
+    steps = np.arange(-span, span + 1e-9, tol / 2)
+    ox, oy = np.meshgrid(steps, steps, indexing="ij")
+    offsets = np.column_stack((ox.ravel(), oy.ravel()))
+    moved_p = (p[None, :, :] + offsets[:, None, :]).reshape(-1, 2)
+    d, _ = f_tree.query(moved_p, distance_upper_bound=tol)
+    d = d.reshape(len(offsets), len(p))
+    hit = np.isfinite(d)
+    score = hit.sum(axis=1) - np.where(hit, d, 0.0).sum(axis=1) / (tol * len(p) + 1.0)
+    t = t + offsets[int(np.argmax(score))]
+    for _ in range(3):
+        pairs = match_one_to_one(apply_rigid(e, theta, t), f_tree, tol)
+        if len(pairs) < 2:
+            break
         theta, t, _ = rigid_lsq(e[pairs[:, 0]], f_tree.data[pairs[:, 1]])
     return _finish(e, f_tree, theta, t, tol)
 
