@@ -117,8 +117,8 @@ def conflicts_(fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
         t.add_column(col, overflow="fold")
     for c in found:
         d = c.as_dict()
-        t.add_row(c.metric, c.area, "\n".join(d["figure_ids"]),
-                  "\n".join(f"{f.value:,.{f.decimals or 0}f} {c.unit}" for f in c.figures), "\n".join(d["sources"]),
+        values = "\n".join(f"{f.value:,.{f.decimals or 0}f} {c.unit}" for f in c.figures)
+        t.add_row(c.metric, c.area, "\n".join(d["figure_ids"]), values, "\n".join(d["sources"]),
                   f"{num(d['difference'])} {c.unit} ({d['relative_difference']:.0%})")
     console.print(t)
 
