@@ -226,8 +226,8 @@ def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOpti
         return None
     # Of the fits matching (about) the most, the smallest: a row shifted onto its neighbour
     # matches as many mines as no shift at all when rows are missing.
-    top = max(fit.matched for fit in fits)
-    near = [fit for fit in fits if fit.matched >= top - max(1.0, 0.02 * top)]
+    most = max(fit.matched for fit in fits)
+    near = [fit for fit in fits if fit.matched >= most - max(1.0, 0.02 * most)]
     spread = float(np.sqrt((e ** 2).sum(axis=1).mean()))
     return min(near, key=lambda fit: (float(np.hypot(*fit.t)) + abs(fit.theta) * spread,
                                       -fit.matched))
