@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import struct
 from pathlib import Path
@@ -229,6 +230,14 @@ END;
 """
 
 
+@functools.cache
+def _rtree_clause(table: str, fid: str) -> sa.TextClause:
+    """The R-tree filter of a bbox query, as text: it runs for every map query."""
+    return sa.text(
+        f'"{table}"."{fid}" IN (SELECT id FROM "rtree_{table}_{GEOM}" WHERE maxx >= :bbox_minx'
+        " AND minx <= :bbox_maxx AND maxy >= :bbox_miny AND miny <= :bbox_maxy)")
+
+
 class GeoPackageStore(SqlStore):
     def __init__(self, url: str):
         path = url[len("gpkg://"):] if url.startswith("gpkg://") else url
@@ -255,19 +264,19 @@ class GeoPackageStore(SqlStore):
         conn.begin()
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
+    def begin_single_read(self, conn: Connection) -> None:
+        conn.begin()  # one SELECT reads one snapshot: no BEGIN needed
+
     # -- hooks --------------------------------------------------------------------------------
 
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         return GpkgGeometry(layer.geometry_type or "GEOMETRY")
 
-    def bbox_clause(self, table: sa.Table, bbox: BBox) -> sa.ColumnElement[bool]:
-        minx, miny, maxx, maxy = bbox
-        rtree = sa.table(f"rtree_{table.name}_{GEOM}", sa.column("id"), sa.column("minx"),
-                         sa.column("maxx"), sa.column("miny"), sa.column("maxy"))
-        hits = sa.select(rtree.c.id).where(
-            rtree.c.maxx >= minx, rtree.c.minx <= maxx,
-            rtree.c.maxy >= miny, rtree.c.miny <= maxy)
-        return table.c[self.fid_column].in_(hits)
+    def bbox_clause(self, table: sa.Table, bbox: BBox
+                    ) -> sa.ColumnElement[bool] | sa.TextClause:
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+        return _rtree_clause(table.name, self.fid_column).bindparams(
+            bbox_minx=minx, bbox_maxx=maxx, bbox_miny=miny, bbox_maxy=maxy)
 
     def initialise_container(self, conn: Connection) -> None:
         conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -45,6 +45,17 @@ def _enum_column(enum: Any) -> Callable[[Any], Any]:
     return convert
 
 
+def _enumset_column(spec: FieldSpec) -> Callable[[Any], Any]:
+    cached = functools.lru_cache(maxsize=4096)(functools.partial(column_value, spec))
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, frozenset):
+            return cached(value)
+        return column_value(spec, value)
+
+    return convert
+
+
 @functools.cache
 def _column_converters(layer: Layer) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
     """Per field of ``layer``: its name and what turns a non-None value into a column value
@@ -54,7 +65,7 @@ def _column_converters(layer: Layer) -> tuple[tuple[str, Callable[[Any], Any] | 
         if spec.kind == "enum":
             out.append((spec.name, _enum_column(spec.enum)))
         elif spec.kind == "enumset":
-            out.append((spec.name, functools.partial(column_value, spec)))
+            out.append((spec.name, _enumset_column(spec)))
         else:
             out.append((spec.name, None))
     return tuple(out)
@@ -62,8 +73,10 @@ def _column_converters(layer: Layer) -> tuple[tuple[str, Callable[[Any], Any] | 
 
 def to_row(layer: Layer, record: Record) -> dict[str, Any]:
     row: dict[str, Any] = {}
+    values = record.__dict__ if hasattr(record, "__dict__") else {
+        name: getattr(record, name) for name, _ in _column_converters(layer)}
     for name, convert in _column_converters(layer):
-        value = getattr(record, name)
+        value = values[name]
         row[name] = value if convert is None or value is None else convert(value)
     if layer.spatial:
         row[GEOM] = getattr(record, "geometry", None)

@@ -63,7 +63,8 @@ class SqlStore(Store):
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         raise NotImplementedError
 
-    def bbox_clause(self, table: sa.Table, bbox: BBox) -> sa.ColumnElement[bool]:
+    def bbox_clause(self, table: sa.Table, bbox: BBox
+                    ) -> sa.ColumnElement[bool] | sa.TextClause:
         raise NotImplementedError
 
     def intersects_clause(self, table: sa.Table, geom: BaseGeometry
