@@ -5,6 +5,7 @@ counts are suppressed; every format renders (the PDF read back by poppler)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from mineaction import domain as d
 from mineaction.analysis.statistics import Period, Scope, scope_for
 from mineaction.cli import main
 from mineaction.reports import REPORTS, Options, build
@@ -315,3 +317,26 @@ def test_no_report_reads_the_personal_data_layer(programme: Store,
         build(programme, name, YEAR, Options(quarter=4))
     assert "victims" in read and "release-steps" in read  # the spy sees the reads
     assert "victims-personal" not in read
+
+
+def test_progress_sets_the_plan_of_the_stores_own_country_beside_the_release(
+        programme: Store) -> None:
+    from mineaction.domain.figures import FigureQualifier, PublishedFigure
+
+    with programme.transaction() as tx:
+        tx.add_many([d.AdminArea(id="XS", name="Country (synthetic)", level=0, country="XS",
+                                 source="synthetic:report-test")])
+        for fid, country, value in (("P-XS", "XS", 2.5), ("P-AZ", "AZ", 500.0)):
+            tx.add(PublishedFigure(id=fid, country=country, area="national",
+                                   metric="area_released_target", value=value, unit="km2",
+                                   period_start=dt.date(2023, 1, 1),
+                                   period_end=dt.date(2023, 12, 31),
+                                   qualifier=FigureQualifier.TARGET, attributed_to="Authority",
+                                   publication="Work plan"))
+    rep = build(programme, "progress", YEAR, Options(quarter=2))
+    plan = rep.table("plan")
+    (target,) = [r for r in plan.rows if r["measure"].value.startswith("Plan")]
+    assert target["area_km2"].value == 2.5 and target["area_km2"].figure.ids == ["P-XS"]
+    cleared = plan.cell("Cleared, year to date", "area_km2")
+    # Up to the end of Q2: S1 (February) and S3, S4 (May), all cleared.
+    assert sorted(cleared.figure.ids) == ["S1", "S3", "S4"]

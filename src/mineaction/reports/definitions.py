@@ -556,7 +556,8 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
                   "area_km2": fcell(merged((g.figures["area_m2"] for g in year_groups
                                             if g.key["method"] == m), c, scale=KM2),
                                     zero_layer="release-steps", criteria=c)})
-    target = _target(reader, end.year)
+    countries = {a.country for a in areas.by_id.values() if a.country}
+    target = _target(reader, end.year, countries)
     if target is not None:
         plan.add({"measure": f"Plan for {end.year} ({target.attributed_to}, "
                              f"{target.publication}; all methods)",
@@ -565,7 +566,8 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
                                           [target.id], {"metric": "area_released_target"}, 1))})
     else:
         plan.notes.append(f"No plan for {end.year} in the published-figures register "
-                          "(metric area_released_target).")
+                          "(metric area_released_target, national, in km², for the country "
+                          "of the store's administrative areas).")
     rep.tables.append(plan)
     finds = Table("finds", "Explosive ordnance destroyed in the quarter", [
         Column("category", "Category", numeric=False), Column("items", "Items", "items")])
@@ -607,12 +609,13 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
     return rep
 
 
-def _target(reader: Reader, year: int) -> Any:
-    best = None
+def _target(reader: Reader, year: int, countries: set[str]) -> Any:
+    """The year's national release plan from the register, for the store's own country (a plan
+    published for another country never stands beside this store's figures)."""
     for f in reader.iter("figures", metric="area_released_target"):
         s, e = f.period_start, f.period_end  # type: ignore[attr-defined]
-        if s and e and s <= dt.date(year, 6, 30) <= e and (e - s).days < 370:
-            best = f
-    if best is not None and best.unit == "km2":  # type: ignore[attr-defined]
-        return best
+        if (f.country in countries and f.area == "national"  # type: ignore[attr-defined]
+                and f.unit == "km2" and s and e  # type: ignore[attr-defined]
+                and s <= dt.date(year, 6, 30) <= e and (e - s).days < 370):
+            return f
     return None
