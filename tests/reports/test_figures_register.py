@@ -205,3 +205,26 @@ def test_computed_figures_beside_published_ones(tmp_path: Path,
     assert rows["XS-2"]["agrees"] and rows["XS-2"]["computed"] == 12  # F6 was destroyed in 2022
     assert not rows["XS-3"]["agrees"] and rows["XS-3"]["difference"] == -8
     assert rows["XS-4"]["agrees"] and rows["XS-4"]["records"] == 3
+
+
+def test_compare_leaves_out_other_countries_figures(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.reports.scenario import build as build_scenario
+
+    path = str(tmp_path / "x.gpkg")
+    with open_store(path) as s:
+        s.create()
+        build_scenario(s)
+        with s.transaction() as tx:
+            tx.add(fig("XS-9", 12, 0, metric="ap_mines_destroyed", unit="count"))
+            import mineaction.domain as d
+
+            tx.add(d.AdminArea(id="XS", name="Country (synthetic)", level=0, country="XS",
+                               source="synthetic:report-test"))
+    assert main(["--db", path, "figures", "import", str(REGISTER)]) == 0
+    capsys.readouterr()
+    assert main(["--db", path, "figures", "compare", "--format", "json"]) == 0
+    assert [r["figure_id"] for r in json.loads(capsys.readouterr().out)] == ["XS-9"]
+    assert main(["--db", path, "figures", "compare", "--country", "AZ", "--format",
+                 "json"]) == 0
+    assert "MAR24-02" in {r["figure_id"] for r in json.loads(capsys.readouterr().out)}

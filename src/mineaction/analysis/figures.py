@@ -328,10 +328,16 @@ def computed(reader: Reader, metric: str, start: dt.date, end: dt.date) -> tuple
 def compare(reader: Reader, country: str | None = None, metric: str | None = None
             ) -> list[dict[str, Any]]:
     """Each published national figure of a computable metric with a full period, beside the
-    store's value over the same period."""
+    store's value over the same period. Without ``country``, only figures of the countries of
+    the store's administrative areas are compared (all, when the store records none)."""
+    from mineaction.analysis.statistics import Areas
+
+    own = {a.country for a in Areas.load(reader).by_id.values() if a.country}
     out = []
     for f in figures(reader, metric, country):
         if f.metric not in COMPUTED_METRICS or f.area.lower() != "national" or f.part_of:
+            continue
+        if country is None and own and f.country not in own:
             continue
         if f.period_start is None or f.period_end is None:
             continue
