@@ -340,3 +340,10 @@ def test_progress_sets_the_plan_of_the_stores_own_country_beside_the_release(
     cleared = plan.cell("Cleared, year to date", "area_km2")
     # Up to the end of Q2: S1 (February) and S3, S4 (May), all cleared.
     assert sorted(cleared.figure.ids) == ["S1", "S3", "S4"]
+
+
+def test_a_total_carries_the_filter_its_rows_share(programme: Store) -> None:
+    rep = build(programme, "ap-release-by-district", YEAR)
+    total = rep.table("districts").total["area_released_m2"].figure
+    assert total.criteria["period"] == {"from": "2023-01-01", "to": "2023-12-31"}
+    assert "district" not in total.criteria and "sum of the rows" in total.criteria["rule"]

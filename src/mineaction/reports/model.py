@@ -117,6 +117,7 @@ def total_row(table: Table, label: str = "Total", columns: tuple[str, ...] | Non
         value: float = 0
         ids: set[str] = set()
         layer = None
+        common: dict[str, Any] | None = None  # the filter all the rows share
         for row in table.rows:
             cell = row[name]
             if isinstance(cell.value, (int, float)):
@@ -124,8 +125,11 @@ def total_row(table: Table, label: str = "Total", columns: tuple[str, ...] | Non
             if cell.figure:
                 ids.update(cell.figure.ids)
                 layer = cell.figure.layer
-        fig = Figure(value, layer or "", sorted(ids), {"rule": f"sum of the rows of {name}"},
-                     len(ids)) if layer else None
+                crit = cell.figure.criteria
+                common = dict(crit) if common is None else {
+                    k: v for k, v in common.items() if k in crit and crit[k] == v}
+        criteria = {**(common or {}), "rule": f"sum of the rows of {name}"}
+        fig = Figure(value, layer or "", sorted(ids), criteria, len(ids)) if layer else None
         total[name] = Cell(value, fig)
     table.total = total
     table.summed = cols
