@@ -156,8 +156,7 @@ class GpkgGeometry(sa.types.UserDefinedType[BaseGeometry]):
 
         return process
 
-    def result_processor(self, dialect: Any, coltype: Any) -> Any:
-        return decode
+    # Results stay GeoPackage binary: the store decodes them in bulk (decode_geometries).
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,6 +276,9 @@ class GeoPackageStore(SqlStore):
         minx, miny, maxx, maxy = (float(v) for v in bbox)
         return _rtree_clause(table.name, self.fid_column).bindparams(
             bbox_minx=minx, bbox_maxx=maxx, bbox_miny=miny, bbox_maxy=maxy)
+
+    def decode_geometries(self, values: list[Any]) -> list[BaseGeometry | None]:
+        return list(shapely.from_wkb([None if v is None else v[_header(v)[1]:] for v in values]))
 
     def initialise_container(self, conn: Connection) -> None:
         conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")

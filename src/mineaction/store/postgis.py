@@ -34,10 +34,6 @@ _PG_TYPES = {"POINT": "Point", "MULTIPOLYGON": "MultiPolygon",
              "MULTILINESTRING": "MultiLineString", "GEOMETRY": "Geometry"}
 
 
-def _from_wkb(value: bytes | memoryview | None) -> BaseGeometry | None:
-    return None if value is None else shapely.from_wkb(bytes(value))
-
-
 class PostGISGeometry(sa.types.UserDefinedType[BaseGeometry]):
     """A PostGIS geometry column, exchanged with the database as WKB."""
 
@@ -67,8 +63,7 @@ class PostGISGeometry(sa.types.UserDefinedType[BaseGeometry]):
 
         return process
 
-    def result_processor(self, dialect: Any, coltype: Any) -> Any:
-        return _from_wkb
+    # Results stay WKB: the store decodes them in bulk (SqlStore.decode_geometries).
 
 
 @functools.cache

@@ -103,8 +103,10 @@ def _field_readers(layer: Layer) -> tuple[tuple[str, str | None, Callable[[Any],
     return tuple(out)
 
 
-def from_row(layer: Layer, row: Any) -> Record:
-    mapping = row._mapping if hasattr(row, "_mapping") else row
+def from_row(layer: Layer, row: Any, geometry: Any = None) -> Record:
+    """The record of a stored row (a mapping, or a result row); ``geometry`` is the decoded
+    geometry, the row's own ``geom`` value being in the store's encoding."""
+    mapping = row._asdict() if hasattr(row, "_asdict") else row
     cls = layer.record_type
     # Stored records were validated on the way in: skip __post_init__ rules on the way out.
     record = cls.__new__(cls)
@@ -112,6 +114,8 @@ def from_row(layer: Layer, row: Any) -> Record:
     for name, column, convert, default in _field_readers(layer):
         if column is None:
             values[name] = default
+        elif column == GEOM:
+            values[name] = geometry
         elif convert is None:
             values[name] = mapping[column]
         else:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
@@ -82,6 +83,10 @@ class SqlStore(Store):
     def begin(self, conn: Connection, write: bool) -> None:
         """Start a transaction on ``conn``."""
         conn.begin()
+
+    def decode_geometries(self, values: list[Any]) -> list[BaseGeometry | None]:
+        """Geometries from the values the geometry column returns (WKB by default), in bulk."""
+        return list(shapely.from_wkb(values))
 
     def read_options(self, stmt: sa.Select[Any]) -> dict[str, Any]:
         """Execution options of a read: by default rows stream in batches."""
@@ -201,7 +206,7 @@ class SqlStore(Store):
             return r.existing_ids(layer, ids)
 
     def extent(self, layer: LayerRef) -> BBox | None:
-        with self.reading(single=True) as r:
+        with self.reading() as r:  # streams every geometry: in a transaction
             return r.extent(layer)
 
     def aggregate(self, layer: LayerRef, by: Sequence[str] = (), **kw: Any
@@ -286,24 +291,30 @@ class SqlTransaction(Transaction):
         q = self._merge(query, filters)
         stmt, exact = self._select(lyr, q)
         result = self.conn.execution_options(**self.store.read_options(stmt)).execute(stmt)
-        if exact is None:
-            for row in result:
-                yield from_row(lyr, row)
-            return
-        shapely.prepare(exact)
+        if exact is not None:
+            shapely.prepare(exact)
         skipped = 0
         produced = 0
-        for row in result:
-            geom = row._mapping[GEOM]
-            if geom is None or not exact.intersects(geom):
+        for rows in result.partitions(BATCH):
+            geoms = self._geometries(lyr, rows)
+            if exact is None:
+                for i, row in enumerate(rows):
+                    yield from_row(lyr, row, geoms[i] if geoms else None)
                 continue
-            if skipped < q.offset:
-                skipped += 1
-                continue
-            yield from_row(lyr, row)
-            produced += 1
-            if q.limit is not None and produced >= q.limit:
-                break
+            hits = shapely.intersects(exact, np.asarray(geoms, dtype=object))
+            for i in map(int, np.flatnonzero(hits)):
+                if skipped < q.offset:
+                    skipped += 1
+                    continue
+                yield from_row(lyr, rows[i], geoms[i])
+                produced += 1
+                if q.limit is not None and produced >= q.limit:
+                    return
+
+    def _geometries(self, layer: Layer, rows: Sequence[Any]) -> list[BaseGeometry | None]:
+        if not layer.spatial or not rows:
+            return []
+        return self.store.decode_geometries([row._mapping[GEOM] for row in rows])
 
     def get(self, layer: Any, id: str) -> Any:
         lyr = layer_of(layer)
@@ -311,7 +322,8 @@ class SqlTransaction(Transaction):
         row = self.conn.execute(sa.select(table).where(table.c.id == id)).first()
         if row is None:
             raise NotFound(f"no {lyr.name} record with id {id!r}")
-        return from_row(lyr, row)  # type: ignore[return-value]
+        geoms = self._geometries(lyr, [row])
+        return from_row(lyr, row, geoms[0] if geoms else None)  # type: ignore[return-value]
 
     def count(self, layer: LayerRef, query: Query | None = None, /, **filters: Any) -> int:
         lyr = layer_of(layer)
@@ -338,12 +350,18 @@ class SqlTransaction(Transaction):
             return None
         table = self.store.table(lyr)
         bounds = None
-        for (geom,) in self.conn.execute(sa.select(table.c[GEOM])):
-            if geom is None or geom.is_empty:
+        result = self.conn.execution_options(yield_per=BATCH).execute(sa.select(table.c[GEOM]))
+        for rows in result.partitions(BATCH):
+            geoms = np.asarray(self._geometries(lyr, rows), dtype=object)
+            b = shapely.bounds(geoms)
+            b = b[~np.isnan(b).any(axis=1)]
+            if not len(b):
                 continue
-            b = geom.bounds
-            bounds = b if bounds is None else (min(bounds[0], b[0]), min(bounds[1], b[1]),
-                                               max(bounds[2], b[2]), max(bounds[3], b[3]))
+            part = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+                    float(b[:, 3].max()))
+            bounds = part if bounds is None else (
+                min(bounds[0], part[0]), min(bounds[1], part[1]),
+                max(bounds[2], part[2]), max(bounds[3], part[3]))
         return bounds
 
     def aggregate(self, layer: LayerRef, by: Sequence[str] = (), *,
