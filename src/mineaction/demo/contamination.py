@@ -280,7 +280,7 @@ def lay_sites(seed: int, t: Territory, scale: float) -> list[Site]:
             x, y = r.uniform(minx, maxx), r.uniform(miny, maxy)
         if not shapely.contains_xy(t.land, x, y) or not _near_front(t, x, y, 25000):
             continue
-        radius = float(r.uniform(600, 2200))
+        radius = float(r.uniform(400, 1600))
         poly = Point(x, y).buffer(radius, quad_segs=16).intersection(t.land)
         if poly.geom_type != "Polygon":
             continue

@@ -60,7 +60,7 @@ OPERATOR_SHARES = {
 }
 ACCIDENTS_PER_YEAR = {2020: 6, 2021: 26, 2022: 20, 2023: 16, 2024: 13, 2025: 10}
 EORE_PER_YEAR = {2020: 10, 2021: 60, 2022: 90, 2023: 110, 2024: 120, 2025: 120}
-BELT_EXPOSURE = 0.08  # people rarely enter the former military belt
+BELT_EXPOSURE = 0.03  # people rarely enter the former military belt
 COVER_EXPOSURE = np.array([1.0, 0.7, 0.35, 0.0], np.float32)  # farmland, pasture, forest, sea
 
 
@@ -352,7 +352,7 @@ class Releaser:
                 a = self.act("nts", h, buffer_m(h.remaining, 1.0), op, day, days, year_end)
                 return area, a.ended_on
             return area, day
-        misjudged = rng.random() < 0.12
+        misjudged = rng.random() < 0.06
         margin = -rng.uniform(10, 60) if misjudged else rng.uniform(60, 250)
         cancel = polygonal(shapely.difference(h.remaining, self.core(h, margin)))
         if area_m2_approx(cancel) > 0.05 * area:
@@ -370,7 +370,7 @@ class Releaser:
         if not h.sites:
             a = self.act("ts", h, buffer_m(h.remaining, 1.0), op, day, days, year_end)
             return area, a.ended_on
-        misjudged = rng.random() < 0.06
+        misjudged = rng.random() < 0.04
         margin = -rng.uniform(5, 25) if misjudged else rng.uniform(10, 40)
         reduce = polygonal(shapely.difference(h.remaining, self.core(h, margin)))
         if area_m2_approx(reduce) > 0.02 * area:

@@ -268,12 +268,12 @@ def _smooth_field(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray, blob
 
 def make_cover(rng: np.random.Generator, land: Polygon
                ) -> tuple[dict[str, BaseGeometry], Raster]:
-    cell = 1500.0
+    cell = 500.0
     minx, miny, maxx, maxy = land.bounds
     nx, ny = int(np.ceil((maxx - minx) / cell)), int(np.ceil((maxy - miny) / cell))
     grid = Raster(minx, miny, cell, np.zeros((ny, nx), np.int8))
     cx, cy = grid.centres()
-    hills = _smooth_field(rng, cx, cy, 25, 14000.0) + 0.25 * rng.normal(size=cx.shape)
+    hills = _smooth_field(rng, cx, cy, 25, 14000.0) + _smooth_field(rng, cx, cy, 200, 2500.0) * 0.35
     codes = np.zeros(cx.shape, np.int8)
     q_pasture, q_forest = np.quantile(hills, [0.58, 0.86])
     codes[hills > q_pasture] = 1
@@ -287,7 +287,7 @@ def make_cover(rng: np.random.Generator, land: Polygon
         boxes = shapely.box(minx + jj * cell, miny + ii * cell, minx + (jj + 1) * cell,
                             miny + (ii + 1) * cell)
         merged = shapely.coverage_union_all(boxes) if len(boxes) else Polygon()
-        cover[name] = shapely.simplify(merged.intersection(land), 50.0)
+        cover[name] = shapely.simplify(merged, 260.0).intersection(land)
     return cover, grid
 
 

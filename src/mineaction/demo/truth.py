@@ -135,12 +135,12 @@ def _column(values: list[Any]) -> np.ndarray:
     return np.array([None if v is None else str(v) for v in values], dtype=object)
 
 
-def read_layer(path: str | os.PathLike[str], layer: str) -> tuple[list[BaseGeometry | None],
+def read_layer(path: str | os.PathLike[str], layer: str) -> tuple[list[Any],
                                                                      dict[str, np.ndarray]]:
     """A truth layer as (geometries, columns), read back with GDAL."""
     meta, _fids, geoms, data = pyogrio.raw.read(str(path), layer=layer)
     cols = {str(name): arr for name, arr in zip(meta["fields"], data, strict=True)}
-    out = [None] * len(data[0]) if geoms is None else list(shapely.from_wkb(geoms))
+    out: list[Any] = [None] * len(data[0]) if geoms is None else list(shapely.from_wkb(geoms))
     return out, cols
 
 

@@ -1,0 +1,70 @@
+"""``mineaction demo``: build the synthetic demonstration scenario into the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from mineaction.cli.app import app, console, err_console, progress_bar, state
+from mineaction.errors import InvalidInput
+
+
+def _same_file(a: str, b: Path) -> bool:
+    if "://" in a:
+        return False
+    return Path(a).resolve() == b.resolve()
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(1, "--seed", help="Seed of the scenario: same seed, same data"),
+    scale: float = typer.Option(1.0, "--scale", help="Multiplies the number of contaminated "
+                                "sites, hazards, accidents and capacity (1 = default scenario)"),
+    truth: Path = typer.Option(None, "--truth", help="Ground truth GeoPackage (default: "
+                               "<store>-truth.gpkg next to the store); never the store itself"),
+    figure: Path = typer.Option(None, "--figure", help="Also draw a PNG map of the territory"),
+    records_dir: Path = typer.Option(None, "--records-dir", help="Folder for the minefield "
+                                     "records as JSON (default: records/ next to the store)"),
+) -> None:
+    """Build the synthetic demonstration scenario (a fictional territory at sea) into the store,
+    its ground truth into a separate file, and the minefield records into a folder."""
+    from mineaction.demo.scenario import build
+
+    if scale <= 0 or scale > 1000:
+        raise InvalidInput(f"--scale must be above 0 and at most 1000, got {scale}")
+    db = state.db
+    if truth is None:
+        base = Path("demo") if "://" in db else Path(db)
+        truth = base.with_name(base.stem + "-truth.gpkg")
+    if _same_file(db, truth):
+        raise InvalidInput("--truth must be another file than the store: the truth never "
+                           "goes into the operational store")
+    with ExitStack() as stack:
+
+        def bar(label: str, total: int | None) -> Callable[[int], None]:
+            return stack.enter_context(progress_bar(label, total))
+
+        summary = build(db, truth, seed=seed, scale=scale, records_dir=records_dir,
+                        report=lambda m: err_console.print(f"[dim]{m}[/]"), progress=bar)
+    t = Table("layer", "records", title=f"{db}: synthetic scenario, seed {seed}, "
+              f"scale {scale:g}")
+    for layer, n in summary.store.items():
+        t.add_row(layer, f"{n:,}")
+    console.print(t)
+    u = Table("ground truth", "value", title=f"{truth} (separate from the store)")
+    for key, value in summary.truth.items():
+        u.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value:,.2f}")
+    console.print(u)
+    console.print(f"{summary.records} minefield records in {summary.records_dir}"
+                  + (" (imported into the store)" if summary.records_imported else ""))
+    if figure is not None:
+        from mineaction.demo.figure import draw
+
+        draw(db, truth, figure, title=f"seed {seed}, scale {scale:g}")
+        console.print(f"map: {figure}")
+    console.print("all data is synthetic: a fictional territory at sea "
+                  "(50.3-51.7 E, 40.9-41.9 N), sources marked 'synthetic:'")

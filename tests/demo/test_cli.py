@@ -1,0 +1,35 @@
+"""``mineaction demo`` end to end on a tiny scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.image
+import pyogrio
+import pytest
+
+from mineaction.cli import main
+
+pytestmark = pytest.mark.xdist_group("demo")
+
+
+def test_demo_command_builds_store_truth_records_and_a_map(tmp_path: Path) -> None:
+    db, png = tmp_path / "demo.gpkg", tmp_path / "map.png"
+    assert main(["--db", str(db), "demo", "--seed", "3", "--scale", "0.05",
+                 "--figure", str(png)]) == 0
+    truth = tmp_path / "demo-truth.gpkg"
+    assert truth.exists() and db.exists()
+    assert "items" in {str(r[0]) for r in pyogrio.list_layers(str(truth))}
+    assert list((tmp_path / "records").glob("MR-*.json"))
+    img = matplotlib.image.imread(png)
+    assert img.shape[0] > 800 and img.shape[1] > 1500
+    # a second run into the same store is refused: the demo needs an empty store
+    assert main(["--db", str(db), "demo", "--scale", "0.05",
+                 "--truth", str(tmp_path / "t2.gpkg")]) == 1
+
+
+def test_truth_is_refused_as_the_store_itself(tmp_path: Path) -> None:
+    db = tmp_path / "demo.gpkg"
+    assert main(["--db", str(db), "demo", "--scale", "0.05", "--truth", str(db)]) == 2
+    assert not db.exists()
+    assert main(["--db", str(db), "demo", "--scale", "0"]) == 2
