@@ -16,6 +16,7 @@ from mineaction.geo.measure import area_m2
 from mineaction.store import Store
 
 S = "synthetic:report-test"
+HAZARD_NAME = "Ղարաբաղ ყარაბაღი Qarabağ"  # Armenian, Georgian, Azerbaijani Latin
 AP, AV, CMR, UXO = d.EOCategory.AP, d.EOCategory.AV, d.EOCategory.CMR, d.EOCategory.UXO
 
 
@@ -115,8 +116,16 @@ def build(store: Store) -> None:
                    period_end=y(2023, 12, 31), activity_kind=d.ActivityKind.NTS,
                    teams=1, deminers=4, source=S),
     ]
+    hazards = [  # open hazards for Article 7 Form C and CCM Form F; names in three scripts
+        d.Hazard(id="H-OPEN-1", kind=d.HazardKind.CHA, contamination=frozenset({AP, AV}),
+                 name=HAZARD_NAME, estimated_mines=120, admin_area_id="D1-V",
+                 geometry=released_polygon(20, 60_000.0), source=S),
+        d.Hazard(id="H-OPEN-2", kind=d.HazardKind.SHA, contamination=frozenset({CMR}),
+                 admin_area_id="D2", geometry=released_polygon(21, 25_000.0), source=S),
+    ]
     with store.transaction() as tx:
         tx.add_many(areas)
+        tx.add_many(hazards)
         tx.add_many(steps)
         tx.add_many(finds)
         tx.add_many(victims)

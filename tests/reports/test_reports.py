@@ -21,6 +21,7 @@ from mineaction.cli import main
 from mineaction.reports import REPORTS, Options, build
 from mineaction.reports.render import explain, write
 from mineaction.store import Store, open_store
+from tests.reports.scenario import HAZARD_NAME
 from tests.reports.scenario import build as build_scenario
 
 YEAR = Scope(Period.of(2023))
@@ -298,6 +299,26 @@ def test_every_report_renders_to_pdf_that_poppler_reads(db: str, tmp_path: Path)
         text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
                               check=True).stdout
         assert "SYNTHETIC" in text, name
+        if name == "article7":  # Armenian and Georgian glyphs are in the fonts
+            assert HAZARD_NAME in text
+            fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True,
+                                   check=True).stdout
+            assert "Noto" in fonts
+
+
+def test_form_c_lists_open_ap_hazards_with_their_district(programme: Store) -> None:
+    rep = build(programme, "article7", YEAR)
+    form_c = rep.table("form-c")
+    (row,) = form_c.rows
+    assert row["hazard"].value == "H-OPEN-1"
+    assert row["district"].value == "Alda District (synthetic)"  # from its village
+    assert row["estimated_mines"].value == 120
+    assert row["area_m2"].value == pytest.approx(60_000, rel=0.01)
+    assert [r["hazard"].value for r in rep.table("ccm-form-f").rows] == ["H-OPEN-2"]
+    form_g = rep.table("form-g")
+    # AP mines destroyed in 2023 by type: PMN-2 7, OZM-72 3, and 2 of no recorded type.
+    assert {r["type"].value: r["destroyed"].value for r in form_g.rows} == {
+        "(type not recorded)": 2, "OZM-72": 3, "PMN-2": 7}
 
 
 def test_no_report_reads_the_personal_data_layer(programme: Store,
