@@ -368,3 +368,12 @@ def test_a_total_carries_the_filter_its_rows_share(programme: Store) -> None:
     total = rep.table("districts").total["area_released_m2"].figure
     assert total.criteria["period"] == {"from": "2023-01-01", "to": "2023-12-31"}
     assert "district" not in total.criteria and "sum of the rows" in total.criteria["rule"]
+
+
+def test_progress_splits_the_quarter_by_operator_and_method(programme: Store) -> None:
+    rep = build(programme, "progress", YEAR, Options(quarter=3))
+    ops = rep.table("operators")
+    # Q3 2023: S5, Op B, cancelled; nothing cleared by anyone.
+    assert [r["operator"].value for r in ops.rows] == ["Op B"]
+    assert ops.cell("Op B", "cancelled_m2").figure.ids == ["S5"]
+    assert ops.total["cleared_m2"].value == 0

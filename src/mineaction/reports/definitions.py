@@ -546,6 +546,21 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
         t.add(row)
     total_row(t)
     rep.tables.append(t)
+    ops = st.released(reader, qscope, ["operator", "method"])
+    ot = Table("operators", "Land released in the quarter, by operator and method", [
+        Column("operator", "Operator", numeric=False),
+        *(Column(f"{m}_m2", m.capitalize(), "m²") for m in st.METHODS)])
+    for op in sorted({str(g.key["operator"]) for g in ops}):
+        row = {"operator": op}
+        for m in st.METHODS:
+            c = {**qscope.describe(), "operator": op, "method": m}
+            row[f"{m}_m2"] = fcell(merged((g.figures["area_m2"] for g in ops
+                                           if str(g.key["operator"]) == op
+                                           and g.key["method"] == m), c),
+                                   zero_layer="release-steps", criteria=c)
+        ot.add(row)
+    total_row(ot)
+    rep.tables.append(ot)
     plan = Table("plan", "Release so far this year against the plan", [
         Column("measure", "Measure", numeric=False), Column("area_km2", "Area", "km²",
                                                             decimals=2)])
