@@ -160,7 +160,10 @@ class MinefieldRecord:
                 reference=reference or bearings.reference,  # type: ignore[arg-type]
                 declination_deg=(declination_deg if declination_deg is not None
                                  else bearings.declination_deg))
-        return dataclasses.replace(self, crs=crs or self.crs, bearings=bearings)
+        if crs is not None and crs != self.crs:
+            # another CRS: the record's own transformation no longer applies
+            return dataclasses.replace(self, crs=crs, bearings=bearings, transformation=None)
+        return dataclasses.replace(self, bearings=bearings)
 
 
 # ---------------------------------------------------------------------------------------------

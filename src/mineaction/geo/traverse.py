@@ -84,18 +84,20 @@ class WorkingPlane:
     crs: pyproj.CRS  # the record's CRS
     geographic: pyproj.CRS
     step: str | None
+    wkt: str = ""  # of ``crs``, kept to look the transformers up quickly
+    geo_wkt: str = ""
 
     @property
     def native(self) -> bool:
         return self.step is None
 
     def to_geographic(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lon, lat = _plane_transformers(self.crs.to_wkt(), self.step)[1].transform(
+        lon, lat = _plane_transformers(self.wkt, self.step)[1].transform(
             np.asarray(x, float), np.asarray(y, float), errcheck=True)
         return np.atleast_1d(lon), np.atleast_1d(lat)
 
     def from_geographic(self, lon: float, lat: float) -> tuple[float, float]:
-        x, y = _plane_transformers(self.crs.to_wkt(), self.step)[0].transform(
+        x, y = _plane_transformers(self.wkt, self.step)[0].transform(
             lon, lat, errcheck=True)
         return float(x), float(y)
 
@@ -112,29 +114,35 @@ class WorkingPlane:
         xs, ys = self.from_geographic(lon0, lat0 - step)
         meridian = grid_bearing_between(xs, ys, xn, yn)
         convergence = -(((meridian + 180.0) % 360.0) - 180.0)
-        _, _, ground = _geod(self.geographic.to_wkt()).inv(lon0, lat0 - step, lon0, lat0 + step)
+        _, _, ground = _geod(self.geo_wkt).inv(lon0, lat0 - step, lon0, lat0 + step)
         return convergence, math.hypot(xn - xs, yn - ys) / ground
 
 
 def working_plane(crs: pyproj.CRS, lon0: float | None = None, lat0: float | None = None
                   ) -> WorkingPlane:
+    return _working_plane(crs.to_wkt(), lon0, lat0)
+
+
+@lru_cache(maxsize=1024)
+def _working_plane(wkt: str, lon0: float | None, lat0: float | None) -> WorkingPlane:
     """The plane legs are followed in for data in ``crs``.
 
     A projected ``crs`` is its own plane. For a geographic one, ``lon0``/``lat0`` (in that
     CRS) centre a transverse Mercator on its ellipsoid.
     """
+    crs = pyproj.CRS.from_wkt(wkt)
     geographic = crs.geodetic_crs if crs.is_projected else crs
     if geographic is None or not (crs.is_projected or crs.is_geographic):
         raise ValueError(f"{crs.name} is neither geographic nor projected")
     if crs.is_projected:
-        return WorkingPlane(crs, geographic, None)
+        return WorkingPlane(crs, geographic, None, wkt, geographic.to_wkt())
     if lon0 is None or lat0 is None:
         raise ValueError("a geographic CRS needs a centre for its working plane")
     ellps = crs.ellipsoid
     assert ellps is not None
     step = (f"+proj=tmerc +lat_0={lat0:.9f} +lon_0={lon0:.9f} +k=1 +x_0=0 +y_0=0 "
             f"+a={ellps.semi_major_metre!r} +b={ellps.semi_minor_metre!r}")
-    return WorkingPlane(crs, geographic, step)
+    return WorkingPlane(crs, geographic, step, wkt, geographic.to_wkt())
 
 
 @lru_cache(maxsize=256)

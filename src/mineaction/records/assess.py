@@ -34,6 +34,7 @@ import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -157,6 +158,9 @@ def _finish(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: fl
     return Fit(theta, t, pairs, rms, sigma_t, sigma_theta, scale)
 
 
+VOTERS = 48  # expected mines that vote for a translation
+
+
 def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOptions
                  ) -> Fit | None:
     """The rigid transform that brings most expected mines ``e`` onto found ones ``f``.
@@ -169,14 +173,18 @@ def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOpti
     if len(e) == 0 or len(f) == 0:
         return None
     tol = opts.tolerance_m
-    lists = f_tree.query_ball_point(e, r=opts.search_m)
+    # Votes from an even sample of the expected mines find the peak as well as all would.
+    voters = np.unique(np.linspace(0, len(e) - 1, min(len(e), VOTERS)).round().astype(int))
+    lists = f_tree.query_ball_point(e[voters], r=opts.search_m)
     lens = np.fromiter((len(x) for x in lists), int, len(lists))
     if lens.sum() == 0:
         return None
-    ei = np.repeat(np.arange(len(e)), lens)
+    ei = voters[np.repeat(np.arange(len(voters)), lens)]
     fj = np.fromiter(itertools.chain.from_iterable(lists), int, int(lens.sum()))
     radius = float(np.hypot(*e.T).max()) + 1.0
-    step = min(math.radians(1.0), tol / radius)
+    # The fan is as fine as a rotation that moves the farthest mine by 1.5 tolerances: the
+    # exact count and the refinement below take it the rest of the way.
+    step = min(math.radians(1.0), 1.5 * tol / radius)
     nrot = int(math.ceil(math.radians(opts.max_rotation_deg) / step))
     thetas = np.arange(-nrot, nrot + 1) * step
     cell = tol
@@ -196,14 +204,13 @@ def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOpti
         ok = (gx >= 0) & (gx < width) & (gy >= 0) & (gy < width)
         idx = gx[ok] * width + gy[ok]
         votes = np.bincount(idx, minlength=width * width)[idx]
-        top = []
-        for _ in range(per_rotation):
-            k = int(np.argmax(votes))
-            if votes[k] < 2:
-                break
-            top.append(int(idx[k]))
-            votes[idx == idx[k]] = 0
-        for flat in top:
+        k = min(len(votes), 16 * per_rotation)
+        if k == 0:
+            continue
+        part = np.argpartition(votes, -k)[-k:]
+        counts = dict(zip(idx[part].tolist(), votes[part].tolist(), strict=True))
+        top = sorted(counts, key=lambda c: -counts[c])[:per_rotation]
+        for flat in (c for c in top if counts[c] >= 2):
             gxc, gyc = divmod(flat, width)
             cand_theta.append(float(theta))
             cand_t.append(np.array([(gxc - half + 0.5) * cell, (gyc - half + 0.5) * cell]))
@@ -220,8 +227,17 @@ def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOpti
                         distance_upper_bound=1.5 * tol)
     score = np.isfinite(d).reshape(len(th), len(e)).sum(axis=1)
     starts = [(0.0, np.zeros(2))]  # the record as it is, always among the starts
-    starts += [(float(th[k]), tt[k]) for k in np.argsort(-score, kind="stable")[:3].tolist()]
-    fits = [fit for theta, t in starts if (fit := _refine(e, f_tree, theta, t, tol)) is not None]
+    starts += [(float(th[k]), tt[k]) for k in np.argsort(-score, kind="stable")[:2].tolist()]
+    # Least squares from each start; starts that converge to the same fit are refined once.
+    converged: list[tuple[float, np.ndarray]] = []
+    for theta, t in starts:
+        got = _icp(e, f_tree, theta, t, tol)
+        if got is not None and not any(abs(got[0] - c[0]) < 0.002 and
+                                       float(np.hypot(*(got[1] - c[1]))) < tol / 2
+                                       for c in converged):
+            converged.append(got)
+    fits = [fit for theta, t in converged
+            if (fit := _refine(e, f_tree, theta, t, tol)) is not None]
     if not fits:
         return None
     # Of the fits matching (about) the most, the smallest: a row shifted onto its neighbour
@@ -233,8 +249,9 @@ def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOpti
                                       -fit.matched))
 
 
-def _refine(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: float
-            ) -> Fit | None:
+def _icp(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: float
+         ) -> tuple[float, np.ndarray] | None:
+    """Iterated least squares on nearest finds, the radius shrinking to the tolerance."""
     radius = 2.5 * tol
     for _ in range(8):
         p = apply_rigid(e, theta, t)
@@ -248,6 +265,11 @@ def _refine(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: fl
         radius = max(tol, radius * 0.7)
         if moved < 0.01 and radius <= tol:
             break
+    return theta, t
+
+
+def _refine(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: float
+            ) -> Fit | None:
     # Rows are periodic: a fit one spacing along the row matches almost as many mines. Look
     # around the fit on a fine grid of translations for the one matching most, closest.
     p = apply_rigid(e, theta, t)
@@ -277,6 +299,7 @@ _DATUM_SWAPS = {"EPSG:4326": ("EPSG:4284", "SK-42 coordinates read as WGS84"),
                 "EPSG:4284": ("EPSG:4326", "WGS84 coordinates read as SK-42")}
 
 
+@lru_cache(maxsize=256)
 def _datum_alternative(crs_text: str) -> tuple[str, str] | None:
     crs = parse_crs(crs_text)
     auth = crs.to_authority()

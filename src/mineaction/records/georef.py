@@ -13,17 +13,20 @@ names (``transformation``), else the best-ranked for the record's area, with a
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pyproj
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
 from mineaction.domain.minefield_records import MinefieldRecord, Row
 from mineaction.errors import InvalidInput, Problem
-from mineaction.geo.crs import DatumWarning, crs_label, parse_crs, reprojection
+from mineaction.geo.crs import DatumWarning, Reprojection, crs_label, parse_crs, reprojection
 from mineaction.geo.traverse import (
     WorkingPlane,
     destination,
@@ -134,11 +137,29 @@ def _circle(unit: str) -> float:
     return FULL_CIRCLE[unit]
 
 
+@lru_cache(maxsize=512)
+def _reprojection(geo_wkt: str, operation: str | None,
+                  bounds: tuple[float, ...]) -> tuple[Reprojection, tuple[str, ...]]:
+    """The transformation for a record's geographic CRS and area, with the warnings it gave
+    (kept, so that every record it serves is warned about, not just the first)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DatumWarning)
+        rp = reprojection(pyproj.CRS.from_wkt(geo_wkt), operation,
+                          bounds=bounds, warn=True)  # type: ignore[arg-type]
+    return rp, tuple(str(w.message) for w in caught if issubclass(w.category, DatumWarning))
+
+
+@lru_cache(maxsize=256)
+def _crs(text: str) -> tuple[pyproj.CRS, str]:
+    crs = parse_crs(text)
+    return crs, crs_label(crs)
+
+
 def georeference(record: MinefieldRecord, transformation: str | None = None, *,
                  warn: bool = True) -> Georef:
     """Georeference ``record``; InvalidInput naming the record and field on a broken one."""
     where = f"record {record.record_id}"
-    crs = parse_crs(record.crs)
+    crs, label = _crs(record.crs)
     ref0 = record.reference_points[0]
     try:
         plane = working_plane(crs, ref0.x, ref0.y)
@@ -224,13 +245,15 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     bounds = (float(glon.min()), float(glat.min()), float(glon.max()), float(glat.max()))
     chosen = transformation or record.transformation
     notes = list(tr.notes)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DatumWarning)
-        rp = reprojection(plane.geographic, chosen, bounds=bounds, warn=True)
-    for w in caught:
-        notes.append(str(w.message))
+    # Operations are ranked for the area; a box rounded out to 0.1 degree ranks them the same
+    # and lets neighbouring records share the look-up.
+    area = (math.floor(bounds[0] * 10) / 10, math.floor(bounds[1] * 10) / 10,
+            math.ceil(bounds[2] * 10) / 10, math.ceil(bounds[3] * 10) / 10)
+    rp, messages = _reprojection(plane.geo_wkt, chosen, area)
+    for message in messages:
+        notes.append(message)
         if warn:
-            warnings.warn(f"record {record.record_id}: {w.message}", DatumWarning,
+            warnings.warn(f"record {record.record_id}: {message}", DatumWarning,
                           stacklevel=2)
     lon, lat = rp.apply_xy(glon, glat)
     lonlat = np.column_stack((np.asarray(lon, float), np.asarray(lat, float)))
@@ -251,7 +274,7 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
             poly = polys[0] if len(polys) == 1 else MultiPolygon(polys)  # type: ignore[assignment]
         perimeter = shapely.geometry.polygon.orient(poly) if isinstance(poly, Polygon) \
             else poly
-    return Georef(record.record_id, crs_label(crs), rp.operation, rp.candidates, perimeter,
+    return Georef(record.record_id, label, rp.operation, rp.candidates, perimeter,
                   rows, mines, mine_lonlat, points, points[ref0.id], notes)
 
 
