@@ -445,13 +445,12 @@ class StoredMinefieldRecord(SpatialRecord):
     expected_mines: int = attr("Number of mines the record describes", 0)
     confidentiality: Confidentiality = attr("public, restricted or confidential",
                                             Confidentiality.RESTRICTED)
-    original: str = attr("The record exactly as received (JSON text)", public=False)
+    original: str = attr("The record exactly as received (JSON text)")
     georef: str | None = attr(
-        "Result of georeferencing as JSON: transformation, candidates, warnings", None,
-        public=False)
+        "Result of georeferencing as JSON: transformation, candidates, warnings", None)
     assessment_status: str | None = attr(
         "Latest reliability assessment: reliable, correctable, unreliable or unverified", None)
     assessed_on: dt.date | None = attr("Date of the latest assessment", None)
     assessment: str | None = attr(
         "Latest assessment as JSON, with any proposed corrected geometry awaiting a person's "
-        "decision", None, public=False)
+        "decision", None)
