@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,18 @@ def to_row(layer: Layer, record: Record) -> dict[str, Any]:
     return row
 
 
+def _enum_field(enum: Any) -> Callable[[Any], Any]:
+    members = enum._value2member_map_
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        member = members.get(value)
+        return member if member is not None else enum(value)
+
+    return convert
+
+
 @functools.cache
 def _field_readers(layer: Layer) -> tuple[tuple[str, str | None, Callable[[Any], Any] | None,
                                                 Any], ...]:
@@ -95,31 +108,74 @@ def _field_readers(layer: Layer) -> tuple[tuple[str, str | None, Callable[[Any],
             out.append((f.name, GEOM, None, None))
         elif f.name in specs:
             spec = specs[f.name]
-            plain = spec.kind not in ("enum", "enumset", "boolean")
-            out.append((f.name, f.name, None if plain else functools.partial(field_value, spec),
-                        None))
+            if spec.kind == "enum":
+                out.append((f.name, f.name, _enum_field(spec.enum), None))
+            elif spec.kind in ("enumset", "boolean"):
+                out.append((f.name, f.name, functools.partial(field_value, spec), None))
+            else:
+                out.append((f.name, f.name, None, None))
         else:
             out.append((f.name, None, None, f.default))
     return tuple(out)
 
 
-def from_row(layer: Layer, row: Any, geometry: Any = None) -> Record:
+class RowReader:
+    """How to read records of one layer from rows with given column keys."""
+
+    def __init__(self, layer: Layer, keys: tuple[str, ...] | None):
+        index = {k: i for i, k in enumerate(keys)} if keys is not None else None
+
+        def key(column: str) -> Any:
+            return column if index is None else index[column]
+
+        self.defaults: dict[str, Any] = {}
+        plain: list[tuple[str, Any]] = []
+        self.converted: list[tuple[str, Any, Callable[[Any], Any]]] = []
+        self.geometry_field: str | None = None
+        for name, column, convert, default in _field_readers(layer):
+            if column is None:
+                self.defaults[name] = default
+            elif column == GEOM:
+                self.geometry_field = name
+            elif convert is None:
+                plain.append((name, key(column)))
+            else:
+                self.converted.append((name, key(column), convert))
+        self.names = tuple(name for name, _ in plain)
+        self.get: Callable[[Any], tuple[Any, ...]]
+        if len(plain) > 1:
+            self.get = operator.itemgetter(*(k for _, k in plain))
+        elif plain:
+            only = plain[0][1]
+            self.get = lambda row: (row[only],)
+        else:
+            self.get = lambda row: ()
+
+
+@functools.cache
+def row_reader(layer: Layer, keys: tuple[str, ...] | None = None) -> RowReader:
+    """The reader of ``layer``'s records from rows with these column ``keys`` (by position),
+    or from mappings by column name (``keys`` None)."""
+    return RowReader(layer, keys)
+
+
+def from_row(layer: Layer, row: Any, geometry: Any = None,
+             reader: RowReader | None = None) -> Record:
     """The record of a stored row (a mapping, or a result row); ``geometry`` is the decoded
-    geometry, the row's own ``geom`` value being in the store's encoding."""
-    mapping = row._asdict() if hasattr(row, "_asdict") else row
+    geometry, the row's own ``geom`` value being in the store's encoding; a ``reader`` (from
+    :func:`row_reader` with the result's keys) reads a result row by position, faster."""
+    if reader is None:
+        reader = row_reader(layer)
+        row = row._mapping if hasattr(row, "_mapping") else row
+    values = dict(reader.defaults)
+    values.update(zip(reader.names, reader.get(row), strict=True))
+    for name, key, convert in reader.converted:
+        values[name] = convert(row[key])
+    if reader.geometry_field is not None:
+        values[reader.geometry_field] = geometry
     cls = layer.record_type
     # Stored records were validated on the way in: skip __post_init__ rules on the way out.
     record = cls.__new__(cls)
-    values = {}
-    for name, column, convert, default in _field_readers(layer):
-        if column is None:
-            values[name] = default
-        elif column == GEOM:
-            values[name] = geometry
-        elif convert is None:
-            values[name] = mapping[column]
-        else:
-            values[name] = convert(mapping[column])
     if hasattr(record, "__dict__"):
         record.__dict__.update(values)
     else:

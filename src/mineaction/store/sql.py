@@ -33,7 +33,7 @@ from mineaction.store.base import (
     as_list,
     layer_of,
 )
-from mineaction.store.rows import GEOM, from_row, to_row
+from mineaction.store.rows import GEOM, from_row, row_reader, to_row
 
 BATCH = 2000
 _QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
@@ -295,26 +295,33 @@ class SqlTransaction(Transaction):
             shapely.prepare(exact)
         skipped = 0
         produced = 0
+        keys = tuple(result.keys())
+        reader = row_reader(lyr, keys)
+        gi = keys.index(GEOM) if lyr.spatial else None
         for rows in result.partitions(BATCH):
-            geoms = self._geometries(lyr, rows)
+            geoms = self._geometries(lyr, rows, gi)
             if exact is None:
                 for i, row in enumerate(rows):
-                    yield from_row(lyr, row, geoms[i] if geoms else None)
+                    yield from_row(lyr, row, geoms[i] if geoms else None, reader)
                 continue
             hits = shapely.intersects(exact, np.asarray(geoms, dtype=object))
             for i in map(int, np.flatnonzero(hits)):
                 if skipped < q.offset:
                     skipped += 1
                     continue
-                yield from_row(lyr, rows[i], geoms[i])
+                yield from_row(lyr, rows[i], geoms[i], reader)
                 produced += 1
                 if q.limit is not None and produced >= q.limit:
                     return
 
-    def _geometries(self, layer: Layer, rows: Sequence[Any]) -> list[BaseGeometry | None]:
+    def _geometries(self, layer: Layer, rows: Sequence[Any], index: int | None = None
+                    ) -> list[BaseGeometry | None]:
+        """Decoded geometries of ``rows`` (the geometry at ``index``, else by name)."""
         if not layer.spatial or not rows:
             return []
-        return self.store.decode_geometries([row._mapping[GEOM] for row in rows])
+        if index is None:
+            return self.store.decode_geometries([row._mapping[GEOM] for row in rows])
+        return self.store.decode_geometries([row[index] for row in rows])
 
     def get(self, layer: Any, id: str) -> Any:
         lyr = layer_of(layer)
