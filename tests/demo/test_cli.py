@@ -33,3 +33,27 @@ def test_truth_is_refused_as_the_store_itself(tmp_path: Path) -> None:
     assert main(["--db", str(db), "demo", "--scale", "0.05", "--truth", str(db)]) == 2
     assert not db.exists()
     assert main(["--db", str(db), "demo", "--scale", "0"]) == 2
+
+
+def test_output_does_not_depend_on_hash_order(tmp_path: Path) -> None:
+    """Two processes with different hash seeds build the same scenario."""
+    import os
+    import subprocess
+    import sys
+
+    from .test_scenario import store_rows, truth_rows
+
+    exe = Path(sys.executable).parent / "mineaction"
+    built = []
+    for h in ("0", "4242"):
+        d = tmp_path / h
+        d.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": h}
+        subprocess.run([str(exe), "--db", str(d / "s.gpkg"), "demo", "--seed", "5",
+                        "--scale", "0.04"], check=True, env=env, capture_output=True)
+        built.append(d)
+    a, b = built
+    assert store_rows(a / "s.gpkg") == store_rows(b / "s.gpkg")
+    assert truth_rows(a / "s-truth.gpkg") == truth_rows(b / "s-truth.gpkg")
+    assert [p.read_text() for p in sorted((a / "records").glob("*.json"))] == \
+        [p.read_text() for p in sorted((b / "records").glob("*.json"))]
