@@ -61,6 +61,7 @@ CASES = [
     ("declination_left_out", "EPSG:28409", "correctable"),
     ("mils_confused", "EPSG:28409", "correctable"),
     ("sk42_and_mils", "EPSG:4284", "correctable"),
+    ("sk42_and_declination", "EPSG:4284", "correctable"),
     ("never_laid", "EPSG:28409", "unreliable"),
     ("half_rows_missing", "EPSG:28409", "unreliable"),
 ]
@@ -100,6 +101,8 @@ def test_known_truth(error: str, crs: str, status: str, db: str,
         "mils_confused": ["6000-mil bearings read as 6400-mil"],
         "sk42_and_mils": ["SK-42 coordinates read as WGS84",
                           "6000-mil bearings read as 6400-mil"],
+        "sk42_and_declination": ["SK-42 coordinates read as WGS84",
+                                 "magnetic bearings read as true"],
     }
     for word in expected_words.get(error, []):
         assert word in res["interpretation"], res["interpretation"]

@@ -83,6 +83,12 @@ class Fit:
     sigma_t: float  # standard error of the translation at the reference point, metres
     sigma_theta: float  # radians
     scale: float = 1.0
+    center: np.ndarray = field(default_factory=lambda: np.zeros(2))  # the reference point
+
+    @property
+    def shift(self) -> np.ndarray:
+        """Where the transform moves the reference point (east, north metres)."""
+        return self.apply(self.center[None, :])[0] - self.center
 
     @property
     def matched(self) -> int:
@@ -161,8 +167,25 @@ def _finish(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: fl
 VOTERS = 48  # expected mines that vote for a translation
 
 
-def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOptions
-                 ) -> Fit | None:
+def robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOptions,
+                 center: np.ndarray | None = None) -> Fit | None:
+    """:func:`_robust_rigid` with the rotation about ``center`` (the record's reference point
+    under the interpretation tested): the fit is made in coordinates centred there, so that the
+    rotation and the shift of the reference point are estimated apart, and returned in the
+    frame's coordinates."""
+    if center is None or not np.any(center):
+        return _robust_rigid(e, f, f_tree, opts)
+    c = np.asarray(center, float)
+    fit = _robust_rigid(e - c, f - c, cKDTree(f - c), opts)
+    if fit is None:
+        return None
+    # p' = R (p - c) + c + t_c  =  R p + (c - R c + t_c)
+    t0 = c - apply_rigid(c[None, :], fit.theta, np.zeros(2), fit.scale)[0] + fit.t
+    return replace(fit, t=t0, center=c)
+
+
+def _robust_rigid(e: np.ndarray, f: np.ndarray, f_tree: cKDTree, opts: AssessOptions
+                  ) -> Fit | None:
     """The rigid transform that brings most expected mines ``e`` onto found ones ``f``.
 
     A Hough vote: for each rotation of a fan, every (expected, found) pair closer than
@@ -478,13 +501,13 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
                 continue
             e = frame.to_local(g.mine_lonlat[:, 0], g.mine_lonlat[:, 1]) if n \
                 else np.empty((0, 2))
-        fit = robust_rigid(e, f, tree, opts) if n and len(f) else None
+        fit = robust_rigid(e, f, tree, opts, _ref(frame, g)) if n and len(f) else None
         candidates.append((interp, g, e, fit))
         hyps.append(_hyp_summary(interp, fit, e))
 
     def magnitude(e: np.ndarray, fit: Fit) -> float:
-        spread = float(np.sqrt((e ** 2).sum(axis=1).mean())) if len(e) else 0.0
-        return float(np.hypot(*fit.t)) + abs(fit.theta) * spread
+        spread = float(np.sqrt(((e - fit.center) ** 2).sum(axis=1).mean())) if len(e) else 0.0
+        return float(np.hypot(*fit.shift)) + abs(fit.theta) * spread
 
     usable = [c for c in candidates if c[3] is not None and c[3].matched > 0]
     chosen = candidates[0]
@@ -514,7 +537,7 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
                 g2 = georeference(north.apply(record), _operation(north, transformation, opts),
                                   warn=False)
                 e2 = frame.to_local(g2.mine_lonlat[:, 0], g2.mine_lonlat[:, 1])
-                fit2 = robust_rigid(e2, f, tree, opts)
+                fit2 = robust_rigid(e2, f, tree, opts, _ref(frame, g2))
             except Exception:  # noqa: BLE001
                 fit2 = None
             if fit2 is not None and fit2.matched >= fit.matched * 0.95:
@@ -525,7 +548,7 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
     generic = False
     theta_g, t_g, scale_g = 0.0, np.zeros(2), 1.0
     if fit is not None and fit.matched >= 3:
-        shift = float(np.hypot(*fit.t))
+        shift = float(np.hypot(*fit.shift))
         rot = abs(fit.rotation_deg)
         if shift > max(tol / 3, 3 * fit.sigma_t) or rot > max(0.2, 3 * math.degrees(
                 fit.sigma_theta)):
@@ -533,7 +556,7 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
             theta_g, t_g = fit.theta, fit.t
             parts = []
             if shift > max(tol / 3, 3 * fit.sigma_t):
-                parts.append(f"shift {fit.t[0]:+.1f} m east, {fit.t[1]:+.1f} m north")
+                parts.append(f"shift {fit.shift[0]:+.1f} m east, {fit.shift[1]:+.1f} m north")
             if rot > max(0.2, 3 * math.degrees(fit.sigma_theta)):
                 parts.append(f"rotation {fit.rotation_deg:+.2f}° about the reference point")
             interp = Interpretation(interp.labels + ("generic " + ", ".join(parts),),
@@ -550,7 +573,7 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
             spread = float(np.sqrt(((a - a.mean(axis=0)) ** 2).sum()))
             sigma_s = max(rms_s, 0.1) / math.sqrt(2) / spread if spread else math.inf
             if abs(s - 1) > max(0.005, 4 * sigma_s) and rms_s < 0.7 * fit.rms:
-                refit = _finish(e, tree, th_s, t_s, tol, s)
+                refit = replace(_finish(e, tree, th_s, t_s, tol, s), center=fit.center)
                 if refit.matched >= fit.matched:
                     theta_g, t_g, scale_g, fit, generic = th_s, t_s, s, refit, True
                     interp = Interpretation(interp.labels + (f"scale {s:.4f}",), crs=interp.crs,
@@ -651,6 +674,10 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
         recorded=g0, find_ids=ids)
 
 
+def _ref(frame: LocalFrame, g: Georef) -> np.ndarray:
+    return frame.to_local(np.array([g.reference[0]]), np.array([g.reference[1]]))[0]
+
+
 def _operation(interp: Interpretation, transformation: str | None, opts: AssessOptions
                ) -> str | None:
     if interp.crs is None:
@@ -665,7 +692,7 @@ def _hyp_summary(interp: Interpretation, fit: Fit | None, e: np.ndarray) -> dict
         return {"interpretation": interp.text, "matched": 0, "shift_m": None,
                 "rotation_deg": None, "rms_m": None}
     return {"interpretation": interp.text, "matched": fit.matched,
-            "shift_m": round(float(np.hypot(*fit.t)), 1),
+            "shift_m": round(float(np.hypot(*fit.shift)), 1),
             "rotation_deg": round(fit.rotation_deg, 2),
             "rms_m": _r(fit.rms, 2)}
 

@@ -25,7 +25,7 @@ SK42_OPERATION = "EPSG:1808"  # Pulkovo 1942 to WGS 84 (14): Azerbaijan, includi
 
 #: Misreadings a derived record can carry.
 ERRORS = ("exact", "sk42_as_wgs84", "declination_left_out", "mils_confused", "never_laid",
-          "half_rows_missing", "sk42_and_mils")
+          "half_rows_missing", "sk42_and_mils", "sk42_and_declination")
 
 
 def _from_wgs84(crs: str, lon: float, lat: float) -> tuple[float, float]:
@@ -106,12 +106,12 @@ def derive(truth: dict[str, Any], error: str) -> tuple[dict[str, Any], dict[str,
     """(the record as handed over, the field as actually laid or None when never laid)."""
     rec = copy.deepcopy(truth)
     laid: dict[str, Any] | None = truth
-    if error in ("sk42_as_wgs84", "sk42_and_mils"):
+    if error in ("sk42_as_wgs84", "sk42_and_mils", "sk42_and_declination"):
         if truth["crs"] != "EPSG:4284":
             raise ValueError("the SK-42 misreading needs a truth in EPSG:4284")
         rec["crs"] = "EPSG:4326"
         rec.pop("transformation", None)
-    if error == "declination_left_out":
+    if error in ("declination_left_out", "sk42_and_declination"):
         if truth["bearings"]["reference"] != "magnetic":
             raise ValueError("leaving the declination out needs magnetic bearings")
         rec["bearings"] = {"reference": "true", "unit": truth["bearings"]["unit"]}
