@@ -79,8 +79,8 @@ def test_count_within_slack_is_accepted() -> None:
 def test_magnetic_without_declination() -> None:
     rec = example()
     del rec["bearings"]["declination_deg"]
-    ((where, fld, reason),) = problems(rec)
-    assert fld == "bearings" and "declination_deg" in reason
+    assert problems(rec) == [("record MR-0001", "bearings.declination_deg",
+                              "required value is missing")]
 
 
 def test_bearing_beyond_a_full_circle() -> None:
@@ -89,6 +89,14 @@ def test_bearing_beyond_a_full_circle() -> None:
     found = problems(rec)
     assert ("record MR-0001", "turning_points[1].bearing",
             "1500 is not below a full circle (360 degrees)") in found
+
+
+def test_missing_and_non_positive_values() -> None:
+    rec = example()
+    del rec["provider"]
+    rec["rows"][1]["spacing_m"] = 0
+    assert problems(rec) == [("record MR-0001", "provider", "required value is missing"),
+                             ("record MR-0001", "rows[1].spacing_m", "0 must be greater than 0")]
 
 
 def test_row_with_both_ends_and_offset() -> None:

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -203,7 +204,14 @@ def check_record(data: Any, *, source: str | None = None, index: int | None = No
     where = _where(data, source, index)
     problems: list[Problem] = []
     for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
-        problems.append(Problem(where, _path(err.absolute_path), _schema_reason(err)))
+        path = list(err.absolute_path)
+        if err.validator == "required":
+            missing = re.match(r"'([^']+)' is a required property", str(err.message))
+            if missing:
+                problems.append(Problem(where, _path([*path, missing.group(1)]),
+                                        "required value is missing"))
+                continue
+        problems.append(Problem(where, _path(path), _schema_reason(err)))
     if problems:
         return None, problems
     record = _build(data, original if original is not None else
@@ -248,6 +256,10 @@ def parse_text(text: str, *, source: str | None = None) -> list[MinefieldRecord]
 def _schema_reason(err: Any) -> str:
     if err.validator == "additionalProperties":
         return err.message.replace("Additional properties are not allowed", "unknown field(s)")
+    if err.validator == "exclusiveMinimum":
+        return f"{err.instance!r} must be greater than {err.validator_value}"
+    if err.validator == "minimum":
+        return f"{err.instance!r} must be at least {err.validator_value}"
     if err.validator == "oneOf" and "start" in str(err.instance):
         return "give either 'start' and 'end', or 'offset', not both"
     if err.validator == "oneOf" and isinstance(err.instance, dict):
