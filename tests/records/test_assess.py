@@ -23,7 +23,7 @@ from mineaction.geo.traverse import LocalFrame
 from mineaction.records import synthetic as S
 from mineaction.records.georef import georeference
 from mineaction.store import open_store
-from tests.records.conftest import put_ground
+from tests.records.helpers import put_ground
 
 LON, LAT = 51.1, 41.35  # the demo territory, at sea
 

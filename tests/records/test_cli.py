@@ -13,7 +13,7 @@ import pytest
 from mineaction.cli import main
 from mineaction.records import synthetic as S
 from mineaction.store import open_store
-from tests.records.conftest import put_ground
+from tests.records.helpers import put_ground
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "minefield-records" / "MR-0001.json"
 
