@@ -68,6 +68,24 @@ def test_not_json_and_duplicates_write_nothing(db: str, tmp_path: Path,
 
 
 @pytest.mark.real
+def test_unknown_crs_or_transformation_names_the_field(db: str,
+                                                       write_record: Callable[[dict[str, Any]],
+                                                                              Path],
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    rec = example()
+    rec["transformation"] = "Pulkovo 1942 to WGS 84 (99)"
+    assert main(["--db", db, "records", "import", str(write_record(rec))]) == 2
+    err = capsys.readouterr().err
+    assert "record MR-0001, field 'transformation'" in err
+    rec = example()
+    rec["crs"] = "EPSG:999999"
+    assert main(["--db", db, "records", "import", str(write_record(rec))]) == 2
+    assert "record MR-0001, field 'crs'" in capsys.readouterr().err
+    assert count(db) == 0
+
+
+@pytest.mark.real
 def test_import_keeps_the_original_and_records_the_transformation(db: str) -> None:
     assert main(["--db", db, "records", "import", str(EXAMPLE)]) == 0
     store = open_store(db)

@@ -159,7 +159,10 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
                  warn: bool = True) -> Georef:
     """Georeference ``record``; InvalidInput naming the record and field on a broken one."""
     where = f"record {record.record_id}"
-    crs, label = _crs(record.crs)
+    try:
+        crs, label = _crs(record.crs)
+    except InvalidInput as exc:
+        raise InvalidInput([Problem(where, "crs", p.reason) for p in exc.problems]) from None
     ref0 = record.reference_points[0]
     try:
         plane = working_plane(crs, ref0.x, ref0.y)
@@ -249,7 +252,13 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     # and lets neighbouring records share the look-up.
     area = (math.floor(bounds[0] * 10) / 10, math.floor(bounds[1] * 10) / 10,
             math.ceil(bounds[2] * 10) / 10, math.ceil(bounds[3] * 10) / 10)
-    rp, messages = _reprojection(plane.geo_wkt, chosen, area)
+    try:
+        rp, messages = _reprojection(plane.geo_wkt, chosen, area)
+    except InvalidInput as exc:
+        field_name = "transformation" if chosen and chosen == record.transformation \
+            and not transformation else ("--transformation" if chosen else "crs")
+        raise InvalidInput([Problem(where, field_name, p.reason) for p in exc.problems]
+                           ) from None
     for message in messages:
         notes.append(message)
         if warn:
