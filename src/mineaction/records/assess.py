@@ -63,7 +63,7 @@ class AssessOptions:
     search_m: float = 300.0  # finds this far around the record are considered
     min_matches: int = 10  # matched finds needed to judge (fewer for records of few mines)
     min_recall: float = 0.7  # share of expected mines on covered ground that must be found
-    min_explained: float = 0.5  # share of finds inside the field the record must explain
+    min_explained: float = 0.7  # share of finds inside the field the record must explain
     max_rotation_deg: float = 15.0  # largest rotation considered
     max_declination_deg: float = 15.0  # largest declination a north misreading may imply
     covered_share_to_judge: float = 0.5  # covered share of a record with no match to judge it

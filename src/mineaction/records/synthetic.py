@@ -25,7 +25,8 @@ SK42_OPERATION = "EPSG:1808"  # Pulkovo 1942 to WGS 84 (14): Azerbaijan, includi
 
 #: Misreadings a derived record can carry.
 ERRORS = ("exact", "sk42_as_wgs84", "declination_left_out", "mils_confused", "never_laid",
-          "half_rows_missing", "sk42_and_mils", "sk42_and_declination")
+          "half_rows_missing", "sk42_and_mils", "sk42_and_declination",
+          "half_rows_unrecorded")
 
 
 def _from_wgs84(crs: str, lon: float, lat: float) -> tuple[float, float]:
@@ -103,7 +104,11 @@ def field_record(record_id: str, lon: float, lat: float, *, crs: str = "EPSG:428
 
 
 def derive(truth: dict[str, Any], error: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """(the record as handed over, the field as actually laid or None when never laid)."""
+    """(the record as handed over, the field as actually laid or None when never laid).
+
+    ``half_rows_missing``: the record lists rows that were never laid; ``half_rows_unrecorded``:
+    the field has rows the record leaves out.
+    """
     rec = copy.deepcopy(truth)
     laid: dict[str, Any] | None = truth
     if error in ("sk42_as_wgs84", "sk42_and_mils", "sk42_and_declination"):
@@ -121,6 +126,8 @@ def derive(truth: dict[str, Any], error: str) -> tuple[dict[str, Any], dict[str,
         rec["bearings"]["unit"] = "mil6400"
     if error == "never_laid":
         laid = None
+    if error == "half_rows_unrecorded":
+        rec["rows"] = rec["rows"][: max(1, len(rec["rows"]) // 2)]
     if error == "half_rows_missing":
         laid = copy.deepcopy(truth)
         laid["rows"] = laid["rows"][: max(1, len(laid["rows"]) // 2)]
