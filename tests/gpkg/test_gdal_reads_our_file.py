@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from mineaction.domain.layers import get_layer
+from mineaction.errors import Conflict
 from mineaction.store import open_store
 from tests.conftest import skip_or_fail
 from tests.contract.samples import CORE_LAYERS, sample
@@ -96,3 +97,40 @@ def test_debian_ogrinfo_reads_it(filled):
                            text=True)
     assert check.returncode == 0
     assert "ERROR" not in check.stderr, check.stderr
+
+
+def test_bulk_writes_keep_the_index_exact(tmp_path):
+    """Large batches fill the R-tree in one statement; small ones through the trigger. Either
+    way every feature is indexed with its own bounds, and the trigger is still there after."""
+    path = tmp_path / "bulk.gpkg"
+    s = open_store(str(path))
+    s.create()
+    with s.transaction() as tx:
+        tx.add_many([sample("hazards", i) for i in range(1000)])
+        tx.add(sample("hazards", 1000))
+    with pytest.raises(Conflict), s.transaction() as tx:  # a failed bulk write, rolled back
+        tx.add_many([sample("hazards", i) for i in range(1001, 1400)] + [sample("hazards", 5)])
+    with s.transaction() as tx:
+        tx.add_many([sample("hazards", i) for i in range(1001, 1300)])
+    s.close()
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("SELECT h.id, r.minx, r.maxx, r.miny, r.maxy, h.geom FROM hazards h "
+                           "JOIN rtree_hazards_geom r ON r.id = h.fid").fetchall()
+        triggers = {r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='trigger'")}
+    finally:
+        con.close()
+    assert len(rows) == 1300
+    from mineaction.store.geopackage import decode
+
+    for _, minx, maxx, miny, maxy, blob in rows:
+        b = decode(blob).bounds
+        # the R-tree keeps 32-bit floats, rounded outwards
+        assert (minx, miny, maxx, maxy) == pytest.approx(b, abs=1e-5)
+        assert minx <= b[0] and miny <= b[1] and maxx >= b[2] and maxy >= b[3]
+    assert "rtree_hazards_geom_insert" in triggers
+    _, fids, _, _ = pyogrio.raw.read(str(path), layer="hazards", return_fids=True,
+                                     bbox=(50.5 + 1299 * 0.01, 40.9, 50.5 + 1299 * 0.01 + 0.001,
+                                           41.1))
+    assert len(fids) == 1

@@ -237,6 +237,15 @@ def _rtree_clause(table: str, fid: str) -> sa.TextClause:
         " AND minx <= :bbox_maxx AND maxy >= :bbox_miny AND miny <= :bbox_maxy)")
 
 
+#: From this many rows, a batch fills the R-tree in one statement (see ``insert_rows``).
+BULK_RTREE_ROWS = 256
+
+
+def _rtree_insert_trigger(table: str, fid: str) -> str:
+    first = _RTREE_TRIGGERS.format(t=table, c=GEOM, i=fid).split("END;")[0]
+    return first.strip() + "\nEND;"
+
+
 class GeoPackageStore(SqlStore):
     def __init__(self, url: str):
         path = url[len("gpkg://"):] if url.startswith("gpkg://") else url
@@ -297,9 +306,7 @@ class GeoPackageStore(SqlStore):
 
     def create_layer(self, conn: Connection, layer: Layer) -> None:
         table = self.table(layer)
-        table.create(conn)
-        conn.exec_driver_sql(f'CREATE INDEX "ix_{table.name}_version" ON "{table.name}" (id, '
-                             'version)')
+        table.create(conn)  # optimistic locking looks rows up by the unique index on id
         if not layer.spatial:
             conn.exec_driver_sql(
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
@@ -341,6 +348,7 @@ class GeoPackageStore(SqlStore):
                 for v in values:
                     if v[i] is not None:
                         v[i] = int(bool(v[i]))
+        geoms: list[BaseGeometry | None] = []
         if layer.spatial:
             columns.append(GEOM)
             geoms = [r.get(GEOM) for r in rows]
@@ -350,7 +358,35 @@ class GeoPackageStore(SqlStore):
                 v.append(blob)
         sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
             table.name, ", ".join(f'"{c}"' for c in columns), ", ".join("?" * len(columns)))
-        conn.exec_driver_sql(sql, [tuple(v) for v in values])
+        params = [tuple(v) for v in values]
+        if not layer.spatial or len(rows) < BULK_RTREE_ROWS:
+            conn.exec_driver_sql(sql, params)
+            return
+        # A large batch fills the R-tree in one statement rather than through the insert
+        # trigger row by row. The trigger is dropped and re-created inside this transaction,
+        # which holds the write lock: no reader or writer ever sees the table without it.
+        name = table.name
+        trigger = _rtree_insert_trigger(name, self.fid_column)
+        last = conn.exec_driver_sql(f'SELECT coalesce(max("{self.fid_column}"), 0) FROM "{name}"'
+                                    ).scalar()
+        conn.exec_driver_sql(f'DROP TRIGGER "rtree_{name}_{GEOM}_insert"')
+        try:
+            conn.exec_driver_sql(sql, params)  # a failure undoes this statement's rows
+            fids = conn.exec_driver_sql(
+                f'SELECT "{self.fid_column}" FROM "{name}" WHERE "{self.fid_column}" > ? '
+                f'ORDER BY "{self.fid_column}"', (last,)).scalars().all()
+            if len(fids) != len(rows):
+                raise StoreError(f"{name}: {len(rows)} rows written but {len(fids)} found")
+            arr = np.empty(len(geoms), dtype=object)
+            arr[:] = geoms
+            bounds = shapely.bounds(arr)
+            keep = ~(shapely.is_empty(arr) | shapely.is_missing(arr))
+            entries = [(int(fid), float(b[0]), float(b[2]), float(b[1]), float(b[3]))
+                       for fid, b, k in zip(fids, bounds, keep, strict=True) if k]
+            conn.exec_driver_sql(f'INSERT INTO "rtree_{name}_{GEOM}" VALUES (?, ?, ?, ?, ?)',
+                                 entries)
+        finally:
+            conn.exec_driver_sql(trigger)
 
     def after_write(self, conn: Connection, layers: set[str]) -> None:
         for name in layers:

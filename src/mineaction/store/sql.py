@@ -448,8 +448,10 @@ class SqlTransaction(Transaction):
             if progress:
                 progress(len(rows))
 
+        by_type: dict[type, Layer] = {}
         for record in records:
-            lyr = layer_of(type(record))
+            lyr = by_type.get(type(record)) or by_type.setdefault(type(record),
+                                                                  layer_of(type(record)))
             if not keep_versions:
                 record.version = 1
             layers[lyr.table] = lyr
