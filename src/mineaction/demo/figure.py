@@ -204,6 +204,11 @@ def draw(db: str, truth_path: str | os.PathLike[str], out: str | os.PathLike[str
                         fontsize=9, zorder=6)
     az.set_xlim(win[0], win[2])
     az.set_ylim(win[1], win[3])
+    km = 1000.0 / (111_320.0 * np.cos(np.radians((win[1] + win[3]) / 2)))
+    x0, y0 = win[0] + 0.05 * (win[2] - win[0]), win[1] + 0.05 * (win[3] - win[1])
+    az.plot([x0, x0 + km], [y0, y0], color="black", linewidth=3, zorder=8)
+    az.text(x0 + km / 2, y0 + 0.012 * (win[3] - win[1]), "1 km", ha="center", fontsize=9,
+            zorder=8)
     az.set_title("Close-up of the belt (about 6 x 6 km)", fontsize=11)
     ax.add_patch(Rectangle((win[0], win[1]), win[2] - win[0], win[3] - win[1], fill=False,
                            edgecolor="black", linewidth=1.5, zorder=7))
