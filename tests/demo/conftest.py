@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from typing import Any
+
+from mineaction.demo import history as H
+from mineaction.demo.contamination import lay_sites
 from mineaction.demo.scenario import Summary, build
+from mineaction.demo.territory import make_territory
 
 SEED = 7
 SCALE = 0.12
@@ -41,3 +46,27 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Built:
 @pytest.fixture(scope="session")
 def other(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return _build(tmp_path_factory.mktemp("demo") / "c", SEED + 1)
+
+
+@dataclass
+class Plan:
+    territory: Any
+    sites: list[Any]
+    hazards: list[H.HazardPlan]
+    acts: list[H.ActPlan]
+    fate: H.ItemFate
+
+
+@pytest.fixture(scope="session")
+def plan(scenario: Built) -> Plan:
+    """The scenario's plan, made again in memory from its seed and scale."""
+    seed = scenario.summary.seed
+    t = make_territory(seed)
+    sites = lay_sites(seed, t, SCALE)
+    hazards = H.survey_hazards(seed, t, sites, SCALE)
+    rel = H.Releaser(seed, sites, hazards)
+    acts = rel.run(SCALE)
+    rel.outside(t, SCALE)
+    fate = H.trace_items(seed, sites, acts)
+    H.plan_qc(seed, sites, acts, fate)
+    return Plan(t, sites, hazards, acts, fate)

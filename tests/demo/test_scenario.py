@@ -20,7 +20,7 @@ from mineaction.domain.ordnance import lookup
 from mineaction.geo.measure import area_m2
 from mineaction.store import open_store
 
-from .conftest import Built
+from .conftest import Built, Plan
 
 pytestmark = pytest.mark.xdist_group("demo")
 
@@ -223,23 +223,13 @@ def test_release_history_follows_the_engine(scenario: Built) -> None:
 
 
 def test_the_exposure_model_puts_most_accidents_near_people_and_outside_the_belt(
-        scenario: Built) -> None:
+        scenario: Built, plan: Plan) -> None:
     """Draw many accidents from the model on the scenario's ground and compare with design."""
     from mineaction.demo import history as H
-    from mineaction.demo.contamination import lay_sites, site_items
-    from mineaction.demo.territory import make_territory
-
-    from .conftest import SCALE
+    from mineaction.demo.contamination import site_items
 
     seed = scenario.summary.seed
-    t = make_territory(seed)
-    sites = lay_sites(seed, t, SCALE)
-    hazards = H.survey_hazards(seed, t, sites, SCALE)
-    rel = H.Releaser(seed, sites, hazards)
-    acts = rel.run(SCALE)
-    rel.outside(t, SCALE)
-    fate = H.trace_items(seed, sites, acts)
-    H.plan_qc(seed, sites, acts, fate)
+    t, sites, hazards, fate = plan.territory, plan.sites, plan.hazards, plan.fate
     # the share of exposure outside the belt, over the items still in the ground
     w_out = w_all = 0.0
     for si, s in enumerate(sites):
@@ -272,3 +262,16 @@ def test_the_exposure_model_puts_most_accidents_near_people_and_outside_the_belt
                    | (r["road_dist"].at(all_items, all_y) < 500)
                    | (t.cover_grid.at(all_items, all_y) == 0))
     assert near > base + 0.1
+
+
+def test_the_release_engine_ends_where_the_plan_does(scenario: Built, plan: Plan) -> None:
+    """The plan follows each release with the engine's own rule: both close the same hazards."""
+    rows = store_rows(scenario.db)
+    closed = sorted(h["id"] for h in rows["hazards"] if str(h["status"]) == "closed")
+    planned = sorted(h.id for h in plan.hazards if h.remaining.is_empty)
+    assert closed and closed == planned
+    stored = {h["id"]: shapely.from_wkb(h["geometry"]) for h in rows["hazards"]}
+    for h in plan.hazards:
+        if not h.remaining.is_empty:
+            diff = shapely.symmetric_difference(stored[h.id], h.remaining)
+            assert area_m2(diff) < 1.0, h.id
