@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-from typing import Any
 
 from mineaction.demo import history as H
 from mineaction.demo.contamination import lay_sites
