@@ -485,6 +485,9 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
             tx.add_many(accidents + victims + eore_records(seed, t, scale, src)
                         + quality_records(qcs, acts, src) + capacity_records(scale, src))
         lap("store: finds and the rest; truth items")
+        for key, value in (("seed", seed), ("scale", f"{scale:g}"), ("source", src),
+                           ("box", ",".join(f"{v:g}" for v in BOX))):
+            truth.add("scenario", None, None, key=key, value=str(value))
         write_truth_static(truth, t, sites, never, hazards, specs, accs)
         truth.close()
         lap("truth layers")

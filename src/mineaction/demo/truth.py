@@ -24,7 +24,7 @@ CHUNK = 50_000
 
 #: Truth layers and what they hold (documented in README and kept in the file's metadata).
 LAYERS = {
-    "scenario": "seed, scale and counts of the scenario",
+    "scenario": "seed, scale, source and box of the scenario",
     "land": "coastline of the fictional land",
     "settlements": "settlements with population and district",
     "roads": "roads (main, local)",
@@ -113,7 +113,8 @@ class TruthWriter:
             geometry_type=gtype, crs="EPSG:4326" if gtype else None,
             append=layer in self.created or bool(self.created),
             layer_options={"SPATIAL_INDEX": "YES"} if gtype and layer not in self.created
-            else None)
+            else None,
+            dataset_options=None if self.created else {"VERSION": "1.3"})
         self.created.add(layer)
         n = len(next(iter(cols.values()))) if cols else 0
         self.counts[layer] = self.counts.get(layer, 0) + n
