@@ -59,6 +59,10 @@ def demo(
     for key, value in summary.truth.items():
         u.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value:,.2f}")
     console.print(u)
+    v = Table("land (km², WGS84 ellipsoid)", "area", title="hazards and release, from the store")
+    for key, value in summary.areas_km2.items():
+        v.add_row(key.replace("_", " "), f"{value:,.1f}")
+    console.print(v)
     console.print(f"{summary.records} minefield records in {summary.records_dir}"
                   + (" (imported into the store)" if summary.records_imported else ""))
     if figure is not None:

@@ -62,6 +62,7 @@ class Summary:
     scale: float
     store: dict[str, int] = field(default_factory=dict)
     truth: dict[str, float] = field(default_factory=dict)
+    areas_km2: dict[str, float] = field(default_factory=dict)  # from the store
     seconds: dict[str, float] = field(default_factory=dict)
     records_dir: str | None = None
     records: int = 0
@@ -500,6 +501,13 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
             with contextlib.suppress(KeyError):
                 summary.store[layer] = store.count(layer)
         summary.store["hazards_closed"] = store.count("hazards", status="closed")
+        first = store.aggregate("hazard-versions", sums=["area_m2"], where={"seq": 1})
+        summary.areas_km2["hazards_as_recorded"] = round(first[0]["area_m2"] / 1e6, 1)
+        by_method = {str(r["method"]): r["area_m2"] for r in
+                     store.aggregate("release-steps", ["method"], sums=["area_m2"])}
+        for method in ("cancelled", "reduced", "cleared"):
+            summary.areas_km2[f"released_{method}"] = round(by_method.get(method, 0.0) / 1e6,
+                                                            1)
     finally:
         store.close()
     kinds = Counter(s.kind for s in sites)
@@ -513,11 +521,6 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
     summary.truth["settlements"] = len(t.settlements)
     summary.truth["population"] = sum(s.population for s in t.settlements)
     summary.truth["accidents_outside_belt"] = sum(1 for a in accs if not a.in_belt)
-    summary.truth["hazard_area_km2"] = round(sum(H.area_m2_approx(h.polygon)
-                                                 for h in hazards) / 1e6, 1)
-    for method in ("cancelled", "reduced", "cleared"):
-        summary.truth[f"released_{method}_km2"] = round(sum(
-            H.area_m2_approx(a.polygon) for a in acts if a.outcome == method) / 1e6, 2)
     return summary
 
 
