@@ -1,16 +1,43 @@
 #!/usr/bin/env bash
-# The main job on the embedded store: a fresh GeoPackage loaded with the synthetic example
-# dataset, then a summary. Open the file in QGIS to look at it.
+# The main job on the embedded store: a fresh GeoPackage with the synthetic demonstration
+# scenario (a fictional territory at sea), the published-figures register, the minefield
+# records assessed against clearance, reports, and a summary. Open the files in QGIS.
 set -euo pipefail
 db="${1:-demo/mineaction.gpkg}"
-mkdir -p "$(dirname "$db")"
-rm -f "$db" "$db-wal" "$db-shm"
+out="$(dirname "$db")"
+mkdir -p "$out"
+rm -rf "$db" "$db-wal" "$db-shm" "${db%.gpkg}-truth.gpkg" "$out/records"
 m() { .venv/bin/mineaction --db "$db" "$@"; }
+step() { printf '\n== %s ==\n' "$*"; }
+
+step "store and synthetic scenario"
 m init
-m import organisations examples/organisations.csv --crs EPSG:4326
-m import admin-areas examples/admin-areas.geojson
-m import hazards examples/hazards.geojson
-m import activities examples/activities.geojson
-m import finds examples/finds.csv --crs EPSG:4326
+m demo --figure "$out/map.png"
+
+step "published figures (seed documents) and where they disagree"
+m figures import ../shared/reference/published_figures.csv
+m figures conflicts
+
+step "minefield records against what clearance found"
+m records assess --sk42-transformation EPSG:1808 | tail -n 12
+
+step "reports"
+m report ap-release-by-district
+m report ap-release-by-district --format pdf -o "$out/ap-release-by-district.pdf"
+m report casualties --format pdf -o "$out/casualties.pdf"
+
+victims=../shared/data/colombia_victims/victims_1990_2017.csv
+if [ -f "$victims" ]; then
+  step "a real register: Colombia's landmine victims 1990-2017 (AICMA), in a store of its own"
+  co="$out/colombia.gpkg"
+  rm -f "$co" "$co-wal" "$co-shm"
+  .venv/bin/mineaction --db "$co" init
+  .venv/bin/mineaction --db "$co" import-register victims "$victims" --mapping colombia-aicma
+  .venv/bin/mineaction --db "$co" report casualties --format pdf -o "$out/colombia-casualties.pdf"
+fi
+
+step "summary"
 m summary
-echo "demo store: $db (synthetic data; opens in QGIS)"
+echo
+echo "demo store: $db (SYNTHETIC data; opens in QGIS); truth: ${db%.gpkg}-truth.gpkg;"
+echo "map: $out/map.png; reports: $out/*.pdf"
