@@ -91,6 +91,11 @@ def skip_or_fail(reason: str) -> None:
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
+#: The project's shared folder (seed documents, reference figures, real datasets): beside the
+#: checkout, as CI lays it out, else where the developers' machines keep it.
+SHARED = next((p for p in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared"))
+               if p.is_dir()), Path(__file__).resolve().parents[2] / "shared")
+
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI a skipped test fails the run: every test of a real part must have run."""

@@ -14,10 +14,9 @@ from mineaction.analysis.figures import conflicts, figures, rollups
 from mineaction.cli import main
 from mineaction.domain.figures import FigureQualifier, PublishedFigure
 from mineaction.store import open_store
+from tests.conftest import SHARED
 
-REFERENCE = Path("/work/shared/reference")
-if not REFERENCE.exists():
-    REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+REFERENCE = SHARED / "reference"
 REGISTER = REFERENCE / "published_figures.csv"
 DISTRICTS = REFERENCE / "ap_release_by_district_2023.csv"
 

@@ -15,11 +15,9 @@ from mineaction.io.victims_register import convert, load_mapping, read_register
 from mineaction.reports import Options, build
 from mineaction.reports.render import write
 from mineaction.store import open_store
+from tests.conftest import SHARED
 
-DATA = Path("/work/shared/data/colombia_victims/victims_1990_2017.csv")
-if not DATA.exists():
-    DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "colombia_victims" / \
-        "victims_1990_2017.csv"
+DATA = SHARED / "data" / "colombia_victims" / "victims_1990_2017.csv"
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason="Colombian register not present")
 
