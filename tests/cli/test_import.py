@@ -299,3 +299,25 @@ def test_db_from_environment(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MINEACTION_DB", str(path))
     assert main(["init"]) == 0
     assert path.exists()
+
+
+def test_victims_personal_data_is_kept_apart(db, tmp_path, capsys):
+    path = write(tmp_path, "v.csv", "id,group,outcome,sex,age_band,name,phone,village\n"
+                 "V1,civilian,injured,female,child,Aysel Mammadova,+994 50 000 0000,Qaraqol\n"
+                 "V2,deminer,killed,male,adult,,,\n")
+    assert run(db, "import", "victims", str(path)) == 0
+    s = open_store(db)
+    try:
+        victims = {v.id: v for v in s.query("victims")}
+        personal = s.query("victims-personal")
+    finally:
+        s.close()
+    assert json.loads(victims["V1"].attributes) == {"village": "Qaraqol"}
+    assert victims["V2"].attributes is None
+    (p,) = personal
+    assert (p.victim_id, p.full_name, p.contact) == ("V1", "Aysel Mammadova",
+                                                     "+994 50 000 0000")
+    capsys.readouterr()
+    assert run(db, "list", "victims", "--format", "csv") == 0
+    out = capsys.readouterr().out
+    assert "Mammadova" not in out and "994" not in out

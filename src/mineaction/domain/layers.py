@@ -33,6 +33,9 @@ class Layer:
     geometry_required: bool = False
     public: bool = True  # whether the public Observer may show it at all
     indexes: tuple[str, ...] = ()  # fields looked up often (besides id)
+    #: A layer that takes this one's personal data: input columns named like its non-public
+    #: fields go there, never into this layer (not even into ``attributes``).
+    private_companion: str | None = None
     defaults: Callable[[dict[str, Any]], None] | None = None
 
     @property
@@ -82,7 +85,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("finds", Find, "Explosive ordnance finds", "POINT", True, defaults=_find_rules,
           indexes=("activity_id",)),
     Layer("accidents", Accident, "Accidents", "POINT", False),
-    Layer("victims", Victim, "Victims"),
+    Layer("victims", Victim, "Victims", private_companion="victims-personal"),
     Layer("victims-personal", VictimPersonal, "Victims' personal data", public=False),
     Layer("eore", RiskEducationSession, "Risk education sessions", "POINT", False),
     Layer("quality", QualityEvent, "Quality management events", "GEOMETRY", False),

@@ -14,10 +14,12 @@ transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mineaction.domain.layers import Layer, get_layer
 from mineaction.domain.schema import Record, SpatialRecord, coerce_properties
@@ -80,6 +82,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     repaired: int = 0
+    private: list[Record] = field(default_factory=list)  # personal data, kept apart
 
 
 def _shapefile_aliases(layer: Layer, props: dict) -> dict:
@@ -138,10 +141,22 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
     result.source_crs, result.operation = rp.source_label, rp.operation
     seen: dict[str, str] = {}
     is_shp = src.format == "ESRI Shapefile"
+    companion = get_layer(layer.private_companion) if layer.private_companion else None
     for feat in src.features:
+        personal: dict[str, Any] = {}
+        if companion is not None:
+            feat, personal = _split_personal(companion, feat)
         rec = _prepare_one(layer, feat, rp, do_repair, problems, is_shp)
         if rec is None:
             continue
+        if personal and companion is not None:
+            values, more = coerce_properties(
+                companion.fields, {**personal, "id": f"{rec.id}/personal",
+                                   "victim_id": rec.id}, feat.where)
+            if more:
+                problems.extend(more)
+                continue
+            result.private.append(companion.make({**values, "source": rec.source}))
         if rec.id in seen:
             problems.append(Problem(feat.where, "id",
                                     f"duplicate id {rec.id!r} (first at {seen[rec.id]})"))
@@ -151,6 +166,29 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
             result.repaired += 1
         records.append(rec)
     return records, problems, result
+
+
+#: Column names that mean a personal field of a private companion layer.
+PERSONAL_ALIASES = {"name": "full_name", "date_of_birth": "born_on", "birth_date": "born_on",
+                    "phone": "contact", "telephone": "contact", "address": "contact"}
+
+
+def _split_personal(companion: Layer, feat: InputFeature) -> tuple[InputFeature, dict[str, Any]]:
+    """The feature without its personal columns, and those columns under the companion's names."""
+    private = {s.name for s in companion.fields if not s.public}
+    public: dict[str, Any] = {}
+    personal: dict[str, Any] = {}
+    for key, value in feat.properties.items():
+        name = str(key).strip().lower()
+        name = PERSONAL_ALIASES.get(name, name)
+        if name in private and name != "victim_id":
+            personal[name] = value
+        else:
+            public[key] = value
+    if not personal:
+        return feat, {}
+    return dataclasses.replace(feat, properties=public), {
+        k: v for k, v in personal.items() if v not in (None, "")}
 
 
 def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, do_repair: bool,
@@ -242,7 +280,7 @@ def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | N
                                         do_repair=do_repair)
     where = {r.id: f.where for r, f in zip(records, _kept(src, records), strict=False)}
     label = source or f"file:{Path(path).name}"
-    for r in records:
+    for r in [*records, *result.private]:
         if r.source is None:
             r.source = label
     with store.transaction() as tx:
@@ -250,6 +288,8 @@ def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | N
         if problems:
             raise InvalidInput(problems, source=str(path))
         result.count = tx.add_many(records, progress)
+        if result.private:
+            tx.add_many(result.private)
         for hook in _HOOKS.get(layer.name, []):
             result.messages.extend(hook(tx, records, progress))
     return result
