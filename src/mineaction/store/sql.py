@@ -58,6 +58,7 @@ class SqlStore(Store):
             "mineaction_meta", self.metadata,
             sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text))
         self._tables: dict[str, sa.Table] = {}
+        self._updates: dict[str, sa.Update] = {}
 
     # -- hooks ------------------------------------------------------------------------------
 
@@ -216,6 +217,19 @@ class SqlStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def update_statement(self, layer: Layer) -> sa.Update:
+        """UPDATE of every column of one record, if its version is the one given (built once:
+        the release engine updates a hazard for every step)."""
+        stmt = self._updates.get(layer.table)
+        if stmt is None:
+            table = self.table(layer)
+            columns = [spec.name for spec in layer.fields] + ([GEOM] if layer.spatial else [])
+            stmt = self._updates[layer.table] = table.update().where(
+                table.c.id == sa.bindparam("_id"),
+                table.c.version == sa.bindparam("_version")).values(
+                {name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
+        return stmt
 
     # -- bulk loading --------------------------------------------------------------------------
 
@@ -470,9 +484,8 @@ class SqlTransaction(Transaction):
         table = self.store.table(lyr)
         row = to_row(lyr, record)
         row["version"] = record.version + 1
-        result = self.conn.execute(
-            table.update().where(table.c.id == record.id, table.c.version == record.version)
-            .values(**row))
+        row["_id"], row["_version"] = record.id, record.version
+        result = self.conn.execute(self.store.update_statement(lyr), row)
         if result.rowcount == 0:
             current = self.conn.execute(
                 sa.select(table.c.version).where(table.c.id == record.id)).scalar()
