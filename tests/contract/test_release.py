@@ -227,3 +227,16 @@ def test_release_invariants(store_url, new_store_url, hazard_polys, act_polys, k
         a, b = finals[0][hid], finals[1][hid]
         assert a.status == b.status
         assert area_m2(a.geometry.symmetric_difference(b.geometry)) < 0.01
+
+
+def test_overlapping_hazards_are_reported(store, tmp_path):
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": hid, "kind": "sha"},
+         "geometry": metric_box(*b).__geo_interface__}
+        for hid, b in (("H1", (0, 0, 100, 100)), ("H2", (50, 0, 150, 100)),
+                       ("H3", (300, 0, 400, 100)))]}
+    path = tmp_path / "h.geojson"
+    path.write_text(json.dumps(fc))
+    result = import_file(store, "hazards", path)
+    (message,) = result.messages
+    assert "1 pair(s) of open hazards overlap: H1/H2 (5,000 m²)" in message

@@ -62,11 +62,43 @@ def _version(h: Hazard, seq: int, change: HazardChange, on: dt.date | None, *,
 
 def record_hazards(tx: Transaction, hazards: Sequence[Record],
                    progress: Progress | None = None) -> list[str]:
-    """Write the first history version of each newly added hazard."""
+    """Write the first history version of each newly added hazard; say which overlap others.
+
+    Overlapping open hazards are a data problem the engine does not hide: land under two
+    hazards is released from each, so per-hazard figures stay exact but a sum over hazards
+    counts the overlap twice.
+    """
     versions = [_version(h, 1, HazardChange.RECORDED, h.recorded_on)
                 for h in hazards if isinstance(h, Hazard)]
     tx.add_many(versions, progress)
-    return []
+    overlapping = overlaps(tx, [h for h in hazards if isinstance(h, Hazard)])
+    if not overlapping:
+        return []
+    pairs = ", ".join(f"{a}/{b} ({m2:,.0f} m²)" for a, b, m2 in overlapping[:10])
+    return [f"warning: {len(overlapping)} pair(s) of open hazards overlap: {pairs}"
+            + (" ..." if len(overlapping) > 10 else "")
+            + "; land in an overlap is released from each hazard and counted in each"]
+
+
+def overlaps(reader: Reader, hazards: Sequence[Hazard], min_m2: float = 1.0
+             ) -> list[tuple[str, str, float]]:
+    """Pairs (hazard, other open hazard, m² in common) for the given hazards."""
+    found: dict[tuple[str, str], float] = {}
+    for h in hazards:
+        if h.geometry is None or h.geometry.is_empty or h.status != HazardStatus.OPEN:
+            continue
+        for other in reader.iter(Hazard, Query(intersects=h.geometry,
+                                               where={"status": "open"})):
+            assert isinstance(other, Hazard)
+            if other.id == h.id or other.geometry is None:
+                continue
+            key = (min(h.id, other.id), max(h.id, other.id))
+            if key in found:
+                continue
+            common = area_m2(h.geometry.intersection(other.geometry))
+            if common >= min_m2:
+                found[key] = common
+    return [(a, b, m2) for (a, b), m2 in sorted(found.items())]
 
 
 on_import("hazards")(record_hazards)
