@@ -28,7 +28,7 @@ from sqlalchemy.pool import QueuePool
 from mineaction.domain.layers import Layer
 from mineaction.errors import StoreError
 from mineaction.geo.validate import as_multipolygon
-from mineaction.store.base import BBox, register_adapter
+from mineaction.store.base import register_adapter
 from mineaction.store.rows import GEOM
 from mineaction.store.sql import SqlStore
 
@@ -280,11 +280,8 @@ class GeoPackageStore(SqlStore):
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         return GpkgGeometry(layer.geometry_type or "GEOMETRY")
 
-    def bbox_clause(self, table: sa.Table, bbox: BBox
-                    ) -> sa.ColumnElement[bool] | sa.TextClause:
-        minx, miny, maxx, maxy = (float(v) for v in bbox)
-        return _rtree_clause(table.name, self.fid_column).bindparams(
-            bbox_minx=minx, bbox_maxx=maxx, bbox_miny=miny, bbox_maxy=maxy)
+    def bbox_template(self, table: sa.Table) -> sa.TextClause:
+        return _rtree_clause(table.name, self.fid_column)
 
     def decode_geometries(self, values: list[Any]) -> list[BaseGeometry | None]:
         return list(shapely.from_wkb([None if v is None else v[_header(v)[1]:] for v in values]))

@@ -25,7 +25,7 @@ from mineaction.domain.layers import Layer
 from mineaction.domain.schema import FieldSpec
 from mineaction.errors import StoreError
 from mineaction.geo.validate import as_multipolygon
-from mineaction.store.base import BBox, register_adapter
+from mineaction.store.base import register_adapter
 from mineaction.store.rows import GEOM
 from mineaction.store.sql import SqlStore
 
@@ -131,16 +131,11 @@ class PostGISStore(SqlStore):
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         return PostGISGeometry(layer.geometry_type or "GEOMETRY")
 
-    def bbox_clause(self, table: sa.Table, bbox: BBox
-                    ) -> sa.ColumnElement[bool] | sa.TextClause:
-        minx, miny, maxx, maxy = (float(v) for v in bbox)
-        return _bbox_text(table.name).bindparams(
-            bbox_minx=minx, bbox_miny=miny, bbox_maxx=maxx, bbox_maxy=maxy)
+    def bbox_template(self, table: sa.Table) -> sa.TextClause:
+        return _bbox_text(table.name)
 
-    def intersects_clause(self, table: sa.Table, geom: BaseGeometry
-                          ) -> sa.ColumnElement[bool] | None:
-        other = sa.func.ST_GeomFromWKB(
-            sa.literal(shapely.to_wkb(geom, byte_order=1, flavor="iso"), sa.LargeBinary), SRID)
+    def intersects_template(self, table: sa.Table) -> sa.ColumnElement[bool]:
+        other = sa.func.ST_GeomFromWKB(sa.bindparam("isect", type_=sa.LargeBinary), SRID)
         return sa.func.ST_Intersects(table.c[GEOM], other, type_=sa.Boolean)
 
     def initialise_container(self, conn: Connection) -> None:

@@ -59,20 +59,25 @@ class SqlStore(Store):
             sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text))
         self._tables: dict[str, sa.Table] = {}
         self._updates: dict[str, sa.Update] = {}
+        self._selects: dict[tuple[Any, ...], sa.Select[Any]] = {}
 
     # -- hooks ------------------------------------------------------------------------------
 
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         raise NotImplementedError
 
-    def bbox_clause(self, table: sa.Table, bbox: BBox
-                    ) -> sa.ColumnElement[bool] | sa.TextClause:
+    def bbox_template(self, table: sa.Table) -> sa.ColumnElement[bool] | sa.TextClause:
+        """The bbox filter with parameters ``bbox_minx``, ``bbox_miny``, ``bbox_maxx``,
+        ``bbox_maxy`` (degrees): features whose envelope meets the box."""
         raise NotImplementedError
 
-    def intersects_clause(self, table: sa.Table, geom: BaseGeometry
-                          ) -> sa.ColumnElement[bool] | None:
-        """An exact intersects filter in SQL, or None to filter in Python after the bbox."""
+    def intersects_template(self, table: sa.Table) -> sa.ColumnElement[bool] | None:
+        """An exact intersects filter with the parameter ``isect`` (see ``intersects_param``),
+        or None to filter exactly in Python after the bbox."""
         return None
+
+    def intersects_param(self, geom: BaseGeometry) -> Any:
+        return shapely.to_wkb(geom, byte_order=1, flavor="iso")
 
     def create_layer(self, conn: Connection, layer: Layer) -> None:
         """Create the tables of one layer (and whatever the format registers with them)."""
@@ -258,22 +263,33 @@ class SqlTransaction(Transaction):
             options["where"] = {**(q.where or {}), **where}
         return dataclasses.replace(q, **options)
 
-    def _select(self, layer: Layer, q: Query) -> tuple[sa.Select[Any], BaseGeometry | None]:
+    def _select(self, layer: Layer, q: Query
+                ) -> tuple[sa.Select[Any], dict[str, Any], BaseGeometry | None]:
+        """The statement for ``q``, its parameters, and the geometry to filter by exactly in
+        Python (None when the database does it, or there is none).
+
+        Statements are built once per shape of query (which fields are matched and how,
+        whether there is a box, the order, the limits) with named parameters, and reused:
+        building and compiling one costs more than running it on a map-sized window.
+        """
         table = self.store.table(layer)
-        stmt = sa.select(table)
-        for name, value in (q.where or {}).items():
+        params: dict[str, Any] = {}
+        shape: list[tuple[str, str]] = []
+        for name, value in sorted((q.where or {}).items()):
             if name not in table.c:
                 raise KeyError(f"layer {layer.name} has no field {name!r}")
-            col = table.c[name]
             spec = next((s for s in layer.fields if s.name == name), None)
             values = as_list(value)
             if values is not None:
-                stmt = stmt.where(col.in_([_column_param(spec, v) for v in values]))
+                shape.append((name, "in"))
+                params[f"w_{name}"] = [_column_param(spec, v) for v in values]
             elif value is None:
-                stmt = stmt.where(col.is_(None))
+                shape.append((name, "null"))
             else:
-                stmt = stmt.where(col == _column_param(spec, value))
+                shape.append((name, "eq"))
+                params[f"w_{name}"] = _column_param(spec, value)
         python_filter: BaseGeometry | None = None
+        mode = "none"
         if q.bbox is not None or q.intersects is not None:
             if not layer.spatial:
                 raise KeyError(f"layer {layer.name} has no geometry")
@@ -283,28 +299,57 @@ class SqlTransaction(Transaction):
                 box = ibox if box is None else (  # type: ignore[assignment]
                     max(box[0], ibox[0]), max(box[1], ibox[1]),
                     min(box[2], ibox[2]), min(box[3], ibox[3]))
-            stmt = stmt.where(self.store.bbox_clause(table, box))  # type: ignore[arg-type]
+            assert box is not None
+            params.update(bbox_minx=float(box[0]), bbox_miny=float(box[1]),
+                          bbox_maxx=float(box[2]), bbox_maxy=float(box[3]))
+            mode = "bbox"
             if q.intersects is not None:
-                clause = self.store.intersects_clause(table, q.intersects)
-                if clause is None:
+                if self.store.intersects_template(table) is None:
                     python_filter = q.intersects
+                    mode = "bbox+python"
                 else:
-                    stmt = stmt.where(clause)
+                    params["isect"] = self.store.intersects_param(q.intersects)
+                    mode = "bbox+intersects"
+        limited = python_filter is None
+        key = (layer.table, tuple(shape), mode, q.order_by,
+               q.limit if limited else None, q.offset if limited else 0)
+        stmt = self.store._selects.get(key)
+        if stmt is None:
+            stmt = self.store._selects[key] = self._build_select(table, shape, mode, q, limited)
+        return stmt, params, python_filter
+
+    def _build_select(self, table: sa.Table, shape: list[tuple[str, str]], mode: str, q: Query,
+                      limited: bool) -> sa.Select[Any]:
+        stmt = sa.select(table)
+        for name, how in shape:
+            col = table.c[name]
+            if how == "in":
+                stmt = stmt.where(col.in_(sa.bindparam(f"w_{name}", expanding=True,
+                                                       type_=col.type)))
+            elif how == "null":
+                stmt = stmt.where(col.is_(None))
+            else:
+                stmt = stmt.where(col == sa.bindparam(f"w_{name}", type_=col.type))
+        if mode != "none":
+            stmt = stmt.where(self.store.bbox_template(table))  # type: ignore[arg-type]
+        if mode == "bbox+intersects":
+            stmt = stmt.where(self.store.intersects_template(table))  # type: ignore[arg-type]
         order = table.c.get(q.order_by, table.c.id)
         stmt = stmt.order_by(order.asc().nulls_first(), table.c.id)  # SQLite's order everywhere
-        if python_filter is None:
+        if limited:
             if q.limit is not None:
                 stmt = stmt.limit(q.limit)
             if q.offset:
                 stmt = stmt.offset(q.offset)
-        return stmt, python_filter
+        return stmt
 
     def iter(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
              ) -> Iterator[Record]:
         lyr = layer_of(layer)
         q = self._merge(query, filters)
-        stmt, exact = self._select(lyr, q)
-        result = self.conn.execution_options(**self.store.read_options(stmt)).execute(stmt)
+        stmt, params, exact = self._select(lyr, q)
+        result = self.conn.execution_options(**self.store.read_options(stmt)).execute(
+            stmt, params)
         if exact is not None:
             shapely.prepare(exact)
         skipped = 0
@@ -349,11 +394,12 @@ class SqlTransaction(Transaction):
     def count(self, layer: LayerRef, query: Query | None = None, /, **filters: Any) -> int:
         lyr = layer_of(layer)
         q = self._merge(query, filters)
-        stmt, exact = self._select(lyr, q)
+        stmt, params, exact = self._select(lyr, q)
         if exact is not None:
             return sum(1 for _ in self.iter(lyr, q))
         sub = stmt.order_by(None).subquery()
-        return int(self.conn.execute(sa.select(sa.func.count()).select_from(sub)).scalar() or 0)
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(sub), params)
+                   .scalar() or 0)
 
     def existing_ids(self, layer: LayerRef, ids: Iterable[str]) -> set[str]:
         table = self.store.table(layer)
@@ -391,7 +437,7 @@ class SqlTransaction(Transaction):
                   end: dt.date | None = None, with_ids: bool = False) -> list[dict[str, Any]]:
         lyr = layer_of(layer)
         table = self.store.table(lyr)
-        stmt, _ = self._select(lyr, Query(where=where))
+        stmt, params, _ = self._select(lyr, Query(where=where))
         if date_field is not None:
             col = table.c[date_field]
             if start is not None:
@@ -420,7 +466,7 @@ class SqlTransaction(Transaction):
         if keys:
             q = q.group_by(*keys).order_by(*(k.asc().nulls_first() for k in keys))
         rows = []
-        for row in self.conn.execute(q):
+        for row in self.conn.execute(q, params):
             item = dict(row._mapping)
             if with_ids:
                 item["ids"] = sorted(item["ids"].split(",")) if item["ids"] else []
