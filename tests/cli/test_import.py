@@ -321,3 +321,10 @@ def test_victims_personal_data_is_kept_apart(db, tmp_path, capsys):
     assert run(db, "list", "victims", "--format", "csv") == 0
     out = capsys.readouterr().out
     assert "Mammadova" not in out and "994" not in out
+
+
+def test_synthetic_records_are_marked_in_listings(db, capsys):
+    assert run(db, "import", "hazards", str(EXAMPLES / "hazards.geojson")) == 0
+    capsys.readouterr()
+    assert run(db, "list", "hazards") == 0
+    assert "SYNTHETIC DATA" in capsys.readouterr().out

@@ -185,7 +185,10 @@ def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-unty
         return
     shown = [c for c in cols if c not in ("source", "notes", "attributes", "version", "src_crs",
                                           "crs_operation")]
-    table = Table(title=f"{lyr.title} ({len(records)})")
+    synthetic = any((r.source or "").startswith("synthetic") for r in records)
+    table = Table(title=f"{lyr.title} ({len(records)})",
+                  caption="SYNTHETIC DATA (demonstration records, not a real programme)"
+                  if synthetic else None)
     for c in shown:
         table.add_column(c, justify="right" if c == "area_m2" else "left", overflow="fold")
     for i in range(len(records)):
