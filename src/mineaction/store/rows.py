@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -120,7 +119,8 @@ def _field_readers(layer: Layer) -> tuple[tuple[str, str | None, Callable[[Any],
 
 
 class RowReader:
-    """How to read records of one layer from rows with given column keys."""
+    """How to read records of one layer from rows with given column keys: ``build(row,
+    geometry)`` makes the record."""
 
     def __init__(self, layer: Layer, keys: tuple[str, ...] | None):
         index = {k: i for i, k in enumerate(keys)} if keys is not None else None
@@ -128,28 +128,41 @@ class RowReader:
         def key(column: str) -> Any:
             return column if index is None else index[column]
 
-        self.defaults: dict[str, Any] = {}
+        defaults: dict[str, Any] = {}
         plain: list[tuple[str, Any]] = []
-        self.converted: list[tuple[str, Any, Callable[[Any], Any]]] = []
-        self.geometry_field: str | None = None
+        converted: list[tuple[str, Any, Callable[[Any], Any]]] = []
+        geometry_field: str | None = None
         for name, column, convert, default in _field_readers(layer):
             if column is None:
-                self.defaults[name] = default
+                defaults[name] = default
             elif column == GEOM:
-                self.geometry_field = name
+                geometry_field = name
             elif convert is None:
                 plain.append((name, key(column)))
             else:
-                self.converted.append((name, key(column), convert))
-        self.names = tuple(name for name, _ in plain)
-        self.get: Callable[[Any], tuple[Any, ...]]
-        if len(plain) > 1:
-            self.get = operator.itemgetter(*(k for _, k in plain))
-        elif plain:
-            only = plain[0][1]
-            self.get = lambda row: (row[only],)
-        else:
-            self.get = lambda row: ()
+                converted.append((name, key(column), convert))
+        self.build = _compile_builder(layer.record_type, defaults, plain, converted,
+                                      geometry_field)
+
+
+def _compile_builder(cls: type, defaults: dict[str, Any], plain: list[tuple[str, Any]],
+                     converted: list[tuple[str, Any, Callable[[Any], Any]]],
+                     geometry_field: str | None) -> Callable[[Any, Any], Record]:
+    """A function ``build(row, geometry)`` making one record of ``cls`` from a stored row:
+    written out field by field once per layer and row shape, since it runs for every row read.
+    Stored records were validated on the way in, so ``__post_init__`` rules are skipped."""
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "defaults": defaults}
+    items = [f"{name!r}: defaults[{name!r}]" for name in defaults]
+    items += [f"{name!r}: row[{key!r}]" for name, key in plain]
+    for i, (name, key, convert) in enumerate(converted):
+        namespace[f"convert_{i}"] = convert
+        items.append(f"{name!r}: convert_{i}(row[{key!r}])")
+    if geometry_field is not None:
+        items.append(f"{geometry_field!r}: geometry")
+    source = ("def build(row, geometry):\n    record = new(cls)\n"
+              "    record.__dict__ = {" + ", ".join(items) + "}\n    return record\n")
+    exec(compile(source, f"<row builder for {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    return namespace["build"]  # type: ignore[no-any-return]
 
 
 @functools.cache
@@ -167,18 +180,4 @@ def from_row(layer: Layer, row: Any, geometry: Any = None,
     if reader is None:
         reader = row_reader(layer)
         row = row._mapping if hasattr(row, "_mapping") else row
-    values = dict(reader.defaults)
-    values.update(zip(reader.names, reader.get(row), strict=True))
-    for name, key, convert in reader.converted:
-        values[name] = convert(row[key])
-    if reader.geometry_field is not None:
-        values[reader.geometry_field] = geometry
-    cls = layer.record_type
-    # Stored records were validated on the way in: skip __post_init__ rules on the way out.
-    record = cls.__new__(cls)
-    if hasattr(record, "__dict__"):
-        record.__dict__.update(values)
-    else:
-        for name, value in values.items():
-            object.__setattr__(record, name, value)
-    return record
+    return reader.build(row, geometry)
