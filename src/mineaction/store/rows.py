@@ -109,7 +109,11 @@ def _field_readers(layer: Layer) -> tuple[tuple[str, str | None, Callable[[Any],
             spec = specs[f.name]
             if spec.kind == "enum":
                 out.append((f.name, f.name, _enum_field(spec.enum), None))
-            elif spec.kind in ("enumset", "boolean"):
+            elif spec.kind == "enumset":
+                # few distinct sets ("ap", "ap,av", ...) recur on every row: parse each once
+                out.append((f.name, f.name, functools.lru_cache(maxsize=1024)(
+                    functools.partial(field_value, spec)), None))
+            elif spec.kind == "boolean":
                 out.append((f.name, f.name, functools.partial(field_value, spec), None))
             else:
                 out.append((f.name, f.name, None, None))
