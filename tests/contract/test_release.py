@@ -240,3 +240,19 @@ def test_overlapping_hazards_are_reported(store, tmp_path):
     result = import_file(store, "hazards", path)
     (message,) = result.messages
     assert "1 pair(s) of open hazards overlap: H1/H2 (5,000 m²)" in message
+
+
+def test_survey_that_creates_a_hazard_still_has_its_evidence_checked(store, tmp_path):
+    feature = {"type": "Feature", "geometry": metric_box(0, 0, 100, 100).__geo_interface__,
+               "properties": {"id": "S1", "kind": "nts", "operator": "OP", "ended_on":
+                              "2022-01-01", "survey_result": "new_hazard", "hazard_id": "H-NEW",
+                              "evidence_id": "EV-MISSING"}}
+    path = tmp_path / "s.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(InvalidInput) as err:
+        import_file(store, "activities", path)
+    assert [p.field for p in err.value.problems] == ["evidence_id"]
+    feature["properties"].pop("evidence_id")
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    import_file(store, "activities", path)
+    assert store.get(d.Hazard, "H-NEW").kind == d.HazardKind.SHA

@@ -42,6 +42,12 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("admin-areas", "parent_id"): "admin-areas",
 }
 
+#: References a row may make to a record it creates itself, which need not exist yet:
+#: (layer, field) -> test of the row. A survey that finds a new hazard names it in hazard_id.
+CREATED_BY_ROW: dict[tuple[str, str], Callable[[Record], bool]] = {
+    ("activities", "hazard_id"): lambda r: getattr(r, "survey_result", None) == "new_hazard",
+}
+
 ImportHook = Callable[[Transaction, list[Record], Progress | None], list[str]]
 _HOOKS: dict[str, list[ImportHook]] = {}
 #: Modules that register import hooks; imported before the first import runs.
@@ -249,16 +255,16 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
     for (lname, fname), target in REFERENCES.items():
         if lname != layer.name:
             continue
-        wanted = {getattr(r, fname) for r in records if getattr(r, fname, None)
-                  and getattr(r, "survey_result", None) != "new_hazard"}
-        if not wanted:
+        creates = CREATED_BY_ROW.get((lname, fname))
+        checked = [r for r in records if getattr(r, fname, None)
+                   and not (creates and creates(r))]
+        if not checked:
             continue
-        known = tx.existing_ids(target, wanted) | (in_file if target == layer.name else set())
-        for r in records:
-            if getattr(r, "survey_result", None) == "new_hazard" and fname == "hazard_id":
-                continue  # the hazard this survey creates
-            ref = getattr(r, fname, None)
-            if ref and ref not in known:
+        known = tx.existing_ids(target, {getattr(r, fname) for r in checked}) | (
+            in_file if target == layer.name else set())
+        for r in checked:
+            ref = getattr(r, fname)
+            if ref not in known:
                 problems.append(Problem(where[r.id], fname, f"no {target} record {ref!r}"))
     return problems
 
