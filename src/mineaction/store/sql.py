@@ -33,7 +33,7 @@ from mineaction.store.base import (
     as_list,
     layer_of,
 )
-from mineaction.store.rows import GEOM, from_row, row_reader, to_row
+from mineaction.store.rows import GEOM, column_value, from_row, row_reader, to_row
 
 BATCH = 2000
 _QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
@@ -546,13 +546,8 @@ class SqlTransaction(Transaction):
 
 
 def _column_param(spec: FieldSpec | None, value: Any) -> Any:
-    if spec is None:
-        return value
-    from mineaction.store.rows import column_value
-
-    if spec.kind == "enumset" and not isinstance(value, (set, frozenset)):
-        return value
-    if spec.kind == "enum" and isinstance(value, str) and not hasattr(value, "value"):
+    """A filter value as it is stored; codes given as text are already stored values."""
+    if spec is None or (isinstance(value, str) and spec.kind in ("enum", "enumset")):
         return value
     return column_value(spec, value)
 
