@@ -154,7 +154,8 @@ def test_round_trip_gpkg_postgis_gpkg_keeps_every_row_and_geometry(tmp_path: Pat
     assert 0 < len(geoms) < len(original["hazards"])
 
 
-def test_copy_refuses_an_occupied_destination_and_writes_nothing(tmp_path: Path, pg_url):
+def _three_hazards_and(tmp_path: Path, pg_url: str, *already: Record) -> str:
+    """A GeoPackage with hazards H0-H2, and a PostGIS store holding ``already``."""
     src_url = str(tmp_path / "src.gpkg")
     with open_store(src_url) as src:
         src.create()
@@ -163,8 +164,12 @@ def test_copy_refuses_an_occupied_destination_and_writes_nothing(tmp_path: Path,
     with open_store(pg_url) as dst:
         dst.create()
         with dst.transaction() as tx:
-            tx.add(sample("hazards", 2))
-            tx.add(sample("finds", 0))
+            tx.add_many(list(already))
+    return src_url
+
+
+def test_copy_refuses_an_occupied_destination_and_writes_nothing(tmp_path: Path, pg_url):
+    src_url = _three_hazards_and(tmp_path, pg_url, sample("hazards", 2), sample("finds", 0))
     with open_store(src_url) as src, open_store(pg_url) as dst:
         with pytest.raises(StoreError, match="already holds records"):
             copy_store(src, dst)
@@ -175,15 +180,7 @@ def test_copy_refuses_an_occupied_destination_and_writes_nothing(tmp_path: Path,
 
 
 def test_copy_into_existing_adds_records(tmp_path: Path, pg_url):
-    src_url = str(tmp_path / "src.gpkg")
-    with open_store(src_url) as src:
-        src.create()
-        with src.transaction() as tx:
-            tx.add_many([sample("hazards", i) for i in range(3)])
-    with open_store(pg_url) as dst:
-        dst.create()
-        with dst.transaction() as tx:
-            tx.add(sample("finds", 0))
+    src_url = _three_hazards_and(tmp_path, pg_url, sample("finds", 0))
     with open_store(src_url) as src, open_store(pg_url) as dst:
         assert copy_store(src, dst, into_existing=True)["hazards"] == 3
         assert dst.count("hazards") == 3 and dst.count("finds") == 1
