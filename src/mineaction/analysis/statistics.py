@@ -366,19 +366,33 @@ def casualties(reader: Reader, scope: Scope, by: Sequence[str] = ("outcome",), *
 # Capacity
 
 
-def capacity_at_end(reader: Reader, scope: Scope, kinds: Sequence[str]) -> list[Group]:
+#: The key of capacity records that name no kind of work (``activity_kind`` empty).
+NOT_RECORDED = "not recorded"
+
+
+def capacity_at_end(reader: Reader, scope: Scope, kinds: Sequence[str | None]) -> list[Group]:
     """Capacity per operator and activity kind as at the end of the period: for each
     operator and kind, the record(s) of the latest period ending within the scope's period.
 
-    Capacity is a stock: quarterly records of the same team are never added up.
+    Capacity is a stock: quarterly records of the same team are never added up. ``None`` in
+    ``kinds`` asks for the records that name no kind of work; they come back under the kind
+    :data:`NOT_RECORDED` (the latest of each operator), never dropped. Where users go wrong:
+    asking only for named kinds leaves such records out; count them with
+    :func:`capacity_without_kind` and say so.
     """
     sums = ["teams", "deminers", "dogs", "machines"]
+    wanted = {NOT_RECORDED if k is None else str(k) for k in kinds}
+    # No filter on the kind in the database: "IN (...)" never matches an empty kind.
     rows = reader.aggregate("capacity", ["operator", "activity_kind", "period_end"], sums=sums,
-                            where={"activity_kind": list(kinds)}, date_field="period_end",
-                            start=scope.period.start, end=scope.period.end, with_ids=True)
+                            date_field="period_end", start=scope.period.start,
+                            end=scope.period.end, with_ids=True)
     latest: dict[tuple[str, str], Mapping[str, Any]] = {}
     for row in rows:
-        k = (row["operator"], row["activity_kind"])
+        kind = NOT_RECORDED if row["activity_kind"] is None else str(row["activity_kind"])
+        if kind not in wanted:
+            continue
+        row = {**row, "activity_kind": kind}
+        k = (row["operator"], kind)
         if k not in latest or str(row["period_end"]) > str(latest[k]["period_end"]):
             latest[k] = row
 
@@ -391,3 +405,11 @@ def capacity_at_end(reader: Reader, scope: Scope, kinds: Sequence[str]) -> list[
                 "rule": "latest period per operator and kind"}
 
     return _merge(list(latest.values()), key_of, sums, "capacity", criteria_of)
+
+
+def capacity_without_kind(reader: Reader, scope: Scope) -> list[str]:
+    """Ids of the capacity records of the period that name no kind of work."""
+    rows = reader.aggregate("capacity", ["activity_kind"], where={"activity_kind": None},
+                            date_field="period_end", start=scope.period.start,
+                            end=scope.period.end, with_ids=True)
+    return sorted(i for r in rows for i in r["ids"])

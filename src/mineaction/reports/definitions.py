@@ -290,8 +290,9 @@ def ap_clearance_five_year(reader: Reader, scope: Scope, options: Options) -> Re
         "end of the period (the latest capacity record of each operator).")
 def capacity(reader: Reader, scope: Scope, options: Options) -> Report:
     rep = new_report(reader, "capacity", scope, options, ["capacity"])
-    survey = st.capacity_at_end(reader, scope, ["nts", "ts"])
-    clear = st.capacity_at_end(reader, scope, ["clearance", "bac"])
+    groups = st.capacity_at_end(reader, scope, ["nts", "ts", "clearance", "bac", None])
+    survey = [g for g in groups if g.key["activity_kind"] in ("nts", "ts")]
+    clear = [g for g in groups if g.key["activity_kind"] in ("clearance", "bac")]
     t2 = Table("survey", "NTS and TS capacity", [
         Column("operator", "Operator", numeric=False),
         Column("nts_teams", "NTS teams", "teams"), Column("nts_personnel", "NTS personnel",
@@ -323,9 +324,36 @@ def capacity(reader: Reader, scope: Scope, options: Options) -> Report:
                 "machines": fcell(merged((g.figures["machines"] for g in gs), c))})
     total_row(t3)
     rep.tables += [t2, t3]
+    unknown = [g for g in groups if g.key["activity_kind"] == st.NOT_RECORDED]
+    if unknown:
+        t4 = Table("not-recorded", "Capacity whose kind of work is not recorded", [
+            Column("operator", "Operator", numeric=False), Column("teams", "Teams", "teams"),
+            Column("personnel", "Personnel", "people"), Column("mdds", "Mine detection dogs",
+                                                               "dogs"),
+            Column("machines", "Machines", "machines")])
+        for op in sorted({g.key["operator"] for g in unknown}):
+            gs = [g for g in unknown if g.key["operator"] == op]
+            c = {**scope.describe(), "operator": op, "activity_kind": st.NOT_RECORDED}
+            t4.add({"operator": op, **{col: fcell(merged((g.figures[f] for g in gs), c))
+                                       for col, f in (("teams", "teams"),
+                                                      ("personnel", "deminers"),
+                                                      ("mdds", "dogs"),
+                                                      ("machines", "machines"))}})
+        total_row(t4)
+        rep.tables.append(t4)
     rep.notes.append("Capacity is a stock: for each operator and kind of work the latest record "
                      "ending in the period is shown; records of earlier periods are not added.")
+    _note_capacity_without_kind(rep, reader, scope)
     return rep
+
+
+def _note_capacity_without_kind(rep: Report, reader: Reader, scope: Scope) -> None:
+    """A note counting the capacity records of the period that name no kind of work."""
+    ids = st.capacity_without_kind(reader, scope)
+    if ids:
+        rep.notes.append(f"{len(ids):,} capacity record(s) of the period name no kind of work "
+                         "(activity_kind); the latest of each operator is counted under "
+                         f"'{st.NOT_RECORDED}', never as NTS, TS or clearance capacity.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -605,7 +633,7 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
     total_row(cas)
     suppress(cas, ["killed", "injured"], options.suppress_below)
     rep.tables.append(cas)
-    capg = st.capacity_at_end(reader, ytd, ["nts", "ts", "clearance", "bac"])
+    capg = st.capacity_at_end(reader, ytd, ["nts", "ts", "clearance", "bac", None])
     cap = Table("capacity", "Capacity at the end of the quarter", [
         Column("operator", "Operator", numeric=False), Column("teams", "Teams", "teams"),
         Column("deminers", "Deminers", "people"), Column("dogs", "Dogs", "dogs"),
@@ -616,6 +644,9 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
         cap.add({"operator": op, **{k: fcell(merged((g.figures[k] for g in gs), c))
                                     for k in ("teams", "deminers", "dogs", "machines")}})
     total_row(cap)
+    if st.capacity_without_kind(reader, ytd):
+        cap.notes.append("Capacity records that name no kind of work are counted with their "
+                         f"operator's ({st.NOT_RECORDED}).")
     rep.tables.append(cap)
     rep.charts.append(Chart("release", "Land released in the quarter, by method",
                             [r["district"].value for r in t.rows],
