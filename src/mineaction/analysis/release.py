@@ -426,24 +426,46 @@ on_import("activities")(apply_activities)
 
 def hazards_at(reader: Reader, on: dt.date, *, bbox: tuple[float, float, float, float] | None
                = None) -> Iterator[Hazard]:
-    """Every hazard as it stood at the end of day ``on`` (those recorded by then)."""
-    current: HazardVersion | None = None
-    query = Query(order_by="hazard_id")
-    for v in reader.iter("hazard-versions", query):
-        assert isinstance(v, HazardVersion)
-        if v.valid_from is not None and v.valid_from > on:
+    """Every hazard as it stood at the end of day ``on`` (those recorded by then), in the
+    store's order of hazard ids.
+
+    Geometry, kind, status, threat and contamination are those of the hazard's latest version
+    valid that day; a hazard open that day has no closing date. Other fields (name, estimated
+    mines, area) are today's. A hazard written without history (straight into a store, or by an
+    older mineaction) counts as it stands today from its ``recorded_on``, as the release engine
+    treats it. With ``bbox`` (degrees), only hazards whose geometry that day meets the box.
+
+    Reads the hazards and their versions once each (two queries, whatever their number).
+    """
+    chosen: dict[str, HazardVersion] = {}
+    with_history: set[str] = set()
+    for version in reader.iter("hazard-versions", Query(order_by="hazard_id")):
+        assert isinstance(version, HazardVersion)
+        with_history.add(version.hazard_id)
+        if version.valid_from is not None and version.valid_from > on:
             continue
-        if current is not None and current.hazard_id != v.hazard_id:
-            yield _as_hazard(reader, current)
-            current = None
-        if current is None or v.seq > current.seq:
-            current = v
-    if current is not None:
-        yield _as_hazard(reader, current)
+        current = chosen.get(version.hazard_id)
+        if current is None or version.seq > current.seq:
+            chosen[version.hazard_id] = version
+    window = None
+    if bbox is not None:
+        from shapely.geometry import box
+
+        window = box(*bbox)
+    for h in reader.iter(Hazard, Query(order_by="id")):
+        assert isinstance(h, Hazard)
+        state = chosen.get(h.id)
+        if state is not None:
+            h = _as_hazard(h, state)
+        elif h.id in with_history or (h.recorded_on is not None and h.recorded_on > on):
+            continue  # recorded after that day
+        if window is not None and (h.geometry is None or h.geometry.is_empty
+                                   or not h.geometry.intersects(window)):
+            continue
+        yield h
 
 
-def _as_hazard(reader: Reader, v: HazardVersion) -> Hazard:
-    h = reader.get(Hazard, v.hazard_id)
+def _as_hazard(h: Hazard, v: HazardVersion) -> Hazard:
     h.geometry, h.kind, h.status, h.threat, h.contamination = (
         v.geometry if v.geometry is not None else MultiPolygon(), v.kind, v.status, v.threat,
         v.contamination)

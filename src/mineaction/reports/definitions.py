@@ -1,7 +1,11 @@
 """The reports: each one a function from the store and a scope to a :class:`Report`.
 
 Reports only arrange figures from :mod:`mineaction.analysis.statistics`; they compute nothing
-of their own besides totals (the sum of their rows) and unit conversions.
+of their own besides totals and unit conversions. A total of counts is the sum of its rows; a
+figure or total of released land is the land under its steps (the union of their polygons,
+:class:`~mineaction.analysis.statistics.Land`), never a sum, so that land held by two release
+steps counts once. Reports that describe a state (open hazards, remaining contamination) give
+it as at the end of their period, today when the period has no end.
 """
 
 from __future__ import annotations
@@ -507,25 +511,49 @@ def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
 # article7: APMBC Form C and Form G; CCM Form F
 
 
-def _hazard_rows(reader: Reader, scope: Scope, category: str, areas: Areas
+def state_date(scope: Scope) -> dt.date:
+    """The day a report describing a state (open hazards, remaining contamination) describes:
+    the end of its period, today when the period has no end."""
+    return scope.period.end or dt.date.today()
+
+
+def state_note(scope: Scope) -> str:
+    on = state_date(scope)
+    if scope.period.end:
+        return (f"Hazards as they stood at the end of the period ({on.isoformat()}): those "
+                "open that day, each with its area that day.")
+    return (f"Hazards as they stand today ({on.isoformat()}), the period having no end: those "
+            "open, each with its area today.")
+
+
+def open_hazards_then(reader: Reader, scope: Scope) -> list[Any]:
+    """The hazards open at :func:`state_date`, as they stood that day, within the scope's
+    area."""
+    from mineaction.analysis.release import hazards_at
+    from mineaction.domain.vocabulary import HazardStatus
+
+    return [h for h in hazards_at(reader, state_date(scope))
+            if h.status == HazardStatus.OPEN
+            and (scope.area_ids is None or h.admin_area_id in scope.area_ids)]
+
+
+def _hazard_rows(hazards: Iterable[Any], scope: Scope, category: str, areas: Areas
                  ) -> list[dict[str, Any]]:
     from mineaction.geo.measure import area_m2
 
     rows = []
-    where: dict[str, Any] = {"status": "open"}
-    if scope.area_ids is not None:
-        where["admin_area_id"] = sorted(scope.area_ids)
-    for h in reader.iter("hazards", **where):
-        cats = {str(c) for c in h.contamination}  # type: ignore[attr-defined]
+    on = state_date(scope).isoformat()
+    for h in hazards:
+        cats = {str(c) for c in h.contamination}
         if category not in cats:
             continue
-        crit = {"hazard": h.id, "status": "open", "contamination includes": category}
-        a = area_m2(h.geometry)  # type: ignore[attr-defined]
-        est = h.estimated_mines  # type: ignore[attr-defined]
+        crit = {"hazard": h.id, "status": "open", "as at": on, "contamination includes": category}
+        a = area_m2(h.geometry)
+        est = h.estimated_mines
         rows.append({
-            "hazard": h.id, "name": h.name or "",  # type: ignore[attr-defined]
-            "district": areas.name(areas.district(h.admin_area_id)),  # type: ignore
-            "kind": str(h.kind).upper(),  # type: ignore[attr-defined]
+            "hazard": h.id, "name": h.name or "",
+            "district": areas.name(areas.district(h.admin_area_id)),
+            "kind": str(h.kind).upper(),
             "contamination": ", ".join(sorted(cats)),
             "area_m2": Cell(round(a), Figure(round(a), "hazards", [h.id], crit, 1)),
             "estimated_mines": Cell(est, Figure(est, "hazards", [h.id], crit, 1)
@@ -551,10 +579,11 @@ def article7(reader: Reader, scope: Scope, options: Options) -> Report:
                    Column("emplaced", "Date emplaced", numeric=False)]
     form_c = Table("form-c", "Form C: areas containing or suspected to contain AP mines",
                    hazard_cols)
-    for row in _hazard_rows(reader, scope, "ap", areas):
+    hazards = open_hazards_then(reader, scope)
+    for row in _hazard_rows(hazards, scope, "ap", areas):
         form_c.add(row)
     total_row(form_c, columns=("area_m2", "estimated_mines"))
-    form_c.notes.append("Open hazards as recorded now. Dates of emplacement are not recorded.")
+    form_c.notes.append(state_note(scope) + " Dates of emplacement are not recorded.")
     rep.tables.append(form_c)
     form_g = Table("form-g", "Form G: AP mines destroyed, by type", [
         Column("type", "Type", numeric=False), Column("destroyed", "Destroyed", "items")])
@@ -570,9 +599,10 @@ def article7(reader: Reader, scope: Scope, options: Options) -> Report:
     rep.tables.append(form_g)
     form_f = Table("ccm-form-f", "CCM Form F: areas contaminated by cluster munition remnants",
                    hazard_cols[:7])
-    for row in _hazard_rows(reader, scope, "cmr", areas):
+    for row in _hazard_rows(hazards, scope, "cmr", areas):
         form_f.add(row)
     total_row(form_f, columns=("area_m2",))
+    form_f.notes.append(state_note(scope))
     rep.tables.append(form_f)
     cmr_release = Table("ccm-form-f-release", "CCM Form F: release of areas with cluster "
                         "munition remnants", [Column("method", "Method", numeric=False),
