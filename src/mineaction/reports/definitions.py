@@ -201,10 +201,11 @@ def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Re
                      ["release-steps", "finds"])
     areas = Areas.load(reader)
     land = st.Land(reader)
-    steps = st.released(reader, scope, ["activity_id", "district", "method"], areas=areas,
-                        land=land)
     finds = st.destroyed(reader, Scope(), ["activity_id", "category"])
     ap_acts = {g.key["activity_id"] for g in finds if g.key["category"] == "ap"}
+    # Only the steps of those activities: each group's land is measured, so leave the rest out.
+    steps = st.released(reader, scope, ["activity_id", "district", "method"], areas=areas,
+                        where={"activity_id": sorted(ap_acts)}, land=land)
     # Each activity's finds go to the district where it released most land.
     ids_by: dict[str, dict[str | None, set[str]]] = {}
     for g in steps:
