@@ -275,3 +275,31 @@ def test_the_release_engine_ends_where_the_plan_does(scenario: Built, plan: Plan
         if not h.remaining.is_empty:
             diff = shapely.symmetric_difference(stored[h.id], h.remaining)
             assert area_m2(diff) < 1.0, h.id
+
+
+def test_capacity_names_its_kind_and_every_year_has_a_capacity_report(scenario: Built) -> None:
+    from mineaction.analysis.statistics import Period, Scope
+    from mineaction.demo import history as H
+    from mineaction.reports import build as build_report
+
+    from .conftest import SCALE
+
+    cap = store_rows(scenario.db)["capacity"]
+    assert {str(c["activity_kind"]) for c in cap} == {"nts", "ts", "clearance", "bac"}
+    with open_store(str(scenario.db)) as store:
+        for year in H.YEARS:
+            rep = build_report(store, "capacity", Scope(Period.of(year)))
+            survey, clearance = rep.table("survey"), rep.table("clearance")
+            active = sum(1 for s in H.OPERATOR_SHARES[year] if s > 0)
+            assert len(survey.rows) == len(clearance.rows) == active, year
+            for row in survey.rows:
+                for col in ("nts_teams", "nts_personnel", "ts_teams", "ts_personnel"):
+                    assert row[col].value > 0, (year, row["operator"].value, col)
+            for row in clearance.rows:
+                assert row["operational_staff"].value > 0, (year, row["operator"].value)
+            # Clearance and BAC staff together are the territory's share of the national
+            # figure the release plan spends (each operator rounded, at least one).
+            national = H.NATIONAL_CAPACITY[year][0] * H.PROGRAMME_SHARE * SCALE
+            staff = clearance.total["operational_staff"].value
+            assert abs(staff - national) <= active, year
+            assert not [t for t in rep.tables if t.name == "not-recorded"]

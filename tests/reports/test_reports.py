@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from mineaction import domain as d
-from mineaction.analysis.statistics import Period, Scope, scope_for
+from mineaction.analysis.statistics import Land, Period, Scope, scope_for
 from mineaction.cli import main
 from mineaction.reports import REPORTS, Options, build
 from mineaction.reports.render import explain, write
@@ -57,6 +57,14 @@ def test_every_total_is_the_sum_of_its_rows(programme: Store, name: str) -> None
         for col in t.summed:
             rows = sum(r[col].value or 0 for r in t.rows)
             assert t.total[col].value == pytest.approx(rows), (t.name, col)
+        for col in t.land:  # released land: the land under all the rows, never more
+            ids = sorted({i for r in t.rows if r[col].figure for i in r[col].figure.ids})
+            scale = 1e6 if next(c for c in t.columns if c.name == col).unit == "km²" else 1.0
+            assert t.total[col].figure.ids == ids, (t.name, col)
+            assert t.total[col].value == pytest.approx(Land(programme).area(ids) / scale), \
+                (t.name, col)
+            assert t.total[col].value <= sum(r[col].value for r in t.rows) + 1e-9
+        assert not set(t.land) & set(t.summed)
         for r in t.all_rows():
             for col in numeric_columns(t):
                 fig = r[col].figure
@@ -367,7 +375,9 @@ def test_a_total_carries_the_filter_its_rows_share(programme: Store) -> None:
     rep = build(programme, "ap-release-by-district", YEAR)
     total = rep.table("districts").total["area_released_m2"].figure
     assert total.criteria["period"] == {"from": "2023-01-01", "to": "2023-12-31"}
-    assert "district" not in total.criteria and "sum of the rows" in total.criteria["rule"]
+    assert "district" not in total.criteria and "union" in total.criteria["rule"]
+    items = rep.table("districts").total["ap_mines_destroyed"].figure
+    assert "district" not in items.criteria and "sum of the rows" in items.criteria["rule"]
 
 
 def test_progress_splits_the_quarter_by_operator_and_method(programme: Store) -> None:

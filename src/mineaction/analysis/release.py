@@ -15,7 +15,7 @@ a hazard it touches is refused: history is appended to, never rewritten.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,19 +114,45 @@ class _Latest:
 class ReleaseReport:
     steps: int = 0
     closed: list[str] = field(default_factory=list)
-    area_by_method: dict[str, float] = field(default_factory=dict)
+    area_by_method: dict[str, float] = field(default_factory=dict)  # sum of the steps' areas
     created: list[str] = field(default_factory=list)
+    parts_by_method: dict[str, list[BaseGeometry]] = field(default_factory=dict)
+    new_steps: list[ReleaseStep] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, step: ReleaseStep) -> None:
+        method = str(step.method)
+        self.steps += 1
+        self.area_by_method[method] = self.area_by_method.get(method, 0.0) + step.area_m2
+        self.parts_by_method.setdefault(method, []).append(step.geometry)  # type: ignore
+        self.new_steps.append(step)
+
+    def land_by_method(self) -> dict[str, float]:
+        """Land released per method (m²): the union of the steps' polygons, so that land held
+        by two steps (two overlapping hazards, two activities on the same ground) counts once."""
+        from shapely import union_all
+
+        return {m: area_m2(union_all(parts)) for m, parts in self.parts_by_method.items()}
 
     def messages(self) -> list[str]:
-        out = [f"released {self.steps} step(s): " + ", ".join(
-            f"{m} {a:,.1f} m²" for m, a in sorted(self.area_by_method.items()))] \
-            if self.steps else []
+        out: list[str] = []
+        if self.steps:
+            land = self.land_by_method()
+            text = f"released {self.steps} step(s): " + ", ".join(
+                f"{m} {a:,.1f} m²" for m, a in sorted(land.items()))
+            twice = {m: self.area_by_method[m] - a for m, a in land.items()
+                     if self.area_by_method[m] - a > 0.1 * len(self.parts_by_method[m])}
+            if twice:
+                text += (" of land; the steps' areas add up to more (" + ", ".join(
+                    f"{m} {self.area_by_method[m]:,.1f} m², {twice[m]:,.1f} m² held by more "
+                    "than one step" for m in sorted(twice)) + ")")
+            out.append(text)
         if self.closed:
             out.append(f"closed {len(self.closed)} hazard(s): {', '.join(self.closed[:20])}"
                        + (" ..." if len(self.closed) > 20 else ""))
         if self.created:
             out.append(f"created {len(self.created)} hazard(s): {', '.join(self.created[:20])}")
-        return out
+        return out + self.warnings
 
 
 class _Engine:
@@ -246,9 +272,7 @@ class _Engine:
             self.tx.update(h)
             self.append(h, change, on, activity_id=act.id, step_id=step.id,
                         area=0.0 if remaining.is_empty else None)
-            self.report.steps += 1
-            self.report.area_by_method[method.value] = \
-                self.report.area_by_method.get(method.value, 0.0) + area
+            self.report.add(step)
         outside = geom
         if released:
             from shapely import union_all
@@ -257,14 +281,13 @@ class _Engine:
         if act.outside_hazard:
             area = 0.0 if outside.is_empty else area_m2(outside)
             if area > 0:
-                self.tx.add(ReleaseStep(
+                step = ReleaseStep(
                     id=f"{act.id}/outside", activity_id=act.id, hazard_id=None, method=method,
                     activity_kind=act.kind, operator=act.operator, released_on=on,
                     area_m2=area, contamination=act.contamination, outside_hazard=True,
-                    geometry=outside, source=act.source))
-                self.report.steps += 1
-                self.report.area_by_method[method.value] = \
-                    self.report.area_by_method.get(method.value, 0.0) + area
+                    geometry=outside, source=act.source)
+                self.tx.add(step)
+                self.report.add(step)
         elif not released and not any(p.where == f"activity {act.id}" for p in self.problems):
             self.problems.append(Problem(
                 f"activity {act.id}", "geometry",
@@ -296,7 +319,103 @@ def apply_activities(tx: Transaction, activities: Iterable[Record],
             progress(1)
     if engine.problems:
         raise InvalidInput(engine.problems)
+    engine.report.warnings += overlap_warnings(tx, acts, engine.report.new_steps)
     return engine.report.messages()
+
+
+def overlap_warnings(reader: Reader, activities: Sequence[Activity],
+                     steps: Sequence[ReleaseStep]) -> list[str]:
+    """Warnings for activities whose polygons overlap, and for land released twice.
+
+    Overlapping activities are not an error (a clearance polygon is often drawn over the edge
+    of a survey's), but land released by two steps (one activity over two overlapping hazards,
+    two activities outside any hazard on the same ground) is counted once in reports of land
+    and once per step in :func:`released_area` and per-hazard figures.
+    """
+    out: list[str] = []
+    pairs = activity_overlaps(reader, activities)
+    if pairs:
+        out.append(f"warning: {len(pairs)} pair(s) of activities overlap: {_pair_text(pairs)}"
+                   "; land both released is counted once in reports of land")
+    shared, extra = shared_land(reader, steps)
+    if shared:
+        out.append(f"warning: land released twice: {extra:,.1f} m² in {len(shared)} pair(s) "
+                   f"of release steps: {_pair_text(shared)}; reports of land count it once, "
+                   "released_area and per-hazard figures once per step")
+    return out
+
+
+def _pair_text(pairs: Sequence[tuple[str, str, float]]) -> str:
+    return (", ".join(f"{a}/{b} ({m2:,.0f} m²)" for a, b, m2 in pairs[:10])
+            + (" ..." if len(pairs) > 10 else ""))
+
+
+def _overlapping(new: Sequence[tuple[str, BaseGeometry]], reader: Reader, layer: str,
+                 keep: Callable[[Record], bool], min_m2: float
+                 ) -> dict[tuple[str, str], tuple[float, BaseGeometry, BaseGeometry]]:
+    """Pairs among ``new`` (id, geometry), and between them and the stored records of ``layer``
+    that ``keep`` accepts, sharing at least ``min_m2``: (a, b) -> (m², geometry a, geometry b).
+
+    The new records are compared in memory; the store is asked only when it holds records of
+    the layer besides the new ones (one query per new record then)."""
+    from shapely import STRtree
+
+    found: dict[tuple[str, str], tuple[float, BaseGeometry, BaseGeometry]] = {}
+    items = [(i, g) for i, g in new if g is not None and not g.is_empty]
+
+    def meet(a: str, ga: BaseGeometry, b: str, gb: BaseGeometry) -> None:
+        key = (min(a, b), max(a, b))
+        if a == b or key in found:
+            return
+        common = area_m2(ga.intersection(gb))
+        if common >= min_m2:
+            found[key] = (common, ga, gb) if a < b else (common, gb, ga)
+
+    tree = STRtree([g for _, g in items])
+    for k, (a, ga) in enumerate(items):
+        for j in tree.query(ga, predicate="intersects"):
+            if int(j) > k:
+                meet(a, ga, items[int(j)][0], items[int(j)][1])
+    ids = {i for i, _ in new}
+    if reader.count(layer) > len(ids):
+        for a, ga in items:
+            for other in reader.iter(layer, Query(intersects=ga)):
+                gb = getattr(other, "geometry", None)
+                if other.id not in ids and gb is not None and keep(other):
+                    meet(a, ga, other.id, gb)
+    return found
+
+
+def activity_overlaps(reader: Reader, activities: Sequence[Activity], min_m2: float = 1.0
+                      ) -> list[tuple[str, str, float]]:
+    """Pairs (activity, other activity, m² in common) of activities that release land, among
+    ``activities`` and those already in the store."""
+
+    def releasing(a: Record) -> bool:
+        return (isinstance(a, Activity) and a.kind in RELEASING and a.outcome is not None
+                and a.survey_result is None)
+
+    found = _overlapping([(a.id, a.geometry) for a in activities  # type: ignore[misc]
+                          if releasing(a)], reader, "activities", releasing, min_m2)
+    return [(a, b, v[0]) for (a, b), v in sorted(found.items())]
+
+
+def shared_land(reader: Reader, steps: Sequence[ReleaseStep], min_m2: float = 1.0
+                ) -> tuple[list[tuple[str, str, float]], float]:
+    """Pairs (step, other step, m² in common) of release steps holding the same land, among
+    ``steps`` and those already stored, and the land counted more than once (m²: the steps'
+    areas added up, less the area of their union)."""
+    from shapely import union_all
+
+    found = _overlapping([(st.id, st.geometry) for st in steps],  # type: ignore[misc]
+                         reader, "release-steps", lambda r: True, min_m2)
+    if not found:
+        return [], 0.0
+    geoms: dict[str, BaseGeometry] = {}
+    for (a, b), (_, ga, gb) in found.items():
+        geoms[a], geoms[b] = ga, gb
+    extra = sum(area_m2(g) for g in geoms.values()) - area_m2(union_all(list(geoms.values())))
+    return [(a, b, v[0]) for (a, b), v in sorted(found.items())], extra
 
 
 on_import("activities")(apply_activities)
@@ -307,24 +426,46 @@ on_import("activities")(apply_activities)
 
 def hazards_at(reader: Reader, on: dt.date, *, bbox: tuple[float, float, float, float] | None
                = None) -> Iterator[Hazard]:
-    """Every hazard as it stood at the end of day ``on`` (those recorded by then)."""
-    current: HazardVersion | None = None
-    query = Query(order_by="hazard_id")
-    for v in reader.iter("hazard-versions", query):
-        assert isinstance(v, HazardVersion)
-        if v.valid_from is not None and v.valid_from > on:
+    """Every hazard as it stood at the end of day ``on`` (those recorded by then), in the
+    store's order of hazard ids.
+
+    Geometry, kind, status, threat and contamination are those of the hazard's latest version
+    valid that day; a hazard open that day has no closing date. Other fields (name, estimated
+    mines, area) are today's. A hazard written without history (straight into a store, or by an
+    older mineaction) counts as it stands today from its ``recorded_on``, as the release engine
+    treats it. With ``bbox`` (degrees), only hazards whose geometry that day meets the box.
+
+    Reads the hazards and their versions once each (two queries, whatever their number).
+    """
+    chosen: dict[str, HazardVersion] = {}
+    with_history: set[str] = set()
+    for version in reader.iter("hazard-versions", Query(order_by="hazard_id")):
+        assert isinstance(version, HazardVersion)
+        with_history.add(version.hazard_id)
+        if version.valid_from is not None and version.valid_from > on:
             continue
-        if current is not None and current.hazard_id != v.hazard_id:
-            yield _as_hazard(reader, current)
-            current = None
-        if current is None or v.seq > current.seq:
-            current = v
-    if current is not None:
-        yield _as_hazard(reader, current)
+        current = chosen.get(version.hazard_id)
+        if current is None or version.seq > current.seq:
+            chosen[version.hazard_id] = version
+    window = None
+    if bbox is not None:
+        from shapely.geometry import box
+
+        window = box(*bbox)
+    for h in reader.iter(Hazard, Query(order_by="id")):
+        assert isinstance(h, Hazard)
+        state = chosen.get(h.id)
+        if state is not None:
+            h = _as_hazard(h, state)
+        elif h.id in with_history or (h.recorded_on is not None and h.recorded_on > on):
+            continue  # recorded after that day
+        if window is not None and (h.geometry is None or h.geometry.is_empty
+                                   or not h.geometry.intersects(window)):
+            continue
+        yield h
 
 
-def _as_hazard(reader: Reader, v: HazardVersion) -> Hazard:
-    h = reader.get(Hazard, v.hazard_id)
+def _as_hazard(h: Hazard, v: HazardVersion) -> Hazard:
     h.geometry, h.kind, h.status, h.threat, h.contamination = (
         v.geometry if v.geometry is not None else MultiPolygon(), v.kind, v.status, v.threat,
         v.contamination)
@@ -355,7 +496,13 @@ def released_area(reader: Reader, by: Sequence[str] = ("method",), *,
     """Released m² per group (method, activity_kind, operator, admin_area_id, hazard_id,
     contamination, year, quarter), with the release steps behind each figure.
 
-    Cancelled, reduced and cleared land stay apart unless the caller groups them away."""
+    Cancelled, reduced and cleared land stay apart unless the caller groups them away.
+
+    Each figure is the sum of its steps' recorded areas, computed by the database: exact per
+    hazard, but a step is per hazard, so land under two overlapping hazards (or released twice
+    outside any hazard) counts once per step. For land released, as reports give it, use
+    :func:`mineaction.analysis.statistics.released`: the area of the union of the steps'
+    polygons."""
     return reader.aggregate("release-steps", by, sums=("area_m2",), where=where,
                             date_field="released_on", start=start, end=end, with_ids=True)
 

@@ -40,6 +40,11 @@ NATIONAL_CAPACITY = {
     2020: (350, 10, 12), 2021: (900, 25, 30), 2022: (1300, 45, 48),
     2023: (1976, 105, 62), 2024: (2400, 160, 72), 2025: (2650, 180, 78),
 }
+#: National survey capacity at the end of 2023 (MAR24-52/53, Table 2 of the same report):
+#: 12 NTS staff in 3 teams, 402 TS staff in 52 teams. Other years follow the survey budgets of
+#: :func:`yearly_budgets`: NTS with the growth capped at 2023, TS with the growth.
+NATIONAL_SURVEY_2023 = {"nts": 12, "ts": 402}
+TEAM_SIZE = {"nts": 4, "ts": 8, "clearance": 8, "bac": 8}  # 12 / 3 and 402 / 52, rounded
 PROGRAMME_SHARE = 0.08  # this territory's share of such a national programme
 CLEARANCE_M2_PER_YEAR = {"deminer": 20_000.0, "dog": 30_000.0, "machine": 150_000.0}
 COST = {"nts": 0.01, "ts": 0.08, "clearance": 1.0, "bac": 0.3}
@@ -258,6 +263,18 @@ def survey_hazards(seed: int, t: Territory, sites: list[Site], scale: float
 # Land release, year by year
 
 
+def growth(year: int) -> float:
+    """The year's national clearance capacity against 2023's (deminers)."""
+    return NATIONAL_CAPACITY[year][0] / NATIONAL_CAPACITY[2023][0]
+
+
+def national_survey_staff(year: int) -> dict[str, float]:
+    """National NTS and TS staff of a year, grown as the survey budgets are."""
+    g = growth(year)
+    return {"nts": NATIONAL_SURVEY_2023["nts"] * min(g, 1.0),
+            "ts": NATIONAL_SURVEY_2023["ts"] * g}
+
+
 def yearly_budgets(year: int, scale: float) -> tuple[float, float, float]:
     """(m² of non-technical survey, m² of technical survey, clearance capacity) for a year.
 
@@ -268,10 +285,10 @@ def yearly_budgets(year: int, scale: float) -> tuple[float, float, float]:
     deminers, dogs, machines = NATIONAL_CAPACITY[year]
     m2 = (deminers * CLEARANCE_M2_PER_YEAR["deminer"] + dogs * CLEARANCE_M2_PER_YEAR["dog"]
           + machines * CLEARANCE_M2_PER_YEAR["machine"])
-    growth = deminers / NATIONAL_CAPACITY[2023][0]
+    g = growth(year)
     days = (window(year)[1] - window(year)[0]).days + 1
     f = PROGRAMME_SHARE * scale * days / 365.0
-    return 2162e6 * min(growth, 1.0) * f, 500e6 * growth * f, m2 * f
+    return 2162e6 * min(g, 1.0) * f, 500e6 * g * f, m2 * f
 
 
 class Releaser:

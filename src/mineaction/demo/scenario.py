@@ -208,21 +208,60 @@ def activity_records(acts: list[H.ActPlan], hazards: list[H.HazardPlan], src: st
     return out
 
 
-def capacity_records(scale: float, src: str) -> list[Record]:
+def bac_shares(acts: list[H.ActPlan]) -> dict[int, float]:
+    """Per year, the share of the clearance capacity's work that went to battle area clearance
+    (the plan's clearance and BAC areas weighted by their cost, as the budgets spend them)."""
+    work: dict[int, dict[str, float]] = {}
+    for a in acts:
+        if a.kind in ("clearance", "bac"):
+            per = work.setdefault(a.ended_on.year, {"clearance": 0.0, "bac": 0.0})
+            per[a.kind] += H.COST[a.kind] * H.area_m2_approx(a.polygon)
+    return {y: w["bac"] / (w["bac"] + w["clearance"]) if w["bac"] + w["clearance"] else 0.0
+            for y, w in work.items()}
+
+
+def capacity_records(scale: float, src: str, acts: list[H.ActPlan] | None = None
+                     ) -> list[Record]:
+    """One record per operator, year and kind of work (nts, ts, clearance, bac), at the end of
+    each year.
+
+    Clearance and BAC share the national clearance capacity (deminers, dogs, machines) the
+    release plan spends, split by the year's BAC share of the plan's work (``acts``); dogs
+    detect mines and stay with clearance. NTS and TS staff follow the published end-2023
+    figures, grown as the survey budgets are. Every operator active in a year works at every
+    stage of the plan, so each has at least one team of each kind: for NTS, whose national
+    staff times the territory's share is about one person, the programme's total is therefore
+    above the scaled national figure.
+    """
+    shares = bac_shares(acts or [])
     out: list[Record] = []
     for year in H.YEARS:
         deminers, dogs, machines = H.NATIONAL_CAPACITY[year]
+        survey = H.national_survey_staff(year)
+        bac = shares.get(year, 0.0)
+        start = START if year == 2020 else dt.date(year, 1, 1)
         for (oid, _name), share in zip(H.OPERATORS, H.OPERATOR_SHARES[year], strict=True):
             if share <= 0:
                 continue
             f = H.PROGRAMME_SHARE * scale * share
             d = max(1, round(deminers * f))
-            out.append(Capacity(
-                id=f"CAP-{oid[4:]}-{year}", operator=oid,
-                period_start=START if year == 2020 else dt.date(year, 1, 1),
-                period_end=dt.date(year, 12, 31), teams=max(1, d // 8), deminers=d,
-                dogs=round(dogs * f), machines=round(machines * f),
-                staff_total=round(d * 1.3), source=src))
+            bac_d = min(d - 1, round(d * bac)) if d > 1 else 0
+            mach = round(machines * f)
+            bac_m = round(mach * bac)
+            people = {"nts": max(1, round(survey["nts"] * f)),
+                      "ts": max(1, round(survey["ts"] * f)),
+                      "clearance": d - bac_d, "bac": bac_d}
+            gear = {"clearance": (round(dogs * f), mach - bac_m), "bac": (0, bac_m)}
+            for kind, n in people.items():
+                if n <= 0:
+                    continue
+                n_dogs, n_machines = gear.get(kind, (0, 0))
+                out.append(Capacity(
+                    id=f"CAP-{oid[4:]}-{year}-{kind}", operator=oid, period_start=start,
+                    period_end=dt.date(year, 12, 31),
+                    activity_kind=kind,  # type: ignore[arg-type]
+                    teams=max(1, round(n / H.TEAM_SIZE[kind])), deminers=n, dogs=n_dogs,
+                    machines=n_machines, staff_total=round(n * 1.3), source=src))
     return out
 
 
@@ -484,7 +523,8 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
             del n_items
             accidents, victims = accident_records(accs, seed, src)
             tx.add_many(accidents + victims + eore_records(seed, t, scale, src)
-                        + quality_records(qcs, acts, src) + capacity_records(scale, src))
+                        + quality_records(qcs, acts, src)
+                        + capacity_records(scale, src, acts))
         lap("store: finds and the rest; truth items")
         for key, value in (("seed", seed), ("scale", f"{scale:g}"), ("source", src),
                            ("box", ",".join(f"{v:g}" for v in BOX))):

@@ -1,7 +1,11 @@
 """The reports: each one a function from the store and a scope to a :class:`Report`.
 
 Reports only arrange figures from :mod:`mineaction.analysis.statistics`; they compute nothing
-of their own besides totals (the sum of their rows) and unit conversions.
+of their own besides totals and unit conversions. A total of counts is the sum of its rows; a
+figure or total of released land is the land under its steps (the union of their polygons,
+:class:`~mineaction.analysis.statistics.Land`), never a sum, so that land held by two release
+steps counts once. Reports that describe a state (open hazards, remaining contamination) give
+it as at the end of their period, today when the period has no end.
 """
 
 from __future__ import annotations
@@ -80,6 +84,68 @@ def fcell(fig: Figure | None, *, scale: float = 1.0, zero_layer: str = "",
     return Cell(fig.value, fig)
 
 
+def land_cell(land: st.Land, figures: Iterable[Figure], criteria: Mapping[str, Any],
+              scale: float = 1.0) -> Cell:
+    """A cell of released land: the land under every step behind ``figures`` (the union of
+    their polygons, divided by ``scale``), never the sum of the figures."""
+    ids = {i for f in figures for i in f.ids}
+    if not ids:
+        return Cell(0, Figure(0, "release-steps", [], dict(criteria), 0))
+    fig = land.figure(ids, criteria, scale)
+    return Cell(fig.value, fig)
+
+
+def land_columns(table: Table, land: st.Land, columns: Sequence[str], *, scale: float = 1.0,
+                 total: bool = True) -> None:
+    """Finish a table whose ``columns`` are released land.
+
+    With ``total``, a total row: other numeric columns are the sum of their rows; each land
+    column is the land under all its rows (the union of their polygons), and a note says by how
+    much the rows overlap where that is less than their sum. Then a note names every land cell
+    whose steps' recorded areas add up to more than its land (steps holding the same land) by
+    more than :data:`~mineaction.analysis.statistics.OVERLAP_TOLERANCE_M2` per step.
+    """
+    overlapping_rows: list[str] = []
+    if total:
+        total_row(table)
+        assert table.total is not None
+        for name in columns:
+            cell = table.total[name]
+            common = {k: v for k, v in (cell.figure.criteria if cell.figure else {}).items()
+                      if k != "rule"}
+            ids = {i for r in table.rows for i in _ids(r[name])}
+            union = land.figure(ids, {**common, "rule": f"land under all the rows of {name} "
+                                      "(the union of their polygons), not their sum"}, scale)
+            extra = (float(cell.value or 0) - union.value) * scale
+            if extra > st.OVERLAP_TOLERANCE_M2 * max(len(ids), 1):
+                overlapping_rows.append(f"{name} by {extra:,.1f} m²")
+            table.total[name] = Cell(union.value, union)
+        table.summed = tuple(c for c in table.summed if c not in columns)
+        table.land = tuple(columns)
+    if overlapping_rows:
+        table.notes.append("Rows overlap (the same land counts under more than one row): each "
+                           "total of land is the land under all the rows, less than the sum of "
+                           "the rows: " + "; ".join(overlapping_rows) + ".")
+    shared: list[str] = []
+    for row in table.all_rows():
+        for name in columns:
+            cell_ids = _ids(row[name])
+            extra = land.overlap(cell_ids) if cell_ids else 0.0
+            if extra > 0:
+                shared.append(f"{row[table.key_column].value}/{name} {extra:,.1f} m²")
+    if shared:
+        table.notes.append(
+            "Release steps hold the same land (an activity over overlapping hazards, or "
+            "activities outside any hazard on the same ground): each area is that land counted "
+            f"once. The steps' recorded areas add up to more in {len(shared)} cell(s): "
+            + ", ".join(shared[:12]) + (" ..." if len(shared) > 12 else "")
+            + " (the per-hazard figures of released_area count it once per step).")
+
+
+def _ids(cell: Cell) -> list[str]:
+    return cell.figure.ids if cell.figure is not None else []
+
+
 def synthetic(reader: Reader, layers: Sequence[str]) -> bool:
     for layer in layers:
         for row in reader.aggregate(layer, ["source"]):
@@ -134,17 +200,21 @@ def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Re
     rep = new_report(reader, "ap-release-by-district", scope, options,
                      ["release-steps", "finds"])
     areas = Areas.load(reader)
-    steps = st.released(reader, scope, ["activity_id", "district", "method"], areas=areas)
+    land = st.Land(reader)
     finds = st.destroyed(reader, Scope(), ["activity_id", "category"])
     ap_acts = {g.key["activity_id"] for g in finds if g.key["category"] == "ap"}
+    # Only the steps of those activities: each group's land is measured, so leave the rest out.
+    steps = st.released(reader, scope, ["activity_id", "district", "method"], areas=areas,
+                        where={"activity_id": sorted(ap_acts)}, land=land)
     # Each activity's finds go to the district where it released most land.
-    area_by: dict[str, dict[str | None, float]] = {}
+    ids_by: dict[str, dict[str | None, set[str]]] = {}
     for g in steps:
         if g.key["activity_id"] in ap_acts:
-            per = area_by.setdefault(g.key["activity_id"], {})
-            per[g.key["district"]] = per.get(g.key["district"], 0) + g.figures["area_m2"].value
-    home = {a: sorted(per.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
-            for a, per in area_by.items()}
+            per = ids_by.setdefault(g.key["activity_id"], {})
+            per.setdefault(g.key["district"], set()).update(g.figures["area_m2"].ids)
+    home = {a: sorted(((d, land.area(ids)) for d, ids in per.items()),
+                      key=lambda kv: (-kv[1], str(kv[0])))[0][0]
+            for a, per in ids_by.items()}
     names = _district_names(areas, {g.key["district"] for g in steps if
                                     g.key["activity_id"] in home})
     table = Table("districts", "Release of polygons where AP mines were found", [
@@ -166,8 +236,7 @@ def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Re
                   and g.key["activity_id"] in home]
         row: dict[str, Any] = {
             "district": names[district],
-            "area_released_m2": fcell(merged((g.figures["area_m2"] for g in dsteps), crit),
-                                      zero_layer="release-steps", criteria=crit)}
+            "area_released_m2": land_cell(land, (g.figures["area_m2"] for g in dsteps), crit)}
         acts = {a for a, d in home.items() if d == district}
         for col, cat in FIND_COLUMNS.items():
             c = {**crit, "category": cat, "activities": "those whose home district it is"}
@@ -178,18 +247,17 @@ def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Re
         mrow: dict[str, Any] = {"district": names[district]}
         for m in st.METHODS:
             c = {**crit, "method": m}
-            mrow[f"{m}_m2"] = fcell(merged((g.figures["area_m2"] for g in dsteps
-                                            if g.key["method"] == m), c),
-                                    zero_layer="release-steps", criteria=c)
+            mrow[f"{m}_m2"] = land_cell(land, (g.figures["area_m2"] for g in dsteps
+                                               if g.key["method"] == m), c)
         methods.add(mrow)
-    total_row(table)
-    total_row(methods)
+    land_columns(table, land, ["area_released_m2"])
+    land_columns(methods, land, [f"{m}_m2" for m in st.METHODS])
     table.notes.append("Area is that of whole task polygons (activities) in which at least one "
                        "AP mine was found, not the area that held AP mines. Items are all those "
                        "the same activities destroyed; an activity's items count in the district "
                        "where it released most land.")
     rep.tables += [table, methods]
-    classes = class_table(reader, scope)
+    classes = class_table(reader, scope, land)
     rep.tables.append(classes)
     rep.charts.append(Chart("districts", "Area released in polygons where AP mines were found",
                             [r["district"].value for r in table.rows],
@@ -199,8 +267,10 @@ def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Re
     return rep
 
 
-def class_table(reader: Reader, scope: Scope) -> Table:
-    groups = st.released(reader, scope, ["contamination_class", "method"])
+def class_table(reader: Reader, scope: Scope, land: st.Land | None = None) -> Table:
+    """Land released by the contamination class of the released polygon and method."""
+    land = land or st.Land(reader)
+    groups = st.released(reader, scope, ["contamination_class", "method"], land=land)
     t = Table("contamination", "Area released by contamination of the released polygon", [
         Column("contamination", "Contamination", numeric=False),
         *(Column(f"{m}_m2", m.capitalize(), "m²") for m in st.METHODS)])
@@ -211,11 +281,10 @@ def class_table(reader: Reader, scope: Scope) -> Table:
         row: dict[str, Any] = {"contamination": st.CLASS_TITLES[cls]}
         for m in st.METHODS:
             c = {**scope.describe(), "contamination_class": cls, "method": m}
-            row[f"{m}_m2"] = fcell(merged((g.figures["area_m2"] for g in gs
-                                           if g.key["method"] == m), c),
-                                   zero_layer="release-steps", criteria=c)
+            row[f"{m}_m2"] = land_cell(land, (g.figures["area_m2"] for g in gs
+                                              if g.key["method"] == m), c)
         t.add(row)
-    total_row(t)
+    land_columns(t, land, [f"{m}_m2" for m in st.METHODS])
     return t
 
 
@@ -248,7 +317,8 @@ def ap_clearance_five_year(reader: Reader, scope: Scope, options: Options) -> Re
     span = Scope(Period(dt.date(last - 4, 1, 1), dt.date(last, 12, 31)), scope.area,
                  scope.area_ids)
     rep = new_report(reader, "ap-clearance-five-year", span, options, ["release-steps"])
-    groups = st.released(reader, span, ["year", "contamination_class", "method"])
+    land = st.Land(reader)
+    groups = st.released(reader, span, ["year", "contamination_class", "method"], land=land)
     cols = [("ap_only_cleared_km2", "ap_only", "cleared", "Cleared, AP only"),
             ("ap_av_mixed_cleared_km2", "ap_av_mixed", "cleared", "Cleared, AP and AV"),
             ("ap_cleared_km2", None, "cleared", "Cleared, all AP mined area"),
@@ -263,15 +333,14 @@ def ap_clearance_five_year(reader: Reader, scope: Scope, options: Options) -> Re
             classes = (cls,) if cls else ("ap_only", "ap_av_mixed")
             c = {**span.describe(), "year": year, "contamination_class": list(classes),
                  "method": method}
-            row[name] = fcell(merged((g.figures["area_m2"] for g in groups
-                                      if str(g.key["year"]) == str(year)
-                                      and g.key["contamination_class"] in classes
-                                      and g.key["method"] == method), c, scale=KM2),
-                              zero_layer="release-steps", criteria=c)
+            row[name] = land_cell(land, (g.figures["area_m2"] for g in groups
+                                         if str(g.key["year"]) == str(year)
+                                         and g.key["contamination_class"] in classes
+                                         and g.key["method"] == method), c, scale=KM2)
         t.add(row)
-    total_row(t)
-    t.notes.append("'All AP mined area' is AP only plus mixed AP and AV, both cleared. Reduced "
-                   "and cancelled land is never counted as cleared.")
+    land_columns(t, land, [n for n, _, _, _ in cols], scale=KM2)
+    t.notes.append("'All AP mined area' is the land cleared in AP only and in mixed AP and AV "
+                   "polygons. Reduced and cancelled land is never counted as cleared.")
     rep.tables.append(t)
     years = [r["year"].value for r in reversed(t.rows)]
     rep.charts.append(Chart("years", "AP mined area cleared per year", years, {
@@ -290,8 +359,9 @@ def ap_clearance_five_year(reader: Reader, scope: Scope, options: Options) -> Re
         "end of the period (the latest capacity record of each operator).")
 def capacity(reader: Reader, scope: Scope, options: Options) -> Report:
     rep = new_report(reader, "capacity", scope, options, ["capacity"])
-    survey = st.capacity_at_end(reader, scope, ["nts", "ts"])
-    clear = st.capacity_at_end(reader, scope, ["clearance", "bac"])
+    groups = st.capacity_at_end(reader, scope, ["nts", "ts", "clearance", "bac", None])
+    survey = [g for g in groups if g.key["activity_kind"] in ("nts", "ts")]
+    clear = [g for g in groups if g.key["activity_kind"] in ("clearance", "bac")]
     t2 = Table("survey", "NTS and TS capacity", [
         Column("operator", "Operator", numeric=False),
         Column("nts_teams", "NTS teams", "teams"), Column("nts_personnel", "NTS personnel",
@@ -323,9 +393,36 @@ def capacity(reader: Reader, scope: Scope, options: Options) -> Report:
                 "machines": fcell(merged((g.figures["machines"] for g in gs), c))})
     total_row(t3)
     rep.tables += [t2, t3]
+    unknown = [g for g in groups if g.key["activity_kind"] == st.NOT_RECORDED]
+    if unknown:
+        t4 = Table("not-recorded", "Capacity whose kind of work is not recorded", [
+            Column("operator", "Operator", numeric=False), Column("teams", "Teams", "teams"),
+            Column("personnel", "Personnel", "people"), Column("mdds", "Mine detection dogs",
+                                                               "dogs"),
+            Column("machines", "Machines", "machines")])
+        for op in sorted({g.key["operator"] for g in unknown}):
+            gs = [g for g in unknown if g.key["operator"] == op]
+            c = {**scope.describe(), "operator": op, "activity_kind": st.NOT_RECORDED}
+            t4.add({"operator": op, **{col: fcell(merged((g.figures[f] for g in gs), c))
+                                       for col, f in (("teams", "teams"),
+                                                      ("personnel", "deminers"),
+                                                      ("mdds", "dogs"),
+                                                      ("machines", "machines"))}})
+        total_row(t4)
+        rep.tables.append(t4)
     rep.notes.append("Capacity is a stock: for each operator and kind of work the latest record "
                      "ending in the period is shown; records of earlier periods are not added.")
+    _note_capacity_without_kind(rep, reader, scope)
     return rep
+
+
+def _note_capacity_without_kind(rep: Report, reader: Reader, scope: Scope) -> None:
+    """A note counting the capacity records of the period that name no kind of work."""
+    ids = st.capacity_without_kind(reader, scope)
+    if ids:
+        rep.notes.append(f"{len(ids):,} capacity record(s) of the period name no kind of work "
+                         "(activity_kind); the latest of each operator is counted under "
+                         f"'{st.NOT_RECORDED}', never as NTS, TS or clearance capacity.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,25 +512,49 @@ def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
 # article7: APMBC Form C and Form G; CCM Form F
 
 
-def _hazard_rows(reader: Reader, scope: Scope, category: str, areas: Areas
+def state_date(scope: Scope) -> dt.date:
+    """The day a report describing a state (open hazards, remaining contamination) describes:
+    the end of its period, today when the period has no end."""
+    return scope.period.end or dt.date.today()
+
+
+def state_note(scope: Scope) -> str:
+    on = state_date(scope)
+    if scope.period.end:
+        return (f"Hazards as they stood at the end of the period ({on.isoformat()}): those "
+                "open that day, each with its area that day.")
+    return (f"Hazards as they stand today ({on.isoformat()}), the period having no end: those "
+            "open, each with its area today.")
+
+
+def open_hazards_then(reader: Reader, scope: Scope) -> list[Any]:
+    """The hazards open at :func:`state_date`, as they stood that day, within the scope's
+    area."""
+    from mineaction.analysis.release import hazards_at
+    from mineaction.domain.vocabulary import HazardStatus
+
+    return [h for h in hazards_at(reader, state_date(scope))
+            if h.status == HazardStatus.OPEN
+            and (scope.area_ids is None or h.admin_area_id in scope.area_ids)]
+
+
+def _hazard_rows(hazards: Iterable[Any], scope: Scope, category: str, areas: Areas
                  ) -> list[dict[str, Any]]:
     from mineaction.geo.measure import area_m2
 
     rows = []
-    where: dict[str, Any] = {"status": "open"}
-    if scope.area_ids is not None:
-        where["admin_area_id"] = sorted(scope.area_ids)
-    for h in reader.iter("hazards", **where):
-        cats = {str(c) for c in h.contamination}  # type: ignore[attr-defined]
+    on = state_date(scope).isoformat()
+    for h in hazards:
+        cats = {str(c) for c in h.contamination}
         if category not in cats:
             continue
-        crit = {"hazard": h.id, "status": "open", "contamination includes": category}
-        a = area_m2(h.geometry)  # type: ignore[attr-defined]
-        est = h.estimated_mines  # type: ignore[attr-defined]
+        crit = {"hazard": h.id, "status": "open", "as at": on, "contamination includes": category}
+        a = area_m2(h.geometry)
+        est = h.estimated_mines
         rows.append({
-            "hazard": h.id, "name": h.name or "",  # type: ignore[attr-defined]
-            "district": areas.name(areas.district(h.admin_area_id)),  # type: ignore
-            "kind": str(h.kind).upper(),  # type: ignore[attr-defined]
+            "hazard": h.id, "name": h.name or "",
+            "district": areas.name(areas.district(h.admin_area_id)),
+            "kind": str(h.kind).upper(),
             "contamination": ", ".join(sorted(cats)),
             "area_m2": Cell(round(a), Figure(round(a), "hazards", [h.id], crit, 1)),
             "estimated_mines": Cell(est, Figure(est, "hazards", [h.id], crit, 1)
@@ -459,10 +580,11 @@ def article7(reader: Reader, scope: Scope, options: Options) -> Report:
                    Column("emplaced", "Date emplaced", numeric=False)]
     form_c = Table("form-c", "Form C: areas containing or suspected to contain AP mines",
                    hazard_cols)
-    for row in _hazard_rows(reader, scope, "ap", areas):
+    hazards = open_hazards_then(reader, scope)
+    for row in _hazard_rows(hazards, scope, "ap", areas):
         form_c.add(row)
     total_row(form_c, columns=("area_m2", "estimated_mines"))
-    form_c.notes.append("Open hazards as recorded now. Dates of emplacement are not recorded.")
+    form_c.notes.append(state_note(scope) + " Dates of emplacement are not recorded.")
     rep.tables.append(form_c)
     form_g = Table("form-g", "Form G: AP mines destroyed, by type", [
         Column("type", "Type", numeric=False), Column("destroyed", "Destroyed", "items")])
@@ -478,19 +600,21 @@ def article7(reader: Reader, scope: Scope, options: Options) -> Report:
     rep.tables.append(form_g)
     form_f = Table("ccm-form-f", "CCM Form F: areas contaminated by cluster munition remnants",
                    hazard_cols[:7])
-    for row in _hazard_rows(reader, scope, "cmr", areas):
+    for row in _hazard_rows(hazards, scope, "cmr", areas):
         form_f.add(row)
     total_row(form_f, columns=("area_m2",))
+    form_f.notes.append(state_note(scope))
     rep.tables.append(form_f)
     cmr_release = Table("ccm-form-f-release", "CCM Form F: release of areas with cluster "
                         "munition remnants", [Column("method", "Method", numeric=False),
                                               Column("area_m2", "Area", "m²")])
+    land = st.Land(reader)
     cmr_groups = _release_with(reader, scope, "cmr")
     for m in st.METHODS:
         c = {**scope.describe(), "method": m, "contamination includes": "cmr"}
-        cmr_release.add({"method": m, "area_m2": fcell(merged(
-            (g.figures["area_m2"] for g in cmr_groups if g.key["method"] == m), c),
-            zero_layer="release-steps", criteria=c)})
+        cmr_release.add({"method": m, "area_m2": land_cell(
+            land, (g.figures["area_m2"] for g in cmr_groups if g.key["method"] == m), c)})
+    land_columns(cmr_release, land, ["area_m2"], total=False)
     rep.tables.append(cmr_release)
     cmr_items = Table("ccm-form-f-destroyed", "CCM Form F: cluster munition remnants destroyed",
                       [Column("type", "Type", numeric=False),
@@ -504,7 +628,8 @@ def article7(reader: Reader, scope: Scope, options: Options) -> Report:
 
 
 def _release_with(reader: Reader, scope: Scope, category: str) -> list[Group]:
-    """Release steps grouped by method whose recorded contamination includes ``category``."""
+    """Release steps grouped by method whose recorded contamination includes ``category``;
+    each group's ``area_m2`` is the sum of its steps: measure its land with :class:`st.Land`."""
     from mineaction.analysis.statistics import _merge
 
     rows = reader.aggregate("release-steps", ["method", "contamination"], sums=["area_m2"],
@@ -532,7 +657,8 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
                      ["release-steps", "finds", "victims", "capacity"])
     rep.title = f"Quarterly progress report, {end.year} Q{quarter}"
     areas = Areas.load(reader)
-    groups = st.released(reader, qscope, ["district", "method"], areas=areas)
+    land = st.Land(reader)
+    groups = st.released(reader, qscope, ["district", "method"], areas=areas, land=land)
     t = Table("release", "Land released in the quarter, by district and method", [
         Column("district", "District", numeric=False),
         *(Column(f"{m}_m2", m.capitalize(), "m²") for m in st.METHODS)])
@@ -540,13 +666,13 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
         row: dict[str, Any] = {"district": areas.name(d)}
         for m in st.METHODS:
             c = {**qscope.describe(), "district": areas.name(d), "method": m}
-            row[f"{m}_m2"] = fcell(merged((g.figures["area_m2"] for g in groups
-                                           if g.key["district"] == d and g.key["method"] == m),
-                                          c), zero_layer="release-steps", criteria=c)
+            row[f"{m}_m2"] = land_cell(land, (g.figures["area_m2"] for g in groups
+                                              if g.key["district"] == d
+                                              and g.key["method"] == m), c)
         t.add(row)
-    total_row(t)
+    land_columns(t, land, [f"{m}_m2" for m in st.METHODS])
     rep.tables.append(t)
-    ops = st.released(reader, qscope, ["operator", "method"])
+    ops = st.released(reader, qscope, ["operator", "method"], land=land)
     ot = Table("operators", "Land released in the quarter, by operator and method", [
         Column("operator", "Operator", numeric=False),
         *(Column(f"{m}_m2", m.capitalize(), "m²") for m in st.METHODS)])
@@ -554,23 +680,21 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
         row = {"operator": op}
         for m in st.METHODS:
             c = {**qscope.describe(), "operator": op, "method": m}
-            row[f"{m}_m2"] = fcell(merged((g.figures["area_m2"] for g in ops
-                                           if str(g.key["operator"]) == op
-                                           and g.key["method"] == m), c),
-                                   zero_layer="release-steps", criteria=c)
+            row[f"{m}_m2"] = land_cell(land, (g.figures["area_m2"] for g in ops
+                                              if str(g.key["operator"]) == op
+                                              and g.key["method"] == m), c)
         ot.add(row)
-    total_row(ot)
+    land_columns(ot, land, [f"{m}_m2" for m in st.METHODS])
     rep.tables.append(ot)
     plan = Table("plan", "Release so far this year against the plan", [
         Column("measure", "Measure", numeric=False), Column("area_km2", "Area", "km²",
                                                             decimals=2)])
-    year_groups = st.released(reader, ytd, ["method"])
+    year_groups = st.released(reader, ytd, ["method"], land=land)
     for m in st.METHODS:
         c = {**ytd.describe(), "method": m}
         plan.add({"measure": f"{m.capitalize()}, year to date",
-                  "area_km2": fcell(merged((g.figures["area_m2"] for g in year_groups
-                                            if g.key["method"] == m), c, scale=KM2),
-                                    zero_layer="release-steps", criteria=c)})
+                  "area_km2": land_cell(land, (g.figures["area_m2"] for g in year_groups
+                                               if g.key["method"] == m), c, scale=KM2)})
     countries = {a.country for a in areas.by_id.values() if a.country}
     target = _target(reader, end.year, countries)
     if target is not None:
@@ -605,7 +729,7 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
     total_row(cas)
     suppress(cas, ["killed", "injured"], options.suppress_below)
     rep.tables.append(cas)
-    capg = st.capacity_at_end(reader, ytd, ["nts", "ts", "clearance", "bac"])
+    capg = st.capacity_at_end(reader, ytd, ["nts", "ts", "clearance", "bac", None])
     cap = Table("capacity", "Capacity at the end of the quarter", [
         Column("operator", "Operator", numeric=False), Column("teams", "Teams", "teams"),
         Column("deminers", "Deminers", "people"), Column("dogs", "Dogs", "dogs"),
@@ -616,6 +740,9 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
         cap.add({"operator": op, **{k: fcell(merged((g.figures[k] for g in gs), c))
                                     for k in ("teams", "deminers", "dogs", "machines")}})
     total_row(cap)
+    if st.capacity_without_kind(reader, ytd):
+        cap.notes.append("Capacity records that name no kind of work are counted with their "
+                         f"operator's ({st.NOT_RECORDED}).")
     rep.tables.append(cap)
     rep.charts.append(Chart("release", "Land released in the quarter, by method",
                             [r["district"].value for r in t.rows],

@@ -44,6 +44,7 @@ class Table:
     total: dict[str, Cell] | None = None
     notes: list[str] = field(default_factory=list)
     summed: tuple[str, ...] = ()  # columns whose total is the sum of the rows
+    land: tuple[str, ...] = ()  # columns of released land: the total is the union of the rows
 
     def add(self, values: dict[str, Any]) -> dict[str, Cell]:
         row = {c.name: v if isinstance(v, Cell) else Cell(v) for c, v in
