@@ -13,7 +13,7 @@ from rich.table import Table
 from mineaction.cli.app import app, console, err_console, opened, progress_bar, state
 from mineaction.domain.layers import all_layers, get_layer
 from mineaction.errors import InvalidInput
-from mineaction.io.load import import_file
+from mineaction.io.load import import_file, repair_summary
 from mineaction.io.writers import record_columns, write_records
 from mineaction.store import Query, open_store
 
@@ -92,8 +92,9 @@ def import_(
     if result.operation:
         crs_note += f" via {result.operation}"
     console.print(f"imported {result.count} {lyr.name} record(s) from {file}{crs_note}")
-    if result.repaired:
-        console.print(f"repaired {result.repaired} geometry(ies); see each record's notes")
+    repaired = repair_summary(result.repairs)
+    if repaired:
+        console.print(repaired)
     for m in result.messages:
         console.print(m)
 
