@@ -73,19 +73,27 @@ def init() -> None:
 @app.command("import")
 def import_(
     layer: str = typer.Argument(..., help=LAYER_HELP),
-    file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX"),
+    file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, zipped Shapefile, FlatGeobuf, "
+                                "KML, CSV or XLSX"),
     crs: str = typer.Option(None, "--crs", help="CRS of the file's coordinates, e.g. EPSG:4284"),
     operation: str = typer.Option(None, "--operation",
                                   help="Coordinate operation to WGS84, e.g. EPSG:1808"),
     repair: bool = typer.Option(False, "--repair",
                                 help="Repair invalid polygons (noted on each record)"),
+    source_layer: str = typer.Option(None, "--source-layer", metavar="NAME",
+                                     help="Layer (or sheet) to read from a file that holds "
+                                     "several: a GeoPackage, a zip of Shapefiles, a KML"),
+    encoding: str = typer.Option(None, "--encoding",
+                                 help="Text encoding of a CSV or of a Shapefile without .cpg, "
+                                 "e.g. cp1252, cp1251, utf-16"),
 ) -> None:
     """Import FILE into LAYER: every row is checked; any bad row and nothing is written."""
     lyr = _layer(layer)
     with opened() as store, progress_bar(f"importing {lyr.name}") as advance:
         result = import_file(store, lyr.name, file, crs=crs, operation=operation,
                              do_repair=repair, progress=advance,
-                             on_total=advance.set_total)
+                             on_total=advance.set_total, source_layer=source_layer,
+                             encoding=encoding)
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     crs_note = f" from {result.source_crs}" if result.source_crs else ""

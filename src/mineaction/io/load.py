@@ -323,14 +323,16 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
 def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | None = None,
                 operation: str | None = None, do_repair: bool = False,
                 progress: Progress | None = None, source: str | None = None,
-                on_total: Callable[[int], None] | None = None) -> ImportResult:
+                on_total: Callable[[int], None] | None = None, source_layer: str | None = None,
+                encoding: str | None = None) -> ImportResult:
     """Import one file into one layer, all rows or none.
 
+    ``source_layer`` and ``encoding`` go to :func:`mineaction.io.readers.read_file`.
     ``on_total(n)`` is told how many units of ``progress`` the import will report, once the
     file has been read: one per row written, and one per row for each import hook."""
     _load_hooks()
     layer = get_layer(layer_name)
-    src = read_file(path)
+    src = read_file(path, layer=source_layer, encoding=encoding)
     if on_total:
         on_total(len(src.features) * (1 + len(_HOOKS.get(layer.name, []))))
     records, problems, result = prepare(layer, src, crs=crs, operation=operation,
