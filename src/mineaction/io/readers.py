@@ -658,9 +658,10 @@ def _read_csv(p: Path, encoding: str | None) -> SourceFile:
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
     src = SourceFile(p, "CSV", None)
-    limit = csv.field_size_limit()
-    # a WKT polygon of a few thousand vertices is longer than the csv module's 128 KiB default
-    csv.field_size_limit(max(limit, len(text) + 1))
+    # A WKT polygon of a few thousand vertices is longer than the csv module's 128 KiB default.
+    # The whole text is in memory already, so the limit protects nothing here; it is only ever
+    # raised (never restored) so that imports running in threads cannot lower it for another.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text), dialect=dialect, strict=True)
     start = 1
     try:
@@ -698,8 +699,6 @@ def _read_csv(p: Path, encoding: str | None) -> SourceFile:
             reason = ('a quoted value is not closed: a " opens it and no " closes it before the '
                       "end of the file")
         raise InvalidInput(f"{p}: not a readable CSV file (line {start}: {reason})") from None
-    finally:
-        csv.field_size_limit(limit)
     return src
 
 
