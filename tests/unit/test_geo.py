@@ -29,8 +29,9 @@ def test_invalid_polygon_reason_says_where():
     problem = check_geometry(bow, "MULTIPOLYGON")
     assert problem.reason == "self-intersection at 47.100000, 39.100000"
     assert problem.repairable
-    fixed, note = repair(bow)
-    assert fixed.is_valid and len(fixed.geoms) == 2 and "self-intersection" in note
+    fixed = repair(bow)
+    assert fixed.geometry.is_valid and len(fixed.geometry.geoms) == 2
+    assert "self-intersection" in fixed.note
 
 
 def test_unknown_crs_is_invalid_input():

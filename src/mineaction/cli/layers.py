@@ -13,7 +13,7 @@ from rich.table import Table
 from mineaction.cli.app import app, console, err_console, opened, progress_bar, state
 from mineaction.domain.layers import all_layers, get_layer
 from mineaction.errors import InvalidInput
-from mineaction.io.load import import_file
+from mineaction.io.load import import_file, repair_summary
 from mineaction.io.writers import record_columns, write_records
 from mineaction.store import Query, open_store
 
@@ -73,27 +73,36 @@ def init() -> None:
 @app.command("import")
 def import_(
     layer: str = typer.Argument(..., help=LAYER_HELP),
-    file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX"),
+    file: Path = typer.Argument(..., help="GeoJSON, GeoPackage, zipped Shapefile, FlatGeobuf, "
+                                "KML, CSV or XLSX"),
     crs: str = typer.Option(None, "--crs", help="CRS of the file's coordinates, e.g. EPSG:4284"),
     operation: str = typer.Option(None, "--operation",
                                   help="Coordinate operation to WGS84, e.g. EPSG:1808"),
     repair: bool = typer.Option(False, "--repair",
                                 help="Repair invalid polygons (noted on each record)"),
+    source_layer: str = typer.Option(None, "--source-layer", metavar="NAME",
+                                     help="Layer (or sheet) to read from a file that holds "
+                                     "several: a GeoPackage, a zip of Shapefiles, a KML"),
+    encoding: str = typer.Option(None, "--encoding",
+                                 help="Text encoding of a CSV or of a Shapefile without .cpg, "
+                                 "e.g. cp1252, cp1251, utf-16"),
 ) -> None:
     """Import FILE into LAYER: every row is checked; any bad row and nothing is written."""
     lyr = _layer(layer)
     with opened() as store, progress_bar(f"importing {lyr.name}") as advance:
         result = import_file(store, lyr.name, file, crs=crs, operation=operation,
                              do_repair=repair, progress=advance,
-                             on_total=advance.set_total)
+                             on_total=advance.set_total, source_layer=source_layer,
+                             encoding=encoding)
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     crs_note = f" from {result.source_crs}" if result.source_crs else ""
     if result.operation:
         crs_note += f" via {result.operation}"
     console.print(f"imported {result.count} {lyr.name} record(s) from {file}{crs_note}")
-    if result.repaired:
-        console.print(f"repaired {result.repaired} geometry(ies); see each record's notes")
+    repaired = repair_summary(result.repairs)
+    if repaired:
+        console.print(repaired)
     for m in result.messages:
         console.print(m)
 

@@ -1,7 +1,8 @@
 """Geometry validation and repair.
 
 An invalid polygon is refused with the reason and where it is ("self-intersection at 47.12,
-39.87"). It is repaired only when the user asks, and the repair is noted on the record.
+39.87"). It is repaired only when the user asks, and the repair is noted on the record; a
+polygon no method can repair is refused with the reason, never stored invalid or empty.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from mineaction.geo.measure import area_m2
+from mineaction.geo.measure import SEGMENT_DEG, _geod, area_m2
 
 _REASON = re.compile(r"^(?P<what>[^\[]+)\[(?P<x>[-\d.eE+]+) (?P<y>[-\d.eE+]+)\]")
 
@@ -67,22 +69,120 @@ def check_geometry(geom: BaseGeometry | None, expected: str, *, required: bool =
     return None
 
 
-def repair(geom: BaseGeometry) -> tuple[BaseGeometry, str]:
-    """Make ``geom`` valid, keeping its polygonal parts; returns the geometry and a note.
+class RepairFailed(ValueError):
+    """No repair method gives a valid polygon with an area; the message says why."""
 
-    The note names the original problem and the change in area, for the record's ``notes``.
+
+@dataclass(frozen=True)
+class Repair:
+    """A repaired polygon, how it was repaired, and its area before and after (m²).
+
+    ``area_before_m2`` is the area of the polygon as the file draws it
+    (:func:`drawn_area_m2`): for a ring that crosses itself this is the area of no actual
+    shape (a symmetric bow-tie measures 0), so repairs can change areas by a large factor.
+    """
+
+    geometry: BaseGeometry
+    note: str
+    method: str
+    area_before_m2: float
+    area_after_m2: float
+
+
+#: Repair methods in the order they are tried. GEOS's "structure" method keeps the polygon's
+#: own shells and holes and is right for most digitising slips; on nearly collinear spikes in
+#: longitude/latitude it can give an invalid or an empty result, where "linework" (polygons
+#: from the noded rings) or buffer(0) still give a valid one.
+REPAIR_METHODS: tuple[str, ...] = ("structure", "linework", "buffer0")
+
+
+def _parts(geom: BaseGeometry) -> list[BaseGeometry]:
+    """The simple parts of ``geom``, collections within collections included."""
+    if geom.geom_type in ("MultiPolygon", "MultiLineString", "MultiPoint", "GeometryCollection"):
+        return [q for part in geom.geoms for q in _parts(part)]  # type: ignore[attr-defined]
+    return [geom]
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygonal parts of ``geom`` merged into one valid (Multi)Polygon (may be empty)."""
+    polys = [p for p in _parts(geom) if isinstance(p, Polygon) and not p.is_empty]
+    if not polys:
+        return Polygon()
+    if len(polys) == 1:
+        return polys[0]
+    # parts of a valid GeometryCollection may share edges; a union makes them one valid shape
+    return shapely.union_all(polys)
+
+
+def _attempt(geom: BaseGeometry, method: str) -> BaseGeometry:
+    if method == "structure":
+        return shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    if method == "linework":
+        return shapely.make_valid(geom, method="linework")
+    return geom.buffer(0)
+
+
+def drawn_area_m2(geom: BaseGeometry) -> float:
+    """Geodesic area in m² of a polygon as drawn, valid or not: each shell's ring area less its
+    holes', by the shoelace rule (what a GIS shows for an invalid polygon). The lobes of a ring
+    that crosses itself count with opposite signs, and nested shells both count.
+
+    :func:`mineaction.geo.measure.area_m2` is for valid polygons only: GEOS densifies an
+    invalid polygon into a buffer(0) of it, which keeps one lobe of a bow-tie.
+    """
+    total = 0.0
+    geod = _geod()
+    for poly in _parts(geom):
+        if not isinstance(poly, Polygon) or poly.is_empty:
+            continue
+        for k, ring in enumerate([poly.exterior, *poly.interiors]):
+            line = shapely.segmentize(shapely.LineString(ring.coords), SEGMENT_DEG)
+            xy = shapely.get_coordinates(line)
+            area, _ = geod.polygon_area_perimeter(xy[:, 0], xy[:, 1])
+            total += abs(area) if k == 0 else -abs(area)
+    return total
+
+
+def repair(geom: BaseGeometry) -> Repair:
+    """Make an invalid polygon valid, or raise :class:`RepairFailed` saying why.
+
+    Guarantees: the result is a valid, non-empty Polygon or MultiPolygon with an area, built
+    from the polygonal parts of the first method of :data:`REPAIR_METHODS` that gives one (lines
+    and points a repair leaves behind are dropped). A polygon whose rings collapse to lines or
+    points (all its vertices on one line, a ring drawn out and back) has no area to keep and is
+    refused, never stored empty. The note names the original problem, the method and the change
+    in area, for the record's ``notes``: a repair can change the area a lot (a bow-tie's two
+    lobes, a nested shell taken as a hole), so users should look at the repaired shapes.
     """
     before = describe_invalid(geom)
-    fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
-    if fixed.geom_type == "GeometryCollection":
-        parts = [g for g in fixed.geoms if isinstance(g, (Polygon, MultiPolygon))]
-        polys: list[Polygon] = []
-        for part in parts:
-            polys.extend(part.geoms if isinstance(part, MultiPolygon) else [part])
-        fixed = MultiPolygon(polys)
-    note = (f"geometry repaired on entry ({before}); area {area_m2(geom):.1f} m² "
-            f"-> {area_m2(fixed):.1f} m²")
-    return fixed, note
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise RepairFailed(f"repair failed: {before}; only polygons are repaired")
+    area_before = drawn_area_m2(geom)
+    failures: list[str] = []
+    for method in REPAIR_METHODS:
+        try:
+            fixed = _polygonal(_attempt(geom, method))
+        except GEOSException as exc:
+            failures.append(f"{method}: {exc}")
+            continue
+        if fixed.is_empty:
+            failures.append(f"{method}: nothing with an area is left")
+            continue
+        if not shapely.is_valid(fixed):
+            failures.append(f"{method}: still invalid ({describe_invalid(fixed)})")
+            continue
+        after = area_m2(fixed)
+        if after <= 0:
+            failures.append(f"{method}: nothing with an area is left")
+            continue
+        note = (f"geometry repaired on entry ({before}; method {method}); area "
+                f"{area_before:.1f} m² -> {after:.1f} m²")
+        return Repair(fixed, note, method, area_before, after)
+    if all(f.endswith("nothing with an area is left") for f in failures):
+        why = "the polygon collapses to a line or a point: it has no area to keep"
+    else:
+        why = "no method gives a valid polygon (" + "; ".join(failures) + ")"
+    raise RepairFailed(f"repair failed: {before}; {why}. Correct the polygon in a GIS")
 
 
 def as_multipolygon(geom: BaseGeometry) -> BaseGeometry:

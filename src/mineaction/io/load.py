@@ -25,7 +25,7 @@ from mineaction.domain.layers import Layer, get_layer
 from mineaction.domain.schema import Record, SpatialRecord, coerce_properties
 from mineaction.errors import InvalidInput, Problem
 from mineaction.geo.crs import DatumWarning, Reprojection, crs_label, parse_crs, reprojection
-from mineaction.geo.validate import as_multipolygon, check_geometry, repair
+from mineaction.geo.validate import RepairFailed, as_multipolygon, check_geometry, repair
 from mineaction.io.readers import InputFeature, SourceFile, read_file
 from mineaction.store.base import Progress, Store, Transaction
 
@@ -89,6 +89,43 @@ class ImportResult:
     messages: list[str] = field(default_factory=list)
     repaired: int = 0
     private: list[Record] = field(default_factory=list)  # personal data, kept apart
+    repairs: list[RepairEffect] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RepairEffect:
+    """One repaired geometry: the row it came from and its area before and after, in m²."""
+
+    where: str
+    area_before_m2: float
+    area_after_m2: float
+
+    @property
+    def factor(self) -> float:
+        """after / before; infinite when the polygon as drawn had no area."""
+        if self.area_before_m2 <= 0:
+            return float("inf")
+        return self.area_after_m2 / self.area_before_m2
+
+
+def repair_summary(repairs: list[RepairEffect]) -> str | None:
+    """One line on what repairs did to areas: how many, the total change in m², and the row
+    whose area changed most (by ratio, either way), since a repair can double or halve a
+    polygon. None when nothing was repaired."""
+    if not repairs:
+        return None
+    total = sum(r.area_after_m2 - r.area_before_m2 for r in repairs)
+
+    def spread(r: RepairEffect) -> float:
+        f = r.factor
+        return f if f >= 1 else (1 / f if f > 0 else float("inf"))
+
+    worst = max(repairs, key=spread)
+    ratio = (f"x{worst.factor:.2f}" if worst.area_before_m2 > 0
+             else "it had no area as drawn")
+    return (f"repaired {len(repairs)} geometry(ies): area {total:+,.1f} m² in all; largest "
+            f"relative change at {worst.where}: {worst.area_before_m2:,.1f} m² -> "
+            f"{worst.area_after_m2:,.1f} m² ({ratio}); see each record's notes")
 
 
 def _shapefile_aliases(layer: Layer, props: dict) -> dict:
@@ -152,7 +189,7 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
         personal: dict[str, Any] = {}
         if companion is not None:
             feat, personal = _split_personal(companion, feat)
-        rec = _prepare_one(layer, feat, rp, do_repair, problems, is_shp)
+        rec = _prepare_one(layer, feat, rp, do_repair, problems, is_shp, result.repairs)
         if rec is None:
             continue
         if personal and companion is not None:
@@ -168,9 +205,8 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
                                     f"duplicate id {rec.id!r} (first at {seen[rec.id]})"))
             continue
         seen[rec.id] = feat.where
-        if rec.notes and "geometry repaired" in rec.notes:
-            result.repaired += 1
         records.append(rec)
+    result.repaired = len(result.repairs)
     return records, problems, result
 
 
@@ -198,7 +234,8 @@ def _split_personal(companion: Layer, feat: InputFeature) -> tuple[InputFeature,
 
 
 def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, do_repair: bool,
-                 problems: list[Problem], is_shp: bool) -> Record | None:
+                 problems: list[Problem], is_shp: bool,
+                 repairs: list[RepairEffect] | None = None) -> Record | None:
     props = _shapefile_aliases(layer, feat.properties) if is_shp else feat.properties
     values, row_problems = coerce_properties(layer.fields, props, feat.where)
     geom = feat.geometry
@@ -215,13 +252,27 @@ def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, do_repair: 
         if geom is not None or layer.geometry_required or feat.geometry is not None:
             issue = check_geometry(geom, layer.geometry_type or "GEOMETRY",
                                    required=layer.geometry_required)
+            repaired = None
             if issue and issue.repairable and do_repair:
-                geom, note = repair(geom)  # type: ignore[arg-type]
-                values["notes"] = f"{values['notes']}; {note}" if values.get("notes") else note
-                issue = check_geometry(geom, layer.geometry_type or "GEOMETRY")
+                try:
+                    repaired = repair(geom)  # type: ignore[arg-type]
+                except RepairFailed as exc:
+                    row_problems.append(Problem(feat.where, "geometry", str(exc)))
+                    issue = None
+                else:
+                    geom = repaired.geometry
+                    note = repaired.note
+                    values["notes"] = (f"{values['notes']}; {note}" if values.get("notes")
+                                       else note)
+                    issue = check_geometry(geom, layer.geometry_type or "GEOMETRY")
             if issue:
-                hint = " (use --repair to repair it)" if issue.repairable else ""
-                row_problems.append(Problem(feat.where, "geometry", issue.reason + hint))
+                hint = (" (use --repair to repair it)" if issue.repairable and not do_repair
+                        else "")
+                lead = "repair failed: the result " if repaired is not None else ""
+                row_problems.append(Problem(feat.where, "geometry", lead + issue.reason + hint))
+            elif repaired is not None and repairs is not None and not row_problems:
+                repairs.append(RepairEffect(feat.where, repaired.area_before_m2,
+                                            repaired.area_after_m2))
     elif geom is not None:
         row_problems.append(Problem(feat.where, "geometry",
                                     f"layer {layer.name} has no geometry"))
@@ -272,14 +323,16 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
 def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | None = None,
                 operation: str | None = None, do_repair: bool = False,
                 progress: Progress | None = None, source: str | None = None,
-                on_total: Callable[[int], None] | None = None) -> ImportResult:
+                on_total: Callable[[int], None] | None = None, source_layer: str | None = None,
+                encoding: str | None = None) -> ImportResult:
     """Import one file into one layer, all rows or none.
 
+    ``source_layer`` and ``encoding`` go to :func:`mineaction.io.readers.read_file`.
     ``on_total(n)`` is told how many units of ``progress`` the import will report, once the
     file has been read: one per row written, and one per row for each import hook."""
     _load_hooks()
     layer = get_layer(layer_name)
-    src = read_file(path)
+    src = read_file(path, layer=source_layer, encoding=encoding)
     if on_total:
         on_total(len(src.features) * (1 + len(_HOOKS.get(layer.name, []))))
     records, problems, result = prepare(layer, src, crs=crs, operation=operation,

@@ -1,6 +1,21 @@
 """Reading input files into plain features: a label saying where each row is, its properties
-and its geometry, plus the CRS the file declares. No validation happens here beyond "is this
-file what its name says"; :mod:`mineaction.io.load` checks every row.
+and its geometry, plus the CRS the file declares. Values are checked later, row by row, in
+:mod:`mineaction.io.load`; here a file is refused only when it cannot be read as its name says,
+or when reading it would lose something silently. Then :class:`InvalidInput` names the file
+and, where it can, every row and field concerned:
+
+- a value holding a NUL character (GDAL and many tools cut the text there);
+- a spreadsheet formula without a computed value (it would read as empty);
+- a header naming one column twice (one of the two would be lost), or a value under a column
+  without a name;
+- a GeoPackage, zip or KML with several layers when none was chosen (``layer``);
+- text whose encoding is neither UTF-8 nor declared (``encoding``).
+
+GeoJSON is read with the json module, so that a value keeps its JSON type whatever the other
+features hold (GDAL reads a column of ``true`` with a missing value as numbers) and a bad value
+never makes the whole file unreadable. In the GDAL formats, date and time fields are read as
+text, so that an impossible date ("2023-02-30") comes out as it is written and the row checks
+name it.
 """
 
 from __future__ import annotations
@@ -8,14 +23,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import re
+import sqlite3
+import struct
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 import shapely
+import shapely.geometry
+from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from mineaction.errors import InvalidInput, Problem
@@ -23,8 +45,20 @@ from mineaction.errors import InvalidInput, Problem
 GDAL_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG",
                  ".zip": "ESRI Shapefile", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf",
                  ".kml": "KML"}
+#: GDAL drivers that read a format under another name.
+DRIVER_ALIASES = {"LIBKML": "KML"}
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom")
 LONLAT_COLUMNS = (("lon", "lat"), ("longitude", "latitude"), ("x", "y"), ("lng", "lat"))
+#: Layers that tools add beside the data (QGIS keeps its styles in a GeoPackage table).
+SIDE_LAYERS = {"layer_styles"}
+GEOJSON_GEOMETRIES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                      "MultiPolygon", "GeometryCollection")
+ENCODING_HINT = ("give its encoding with --encoding, e.g. --encoding cp1252 (Windows, western "
+                 "Europe), cp1250 (central Europe), cp1251 (Cyrillic)")
+NUL_REASON = ("the value holds a NUL character (code 0), which cuts the text in most tools; "
+              "remove it")
+FORMULA_REASON = ("formula without a computed value; open and save the file in a spreadsheet "
+                  "program, or paste values")
 
 
 @dataclass
@@ -42,23 +76,270 @@ class SourceFile:
     crs: str | None  # as declared by the file; None when it declares none
     features: list[InputFeature] = field(default_factory=list)
     crs_is_default: bool = False  # True when the format implies EPSG:4326 (GeoJSON)
+    layer: str | None = None  # the layer or sheet read, in a file that can hold several
+    #: values the file holds that cannot be read without loss; read_file refuses the file
+    problems: list[Problem] = field(default_factory=list)
 
 
-def read_file(path: str | Path, layer: str | None = None) -> SourceFile:
-    """Read ``path`` into a :class:`SourceFile`; InvalidInput when it cannot be read as its
-    name says (a file called .geojson that is not GeoJSON, a broken zip, ...)."""
+def read_file(path: str | Path, layer: str | None = None, *,
+              encoding: str | None = None) -> SourceFile:
+    """Read ``path`` into a :class:`SourceFile`.
+
+    ``layer`` chooses the layer of a GeoPackage, zip of Shapefiles or KML (or the sheet of an
+    XLSX); a file with several layers and no ``layer`` is refused with their names.
+    ``encoding`` is the text encoding of a CSV, GeoJSON or Shapefile when it is not UTF-8
+    (a Shapefile's .cpg file says it otherwise). Raises InvalidInput, naming the file and what is
+    wrong, when the file cannot be read as its name says or would lose values in the reading.
+    """
     p = Path(path)
     if not p.exists():
         raise InvalidInput(f"{p}: no such file")
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt"):
-        return _read_csv(p)
-    if suffix in (".xlsx",):
-        return _read_xlsx(p)
-    return _read_gdal(p, GDAL_SUFFIXES.get(suffix), layer)
+        _one_layer(p, layer, "a CSV file")
+        src = _read_csv(p, encoding)
+    elif suffix == ".xlsx":
+        if encoding:
+            raise InvalidInput(f"{p}: --encoding does not apply to XLSX (its text is Unicode)")
+        src = _read_xlsx(p, layer)
+    elif suffix in (".geojson", ".json"):
+        src = _read_geojson(p, layer, encoding)
+    else:
+        src = _read_gdal(p, GDAL_SUFFIXES.get(suffix), layer, encoding)
+    src.problems.extend(_nul_problems(src))
+    if src.problems:
+        raise InvalidInput(src.problems, source=str(p))
+    return src
+
+
+def _one_layer(p: Path, layer: str | None, what: str) -> None:
+    if layer is not None:
+        raise InvalidInput(f"{p}: {what} holds one table; --source-layer {layer!r} does not "
+                           "apply")
+
+
+def _nul_problems(src: SourceFile) -> Iterator[Problem]:
+    for f in src.features:
+        for key, value in f.properties.items():
+            if isinstance(value, str) and "\x00" in value:
+                yield Problem(f.where, str(key), NUL_REASON)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# --- text -------------------------------------------------------------------------------------
+
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\f\v")
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    """Text in UTF-16 without a byte-order mark: a zero byte in every other position."""
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.4
+
+
+def _decode_text(p: Path, raw: bytes, encoding: str | None, what: str) -> str:
+    """``raw`` as text: in ``encoding`` when given, else UTF-8 (with or without a byte-order
+    mark) or UTF-16/32 with a byte-order mark, which says the encoding as a .cpg would.
+    Anything else is refused with the line of the first byte that is not UTF-8 and the
+    --encoding option, never guessed: a wrong guess turns every accented name into another."""
+    if encoding:
+        try:
+            text = raw.decode(encoding)
+        except LookupError:
+            raise InvalidInput(f"{p}: unknown encoding {encoding!r} (--encoding)") from None
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            raise InvalidInput(f"{p}: {what}: line {line} is not {encoding} text "
+                               f"({exc.reason}); check --encoding") from None
+        return text.removeprefix("\ufeff")
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"),
+                       (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec).removeprefix("\ufeff")
+            except UnicodeDecodeError:
+                raise InvalidInput(f"{p}: {what}: it starts as {codec.upper()} text but is "
+                                   "not") from None
+    if _looks_utf16(raw):
+        raise InvalidInput(f"{p}: {what}: it looks like UTF-16 text without a byte-order mark; "
+                           "give --encoding utf-16-le (or utf-16-be), or save it as UTF-8")
+    # a stray NUL in a value is named with its row later; many control bytes mean no text
+    controls = len(raw) - len(raw.translate(None, _CONTROL))
+    if controls > max(8, len(raw) // 100):
+        raise InvalidInput(f"{p}: {what} (binary content)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        byte = raw[exc.start]
+        excel = " (Excel's plain 'CSV' on Windows saves cp1252)" if "CSV" in what else ""
+        raise InvalidInput(
+            f"{p}: {what}: not UTF-8 text (line {line} has the byte 0x{byte:02X}, which UTF-8 "
+            f"does not allow there). If it was saved in another encoding{excel}, "
+            f"{ENCODING_HINT}; or save it as UTF-8") from None
+
+
+# --- GeoJSON ----------------------------------------------------------------------------------
+
+class _JSONObject(dict[str, Any]):
+    """A JSON object that remembers the names it held more than once (json keeps the last)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _JSONObject:
+    obj = _JSONObject(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dups: list[str] = []
+        for key, _ in pairs:
+            if key in seen and key not in dups:
+                dups.append(key)
+            seen.add(key)
+        obj.duplicates = tuple(dups)
+    return obj
+
+
+def _read_geojson(p: Path, layer: str | None, encoding: str | None) -> SourceFile:
+    what = "not a readable GeoJSON file"
+    text = _decode_text(p, p.read_bytes(), encoding, what)
+    try:
+        # NaN and Infinity are not JSON: kept as the text written, so a field check names it
+        data = json.loads(text, object_pairs_hook=_object_pairs, parse_constant=str)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{p}: {what} (not JSON: {exc.msg} at line {exc.lineno}, column "
+                           f"{exc.colno})") from None
+    except RecursionError:
+        raise InvalidInput(f"{p}: {what} (JSON nested too deeply)") from None
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind == "Topology":  # TopoJSON: GDAL reads it
+        return _read_gdal(p, "TopoJSON", layer, encoding)
+    if kind is None and isinstance(data, dict) and "features" in data:  # ESRI JSON
+        return _read_gdal(p, None, layer, encoding)
+    _one_layer(p, layer, "a GeoJSON file")
+    if kind == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list):
+            raise InvalidInput(f"{p}: {what} (its 'features' member is not a list)")
+    elif kind == "Feature":
+        features = [data]
+    elif kind in GEOJSON_GEOMETRIES:
+        raise InvalidInput(f"{p}: a bare GeoJSON {kind} without properties; give a "
+                           "FeatureCollection of Features, each with its properties")
+    else:
+        found = f"a JSON object of type {kind!r}" if isinstance(data, dict) \
+            else f"a JSON {type(data).__name__}"
+        raise InvalidInput(f"{p}: {what} (expected a FeatureCollection or a Feature, found "
+                           f"{found})")
+    crs, crs_default = _geojson_crs(p, data)
+    src = SourceFile(p, "GeoJSON", crs, crs_is_default=crs_default)
+    for i, feat in enumerate(features, start=1):
+        where = f"feature {i}"
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            found = (f"type {feat.get('type')!r}" if isinstance(feat, dict)
+                     else f"a JSON {type(feat).__name__}")
+            src.problems.append(Problem(where, None, f"not a GeoJSON Feature ({found})"))
+            continue
+        raw_props = feat.get("properties")
+        if raw_props is not None and not isinstance(raw_props, dict):
+            src.problems.append(Problem(where, "properties", "not a JSON object"))
+            continue
+        props: dict[str, Any] = dict(raw_props or {})
+        if "id" not in props and feat.get("id") is not None:
+            props["id"] = feat["id"]
+        if props.get("id") not in (None, ""):
+            where += f" (id {props['id']})"
+        for name in getattr(raw_props, "duplicates", ()):
+            src.problems.append(Problem(where, name, "the name appears more than once in the "
+                                        "feature's properties; only one value could be kept"))
+        geom, problem = _geojson_geometry(feat.get("geometry"))
+        src.features.append(InputFeature(where, props, geom, problem))
+    return src
+
+
+def _geojson_crs(p: Path, data: dict[str, Any]) -> tuple[str, bool]:
+    """The CRS of an old (2008) GeoJSON's ``crs`` member; EPSG:4326 by default (RFC 7946)."""
+    member = data.get("crs")
+    if member is None:
+        return "EPSG:4326", True
+    props = member.get("properties") if isinstance(member, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
+    if not (isinstance(member, dict) and member.get("type") == "name" and isinstance(name, str)):
+        raise InvalidInput(f"{p}: its 'crs' member is not a CRS name "
+                           f"({json.dumps(member)[:80]}); remove it or write the CRS name")
+    return name, False
+
+
+def _positions(coords: Any, depth: int, least: int, where: str) -> str | None:
+    """Why ``coords`` is not ``depth`` levels of lists of positions, or None."""
+    if depth == 0:
+        ok = (isinstance(coords, list) and len(coords) in (2, 3) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in coords))
+        return None if ok else f"{where} is not a position of 2 or 3 numbers: " \
+                               f"{json.dumps(coords)[:60]}"
+    if not isinstance(coords, list):
+        return f"{where} is not a list: {json.dumps(coords)[:60]}"
+    if depth == 1 and coords and len(coords) < least:
+        return f"{where} has {len(coords)} position(s); at least {least} are needed"
+    for k, item in enumerate(coords):
+        reason = _positions(item, depth - 1, least, f"{where}[{k}]")
+        if reason:
+            return reason
+    return None
+
+
+_SHAPE = {"Point": (0, 1), "MultiPoint": (1, 1), "LineString": (1, 2),
+          "MultiLineString": (2, 2), "Polygon": (2, 4), "MultiPolygon": (3, 4)}
+
+
+def _geojson_geometry(g: Any) -> tuple[BaseGeometry | None, str | None]:
+    """A GeoJSON geometry object as a shapely geometry, or why it cannot be one."""
+    if g is None:
+        return None, None
+    if not isinstance(g, dict):
+        return None, f"geometry is not a GeoJSON geometry object: {json.dumps(g)[:60]}"
+    kind = g.get("type")
+    if kind not in GEOJSON_GEOMETRIES:
+        return None, f"geometry type {kind!r} is not a GeoJSON geometry type"
+    if kind == "GeometryCollection":
+        parts = g.get("geometries")
+        if not isinstance(parts, list):
+            return None, "geometry: a GeometryCollection without a 'geometries' list"
+        for part in parts:
+            _, reason = _geojson_geometry(part)
+            if reason:
+                return None, reason
+    else:
+        if "coordinates" not in g:
+            return None, f"geometry: a {kind} without 'coordinates'"
+        depth, least = _SHAPE[kind]
+        coords = g["coordinates"]
+        reason = None if coords == [] else _positions(coords, depth, least, "coordinates")
+        if reason:
+            return None, f"geometry ({kind}): {reason}"
+    try:
+        return shapely.geometry.shape(g), None
+    except (ValueError, TypeError, KeyError, IndexError, GEOSException) as exc:
+        return None, f"geometry cannot be read as a {kind}: {_first_line(exc)}"
 
 
 # --- GDAL formats -----------------------------------------------------------------------------
+
+#: What GDAL (through pyogrio) raises on a file it cannot read; a garbage FlatGeobuf raises an
+#: IndexError, a DBF in another encoding a UnicodeDecodeError (a ValueError).
+_GDAL_ERRORS = (RuntimeError, OSError, ValueError, IndexError, KeyError)
+_DATETIME_TYPES = ("OFTDate", "OFTDateTime", "OFTTime")
+_OGR_DATETIME = re.compile(r"^(\d{4})/(\d{2})/(\d{2})(?: (\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
+                           r"(Z|[+-]\d{2}(?::?\d{2})?)?$")
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, np.datetime64):
@@ -74,27 +355,217 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _read_gdal(p: Path, driver: str | None, layer: str | None) -> SourceFile:
-    import pyogrio
-    from pyogrio.errors import DataLayerError, DataSourceError
+def _ogr_datetime_text(value: Any) -> Any:
+    """OGR's text of a date ('2023/02/30 10:00:00+01') in ISO 8601 form, unchecked."""
+    if not isinstance(value, str):
+        return value
+    m = _OGR_DATETIME.match(value.strip())
+    if not m:
+        return value
+    text = f"{m[1]}-{m[2]}-{m[3]}"
+    if m[4]:
+        text += f"T{m[4]}"
+    zone = m[5] or ""
+    if len(zone) == 3:  # "+01"
+        zone += ":00"
+    return text + zone
 
-    target = f"/vsizip/{p}" if p.suffix.lower() == ".zip" else str(p)
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class _Shapefile:
+    """A Shapefile's attribute table (.dbf) and whether a .cpg says its encoding."""
+
+    dbf_name: str
+    read_dbf: Any  # () -> bytes
+    has_cpg: bool
+
+
+def _zip_shapefiles(p: Path) -> tuple[str, dict[str, _Shapefile]]:
+    """The GDAL path of the folder of a zip that holds the Shapefiles, and each Shapefile by
+    its lower-case layer name; InvalidInput when a .shp lacks its .shx or .dbf."""
     try:
-        meta, _fids, geoms, fields = pyogrio.raw.read(target, layer=layer, return_fids=True)
-    except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-        kind = driver or "GIS"
-        raise InvalidInput(f"{p}: not a readable {kind} file ({str(exc).splitlines()[0]})"
+        z = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput(f"{p}: not a readable zip file ({exc})") from None
+    names = [n for n in z.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
+    lower = {n.lower(): n for n in names}
+    shps = [n for n in names if n.lower().endswith(".shp")]
+    if not shps:
+        raise InvalidInput(f"{p}: holds no Shapefile (no .shp file in the zip)")
+    folders = sorted({str(PurePosixPath(n).parent) for n in shps})
+    if len(folders) > 1:
+        raise InvalidInput(f"{p}: holds Shapefiles in several folders ({', '.join(folders)}); "
+                           "zip the one to import on its own")
+    problems = []
+    found: dict[str, _Shapefile] = {}
+    for shp in shps:
+        stem = shp[:-4]
+        for ext, what in ((".shx", "its index of shapes"), (".dbf", "its attribute table")):
+            if (stem + ext).lower() not in lower:
+                problems.append(Problem(PurePosixPath(shp).name, None,
+                                        f"no {PurePosixPath(stem).name}{ext} ({what}) beside "
+                                        "it in the zip; add it"))
+        dbf = lower.get((stem + ".dbf").lower())
+        if dbf:
+            found[PurePosixPath(stem).name.lower()] = _Shapefile(
+                dbf, lambda name=dbf: z.read(name), (stem + ".cpg").lower() in lower)
+    if problems:
+        raise InvalidInput(problems, source=str(p))
+    folder = folders[0]
+    return (f"/vsizip/{p}" if folder == "." else f"/vsizip/{p}/{folder}"), found
+
+
+def _sibling(p: Path, suffix: str) -> Path | None:
+    for candidate in p.parent.iterdir():
+        if candidate.stem == p.stem and candidate.suffix.lower() == suffix:
+            return candidate
+    return None
+
+
+def _plain_shapefile(p: Path) -> dict[str, _Shapefile]:
+    problems = []
+    for ext, what in ((".shx", "its index of shapes"), (".dbf", "its attribute table")):
+        if _sibling(p, ext) is None:
+            problems.append(Problem(p.name, None, f"no {p.stem}{ext} ({what}) beside it"))
+    if problems:
+        raise InvalidInput(problems, source=str(p))
+    dbf = _sibling(p, ".dbf")
+    assert dbf is not None
+    return {p.stem.lower(): _Shapefile(dbf.name, dbf.read_bytes, _sibling(p, ".cpg") is not None)}
+
+
+def _dbf_text(data: bytes) -> tuple[bytes, int]:
+    """The bytes of a DBF's field names and text fields, and its language driver id (LDID).
+
+    The DBF layout: record count at byte 4, header and record length at 8 and 10, the LDID at
+    29, 32-byte field descriptors from byte 32 up to a 0x0D; each record is a deletion flag
+    and then its fields at fixed widths."""
+    if len(data) < 32:
+        return b"", 0
+    count = struct.unpack_from("<I", data, 4)[0]
+    header, width = struct.unpack_from("<HH", data, 8)
+    ldid = data[29]
+    fields: list[tuple[int, int]] = []
+    names = []
+    offset, pos = 1, 32
+    while pos + 32 <= min(header, len(data)) and data[pos] != 0x0D:
+        names.append(data[pos:pos + 11].split(b"\x00")[0])
+        kind, size = chr(data[pos + 11]), data[pos + 16]
+        if kind == "C":
+            size += data[pos + 17] << 8  # long text fields keep the high byte there
+            fields.append((offset, size))
+        offset += size
+        pos += 32
+    chunks = names
+    for r in range(count):
+        start = header + r * width
+        if start + width > len(data):
+            break
+        chunks.extend(data[start + o:start + o + s] for o, s in fields)
+    return b"\n".join(chunks), ldid
+
+
+def _shapefile_encoding(p: Path, shp: _Shapefile | None) -> str | None:
+    """The encoding to read a Shapefile's text with when its .cpg says none.
+
+    Without a .cpg, GDAL follows the DBF's language driver id and otherwise assumes
+    ISO-8859-1, which turns UTF-8 text (what QGIS and most tools write) into mojibake. Text
+    that is valid UTF-8 is read as UTF-8; other text is read as the LDID says, and when that
+    says nothing either the file is refused with the --encoding option."""
+    if shp is None or shp.has_cpg:
+        return None
+    text, ldid = _dbf_text(shp.read_dbf())
+    if text.isascii():
+        return None
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        if ldid:
+            return None
+        raise InvalidInput(f"{p}: the text in {shp.dbf_name} is not UTF-8, and the Shapefile "
+                           f"does not say its encoding (no .cpg file); {ENCODING_HINT}"
                            ) from None
-    found = meta.get("driver")
-    if driver and found and found != driver and not (driver == "GeoJSON" and "JSON" in found):
+    return "UTF-8"
+
+
+def _choose_layer(p: Path, layers: list[str], layer: str | None, kind: str) -> str:
+    if not layers:
+        raise InvalidInput(f"{p}: not a readable {kind} file (GDAL finds no layer in it)")
+    data = [n for n in layers if n.lower() not in SIDE_LAYERS] or layers
+    if layer is None:
+        if len(data) > 1:
+            raise InvalidInput(f"{p}: holds {len(data)} layers ({', '.join(data)}); choose "
+                               "one with --source-layer NAME")
+        return data[0]
+    if layer in layers:
+        return layer
+    same = [n for n in layers if n.lower() == layer.lower()]
+    if len(same) == 1:
+        return same[0]
+    raise InvalidInput(f"{p}: has no layer {layer!r}; its layers: {', '.join(data)}")
+
+
+def _read_gdal(p: Path, driver: str | None, layer: str | None,
+               encoding: str | None) -> SourceFile:
+    import pyogrio
+
+    kind = driver or "GIS"
+    shapefiles: dict[str, _Shapefile] = {}
+    target = str(p)
+    if p.suffix.lower() == ".zip":
+        target, shapefiles = _zip_shapefiles(p)
+    elif p.suffix.lower() == ".shp":
+        shapefiles = _plain_shapefile(p)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            layers = [str(row[0]) for row in pyogrio.list_layers(target)]
+    except _GDAL_ERRORS as exc:
+        raise InvalidInput(f"{p}: not a readable {kind} file ({_first_line(exc)})") from None
+    chosen = _choose_layer(p, layers, layer, kind)
+    try:
+        info = pyogrio.read_info(target, layer=chosen, encoding=encoding)
+    except _GDAL_ERRORS as exc:
+        raise InvalidInput(f"{p}: not a readable {kind} file ({_first_line(exc)})") from None
+    found = info.get("driver")
+    if driver and found and DRIVER_ALIASES.get(found, found) != driver and not (
+            driver == "GeoJSON" and "JSON" in found):
         raise InvalidInput(f"{p}: the name says {driver} but the content is {found}")
-    names = list(meta["fields"])
-    src = SourceFile(p, found or driver or "GDAL", meta.get("crs"),
-                     crs_is_default=(found == "GeoJSON"))
-    columns = [list(map(_plain, col)) for col in fields]
+    if encoding and found != "ESRI Shapefile":
+        raise InvalidInput(f"{p}: --encoding applies to CSV, GeoJSON and Shapefile; {found} "
+                           "says its own encoding")
+    if found == "ESRI Shapefile" and encoding is None:
+        encoding = _shapefile_encoding(p, shapefiles.get(chosen.lower()))
+    names = [str(n) for n in info["fields"]]
+    types = list(info.get("ogr_types") or [])
+    timed = {n for n, t in zip(names, types, strict=False) if t in _DATETIME_TYPES}
+    sql = None
+    if timed:
+        # pyogrio turns a date field into a Python date even when asked for text, and one
+        # impossible date then makes the whole file unreadable; OGR SQL gives its text.
+        cols = ", ".join(f"CAST({_quote(n)} AS CHARACTER(64)) AS {_quote(n)}" if n in timed
+                         else _quote(n) for n in names)
+        sql = f"SELECT {cols} FROM {_quote(chosen)}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, fids, geoms, fields = pyogrio.raw.read(
+                target, layer=None if sql else chosen, encoding=encoding, return_fids=True,
+                sql=sql, sql_dialect="OGRSQL" if sql else None, datetime_as_string=True)
+    except _GDAL_ERRORS as exc:
+        raise InvalidInput(f"{p}: not a readable {kind} file ({_first_line(exc)})") from None
+    names = [str(n) for n in meta["fields"]]
+    src = SourceFile(p, found or driver or "GDAL", info.get("crs"),
+                     crs_is_default=(found == "GeoJSON"), layer=chosen)
+    columns = [[_ogr_datetime_text(v) if name in timed else v for v in map(_plain, col)]
+               for name, col in zip(names, fields, strict=True)]
     parsed = shapely.from_wkb(geoms, on_invalid="ignore") if geoms is not None else None
     id_col = names.index("id") if "id" in names else None
-    for i in range(len(_fids)):
+    for i in range(len(fids)):
         props = {name: columns[j][i] for j, name in enumerate(names)}
         label = f"feature {i + 1}"
         if id_col is not None and columns[id_col][i] not in (None, ""):
@@ -104,7 +575,38 @@ def _read_gdal(p: Path, driver: str | None, layer: str | None) -> SourceFile:
         if geoms is not None and geoms[i] is not None and geom is None:
             problem = "geometry cannot be parsed"
         src.features.append(InputFeature(label, props, geom, problem))
+    if found == "GPKG":
+        src.problems.extend(_gpkg_nul_values(p, chosen, info.get("fid_column") or "rowid",
+                                             fids, src.features))
     return src
+
+
+def _gpkg_nul_values(p: Path, table: str, fid_column: str, fids: Any,
+                     features: list[InputFeature]) -> list[Problem]:
+    """Text values of a GeoPackage table that hold a NUL: GDAL returns them cut at the NUL,
+    so they are found in the table itself."""
+    row_of = {int(f): i for i, f in enumerate(fids)}
+    problems = []
+    try:
+        con = sqlite3.connect(p.resolve().as_uri() + "?mode=ro", uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        columns = [str(r[1]) for r in con.execute(f"PRAGMA table_info({_quote(table)})")
+                   if str(r[2]).upper().startswith(("TEXT", "DATE", "VARCHAR"))]
+        for col in columns:
+            rows = con.execute(f"SELECT {_quote(fid_column)} FROM {_quote(table)} "
+                               f"WHERE instr(CAST({_quote(col)} AS BLOB), x'00') > 0")
+            for (fid,) in rows:
+                if fid in row_of:
+                    problems.append(Problem(features[row_of[fid]].where, col, NUL_REASON))
+    except sqlite3.Error:
+        # a table GDAL reads but plain SQLite cannot (a view, a WAL file on a read-only
+        # folder): GDAL's values stand
+        return []
+    finally:
+        con.close()
+    return problems
 
 
 # --- CSV and XLSX -----------------------------------------------------------------------------
@@ -132,37 +634,99 @@ def _geometry_from_columns(props: dict[str, Any]) -> tuple[BaseGeometry | None, 
     return None, None
 
 
-def _read_csv(p: Path) -> SourceFile:
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{p}: not a CSV file (not UTF-8 text)") from None
-    if "\x00" in text:
-        raise InvalidInput(f"{p}: not a CSV file (binary content)")
+def _header_problems(names: list[str], position: Any) -> list[Problem]:
+    """A column name given twice (compared without case, as fields are matched): one of the
+    columns would be lost."""
+    at: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        if name:
+            at.setdefault(name.lower(), []).append(i)
+    problems = []
+    for places in at.values():
+        if len(places) > 1:
+            where = " and ".join(position(i) for i in places)
+            problems.append(Problem("header", names[places[0]],
+                                    f"the name is given to {len(places)} columns ({where}); "
+                                    "each column needs a name of its own"))
+    return problems
+
+
+def _read_csv(p: Path, encoding: str | None) -> SourceFile:
+    text = _decode_text(p, p.read_bytes(), encoding, "not a CSV file")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    if not reader.fieldnames:
-        raise InvalidInput(f"{p}: empty CSV file (no header row)")
     src = SourceFile(p, "CSV", None)
-    for row in reader:
-        line = reader.line_num
-        props = {k.strip(): v for k, v in row.items() if k is not None}
-        if None in row:
-            src.features.append(InputFeature(f"line {line}", props, None,
-                                             "row has more values than the header has columns"))
-            continue
-        geom, problem = _geometry_from_columns(props)
-        src.features.append(InputFeature(f"line {line}", props, geom, problem))
+    # A WKT polygon of a few thousand vertices is longer than the csv module's 128 KiB default.
+    # The whole text is in memory already, so the limit protects nothing here; it is only ever
+    # raised (never restored) so that imports running in threads cannot lower it for another.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text), dialect=dialect, strict=True)
+    start = 1
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise InvalidInput(f"{p}: empty CSV file (no header row)")
+        names = [h.strip() for h in header]
+        problems = _header_problems(names, lambda i: f"column {i + 1}")
+        if problems:
+            raise InvalidInput(problems, source=str(p))
+        start = reader.line_num + 1
+        for row in reader:
+            where = f"line {reader.line_num}"
+            start = reader.line_num + 1
+            if not row:
+                continue
+            if len(row) > len(names):
+                src.features.append(InputFeature(
+                    where, dict(zip(names, row, strict=False)), None,
+                    "row has more values than the header has columns"))
+                continue
+            props: dict[str, Any] = {}
+            for i, name in enumerate(names):
+                value = row[i] if i < len(row) else None
+                if name:
+                    props[name] = value
+                elif value and value.strip():
+                    src.problems.append(Problem(where, f"column {i + 1}", "a value in a "
+                                                "column that has no name in the header"))
+            geom, problem = _geometry_from_columns(props)
+            src.features.append(InputFeature(where, props, geom, problem))
+    except csv.Error as exc:
+        reason = str(exc)
+        if "unexpected end of data" in reason:
+            reason = ('a quoted value is not closed: a " opens it and no " closes it before the '
+                      "end of the file")
+        raise InvalidInput(f"{p}: not a readable CSV file (line {start}: {reason})") from None
     return src
 
 
-def _read_xlsx(p: Path) -> SourceFile:
-    import zipfile
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
+
+def _formula_cells(p: Path, wb: Any, ws: Any) -> set[tuple[int, int]]:
+    """(row, column) of every formula cell of ``ws``: read once more without cached values,
+    only when the sheet's XML holds a formula at all."""
     from openpyxl import load_workbook
+
+    path = getattr(ws, "_worksheet_path", None)
+    archive = getattr(wb, "_archive", None)
+    if path is not None and archive is not None and not _FORMULA.search(archive.read(path)):
+        return set()
+    formulas = load_workbook(p, read_only=True, data_only=False)
+    try:
+        sheet = formulas[ws.title]
+        sheet.reset_dimensions()
+        return {(c.row, c.column) for row in sheet.iter_rows(min_row=1, min_col=1)
+                for c in row if getattr(c, "data_type", None) == "f"}
+    finally:
+        formulas.close()
+
+
+def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     try:
         with warnings.catch_warnings():
@@ -170,20 +734,51 @@ def _read_xlsx(p: Path) -> SourceFile:
             wb = load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InvalidInput(f"{p}: not a readable XLSX file ({exc})") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
-        raise InvalidInput(f"{p}: the first sheet is empty")
-    names = [str(h).strip() if h is not None else "" for h in header]
-    src = SourceFile(p, "XLSX", None)
-    for n, values in enumerate(rows, start=2):
-        if values is None or all(v is None for v in values):
-            continue
-        props = {name: v for name, v in zip(names, values, strict=False) if name}
-        geom, problem = _geometry_from_columns(props)
-        src.features.append(InputFeature(f"sheet '{ws.title}' row {n}", props, geom, problem))
-    wb.close()
+    try:
+        if layer is None:
+            ws = wb.worksheets[0]
+        elif layer in wb.sheetnames:
+            ws = wb[layer]
+        else:
+            raise InvalidInput(f"{p}: has no sheet {layer!r}; its sheets: "
+                               f"{', '.join(wb.sheetnames)}")
+        # read-only mode trusts the sheet's <dimension>, which some programs write too small:
+        # rows beyond it would be lost
+        ws.reset_dimensions()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            formulas = _formula_cells(p, wb, ws)
+            rows = ws.iter_rows(min_row=1, min_col=1, values_only=True)
+            header = next(rows, None)
+            if not header or all(h is None for h in header):
+                raise InvalidInput(f"{p}: the sheet '{ws.title}' is empty (no header row)")
+            names = [str(h).strip() if h is not None else "" for h in header]
+            problems = _header_problems(names, lambda i: f"column {get_column_letter(i + 1)}")
+            if problems:
+                raise InvalidInput(problems, source=str(p))
+            src = SourceFile(p, "XLSX", None, layer=ws.title)
+            for n, values in enumerate(rows, start=2):
+                where = f"sheet '{ws.title}' row {n}"
+                props: dict[str, Any] = {}
+                for i, value in enumerate(values):
+                    name = names[i] if i < len(names) else ""
+                    if value is None and (n, i + 1) in formulas:
+                        src.problems.append(Problem(
+                            where, name or f"column {get_column_letter(i + 1)}",
+                            FORMULA_REASON))
+                    elif name:
+                        props[name] = value
+                    elif value is not None and str(value).strip():
+                        src.problems.append(Problem(
+                            where, f"column {get_column_letter(i + 1)}",
+                            "a value in a column that has no name in the header row"))
+                if all(v is None for v in values) and not any(
+                        (n, i + 1) in formulas for i in range(len(values))):
+                    continue
+                geom, problem = _geometry_from_columns(props)
+                src.features.append(InputFeature(where, props, geom, problem))
+    finally:
+        wb.close()
     return src
 
 
