@@ -30,7 +30,7 @@ class Activity(SpatialRecord):
     started_on: dt.date | None = attr("First day of work", None)
     ended_on: dt.date | None = attr("Last day of work (the date of release)", None)
     outcome: ReleaseOutcome | None = attr("cancelled, reduced or cleared", None)
-    depth_cm: int | None = attr("Clearance depth in centimetres", None)
+    depth_cm: int | None = attr("Clearance depth in centimetres", None, minimum=0)
     hazard_id: str | None = attr("Hazard the task was issued for, when there is one", None)
     outside_hazard: bool = attr(
         "True when the activity releases land outside any recorded hazard", False)

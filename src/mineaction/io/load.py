@@ -15,6 +15,7 @@ transaction.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,9 +124,12 @@ def _resolve_crs(src: SourceFile, crs: str | None, notes: list[str]) -> str:
 
 
 def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
-            operation: str | None = None, do_repair: bool = False
-            ) -> tuple[list[Record], list[Problem], ImportResult]:
-    """Check every row of ``src`` for ``layer``; return the records and every problem."""
+            operation: str | None = None, do_repair: bool = False,
+            today: dt.date | None = None) -> tuple[list[Record], list[Problem], ImportResult]:
+    """Check every row of ``src`` for ``layer``; return the records and every problem.
+
+    ``today`` is the clock for the latest date a field accepts (default: the system's)."""
+    today = today or dt.date.today()
     result = ImportResult(layer.name, src.path, 0, None, None)
     problems: list[Problem] = []
     records: list[Record] = []
@@ -152,13 +156,13 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
         personal: dict[str, Any] = {}
         if companion is not None:
             feat, personal = _split_personal(companion, feat)
-        rec = _prepare_one(layer, feat, rp, do_repair, problems, is_shp)
+        rec = _prepare_one(layer, feat, rp, do_repair, problems, is_shp, today)
         if rec is None:
             continue
         if personal and companion is not None:
             values, more = coerce_properties(
                 companion.fields, {**personal, "id": f"{rec.id}/personal",
-                                   "victim_id": rec.id}, feat.where)
+                                   "victim_id": rec.id}, feat.where, today=today)
             if more:
                 problems.extend(more)
                 continue
@@ -198,9 +202,9 @@ def _split_personal(companion: Layer, feat: InputFeature) -> tuple[InputFeature,
 
 
 def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, do_repair: bool,
-                 problems: list[Problem], is_shp: bool) -> Record | None:
+                 problems: list[Problem], is_shp: bool, today: dt.date) -> Record | None:
     props = _shapefile_aliases(layer, feat.properties) if is_shp else feat.properties
-    values, row_problems = coerce_properties(layer.fields, props, feat.where)
+    values, row_problems = coerce_properties(layer.fields, props, feat.where, today=today)
     geom = feat.geometry
     if feat.geometry_problem:
         row_problems.append(Problem(feat.where, "geometry", feat.geometry_problem))
@@ -272,18 +276,20 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
 def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | None = None,
                 operation: str | None = None, do_repair: bool = False,
                 progress: Progress | None = None, source: str | None = None,
-                on_total: Callable[[int], None] | None = None) -> ImportResult:
+                on_total: Callable[[int], None] | None = None,
+                today: dt.date | None = None) -> ImportResult:
     """Import one file into one layer, all rows or none.
 
     ``on_total(n)`` is told how many units of ``progress`` the import will report, once the
-    file has been read: one per row written, and one per row for each import hook."""
+    file has been read: one per row written, and one per row for each import hook. ``today``
+    (default: the system clock) is as in :func:`prepare`."""
     _load_hooks()
     layer = get_layer(layer_name)
     src = read_file(path)
     if on_total:
         on_total(len(src.features) * (1 + len(_HOOKS.get(layer.name, []))))
     records, problems, result = prepare(layer, src, crs=crs, operation=operation,
-                                        do_repair=do_repair)
+                                        do_repair=do_repair, today=today)
     where = {r.id: f.where for r, f in zip(records, _kept(src, records), strict=False)}
     label = source or f"file:{Path(path).name}"
     for r in [*records, *result.private]:
