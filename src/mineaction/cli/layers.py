@@ -79,13 +79,15 @@ def import_(
                                   help="Coordinate operation to WGS84, e.g. EPSG:1808"),
     repair: bool = typer.Option(False, "--repair",
                                 help="Repair invalid polygons (noted on each record)"),
+    allow_large: bool = typer.Option(False, "--allow-large-release",
+                                     help="Accept activities larger than 100 km²"),
 ) -> None:
     """Import FILE into LAYER: every row is checked; any bad row and nothing is written."""
     lyr = _layer(layer)
     with opened() as store, progress_bar(f"importing {lyr.name}") as advance:
         result = import_file(store, lyr.name, file, crs=crs, operation=operation,
                              do_repair=repair, progress=advance,
-                             on_total=advance.set_total)
+                             on_total=advance.set_total, allow_large=allow_large)
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     crs_note = f" from {result.source_crs}" if result.source_crs else ""

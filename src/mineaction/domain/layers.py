@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mineaction.domain.activities import DEFAULT_OUTCOME, Activity
+from mineaction.domain.activities import DEFAULT_OUTCOME, MAX_RELEASE_AREA_M2, Activity
 from mineaction.domain.capacity import Capacity
 from mineaction.domain.casualties import Accident, Victim, VictimPersonal
 from mineaction.domain.eore import RiskEducationSession
@@ -37,6 +37,9 @@ class Layer:
     #: fields go there, never into this layer (not even into ``attributes``).
     private_companion: str | None = None
     defaults: Callable[[dict[str, Any]], None] | None = None
+    #: The largest geodesic area (m²) one record's geometry may cover unless an import allows
+    #: more explicitly; None: no limit.
+    max_area_m2: float | None = None
 
     @property
     def table(self) -> str:
@@ -81,7 +84,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("admin-areas", AdminArea, "Administrative areas", "MULTIPOLYGON", True),
     Layer("hazards", Hazard, "Hazardous areas", "MULTIPOLYGON", True),
     Layer("activities", Activity, "Land release activities", "MULTIPOLYGON", True,
-          defaults=_activity_defaults),
+          defaults=_activity_defaults, max_area_m2=MAX_RELEASE_AREA_M2),
     Layer("finds", Find, "Explosive ordnance finds", "POINT", True, defaults=_find_rules,
           indexes=("activity_id",)),
     Layer("accidents", Accident, "Accidents", "POINT", False),

@@ -1,11 +1,15 @@
 """Importing a file into a layer: every row checked, then one transaction or nothing.
 
-The checks, in order, for each row: field values (types, enumerations, required fields), the
-layer's own rules (an ordnance model contradicting its category, dates in the wrong order),
-geometry (present, of the right type, transformed from the source CRS, valid or repaired when
-asked), duplicate ids within the file and against the store, and references to other records.
-Every problem of every row is collected; if there is any, :class:`InvalidInput` lists them and
-nothing is written.
+The checks, in order, for each row: field values (types, enumerations, required fields,
+ranges: no date after today for something that happened, no negative count), the layer's own
+rules (an ordnance model contradicting its category, dates in the wrong order), geometry
+(present, of the right type, its coordinates plausible in the source CRS, transformed from it,
+valid or repaired when asked, an activity no larger than a release can be), duplicate ids
+within the file and against the store, and references to other records. Every problem of every
+row is collected; if there is any, :class:`InvalidInput` lists them and nothing is written.
+
+Elevations (Z) and measures (M) are dropped on entry, and noted on the record: every layer is
+2D, and a GPS track with heights is still a track.
 
 Other parts of mineaction hook into imports with :func:`on_import`: the land release engine,
 for instance, applies each imported activity to the hazards it overlaps in the same
@@ -22,10 +26,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
 from mineaction.domain.layers import Layer, get_layer
-from mineaction.domain.schema import Record, SpatialRecord, coerce_properties
+from mineaction.domain.schema import (
+    Record,
+    SpatialRecord,
+    coerce_properties,
+)
 from mineaction.errors import InvalidInput, Problem
-from mineaction.geo.crs import DatumWarning, Reprojection, crs_label, parse_crs, reprojection
+from mineaction.geo.crs import (
+    AREA_OF_USE_MARGIN_DEG,
+    DatumWarning,
+    Extent,
+    Reprojection,
+    area_of_use,
+    crs_label,
+    crs_name,
+    degrees_as_projected,
+    in_lonlat_range,
+    parse_crs,
+    reprojection,
+)
+from mineaction.geo.measure import area_m2
 from mineaction.geo.validate import as_multipolygon, check_geometry, repair
 from mineaction.io.readers import InputFeature, SourceFile, read_file
 from mineaction.store.base import Progress, Store, Transaction
@@ -123,12 +148,115 @@ def _resolve_crs(src: SourceFile, crs: str | None, notes: list[str]) -> str:
     return "EPSG:4326"
 
 
+#: How far (degrees) outside the box of the store's administrative areas a row may lie before
+#: it counts as outside the territory (for telling swapped longitude and latitude).
+TERRITORY_MARGIN_DEG = 0.5
+
+
+@dataclass(frozen=True)
+class _Plausibility:
+    """What a file's coordinates are checked against: the CRS's area of use and the store's
+    territory, both in degrees and both optional."""
+
+    rp: Reprojection
+    area: Extent | None  # the source CRS's area of use, widened by AREA_OF_USE_MARGIN_DEG
+    territory: Extent | None  # the store's administrative areas, exactly
+    allow_large: bool
+
+    @property
+    def geographic(self) -> bool:
+        return bool(self.rp.source.is_geographic)
+
+    def source_problem(self, geom: BaseGeometry) -> str | None:
+        """For a geographic source: coordinates out of range or out of the CRS's area of use,
+        and whether swapping longitude and latitude would put them right."""
+        if not self.geographic:
+            return None
+        xy = shapely.get_coordinates(geom)
+        if len(xy) == 0 or not np.isfinite(xy).all():
+            return None
+        swapped = xy[:, ::-1]
+        swapped_fits = bool(in_lonlat_range(swapped).all()) and (
+            self.area is None or bool(self.area.contains(swapped).all()))
+        if not in_lonlat_range(xy).all():
+            reason = f"coordinates are outside longitude/latitude range ({_at(xy)})"
+            if swapped_fits:
+                return reason + "; longitude and latitude look swapped"
+            return reason + ": is the CRS right?"
+        if self.area is not None and not self.area.contains(xy).all():
+            where = (f"{_at(xy)} is outside the area where {crs_name(self.rp.source)} is used "
+                     f"({self.area.describe()}, margin included)")
+            if swapped_fits:
+                return f"longitude and latitude look swapped: {where}; swapped, it is inside"
+            return where + ": is the CRS right?"
+        return None
+
+    def target_problem(self, geom: BaseGeometry) -> str | None:
+        """For a projected source: the transformed coordinates out of the CRS's area of use.
+        For a geographic one: outside the store's territory, but inside when swapped."""
+        xy = shapely.get_coordinates(geom)
+        if len(xy) == 0 or not np.isfinite(xy).all():
+            return None
+        if not self.geographic:
+            if self.area is not None and not self.area.contains(xy).all():
+                return (f"it lies at {_at(xy)} (longitude, latitude), outside the area where "
+                        f"{crs_name(self.rp.source)} is used ({self.area.describe()}, margin "
+                        "included): is the CRS right?")
+            return None
+        if self.territory is None or not in_lonlat_range(xy).all():
+            return None
+        near = self.territory.widened(TERRITORY_MARGIN_DEG)
+        swapped = xy[:, ::-1]
+        if not near.contains(xy).any() and self.territory.contains(swapped).all():
+            return (f"longitude and latitude look swapped: {_at(xy)} is far from the store's "
+                    f"administrative areas ({self.territory.describe()}); swapped, it is inside")
+        return None
+
+
+def _at(xy: np.ndarray) -> str:
+    """Where coordinates lie, for a message: one point, or the range of a shape."""
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    if np.allclose(lo, hi):
+        return f"{lo[0]:.6f}, {lo[1]:.6f}"
+    return f"{lo[0]:.6f} to {hi[0]:.6f}, {lo[1]:.6f} to {hi[1]:.6f}"
+
+
+def _span(values: np.ndarray) -> str:
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return "no values"
+    lo, hi = (f"{round(float(v), 3):.12g}" for v in (finite.min(), finite.max()))
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def flatten(geom: BaseGeometry) -> tuple[BaseGeometry, list[str]]:
+    """``geom`` in 2D, and notes saying what was dropped: "elevations (Z) dropped on entry:
+    412 to 455", "measures (M) dropped on entry: 0 to 1532" (values in the file's units)."""
+    notes = []
+    if shapely.has_z(geom):
+        z = shapely.get_coordinates(geom, include_z=True)[:, 2]
+        notes.append(f"elevations (Z) dropped on entry: {_span(z)}")
+    if shapely.has_m(geom):
+        m = shapely.get_coordinates(geom, include_m=True)[:, -1]
+        notes.append(f"measures (M) dropped on entry: {_span(m)}")
+    return (shapely.force_2d(geom), notes) if notes else (geom, notes)
+
+
 def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
             operation: str | None = None, do_repair: bool = False,
-            today: dt.date | None = None) -> tuple[list[Record], list[Problem], ImportResult]:
+            today: dt.date | None = None, allow_large: bool = False,
+            territory: tuple[float, float, float, float] | None = None
+            ) -> tuple[list[Record], list[Problem], ImportResult]:
     """Check every row of ``src`` for ``layer``; return the records and every problem.
 
-    ``today`` is the clock for the latest date a field accepts (default: the system's)."""
+    ``today`` is the clock for the latest date a field accepts (default: the system's).
+    ``allow_large`` lets a geometry exceed the layer's ``max_area_m2`` (a release larger than
+    100 km²). ``territory`` is the box (west, south, east, north) of the store's administrative
+    areas, if it has any: a geographic row far outside it that would lie inside with longitude
+    and latitude swapped is refused as swapped. Coordinates that look like degrees in a
+    projected CRS are refused for the whole file; coordinates outside the CRS's area of use
+    (with :data:`~mineaction.geo.crs.AREA_OF_USE_MARGIN_DEG`) are refused per row.
+    """
     today = today or dt.date.today()
     result = ImportResult(layer.name, src.path, 0, None, None)
     problems: list[Problem] = []
@@ -138,8 +266,6 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
         geoms = [f.geometry for f in src.features if f.geometry is not None]
         bounds = None
         if geoms:
-            import shapely
-
             b = shapely.total_bounds(geoms)
             bounds = tuple(float(v) for v in b) if all(map(lambda v: v == v, b)) else None
         with warnings.catch_warnings(record=True) as caught:
@@ -148,6 +274,15 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
         result.warnings.extend(str(w.message) for w in caught)
     except InvalidInput as exc:
         raise InvalidInput(exc.problems, source=str(src.path)) from None
+    if layer.spatial and geoms:
+        xy = shapely.get_coordinates(geoms)
+        reason = degrees_as_projected(rp.source, xy[np.isfinite(xy).all(axis=1)])
+        if reason:
+            raise InvalidInput([Problem(src.path.name, "geometry", reason)], source=str(src.path))
+    aou = area_of_use(rp.source)
+    plausible = _Plausibility(
+        rp, None if aou is None else aou.widened(AREA_OF_USE_MARGIN_DEG),
+        None if territory is None else Extent(*territory), allow_large)
     result.source_crs, result.operation = rp.source_label, rp.operation
     seen: dict[str, str] = {}
     is_shp = src.format == "ESRI Shapefile"
@@ -156,7 +291,7 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
         personal: dict[str, Any] = {}
         if companion is not None:
             feat, personal = _split_personal(companion, feat)
-        rec = _prepare_one(layer, feat, rp, do_repair, problems, is_shp, today)
+        rec = _prepare_one(layer, feat, plausible, do_repair, problems, is_shp, today)
         if rec is None:
             continue
         if personal and companion is not None:
@@ -201,22 +336,34 @@ def _split_personal(companion: Layer, feat: InputFeature) -> tuple[InputFeature,
         k: v for k, v in personal.items() if v not in (None, "")}
 
 
-def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, do_repair: bool,
+def _prepare_one(layer: Layer, feat: InputFeature, plausible: _Plausibility, do_repair: bool,
                  problems: list[Problem], is_shp: bool, today: dt.date) -> Record | None:
+    rp = plausible.rp
     props = _shapefile_aliases(layer, feat.properties) if is_shp else feat.properties
     values, row_problems = coerce_properties(layer.fields, props, feat.where, today=today)
     geom = feat.geometry
+    misplaced = False
     if feat.geometry_problem:
         row_problems.append(Problem(feat.where, "geometry", feat.geometry_problem))
     elif layer.spatial:
         if geom is not None and not geom.is_empty:
-            try:
-                geom = rp.apply(geom)
-            except Exception as exc:  # noqa: BLE001 (pyproj raises several kinds)
-                row_problems.append(Problem(feat.where, "geometry",
-                                            f"cannot transform from {rp.source_label}: {exc}"))
-                geom = None
-        if geom is not None or layer.geometry_required or feat.geometry is not None:
+            geom, dropped = flatten(geom)
+            for note in dropped:
+                values["notes"] = f"{values['notes']}; {note}" if values.get("notes") else note
+            reason = plausible.source_problem(geom)
+            if reason is None:
+                try:
+                    geom = rp.apply(geom)
+                except Exception as exc:  # noqa: BLE001 (pyproj raises several kinds)
+                    reason = f"cannot transform from {rp.source_label}: {exc}"
+            if reason is None:
+                reason = plausible.target_problem(geom)
+            if reason is not None:
+                row_problems.append(Problem(feat.where, "geometry", reason))
+                misplaced = True
+        if misplaced:
+            pass
+        elif geom is not None or layer.geometry_required or feat.geometry is not None:
             issue = check_geometry(geom, layer.geometry_type or "GEOMETRY",
                                    required=layer.geometry_required)
             if issue and issue.repairable and do_repair:
@@ -226,6 +373,14 @@ def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, do_repair: 
             if issue:
                 hint = " (use --repair to repair it)" if issue.repairable else ""
                 row_problems.append(Problem(feat.where, "geometry", issue.reason + hint))
+            elif geom is not None and layer.max_area_m2 and not plausible.allow_large:
+                area = area_m2(geom)
+                if area > layer.max_area_m2:
+                    row_problems.append(Problem(feat.where, "geometry", (
+                        f"it covers {area / 1e6:,.1f} km², more than the "
+                        f"{layer.max_area_m2 / 1e6:,.0f} km² one record of {layer.name} may "
+                        "cover: check its CRS and polygon, or allow it explicitly "
+                        "(--allow-large-release) if it is right")))
     elif geom is not None:
         row_problems.append(Problem(feat.where, "geometry",
                                     f"layer {layer.name} has no geometry"))
@@ -277,19 +432,23 @@ def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | N
                 operation: str | None = None, do_repair: bool = False,
                 progress: Progress | None = None, source: str | None = None,
                 on_total: Callable[[int], None] | None = None,
-                today: dt.date | None = None) -> ImportResult:
+                today: dt.date | None = None, allow_large: bool = False) -> ImportResult:
     """Import one file into one layer, all rows or none.
 
     ``on_total(n)`` is told how many units of ``progress`` the import will report, once the
     file has been read: one per row written, and one per row for each import hook. ``today``
-    (default: the system clock) is as in :func:`prepare`."""
+    (default: the system clock) and ``allow_large`` are as in :func:`prepare`; the store's
+    administrative areas, when it has any, are the territory rows are checked against."""
     _load_hooks()
     layer = get_layer(layer_name)
     src = read_file(path)
     if on_total:
         on_total(len(src.features) * (1 + len(_HOOKS.get(layer.name, []))))
+    territory = store.extent("admin-areas") if layer.spatial else None
     records, problems, result = prepare(layer, src, crs=crs, operation=operation,
-                                        do_repair=do_repair, today=today)
+                                        do_repair=do_repair, today=today,
+                                        allow_large=allow_large,
+                                        territory=territory)  # type: ignore[arg-type]
     where = {r.id: f.where for r, f in zip(records, _kept(src, records), strict=False)}
     label = source or f"file:{Path(path).name}"
     for r in [*records, *result.private]:
