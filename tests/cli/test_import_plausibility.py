@@ -1,6 +1,7 @@
 """Input that parses but cannot be right is refused on import, naming the row: dates in the
 future or with trailing text, impossible numbers, a release covering half the world,
-coordinates that do not match their CRS."""
+coordinates that do not match their CRS. And personal columns of a victims file never reach
+the public layer, whatever they are called."""
 
 from __future__ import annotations
 
@@ -92,6 +93,13 @@ def test_nul_characters_are_refused_by_the_core(tmp_path):
     assert records == []
     assert [(p.where, p.field) for p in problems] == [("row 1", "name"), ("row 2", "remark<NUL>")]
     assert all("NUL character" in p.reason for p in problems)
+    # a column of a victims file goes to the personal record, and is checked there too
+    people = SourceFile(tmp_path / "form", "form", None, [
+        InputFeature("row 1", {"id": "V1", "group": "civilian", "outcome": "injured",
+                               "village": "Qara\x00qol"})])
+    records, problems, result = prepare(get_layer("victims"), people)
+    assert [(p.where, p.field) for p in problems] == [("row 1", "village")]
+    assert "NUL character" in problems[0].reason and not result.private
 
 
 def test_too_large_integer_in_a_csv_is_refused_not_a_crash(db, tmp_path, capsys):
@@ -217,3 +225,59 @@ def test_projected_coordinates_outside_the_crs_area_of_use(db, tmp_path, capsys)
     # Pulkovo 1942 is about 100 m off WGS84 here
     assert f.geometry.x == pytest.approx(51.2, abs=0.003)
     assert f.geometry.y == pytest.approx(41.4, abs=0.003)
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+PERSONAL = {
+    "surname": "Mammadova", "national_id": "AZE1234567", "email": "aysel@example.org",
+    "village": "Qaraqol", "Full Name": "Aysel Mammadova", "age": "47",
+    "address": "12 Nizami Street", "phone": "+994 50 000 0000", "nombre": "Lucia",
+    "apellido": "Quintero", "фамилия": "Иванова", "имя": "Мария", "ad": "Leyla",
+    "soyad": "Aliyeva",
+}
+
+
+def test_no_personal_column_reaches_the_public_layer(db, tmp_path, capsys):
+    header = ["id", "group", "outcome", "sex", "age_band", *PERSONAL]
+    rows = [",".join(header),
+            ",".join(["V1", "civilian", "injured", "female", "adult", *PERSONAL.values()]),
+            ",".join(["V2", "deminer", "killed", "male", "adult"] + [""] * len(PERSONAL))]
+    path = write(tmp_path, "v.csv", "\n".join(rows) + "\n")
+    assert run(db, "import", "victims", str(path)) == 0
+    capsys.readouterr()
+    assert run(db, "list", "victims", "--format", "csv") == 0
+    listed = capsys.readouterr().out
+    out = tmp_path / "victims.csv"
+    assert run(db, "export", "victims", "-o", str(out)) == 0
+    exported = out.read_text(encoding="utf-8")
+    assert "V1" in listed and "V1" in exported
+    for value in PERSONAL.values():
+        assert value not in listed and value not in exported, value
+    with open_store(db) as s:
+        victims = {v.id: v for v in s.query("victims")}
+        (p,) = s.query("victims-personal")
+    assert victims["V1"].attributes is None and victims["V2"].attributes is None
+    held = " ".join(str(v) for v in (p.full_name, p.contact, p.attributes))
+    for value in PERSONAL.values():
+        assert value in held, value
+    # both contact columns are kept, neither overwrites the other
+    assert p.contact == ("email: aysel@example.org; address: 12 Nizami Street; "
+                         "phone: +994 50 000 0000")
+    assert p.full_name == "Aysel Mammadova"
+
+
+@pytest.mark.parametrize("columns,full_name", [
+    ({"nombre": "Lucia", "apellido": "Quintero"}, "Lucia Quintero"),
+    ({"фамилия": "Иванова", "имя": "Мария"}, "Иванова Мария"),
+    ({"ad": "Leyla", "soyad": "Aliyeva"}, "Leyla Aliyeva"),
+])
+def test_name_parts_in_other_languages_make_the_name(db, tmp_path, columns, full_name):
+    header = ["id", "group", "outcome", *columns]
+    path = write(tmp_path, "v.csv", ",".join(header) + "\n" +
+                 ",".join(["V1", "civilian", "injured", *columns.values()]) + "\n")
+    assert run(db, "import", "victims", str(path)) == 0
+    with open_store(db) as s:
+        (p,) = s.query("victims-personal")
+        (v,) = s.query("victims")
+    assert p.full_name == full_name and v.attributes is None

@@ -33,8 +33,8 @@ class Layer:
     geometry_required: bool = False
     public: bool = True  # whether the public Observer may show it at all
     indexes: tuple[str, ...] = ()  # fields looked up often (besides id)
-    #: A layer that takes this one's personal data: input columns named like its non-public
-    #: fields go there, never into this layer (not even into ``attributes``).
+    #: A layer that takes this one's personal data: every input column that is not a public
+    #: field of this layer goes there, never into this layer (not even into ``attributes``).
     private_companion: str | None = None
     defaults: Callable[[dict[str, Any]], None] | None = None
     #: The largest geodesic area (m²) one record's geometry may cover unless an import allows

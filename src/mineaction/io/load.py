@@ -9,7 +9,9 @@ within the file and against the store, and references to other records. Every pr
 row is collected; if there is any, :class:`InvalidInput` lists them and nothing is written.
 
 Elevations (Z) and measures (M) are dropped on entry, and noted on the record: every layer is
-2D, and a GPS track with heights is still a track.
+2D, and a GPS track with heights is still a track. For a layer that holds people (one with a
+``private_companion``), every input column that is not a public field of the layer goes to the
+companion, never into the public record.
 
 Other parts of mineaction hook into imports with :func:`on_import`: the land release engine,
 for instance, applies each imported activity to the hazards it overlaps in the same
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,9 +36,11 @@ from shapely.geometry.base import BaseGeometry
 
 from mineaction.domain.layers import Layer, get_layer
 from mineaction.domain.schema import (
+    SYSTEM_FIELDS,
     Record,
     SpatialRecord,
     coerce_properties,
+    is_blank,
 )
 from mineaction.errors import InvalidInput, Problem
 from mineaction.geo.crs import (
@@ -290,7 +296,7 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
     for feat in src.features:
         personal: dict[str, Any] = {}
         if companion is not None:
-            feat, personal = _split_personal(companion, feat)
+            feat, personal = split_personal(layer, companion, feat)
         rec = _prepare_one(layer, feat, plausible, do_repair, problems, is_shp, today)
         if rec is None:
             continue
@@ -313,27 +319,84 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
     return records, problems, result
 
 
-#: Column names that mean a personal field of a private companion layer.
-PERSONAL_ALIASES = {"name": "full_name", "date_of_birth": "born_on", "birth_date": "born_on",
-                    "phone": "contact", "telephone": "contact", "address": "contact"}
+#: Column names that hold a personal field of a private companion layer, in the languages of
+#: the programmes using mineaction (names are compared in lower case, spaces and hyphens as _).
+PERSONAL_ALIASES = {
+    "full_name": {"name", "fullname", "full_name", "person", "nombre_completo",
+                  "nombres_y_apellidos", "фио", "ф_и_о", "полное_имя", "ad_soyad", "soyad_ad",
+                  "ad_soyad_ata_adı", "tam_ad"},
+    "born_on": {"date_of_birth", "birth_date", "dob", "birthdate", "born", "fecha_de_nacimiento",
+                "fecha_nacimiento", "дата_рождения", "doğum_tarixi", "dogum_tarixi"},
+    "contact": {"contact", "phone", "telephone", "tel", "mobile", "cell", "email", "e_mail",
+                "address", "teléfono", "telefono", "celular", "dirección", "direccion", "correo",
+                "correo_electrónico", "correo_electronico", "телефон", "адрес", "эл_почта",
+                "email_адрес", "telefon", "mobil", "ünvan", "unvan", "e_poçt", "e_poct"},
+}
+#: Columns holding part of a name: joined, in the file's order, into ``full_name`` when the file
+#: has no column with the whole name (else kept beside it).
+NAME_PARTS = {"first_name", "given_name", "forename", "middle_name", "surname", "last_name",
+              "family_name", "patronymic", "nombre", "nombres", "primer_nombre", "apellido",
+              "apellidos", "primer_apellido", "segundo_apellido", "имя", "фамилия", "отчество",
+              "ad", "soyad", "soyadı", "ata_adı", "ata_adi"}
+_ALIAS = {alias: name for name, aliases in PERSONAL_ALIASES.items() for alias in aliases}
 
 
-def _split_personal(companion: Layer, feat: InputFeature) -> tuple[InputFeature, dict[str, Any]]:
-    """The feature without its personal columns, and those columns under the companion's names."""
-    private = {s.name for s in companion.fields if not s.public}
+def _column_key(name: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", name.strip().lower())
+
+
+def split_personal(layer: Layer, companion: Layer, feat: InputFeature
+                   ) -> tuple[InputFeature, dict[str, Any]]:
+    """The feature with only the public fields of ``layer``, and everything else as values of
+    the companion's fields.
+
+    Guarantees: no column that is not a public field of ``layer`` stays in the feature (an
+    unknown column in a file about people is taken to be personal); nothing is overwritten:
+    several contact columns are joined ("address: ...; phone: ..."), name parts make the name,
+    and any other column, or a second one for the same field, is kept in the companion's
+    ``attributes``.
+    """
+    public_names = {s.name for s in layer.fields if s.public} | set(SYSTEM_FIELDS)
+    private = {s.name for s in companion.fields if not s.public} - {"victim_id"}
     public: dict[str, Any] = {}
-    personal: dict[str, Any] = {}
+    found: dict[str, list[tuple[str, Any]]] = {}
+    parts: list[tuple[str, Any]] = []
+    extra: dict[str, Any] = {}
+    refused: dict[str, Any] = {}
     for key, value in feat.properties.items():
-        name = str(key).strip().lower()
-        name = PERSONAL_ALIASES.get(name, name)
-        if name in private and name != "victim_id":
-            personal[name] = value
-        else:
+        name = str(key).strip()
+        if name in public_names or name.lower() in public_names:
             public[key] = value
-    if not personal:
-        return feat, {}
-    return dataclasses.replace(feat, properties=public), {
-        k: v for k, v in personal.items() if v not in (None, "")}
+            continue
+        if is_blank(value):
+            continue
+        if "\x00" in name or "\x00" in str(value):
+            refused[name] = value  # coercion refuses it, naming the column
+            continue
+        k = _column_key(name)
+        target = k if k in private else _ALIAS.get(k)
+        if target in private:
+            found.setdefault(target, []).append((name, value))  # type: ignore[arg-type]
+        elif k in NAME_PARTS:
+            parts.append((name, value))
+        else:
+            extra[name] = value if isinstance(value, (str, int, float, bool)) else str(value)
+    personal: dict[str, Any] = {}
+    if parts and "full_name" in private and "full_name" not in found:
+        personal["full_name"] = " ".join(str(v).strip() for _, v in parts)
+    else:
+        extra.update({n: str(v) for n, v in parts})
+    for fname, columns in found.items():
+        if fname == "contact" and len(columns) > 1:
+            personal[fname] = "; ".join(f"{n}: {str(v).strip()}" for n, v in columns)
+            continue
+        personal[fname] = columns[0][1]
+        extra.update({n: v if isinstance(v, (str, int, float, bool)) else str(v)
+                      for n, v in columns[1:]})
+    if extra:
+        personal["attributes"] = json.dumps(extra, ensure_ascii=False, sort_keys=True,
+                                            default=str)
+    return dataclasses.replace(feat, properties=public), {**personal, **refused}
 
 
 def _prepare_one(layer: Layer, feat: InputFeature, plausible: _Plausibility, do_repair: bool,
