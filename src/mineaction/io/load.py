@@ -167,56 +167,70 @@ class _Plausibility:
     rp: Reprojection
     area: Extent | None  # the source CRS's area of use, widened by AREA_OF_USE_MARGIN_DEG
     territory: Extent | None  # the store's administrative areas, exactly
-    allow_large: bool
 
-    @property
-    def geographic(self) -> bool:
-        return bool(self.rp.source.is_geographic)
+    def problems(self, geoms: list[BaseGeometry | None]) -> dict[int, str]:
+        """Why each implausible geometry is refused, by its position in ``geoms``.
 
-    def source_problem(self, geom: BaseGeometry) -> str | None:
-        """For a geographic source: coordinates out of range or out of the CRS's area of use,
-        and whether swapping longitude and latitude would put them right."""
-        if not self.geographic:
-            return None
-        xy = shapely.get_coordinates(geom)
-        if len(xy) == 0 or not np.isfinite(xy).all():
-            return None
+        Geographic source: coordinates out of range or out of the CRS's area of use, or far
+        outside the territory, and whether longitude and latitude swapped would fit. (The
+        datum shift to WGS84, about 100 m, is far below the margins, so source coordinates
+        stand for the stored ones.) Projected source: the transformed coordinates out of the
+        area of use. Checked for the whole file at once: a check per row costs as much as the
+        rest of the import."""
+        n = len(geoms)
+        xy, index = shapely.get_coordinates(np.array(geoms, dtype=object), return_index=True)
+        if len(xy) == 0:
+            return {}
+        starts = np.searchsorted(index, np.arange(n + 1))
+
+        def each(mask: np.ndarray) -> np.ndarray:  # per geometry: every coordinate in mask
+            return np.bincount(index, weights=~mask, minlength=n) == 0
+
+        usable = each(np.isfinite(xy).all(axis=1)) & (np.diff(starts) > 0)
+        out: dict[int, str] = {}
+        if not self.rp.source.is_geographic:
+            if self.area is None or self.rp.transformer is None:
+                return out
+            x, y = self.rp.transformer.transform(xy[:, 0], xy[:, 1], errcheck=False)
+            lonlat = np.column_stack((x, y))
+            # a coordinate pyproj cannot transform is reported by the transformation itself
+            inside = self.area.contains(lonlat) | ~np.isfinite(lonlat).all(axis=1)
+            for g in np.flatnonzero(usable & ~each(inside)):
+                at = _at(lonlat[starts[g]:starts[g + 1]])
+                out[int(g)] = (f"it lies at {at} (longitude, latitude), outside the area where "
+                               f"{crs_name(self.rp.source)} is used ({self.area.describe()}, "
+                               "margin included): is the CRS right?")
+            return out
         swapped = xy[:, ::-1]
-        swapped_fits = bool(in_lonlat_range(swapped).all()) and (
-            self.area is None or bool(self.area.contains(swapped).all()))
-        if not in_lonlat_range(xy).all():
-            reason = f"coordinates are outside longitude/latitude range ({_at(xy)})"
-            if swapped_fits:
-                return reason + "; longitude and latitude look swapped"
-            return reason + ": is the CRS right?"
-        if self.area is not None and not self.area.contains(xy).all():
-            where = (f"{_at(xy)} is outside the area where {crs_name(self.rp.source)} is used "
-                     f"({self.area.describe()}, margin included)")
-            if swapped_fits:
-                return f"longitude and latitude look swapped: {where}; swapped, it is inside"
-            return where + ": is the CRS right?"
-        return None
-
-    def target_problem(self, geom: BaseGeometry) -> str | None:
-        """For a projected source: the transformed coordinates out of the CRS's area of use.
-        For a geographic one: outside the store's territory, but inside when swapped."""
-        xy = shapely.get_coordinates(geom)
-        if len(xy) == 0 or not np.isfinite(xy).all():
-            return None
-        if not self.geographic:
-            if self.area is not None and not self.area.contains(xy).all():
-                return (f"it lies at {_at(xy)} (longitude, latitude), outside the area where "
-                        f"{crs_name(self.rp.source)} is used ({self.area.describe()}, margin "
-                        "included): is the CRS right?")
-            return None
-        if self.territory is None or not in_lonlat_range(xy).all():
-            return None
-        near = self.territory.widened(TERRITORY_MARGIN_DEG)
-        swapped = xy[:, ::-1]
-        if not near.contains(xy).any() and self.territory.contains(swapped).all():
-            return (f"longitude and latitude look swapped: {_at(xy)} is far from the store's "
-                    f"administrative areas ({self.territory.describe()}); swapped, it is inside")
-        return None
+        in_range, swapped_in_range = each(in_lonlat_range(xy)), each(in_lonlat_range(swapped))
+        in_area = swapped_in_area = np.ones(n, bool)
+        if self.area is not None:
+            in_area, swapped_in_area = each(self.area.contains(xy)), each(
+                self.area.contains(swapped))
+        swapped_fits = swapped_in_range & swapped_in_area
+        far_swapped = np.zeros(n, bool)
+        if self.territory is not None:
+            near = self.territory.widened(TERRITORY_MARGIN_DEG)
+            nowhere_near = np.bincount(index, weights=near.contains(xy), minlength=n) == 0
+            far_swapped = nowhere_near & each(self.territory.contains(swapped))
+        for g in np.flatnonzero(usable & ~(in_range & in_area & ~far_swapped)):
+            at = _at(xy[starts[g]:starts[g + 1]])
+            if not in_range[g]:
+                reason = f"coordinates are outside longitude/latitude range ({at})"
+                reason += ("; longitude and latitude look swapped" if swapped_fits[g]
+                           else ": is the CRS right?")
+            elif not in_area[g]:
+                where = (f"{at} is outside the area where {crs_name(self.rp.source)} is used "
+                         f"({self.area.describe() if self.area else ''}, margin included)")
+                reason = (f"longitude and latitude look swapped: {where}; swapped, it is inside"
+                          if swapped_fits[g] else where + ": is the CRS right?")
+            else:
+                assert self.territory is not None
+                reason = (f"longitude and latitude look swapped: {at} is far from the store's "
+                          f"administrative areas ({self.territory.describe()}); swapped, it is "
+                          "inside")
+            out[int(g)] = reason
+        return out
 
 
 def _at(xy: np.ndarray) -> str:
@@ -288,16 +302,19 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
     aou = area_of_use(rp.source)
     plausible = _Plausibility(
         rp, None if aou is None else aou.widened(AREA_OF_USE_MARGIN_DEG),
-        None if territory is None else Extent(*territory), allow_large)
+        None if territory is None else Extent(*territory))
+    misplaced = plausible.problems([
+        f.geometry if layer.spatial and not f.geometry_problem else None for f in src.features])
     result.source_crs, result.operation = rp.source_label, rp.operation
     seen: dict[str, str] = {}
     is_shp = src.format == "ESRI Shapefile"
     companion = get_layer(layer.private_companion) if layer.private_companion else None
-    for feat in src.features:
+    for n, feat in enumerate(src.features):
         personal: dict[str, Any] = {}
         if companion is not None:
             feat, personal = split_personal(layer, companion, feat)
-        rec = _prepare_one(layer, feat, plausible, do_repair, problems, is_shp, today)
+        rec = _prepare_one(layer, feat, rp, misplaced.get(n), allow_large, do_repair, problems,
+                           is_shp, today)
         if rec is None:
             continue
         if personal and companion is not None:
@@ -399,13 +416,13 @@ def split_personal(layer: Layer, companion: Layer, feat: InputFeature
     return dataclasses.replace(feat, properties=public), {**personal, **refused}
 
 
-def _prepare_one(layer: Layer, feat: InputFeature, plausible: _Plausibility, do_repair: bool,
-                 problems: list[Problem], is_shp: bool, today: dt.date) -> Record | None:
-    rp = plausible.rp
+def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: str | None,
+                 allow_large: bool, do_repair: bool, problems: list[Problem], is_shp: bool,
+                 today: dt.date) -> Record | None:
     props = _shapefile_aliases(layer, feat.properties) if is_shp else feat.properties
     values, row_problems = coerce_properties(layer.fields, props, feat.where, today=today)
     geom = feat.geometry
-    misplaced = False
+    placed = True
     if feat.geometry_problem:
         row_problems.append(Problem(feat.where, "geometry", feat.geometry_problem))
     elif layer.spatial:
@@ -413,20 +430,17 @@ def _prepare_one(layer: Layer, feat: InputFeature, plausible: _Plausibility, do_
             geom, dropped = flatten(geom)
             for note in dropped:
                 values["notes"] = f"{values['notes']}; {note}" if values.get("notes") else note
-            reason = plausible.source_problem(geom)
+            reason = misplaced
             if reason is None:
                 try:
                     geom = rp.apply(geom)
                 except Exception as exc:  # noqa: BLE001 (pyproj raises several kinds)
                     reason = f"cannot transform from {rp.source_label}: {exc}"
-            if reason is None:
-                reason = plausible.target_problem(geom)
             if reason is not None:
                 row_problems.append(Problem(feat.where, "geometry", reason))
-                misplaced = True
-        if misplaced:
-            pass
-        elif geom is not None or layer.geometry_required or feat.geometry is not None:
+                placed = False
+        if placed and (geom is not None or layer.geometry_required
+                       or feat.geometry is not None):
             issue = check_geometry(geom, layer.geometry_type or "GEOMETRY",
                                    required=layer.geometry_required)
             if issue and issue.repairable and do_repair:
@@ -436,7 +450,7 @@ def _prepare_one(layer: Layer, feat: InputFeature, plausible: _Plausibility, do_
             if issue:
                 hint = " (use --repair to repair it)" if issue.repairable else ""
                 row_problems.append(Problem(feat.where, "geometry", issue.reason + hint))
-            elif geom is not None and layer.max_area_m2 and not plausible.allow_large:
+            elif geom is not None and layer.max_area_m2 and not allow_large:
                 area = area_m2(geom)
                 if area > layer.max_area_m2:
                     row_problems.append(Problem(feat.where, "geometry", (
