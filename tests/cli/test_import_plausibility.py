@@ -120,15 +120,22 @@ def test_the_clock_can_be_set_by_the_caller(db, tmp_path):
 
 # --- land release plausibility ----------------------------------------------------------------
 
-def test_a_release_covering_the_world_is_refused_unless_allowed(db, tmp_path, capsys):
+@pytest.mark.parametrize("bounds,size", [
+    ((-179, -89, 179, 89), "spans 358° of longitude and 178° of latitude"),
+    # the whole globe, which a geodesic area measures as nothing
+    ((-180, -90, 180, 90), "spans 360° of longitude and 180° of latitude"),
+    ((50.0, 41.0, 51.0, 41.5), "covers 4,6"),
+])
+def test_a_release_covering_the_world_is_refused_unless_allowed(db, tmp_path, capsys, bounds,
+                                                                 size):
     assert run(db, "import", "hazards", str(hazards_file(tmp_path))) == 0
     world = write(tmp_path, "a.geojson", {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"id": "A1", "kind": "nts", "operator": "X",
                                            "ended_on": "2023-01-01"},
-         "geometry": mapping(box(-179, -89, 179, 89))}]})
+         "geometry": mapping(box(*bounds))}]})
     err = refused(db, capsys, "import", "activities", str(world))
-    assert "feature 1 (id A1), field 'geometry'" in err
-    assert "km²" in err and "more than the 100 km²" in err and "--allow-large-release" in err
+    assert f"feature 1 (id A1), field 'geometry': it {size}" in err
+    assert "more than the 100 km²" in err and "--allow-large-release" in err
     assert count(db, "activities") == 0
     with open_store(db) as s:
         assert s.get("hazards", "H1").status == "open"

@@ -416,6 +416,18 @@ def split_personal(layer: Layer, companion: Layer, feat: InputFeature
     return dataclasses.replace(feat, properties=public), {**personal, **refused}
 
 
+def _too_large(geom: BaseGeometry, limit_m2: float) -> str | None:
+    """How ``geom`` (EPSG:4326) exceeds ``limit_m2``, or None. A ring around more than half the
+    Earth has two sides and a geodesic area cannot tell which is meant (the whole globe as a
+    box measures 0 m²), so a geometry spanning 180° of longitude or 90° of latitude is too
+    large whatever its measured area; below that, the geodesic area is unambiguous."""
+    west, south, east, north = geom.bounds
+    if east - west >= 180 or north - south >= 90:
+        return f"spans {east - west:g}° of longitude and {north - south:g}° of latitude"
+    area = area_m2(geom)
+    return f"covers {area / 1e6:,.1f} km²" if area > limit_m2 else None
+
+
 def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: str | None,
                  allow_large: bool, do_repair: bool, problems: list[Problem], is_shp: bool,
                  today: dt.date) -> Record | None:
@@ -451,13 +463,12 @@ def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: 
                 hint = " (use --repair to repair it)" if issue.repairable else ""
                 row_problems.append(Problem(feat.where, "geometry", issue.reason + hint))
             elif geom is not None and layer.max_area_m2 and not allow_large:
-                area = area_m2(geom)
-                if area > layer.max_area_m2:
+                size = _too_large(geom, layer.max_area_m2)
+                if size:
                     row_problems.append(Problem(feat.where, "geometry", (
-                        f"it covers {area / 1e6:,.1f} km², more than the "
-                        f"{layer.max_area_m2 / 1e6:,.0f} km² one record of {layer.name} may "
-                        "cover: check its CRS and polygon, or allow it explicitly "
-                        "(--allow-large-release) if it is right")))
+                        f"it {size}, more than the {layer.max_area_m2 / 1e6:,.0f} km² one "
+                        f"record of {layer.name} may cover: check its CRS and polygon, or allow "
+                        "it explicitly (--allow-large-release) if it is right")))
     elif geom is not None:
         row_problems.append(Problem(feat.where, "geometry",
                                     f"layer {layer.name} has no geometry"))
