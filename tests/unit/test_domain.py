@@ -37,7 +37,7 @@ def test_coercion_names_field_and_reason():
     values, problems = coerce_properties(specs, {
         "id": "H1", "kind": "CHA", "threat": "extreme", "estimated_mines": "12.0",
         "recorded_on": "2021-02-30", "contamination": "ap; av", "village": "Qaraqol"},
-        "line 3")
+        "line 3", today=dt.date(2024, 1, 1))
     assert values["kind"] == d.HazardKind.CHA and values["estimated_mines"] == 12
     assert values["contamination"] == {d.EOCategory.AP, d.EOCategory.AV}
     assert '"village": "Qaraqol"' in values["attributes"]
@@ -49,13 +49,15 @@ def test_coercion_names_field_and_reason():
 
 def test_values_coerce_or_refuse():
     spec = {s.name: s for s in field_specs(d.Find)}
-    assert coerce_value(spec["quantity"], 3.0) == 3
+    today = dt.date(2024, 1, 1)
+    assert coerce_value(spec["quantity"], 3.0, today=today) == 3
     with pytest.raises(ValueError):
-        coerce_value(spec["quantity"], 2.5)
+        coerce_value(spec["quantity"], 2.5, today=today)
     with pytest.raises(ValueError):
-        coerce_value(spec["quantity"], True)
-    assert coerce_value(spec["victim_activated"], "yes") is True
-    assert coerce_value(spec["found_on"], dt.datetime(2020, 1, 2, 3)) == dt.date(2020, 1, 2)
+        coerce_value(spec["quantity"], True, today=today)
+    assert coerce_value(spec["victim_activated"], "yes", today=today) is True
+    found = coerce_value(spec["found_on"], dt.datetime(2020, 1, 2, 3), today=today)
+    assert found == dt.date(2020, 1, 2)
 
 
 def test_domain_rules():

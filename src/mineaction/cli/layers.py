@@ -86,6 +86,8 @@ def import_(
     encoding: str = typer.Option(None, "--encoding",
                                  help="Text encoding of a CSV or of a Shapefile without .cpg, "
                                  "e.g. cp1252, cp1251, utf-16"),
+    allow_large: bool = typer.Option(False, "--allow-large-release",
+                                     help="Accept activities larger than 100 km²"),
 ) -> None:
     """Import FILE into LAYER: every row is checked; any bad row and nothing is written."""
     lyr = _layer(layer)
@@ -93,7 +95,7 @@ def import_(
         result = import_file(store, lyr.name, file, crs=crs, operation=operation,
                              do_repair=repair, progress=advance,
                              on_total=advance.set_total, source_layer=source_layer,
-                             encoding=encoding)
+                             encoding=encoding, allow_large=allow_large)
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     crs_note = f" from {result.source_crs}" if result.source_crs else ""

@@ -9,6 +9,12 @@ from mineaction.domain.release import SurveyResult
 from mineaction.domain.schema import SpatialRecord, attr
 from mineaction.domain.vocabulary import ActivityKind, EOCategory, ReleaseOutcome
 
+#: The largest area one activity may release, in m² on the WGS84 ellipsoid (100 km²). Land
+#: release tasks are counted in hectares to a few km²; a polygon beyond this is almost always a
+#: wrong CRS or a wrong polygon, and it would close every hazard it touches. An import may allow
+#: it explicitly (``import_file(..., allow_large=True)``, ``--allow-large-release``).
+MAX_RELEASE_AREA_M2 = 100e6
+
 #: The outcome each activity kind produces when it releases land (IMAS 07.11).
 DEFAULT_OUTCOME = {
     ActivityKind.NTS: ReleaseOutcome.CANCELLED,
@@ -30,7 +36,7 @@ class Activity(SpatialRecord):
     started_on: dt.date | None = attr("First day of work", None)
     ended_on: dt.date | None = attr("Last day of work (the date of release)", None)
     outcome: ReleaseOutcome | None = attr("cancelled, reduced or cleared", None)
-    depth_cm: int | None = attr("Clearance depth in centimetres", None)
+    depth_cm: int | None = attr("Clearance depth in centimetres", None, minimum=0)
     hazard_id: str | None = attr("Hazard the task was issued for, when there is one", None)
     outside_hazard: bool = attr(
         "True when the activity releases land outside any recorded hazard", False)

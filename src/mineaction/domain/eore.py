@@ -17,10 +17,10 @@ class RiskEducationSession(SpatialRecord):
     held_on: dt.date = attr("Date of the session")
     organisation: str | None = attr("Organisation that delivered it", None)
     admin_area_id: str | None = attr("Administrative area", None)
-    girls: int = attr("Female beneficiaries under 18", 0)
-    boys: int = attr("Male beneficiaries under 18", 0)
-    women: int = attr("Female beneficiaries 18 and over", 0)
-    men: int = attr("Male beneficiaries 18 and over", 0)
+    girls: int = attr("Female beneficiaries under 18", 0, minimum=0)
+    boys: int = attr("Male beneficiaries under 18", 0, minimum=0)
+    women: int = attr("Female beneficiaries 18 and over", 0, minimum=0)
+    men: int = attr("Male beneficiaries 18 and over", 0, minimum=0)
 
     @property
     def beneficiaries(self) -> int:

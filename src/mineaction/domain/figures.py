@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from enum import StrEnum
 
-from mineaction.domain.schema import Record, attr
+from mineaction.domain.schema import TARGET, Record, attr
 
 
 class FigureQualifier(StrEnum):
@@ -34,9 +34,10 @@ class PublishedFigure(Record):
     value: float = attr("The figure, in ``unit``")
     unit: str = attr("Unit: km2, m2, count, percent, km, EUR, USD, ...")
     period_start: dt.date | None = attr("First day of the period covered (empty: not stated)",
-                                        None)
+                                        None, ahead=TARGET)
     period_end: dt.date | None = attr("Last day of the period, or the date a stock figure is "
-                                      "'as at' (empty: not stated)", None)
+                                      "'as at' (empty: not stated); a target's deadline may lie "
+                                      "ahead", None, ahead=TARGET)
     as_of: dt.date | None = attr("Date the figure was given or published", None)
     attributed_to: str | None = attr("Who the figure comes from", None)
     publication: str | None = attr("Publication that carries it", None)
@@ -46,7 +47,7 @@ class PublishedFigure(Record):
     part_of: str | None = attr("Area this area is a part of, when the figure is one row of a "
                                "breakdown (a district of 'national', ...)", None)
     decimals: int | None = attr("Decimal places as published (for the rounding tolerance); "
-                                "empty: taken from the value", None)
+                                "empty: taken from the value", None, minimum=0)
 
     def __post_init__(self) -> None:
         if self.period_start and self.period_end and self.period_end < self.period_start:

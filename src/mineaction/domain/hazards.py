@@ -33,7 +33,8 @@ class Hazard(SpatialRecord):
     recorded_on: dt.date | None = attr("Date the hazard was first recorded", None)
     name: str | None = attr("Local name of the hazard", None)
     land_use: LandUse | None = attr("Main use of the land", None)
-    estimated_mines: int | None = attr("Estimated number of mines, when any estimate exists", None)
+    estimated_mines: int | None = attr("Estimated number of mines, when any estimate exists", None,
+                                       minimum=0)
     admin_area_id: str | None = attr("Administrative area the hazard lies in", None)
     closed_on: dt.date | None = attr("Date the hazard was closed", None)
     closed_by: str | None = attr("Activity that released the last of it", None)

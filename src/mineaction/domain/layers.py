@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mineaction.domain.activities import DEFAULT_OUTCOME, Activity
+from mineaction.domain.activities import DEFAULT_OUTCOME, MAX_RELEASE_AREA_M2, Activity
 from mineaction.domain.capacity import Capacity
 from mineaction.domain.casualties import Accident, Victim, VictimPersonal
 from mineaction.domain.eore import RiskEducationSession
@@ -33,10 +33,13 @@ class Layer:
     geometry_required: bool = False
     public: bool = True  # whether the public Observer may show it at all
     indexes: tuple[str, ...] = ()  # fields looked up often (besides id)
-    #: A layer that takes this one's personal data: input columns named like its non-public
-    #: fields go there, never into this layer (not even into ``attributes``).
+    #: A layer that takes this one's personal data: every input column that is not a public
+    #: field of this layer goes there, never into this layer (not even into ``attributes``).
     private_companion: str | None = None
     defaults: Callable[[dict[str, Any]], None] | None = None
+    #: The largest geodesic area (m²) one record's geometry may cover unless an import allows
+    #: more explicitly; None: no limit.
+    max_area_m2: float | None = None
 
     @property
     def table(self) -> str:
@@ -81,7 +84,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("admin-areas", AdminArea, "Administrative areas", "MULTIPOLYGON", True),
     Layer("hazards", Hazard, "Hazardous areas", "MULTIPOLYGON", True),
     Layer("activities", Activity, "Land release activities", "MULTIPOLYGON", True,
-          defaults=_activity_defaults),
+          defaults=_activity_defaults, max_area_m2=MAX_RELEASE_AREA_M2),
     Layer("finds", Find, "Explosive ordnance finds", "POINT", True, defaults=_find_rules,
           indexes=("activity_id",)),
     Layer("accidents", Accident, "Accidents", "POINT", False),

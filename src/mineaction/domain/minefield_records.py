@@ -454,7 +454,7 @@ class StoredMinefieldRecord(SpatialRecord):
     bearing_reference: str | None = attr("North the bearings are measured from, as recorded",
                                          None)
     bearing_unit: str | None = attr("Angle unit of the bearings, as recorded", None)
-    expected_mines: int = attr("Number of mines the record describes", 0)
+    expected_mines: int = attr("Number of mines the record describes", 0, minimum=0)
     confidentiality: Confidentiality = attr("public, restricted or confidential",
                                             Confidentiality.RESTRICTED)
     original: str = attr("The record exactly as received (JSON text)")

@@ -130,7 +130,7 @@ class Find(SpatialRecord):
     category: EOCategory = attr("ap, av, cmr, uxo, axo or ied")
     model: str | None = attr("Model as reported; kept verbatim, unknown models stay unknown",
                              None)
-    quantity: int = attr("Number of items at this point", 1)
+    quantity: int = attr("Number of items at this point", 1, minimum=1)
     found_on: dt.date | None = attr("Date found", None)
     destroyed_on: dt.date | None = attr("Date destroyed", None)
     activity_id: str | None = attr("Activity that found it", None)

@@ -24,7 +24,8 @@ class AdminArea(SpatialRecord):
     layer = "admin-areas"
 
     name: str = attr("Name of the area")
-    level: int = attr("Administrative level: 0 country, 1 region, 2 district, ...")
+    level: int = attr("Administrative level: 0 country, 1 region, 2 district, ...",
+                      minimum=0)
     parent_id: str | None = attr("Id of the enclosing area", None)
     country: str | None = attr("ISO 3166-1 alpha-2 country code", None)
     code: str | None = attr("Official code of the area, when it has one", None)

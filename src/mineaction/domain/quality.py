@@ -18,4 +18,5 @@ class QualityEvent(SpatialRecord):
     activity_id: str | None = attr("Activity inspected", None)
     organisation: str | None = attr("Organisation that inspected", None)
     result: QualityResult | None = attr("pass, fail or observation", None)
-    items_found: int | None = attr("Items found by a QC inspection on released land", None)
+    items_found: int | None = attr("Items found by a QC inspection on released land", None,
+                                    minimum=0)

@@ -60,7 +60,7 @@ class ReleaseStep(SpatialRecord):
     activity_kind: ActivityKind = attr("Kind of the activity")
     operator: str | None = attr("Operator of the activity", None)
     released_on: dt.date | None = attr("Date of release (the activity's end)", None)
-    area_m2: float = attr("Released area in m² on the WGS84 ellipsoid")
+    area_m2: float = attr("Released area in m² on the WGS84 ellipsoid", minimum=0)
     contamination: frozenset[EOCategory] = attr(
         "Contamination recorded for the hazard when it was released", frozenset())
     admin_area_id: str | None = attr("Administrative area of the hazard", None)
@@ -74,14 +74,14 @@ class HazardVersion(SpatialRecord):
     layer = "hazard-versions"
 
     hazard_id: str = attr("Hazard")
-    seq: int = attr("1 for the first version, then 2, 3, ...")
+    seq: int = attr("1 for the first version, then 2, 3, ...", minimum=1)
     valid_from: dt.date | None = attr("Date this state began (empty: since records began)", None)
     change: HazardChange = attr("What made this version")
     kind: HazardKind = attr("sha or cha")
     status: HazardStatus = attr("open, closed or handed_over")
     threat: Threat | None = attr("Threat level", None)
     contamination: frozenset[EOCategory] = attr("Contamination believed present", frozenset())
-    area_m2: float = attr("Area of the hazard in this state, m²")
+    area_m2: float = attr("Area of the hazard in this state, m²", minimum=0)
     activity_id: str | None = attr("Activity that caused the change", None)
     step_id: str | None = attr("Release step that caused the change", None)
     evidence_id: str | None = attr("Evidence the change rests on", None)

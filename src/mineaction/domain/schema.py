@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import math
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -28,15 +29,38 @@ GeometryType = Literal["POINT", "MULTIPOLYGON", "MULTILINESTRING", "GEOMETRY"]
 # Columns every record has, filled by the system rather than by the user's file.
 SYSTEM_FIELDS = ("geometry", "src_crs", "crs_operation", "version")
 
+#: No date before this is accepted: no mine action record is older, and an earlier one is a
+#: typing error ("0203-05-01", "1023-05-01").
+EARLIEST_DATE = dt.date(1900, 1, 1)
+#: How far after today the date of something that happened may lie: one day, for a record made
+#: just after midnight in a time zone ahead of the clock's (Baku is UTC+4).
+EVENT = dt.timedelta(days=1)
+#: How far ahead a planned period may run (capacity plans): five years.
+PLANNED = dt.timedelta(days=5 * 365 + 1)
+#: How far ahead a published target may run (a completion deadline): thirty years.
+TARGET = dt.timedelta(days=30 * 365 + 7)
+#: Whole numbers are stored as signed 64-bit integers by every store.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
-def attr(doc: str, default: Any = dataclasses.MISSING, *, public: bool = True) -> Any:
-    """Declare a record field with its documentation.
 
-    ``public=False`` marks a field that must never appear in a public output.
+def attr(doc: str, default: Any = dataclasses.MISSING, *, public: bool = True,
+         minimum: float | None = None, ahead: dt.timedelta | None = None) -> Any:
+    """Declare a record field with its documentation and the values it accepts.
+
+    ``public=False`` marks a field that must never appear in a public output. ``minimum`` is the
+    smallest number an integer or real field accepts (0 for counts, areas and capacity, which
+    cannot be negative). ``ahead`` is how far after today a date field may lie: :data:`EVENT`
+    (the default, for things that happened), :data:`PLANNED` or :data:`TARGET`. Coercion
+    enforces both, and ``docs/formats.md`` shows them.
     """
     if isinstance(default, (list, dict, set)):
         raise TypeError("mutable defaults are not allowed; use frozenset() or None")
-    return dataclasses.field(default=default, metadata={"doc": doc, "public": public})
+    meta: dict[str, Any] = {"doc": doc, "public": public}
+    if minimum is not None:
+        meta["minimum"] = minimum
+    if ahead is not None:
+        meta["ahead"] = ahead
+    return dataclasses.field(default=default, metadata=meta)
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -86,6 +110,8 @@ class FieldSpec:
     required: bool
     enum: type[StrEnum] | None = None
     public: bool = True
+    minimum: float | None = None  # integer and real fields: the smallest value accepted
+    ahead: dt.timedelta = EVENT  # date fields: how far after today a date may lie
 
     def describe_type(self) -> str:
         if self.kind == "enum" and self.enum:
@@ -93,8 +119,21 @@ class FieldSpec:
         if self.kind == "enumset" and self.enum:
             return "comma list of " + ", ".join(f"`{m.value}`" for m in self.enum)
         if self.kind == "date":
-            return "date (YYYY-MM-DD)"
+            years = self.ahead.days // 365
+            ceiling = "today" if years == 0 else f"{years} years from today"
+            return f"date (YYYY-MM-DD), {EARLIEST_DATE.isoformat()} to {ceiling}"
+        if self.minimum is not None:
+            return f"{self.kind}, {_number_text(self.minimum)} or more"
         return self.kind
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def latest_date(spec: FieldSpec, today: dt.date) -> dt.date:
+    """The latest date ``spec`` accepts when the clock says ``today``."""
+    return today + spec.ahead
 
 
 def _kind_of(tp: Any) -> tuple[FieldKind, type[StrEnum] | None, bool]:
@@ -128,7 +167,8 @@ def field_specs(record_type: type[Record]) -> tuple[FieldSpec, ...]:
         kind, enum, optional = _kind_of(hints[f.name])
         required = (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
         specs.append(FieldSpec(f.name, kind, f.metadata.get("doc", ""), required and not optional,
-                               enum, f.metadata.get("public", True)))
+                               enum, f.metadata.get("public", True), f.metadata.get("minimum"),
+                               f.metadata.get("ahead", EVENT)))
     return tuple(specs)
 
 
@@ -147,41 +187,94 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
-def coerce_value(spec: FieldSpec, value: Any) -> Any:
-    """Return ``value`` as the field's type, or raise ValueError with a reason for a person."""
-    k = spec.kind
-    if k == "text":
-        return value if isinstance(value, str) else str(value)
-    if k == "integer":
-        if isinstance(value, bool):
-            raise ValueError(f"expected a whole number, got {value!r}")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float):
-            if value.is_integer():
-                return int(value)
-            raise ValueError(f"expected a whole number, got {value!r}")
+#: A date, optionally followed by a time of day and a UTC offset (ISO 8601 extended form).
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+                       r"(Z|[+-]\d{2}(:?\d{2})?)?")
+
+
+def _date(spec: FieldSpec, value: Any, today: dt.date) -> dt.date:
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
         text = str(value).strip()
         try:
-            return int(text)
+            if _DATE.fullmatch(text):
+                day = dt.date.fromisoformat(text)
+            elif _DATETIME.fullmatch(text):
+                # the date as recorded where it happened, whatever its UTC offset
+                day = dt.datetime.fromisoformat(text).date()
+            else:
+                raise ValueError
         except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                raise ValueError(f"expected a whole number, got {text!r}") from None
-            if number.is_integer():
-                return int(number)
-            raise ValueError(f"expected a whole number, got {text!r}") from None
+            raise ValueError(f"expected a date as YYYY-MM-DD (or an ISO date and time), got "
+                             f"{text!r}") from None
+    if day < EARLIEST_DATE:
+        raise ValueError(f"{spec.name} {day.isoformat()} is before {EARLIEST_DATE.isoformat()}, "
+                         "the earliest date accepted")
+    latest = latest_date(spec, today)
+    if day > latest:
+        why = ("it records something that happened, which cannot be in the future"
+               if spec.ahead == EVENT else "the latest date this field accepts")
+        raise ValueError(f"{spec.name} {day.isoformat()} is after {latest.isoformat()} ({why})")
+    return day
+
+
+def _check_minimum(spec: FieldSpec, number: float, shown: Any) -> None:
+    if spec.minimum is not None and number < spec.minimum:
+        raise ValueError(f"{spec.name} must be {_number_text(spec.minimum)} or more, got "
+                         f"{shown}")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _check_text(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("text contains a NUL character (\\x00), which no store can keep: "
+                         f"{text.replace(chr(0), '<NUL>')[:60]!r}")
+    return text
+
+
+def coerce_value(spec: FieldSpec, value: Any, *, today: dt.date) -> Any:
+    """Return ``value`` as the field's type, or raise ValueError with a reason for a person.
+
+    Guarantees: a date is a real calendar date between :data:`EARLIEST_DATE` and
+    ``today + spec.ahead`` (``today`` is the caller's clock: the domain has none); a number is
+    at least ``spec.minimum``; a whole number fits a signed 64-bit integer; no text holds a NUL
+    character. Dates are read strictly: ``YYYY-MM-DD``, or an ISO date and time whose time is
+    a time of day ("2023-01-01garbage" and "2023-01-01T25:00" are refused, not cut short).
+    """
+    k = spec.kind
+    if k == "text":
+        return _check_text(value if isinstance(value, str) else str(value))
+    if k == "integer":
+        number = _integer(value)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValueError(f"{number} is too large for a whole number (stores keep "
+                             f"{INT64_MIN} to {INT64_MAX})")
+        _check_minimum(spec, number, number)
+        return number
     if k == "real":
         if isinstance(value, bool):
             raise ValueError(f"expected a number, got {value!r}")
         try:
-            number = float(value)
+            real = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"expected a number, got {value!r}") from None
-        if not math.isfinite(number):
+        if not math.isfinite(real):
             raise ValueError(f"expected a finite number, got {value!r}")
-        return number
+        _check_minimum(spec, real, value)
+        return real
     if k == "boolean":
         if isinstance(value, bool):
             return value
@@ -192,34 +285,54 @@ def coerce_value(spec: FieldSpec, value: Any) -> Any:
             return False
         raise ValueError(f"expected true or false, got {value!r}")
     if k == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        text = str(value).strip()
-        try:
-            return dt.date.fromisoformat(text[:10])
-        except ValueError:
-            raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        return _date(spec, value, today)
     if k == "enum":
         assert spec.enum is not None
-        return _enum_member(spec.enum, value)
+        return _enum_member(spec.enum, _check_text(str(value)))
     if k == "enumset":
         assert spec.enum is not None
         if isinstance(value, (list, tuple, set, frozenset)):
             items = list(value)
         else:
-            items = [p for p in str(value).replace(";", ",").split(",") if p.strip()]
-        return frozenset(_enum_member(spec.enum, item) for item in items)
+            items = [p for p in _check_text(str(value)).replace(";", ",").split(",")
+                     if p.strip()]
+        return frozenset(_enum_member(spec.enum, _check_text(str(item))) for item in items)
     if k == "json":
         if isinstance(value, str):
+            _check_text(value)
             try:
-                json.loads(value)
+                decoded = json.loads(value)
             except ValueError as exc:
                 raise ValueError(f"expected JSON: {exc}") from None
+            if _has_nul(decoded):
+                _check_text("\x00")
             return value
+        if _has_nul(value):
+            _check_text("\x00")
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     raise AssertionError(k)
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError(f"expected a whole number, got {value!r}")
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {text!r}") from None
+        if number.is_integer():
+            return int(number)
+        raise ValueError(f"expected a whole number, got {text!r}") from None
 
 
 def _enum_member(enum: type[StrEnum], value: Any) -> StrEnum:
@@ -232,13 +345,14 @@ def _enum_member(enum: type[StrEnum], value: Any) -> StrEnum:
 
 
 def coerce_properties(
-    specs: tuple[FieldSpec, ...], props: Mapping[str, Any], where: str
+    specs: tuple[FieldSpec, ...], props: Mapping[str, Any], where: str, *, today: dt.date
 ) -> tuple[dict[str, Any], list[Problem]]:
-    """Turn one row of raw properties into field values.
+    """Turn one row of raw properties into field values (see :func:`coerce_value`).
 
-    Columns that match no field are kept, as JSON, in ``attributes``; system fields in the input
-    are ignored (the store sets them). Returns the values and the problems found; a row with
-    problems must not be written.
+    Columns that match no field are kept, as JSON, in ``attributes`` (a column name or value
+    with a NUL character is refused, naming the column); system fields in the input are ignored
+    (the store sets them). Returns the values and the problems found; a row with problems must
+    not be written. ``today`` is the caller's clock, for the latest date each field accepts.
     """
     by_name = {s.name: s for s in specs}
     values: dict[str, Any] = {}
@@ -249,12 +363,18 @@ def coerce_properties(
         spec = by_name.get(name) or by_name.get(name.lower())
         if spec is None or spec.name in SYSTEM_FIELDS:
             if spec is None and not is_blank(raw):
-                extra[name] = raw if isinstance(raw, (str, int, float, bool)) else str(raw)
+                value = raw if isinstance(raw, (str, int, float, bool)) else str(raw)
+                if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+                    problems.append(Problem(where, name.replace("\x00", "<NUL>"),
+                                            "text contains a NUL character (\\x00), which no "
+                                            "store can keep"))
+                    continue
+                extra[name] = value
             continue
         if is_blank(raw):
             continue
         try:
-            values[spec.name] = coerce_value(spec, raw)
+            values[spec.name] = coerce_value(spec, raw, today=today)
         except ValueError as exc:
             problems.append(Problem(where, spec.name, str(exc)))
     for spec in specs:

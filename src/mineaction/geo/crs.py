@@ -49,6 +49,12 @@ def crs_label(crs: pyproj.CRS) -> str:
     return f"{auth[0]}:{auth[1]}" if auth else crs.to_wkt()
 
 
+def crs_name(crs: pyproj.CRS) -> str:
+    """'EPSG:32639' when the CRS has an authority code, else its name (for messages)."""
+    auth = crs.to_authority()
+    return f"{auth[0]}:{auth[1]}" if auth else crs.name
+
+
 def is_wgs84(crs: pyproj.CRS) -> bool:
     return crs.equals(WGS84, ignore_axis_order=True)
 
@@ -176,3 +182,86 @@ def to_wgs84(geom: BaseGeometry, crs: str | int | pyproj.CRS,
              operation: str | None = None) -> BaseGeometry:
     """Transform one geometry to EPSG:4326 (longitude, latitude)."""
     return reprojection(crs, operation, bounds=tuple(geom.bounds)).apply(geom)  # type: ignore
+
+
+# ---------------------------------------------------------------------------------------------
+# Do coordinates match their CRS?
+
+#: How far (degrees) outside its area of use a CRS is still taken to hold data: national grids
+#: and UTM zones are used across a whole country (Azerbaijan lies in UTM zones 38 and 39 and
+#: is often mapped in one), but a wrong zone or a wrong CRS lands farther away.
+AREA_OF_USE_MARGIN_DEG = 6.0
+
+_PLURAL = {"metre": "metres", "meter": "metres", "foot": "feet", "US survey foot": "US survey feet",
+           "kilometre": "kilometres"}
+
+
+@dataclass(frozen=True)
+class Extent:
+    """A box in degrees: (west, south, east, north); west > east crosses the antimeridian."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @property
+    def all_longitudes(self) -> bool:
+        span = self.east - self.west if self.east >= self.west else self.east - self.west + 360
+        return span >= 360 or (self.west <= -180 and self.east >= 180)
+
+    def widened(self, margin: float) -> Extent:
+        south, north = max(-90.0, self.south - margin), min(90.0, self.north + margin)
+        span = self.east - self.west if self.east >= self.west else self.east - self.west + 360
+        if self.all_longitudes or span + 2 * margin >= 360:
+            return Extent(-180.0, south, 180.0, north)
+
+        def wrap(lon: float) -> float:
+            return (lon + 180.0) % 360.0 - 180.0
+
+        return Extent(wrap(self.west - margin), south, wrap(self.east + margin), north)
+
+    def contains(self, xy: np.ndarray) -> np.ndarray:
+        """Which of the (longitude, latitude) rows of ``xy`` lie inside (edges included)."""
+        x, y = xy[:, 0], xy[:, 1]
+        inside_y = (y >= self.south) & (y <= self.north)
+        if self.all_longitudes:
+            return inside_y & (x >= -180) & (x <= 180)
+        if self.west <= self.east:
+            return inside_y & (x >= self.west) & (x <= self.east)
+        return inside_y & (((x >= self.west) & (x <= 180)) | ((x <= self.east) & (x >= -180)))
+
+    def describe(self) -> str:
+        def lon(v: float) -> str:
+            return f"{abs(v):g}°{'W' if v < 0 else 'E'}"
+
+        def lat(v: float) -> str:
+            return f"{abs(v):g}°{'S' if v < 0 else 'N'}"
+
+        return (f"{lon(round(self.west, 2))} to {lon(round(self.east, 2))}, "
+                f"{lat(round(self.south, 2))} to {lat(round(self.north, 2))}")
+
+
+def in_lonlat_range(xy: np.ndarray) -> np.ndarray:
+    return (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90)
+
+
+def area_of_use(crs: pyproj.CRS) -> Extent | None:
+    """Where ``crs`` is meant to be used, in degrees; None when pyproj does not say."""
+    aou = crs.area_of_use
+    if aou is None:
+        return None
+    return Extent(*(float(v) for v in aou.bounds))
+
+
+def degrees_as_projected(crs: pyproj.CRS, xy: np.ndarray) -> str | None:
+    """Why ``xy`` (every coordinate of a file) look like degrees given in projected ``crs``, or
+    None. Projected coordinates all within ±180, ±90 lie within 180 units of the projection's
+    false origin, which no real file of mine action data does; degrees read as metres land
+    near that origin (0°, 0° for EPSG:3857) without any other error."""
+    if not crs.is_projected or len(xy) == 0 or not in_lonlat_range(xy).all():
+        return None
+    unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
+    return (f"coordinates look like degrees, but {crs_name(crs)} is in "
+            f"{_PLURAL.get(unit, unit + ' units')}; give --crs EPSG:4326 (or the geographic "
+            "CRS they are in)")

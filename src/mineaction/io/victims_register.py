@@ -105,9 +105,12 @@ def _number(text: str, thousands: str) -> int:
     return int(cleaned)
 
 
-def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2
-            ) -> tuple[list[Any], list[Problem]]:
-    """Records and problems for the rows of a register (``first_line``: the line of row 1)."""
+def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *,
+            today: dt.date | None = None) -> tuple[list[Any], list[Problem]]:
+    """Records and problems for the rows of a register (``first_line``: the line of row 1).
+
+    ``today`` (default: the system clock) is the latest date an event may carry."""
+    today = today or dt.date.today()
     layer = get_layer("victims")
     specs = {f.name: f for f in layer.fields}
     reg = mapping.register
@@ -134,13 +137,13 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2
                 if "year" in f:
                     year = _number(row[f["year"]], thousands)
                     month = _number(row[f["month"]], thousands) if f.get("month") else 1
-                    values[fname] = dt.date(year, month, 1)
+                    values[fname] = coerce_value(spec, dt.date(year, month, 1), today=today)
                     attrs["date_precision"] = "month" if f.get("month") else "year"
                     continue
                 raw = (row.get(f["column"]) or "").strip()
                 if raw == "":
                     if "missing" in f:
-                        values[fname] = coerce_value(spec, f["missing"])
+                        values[fname] = coerce_value(spec, f["missing"], today=today)
                     continue
                 if "values" in f:
                     if raw not in f["values"]:
@@ -155,7 +158,7 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2
                     value = _number(raw, thousands)
                 if "format" in f:
                     value = str(f["format"]).format(value=value)
-                values[fname] = coerce_value(spec, value)
+                values[fname] = coerce_value(spec, value, today=today)
             except (ValueError, KeyError) as exc:
                 col = f.get("column") or f.get("year")
                 problems.append(Problem(where, col, f"cannot read {fname}: {exc}"))
@@ -184,13 +187,13 @@ def read_register(path: Path, mapping: Mapping) -> list[dict[str, str]]:
 
 
 def import_register(store: Store, path: str | Path, mapping: Mapping | str,
-                    progress: Progress | None = None) -> int:
+                    progress: Progress | None = None, *, today: dt.date | None = None) -> int:
     """Import a register into ``victims``; all rows or none. Returns how many were written."""
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     p = Path(path)
     if not p.exists():
         raise InvalidInput(f"{p}: no such file")
-    records, problems = convert(m, read_register(p, m))
+    records, problems = convert(m, read_register(p, m), today=today)
     with store.transaction() as tx:
         existing = tx.existing_ids("victims", [r.id for r in records])
         problems += [Problem(r.id, "id", "already in the store (imported before?)")
