@@ -29,6 +29,8 @@ R = TypeVar("R", bound=Record)
 LayerRef = str | type[Record] | Layer
 BBox = tuple[float, float, float, float]
 Progress = Callable[[int], None]
+#: ``report(version, message)``: what a schema migration changed in the stored data.
+MigrationReport = Callable[[int, str], None]
 
 
 def layer_of(ref: LayerRef) -> Layer:
@@ -142,12 +144,18 @@ class Store(Reader):
         return self.schema_version() > 0
 
     @abstractmethod
-    def migrate(self, target: int | None = None) -> list[int]:
-        """Bring the schema to ``target`` (default: the latest); returns the versions applied."""
+    def migrate(self, target: int | None = None, *,
+                report: MigrationReport | None = None) -> list[int]:
+        """Bring the schema to ``target`` (default: the latest); returns the versions applied.
 
-    def create(self) -> list[int]:
-        """Initialise an empty store at the latest schema (a no-op on an up-to-date store)."""
-        return self.migrate()
+        All steps run in one transaction. A step that changed stored data (corrected values)
+        says so through ``report(version, message)``, called after the commit.
+        """
+
+    def create(self, *, report: MigrationReport | None = None) -> list[int]:
+        """Initialise an empty store at the latest schema, or migrate an older one (a no-op on
+        an up-to-date store)."""
+        return self.migrate(report=report)
 
     def require_current(self) -> None:
         from mineaction.store.migrations import LATEST

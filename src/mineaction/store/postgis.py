@@ -25,7 +25,7 @@ from mineaction.domain.layers import Layer
 from mineaction.domain.schema import FieldSpec
 from mineaction.errors import StoreError
 from mineaction.geo.validate import as_multipolygon
-from mineaction.store.base import register_adapter
+from mineaction.store.base import MigrationReport, register_adapter
 from mineaction.store.rows import GEOM
 from mineaction.store.sql import SqlStore
 
@@ -97,9 +97,10 @@ class PostGISStore(SqlStore):
         except OperationalError as exc:
             raise StoreError(f"cannot connect to {self.url}: {_first_line(exc)}") from None
 
-    def migrate(self, target: int | None = None) -> list[int]:
+    def migrate(self, target: int | None = None, *,
+                report: MigrationReport | None = None) -> list[int]:
         try:
-            return super().migrate(target)
+            return super().migrate(target, report=report)
         except OperationalError as exc:
             raise StoreError(f"cannot connect to {self.url}: {_first_line(exc)}") from None
 
@@ -149,6 +150,18 @@ class PostGISStore(SqlStore):
         if layer.spatial:
             conn.exec_driver_sql(
                 f'CREATE INDEX "ix_{table.name}_{GEOM}" ON "{table.name}" USING GIST ("{GEOM}")')
+
+    def column_types(self, conn: Connection, table: str) -> dict[str, str]:
+        return dict(conn.exec_driver_sql(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %(t)s", {"t": table}).all())
+
+    def retype_columns(self, conn: Connection, layer: Layer, columns: list[str]) -> None:
+        table = self.table(layer)
+        changes = ", ".join(
+            f"ALTER COLUMN {_ident(c)} TYPE "
+            f"{table.c[c].type.compile(dialect=conn.dialect)}" for c in columns)
+        conn.exec_driver_sql(f"ALTER TABLE {_ident(table.name)} {changes}")
 
     def insert_rows(self, conn: Connection, layer: Layer, rows: list[dict[str, Any]]) -> None:
         """One ``COPY`` per batch: text format, geometries as hex EWKB with their SRID."""

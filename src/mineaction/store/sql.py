@@ -26,6 +26,7 @@ from mineaction.store import migrations
 from mineaction.store.base import (
     BBox,
     LayerRef,
+    MigrationReport,
     Progress,
     Query,
     Store,
@@ -38,9 +39,13 @@ from mineaction.store.rows import GEOM, column_value, from_row, row_reader, to_r
 BATCH = 2000
 _QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
 
+#: Column types of field kinds. Reals are 8-byte everywhere (``DOUBLE`` in a GeoPackage, where
+#: ``FLOAT`` means a 4-byte real to GDAL and QGIS); integers 64-bit everywhere (``INTEGER`` is
+#: 64-bit in SQLite, ``BIGINT`` in PostgreSQL), so that both adapters accept the same values.
 _SQL_TYPES: dict[str, Any] = {
-    "text": sa.Text, "enum": sa.Text, "enumset": sa.Text, "json": sa.Text,
-    "integer": sa.Integer, "real": sa.Float, "boolean": sa.Boolean, "date": sa.Date,
+    "text": sa.Text(), "enum": sa.Text(), "enumset": sa.Text(), "json": sa.Text(),
+    "integer": sa.BigInteger().with_variant(sa.Integer(), "sqlite"), "real": sa.Double(),
+    "boolean": sa.Boolean(), "date": sa.Date(),
 }
 
 
@@ -85,6 +90,15 @@ class SqlStore(Store):
 
     def after_write(self, conn: Connection, layers: set[str]) -> None:
         """Called before commit with the tables written to."""
+
+    def column_types(self, conn: Connection, table: str) -> dict[str, str]:
+        """The declared type of each column of ``table``, as the database writes it."""
+        raise NotImplementedError
+
+    def retype_columns(self, conn: Connection, layer: Layer, columns: list[str]) -> None:
+        """Give ``columns`` of ``layer``'s table the types the registry declares, keeping every
+        row, its fid, and what the format registers with the table (spatial index)."""
+        raise NotImplementedError
 
     def begin(self, conn: Connection, write: bool) -> None:
         """Start a transaction on ``conn``."""
@@ -132,9 +146,11 @@ class SqlStore(Store):
                 self.meta_table.c.key == "schema_version")).scalar()
             return int(value) if value else 0
 
-    def migrate(self, target: int | None = None) -> list[int]:
+    def migrate(self, target: int | None = None, *,
+                report: MigrationReport | None = None) -> list[int]:
         target = migrations.LATEST if target is None else target
         applied: list[int] = []
+        said: list[tuple[int, str]] = []
         with self.engine.connect() as conn:
             self.begin(conn, write=True)
             if not sa.inspect(conn).has_table("mineaction_meta"):
@@ -149,12 +165,16 @@ class SqlStore(Store):
                                  f"mineaction ({migrations.LATEST})")
             for step in sorted(migrations.MIGRATIONS, key=lambda m: m.version):
                 if current < step.version <= target:
-                    step.apply(self, conn)
+                    messages = list(step.apply(self, conn) or ())
                     applied.append(step.version)
                     current = step.version
+                    said.extend((step.version, m) for m in messages)
             conn.execute(self.meta_table.update().where(
                 self.meta_table.c.key == "schema_version").values(value=str(current)))
             conn.commit()
+        if report is not None:  # once committed: what was said has happened
+            for version, message in said:
+                report(version, message)
         return applied
 
     def initialise_container(self, conn: Connection) -> None:
