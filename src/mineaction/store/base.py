@@ -42,8 +42,16 @@ class Query:
     """What to read from one layer. Filters combine with AND.
 
     ``where`` maps a field to a value (equality) or to a list/tuple/set (any of them).
-    ``bbox`` is (minx, miny, maxx, maxy) in EPSG:4326; ``intersects`` a geometry in EPSG:4326;
-    features whose geometry meets it (touching included) are returned.
+
+    ``bbox`` is (minx, miny, maxx, maxy) in EPSG:4326, as in OGC API Features: the features
+    whose geometry intersects the box, its boundary included, are returned; not those whose
+    envelope alone meets it (a triangle beside a corner of the box), and none found only
+    because a spatial index keeps rounded bounds. It is checked exactly, in double precision,
+    on every adapter. min equal to max makes the box a line or a point; min greater than max
+    is a ``ValueError`` (a box across the antimeridian is two queries).
+
+    ``intersects`` is a geometry in EPSG:4326: the features whose geometry intersects it
+    (touching included) are returned. With both, a feature must intersect each.
     """
 
     where: Mapping[str, Any] | None = None

@@ -231,7 +231,9 @@ END;
 
 @functools.cache
 def _rtree_clause(table: str, fid: str) -> sa.TextClause:
-    """The R-tree filter of a bbox query, as text: it runs for every map query."""
+    """The R-tree prefilter of a bbox query, as text: it runs for every map query. SQLite keeps
+    R-tree bounds as 4-byte floats rounded outwards, so it finds every feature whose envelope
+    meets the box and some that lie just outside: the store checks candidates exactly."""
     return sa.text(
         f'"{table}"."{fid}" IN (SELECT id FROM "rtree_{table}_{GEOM}" WHERE maxx >= :bbox_minx'
         " AND minx <= :bbox_maxx AND maxy >= :bbox_miny AND miny <= :bbox_maxy)")

@@ -1,7 +1,7 @@
 """The server store: PostgreSQL 15 with PostGIS 3 (``--db postgresql://user@host/dbname``).
 
 - Spatial layers have a ``geometry(<type>, 4326)`` column with a GiST index; bbox and intersects
-  filters run in the database (``&&`` and ``ST_Intersects``).
+  filters run in the database (``ST_Intersects``, which uses the index and checks exactly).
 - Text columns use the "C" collation, so ordering and equality are by code point, as in the
   GeoPackage store, whatever the database's locale.
 - Bulk loads go through ``COPY``; every write is in a transaction, and updates check the
@@ -68,9 +68,15 @@ class PostGISGeometry(sa.types.UserDefinedType[BaseGeometry]):
 
 @functools.cache
 def _bbox_text(table: str) -> sa.TextClause:
-    """The GiST-indexed bbox filter, as text: it runs for every map query."""
-    return sa.text(f'"{table}"."{GEOM}" && ST_MakeEnvelope(:bbox_minx, :bbox_miny, '
-                   f":bbox_maxx, :bbox_maxy, {SRID})")
+    """The bbox filter, as text (it runs for every map query): ``ST_Intersects`` finds the
+    candidates with the GiST index (whose boxes are 4-byte floats), then checks each exactly.
+    The box is the envelope of its corners, which is a line or a point when it is degenerate
+    (``ST_MakeEnvelope`` makes an invalid polygon then, which a point on it does not
+    intersect)."""
+    return sa.text(
+        f'ST_Intersects("{table}"."{GEOM}", ST_Envelope(ST_MakeLine('
+        f"ST_SetSRID(ST_MakePoint(:bbox_minx, :bbox_miny), {SRID}), "
+        f"ST_SetSRID(ST_MakePoint(:bbox_maxx, :bbox_maxy), {SRID}))))")
 
 
 def engine_url(url: str) -> str:
@@ -131,6 +137,8 @@ class PostGISStore(SqlStore):
 
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         return PostGISGeometry(layer.geometry_type or "GEOMETRY")
+
+    bbox_exact = True
 
     def bbox_template(self, table: sa.Table) -> sa.TextClause:
         return _bbox_text(table.name)
