@@ -57,9 +57,10 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
 def init() -> None:
     """Create the store (or migrate it to the current schema)."""
     store = open_store(state.db)
+    said: list[tuple[int, str]] = []
     try:
         before = store.schema_version()
-        applied = store.create()
+        applied = store.create(report=lambda version, message: said.append((version, message)))
     finally:
         store.close()
     if not applied:
@@ -68,6 +69,8 @@ def init() -> None:
         console.print(f"{state.db}: created (schema version {applied[-1]})")
     else:
         console.print(f"{state.db}: migrated from {before} to {applied[-1]}")
+    for version, message in said:
+        console.print(f"  schema migration {version}: {message}", highlight=False)
 
 
 @app.command("import")

@@ -29,6 +29,8 @@ R = TypeVar("R", bound=Record)
 LayerRef = str | type[Record] | Layer
 BBox = tuple[float, float, float, float]
 Progress = Callable[[int], None]
+#: ``report(version, message)``: what a schema migration changed in the stored data.
+MigrationReport = Callable[[int, str], None]
 
 
 def layer_of(ref: LayerRef) -> Layer:
@@ -40,8 +42,16 @@ class Query:
     """What to read from one layer. Filters combine with AND.
 
     ``where`` maps a field to a value (equality) or to a list/tuple/set (any of them).
-    ``bbox`` is (minx, miny, maxx, maxy) in EPSG:4326; ``intersects`` a geometry in EPSG:4326;
-    features whose geometry meets it (touching included) are returned.
+
+    ``bbox`` is (minx, miny, maxx, maxy) in EPSG:4326, as in OGC API Features: the features
+    whose geometry intersects the box, its boundary included, are returned; not those whose
+    envelope alone meets it (a triangle beside a corner of the box), and none found only
+    because a spatial index keeps rounded bounds. It is checked exactly, in double precision,
+    on every adapter. min equal to max makes the box a line or a point; min greater than max
+    is a ``ValueError`` (a box across the antimeridian is two queries).
+
+    ``intersects`` is a geometry in EPSG:4326: the features whose geometry intersects it
+    (touching included) are returned. With both, a feature must intersect each.
     """
 
     where: Mapping[str, Any] | None = None
@@ -142,12 +152,18 @@ class Store(Reader):
         return self.schema_version() > 0
 
     @abstractmethod
-    def migrate(self, target: int | None = None) -> list[int]:
-        """Bring the schema to ``target`` (default: the latest); returns the versions applied."""
+    def migrate(self, target: int | None = None, *,
+                report: MigrationReport | None = None) -> list[int]:
+        """Bring the schema to ``target`` (default: the latest); returns the versions applied.
 
-    def create(self) -> list[int]:
-        """Initialise an empty store at the latest schema (a no-op on an up-to-date store)."""
-        return self.migrate()
+        All steps run in one transaction. A step that changed stored data (corrected values)
+        says so through ``report(version, message)``, called after the commit.
+        """
+
+    def create(self, *, report: MigrationReport | None = None) -> list[int]:
+        """Initialise an empty store at the latest schema, or migrate an older one (a no-op on
+        an up-to-date store)."""
+        return self.migrate(report=report)
 
     def require_current(self) -> None:
         from mineaction.store.migrations import LATEST

@@ -231,7 +231,9 @@ END;
 
 @functools.cache
 def _rtree_clause(table: str, fid: str) -> sa.TextClause:
-    """The R-tree filter of a bbox query, as text: it runs for every map query."""
+    """The R-tree prefilter of a bbox query, as text: it runs for every map query. SQLite keeps
+    R-tree bounds as 4-byte floats rounded outwards, so it finds every feature whose envelope
+    meets the box and some that lie just outside: the store checks candidates exactly."""
     return sa.text(
         f'"{table}"."{fid}" IN (SELECT id FROM "rtree_{table}_{GEOM}" WHERE maxx >= :bbox_minx'
         " AND minx <= :bbox_maxx AND maxy >= :bbox_miny AND miny <= :bbox_maxy)")
@@ -326,6 +328,31 @@ class GeoPackageStore(SqlStore):
             "INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
             "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
             (table.name, GEOM))
+
+    def column_types(self, conn: Connection, table: str) -> dict[str, str]:
+        return {row[1]: row[2] for row in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')}
+
+    def retype_columns(self, conn: Connection, layer: Layer, columns: list[str]) -> None:
+        """SQLite cannot change a column's type: the table is rebuilt from the registry under its
+        own name, its rows copied with their fids. The R-tree (keyed by fid) and the entries
+        in ``gpkg_contents``, ``gpkg_geometry_columns`` and ``gpkg_extensions`` (by name)
+        stay as they are; the R-tree triggers, dropped with the old table, are made again."""
+        table = self.table(layer)
+        name, old = table.name, f"{table.name}__old"
+        kept = [c for c in self.column_types(conn, name) if c in table.c]
+        conn.exec_driver_sql(f'ALTER TABLE "{name}" RENAME TO "{old}"')
+        for kind, obj in conn.exec_driver_sql(
+                "SELECT type, name FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+                "AND type IN ('trigger', 'index')", (old,)).all():
+            conn.exec_driver_sql(f'DROP {kind.upper()} "{obj}"')  # names the new table reuses
+        table.create(conn)
+        cols = ", ".join(f'"{c}"' for c in kept)
+        conn.exec_driver_sql(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM "{old}"')
+        conn.exec_driver_sql(f'DROP TABLE "{old}"')
+        if layer.spatial:
+            for stmt in _RTREE_TRIGGERS.format(t=name, c=GEOM, i=self.fid_column).split("END;"):
+                if stmt.strip():
+                    conn.exec_driver_sql(stmt + "END;")
 
     def insert_rows(self, conn: Connection, layer: Layer, rows: list[dict[str, Any]]) -> None:
         """One ``executemany`` of plain values; geometries encoded in bulk."""

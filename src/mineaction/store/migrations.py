@@ -1,32 +1,129 @@
 """Schema versions. A new store runs every migration in order, so a fresh store and a migrated
 one are built by the same code. Add a step at the end; never edit a released one.
+
+A step may return messages saying what it changed in the stored data (``mineaction init``
+prints them); a step that changes records' values also notes the change in each record's
+``notes`` and raises its ``version``, so that an editor holding the old record gets a conflict
+instead of writing the old value back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mineaction.domain.layers import get_layer
+from mineaction.domain.layers import all_layers, get_layer
 
 if TYPE_CHECKING:
     from mineaction.store.sql import SqlStore
+
+Step = Callable[["SqlStore", Connection], Iterable[str] | None]
 
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     description: str
-    apply: Callable[[SqlStore, Connection], None]
+    apply: Step
 
 
-def create_layers(*names: str) -> Callable[[SqlStore, Connection], None]:
+def create_layers(*names: str) -> Step:
     def step(store: SqlStore, conn: Connection) -> None:
         for name in names:
             store.create_layer(conn, get_layer(name))
+
+    return step
+
+
+def wide_numbers(store: SqlStore, conn: Connection) -> list[str]:
+    """Real fields as 8-byte reals (``DOUBLE`` in a GeoPackage, which GDAL and QGIS read as
+    Float64, where ``FLOAT`` is a 4-byte real to them) and integer fields as 64-bit integers
+    (``BIGINT`` in PostgreSQL, whose ``integer`` refused values the GeoPackage accepts), as
+    the layer registry now declares them. Values are kept as they are: SQLite stored 8 bytes
+    whatever the declared type, and PostgreSQL's ``FLOAT`` was already 8 bytes."""
+    inspector = sa.inspect(conn)
+    changed: list[str] = []
+    for layer in all_layers():
+        if not inspector.has_table(layer.table):
+            continue
+        table = store.table(layer)
+        current = store.column_types(conn, layer.table)
+        stale = [spec.name for spec in layer.fields
+                 if spec.kind in ("integer", "real") and spec.name in current
+                 and current[spec.name].lower()
+                 != table.c[spec.name].type.compile(dialect=conn.dialect).lower()]
+        if stale:
+            store.retype_columns(conn, layer, stale)
+            changed.append(f"{layer.table} ({', '.join(stale)})")
+    if not changed:
+        return []
+    return [f"numeric columns of {len(changed)} table(s) declared as 8-byte reals and 64-bit "
+            f"integers: {'; '.join(changed)}"]
+
+
+#: Layers whose ``area_m2`` is the area of the record's own geometry, with the rounding the
+#: land release engine applies (None: unrounded).
+AREA_LAYERS: dict[str, int | None] = {"hazard-versions": 3, "release-steps": None}
+
+#: A stored area within this of the recomputed one is left as it is: the two computations
+#: densify edges alike, so a correct value differs by round-off alone.
+AREA_TOLERANCE_M2 = 0.01
+
+
+def recompute_areas(version: int) -> Step:
+    """Recompute ``area_m2`` of the :data:`AREA_LAYERS` from each record's geometry: the
+    values written before schema ``version`` came from a densification in GEOS 3.14 that
+    turned some valid polygons into slivers (areas of hazards of 300,000 m² stored as 0).
+    A record without a geometry, or with an empty one (a closed hazard's last version, at 0),
+    keeps its value."""
+
+    def step(store: SqlStore, conn: Connection) -> list[str]:
+        from mineaction.geo.measure import area_m2
+        from mineaction.store.rows import GEOM
+
+        inspector = sa.inspect(conn)
+        messages: list[str] = []
+        counts: list[str] = []
+        largest: tuple[float, str, str] | None = None
+        for name, decimals in AREA_LAYERS.items():
+            layer = get_layer(name)
+            if not inspector.has_table(layer.table):
+                continue
+            table = store.table(layer)
+            rows = conn.execute(sa.select(table.c.id, table.c.area_m2, table.c.notes,
+                                          table.c[GEOM]).order_by(table.c.id)).all()
+            geoms = store.decode_geometries([r[3] for r in rows])
+            updates: list[dict[str, Any]] = []
+            for (rid, stored, notes, _), geom in zip(rows, geoms, strict=True):
+                if geom is None or geom.is_empty:
+                    continue
+                area = area_m2(geom)
+                if decimals is not None:
+                    area = round(area, decimals)
+                old = float(stored or 0.0)
+                if abs(area - old) <= AREA_TOLERANCE_M2:
+                    continue
+                note = (f"area_m2 corrected from {old:.3f} to {area:.3f} by schema "
+                        f"migration {version}")
+                updates.append({"_id": rid, "_area": area,
+                                "_notes": f"{notes}; {note}" if notes else note})
+                if largest is None or abs(area - old) > largest[0]:
+                    largest = (abs(area - old), name, rid)
+            if updates:
+                conn.execute(table.update().where(table.c.id == sa.bindparam("_id")).values(
+                    area_m2=sa.bindparam("_area"), notes=sa.bindparam("_notes"),
+                    version=table.c.version + 1), updates)
+            counts.append(f"{len(updates)} {name}")
+        if largest is None:
+            return []
+        messages.append(f"corrected area_m2 of {' and '.join(counts)}; largest change "
+                        f"{largest[0]:,.1f} m² on {largest[1]} {largest[2]}; each record's "
+                        "notes say from what to what")
+        return messages
 
     return step
 
@@ -39,6 +136,8 @@ MIGRATIONS: list[Migration] = [
               create_layers("release-steps", "hazard-versions")),
     Migration(3, "minefield records", create_layers("minefield-records")),
     Migration(4, "published figures", create_layers("figures")),
+    Migration(5, "8-byte reals and 64-bit integers", wide_numbers),
+    Migration(6, "areas of hazard versions and release steps recomputed", recompute_areas(6)),
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)

@@ -1,7 +1,7 @@
 """The server store: PostgreSQL 15 with PostGIS 3 (``--db postgresql://user@host/dbname``).
 
 - Spatial layers have a ``geometry(<type>, 4326)`` column with a GiST index; bbox and intersects
-  filters run in the database (``&&`` and ``ST_Intersects``).
+  filters run in the database (``ST_Intersects``, which uses the index and checks exactly).
 - Text columns use the "C" collation, so ordering and equality are by code point, as in the
   GeoPackage store, whatever the database's locale.
 - Bulk loads go through ``COPY``; every write is in a transaction, and updates check the
@@ -25,7 +25,7 @@ from mineaction.domain.layers import Layer
 from mineaction.domain.schema import FieldSpec
 from mineaction.errors import StoreError
 from mineaction.geo.validate import as_multipolygon
-from mineaction.store.base import register_adapter
+from mineaction.store.base import MigrationReport, register_adapter
 from mineaction.store.rows import GEOM
 from mineaction.store.sql import SqlStore
 
@@ -68,9 +68,15 @@ class PostGISGeometry(sa.types.UserDefinedType[BaseGeometry]):
 
 @functools.cache
 def _bbox_text(table: str) -> sa.TextClause:
-    """The GiST-indexed bbox filter, as text: it runs for every map query."""
-    return sa.text(f'"{table}"."{GEOM}" && ST_MakeEnvelope(:bbox_minx, :bbox_miny, '
-                   f":bbox_maxx, :bbox_maxy, {SRID})")
+    """The bbox filter, as text (it runs for every map query): ``ST_Intersects`` finds the
+    candidates with the GiST index (whose boxes are 4-byte floats), then checks each exactly.
+    The box is the envelope of its corners, which is a line or a point when it is degenerate
+    (``ST_MakeEnvelope`` makes an invalid polygon then, which a point on it does not
+    intersect)."""
+    return sa.text(
+        f'ST_Intersects("{table}"."{GEOM}", ST_Envelope(ST_MakeLine('
+        f"ST_SetSRID(ST_MakePoint(:bbox_minx, :bbox_miny), {SRID}), "
+        f"ST_SetSRID(ST_MakePoint(:bbox_maxx, :bbox_maxy), {SRID}))))")
 
 
 def engine_url(url: str) -> str:
@@ -97,9 +103,10 @@ class PostGISStore(SqlStore):
         except OperationalError as exc:
             raise StoreError(f"cannot connect to {self.url}: {_first_line(exc)}") from None
 
-    def migrate(self, target: int | None = None) -> list[int]:
+    def migrate(self, target: int | None = None, *,
+                report: MigrationReport | None = None) -> list[int]:
         try:
-            return super().migrate(target)
+            return super().migrate(target, report=report)
         except OperationalError as exc:
             raise StoreError(f"cannot connect to {self.url}: {_first_line(exc)}") from None
 
@@ -131,6 +138,8 @@ class PostGISStore(SqlStore):
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         return PostGISGeometry(layer.geometry_type or "GEOMETRY")
 
+    bbox_exact = True
+
     def bbox_template(self, table: sa.Table) -> sa.TextClause:
         return _bbox_text(table.name)
 
@@ -149,6 +158,18 @@ class PostGISStore(SqlStore):
         if layer.spatial:
             conn.exec_driver_sql(
                 f'CREATE INDEX "ix_{table.name}_{GEOM}" ON "{table.name}" USING GIST ("{GEOM}")')
+
+    def column_types(self, conn: Connection, table: str) -> dict[str, str]:
+        return dict(conn.exec_driver_sql(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %(t)s", {"t": table}).all())
+
+    def retype_columns(self, conn: Connection, layer: Layer, columns: list[str]) -> None:
+        table = self.table(layer)
+        changes = ", ".join(
+            f"ALTER COLUMN {_ident(c)} TYPE "
+            f"{table.c[c].type.compile(dialect=conn.dialect)}" for c in columns)
+        conn.exec_driver_sql(f"ALTER TABLE {_ident(table.name)} {changes}")
 
     def insert_rows(self, conn: Connection, layer: Layer, rows: list[dict[str, Any]]) -> None:
         """One ``COPY`` per batch: text format, geometries as hex EWKB with their SRID."""

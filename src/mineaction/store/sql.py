@@ -26,6 +26,7 @@ from mineaction.store import migrations
 from mineaction.store.base import (
     BBox,
     LayerRef,
+    MigrationReport,
     Progress,
     Query,
     Store,
@@ -38,9 +39,13 @@ from mineaction.store.rows import GEOM, column_value, from_row, row_reader, to_r
 BATCH = 2000
 _QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
 
+#: Column types of field kinds. Reals are 8-byte everywhere (``DOUBLE`` in a GeoPackage, where
+#: ``FLOAT`` means a 4-byte real to GDAL and QGIS); integers 64-bit everywhere (``INTEGER`` is
+#: 64-bit in SQLite, ``BIGINT`` in PostgreSQL), so that both adapters accept the same values.
 _SQL_TYPES: dict[str, Any] = {
-    "text": sa.Text, "enum": sa.Text, "enumset": sa.Text, "json": sa.Text,
-    "integer": sa.Integer, "real": sa.Float, "boolean": sa.Boolean, "date": sa.Date,
+    "text": sa.Text(), "enum": sa.Text(), "enumset": sa.Text(), "json": sa.Text(),
+    "integer": sa.BigInteger().with_variant(sa.Integer(), "sqlite"), "real": sa.Double(),
+    "boolean": sa.Boolean(), "date": sa.Date(),
 }
 
 
@@ -66,14 +71,23 @@ class SqlStore(Store):
     def geometry_type(self, layer: Layer) -> sa.types.TypeEngine:
         raise NotImplementedError
 
+    #: Whether :meth:`bbox_template` is exact. When it is not, it is an index prefilter and
+    #: the store keeps the features that intersect the box exactly, in Python.
+    bbox_exact = False
+
     def bbox_template(self, table: sa.Table) -> sa.ColumnElement[bool] | sa.TextClause:
         """The bbox filter with parameters ``bbox_minx``, ``bbox_miny``, ``bbox_maxx``,
-        ``bbox_maxy`` (degrees): features whose envelope meets the box."""
+        ``bbox_maxy`` (degrees): the features whose geometry intersects the box, boundary
+        included (:attr:`bbox_exact`), or a superset of them found by the spatial index, which
+        must never miss one (an R-tree of 4-byte floats rounded outwards is such a superset;
+        one rounded to nearest is not). A box whose min equals its max in one or both
+        directions is a line or a point."""
         raise NotImplementedError
 
     def intersects_template(self, table: sa.Table) -> sa.ColumnElement[bool] | None:
-        """An exact intersects filter with the parameter ``isect`` (see ``intersects_param``),
-        or None to filter exactly in Python after the bbox."""
+        """An exact intersects filter with the parameter ``isect`` (see ``intersects_param``)
+        that uses the spatial index by itself, or None to filter exactly in Python after the
+        bbox prefilter on the geometry's bounds."""
         return None
 
     def intersects_param(self, geom: BaseGeometry) -> Any:
@@ -85,6 +99,15 @@ class SqlStore(Store):
 
     def after_write(self, conn: Connection, layers: set[str]) -> None:
         """Called before commit with the tables written to."""
+
+    def column_types(self, conn: Connection, table: str) -> dict[str, str]:
+        """The declared type of each column of ``table``, as the database writes it."""
+        raise NotImplementedError
+
+    def retype_columns(self, conn: Connection, layer: Layer, columns: list[str]) -> None:
+        """Give ``columns`` of ``layer``'s table the types the registry declares, keeping every
+        row, its fid, and what the format registers with the table (spatial index)."""
+        raise NotImplementedError
 
     def begin(self, conn: Connection, write: bool) -> None:
         """Start a transaction on ``conn``."""
@@ -132,9 +155,11 @@ class SqlStore(Store):
                 self.meta_table.c.key == "schema_version")).scalar()
             return int(value) if value else 0
 
-    def migrate(self, target: int | None = None) -> list[int]:
+    def migrate(self, target: int | None = None, *,
+                report: MigrationReport | None = None) -> list[int]:
         target = migrations.LATEST if target is None else target
         applied: list[int] = []
+        said: list[tuple[int, str]] = []
         with self.engine.connect() as conn:
             self.begin(conn, write=True)
             if not sa.inspect(conn).has_table("mineaction_meta"):
@@ -149,12 +174,16 @@ class SqlStore(Store):
                                  f"mineaction ({migrations.LATEST})")
             for step in sorted(migrations.MIGRATIONS, key=lambda m: m.version):
                 if current < step.version <= target:
-                    step.apply(self, conn)
+                    messages = list(step.apply(self, conn) or ())
                     applied.append(step.version)
                     current = step.version
+                    said.extend((step.version, m) for m in messages)
             conn.execute(self.meta_table.update().where(
                 self.meta_table.c.key == "schema_version").values(value=str(current)))
             conn.commit()
+        if report is not None:  # once committed: what was said has happened
+            for version, message in said:
+                report(version, message)
         return applied
 
     def initialise_container(self, conn: Connection) -> None:
@@ -264,12 +293,12 @@ class SqlTransaction(Transaction):
         return dataclasses.replace(q, **options)
 
     def _select(self, layer: Layer, q: Query
-                ) -> tuple[sa.Select[Any], dict[str, Any], BaseGeometry | None]:
-        """The statement for ``q``, its parameters, and the geometry to filter by exactly in
-        Python (None when the database does it, or there is none).
+                ) -> tuple[sa.Select[Any], dict[str, Any], list[BaseGeometry]]:
+        """The statement for ``q``, its parameters, and the geometries a feature must intersect
+        that are checked exactly in Python (none when the database checks them all).
 
         Statements are built once per shape of query (which fields are matched and how,
-        whether there is a box, the order, the limits) with named parameters, and reused:
+        which spatial filters, the order, the limits) with named parameters, and reused:
         building and compiling one costs more than running it on a map-sized window.
         """
         table = self.store.table(layer)
@@ -288,38 +317,40 @@ class SqlTransaction(Transaction):
             else:
                 shape.append((name, "eq"))
                 params[f"w_{name}"] = _column_param(spec, value)
-        python_filter: BaseGeometry | None = None
-        mode = "none"
+        exact: list[BaseGeometry] = []
+        use_box = use_isect = False
         if q.bbox is not None or q.intersects is not None:
             if not layer.spatial:
                 raise KeyError(f"layer {layer.name} has no geometry")
-            box = q.bbox
+            in_db = self.store.intersects_template(table) is not None
+            if q.bbox is not None:
+                box = _checked_bbox(q.bbox)
+                use_box = True
+                if not self.store.bbox_exact:
+                    exact.append(bbox_geometry(box))
             if q.intersects is not None:
-                ibox = tuple(q.intersects.bounds)
-                box = ibox if box is None else (  # type: ignore[assignment]
-                    max(box[0], ibox[0]), max(box[1], ibox[1]),
-                    min(box[2], ibox[2]), min(box[3], ibox[3]))
-            assert box is not None
-            params.update(bbox_minx=float(box[0]), bbox_miny=float(box[1]),
-                          bbox_maxx=float(box[2]), bbox_maxy=float(box[3]))
-            mode = "bbox"
-            if q.intersects is not None:
-                if self.store.intersects_template(table) is None:
-                    python_filter = q.intersects
-                    mode = "bbox+python"
-                else:
+                if in_db:
+                    use_isect = True
                     params["isect"] = self.store.intersects_param(q.intersects)
-                    mode = "bbox+intersects"
-        limited = python_filter is None
-        key = (layer.table, tuple(shape), mode, q.order_by,
+                else:
+                    exact.append(q.intersects)
+                    if q.bbox is None:  # the index prefilter: the geometry's bounds
+                        box = tuple(q.intersects.bounds)  # type: ignore[assignment]
+                        use_box = True
+            if use_box:
+                params.update(bbox_minx=float(box[0]), bbox_miny=float(box[1]),
+                              bbox_maxx=float(box[2]), bbox_maxy=float(box[3]))
+        limited = not exact
+        key = (layer.table, tuple(shape), use_box, use_isect, q.order_by,
                q.limit if limited else None, q.offset if limited else 0)
         stmt = self.store._selects.get(key)
         if stmt is None:
-            stmt = self.store._selects[key] = self._build_select(table, shape, mode, q, limited)
-        return stmt, params, python_filter
+            stmt = self.store._selects[key] = self._build_select(
+                table, shape, use_box, use_isect, q, limited)
+        return stmt, params, exact
 
-    def _build_select(self, table: sa.Table, shape: list[tuple[str, str]], mode: str, q: Query,
-                      limited: bool) -> sa.Select[Any]:
+    def _build_select(self, table: sa.Table, shape: list[tuple[str, str]], use_box: bool,
+                      use_isect: bool, q: Query, limited: bool) -> sa.Select[Any]:
         stmt = sa.select(table)
         for name, how in shape:
             col = table.c[name]
@@ -330,9 +361,9 @@ class SqlTransaction(Transaction):
                 stmt = stmt.where(col.is_(None))
             else:
                 stmt = stmt.where(col == sa.bindparam(f"w_{name}", type_=col.type))
-        if mode != "none":
+        if use_box:
             stmt = stmt.where(self.store.bbox_template(table))  # type: ignore[arg-type]
-        if mode == "bbox+intersects":
+        if use_isect:
             stmt = stmt.where(self.store.intersects_template(table))  # type: ignore[arg-type]
         order = table.c.get(q.order_by, table.c.id)
         stmt = stmt.order_by(order.asc().nulls_first(), table.c.id)  # SQLite's order everywhere
@@ -343,6 +374,15 @@ class SqlTransaction(Transaction):
                 stmt = stmt.offset(q.offset)
         return stmt
 
+    @staticmethod
+    def _hits(exact: list[BaseGeometry], geoms: list[BaseGeometry | None]) -> Any:
+        """Which of ``geoms`` intersect every geometry of ``exact`` (vectorised)."""
+        arr = np.asarray(geoms, dtype=object) if geoms else np.empty(0, dtype=object)
+        hits = shapely.intersects(exact[0], arr)
+        for other in exact[1:]:
+            hits &= shapely.intersects(other, arr)
+        return hits
+
     def iter(self, layer: LayerRef, query: Query | None = None, /, **filters: Any
              ) -> Iterator[Record]:
         lyr = layer_of(layer)
@@ -350,8 +390,8 @@ class SqlTransaction(Transaction):
         stmt, params, exact = self._select(lyr, q)
         result = self.conn.execution_options(**self.store.read_options(stmt)).execute(
             stmt, params)
-        if exact is not None:
-            shapely.prepare(exact)
+        for g in exact:
+            shapely.prepare(g)
         skipped = 0
         produced = 0
         keys = tuple(result.keys())
@@ -359,12 +399,11 @@ class SqlTransaction(Transaction):
         gi = keys.index(GEOM) if lyr.spatial else None
         for rows in result.partitions(BATCH):
             geoms = self._geometries(lyr, rows, gi)
-            if exact is None:
+            if not exact:
                 for i, row in enumerate(rows):
                     yield from_row(lyr, row, geoms[i] if geoms else None, reader)
                 continue
-            hits = shapely.intersects(exact, np.asarray(geoms, dtype=object))
-            for i in map(int, np.flatnonzero(hits)):
+            for i in map(int, np.flatnonzero(self._hits(exact, geoms))):
                 if skipped < q.offset:
                     skipped += 1
                     continue
@@ -395,8 +434,16 @@ class SqlTransaction(Transaction):
         lyr = layer_of(layer)
         q = self._merge(query, filters)
         stmt, params, exact = self._select(lyr, q)
-        if exact is not None:
-            return sum(1 for _ in self.iter(lyr, q))
+        if exact:  # the candidates' geometries alone, checked as iter checks them
+            table = self.store.table(lyr)
+            for g in exact:
+                shapely.prepare(g)
+            result = self.conn.execution_options(**self.store.read_options(stmt)).execute(
+                stmt.with_only_columns(table.c[GEOM]), params)
+            hits = 0
+            for rows in result.partitions(BATCH):
+                hits += int(np.count_nonzero(self._hits(exact, self._geometries(lyr, rows, 0))))
+            return max(0, min(hits - q.offset, hits if q.limit is None else q.limit))
         sub = stmt.order_by(None).subquery()
         return int(self.conn.execute(sa.select(sa.func.count()).select_from(sub), params)
                    .scalar() or 0)
@@ -543,6 +590,26 @@ class SqlTransaction(Transaction):
         record.version += 1
         self.written.add(lyr.table)
         return record
+
+
+def bbox_geometry(bbox: BBox) -> BaseGeometry:
+    """The box as a geometry: a rectangle, or the line or point it is when its min equals its
+    max in one or both directions (a degenerate rectangle is no valid polygon, and GEOS
+    answers wrongly whether a line crosses one)."""
+    minx, miny, maxx, maxy = bbox
+    if minx == maxx and miny == maxy:
+        return shapely.Point(minx, miny)
+    if minx == maxx or miny == maxy:
+        return shapely.LineString([(minx, miny), (maxx, maxy)])
+    return shapely.box(minx, miny, maxx, maxy)
+
+
+def _checked_bbox(bbox: BBox) -> BBox:
+    minx, miny, maxx, maxy = (float(v) for v in bbox)
+    if not (minx <= maxx and miny <= maxy):
+        raise ValueError(f"bbox {tuple(bbox)}: (minx, miny, maxx, maxy) with min <= max "
+                         "expected")
+    return minx, miny, maxx, maxy
 
 
 def _column_param(spec: FieldSpec | None, value: Any) -> Any:

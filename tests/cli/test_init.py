@@ -1,0 +1,24 @@
+"""``mineaction init`` on a store of an earlier schema says what the migration corrected."""
+
+from __future__ import annotations
+
+from mineaction.cli import main
+from mineaction.geo.measure import area_m2
+from mineaction.store.migrations import LATEST
+from tests.contract.test_migrations import schema_4_store
+from tests.unit.test_measure import HZ_000051
+
+
+def test_init_migrates_and_says_what_it_corrected(tmp_path, monkeypatch, capsys):
+    db = str(tmp_path / "old.gpkg")
+    schema_4_store(db, monkeypatch)
+    capsys.readouterr()
+    assert main(["--db", db, "init"]) == 0
+    out = capsys.readouterr().out
+    assert f"migrated from 4 to {LATEST}" in out
+    assert "schema migration 5: numeric columns of" in out
+    assert ("schema migration 6: corrected area_m2 of 2 hazard-versions and 1 release-steps; "
+            f"largest change {round(area_m2(HZ_000051), 3):,.1f} m² on hazard-versions "
+            "HZ-000051@2") in " ".join(out.split())
+    assert main(["--db", db, "init"]) == 0
+    assert f"already at schema version {LATEST}" in capsys.readouterr().out
