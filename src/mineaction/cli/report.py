@@ -11,7 +11,15 @@ from pathlib import Path
 import typer
 from rich.table import Table as RichTable
 
-from mineaction.cli.app import app, console, err_console, opened, progress_bar, state
+from mineaction.cli.app import (
+    app,
+    checked_output,
+    console,
+    err_console,
+    opened,
+    progress_bar,
+    state,
+)
 from mineaction.errors import InvalidInput
 
 
@@ -42,7 +50,7 @@ def report(
     name: str = typer.Argument(..., help="Report: ap-release-by-district, "
                                "ap-clearance-five-year, capacity, casualties, article7, "
                                "progress"),
-    year: int = typer.Option(None, "--year", help="Calendar year"),
+    year: int = typer.Option(None, "--year", min=1, max=9999, help="Calendar year"),
     date_from: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD"),
     date_to: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD"),
     quarter: int = typer.Option(None, "--quarter", min=1, max=4,
@@ -67,7 +75,20 @@ def report(
 
     if quarter is not None and year is None:
         raise InvalidInput("--quarter needs --year")
-    period = Period.of(year, _date(date_from, "--from"), _date(date_to, "--to"), quarter)
+    if output:
+        checked_output(output)
+        kind = fmt.value if fmt else output.suffix.lower().lstrip(".")
+        if not explain and kind not in ReportFormat.__members__:
+            raise InvalidInput(f"cannot tell the report format of {output.name} from its "
+                               f"extension; give --format, one of "
+                               + ", ".join(ReportFormat.__members__))
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    if start and end and start > end:
+        raise InvalidInput(f"--from {start} is after --to {end}")
+    try:
+        period = Period.of(year, start, end, quarter)
+    except ValueError as exc:  # a period reaching past the last date there is (9999-12-31)
+        raise InvalidInput(f"--year {year}: {exc}") from None
     with opened() as store:
         scope = scope_for(store, period, area)
         rep = build(store, name, scope, Options(suppress_below=suppress_below, quarter=quarter))
