@@ -8,13 +8,23 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, console, err_console, opened, progress_bar, state
+from mineaction.cli.app import (
+    app,
+    checked_output,
+    console,
+    err_console,
+    opened,
+    progress_bar,
+    state,
+    store_file,
+)
 from mineaction.domain.layers import all_layers, get_layer
 from mineaction.errors import InvalidInput
-from mineaction.io.load import import_file
-from mineaction.io.writers import record_columns, write_records
+from mineaction.io.load import check_importable, import_file
+from mineaction.io.writers import format_for, record_columns, spreadsheet_text, write_records
 from mineaction.store import Query, open_store
 
 LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers() if layer.public)
@@ -80,8 +90,12 @@ def import_(
     repair: bool = typer.Option(False, "--repair",
                                 help="Repair invalid polygons (noted on each record)"),
 ) -> None:
-    """Import FILE into LAYER: every row is checked; any bad row and nothing is written."""
+    """Import FILE into LAYER: every row is checked; any bad row and nothing is written.
+
+    Release steps and hazard history are never imported (the land release engine writes
+    them), and minefield records come in through ``mineaction records import``."""
     lyr = _layer(layer)
+    check_importable(lyr.name)
     with opened() as store, progress_bar(f"importing {lyr.name}") as advance:
         result = import_file(store, lyr.name, file, crs=crs, operation=operation,
                              do_repair=repair, progress=advance,
@@ -104,10 +118,15 @@ def export(
     output: Path = typer.Option(..., "-o", "--output", help="File to write"),
     fmt: ExportFormat = typer.Option(None, "--format", help="Default: from the file name"),
 ) -> None:
-    """Export LAYER to a file."""
+    """Export LAYER to a file (never onto the store itself nor over another mineaction
+    store)."""
     lyr = _layer(layer)
+    checked_output(output)
+    format_for(output, fmt.value if fmt else None)  # an unknown format fails before opening
+    own = store_file()
     with opened() as store:
-        n = write_records(lyr, store.iter(lyr), output, fmt.value if fmt else None)
+        n = write_records(lyr, store.iter(lyr), output, fmt.value if fmt else None,
+                          protected=[own] if own is not None else [])
     console.print(f"wrote {n} {lyr.name} record(s) to {output}")
 
 
@@ -177,7 +196,7 @@ def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-unty
         names = list(cols) + (["wkt"] if lyr.spatial else [])
         writer.writerow(names)
         for i, r in enumerate(records):
-            row = [cols[c][i] for c in cols]
+            row = [spreadsheet_text(cols[c][i]) for c in cols]
             if lyr.spatial:
                 g = getattr(r, "geometry", None)
                 row.append("" if g is None else g.wkt)
@@ -192,7 +211,8 @@ def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-unty
     for c in shown:
         table.add_column(c, justify="right" if c == "area_m2" else "left", overflow="fold")
     for i in range(len(records)):
-        table.add_row(*["" if cols[c][i] is None else str(cols[c][i]) for c in shown])
+        # Stored text is shown as it is, never read as console markup.
+        table.add_row(*["" if cols[c][i] is None else escape(str(cols[c][i])) for c in shown])
     console.print(table)
 
 
