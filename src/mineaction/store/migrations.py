@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mineaction.domain.layers import get_layer
@@ -31,6 +32,23 @@ def create_layers(*names: str) -> Callable[[SqlStore, Connection], None]:
     return step
 
 
+def add_columns(layer_name: str, *fields: str) -> Callable[[SqlStore, Connection], None]:
+    """Add declared fields of a layer to its table, as nullable columns.
+
+    A column already there is left alone: ``create_layers`` builds a table from the fields
+    declared now, so a store created after the field was declared has it from the start."""
+
+    def step(store: SqlStore, conn: Connection) -> None:
+        table = store.table(get_layer(layer_name))
+        have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        for name in fields:
+            if name not in have:
+                kind = table.c[name].type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {kind}')
+
+    return step
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "core layers", create_layers(
         "organisations", "admin-areas", "hazards", "activities", "finds", "accidents",
@@ -39,6 +57,8 @@ MIGRATIONS: list[Migration] = [
               create_layers("release-steps", "hazard-versions")),
     Migration(3, "minefield records", create_layers("minefield-records")),
     Migration(4, "published figures", create_layers("figures")),
+    Migration(5, "withdrawal of minefield records",
+              add_columns("minefield-records", "withdrawn_on", "withdrawal_reason")),
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)
