@@ -110,6 +110,12 @@ CASES: list[tuple[list[str], int, str, str]] = [
     (["export", "hazards", "-o", "{folder}/missing/out.csv"], 2, "does not exist", "line"),
     (["export", "hazards", "-o", "{folder}"], 2, "is a folder", "line"),
     (["list", "hazards", "--bbox", "1,2,3"], 2, "--bbox", "line"),
+    (["list", "hazards", "--bbox", "nan,41,51,42"], 2, "finite number", "line"),
+    (["list", "hazards", "--bbox", "50,41,200,42"], 2, "-180..180", "line"),
+    (["list", "hazards", "--limit", "-1"], 2, "Invalid value for '--limit'", USAGE),
+    (["records", "assess", "--tolerance", "inf"], 2, "Invalid value for '--tolerance'", USAGE),
+    (["import-register", "victims", "{csv}", "--mapping", "{folder}"], 1, "Is a directory",
+     "line"),
     # stores that are not stores: one line, exit 1
     (["--db", "{folder}", "summary"], 1, "is a folder, not a GeoPackage", "line"),
     (["--db", "{folder}", "init"], 1, "is a folder, not a GeoPackage", "line"),

@@ -62,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except OSError as exc:
+        if exc.filename is None:
+            return unexpected(exc, argv, err_console)
+        # A file the command was pointed at cannot be used (missing, a folder, no permission):
+        # the user's to fix, so no log.
+        err_console.print(f"error: {exc.filename}: {exc.strerror or exc}", markup=False,
+                          highlight=False, soft_wrap=True)
+        return 1
     except Exception as exc:  # noqa: BLE001  (the last line of defence: see .failure)
         if isinstance(exc, _usage_error_types()):
             return show_usage_error(exc)

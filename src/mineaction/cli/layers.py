@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -58,6 +59,12 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         raise InvalidInput(f"--bbox must be minx,miny,maxx,maxy in degrees, got {text!r}"
                            ) from None
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        raise InvalidInput(f"--bbox {text!r}: every value must be a finite number")
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90
+            and -90 <= maxy <= 90):
+        raise InvalidInput(f"--bbox {text!r}: longitudes lie in -180..180 and latitudes in "
+                           "-90..90 (EPSG:4326)")
     if minx > maxx or miny > maxy:
         raise InvalidInput(f"--bbox {text!r}: min is greater than max")
     return minx, miny, maxx, maxy
@@ -147,7 +154,7 @@ def list_(
     layer: str = typer.Argument(..., help=LAYER_HELP),
     bbox: str = typer.Option(None, "--bbox", help="minx,miny,maxx,maxy in degrees (EPSG:4326)"),
     fmt: ListFormat = typer.Option(ListFormat.table, "--format"),
-    limit: int = typer.Option(None, "--limit", help="At most this many records"),
+    limit: int = typer.Option(None, "--limit", min=0, help="At most this many records"),
     at: str = typer.Option(None, "--at", metavar="YYYY-MM-DD",
                            help="hazards only: each hazard as it stood on that date"),
 ) -> None:

@@ -31,6 +31,9 @@ class AssessFormat(StrEnum):
     csv = "csv"
 
 
+#: Largest --tolerance: a find farther than this from a mine is no evidence about it.
+MAX_TOLERANCE_M = 100.0
+
 CSV_FIELDS = ("record_id", "status", "expected_mines", "matched_finds", "finds_in_field",
               "explained_share", "expected_on_covered_ground", "found_share_on_covered_ground",
               "shift_east_m", "shift_north_m", "rotation_deg", "scale", "residual_rms_m",
@@ -122,7 +125,7 @@ def assess_cmd(
     datum_transformation: str = typer.Option(
         None, "--sk42-transformation",
         help="Transformation used to test 'SK-42 read as WGS84' (default: best-ranked)"),
-    tolerance: float = typer.Option(3.0, "--tolerance", min=0.1,
+    tolerance: float = typer.Option(3.0, "--tolerance", min=0.1, max=MAX_TOLERANCE_M,
                                     help="Metres within which a find matches a mine"),
     save: bool = typer.Option(True, "--save/--no-save",
                               help="Write the status and assessment onto each record"),
@@ -185,7 +188,7 @@ def show_cmd(
     record_id: str = typer.Argument(..., help="Record id"),
     figure: Path = typer.Option(None, "--figure", help="Draw the record and the finds (PNG)"),
     transformation: str = typer.Option(None, "--transformation"),
-    tolerance: float = typer.Option(3.0, "--tolerance", min=0.1),
+    tolerance: float = typer.Option(3.0, "--tolerance", min=0.1, max=MAX_TOLERANCE_M),
 ) -> None:
     """Show one record: what it says, its latest assessment, and optionally a figure. A
     withdrawn record is shown with the date and reason, and is not assessed."""

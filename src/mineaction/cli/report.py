@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from mineaction.cli.app import (
@@ -124,7 +125,7 @@ def report(
 def _print(rep) -> None:  # type: ignore[no-untyped-def]
     from mineaction.reports.render import shown
 
-    console.print(f"[bold]{rep.title}[/]  {rep.filter_text()}")
+    console.print(f"[bold]{rep.title}[/]  {escape(rep.filter_text())}")
     if rep.synthetic:
         console.print("[bold red]SYNTHETIC DATA[/]")
     for t in rep.tables:
@@ -132,11 +133,12 @@ def _print(rep) -> None:  # type: ignore[no-untyped-def]
         for c in t.columns:
             rt.add_column(c.title + (f" ({c.unit})" if c.unit else ""),
                           justify="right" if c.numeric else "left")
+        # Cells hold stored text (area names): shown as it is, never read as console markup.
         for row in t.rows:
-            rt.add_row(*[shown(row[c.name], c, rep.suppress_below) for c in t.columns])
+            rt.add_row(*[escape(shown(row[c.name], c, rep.suppress_below)) for c in t.columns])
         if t.total:
-            rt.add_row(*[shown(t.total[c.name], c, rep.suppress_below) for c in t.columns],
-                       style="bold")
+            rt.add_row(*[escape(shown(t.total[c.name], c, rep.suppress_below))
+                         for c in t.columns], style="bold")
         console.print(rt)
         for n in t.notes:
             console.print(f"  [dim]{n}[/]")
