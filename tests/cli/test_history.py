@@ -108,6 +108,10 @@ def test_withdraw_keeps_the_record_and_takes_it_out_of_assessment(store_copy, ca
     assert main(["--db", db, "records", "assess", "--id", "MR-0001"]) == 0
     assert "not assessed: MR-0001" in capsys.readouterr().err
 
+    assert main(["--db", db, "records", "georef"]) == 0
+    assert "1 withdrawn record(s) not georeferenced: MR-0001" in capsys.readouterr().err
+    assert read(db, lambda s: s.get(StoredMinefieldRecord, "MR-0001")).version == after.version
+
     assert main(["--db", db, "records", "show", "MR-0001"]) == 0
     shown = capsys.readouterr().out
     assert f"withdrawn on {today}: {reason}" in shown and "no longer" in shown
@@ -165,3 +169,25 @@ def test_migration_adds_the_withdrawal_fields_to_an_older_store(tmp_path, capsys
     assert main(["--db", str(db), "records", "withdraw", "MR-0001", "--reason", "test"]) == 0
     assert main(["--db", str(db), "init"]) == 0
     assert "already at schema version 5" in capsys.readouterr().out
+
+
+def test_withdrawal_migration_on_every_adapter(store_url):
+    """Schema 5 adds the two columns to a schema-4 table on GeoPackage and PostGIS alike, and
+    a withdrawal then round-trips through the store."""
+    from mineaction.records.storage import import_records, read_files, withdraw
+
+    store = open_store(store_url)
+    try:
+        assert store.migrate(4)[-1] == 4
+        with store.engine.begin() as conn:  # the table as schema 4 made it
+            for column in ("withdrawn_on", "withdrawal_reason"):
+                conn.exec_driver_sql(f"ALTER TABLE minefield_records DROP COLUMN {column}")
+        assert store.migrate() == [5]
+        import_records(store, read_files([RECORD]))
+        on = dt.date(2024, 5, 1)
+        withdraw(store, "MR-0001", "duplicate of MR-0007", on)
+        row = store.get(StoredMinefieldRecord, "MR-0001")
+        assert (row.withdrawn_on, row.withdrawal_reason) == (on, "duplicate of MR-0007")
+        assert store.migrate() == []
+    finally:
+        store.close()

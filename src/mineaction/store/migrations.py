@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mineaction.domain.layers import get_layer
@@ -40,7 +39,8 @@ def add_columns(layer_name: str, *fields: str) -> Callable[[SqlStore, Connection
 
     def step(store: SqlStore, conn: Connection) -> None:
         table = store.table(get_layer(layer_name))
-        have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        # The names from an empty result: no reflection of types it cannot tell (PostGIS).
+        have = set(conn.exec_driver_sql(f'SELECT * FROM "{table.name}" LIMIT 0').keys())
         for name in fields:
             if name not in have:
                 kind = table.c[name].type.compile(dialect=conn.dialect)
