@@ -81,7 +81,8 @@ def test_an_impossible_date_is_named_with_the_other_problems(tmp_path, cli, stor
     assert code == 2
     assert "2 problem(s)" in out
     # (a FlatGeobuf keeps its features in spatial order: the row number may differ)
-    assert "(id F1), field 'found_on': expected a date as YYYY-MM-DD (or an ISO date and time), got '2023-02-30" in out
+    assert ("(id F1), field 'found_on': expected a date as YYYY-MM-DD (or an ISO date and "
+            "time), got '2023-02-30") in out
     assert "(id F2), field 'category': unknown value 'x'" in out
     assert stored("finds") == {}
 

@@ -49,8 +49,8 @@ def test_an_impossible_date_is_named_and_other_problems_still_listed(tmp_path, c
     code, out = cli("import", "finds", str(path))
     assert code == 2
     assert "3 problem(s)" in out
-    assert "feature 1 (id F1), field 'found_on': expected a date as YYYY-MM-DD (or an ISO date and time), got " \
-           "'2023-02-30'" in out
+    assert ("feature 1 (id F1), field 'found_on': expected a date as YYYY-MM-DD (or an ISO "
+            "date and time), got '2023-02-30'") in out
     assert "feature 2 (id F2), field 'category': unknown value 'mines'" in out
     # NaN is not JSON: kept as written, and refused as a number
     assert "feature 3 (id F3), field 'quantity': expected a whole number, got 'NaN'" in out

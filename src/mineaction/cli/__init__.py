@@ -1,13 +1,16 @@
 """The ``mineaction`` command line. Commands parse arguments, call the core, and render.
 
 Each family of commands lives in its own module and registers itself on :data:`app`; this
-module imports them all. Errors become exit statuses: 2 for invalid input (nothing written),
-1 for any other failure.
+module imports them all. :func:`main` never lets a traceback through: usage errors and invalid
+input exit 2, any other failure exits 1 with one line on stderr (see :mod:`.failure`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+
+from rich.markup import escape
 
 from mineaction.cli import layers  # noqa: F401,E402  (registers commands)
 from mineaction.cli import figures, report  # noqa: F401,E402
@@ -16,31 +19,67 @@ from mineaction.cli import hazard  # noqa: F401,E402
 from mineaction.cli import records  # noqa: F401,E402
 from mineaction.cli import demo  # noqa: F401,E402
 from mineaction.cli.app import app, console, err_console, state  # noqa: F401
-from mineaction.errors import MineActionError
+from mineaction.cli.failure import (
+    _abort_types,
+    _exit_types,
+    _usage_error_types,
+    show_usage_error,
+    unexpected,
+)
+from mineaction.errors import InvalidInput, MineActionError
+
+
+def message(exc: MineActionError) -> str:
+    """What to print for an error: one line for a refused argument or option, every problem
+    (row, field, reason) for refused input."""
+    if isinstance(exc, InvalidInput) and len(exc.problems) == 1:
+        p = exc.problems[0]
+        if p.field is None and p.where == (exc.source or "input"):
+            return p.reason  # made from a plain message: no row to name
+    return str(exc)
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        app(args=argv, prog_name="mineaction", standalone_mode=False)
-    except MineActionError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True,
-                          soft_wrap=True)
-        return exc.exit_code
-    except SystemExit as exc:  # raised by typer/click for --help and usage errors
-        return int(exc.code or 0)
-    except Exception as exc:  # noqa: BLE001
-        import click
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); returns the exit status.
 
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            return 2
-        if isinstance(exc, click.exceptions.Abort):
-            err_console.print("aborted")
+    0 success, 2 usage error or invalid input (nothing written), 1 any other failure, 130
+    interrupted. Nothing but a one-line message (or the list of problems) reaches stderr.
+    """
+    try:
+        rv = app(args=argv, prog_name="mineaction", standalone_mode=False)
+    except MineActionError as exc:
+        err_console.print(f"[bold red]error:[/] {escape(message(exc))}", highlight=False,
+                          markup=True, soft_wrap=True)
+        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted", highlight=False)
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``| head``): not an error of ours. Point stdout
+        # at nothing so that the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        if exc.filename is None:
+            return unexpected(exc, argv, err_console)
+        # A file the command was pointed at cannot be used (missing, a folder, no permission):
+        # the user's to fix, so no log.
+        err_console.print(f"error: {exc.filename}: {exc.strerror or exc}", markup=False,
+                          highlight=False, soft_wrap=True)
+        return 1
+    except Exception as exc:  # noqa: BLE001  (the last line of defence: see .failure)
+        if isinstance(exc, _usage_error_types()):
+            return show_usage_error(exc)
+        if isinstance(exc, _abort_types()):
+            err_console.print("aborted", highlight=False)
             return 1
-        if isinstance(exc, click.exceptions.Exit):
-            return exc.exit_code
-        raise
-    return 0
+        if isinstance(exc, _exit_types()):
+            return int(getattr(exc, "exit_code", 1))
+        return unexpected(exc, argv, err_console)
+    return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
 
 
 def entry() -> None:

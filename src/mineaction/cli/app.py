@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -21,6 +22,7 @@ from rich.progress import (
 )
 
 from mineaction.store import Store, open_store
+from mineaction.store.base import scheme_of
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="mineaction: an information system for humanitarian mine action.")
@@ -60,6 +62,26 @@ def opened(*, require: bool = True) -> Iterator[Store]:
         store.close()
 
 
+def store_file() -> Path | None:
+    """The file of the store named by --db when it is a GeoPackage; None for a server."""
+    if scheme_of(state.db) not in ("gpkg", "file"):
+        return None
+    for prefix in ("gpkg://", "file://"):
+        if state.db.startswith(prefix):
+            return Path(state.db[len(prefix):])
+    return Path(state.db)
+
+
+def checked_output(path: Path) -> Path:
+    """``path`` if a command may write its output there (InvalidInput, exit 2, otherwise): its
+    folder exists, it is no folder, not the store named by --db, and not any mineaction
+    store (see :func:`mineaction.io.writers.check_target`)."""
+    from mineaction.io.writers import check_target
+
+    own = store_file()
+    return check_target(path, protected=[own] if own is not None else [])
+
+
 class Advance:
     """Moves a progress bar on: ``advance(n)``; ``advance.set_total(n)`` once it is known."""
 
@@ -75,9 +97,11 @@ class Advance:
 
 @contextmanager
 def progress_bar(description: str, total: int | None = None) -> Iterator[Advance]:
-    """A rich progress bar on stderr; yields ``advance(n)``."""
+    """A rich progress bar on stderr (none when stderr is not a terminal: a log or a pipe
+    gets the messages alone); yields ``advance(n)``."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
-                  transient=True, refresh_per_second=4) as bar:
+                  transient=True, refresh_per_second=4,
+                  disable=not err_console.is_terminal) as bar:
         task = bar.add_task(description, total=total)
         yield Advance(bar, task)

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, console, err_console, opened, progress_bar, state
+from mineaction.cli.app import (
+    app,
+    checked_output,
+    console,
+    err_console,
+    opened,
+    progress_bar,
+    state,
+    store_file,
+)
 from mineaction.domain.layers import all_layers, get_layer
 from mineaction.errors import InvalidInput
-from mineaction.io.load import import_file, repair_summary
-from mineaction.io.writers import record_columns, write_records
+from mineaction.io.load import check_importable, import_file, repair_summary
+from mineaction.io.writers import format_for, record_columns, spreadsheet_text, write_records
 from mineaction.store import Query, open_store
 
 LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers() if layer.public)
@@ -48,6 +59,12 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         raise InvalidInput(f"--bbox must be minx,miny,maxx,maxy in degrees, got {text!r}"
                            ) from None
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        raise InvalidInput(f"--bbox {text!r}: every value must be a finite number")
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90
+            and -90 <= maxy <= 90):
+        raise InvalidInput(f"--bbox {text!r}: longitudes lie in -180..180 and latitudes in "
+                           "-90..90 (EPSG:4326)")
     if minx > maxx or miny > maxy:
         raise InvalidInput(f"--bbox {text!r}: min is greater than max")
     return minx, miny, maxx, maxy
@@ -92,8 +109,12 @@ def import_(
     allow_large: bool = typer.Option(False, "--allow-large-release",
                                      help="Accept activities larger than 100 km²"),
 ) -> None:
-    """Import FILE into LAYER: every row is checked; any bad row and nothing is written."""
+    """Import FILE into LAYER: every row is checked; any bad row and nothing is written.
+
+    Release steps and hazard history are never imported (the land release engine writes
+    them), and minefield records come in through ``mineaction records import``."""
     lyr = _layer(layer)
+    check_importable(lyr.name)
     with opened() as store, progress_bar(f"importing {lyr.name}") as advance:
         result = import_file(store, lyr.name, file, crs=crs, operation=operation,
                              do_repair=repair, progress=advance,
@@ -118,10 +139,15 @@ def export(
     output: Path = typer.Option(..., "-o", "--output", help="File to write"),
     fmt: ExportFormat = typer.Option(None, "--format", help="Default: from the file name"),
 ) -> None:
-    """Export LAYER to a file."""
+    """Export LAYER to a file (never onto the store itself nor over another mineaction
+    store)."""
     lyr = _layer(layer)
+    checked_output(output)
+    format_for(output, fmt.value if fmt else None)  # an unknown format fails before opening
+    own = store_file()
     with opened() as store:
-        n = write_records(lyr, store.iter(lyr), output, fmt.value if fmt else None)
+        n = write_records(lyr, store.iter(lyr), output, fmt.value if fmt else None,
+                          protected=[own] if own is not None else [])
     console.print(f"wrote {n} {lyr.name} record(s) to {output}")
 
 
@@ -142,7 +168,7 @@ def list_(
     layer: str = typer.Argument(..., help=LAYER_HELP),
     bbox: str = typer.Option(None, "--bbox", help="minx,miny,maxx,maxy in degrees (EPSG:4326)"),
     fmt: ListFormat = typer.Option(ListFormat.table, "--format"),
-    limit: int = typer.Option(None, "--limit", help="At most this many records"),
+    limit: int = typer.Option(None, "--limit", min=0, help="At most this many records"),
     at: str = typer.Option(None, "--at", metavar="YYYY-MM-DD",
                            help="hazards only: each hazard as it stood on that date"),
 ) -> None:
@@ -191,7 +217,7 @@ def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-unty
         names = list(cols) + (["wkt"] if lyr.spatial else [])
         writer.writerow(names)
         for i, r in enumerate(records):
-            row = [cols[c][i] for c in cols]
+            row = [spreadsheet_text(cols[c][i]) for c in cols]
             if lyr.spatial:
                 g = getattr(r, "geometry", None)
                 row.append("" if g is None else g.wkt)
@@ -206,7 +232,8 @@ def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-unty
     for c in shown:
         table.add_column(c, justify="right" if c == "area_m2" else "left", overflow="fold")
     for i in range(len(records)):
-        table.add_row(*["" if cols[c][i] is None else str(cols[c][i]) for c in shown])
+        # Stored text is shown as it is, never read as console markup.
+        table.add_row(*["" if cols[c][i] is None else escape(str(cols[c][i])) for c in shown])
     console.print(table)
 
 

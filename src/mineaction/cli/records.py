@@ -1,4 +1,4 @@
-"""Commands on minefield records: import, georef, assess, show."""
+"""Commands on minefield records: import, georef, assess, show, withdraw."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, console, err_console, opened
+from mineaction.cli.app import app, checked_output, console, err_console, opened
 from mineaction.domain.minefield_records import MinefieldRecord, StoredMinefieldRecord
-from mineaction.errors import InvalidInput, NotFound
+from mineaction.errors import InvalidInput, NotFound, Problem
 from mineaction.geo.measure import area_m2
 
 records_app = typer.Typer(no_args_is_help=True,
@@ -29,6 +30,9 @@ class AssessFormat(StrEnum):
     json = "json"
     csv = "csv"
 
+
+#: Largest --tolerance: a find farther than this from a mine is no evidence about it.
+MAX_TOLERANCE_M = 100.0
 
 CSV_FIELDS = ("record_id", "status", "expected_mines", "matched_finds", "finds_in_field",
               "explained_share", "expected_on_covered_ground", "found_share_on_covered_ground",
@@ -50,19 +54,31 @@ def import_cmd(
     with opened() as store:
         stored, notes = import_records(store, records, transformation=transformation)
     for note in notes:
-        err_console.print(f"[yellow]warning:[/] {note}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     console.print(f"imported {len(stored)} minefield record(s): "
-                  + ", ".join(r.id for r in stored), highlight=False)
+                  + ", ".join(r.id for r in stored), highlight=False, markup=False)
 
 
-def _rows(store: Any, ids: list[str] | None) -> list[tuple[StoredMinefieldRecord,
-                                                           MinefieldRecord]]:
+def _rows(store: Any, ids: list[str] | None, what: str = "assessed"
+          ) -> list[tuple[StoredMinefieldRecord, MinefieldRecord]]:
+    """The records to work on; withdrawn ones are skipped with a note on stderr."""
     from mineaction.records.assess import stored_records
 
+    withdrawn: list[StoredMinefieldRecord] = []
     try:
-        return list(stored_records(store, ids))
+        rows = list(stored_records(store, ids, withdrawn=withdrawn))
     except NotFound as exc:
         raise InvalidInput(str(exc)) from None
+    except InvalidInput as exc:
+        # A stored record that no longer reads (it came in before records were checked).
+        exc.problems.append(Problem(
+            "hint", None, "a stored record that cannot be read can be withdrawn: "
+                          "mineaction records withdraw ID --reason TEXT"))
+        raise InvalidInput(exc.problems, source=exc.source) from None
+    if withdrawn:
+        err_console.print(f"{len(withdrawn)} withdrawn record(s) not {what}: "
+                          + ", ".join(r.id for r in withdrawn), highlight=False, markup=False)
+    return rows
 
 
 @records_app.command("georef")
@@ -79,17 +95,20 @@ def georef_cmd(
     """Georeference stored records again (perimeter, rows, expected mines) and save them."""
     from mineaction.records.storage import regeoreference
 
+    if geojson:
+        checked_output(geojson)
     features: list[dict[str, Any]] = []
     table = Table("record", "crs", "transformation", "area m²", "rows", "mines", "warnings")
     with opened() as store:
-        pairs = _rows(store, ids)
+        pairs = _rows(store, ids, "georeferenced")
         with store.transaction() as tx:
             for row, rec in pairs:
                 _, g = regeoreference(tx, row, rec, transformation)
                 features.extend(g.to_geojson()["features"])
-                table.add_row(rec.record_id, g.src_crs, g.operation or "(none: WGS84)",
+                table.add_row(rec.record_id, escape(g.src_crs),
+                              escape(g.operation or "(none: WGS84)"),
                               f"{area_m2(g.perimeter):,.0f}", str(len(g.rows)),
-                              str(len(g.mines)), "\n".join(g.warnings) or "")
+                              str(len(g.mines)), escape("\n".join(g.warnings)))
     console.print(table)
     if geojson:
         geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
@@ -106,12 +125,14 @@ def assess_cmd(
     datum_transformation: str = typer.Option(
         None, "--sk42-transformation",
         help="Transformation used to test 'SK-42 read as WGS84' (default: best-ranked)"),
-    tolerance: float = typer.Option(3.0, "--tolerance", min=0.1,
+    tolerance: float = typer.Option(3.0, "--tolerance", min=0.1, max=MAX_TOLERANCE_M,
                                     help="Metres within which a find matches a mine"),
     save: bool = typer.Option(True, "--save/--no-save",
                               help="Write the status and assessment onto each record"),
 ) -> None:
-    """Measure each record's reliability against the finds and the covered ground."""
+    """Measure each record's reliability against the finds and the covered ground (withdrawn
+    records are skipped)."""
+    from mineaction.io.writers import spreadsheet_text
     from mineaction.records.assess import (
         AssessOptions,
         aggregate,
@@ -140,7 +161,7 @@ def assess_cmd(
                            lineterminator="\n")
         w.writeheader()
         for a in results:
-            w.writerow(a.to_dict())
+            w.writerow({k: spreadsheet_text(v) for k, v in a.to_dict().items()})
         return
     table = Table("record", "status", "mines", "matched", "shift E/N m", "rotation °",
                   "RMS m", "interpretation")
@@ -150,7 +171,7 @@ def assess_cmd(
                       f"{d['shift_east_m']:+.1f} / {d['shift_north_m']:+.1f}",
                       f"{d['rotation_deg']:+.2f}",
                       "" if d["residual_rms_m"] is None else f"{d['residual_rms_m']:.2f}",
-                      a.interpretation)
+                      escape(a.interpretation))
     console.print(table)
     shares = ", ".join(f"{s} {c} ({(summary['share'][s] or 0):.0%})"
                        for s, c in summary["counts"].items())
@@ -167,24 +188,38 @@ def show_cmd(
     record_id: str = typer.Argument(..., help="Record id"),
     figure: Path = typer.Option(None, "--figure", help="Draw the record and the finds (PNG)"),
     transformation: str = typer.Option(None, "--transformation"),
-    tolerance: float = typer.Option(3.0, "--tolerance", min=0.1),
+    tolerance: float = typer.Option(3.0, "--tolerance", min=0.1, max=MAX_TOLERANCE_M),
 ) -> None:
-    """Show one record: what it says, its latest assessment, and optionally a figure."""
+    """Show one record: what it says, its latest assessment, and optionally a figure. A
+    withdrawn record is shown with the date and reason, and is not assessed."""
     from mineaction.records.assess import AssessOptions, assess_record, evidence_near, search_bbox
     from mineaction.records.georef import georeference
 
+    if figure:
+        checked_output(figure)
+        if figure.suffix.lower() not in FIGURE_SUFFIXES:
+            raise InvalidInput(f"--figure {figure}: give a file ending in "
+                               + ", ".join(FIGURE_SUFFIXES))
     opts = AssessOptions(tolerance_m=tolerance)
     with opened() as store:
+        try:
+            stored = store.get(StoredMinefieldRecord, record_id)
+        except NotFound as exc:
+            raise InvalidInput(str(exc)) from None
+        if stored.withdrawn_on is not None:
+            _show_withdrawn(stored, figure)
+            return
         ((row, rec),) = _rows(store, [record_id])
         g = georeference(rec, transformation, warn=False)
         xy, fids, covered = evidence_near(store, search_bbox(g, opts.search_m))
     a = assess_record(rec, xy, fids, covered, opts, transformation=transformation)
-    console.print(f"[bold]{rec.record_id}[/] from {rec.provider}"
+    console.print(f"[bold]{escape(rec.record_id)}[/] from {escape(rec.provider)}"
                   + (f", received {rec.received_on}" if rec.received_on else "")
                   + (f", laid {rec.laid_on}" if rec.laid_on else ""), highlight=False)
-    console.print(f"  document: {rec.document or '-'}; source: {rec.source or '-'}",
-                  highlight=False)
-    console.print(f"  CRS {g.src_crs} to WGS84 by {g.operation or '(none)'}; bearings "
+    console.print(f"  document: {escape(rec.document or '-')}; source: "
+                  f"{escape(rec.source or '-')}", highlight=False)
+    console.print(f"  CRS {escape(g.src_crs)} to WGS84 by {escape(g.operation or '(none)')}; "
+                  "bearings "
                   f"{rec.bearings.reference} in {rec.bearings.unit}"
                   + (f", declination {rec.bearings.declination_deg:+g}°"
                      if rec.bearings.declination_deg is not None else ""), highlight=False)
@@ -194,14 +229,48 @@ def show_cmd(
         console.print(f"  stored assessment ({row.assessed_on}): {row.assessment_status}",
                       highlight=False)
     console.print(f"  now: [bold]{a.status}[/], {a.matched_finds} of {a.expected_mines} "
-                  f"matched; interpretation: {a.interpretation}", highlight=False)
+                  f"matched; interpretation: {escape(a.interpretation)}", highlight=False)
     for line in a.evidence:
-        console.print(f"    - {line}", highlight=False)
+        console.print(f"    - {escape(line)}", highlight=False)
     for w in g.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     if figure:
         draw(a, xy, covered, figure)
         console.print(f"wrote {figure}")
+
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _show_withdrawn(row: StoredMinefieldRecord, figure: Path | None) -> None:
+    console.print(f"[bold]{escape(row.id)}[/] from {escape(row.provider)}: [bold]withdrawn[/] "
+                  f"on {row.withdrawn_on}: {escape(row.withdrawal_reason or '')}",
+                  highlight=False)
+    console.print(f"  document: {escape(row.document or '-')}; source: "
+                  f"{escape(row.source or '-')}", highlight=False)
+    if row.assessment_status:
+        console.print(f"  last assessment before it was withdrawn ({row.assessed_on}): "
+                      f"{row.assessment_status}", highlight=False)
+    console.print("  kept as received; no longer georeferenced or assessed", highlight=False)
+    if figure:
+        err_console.print(f"[yellow]warning:[/] no figure drawn: record {escape(row.id)} is "
+                          "withdrawn", highlight=False)
+
+
+@records_app.command("withdraw")
+def withdraw_cmd(
+    record_id: str = typer.Argument(..., help="Record id"),
+    reason: str = typer.Option(..., "--reason", help="Why the record is withdrawn (kept with "
+                               "the record)"),
+) -> None:
+    """Withdraw a record: it is kept as received, with today's date and the reason, and is no
+    longer georeferenced or assessed (nor counted in the shares of reliable records)."""
+    from mineaction.records.storage import withdraw
+
+    with opened() as store:
+        row = withdraw(store, record_id, reason)
+    console.print(f"withdrew minefield record {row.id} on {row.withdrawn_on}: "
+                  f"{row.withdrawal_reason}", highlight=False, markup=False)
 
 
 def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:

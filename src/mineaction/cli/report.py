@@ -9,9 +9,18 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table as RichTable
 
-from mineaction.cli.app import app, console, err_console, opened, progress_bar, state
+from mineaction.cli.app import (
+    app,
+    checked_output,
+    console,
+    err_console,
+    opened,
+    progress_bar,
+    state,
+)
 from mineaction.errors import InvalidInput
 
 
@@ -42,7 +51,7 @@ def report(
     name: str = typer.Argument(..., help="Report: ap-release-by-district, "
                                "ap-clearance-five-year, capacity, casualties, article7, "
                                "progress"),
-    year: int = typer.Option(None, "--year", help="Calendar year"),
+    year: int = typer.Option(None, "--year", min=1, max=9999, help="Calendar year"),
     date_from: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD"),
     date_to: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD"),
     quarter: int = typer.Option(None, "--quarter", min=1, max=4,
@@ -67,7 +76,20 @@ def report(
 
     if quarter is not None and year is None:
         raise InvalidInput("--quarter needs --year")
-    period = Period.of(year, _date(date_from, "--from"), _date(date_to, "--to"), quarter)
+    if output:
+        checked_output(output)
+        kind = fmt.value if fmt else output.suffix.lower().lstrip(".")
+        if not explain and kind not in ReportFormat.__members__:
+            raise InvalidInput(f"cannot tell the report format of {output.name} from its "
+                               f"extension; give --format, one of "
+                               + ", ".join(ReportFormat.__members__))
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    if start and end and start > end:
+        raise InvalidInput(f"--from {start} is after --to {end}")
+    try:
+        period = Period.of(year, start, end, quarter)
+    except ValueError as exc:  # a period reaching past the last date there is (9999-12-31)
+        raise InvalidInput(f"--year {year}: {exc}") from None
     with opened() as store:
         scope = scope_for(store, period, area)
         rep = build(store, name, scope, Options(suppress_below=suppress_below, quarter=quarter))
@@ -103,7 +125,7 @@ def report(
 def _print(rep) -> None:  # type: ignore[no-untyped-def]
     from mineaction.reports.render import shown
 
-    console.print(f"[bold]{rep.title}[/]  {rep.filter_text()}")
+    console.print(f"[bold]{rep.title}[/]  {escape(rep.filter_text())}")
     if rep.synthetic:
         console.print("[bold red]SYNTHETIC DATA[/]")
     for t in rep.tables:
@@ -111,11 +133,12 @@ def _print(rep) -> None:  # type: ignore[no-untyped-def]
         for c in t.columns:
             rt.add_column(c.title + (f" ({c.unit})" if c.unit else ""),
                           justify="right" if c.numeric else "left")
+        # Cells hold stored text (area names): shown as it is, never read as console markup.
         for row in t.rows:
-            rt.add_row(*[shown(row[c.name], c, rep.suppress_below) for c in t.columns])
+            rt.add_row(*[escape(shown(row[c.name], c, rep.suppress_below)) for c in t.columns])
         if t.total:
-            rt.add_row(*[shown(t.total[c.name], c, rep.suppress_below) for c in t.columns],
-                       style="bold")
+            rt.add_row(*[escape(shown(t.total[c.name], c, rep.suppress_below))
+                         for c in t.columns], style="bold")
         console.print(rt)
         for n in t.notes:
             console.print(f"  [dim]{n}[/]")

@@ -43,5 +43,15 @@ def layers_markdown() -> str:
     return "\n".join(out)
 
 
+def regenerate(path: str = "docs/formats.md") -> None:
+    """Rewrite the generated layer section of ``path`` in place."""
+    from pathlib import Path
+
+    doc = Path(path)
+    text = doc.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    doc.write_text(text[:start] + layers_markdown() + text[end:], encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(layers_markdown())
+    regenerate()

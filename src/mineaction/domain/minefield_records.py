@@ -198,11 +198,37 @@ def _where(data: Any, source: str | None, index: int | None) -> str:
     return f"{source}: {where}" if source else where
 
 
+#: Deepest nesting a record may have (the format itself needs 4 levels; extension fields more).
+MAX_DEPTH = 32
+
+
+def _unsound(data: Any) -> list[tuple[str, str]]:
+    """(path, reason) of every number that is not finite (NaN, infinity, or too large to be a
+    float) and of nesting deeper than :data:`MAX_DEPTH`: what JSON Schema lets through
+    (``NaN >= 0`` is false, so no minimum catches it) and what would break the arithmetic.
+    Walks without recursion, so that no depth can exhaust the stack."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append((_path(path), f"{value!r} is not a finite number"))
+        elif isinstance(value, (dict, list)):
+            if len(path) >= MAX_DEPTH:
+                found.append((_path(path), f"nested more than {MAX_DEPTH} levels deep"))
+                continue
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((v, (*path, k)) for k, v in items)
+    return sorted(found)
+
+
 def check_record(data: Any, *, source: str | None = None, index: int | None = None,
                  original: str | None = None) -> tuple[MinefieldRecord | None, list[Problem]]:
     """Read one record (a decoded JSON object); returns it, or None and the problems."""
     where = _where(data, source, index)
-    problems: list[Problem] = []
+    problems = [Problem(where, path, reason) for path, reason in _unsound(data)]
+    if problems:
+        return None, problems
     for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
         path = list(err.absolute_path)
         if err.validator == "required":
@@ -236,10 +262,19 @@ def parse_text(text: str, *, source: str | None = None) -> list[MinefieldRecord]
     except ValueError as exc:
         raise InvalidInput([Problem(source or "input", None, f"not JSON: {exc}")],
                            source=source) from None
+    except RecursionError:
+        raise InvalidInput([Problem(source or "input", None,
+                                    f"nested too deeply to read (a record has at most "
+                                    f"{MAX_DEPTH} levels)")], source=source) from None
     items = data if isinstance(data, list) else [data]
     records: list[MinefieldRecord] = []
     problems: list[Problem] = []
     for i, item in enumerate(items):
+        unsound = _unsound(item)
+        if unsound:  # before json.dumps below, which recursion could break as well
+            where = _where(item, source, i if isinstance(data, list) else None)
+            problems.extend(Problem(where, path, reason) for path, reason in unsound)
+            continue
         # A single record keeps its exact text; each of several keeps its own JSON.
         original = text if not isinstance(data, list) else json.dumps(
             item, ensure_ascii=False, indent=2)
@@ -466,3 +501,7 @@ class StoredMinefieldRecord(SpatialRecord):
     assessment: str | None = attr(
         "Latest assessment as JSON, with any proposed corrected geometry awaiting a person's "
         "decision", None)
+    withdrawn_on: dt.date | None = attr(
+        "Date the record was withdrawn: kept as received, no longer georeferenced or assessed",
+        None)
+    withdrawal_reason: str | None = attr("Why the record was withdrawn, as given", None)

@@ -80,6 +80,28 @@ CREATED_BY_ROW: dict[tuple[str, str], Callable[[Record], bool]] = {
     ("activities", "hazard_id"): lambda r: getattr(r, "survey_result", None) == "new_hazard",
 }
 
+#: Layers no file import may write, and why. Release steps and hazard history are derived:
+#: only the land release engine produces them, so that the history cannot be forged and every
+#: released area comes from an activity. Minefield records must pass their own schema.
+NOT_IMPORTED: dict[str, str] = {
+    "release-steps": "release steps are derived: the land release engine records them when "
+                     "activities are imported (import the activities instead)",
+    "hazard-versions": "hazard history is derived: the land release engine records each "
+                       "state of a hazard as activities and surveys change it (import the "
+                       "hazards or activities instead)",
+    "minefield-records": "minefield records are checked against their own format; import "
+                         "them with 'mineaction records import FILE'",
+}
+
+
+def check_importable(layer_name: str) -> None:
+    """InvalidInput naming the layer and why, when files may never be imported into it."""
+    name = get_layer(layer_name).name
+    if name in NOT_IMPORTED:
+        raise InvalidInput([Problem(f"layer {name}", None,
+                                    f"cannot be imported: {NOT_IMPORTED[name]}")])
+
+
 ImportHook = Callable[[Transaction, list[Record], Progress | None], list[str]]
 _HOOKS: dict[str, list[ImportHook]] = {}
 #: Modules that register import hooks; imported before the first import runs.
@@ -582,6 +604,7 @@ def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | N
     file has been read: one per row written, and one per row for each import hook. ``today``
     (default: the system clock) and ``allow_large`` are as in :func:`prepare`; the store's
     administrative areas, when it has any, are the territory rows are checked against."""
+    check_importable(layer_name)
     _load_hooks()
     layer = get_layer(layer_name)
     src = read_file(path, layer=source_layer, encoding=encoding)

@@ -1,5 +1,15 @@
 """Writing records to files through GDAL (pyogrio): GeoJSON, GeoPackage, CSV with WKT; XLSX
-through openpyxl. Polygon layers get an ``area_m2`` column, the geodesic area."""
+through openpyxl. Polygon layers get an ``area_m2`` column, the geodesic area.
+
+Spreadsheet outputs (CSV and XLSX) never carry a live formula: text that a spreadsheet would
+read as one (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, the OWASP
+list for CSV injection) is written with a leading single quote (:func:`spreadsheet_text`), and
+XLSX cells are written as strings, never formulas. Numbers stay numbers. A file read back
+therefore shows that quote; an import of such a file keeps it as part of the text.
+
+:func:`check_target` refuses to write where a write would destroy a store: into a missing
+folder, onto a folder, onto the store being read, or over any mineaction store.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +23,7 @@ import shapely
 
 from mineaction.domain.layers import Layer
 from mineaction.domain.schema import Record
+from mineaction.errors import InvalidInput
 from mineaction.geo.measure import area_m2
 from mineaction.store.rows import column_value
 
@@ -20,17 +31,109 @@ FORMATS = {"geojson": ("GeoJSON", ".geojson"), "gpkg": ("GPKG", ".gpkg"),
            "csv": ("CSV", ".csv"), "xlsx": ("XLSX", ".xlsx"), "fgb": ("FlatGeobuf", ".fgb")}
 
 
+#: Leading characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet cell: formula-leading text gets a leading ``'``.
+
+    Only text changes; numbers (negative ones too), dates and None pass through as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def xlsx_row(ws: Any, values: Sequence[Any]) -> None:
+    """Append ``values`` to the worksheet as data: text as strings (never formulas, see
+    :func:`spreadsheet_text`), characters XLSX cannot hold replaced by U+FFFD."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    row = []
+    for v in values:
+        v = spreadsheet_text(v)
+        if isinstance(v, str):
+            v = ILLEGAL_CHARACTERS_RE.sub("\ufffd", v)
+        row.append(v)
+    ws.append(row)
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":  # never reached after spreadsheet_text; kept as the rule
+            cell.data_type = "s"
+
+
 def format_for(path: Path, fmt: str | None) -> str:
+    """The output format: ``fmt`` when given, else from the file's suffix; InvalidInput when
+    neither names one of :data:`FORMATS`."""
     if fmt:
         if fmt not in FORMATS:
-            raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+            raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
         return fmt
     for name, (_, suffix) in FORMATS.items():
         if path.suffix.lower() == suffix:
             return name
     if path.suffix.lower() == ".json":
         return "geojson"
-    raise ValueError(f"cannot tell the format of {path.name}; give --format")
+    raise InvalidInput(f"cannot tell the format of {path.name} from its extension "
+                       f"({path.suffix or 'none'}); give --format, one of {', '.join(FORMATS)}"
+                       )
+
+
+def is_mineaction_store(path: Path) -> bool:
+    """Whether ``path`` is an SQLite file holding a mineaction store (``mineaction_meta``).
+
+    A file that looks like SQLite but cannot be inspected counts as a store: when in doubt,
+    nothing is overwritten."""
+    import sqlite3
+
+    try:
+        if not path.is_file():
+            return False
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                return False
+    except OSError:
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                "name = 'mineaction_meta'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)  # same inode: hard links and symbolic links alike
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def check_target(path: str | Path, *, protected: Iterable[str | Path] = ()) -> Path:
+    """``path`` if an output may be written there, else InvalidInput saying why.
+
+    Refused: a folder that does not exist, a path that is a folder, any file in
+    ``protected`` (the store being read: same path after resolving links, or same inode) and
+    any existing file that is a mineaction store, whatever the output format."""
+    p = Path(path)
+    if p.is_dir():
+        raise InvalidInput(f"{p} is a folder; give a file name to write")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise InvalidInput(f"cannot write {p}: the folder {parent} does not exist")
+    for store in protected:
+        if _same_file(p, Path(store)):
+            raise InvalidInput(f"{p} is the store being read; write the output to another "
+                               "file")
+    if is_mineaction_store(p):
+        raise InvalidInput(f"{p} is a mineaction store; it is never overwritten by an output "
+                           "(choose another file name)")
+    return p
 
 
 def record_columns(layer: Layer, records: Sequence[Record], *, public_only: bool = False
@@ -65,12 +168,19 @@ def _array(values: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def write_records(layer: Layer, records: Iterable[Record], path: str | Path,
-                  fmt: str | None = None, *, public_only: bool = False) -> int:
-    """Write ``records`` of ``layer`` to ``path``; returns how many were written."""
+                  fmt: str | None = None, *, public_only: bool = False,
+                  protected: Iterable[str | Path] = ()) -> int:
+    """Write ``records`` of ``layer`` to ``path``; returns how many were written.
+
+    The target is checked first (:func:`check_target`; pass the store's own file as
+    ``protected``), so a refused output writes nothing and reads no record."""
     p = Path(path)
     fmt = format_for(p, fmt)
+    check_target(p, protected=protected)
     recs = list(records)
     cols = record_columns(layer, recs, public_only=public_only)
+    if fmt in ("csv", "xlsx"):
+        cols = {name: [spreadsheet_text(v) for v in values] for name, values in cols.items()}
     geoms = [getattr(r, "geometry", None) for r in recs] if layer.spatial else None
     if fmt == "xlsx":
         _write_xlsx(layer, cols, geoms, p)
@@ -109,11 +219,11 @@ def _write_xlsx(layer: Layer, cols: dict[str, list[Any]], geoms: list[Any] | Non
     ws = wb.active
     ws.title = layer.table[:31]
     names = list(cols) + (["wkt"] if geoms is not None else [])
-    ws.append(names)
+    xlsx_row(ws, names)
     n = len(next(iter(cols.values()))) if cols else 0
     for i in range(n):
         row = [cols[c][i] for c in cols]
         if geoms is not None:
             row.append(None if geoms[i] is None else geoms[i].wkt)
-        ws.append(row)
+        xlsx_row(ws, row)
     wb.save(p)

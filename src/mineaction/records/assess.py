@@ -720,9 +720,14 @@ def _local_field(g: Georef, frame: LocalFrame, ec: np.ndarray, tol: float
 # ---------------------------------------------------------------------------------------------
 # Against the store.
 
-def stored_records(store: Any, ids: Iterable[str] | None = None
+def stored_records(store: Any, ids: Iterable[str] | None = None, *,
+                   withdrawn: list[StoredMinefieldRecord] | None = None
                    ) -> Iterator[tuple[StoredMinefieldRecord, MinefieldRecord]]:
-    """The stored records (all, or those named), each with its parsed original."""
+    """The stored records (all, or those named), each with its parsed original.
+
+    Withdrawn records are skipped, before their original is read (one that can no longer be
+    read is withdrawn precisely so that it stops failing every assessment); they are appended
+    to ``withdrawn`` when a list is given."""
     from mineaction.store import Query
 
     if ids:
@@ -730,6 +735,10 @@ def stored_records(store: Any, ids: Iterable[str] | None = None
     else:
         rows = store.iter("minefield-records", Query(order_by="id"))
     for row in rows:
+        if row.withdrawn_on is not None:
+            if withdrawn is not None:
+                withdrawn.append(row)
+            continue
         (rec,) = parse_text(row.original, source=f"stored record {row.id}")
         yield row, rec
 

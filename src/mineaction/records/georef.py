@@ -106,8 +106,20 @@ class _Traverse:
         self.plane = plane
         self.xy: dict[str, tuple[float, float]] = {}
         self.notes: list[str] = []
-        for p in record.reference_points:
-            self.xy[p.id] = (p.x, p.y) if plane.native else plane.from_geographic(p.x, p.y)
+        self.problems: list[Problem] = []
+        where = f"record {record.record_id}"
+        for i, p in enumerate(record.reference_points):
+            try:
+                xy = (p.x, p.y) if plane.native else plane.from_geographic(p.x, p.y)
+                self.plane.factors(*xy)  # fails where the CRS has no position
+                _require_finite(xy)
+            except _PLACE_ERRORS:
+                self.problems.append(Problem(
+                    where, f"reference_points[{i}]",
+                    f"({p.x:g}, {p.y:g}) is not a position the CRS {record.crs} can "
+                    "represent (check the coordinates and their order)"))
+                continue
+            self.xy[p.id] = xy
         if record.bearings.reference == "grid" and not plane.native:
             self.notes.append(f"grid bearings in the geographic CRS {record.crs} are read as "
                               "true bearings")
@@ -129,6 +141,60 @@ class _Traverse:
 
     def scale_at(self, x: float, y: float) -> float:
         return self.plane.factors(x, y)[1]
+
+    def place(self, field_name: str, origin: str, bearing: float, distance_m: float
+              ) -> tuple[float, float] | None:
+        """The end of a leg, or None with a problem naming ``field_name`` when it has none
+        (a leg from a point that could not be placed is skipped: that point is reported)."""
+        if origin not in self.xy:
+            return None
+        try:
+            return _require_finite(self.leg(origin, bearing, distance_m))
+        except _PLACE_ERRORS:
+            pass
+        if not self.placeable(origin):  # the leg that reached the origin went too far
+            self.unplaceable(origin)
+            return None
+        self.problems.append(Problem(
+            f"record {self.record.record_id}", field_name,
+            f"a leg of {distance_m:g} m on bearing {bearing:g} from {origin!r} ends where the "
+            f"CRS {self.record.crs} has no position (check the distance and bearing)"))
+        return None
+
+    def placeable(self, point_id: str) -> bool:
+        try:
+            x, y = self.xy[point_id]
+            lon, lat = self.plane.to_geographic(np.array([x]), np.array([y]))
+            return bool(np.isfinite(lon).all() and np.isfinite(lat).all())
+        except _PLACE_ERRORS:
+            return False
+
+    def unplaceable(self, point_id: str) -> None:
+        """Report the point (its own field) as one the CRS has no position for, once."""
+        rec = self.record
+        field_name = next((f"reference_points[{i}]" for i, p in enumerate(rec.reference_points)
+                           if p.id == point_id), None) or next(
+            f"turning_points[{i}]" for i, t in enumerate(rec.turning_points) if t.id == point_id)
+        if any(p.field == field_name for p in self.problems):
+            return
+        self.problems.append(Problem(
+            f"record {rec.record_id}", field_name,
+            f"{point_id!r} lies where the CRS {rec.crs} has no position (check its distance "
+            "and bearing, or its coordinates)"))
+
+
+class _Unplaceable(Exception):
+    """A position that is not a finite number."""
+
+
+#: What the arithmetic raises for a position off the CRS's domain (or off any number).
+_PLACE_ERRORS = (pyproj.exceptions.ProjError, _Unplaceable, ArithmeticError)
+
+
+def _require_finite(xy: tuple[float, float]) -> tuple[float, float]:
+    if not (math.isfinite(xy[0]) and math.isfinite(xy[1])):
+        raise _Unplaceable("not a finite position")
+    return xy
 
 
 def _circle(unit: str) -> float:
@@ -169,8 +235,12 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     except ValueError as exc:
         raise InvalidInput([Problem(where, "crs", str(exc))]) from None
     tr = _Traverse(record, plane)
-    for t in record.turning_points:
-        tr.xy[t.id] = tr.leg(t.origin, t.bearing, t.distance_m)
+    for i, t in enumerate(record.turning_points):
+        end = tr.place(f"turning_points[{i}]", t.origin, t.bearing, t.distance_m)
+        if end is not None:
+            tr.xy[t.id] = end
+    if tr.problems:
+        raise InvalidInput(tr.problems)
 
     # Rows, in the plane.
     lines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -201,7 +271,16 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     mxy: list[np.ndarray] = []
     for i, r in enumerate(record.rows):
         try:
-            a, b = row_line(r)
+            with np.errstate(all="ignore"):  # an offset that overflows is reported below
+                a, b = row_line(r)
+            _require_finite((float(a[0]), float(a[1])))
+            _require_finite((float(b[0]), float(b[1])))
+            k = tr.scale_at(*a)
+        except _PLACE_ERRORS:
+            problems.append(Problem(where, f"rows[{i}]", f"the row lies where the CRS "
+                                    f"{record.crs} has no position (check "
+                                    f"{'its offset' if r.offset else 'its start and end'})"))
+            continue
         except (ValueError, KeyError) as exc:
             problems.append(Problem(where, f"rows[{i}]", str(exc)))
             continue
@@ -209,7 +288,6 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
         if length_plane < 0.01:
             problems.append(Problem(where, f"rows[{i}]", "the row has no length"))
             continue
-        k = tr.scale_at(*a)
         length = length_plane / k
         u = (b - a) / length_plane
         if r.count == 0:
@@ -230,9 +308,14 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
         mxy.append(a + np.outer(along * k, u))
         mines.extend(ExpectedMine(f"{r.id}/{j + 1}", r.id, r.model, r.category)
                      for j in range(r.count))
-    for m in record.mines:
-        mxy.append(np.array([tr.leg(m.origin, m.bearing, m.distance_m)]))
-        mines.append(ExpectedMine(m.id, None, m.model, m.category))
+    single: dict[str, tuple[float, float]] = {}
+    for i, m in enumerate(record.mines):
+        end = tr.place(f"mines[{i}]", m.origin, m.bearing, m.distance_m)
+        if end is not None:
+            single[f"mines[{i}]"] = end
+            mxy.append(np.array([end]))
+            mines.append(ExpectedMine(m.id, None, m.model, m.category))
+    problems.extend(tr.problems)
     if problems:
         raise InvalidInput(problems)
 
@@ -244,7 +327,12 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     row_xy = np.array([np.vstack(lines[r]) for r in row_ids]).reshape(-1, 2) if row_ids \
         else np.empty((0, 2))
     stacked = np.vstack([all_xy, row_xy])
-    glon, glat = plane.to_geographic(stacked[:, 0], stacked[:, 1])
+    try:
+        glon, glat = plane.to_geographic(stacked[:, 0], stacked[:, 1])
+        if not (np.isfinite(glon).all() and np.isfinite(glat).all()):
+            raise _Unplaceable("not a finite position")
+    except _PLACE_ERRORS:
+        raise InvalidInput(_blame(record, tr, lines, single)) from None
     bounds = (float(glon.min()), float(glat.min()), float(glon.max()), float(glat.max()))
     chosen = transformation or record.transformation
     notes = list(tr.notes)
@@ -266,6 +354,10 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
                           stacklevel=2)
     lon, lat = rp.apply_xy(glon, glat)
     lonlat = np.column_stack((np.asarray(lon, float), np.asarray(lat, float)))
+    if not np.isfinite(lonlat).all():
+        raise InvalidInput([Problem(where, "transformation" if chosen else "crs",
+                                    f"the transformation to WGS84 ({rp.operation or 'none'}) "
+                                    "gives no position for part of the record")])
     npts = len(ids)
     nmines = len(all_xy) - npts
     points = {i: (float(x), float(y)) for i, (x, y) in zip(ids, lonlat[:npts], strict=True)}
@@ -285,6 +377,36 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
             else poly
     return Georef(record.record_id, label, rp.operation, rp.candidates, perimeter,
                   rows, mines, mine_lonlat, points, points[ref0.id], notes)
+
+
+def _blame(record: MinefieldRecord, tr: _Traverse, lines: dict[str, tuple[np.ndarray, np.ndarray]],
+           single: dict[str, tuple[float, float]]) -> list[Problem]:
+    """The points, rows or mines the CRS has no position for (after a whole batch failed)."""
+    for point_id in list(tr.xy):
+        if not tr.placeable(point_id):
+            tr.unplaceable(point_id)
+    where = f"record {record.record_id}"
+
+    def placeable(xs: list[float], ys: list[float]) -> bool:
+        try:
+            lon, lat = tr.plane.to_geographic(np.array(xs), np.array(ys))
+            return bool(np.isfinite(lon).all() and np.isfinite(lat).all())
+        except _PLACE_ERRORS:
+            return False
+
+    index = {r.id: i for i, r in enumerate(record.rows)}
+    for row_id, (a, b) in lines.items():
+        if not placeable([a[0], b[0]], [a[1], b[1]]):
+            tr.problems.append(Problem(where, f"rows[{index[row_id]}]",
+                                       f"the row lies where the CRS {record.crs} has no "
+                                       "position (check its offset)"))
+    for field_name, (x, y) in single.items():
+        if not placeable([x], [y]):
+            tr.problems.append(Problem(where, field_name,
+                                       f"the mine lies where the CRS {record.crs} has no "
+                                       "position (check its distance and bearing)"))
+    return tr.problems or [Problem(where, None, f"part of the record lies where the CRS "
+                                                f"{record.crs} has no position")]
 
 
 def georef_json(g: Georef) -> str:

@@ -8,6 +8,7 @@ milliseconds), so they can never disagree with the record or with the transforma
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -19,7 +20,7 @@ from mineaction.domain.minefield_records import (
     StoredMinefieldRecord,
     parse_text,
 )
-from mineaction.errors import InvalidInput, Problem
+from mineaction.errors import InvalidInput, NotFound, Problem
 from mineaction.geo.crs import DatumWarning
 from mineaction.records.georef import Georef, georef_json, georeference
 
@@ -105,3 +106,34 @@ def regeoreference(tx: Any, row: StoredMinefieldRecord, record: MinefieldRecord,
     new = replace(row, geometry=g.perimeter_multipolygon(), src_crs=g.src_crs,
                   crs_operation=g.operation, georef=georef_json(g))
     return tx.update(new), g
+
+
+def withdraw(store: Any, record_id: str, reason: str, on: dt.date | None = None
+             ) -> StoredMinefieldRecord:
+    """Mark a stored record withdrawn, in one transaction; returns it as stored.
+
+    Nothing is deleted: the original stays verbatim, the date and reason go into
+    ``withdrawn_on`` and ``withdrawal_reason`` and a line is added to its notes. A withdrawn
+    record is no longer georeferenced or assessed (:func:`mineaction.records.assess.
+    stored_records` skips it) and so no longer counts in the share of reliable records.
+    InvalidInput when the record does not exist, has been withdrawn already, or no reason is
+    given."""
+    reason = (reason or "").strip()
+    where = f"record {record_id}"
+    if not reason:
+        raise InvalidInput([Problem(where, "reason", "say why the record is withdrawn")])
+    on = on or dt.date.today()
+    with store.transaction() as tx:
+        try:
+            row = tx.get(LAYER, record_id)
+        except NotFound:
+            raise InvalidInput([Problem(where, None, "no such minefield record")]) from None
+        if row.withdrawn_on is not None:
+            raise InvalidInput([Problem(where, None, f"already withdrawn on "
+                                                     f"{row.withdrawn_on}: "
+                                                     f"{row.withdrawal_reason}")])
+        line = f"withdrawn on {on.isoformat()}: {reason}"
+        notes = f"{row.notes}\n{line}" if row.notes else line
+        updated: StoredMinefieldRecord = tx.update(replace(
+            row, withdrawn_on=on, withdrawal_reason=reason, notes=notes))
+    return updated

@@ -1,5 +1,9 @@
 """Rendering a report: CSV (one file per table), XLSX (a sheet per table and an 'About' sheet),
-HTML (tables and SVG charts) and PDF (the same HTML through WeasyPrint)."""
+HTML (tables and SVG charts) and PDF (the same HTML through WeasyPrint).
+
+CSV and XLSX never carry a live formula: text a spreadsheet would run (an area named
+``=HYPERLINK(...)``) gets a leading single quote, and XLSX cells are strings or numbers,
+never formulas (``mineaction.io.writers.spreadsheet_text``)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
+from mineaction.io.writers import spreadsheet_text, xlsx_row
 from mineaction.reports.model import Cell, Column, Report, Table
 
 FORMATS = ("csv", "xlsx", "html", "pdf")
@@ -45,9 +50,9 @@ def shown(cell: Cell, col: Column, threshold: int) -> str:
 def table_csv(table: Table) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([c.name for c in table.columns])
+    w.writerow([spreadsheet_text(c.name) for c in table.columns])
     for row in table.all_rows():
-        w.writerow([plain(row[c.name], c) for c in table.columns])
+        w.writerow([spreadsheet_text(plain(row[c.name], c)) for c in table.columns])
     return buf.getvalue()
 
 
@@ -91,16 +96,16 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
     assert about is not None
     about.title = "About"
     for k, v in about_lines(report):
-        about.append([k, v])
+        xlsx_row(about, [k, v])
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 100
     for t in report.tables:
         ws = wb.create_sheet(t.name[:31])
-        ws.append([c.title + (f" ({c.unit})" if c.unit else "") for c in t.columns])
+        xlsx_row(ws, [c.title + (f" ({c.unit})" if c.unit else "") for c in t.columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in t.all_rows():
-            ws.append([plain(row[c.name], c) for c in t.columns])
+            xlsx_row(ws, [plain(row[c.name], c) for c in t.columns])
         if t.total:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)

@@ -7,14 +7,22 @@
   and that this adapter registers on every connection it opens.
 - Non-spatial layers are ``attributes`` tables, also in ``gpkg_contents``.
 - WAL journal; writers take the lock at ``BEGIN IMMEDIATE``, so there is one writer at a time
-  and readers never block it.
+  and readers never block it. A writer that finds the lock taken says so once on stderr
+  ("waiting for another writer to finish ...") and waits up to :attr:`GeoPackageStore.
+  lock_timeout_s` seconds (30; ``$MINEACTION_LOCK_TIMEOUT`` overrides), then fails with
+  :class:`~mineaction.errors.StoreError` ("the store is locked by another writer").
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import sqlite3
 import struct
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -248,23 +256,77 @@ def _rtree_insert_trigger(table: str, fid: str) -> str:
     return first.strip() + "\nEND;"
 
 
+#: GeoPackage application ids: 1.2 and later ("GPKG"), 1.0 ("GP10"), 1.1 ("GP11"); 0 is an
+#: SQLite file nobody has claimed yet.
+_GPKG_APPLICATION_IDS = {APPLICATION_ID, 0x47503130, 0x47503131, 0}
+#: The busy timeout of a connection (ms): how long a statement waits for a lock.
+BUSY_TIMEOUT_MS = 30000
+#: How long the first attempt at the write lock waits before saying that it is waiting (ms).
+FIRST_TRY_MS = 200
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _is_locked(exc: sa.exc.OperationalError) -> bool:
+    return "locked" in str(exc.orig) or "busy" in str(exc.orig)
+
+
 class GeoPackageStore(SqlStore):
+    #: Seconds a writer waits for another writer to finish before giving up.
+    lock_timeout_s: float = 30.0
+    #: Told, once per wait, that a writer is waiting for the lock (default: a line on stderr).
+    on_wait: Callable[[str], None] = staticmethod(_stderr)
+
     def __init__(self, url: str):
         path = url[len("gpkg://"):] if url.startswith("gpkg://") else url
         self.path = Path(path)
-        if self.path.exists() and self.path.stat().st_size > 0:
-            with open(self.path, "rb") as fh:
-                if fh.read(16) != b"SQLite format 3\x00":
-                    raise StoreError(f"{self.path} is not a GeoPackage (not an SQLite file)")
+        self._check_file()
         engine = sa.create_engine(f"sqlite:///{self.path}", poolclass=QueuePool, pool_size=2)
         sa.event.listen(engine, "connect", self._on_connect)
         super().__init__(str(self.path), engine)
+
+    def _check_file(self) -> None:
+        """StoreError unless the path is a GeoPackage, an empty file, or nothing yet."""
+        p = self.path
+        if p.is_dir():
+            raise StoreError(f"{p} is a folder, not a GeoPackage file")
+        if not p.exists():
+            if not p.parent.is_dir() and str(p.parent):
+                raise StoreError(f"{p}: the folder {p.parent} does not exist")
+            return
+        try:
+            if p.stat().st_size == 0:
+                return
+            with open(p, "rb") as fh:
+                head = fh.read(100)
+        except OSError as exc:
+            raise StoreError(f"{p} cannot be read: {exc.strerror or exc}") from None
+        if head[:16] != b"SQLite format 3\x00":
+            raise StoreError(f"{p} is not a GeoPackage (not an SQLite file)")
+        application_id = struct.unpack(">I", head[68:72])[0] if len(head) >= 72 else 0
+        if application_id not in _GPKG_APPLICATION_IDS:
+            raise StoreError(f"{p} is an SQLite database but not a GeoPackage (application id "
+                             f"{application_id:#x})")
+        try:
+            conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                tables = {name for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{p} is not a usable GeoPackage: {exc}") from None
+        if tables and not tables & {"gpkg_contents", "mineaction_meta"}:
+            raise StoreError(f"{p} is an SQLite database but not a GeoPackage (it has tables "
+                             "and no gpkg_contents)")
 
     @staticmethod
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # transactions are begun explicitly, below
         register_functions(dbapi_conn)
-        dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         dbapi_conn.execute("PRAGMA foreign_keys = ON")
         mode = dbapi_conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
@@ -272,7 +334,54 @@ class GeoPackageStore(SqlStore):
 
     def begin(self, conn: Connection, write: bool) -> None:
         conn.begin()
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not write:
+            conn.exec_driver_sql("BEGIN")
+            return
+        self._take_write_lock(conn)
+
+    def _lock_timeout(self) -> float:
+        text = os.environ.get("MINEACTION_LOCK_TIMEOUT")
+        if text:
+            try:
+                return max(0.0, float(text))
+            except ValueError:
+                raise StoreError(f"MINEACTION_LOCK_TIMEOUT must be a number of seconds, got "
+                                 f"{text!r}") from None
+        return self.lock_timeout_s
+
+    def _take_write_lock(self, conn: Connection) -> None:
+        """BEGIN IMMEDIATE; if another writer holds the lock, say so and wait for it."""
+        timeout = self._lock_timeout()
+        first = min(FIRST_TRY_MS, int(timeout * 1000))
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {first}")
+        try:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except sa.exc.OperationalError as exc:
+                if not _is_locked(exc):
+                    raise
+            rest = max(0.0, timeout - first / 1000)
+            if rest > 0:
+                self.on_wait(f"{self.path}: waiting for another writer to finish "
+                             f"(up to {timeout:.0f} s) ...")
+                started = time.monotonic()
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(rest * 1000)}")
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    return
+                except sa.exc.OperationalError as exc:
+                    if not _is_locked(exc):
+                        raise
+                waited = first / 1000 + time.monotonic() - started
+            else:
+                waited = first / 1000
+            conn.rollback()
+            raise StoreError(f"{self.path}: the store is locked by another writer (waited "
+                             f"{waited:.0f} s); try again later")
+        finally:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):  # the connection may be gone
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def begin_single_read(self, conn: Connection) -> None:
         conn.begin()  # one SELECT reads one snapshot: no BEGIN needed

@@ -128,6 +128,24 @@ def recompute_areas(version: int) -> Step:
     return step
 
 
+def add_columns(layer_name: str, *fields: str) -> Callable[[SqlStore, Connection], None]:
+    """Add declared fields of a layer to its table, as nullable columns.
+
+    A column already there is left alone: ``create_layers`` builds a table from the fields
+    declared now, so a store created after the field was declared has it from the start."""
+
+    def step(store: SqlStore, conn: Connection) -> None:
+        table = store.table(get_layer(layer_name))
+        # The names from an empty result: no reflection of types it cannot tell (PostGIS).
+        have = set(conn.exec_driver_sql(f'SELECT * FROM "{table.name}" LIMIT 0').keys())
+        for name in fields:
+            if name not in have:
+                kind = table.c[name].type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {kind}')
+
+    return step
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "core layers", create_layers(
         "organisations", "admin-areas", "hazards", "activities", "finds", "accidents",
@@ -138,6 +156,8 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "published figures", create_layers("figures")),
     Migration(5, "8-byte reals and 64-bit integers", wide_numbers),
     Migration(6, "areas of hazard versions and release steps recomputed", recompute_areas(6)),
+    Migration(7, "withdrawal of minefield records",
+              add_columns("minefield-records", "withdrawn_on", "withdrawal_reason")),
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)
