@@ -29,6 +29,7 @@ class ReportFormat(StrEnum):
     xlsx = "xlsx"
     html = "html"
     pdf = "pdf"
+    json = "json"
 
 
 def _names() -> str:
@@ -108,6 +109,11 @@ def report(
         paths = write(rep, output, fmt.value if fmt else None)
         for p in paths:
             console.print(f"wrote {p}")
+        return
+    if fmt == ReportFormat.json:
+        from mineaction.reports.render import json_text
+
+        sys.stdout.write(json_text(rep))
         return
     if fmt is not None and fmt != ReportFormat.csv:
         raise InvalidInput(f"--format {fmt.value} needs -o FILE")

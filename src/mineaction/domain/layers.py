@@ -130,3 +130,12 @@ def get_layer(name_or_type: str | type[Record]) -> Layer:
 
 def all_layers() -> Iterator[Layer]:
     yield from _BY_NAME.values()
+
+
+def export_area_column(layer: Layer) -> str | None:
+    """The name of the computed area column of ``layer``'s exports: ``area_m2``, or
+    ``geodesic_area_m2`` where the layer stores a field ``area_m2`` of its own (release steps,
+    hazard versions), which exports keep as stored. None: not a polygon layer."""
+    if layer.geometry_type != "MULTIPOLYGON":
+        return None
+    return "geodesic_area_m2" if any(f.name == "area_m2" for f in layer.fields) else "area_m2"

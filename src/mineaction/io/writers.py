@@ -1,5 +1,6 @@
 """Writing records to files through GDAL (pyogrio): GeoJSON, GeoPackage, CSV with WKT; XLSX
-through openpyxl. Polygon layers get an ``area_m2`` column, the geodesic area.
+through openpyxl. Polygon layers get a column with the geodesic area of each polygon
+(:func:`~mineaction.domain.layers.export_area_column`).
 
 Spreadsheet outputs (CSV and XLSX) never carry a live formula: text that a spreadsheet would
 read as one (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, the OWASP
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from mineaction.domain.layers import Layer
+from mineaction.domain.layers import Layer, export_area_column
 from mineaction.domain.schema import Record
 from mineaction.errors import InvalidInput
 from mineaction.geo.measure import area_m2
@@ -138,7 +139,9 @@ def check_target(path: str | Path, *, protected: Iterable[str | Path] = ()) -> P
 
 def record_columns(layer: Layer, records: Sequence[Record], *, public_only: bool = False
                    ) -> dict[str, list[Any]]:
-    """Plain column values (text, numbers, ISO dates, None) for each field, plus area_m2."""
+    """Plain column values (text, numbers, ISO dates, None) for each field, plus the geodesic
+    area of polygons in a column of its own (:func:`export_area_column`): a stored field is
+    never overwritten by a computed one."""
     cols: dict[str, list[Any]] = {}
     for spec in layer.fields:
         if public_only and not spec.public:
@@ -150,8 +153,9 @@ def record_columns(layer: Layer, records: Sequence[Record], *, public_only: bool
                 v = v.isoformat()
             values.append(v)
         cols[spec.name] = values
-    if layer.geometry_type == "MULTIPOLYGON":
-        cols["area_m2"] = [round(area_m2(getattr(r, "geometry", None)), 1) for r in records]
+    computed = export_area_column(layer)
+    if computed is not None:
+        cols[computed] = [round(area_m2(getattr(r, "geometry", None)), 1) for r in records]
     return cols
 
 

@@ -1,5 +1,6 @@
 """Rendering a report: CSV (one file per table), XLSX (a sheet per table and an 'About' sheet),
-HTML (tables and SVG charts) and PDF (the same HTML through WeasyPrint).
+HTML (tables and SVG charts), PDF (the same HTML through WeasyPrint) and JSON (every cell in
+full precision, for machines).
 
 CSV and XLSX never carry a live formula: text a spreadsheet would run (an area named
 ``=HYPERLINK(...)``) gets a leading single quote, and XLSX cells are strings or numbers,
@@ -18,7 +19,7 @@ from jinja2 import Environment, select_autoescape
 from mineaction.io.writers import spreadsheet_text, xlsx_row
 from mineaction.reports.model import Cell, Column, Report, Table
 
-FORMATS = ("csv", "xlsx", "html", "pdf")
+FORMATS = ("csv", "xlsx", "html", "pdf", "json")
 
 
 def plain(cell: Cell, col: Column) -> Any:
@@ -197,9 +198,62 @@ def write_pdf(report: Report, path: Path) -> list[Path]:
     return [path]
 
 
+def json_cell(cell: Cell, col: Column, threshold: int) -> dict[str, Any]:
+    """A cell in full precision: its exact value, what a reader is shown, whether it is
+    suppressed ("primary": below the threshold; "secondary": hidden so that a primary one cannot
+    be worked out) and the records and filter behind it.
+
+    A suppressed cell's value and records are never written (``value`` is null): the JSON is as
+    public as the printed table."""
+    out: dict[str, Any] = {"shown": shown(cell, col, threshold)}
+    if cell.suppressed:
+        out.update(value=None, suppressed="secondary" if cell.secondary else "primary")
+        return out
+    v = cell.value
+    out.update(value=v if v is None or isinstance(v, (bool, int, float, str)) else str(v),
+               suppressed=None)
+    if cell.figure is not None:
+        out.update(layer=cell.figure.layer, records=list(cell.figure.ids),
+                   filter=cell.figure.criteria)
+    return out
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    """The report as one JSON document: every table with every cell in full precision (CSV and
+    XLSX round), the report's filter, notes and sources."""
+    threshold = report.suppress_below
+
+    def row(r: dict[str, Cell], t: Table) -> dict[str, Any]:
+        return {c.name: json_cell(r[c.name], c, threshold) for c in t.columns}
+
+    return {
+        "report": report.name, "title": report.title, "filter": report.scope.describe(),
+        "filter_text": report.filter_text(), "generated_on": report.generated_on.isoformat(),
+        "store": report.store, "synthetic": report.synthetic, "suppress_below": threshold,
+        "notes": list(report.notes), "sources": list(report.sources),
+        "credits": list(report.credits),
+        "tables": [{
+            "name": t.name, "title": t.title, "key": t.key_column,
+            "columns": [{"name": c.name, "title": c.title, "unit": c.unit,
+                         "numeric": c.numeric, "decimals": c.decimals} for c in t.columns],
+            "rows": [row(r, t) for r in t.rows],
+            "total": row(t.total, t) if t.total else None,
+            "summed": list(t.summed), "notes": list(t.notes)} for t in report.tables]}
+
+
+def json_text(report: Report) -> str:
+    return json.dumps(as_json(report), ensure_ascii=False, indent=1, default=str) + "\n"
+
+
+def write_json(report: Report, path: Path) -> list[Path]:
+    path.write_text(json_text(report), encoding="utf-8")
+    return [path]
+
+
 def write(report: Report, path: Path, fmt: str | None = None) -> list[Path]:
     fmt = fmt or path.suffix.lower().lstrip(".")
-    writers = {"csv": write_csv, "xlsx": write_xlsx, "html": write_html, "pdf": write_pdf}
+    writers = {"csv": write_csv, "xlsx": write_xlsx, "html": write_html, "pdf": write_pdf,
+               "json": write_json}
     if fmt not in writers:
         from mineaction.errors import InvalidInput
 

@@ -1,0 +1,951 @@
+"""An independent recount of every figure of mineaction's reports, from exported records.
+
+This module reads the CSV exports of a store (``mineaction export LAYER -o LAYER.csv``), rebuilds
+each report's tables from the rules in ``docs/reports.md`` and compares them, cell by cell, with
+the report's JSON output (``mineaction report NAME --format json``). It uses pandas, shapely,
+pyproj and numpy only and never imports mineaction (a test checks it), so that a defect of the
+project cannot cancel itself out in its own check.
+
+The rules, as the recount implements them:
+
+- **Land** (every area released: by method, period, district, operator, contamination class,
+  polygons where AP mines were found, the five-year table, the quarterly report, CCM Form F):
+  the geodesic area of the *union* of the release-step polygons behind the cell, so land
+  released twice (overlapping hazards) counts once; a total row is the union over the polygons
+  of all its rows. Methods are never added into one another.
+- **Areas** are measured here, not read: every edge cut into pieces of at most
+  :data:`STEP_DEG` degrees (linear in longitude/latitude, the edge a GIS draws), then
+  ``pyproj.Geod(ellps="WGS84").polygon_area_perimeter`` per ring, holes subtracted. (Not
+  ``shapely.segmentize``: GEOS 3.14 collapses some polygons when it densifies them.)
+- **Contamination class** of a release step, from the contamination recorded on it: AP and AV
+  mines: mixed; AP without AV: AP only; AV without AP: AV only; no AP or AV but CMR, UXO or
+  AXO: battle area; anything else: not recorded.
+- **District**: the area at level 2 above the record's administrative area (the area itself
+  when it is at level 2 or above, or has no parent).
+- **Counts** (items, people, capacity) are exact; a count of people may be suppressed
+  (primary ``<N``: the recount must be 1..N-1; secondary ``x``: never a zero) and no
+  suppressed count may be worked out from what the table prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+#: Longest piece of a polygon edge, in degrees of longitude/latitude, before geodesic measure.
+STEP_DEG = 0.0005
+#: Tolerance on an area, per record behind the cell (m²).
+AREA_TOL_PER_RECORD = 0.1
+KM2 = 1_000_000.0
+
+METHODS = ("cancelled", "reduced", "cleared")
+CLASS_TITLES = {
+    "ap_only": "AP mines only",
+    "ap_av_mixed": "AP and AV mines",
+    "av_only": "AV mines only",
+    "battle_area": "Battle area (no AP or AV mines)",
+    "unspecified": "Contamination not recorded",
+}
+NO_AREA = "(no area recorded)"
+UNKNOWN = "unknown"
+
+#: The layers the reports read, as exported.
+LAYERS = ("release-steps", "hazards", "hazard-versions", "finds", "victims", "capacity",
+          "admin-areas", "activities", "figures")
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+# ---------------------------------------------------------------------------------------------
+# Geodesic measure
+
+
+def _densify(ring: np.ndarray) -> np.ndarray:
+    """A closed ring's vertices with every edge cut into equal pieces of at most STEP_DEG."""
+    xy = np.asarray(ring, dtype=float)[:, :2]
+    d = np.diff(xy, axis=0)
+    pieces = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / STEP_DEG).astype(int))
+    out = [xy[i] + (np.arange(n) / n)[:, None] * d[i] for i, n in enumerate(pieces)]
+    out.append(xy[-1:])
+    return np.vstack(out)
+
+
+def geodesic_area(geom: Any) -> float:
+    """Area in m² on the WGS84 ellipsoid of a polygon or multipolygon in lon/lat; 0 for None,
+    empty geometries, points and lines."""
+    if geom is None or geom.is_empty:
+        return 0.0
+    total = 0.0
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "GeometryCollection":
+            total += geodesic_area(part)
+            continue
+        if part.geom_type != "Polygon" or part.is_empty:
+            continue
+        for k, ring in enumerate([part.exterior, *part.interiors]):
+            xy = _densify(np.asarray(ring.coords))
+            area, _ = _GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])
+            total += abs(area) if k == 0 else -abs(area)
+    return total
+
+
+def union_area(geoms: Iterable[Any]) -> float:
+    """Geodesic area of the union of polygons: land covered by several counts once."""
+    gs = [g for g in geoms if g is not None and not g.is_empty]
+    if not gs:
+        return 0.0
+    if len(gs) == 1:
+        return geodesic_area(gs[0])
+    # The export writes 15 significant digits, which can leave a polygon that shares an edge
+    # with a neighbour very slightly self-intersecting; repair those before the overlay.
+    arr = np.array(gs, dtype=object)
+    bad = ~shapely.is_valid(arr)
+    if bad.any():
+        arr[bad] = shapely.make_valid(arr[bad])
+    return geodesic_area(shapely.union_all(arr))
+
+
+# ---------------------------------------------------------------------------------------------
+# The exported records
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """A CSV export as text columns, empty cells as None."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return df.astype(object).where(df != "", None)
+
+
+def _cats(text: str | None) -> frozenset[str]:
+    return frozenset(c.strip() for c in (text or "").replace(";", ",").split(",") if c.strip())
+
+
+def _geoms(df: pd.DataFrame) -> list[Any]:
+    if "WKT" not in df.columns:
+        return [None] * len(df)
+    return [None if w is None else shapely.from_wkt(w) for w in df["WKT"]]
+
+
+def _int(v: Any) -> int | None:
+    return None if v is None else int(float(v))
+
+
+def _float(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def _bool(v: Any) -> bool:
+    return str(v).strip().lower() in ("1", "true", "yes", "t")
+
+
+class AdminTree:
+    """Administrative areas: names, the district (level 2) above an area, areas inside one."""
+
+    def __init__(self, areas: pd.DataFrame) -> None:
+        self.name_of = dict(zip(areas["id"], areas["name"], strict=True))
+        self.level = {i: _int(v) for i, v in zip(areas["id"], areas["level"], strict=True)}
+        self.parent = dict(zip(areas["id"], areas["parent_id"], strict=True))
+        self.countries = {c for c in areas["country"] if c}
+
+    def district(self, area_id: str | None) -> str | None:
+        seen: set[str] = set()
+        current = area_id
+        while current is not None and current in self.level and current not in seen:
+            seen.add(current)
+            level = self.level[current]
+            if level is None or level <= 2 or self.parent[current] is None:
+                return current
+            current = self.parent[current]
+        return area_id
+
+    def name(self, area_id: str | None) -> str:
+        if area_id is None:
+            return NO_AREA
+        return self.name_of.get(area_id, area_id)
+
+    def within(self, name_or_id: str) -> set[str]:
+        wanted = name_or_id.strip().lower()
+        out = {i for i, n in self.name_of.items()
+               if i.lower() == wanted or str(n).strip().lower() == wanted}
+        grew = True
+        while grew:
+            inner = {i for i, p in self.parent.items() if p in out} - out
+            grew = bool(inner)
+            out |= inner
+        return out
+
+
+@dataclass
+class Data:
+    """The exported records of one store, with geometries parsed and areas measured here."""
+
+    steps: pd.DataFrame
+    hazards: pd.DataFrame
+    versions: pd.DataFrame
+    finds: pd.DataFrame
+    victims: pd.DataFrame
+    capacity: pd.DataFrame
+    areas: pd.DataFrame
+    activities: pd.DataFrame
+    figures: pd.DataFrame
+    tree: AdminTree
+
+    @classmethod
+    def load(cls, folder: Path) -> Data:
+        raw = {layer: _read(folder / f"{layer}.csv") for layer in LAYERS}
+        for layer in ("release-steps", "hazards", "hazard-versions", "activities", "admin-areas"):
+            df = raw[layer]
+            df["geom"] = _geoms(df)
+            df["area"] = [geodesic_area(g) for g in df["geom"]]
+        steps = raw["release-steps"]
+        steps["cats"] = [_cats(c) for c in steps["contamination"]]
+        steps["cls"] = [contamination_class(c) for c in steps["cats"]]
+        versions = raw["hazard-versions"]
+        versions["seq"] = [int(s) for s in versions["seq"]]
+        versions["cats"] = [_cats(c) for c in versions["contamination"]]
+        finds = raw["finds"]
+        finds["quantity"] = [_int(q) or 0 for q in finds["quantity"]]
+        finds["victim_activated"] = [_bool(v) for v in finds["victim_activated"]]
+        cap = raw["capacity"]
+        for col in ("teams", "deminers", "dogs", "machines"):
+            cap[col] = [_int(v) or 0 for v in cap[col]]
+        tree = AdminTree(raw["admin-areas"])
+        steps["district"] = [tree.district(a) for a in steps["admin_area_id"]]
+        return cls(steps, raw["hazards"], versions, finds, raw["victims"], cap,
+                   raw["admin-areas"], raw["activities"], raw["figures"], tree)
+
+    def area_ids(self, area: str | None) -> set[str] | None:
+        return None if area is None else self.tree.within(area)
+
+    def steps_in(self, period: Period, area: str | None) -> pd.DataFrame:
+        s = self.steps[period.mask(self.steps["released_on"])]
+        ids = self.area_ids(area)
+        return s if ids is None else s[s["admin_area_id"].isin(ids)]
+
+    def finds_destroyed(self, period: Period, area: str | None) -> pd.DataFrame:
+        """Finds destroyed in the period; with an area, those of activities that released land
+        in it (at any date)."""
+        f = self.finds[period.mask(self.finds["destroyed_on"])]
+        ids = self.area_ids(area)
+        if ids is None:
+            return f
+        acts = set(self.steps.loc[self.steps["admin_area_id"].isin(ids), "activity_id"])
+        return f[f["activity_id"].isin(acts)]
+
+    def victims_in(self, period: Period, area: str | None) -> pd.DataFrame:
+        v = self.victims[period.mask(self.victims["occurred_on"])]
+        ids = self.area_ids(area)
+        return v if ids is None else v[v["admin_area_id"].isin(ids)]
+
+
+def contamination_class(cats: frozenset[str]) -> str:
+    if "ap" in cats:
+        return "ap_av_mixed" if "av" in cats else "ap_only"
+    if "av" in cats:
+        return "av_only"
+    if cats & {"cmr", "uxo", "axo"}:
+        return "battle_area"
+    return "unspecified"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive dates as ISO text; either end may be open."""
+
+    start: str | None = None
+    end: str | None = None
+
+    @classmethod
+    def year(cls, y: int) -> Period:
+        return cls(f"{y}-01-01", f"{y}-12-31")
+
+    @classmethod
+    def quarter(cls, y: int, q: int) -> Period:
+        first = dt.date(y, 3 * (q - 1) + 1, 1)
+        nxt = dt.date(y + (q == 4), 1 if q == 4 else first.month + 3, 1)
+        return cls(first.isoformat(), (nxt - dt.timedelta(days=1)).isoformat())
+
+    def mask(self, dates: pd.Series) -> pd.Series:
+        keep = pd.Series(True, index=dates.index)
+        if self.start is not None:
+            keep &= dates.map(lambda d: d is not None and d >= self.start)
+        if self.end is not None:
+            keep &= dates.map(lambda d: d is not None and d <= self.end)
+        return keep
+
+    def as_filter(self) -> dict[str, str | None]:
+        return {"from": self.start, "to": self.end}
+
+
+# ---------------------------------------------------------------------------------------------
+# The recounted report
+
+
+@dataclass
+class Cell:
+    """A recounted figure. ``kind``: text, count (items, exact), people (exact, may be
+    suppressed), stock (capacity, exact), area (m²), km2 (the report shows km², the recount
+    holds m²) or figure (a published value, copied)."""
+
+    value: Any
+    kind: str
+    records: tuple[str, ...] = ()
+    parts: float | None = None  # land: the records' own areas added up (overlap diagnosis)
+    note: str = ""  # what else a disagreement message should say
+
+    @property
+    def tolerance(self) -> float:
+        return AREA_TOL_PER_RECORD * max(1, len(self.records))
+
+
+def text(value: str) -> Cell:
+    return Cell(value, "text")
+
+
+def land(steps: pd.DataFrame, kind: str = "area") -> Cell:
+    """The land of release steps: the area of the union of their polygons."""
+    stored = [(i, float(a), m) for i, a, m in zip(steps["id"], steps["area_m2"], steps["area"],
+                                                  strict=True) if abs(float(a) - m) > 0.1]
+    note = "; ".join(f"step {i} is stored as {a:,.1f} m², its polygon measures {m:,.1f} m²"
+                     for i, a, m in sorted(stored)[:5])
+    return Cell(union_area(steps["geom"]), kind, tuple(sorted(steps["id"])),
+                float(steps["area"].sum()), note)
+
+
+def items(finds: pd.DataFrame) -> Cell:
+    return Cell(int(finds["quantity"].sum()), "count", tuple(sorted(finds["id"])))
+
+
+def people(victims: pd.DataFrame) -> Cell:
+    return Cell(len(victims), "people", tuple(sorted(victims["id"])))
+
+
+def stock(records: Sequence[dict[str, Any]], measure: str) -> Cell:
+    return Cell(sum(int(r[measure]) for r in records), "stock",
+                tuple(sorted(r["id"] for r in records)))
+
+
+@dataclass
+class Table:
+    name: str
+    key: str
+    columns: list[str]
+    rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
+    total: dict[str, Cell] | None = None
+    total_required: bool = True
+
+    def add(self, key: str, cells: dict[str, Cell]) -> None:
+        self.rows[key] = cells
+
+
+@dataclass
+class Expected:
+    report: str
+    period: Period
+    area: str | None
+    tables: list[Table]
+    suppress_below: int = 5
+
+
+def _sum_total(table: Table, columns: Sequence[str]) -> dict[str, Cell]:
+    out: dict[str, Cell] = {}
+    for c in columns:
+        cells = [r[c] for r in table.rows.values()]
+        kind = cells[0].kind if cells else "count"
+        value = sum(x.value for x in cells if x.value is not None)
+        out[c] = Cell(value, kind, tuple(sorted({i for x in cells for i in x.records})))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# ap-release-by-district
+
+FIND_COLUMNS = {"ap_mines_destroyed": "ap", "av_mines_destroyed": "av", "cmr_destroyed": "cmr",
+                "uxo_destroyed": "uxo"}
+
+
+def ap_release_by_district(d: Data, period: Period, area: str | None,
+                           threshold: int = 5) -> Expected:
+    steps = d.steps_in(period, area)
+    ap_acts = set(d.finds.loc[d.finds["category"] == "ap", "activity_id"]) - {None}
+    mine = steps[steps["activity_id"].isin(ap_acts)]
+    # Each activity's items go to the district where it released most land in the period.
+    home: dict[str, str | None] = {}
+    for act, g in mine.groupby("activity_id"):
+        per = {dist: union_area(g.loc[[x == dist for x in g["district"]], "geom"])
+               for dist in set(g["district"])}
+        home[str(act)] = min(per, key=lambda k: (-per[k], str(k)))
+    districts = sorted(set(mine["district"]), key=lambda x: d.tree.name(x))
+    t = Table("districts", "district", ["area_released_m2", *FIND_COLUMNS])
+    m = Table("methods", "district", [f"{x}_m2" for x in METHODS])
+    home_finds = d.finds[d.finds["activity_id"].isin(home)]
+    for dist in districts:
+        name = d.tree.name(dist)
+        here = mine[[x == dist for x in mine["district"]]]
+        acts = {a for a, h in home.items() if h == dist}
+        f = home_finds[home_finds["activity_id"].isin(acts)]
+        t.add(name, {"area_released_m2": land(here),
+                     **{c: items(f[f["category"] == cat]) for c, cat in FIND_COLUMNS.items()}})
+        m.add(name, {f"{x}_m2": land(here[here["method"] == x]) for x in METHODS})
+    t.total = {"area_released_m2": land(mine),
+               **{c: items(home_finds[home_finds["category"] == cat])
+                  for c, cat in FIND_COLUMNS.items()}}
+    m.total = {f"{x}_m2": land(mine[mine["method"] == x]) for x in METHODS}
+    return Expected("ap-release-by-district", period, area,
+                    [t, m, contamination_table(steps)], threshold)
+
+
+def contamination_table(steps: pd.DataFrame) -> Table:
+    t = Table("contamination", "contamination", [f"{x}_m2" for x in METHODS])
+    for cls, title in CLASS_TITLES.items():
+        s = steps[steps["cls"] == cls]
+        if len(s):
+            t.add(title, {f"{x}_m2": land(s[s["method"] == x]) for x in METHODS})
+    t.total = {f"{x}_m2": land(steps[steps["method"] == x]) for x in METHODS}
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# ap-clearance-five-year
+
+
+def ap_clearance_five_year(d: Data, period: Period, area: str | None,
+                           threshold: int = 5) -> Expected:
+    if period.end is not None:
+        last = int(period.end[:4])
+    else:
+        years = [int(x[:4]) for x in d.steps["released_on"] if x]
+        last = max(years) if years else dt.date.today().year
+    span = Period(f"{last - 4}-01-01", f"{last}-12-31")
+    steps = d.steps_in(span, area)
+    ap = steps[steps["cls"].isin(["ap_only", "ap_av_mixed"])]
+    cols: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+        "ap_only_cleared_km2": lambda s: s[(s["cls"] == "ap_only") & (s["method"] == "cleared")],
+        "ap_av_mixed_cleared_km2": lambda s: s[(s["cls"] == "ap_av_mixed")
+                                               & (s["method"] == "cleared")],
+        "ap_cleared_km2": lambda s: s[s["method"] == "cleared"],
+        "ap_reduced_km2": lambda s: s[s["method"] == "reduced"],
+        "ap_cancelled_km2": lambda s: s[s["method"] == "cancelled"],
+    }
+    t = Table("years", "year", list(cols))
+    for year in range(last, last - 5, -1):
+        s = ap[[x[:4] == str(year) for x in ap["released_on"]]]
+        t.add(str(year), {c: land(pick(s), "km2") for c, pick in cols.items()})
+    t.total = {c: land(pick(ap), "km2") for c, pick in cols.items()}
+    return Expected("ap-clearance-five-year", span, area, [t], threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# capacity
+
+#: Capacity records without a kind of work: their own table, never dropped.
+CAPACITY_UNKNOWN_TABLE = "kind-not-recorded"
+
+
+def latest_capacity(d: Data, period: Period) -> dict[tuple[str, str | None],
+                                                      list[dict[str, Any]]]:
+    """Per operator and kind of work (None: not recorded), the records of the latest period
+    ending within ``period``: a stock, never added up over periods."""
+    cap = d.capacity[period.mask(d.capacity["period_end"])]
+    groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+    for r in cap.to_dict("records"):
+        groups.setdefault((str(r["operator"]), r["activity_kind"]), []).append(r)
+    out = {}
+    for k, recs in groups.items():
+        last = max(r["period_end"] for r in recs)
+        out[k] = [r for r in recs if r["period_end"] == last]
+    return out
+
+
+def capacity(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+    latest = latest_capacity(d, period)
+
+    def recs(op: str, kinds: Iterable[str | None]) -> list[dict[str, Any]]:
+        return [r for k in kinds for r in latest.get((op, k), [])]
+
+    ops = sorted({op for op, _ in latest})
+    survey = Table("survey", "operator", ["nts_teams", "nts_personnel", "ts_teams",
+                                          "ts_personnel"])
+    clear = Table("clearance", "operator", ["operational_staff", "mdds", "machines"])
+    other = Table(CAPACITY_UNKNOWN_TABLE, "operator", ["teams", "personnel", "mdds",
+                                                       "machines"])
+    for op in ops:
+        kinds = {k for o, k in latest if o == op}
+        if kinds & {"nts", "ts"}:
+            survey.add(op, {f"{k}_{c}": stock(recs(op, [k]), m) for k in ("nts", "ts")
+                            for c, m in (("teams", "teams"), ("personnel", "deminers"))})
+        if kinds & {"clearance", "bac"}:
+            r = recs(op, ["clearance", "bac"])
+            clear.add(op, {"operational_staff": stock(r, "deminers"), "mdds": stock(r, "dogs"),
+                           "machines": stock(r, "machines")})
+        if None in kinds:
+            r = recs(op, [None])
+            other.add(op, {"teams": stock(r, "teams"), "personnel": stock(r, "deminers"),
+                           "mdds": stock(r, "dogs"), "machines": stock(r, "machines")})
+    for t in (survey, clear, other):
+        t.total = _sum_total(t, t.columns)
+    return Expected("capacity", period, area, [survey, clear, other], threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# casualties
+
+DIMENSIONS = ("year", "group", "sex", "age_band", "device_category", "activity_at_time")
+
+
+def casualty_table(name: str, key: str, victims: pd.DataFrame, values: pd.Series,
+                   with_total: bool = True) -> Table:
+    cols = ["killed", "injured"] + (["total"] if with_total else [])
+    t = Table(name, key, cols)
+    labels = [UNKNOWN if v is None else str(v) for v in values]
+    for label in sorted(set(labels)):
+        v = victims[[x == label for x in labels]]
+        row = {o: people(v[v["outcome"] == o]) for o in ("killed", "injured")}
+        if with_total:
+            row["total"] = people(v)
+        t.add(label, row)
+    t.total = {o: people(victims[victims["outcome"] == o]) for o in ("killed", "injured")}
+    if with_total:
+        t.total["total"] = people(victims)
+    return t
+
+
+def casualties(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+    v = d.victims_in(period, area)
+    tables = []
+    for dim in DIMENSIONS:
+        values = (v["occurred_on"].map(lambda x: None if x is None else x[:4]) if dim == "year"
+                  else v[dim])
+        tables.append(casualty_table(f"by-{dim.replace('_', '-')}", dim, v, values))
+    return Expected("casualties", period, area, tables, threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# article7
+
+
+def hazards_open_at(d: Data, end: str | None) -> pd.DataFrame:
+    """Per hazard, the version with the greatest seq in force on ``end`` (valid_from on or
+    before it, or empty), kept when that version is open."""
+    v = d.versions
+    if end is not None:
+        v = v[[f is None or f <= end for f in v["valid_from"]]]
+    if not len(v):
+        return v
+    state = v.loc[v.groupby("hazard_id")["seq"].idxmax()]
+    return state[state["status"] == "open"]
+
+
+def hazard_table(d: Data, name: str, category: str, end: str | None, area: str | None,
+                 emplaced: bool) -> Table:
+    cols = ["name", "district", "kind", "contamination", "area_m2", "estimated_mines"]
+    t = Table(name, "hazard", cols + (["emplaced"] if emplaced else []))
+    state = hazards_open_at(d, end)
+    state = state[[category in c for c in state["cats"]]]
+    haz = d.hazards.set_index("id")
+    ids = d.area_ids(area)
+    for _, ver in state.iterrows():
+        hid = ver["hazard_id"]
+        h = haz.loc[hid] if hid in haz.index else None
+        admin = None if h is None else h["admin_area_id"]
+        if ids is not None and admin not in ids:
+            continue
+        est = None if h is None else _int(h["estimated_mines"])
+        row = {"name": text("" if h is None or h["name"] is None else str(h["name"])),
+               "district": text(d.tree.name(d.tree.district(admin))),
+               "kind": text(str(ver["kind"]).upper()),
+               "contamination": text(", ".join(sorted(ver["cats"]))),
+               "area_m2": Cell(ver["area"], "area", (str(hid),), ver["area"],
+                               _version_note(ver, end)),
+               "estimated_mines": Cell(est, "count", () if est is None else (str(hid),))}
+        if emplaced:
+            row["emplaced"] = text("not known")
+        t.add(str(hid), row)
+    # Form C totals area and estimated mines (docs/reports.md); CCM Form F totals the area.
+    t.total = _sum_total(t, ["area_m2", "estimated_mines"] if emplaced else ["area_m2"])
+    return t
+
+
+def _version_note(ver: pd.Series, end: str | None) -> str:
+    note = f"version {ver['id']} in force on {end or 'the last date'}"
+    store = _float(ver.get("geodesic_area_m2"))
+    if store is not None and abs(store - ver["area"]) > AREA_TOL_PER_RECORD:
+        note += f"; the store measures its polygon as {store:,.1f} m²"
+    return note
+
+
+def model_table(name: str, groups: Sequence[tuple[str, pd.DataFrame]]) -> Table:
+    t = Table(name, "type", ["destroyed"])
+    for label, f in groups:
+        t.add(label, {"destroyed": items(f)})
+    t.total = _sum_total(t, ["destroyed"])
+    return t
+
+
+def _by_model(f: pd.DataFrame, label: Callable[[str | None], str]
+              ) -> list[tuple[str, pd.DataFrame]]:
+    labels = [label(m) for m in f["model"]]
+    return [(lab, f[[x == lab for x in labels]]) for lab in sorted(set(labels))]
+
+
+def article7(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+    found = d.finds_destroyed(period, area)
+    ap = found[found["category"] == "ap"]
+    ied = found[(found["category"] == "ied") & found["victim_activated"].astype(bool)]
+    form_g = model_table("form-g", [
+        *_by_model(ap, lambda m: m or "(type not recorded)"),
+        *_by_model(ied, lambda m: f"{m or 'improvised'} (victim-activated IED)")])
+    steps = d.steps_in(period, area)
+    cmr = steps[["cmr" in c for c in steps["cats"]]]
+    release = Table("ccm-form-f-release", "method", ["area_m2"], total_required=False)
+    for x in METHODS:
+        release.add(x, {"area_m2": land(cmr[cmr["method"] == x])})
+    release.total = {"area_m2": land(cmr)}
+    destroyed = model_table("ccm-form-f-destroyed", _by_model(
+        found[found["category"] == "cmr"], lambda m: m or "(type not recorded)"))
+    return Expected("article7", period, area, [
+        hazard_table(d, "form-c", "ap", period.end, area, emplaced=True), form_g,
+        hazard_table(d, "ccm-form-f", "cmr", period.end, area, emplaced=False),
+        release, destroyed], threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# progress
+
+
+def _plan_target(d: Data, year: int) -> dict[str, Any] | None:
+    """The year's national plan in km² from the published figures, for the store's country."""
+    mid = f"{year}-06-30"
+    for f in d.figures.to_dict("records"):
+        s, e = f.get("period_start"), f.get("period_end")
+        if (f.get("metric") == "area_released_target" and f.get("country") in d.tree.countries
+                and f.get("area") == "national" and f.get("unit") == "km2" and s and e
+                and s <= mid <= e
+                and (dt.date.fromisoformat(e) - dt.date.fromisoformat(s)).days < 370):
+            return f
+    return None
+
+
+def progress(d: Data, year: int, quarter: int, area: str | None,
+             threshold: int = 5) -> Expected:
+    q = Period.quarter(year, quarter)
+    ytd = Period(f"{year}-01-01", q.end)
+    steps = d.steps_in(q, area)
+    release = Table("release", "district", [f"{x}_m2" for x in METHODS])
+    for dist in sorted(set(steps["district"]), key=lambda x: d.tree.name(x)):
+        s = steps[[x == dist for x in steps["district"]]]
+        release.add(d.tree.name(dist), {f"{x}_m2": land(s[s["method"] == x]) for x in METHODS})
+    release.total = {f"{x}_m2": land(steps[steps["method"] == x]) for x in METHODS}
+    ops = Table("operators", "operator", [f"{x}_m2" for x in METHODS])
+    for op in sorted({str(o) for o in steps["operator"]}):
+        s = steps[[str(o) == op for o in steps["operator"]]]
+        ops.add(op, {f"{x}_m2": land(s[s["method"] == x]) for x in METHODS})
+    ops.total = {f"{x}_m2": land(steps[steps["method"] == x]) for x in METHODS}
+    plan = Table("plan", "measure", ["area_km2"], total_required=False)
+    ysteps = d.steps_in(ytd, area)
+    for x in METHODS:
+        plan.add(f"{x.capitalize()}, year to date",
+                 {"area_km2": land(ysteps[ysteps["method"] == x], "km2")})
+    target = _plan_target(d, year)
+    if target is not None:
+        plan.add(f"Plan for {year} ({target['attributed_to']}, {target['publication']}; "
+                 "all methods)", {"area_km2": Cell(float(target["value"]), "figure",
+                                                   (str(target["id"]),))})
+    found = d.finds_destroyed(q, area)
+    finds = Table("finds", "category", ["items"])
+    for cat in sorted(set(found["category"])):
+        finds.add(str(cat), {"items": items(found[found["category"] == cat])})
+    finds.total = _sum_total(finds, ["items"])
+    v = d.victims_in(q, area)
+    cas = casualty_table("casualties", "group", v, v["group"], with_total=False)
+    latest = latest_capacity(d, ytd)
+    cap = Table("capacity", "operator", ["teams", "deminers", "dogs", "machines"])
+    for op in sorted({o for o, _ in latest}):
+        recs = [r for (o, _), rs in latest.items() if o == op for r in rs]
+        cap.add(op, {m: stock(recs, m) for m in cap.columns})
+    cap.total = _sum_total(cap, cap.columns)
+    return Expected("progress", q, area, [release, ops, plan, finds, cas, cap], threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison with the report's JSON
+
+
+@dataclass
+class Outcome:
+    cells: int = 0  # figures compared
+    problems: list[str] = field(default_factory=list)  # structure, counts, suppression
+    areas: list[tuple[float, str]] = field(default_factory=list)  # (|difference| m², message)
+
+    def ordered(self) -> list[str]:
+        """Every disagreement: those of structure, counts and suppression first, then those of
+        area from the largest difference down."""
+        return self.problems + [m for _, m in sorted(self.areas, key=lambda a: -a[0])]
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.3f}"
+    return repr(v)
+
+
+def _ids(ids: Iterable[str], limit: int = 8) -> str:
+    ids = sorted(ids)
+    head = ", ".join(ids[:limit])
+    return f"[{head}{', ...' if len(ids) > limit else ''}] ({len(ids)})"
+
+
+def _record_diff(ours: dict[str, Any], exp: Cell) -> str:
+    if "records" not in ours:
+        return f"recount records {_ids(exp.records)}"
+    mine, theirs = set(exp.records), set(ours["records"])
+    if mine == theirs:
+        return f"same {len(mine)} record(s) {_ids(mine)}"
+    parts = []
+    if theirs - mine:
+        parts.append(f"report only {_ids(theirs - mine)}")
+    if mine - theirs:
+        parts.append(f"recount only {_ids(mine - theirs)}")
+    parts.append(f"both {len(mine & theirs)}")
+    return "records: " + "; ".join(parts)
+
+
+def check_cell(where: str, ours: dict[str, Any], exp: Cell, threshold: int) -> str | None:
+    """None when the report's cell agrees with the recount, else what is wrong."""
+    value, suppressed = ours.get("value"), ours.get("suppressed")
+    if exp.kind == "text":
+        got = "" if value is None else str(value)
+        return None if got == exp.value else f"{where}: report {got!r}, recount {exp.value!r}"
+    if exp.kind == "people":
+        if suppressed and (value is not None or ours.get("records")):
+            return f"{where}: suppressed, yet the JSON gives its value or its records"
+        if suppressed == "primary":
+            if not 1 <= exp.value <= threshold - 1:
+                return (f"{where}: shown {ours.get('shown')!r} (suppressed below {threshold}) "
+                        f"but the recount is {exp.value}; {_record_diff({}, exp)}")
+            return None
+        if suppressed == "secondary":
+            if exp.value == 0:
+                return (f"{where}: shown 'x' (secondary suppression) hides a zero; a "
+                        "suppressed cell must hide a count")
+            return None
+        if value != exp.value:
+            return (f"{where}: report {_fmt(value)}, recount {exp.value}; "
+                    f"{_record_diff(ours, exp)}")
+        if threshold > 0 and 1 <= exp.value <= threshold - 1:
+            return (f"{where}: {exp.value} people shown, below the threshold {threshold} "
+                    f"(it must be suppressed); {_record_diff(ours, exp)}")
+        return None
+    if suppressed:
+        return f"{where}: suppressed ({ours.get('shown')!r}) but only people are suppressed"
+    if exp.kind in ("count", "stock"):
+        if value != exp.value or isinstance(value, float) and not float(value).is_integer():
+            return (f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
+                    f"{_record_diff(ours, exp)}")
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+        return f"{where}: report {value!r} is not a number; recount {_fmt(exp.value)}"
+    if exp.kind == "figure":
+        ok = abs(value - exp.value) <= 1e-9 * max(1.0, abs(exp.value))
+        return None if ok else f"{where}: report {_fmt(value)}, published {_fmt(exp.value)}"
+    got = value * KM2 if exp.kind == "km2" else float(value)
+    diff = got - exp.value
+    if abs(diff) <= exp.tolerance:
+        return None
+    shown = f"{value:,.6f} km² ({got:,.3f} m²)" if exp.kind == "km2" else f"{got:,.3f} m²"
+    msg = (f"{where}: report {shown}, recount {exp.value:,.3f} m² (report {diff:+,.3f} m², "
+           f"tolerance {exp.tolerance:.1f}); {_record_diff(ours, exp)}")
+    if exp.parts is not None and exp.parts - exp.value > exp.tolerance:
+        msg += (f"; the recount's polygons measure {exp.parts:,.3f} m² added up: "
+                f"{exp.parts - exp.value:,.3f} m² of them overlap")
+        if abs(got - exp.parts) <= exp.tolerance:
+            msg += " (the report adds them up: overlapping land counted twice)"
+    if float(got).is_integer() and abs(diff) <= 0.5:
+        msg += "; the report rounds to whole m²"
+    if exp.note:
+        msg += f"; {exp.note}"
+    return msg
+
+
+def _file(out: Outcome, problem: str, ours: dict[str, Any], exp: Cell) -> None:
+    value = ours.get("value")
+    if exp.kind in ("area", "km2") and isinstance(value, (int, float)):
+        got = value * KM2 if exp.kind == "km2" else float(value)
+        out.areas.append((abs(got - exp.value), problem))
+    else:
+        out.problems.append(problem)
+
+
+def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
+    """Every table, row and cell of the report's JSON against the recount."""
+    out = Outcome()
+    say = out.problems.append
+    head = f"{exp.report}{' ' + label if label else ''}"
+    if rep.get("report") != exp.report:
+        say(f"{head}: the JSON is report {rep.get('report')!r}")
+    period = (rep.get("filter") or {}).get("period")
+    if period != exp.period.as_filter():
+        say(f"{head}: the report covers {period}, the recount {exp.period.as_filter()}")
+    if exp.area is not None and (rep.get("filter") or {}).get("area") != exp.area:
+        say(f"{head}: the report's filter has area {(rep.get('filter') or {}).get('area')!r}, "
+            f"expected {exp.area!r}")
+    threshold = int(rep.get("suppress_below") or 0)
+    tables = {t["name"]: t for t in rep.get("tables", [])}
+    known = {t.name for t in exp.tables}
+    for name, t in tables.items():
+        if name not in known:
+            say(f"{head} table {name}: no recount for this table ({len(t['rows'])} rows); the "
+                "recount must learn its rule")
+    for et in exp.tables:
+        t = tables.get(et.name)
+        if t is None:
+            if et.rows:
+                want = {k: {c: _fmt(x.value) for c, x in r.items()}
+                        for k, r in list(et.rows.items())[:6]}
+                recs = sorted({i for r in et.rows.values() for x in r.values()
+                               for i in x.records})
+                say(f"{head}: table {et.name} is missing; the recount has {len(et.rows)} "
+                    f"row(s) {want} from records {_ids(recs)}")
+            continue
+        cols = [c["name"] for c in t["columns"]]
+        key = t.get("key") or cols[0]
+        for c in sorted(set(cols) - {key} - set(et.columns)):
+            say(f"{head} table {et.name}: column {c} has no recount")
+        for c in et.columns:
+            if c not in cols:
+                say(f"{head} table {et.name}: column {c} is missing")
+        rows: dict[str, dict[str, Any]] = {}
+        for r in t["rows"]:
+            k = str(r[key]["value"])
+            if k in rows:
+                say(f"{head} table {et.name}: row {k!r} appears twice")
+            rows[k] = r
+        for k in sorted(rows.keys() - et.rows.keys()):
+            shown = {c: rows[k][c].get("shown") for c in cols if c != key}
+            recs = sorted({i for c in cols if c != key for i in rows[k][c].get("records", [])})
+            say(f"{head} table {et.name}: row {k!r} is not in the recount: {shown}; its "
+                f"records {_ids(recs)}")
+        for k in sorted(et.rows.keys() - rows.keys()):
+            want = {c: _fmt(x.value) for c, x in et.rows[k].items()}
+            recs = sorted({i for x in et.rows[k].values() for i in x.records})
+            say(f"{head} table {et.name}: row {k!r} is missing; the recount has {want} from "
+                f"records {_ids(recs)}")
+        for k in et.rows.keys() & rows.keys():
+            for c in et.columns:
+                if c in cols:
+                    out.cells += 1
+                    p = check_cell(f"{head} table {et.name} row {k!r} column {c}",
+                                   rows[k][c], et.rows[k][c], threshold)
+                    if p:
+                        _file(out, p, rows[k][c], et.rows[k][c])
+        total = t.get("total")
+        if et.total is not None and total is not None:
+            for c, x in et.total.items():
+                if c in cols:
+                    out.cells += 1
+                    p = check_cell(f"{head} table {et.name} row 'Total' column {c}",
+                                   total[c], x, threshold)
+                    if p:
+                        _file(out, p, total[c], x)
+        elif total is None and et.total_required and et.rows:
+            say(f"{head} table {et.name}: no total row")
+        if any(x.kind == "people" for r in et.rows.values() for x in r.values()):
+            out.problems += [f"{head} table {et.name}: {p}" for p in worked_out(t, threshold)]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Can a suppressed count be worked out from what is printed?
+
+
+def worked_out(table: dict[str, Any], threshold: int) -> list[str]:
+    """Suppressed cells whose value follows from the printed cells: the sums a table states
+    (each column's rows add up to its total row; killed + injured = total on every row),
+    a primary cell lying in 1..threshold-1 and a secondary one being at least 0. A cell is
+    found out when the sums alone fix it (linear algebra) or when propagating the bounds
+    through the sums leaves it one value."""
+    cols = [c["name"] for c in table["columns"] if c["numeric"]]
+    key = table.get("key") or table["columns"][0]["name"]
+    rows = [(str(r[key]["value"]), r) for r in table["rows"]]
+    if table.get("total"):
+        rows.append(("Total", table["total"]))
+    unknown: dict[tuple[str, str], int] = {}
+    lo: list[float] = []
+    hi: list[float] = []
+    for label, r in rows:
+        for c in cols:
+            if r[c].get("suppressed"):
+                unknown[(label, c)] = len(lo)
+                primary = r[c]["suppressed"] == "primary"
+                lo.append(1.0 if primary else 0.0)
+                hi.append(float(threshold - 1) if primary else math.inf)
+    if not unknown:
+        return []
+    # Equations sum(coef * cell) = 0 over (label, column) cells.
+    equations: list[list[tuple[int, tuple[str, str]]]] = []
+    if "total" in cols:
+        parts = [c for c in cols if c != "total"]
+        for label, _ in rows:
+            equations.append([(1, (label, c)) for c in parts] + [(-1, (label, "total"))])
+    if table.get("total"):
+        body = [label for label, _ in rows if label != "Total"]
+        for c in cols:
+            equations.append([(1, (label, c)) for label in body] + [(-1, ("Total", c))])
+    cell = {(label, c): r[c] for label, r in rows for c in cols}
+    system: list[tuple[np.ndarray, float]] = []
+    for eq in equations:
+        coef = np.zeros(len(lo))
+        const = 0.0
+        for sign, at in eq:
+            if at in unknown:
+                coef[unknown[at]] += sign
+            else:
+                const -= sign * float(cell[at].get("value") or 0)
+        if coef.any():
+            system.append((coef, const))  # coef . x = const
+    found: set[int] = set()
+    if system:
+        a = np.array([s[0] for s in system])
+        rank = np.linalg.matrix_rank(a)
+        for i in range(len(lo)):
+            e = np.zeros(len(lo))
+            e[i] = 1.0
+            if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+                found.add(i)
+    # Bounds propagation: x_i = (const - sum of the others) / coef_i.
+    changed = True
+    rounds = 0
+    while changed and rounds < 50:
+        changed = False
+        rounds += 1
+        for coef, const in system:
+            for i in np.nonzero(coef)[0]:
+                rest_lo = rest_hi = 0.0
+                for j in np.nonzero(coef)[0]:
+                    if j == i:
+                        continue
+                    a_lo, a_hi = sorted((coef[j] * lo[j], coef[j] * hi[j]))
+                    rest_lo += a_lo
+                    rest_hi += a_hi
+                b1, b2 = (const - rest_hi) / coef[i], (const - rest_lo) / coef[i]
+                new_lo, new_hi = max(lo[i], min(b1, b2)), min(hi[i], max(b1, b2))
+                if new_lo > lo[i] + 1e-9 or new_hi < hi[i] - 1e-9:
+                    lo[i], hi[i] = new_lo, new_hi
+                    changed = True
+    names = {i: at for at, i in unknown.items()}
+    out = [f"row {names[i][0]!r} column {names[i][1]}: suppressed, but the printed cells and "
+           "totals leave it no other value than "
+           + (f"{lo[i]:g}" if abs(hi[i] - lo[i]) < 1e-9 else "the one the sums fix")
+           for i in sorted(found | {i for i in range(len(lo)) if abs(hi[i] - lo[i]) < 1e-9})]
+    out += [f"row {names[i][0]!r} column {names[i][1]}: the printed cells and totals admit no "
+            "value for this suppressed cell (they contradict each other)"
+            for i in range(len(lo)) if lo[i] > hi[i] + 1e-9]
+    return out
