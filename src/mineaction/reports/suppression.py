@@ -34,8 +34,13 @@ one period and one area breakdown at a time, or protect them together.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import contextlib
+import os
+import random
+import sys
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from mineaction.reports.model import Cell, Table
 
@@ -56,6 +61,34 @@ class Quantity:
 
 
 Programme = tuple[list[int], list[list[float]], list[float]]
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send what the solver writes to standard output to standard error meanwhile: some HiGHS
+    versions print a stray line from their MIP code (ERGO-Code/HiGHS#2783), which would break
+    a CSV or JSON written to standard output."""
+    try:
+        out, err = sys.__stdout__.fileno(), sys.__stderr__.fileno()  # type: ignore[union-attr]
+    except (AttributeError, OSError, ValueError):  # no real descriptors (embedded, captured)
+        yield
+        return
+    sys.__stdout__.flush()  # type: ignore[union-attr]
+    saved = os.dup(out)
+    os.dup2(err, out)
+    try:
+        yield
+    finally:
+        os.dup2(saved, out)
+        os.close(saved)
+
+
+def solve(*args: Any, **kwargs: Any) -> Any:
+    """``scipy.optimize.linprog`` (HiGHS), its stray output kept off standard output."""
+    from scipy.optimize import linprog
+
+    with _stdout_to_stderr():
+        return linprog(*args, method="highs", **kwargs)
 
 @dataclass
 class System:
@@ -132,8 +165,6 @@ class System:
         """Whether a reader can work out hidden quantity ``index`` exactly: only one whole
         number is possible under the printed cells, the relations (those of ``programme``,
         default all) and the bounds."""
-        from scipy.optimize import linprog
-
         q = self.quantities[index]
         lo, hi = self.bounds(q)
         if hi is not None and hi <= lo:
@@ -151,8 +182,8 @@ class System:
                 continue
             trial = list(bounds)
             trial[at] = other
-            res = linprog([0.0] * len(hidden), A_eq=rows, b_eq=rhs, bounds=trial,
-                          integrality=[1] * len(hidden), method="highs")
+            res = solve([0.0] * len(hidden), A_eq=rows, b_eq=rhs, bounds=trial,
+                        integrality=[1] * len(hidden))
             if res.status == 0:
                 return False
             if res.status != 2:
@@ -164,8 +195,6 @@ class System:
     def release(self, index: int, equations: Sequence[int]) -> list[Quantity] | None:
         """The printed cells whose hiding lets hidden quantity ``index`` take another whole
         value under ``equations``, at least cost (see the module); None when none do."""
-        from scipy.optimize import linprog
-
         eqs = [self.equations[e] for e in equations]
         inside = sorted({i for eq in eqs for i in eq})
         hidden = [i for i in inside if self.quantities[i].state != SHOWN]
@@ -176,7 +205,10 @@ class System:
         columns = hidden + [q.order for q in free]
         col = {i: k for k, i in enumerate(columns)}
         n = len(columns) + len(free)  # then one switch per printed cell
-        big = 2.0 * sum(q.value for q in self.quantities) + 2 * self.threshold
+        # How far a released cell may move: no further than the largest count in these
+        # relations (a tighter bound keeps the programme's numbers tame; a smaller move that
+        # does the job is as good a proof).
+        big = float(max(self.quantities[i].value for i in inside) + self.threshold)
         a_eq, b_eq = [], []
         for eq in eqs:
             row = [0.0] * n
@@ -208,8 +240,8 @@ class System:
                 continue
             trial = list(bounds)
             trial[col[index]] = other
-            res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=trial,
-                          integrality=[1] * n, method="highs", options={"mip_rel_gap": 0})
+            res = solve(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=trial,
+                        integrality=[1] * n, options={"mip_rel_gap": 0})
             if res.status == 2:
                 continue
             if res.status != 0:
@@ -220,6 +252,37 @@ class System:
                 best = (price, chosen)
         return None if best is None else best[1]
 
+    def _moved(self, programme: Programme, safe: set[int], tries: int = 3) -> set[int]:
+        """Hidden quantities shown free at once: any whole-number solution that gives one a
+        value other than its own proves a reader cannot tell it (solutions pushed in a few
+        directions, drawn from a fixed seed so that the result repeats)."""
+        hidden, rows, rhs = programme
+        todo = [k for k, i in enumerate(hidden) if i not in safe]
+        if not rows or not todo:
+            return set()
+        # A cap on open ranges keeps every direction bounded; a solution under it is still one.
+        cap = 2 * max(q.value for q in self.quantities) + self.threshold
+        bounds = [(lo, cap if hi is None else hi)
+                  for lo, hi in (self.bounds(self.quantities[i]) for i in hidden)]
+        draw = random.Random(len(hidden) * 7919 + len(rows))
+        moved: set[int] = set()
+        for _ in range(tries):
+            c = [0.0] * len(hidden)
+            for k in todo:
+                c[k] = draw.choice((-1.0, 1.0)) * draw.uniform(0.5, 1.5)
+            res = solve(c, A_eq=rows, b_eq=rhs, bounds=bounds, integrality=[1] * len(hidden))
+            if res.status != 0:
+                raise RuntimeError(f"suppression: the programme failed ({res.message})")
+            now = {hidden[k] for k in todo
+                   if abs(res.x[k] - self.quantities[hidden[k]].value) > 0.5}
+            if not now:
+                break
+            moved |= now
+            todo = [k for k in todo if hidden[k] not in moved]
+            if not todo:
+                break
+        return moved
+
     def _protect(self, equations: Sequence[int], safe: set[int] | None = None) -> bool:
         """Hide cells until no hidden quantity is determined by ``equations``; whether any was
         hidden. ``safe``: quantities known to be free under these equations (hiding more only
@@ -228,6 +291,7 @@ class System:
         hid = False
         while True:
             programme = self.programme(equations)
+            safe |= self._moved(programme, safe)
             stuck = None
             for index in programme[0]:
                 if index in safe:
