@@ -451,7 +451,14 @@ def compare(reader: Reader, country: str | None = None, metric: str | None = Non
     compared (all, when the store records none)."""
     places = Places.load(reader)
     own = places.countries
-    hidden_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def once(make: Any, *args: Any) -> Any:
+        key = (make, *args)
+        if key not in memo:
+            memo[key] = make(*args)
+        return memo[key]
+
     out = []
     for f in figures(reader, metric, country):
         if f.metric not in COMPUTED_METRICS:
@@ -462,15 +469,16 @@ def compare(reader: Reader, country: str | None = None, metric: str | None = Non
             continue
         start, end = f.period_start, f.period_end
         layer = metric_layer(f.metric)
+        left_out = once(places.left_out, reader, layer, start, end)
+        if layer in PEOPLE_LAYERS and 0 < left_out < suppress_below:
+            left_out = f"<{suppress_below}"  # a count of people like any other
         row: dict[str, Any] = {
             "figure_id": f.id, "country": f.country, "area": f.area, "metric": f.metric,
             "unit": f.unit, "period": [_iso(start), _iso(end)], "published": f.value,
             "source": f"{f.attributed_to} ({f.publication})", "layer": layer,
-            "left_out": places.left_out(reader, layer, start, end)}
-        if layer in PEOPLE_LAYERS and 0 < row["left_out"] < suppress_below:
-            row["left_out"] = f"<{suppress_below}"  # a count of people like any other
+            "left_out": left_out}
         ids = places.within(f.country, f.area)
-        held = places.records(reader, layer, ids, start, end)
+        held = once(places.records, reader, layer, ids, start, end)
         if not held:
             where = f.country if f.area.strip().lower() == "national" else \
                 f"{f.area}, {f.country}"
@@ -480,13 +488,11 @@ def compare(reader: Reader, country: str | None = None, metric: str | None = Non
                         "agrees": None, "note": reason})
             continue
         area = None if f.area.strip().lower() == "national" else f.area
-        value, unit, rec = computed(reader, f.metric, start, end, area_ids=ids, area=area)
-        if layer == "victims" and suppress_below > 0:
-            key = (ids, start, end)
-            if key not in hidden_cache:
-                hidden_cache[key] = _casualty_totals(reader, ids, area, start, end,
-                                                     suppress_below)
-            cell = hidden_cache[key][f.metric.removeprefix("casualties_")]
+        if layer in PEOPLE_LAYERS:
+            # The grand totals of the casualties report for this place and period, hidden as
+            # that report hides them: a comparison tells nothing the report does not.
+            totals = once(_casualty_totals, reader, ids, area, start, end, suppress_below)
+            cell = totals[f.metric.removeprefix("casualties_")]
             if cell.suppressed:
                 out.append({**row, "computed": cell.mark, "records": cell.mark,
                             "difference": None, "agrees": None,
@@ -494,6 +500,10 @@ def compare(reader: Reader, country: str | None = None, metric: str | None = Non
                                     f"fewer than {suppress_below}; 'x': {suppress_below} or "
                                     "more, hidden so that a small count cannot be worked out)"})
                 continue
+            value, unit = float(cell.value), "count"
+            rec = cell.figure.ids if cell.figure else []
+        else:
+            value, unit, rec = computed(reader, f.metric, start, end, area_ids=ids, area=area)
         scale = _scale(unit, f.unit)
         mine = value / scale if scale else value
         out.append({**row, "computed": round(mine, 6), "records": len(rec),
@@ -504,8 +514,8 @@ def compare(reader: Reader, country: str | None = None, metric: str | None = Non
 
 def _casualty_totals(reader: Reader, ids: frozenset[str], area: str | None, start: dt.date,
                      end: dt.date, threshold: int) -> dict[str, Any]:
-    """The grand totals (killed, injured, total) of the casualties report for these areas and
-    period, as that report suppresses them: a comparison tells nothing the report does not."""
+    """The grand totals (killed, injured, total cells) of the casualties report for these
+    areas and period, as that report suppresses them."""
     from mineaction.analysis.statistics import Period, Scope
     from mineaction.reports.definitions import casualty_tables
 
