@@ -52,8 +52,8 @@ def svg(chart: Chart, width_in: float = 7.5, height_in: float | None = None) -> 
             for k, mark in enumerate(marks):
                 if not mark:
                     continue
-                # A hidden count is a range, drawn as a hatched box over it, never as its
-                # height: '<5' spans 0 to 5; 'x' (5 or more) starts at 5 with an open top.
+                # A hidden count is never drawn at its height (or at 0): a hatched box up to
+                # the threshold, labelled '<5', or cross-hatched and labelled '≥5' for an 'x'.
                 kind, limit = _hidden(mark)
                 hidden_kinds[kind] = limit
                 one = {"height": width} if chart.horizontal else {"width": width}
