@@ -350,7 +350,17 @@ def suppress(tables: Sequence[Table], columns: Sequence[str], threshold: int, *,
     Returns the number of hidden quantities."""
     from mineaction.reports.suppression import protect
 
-    return protect(tables, columns, threshold, row_total=row_total)
+    system = protect(tables, columns, threshold, row_total=row_total)
+    exposed = [c for i in sorted(system.exposed) for c in system.quantities[i].cells]
+    if exposed:
+        for t in tables:
+            n = sum(cell is e for row in t.all_rows() for cell in row.values() for e in exposed)
+            if n:
+                t.notes.append(f"{n} '<{threshold}' cell(s) of this table are 1 by the marks "
+                               f"alone (several categories of fewer than {threshold} whose "
+                               f"total is fewer than {threshold}): too fine a breakdown for "
+                               "so few people.")
+    return system.hidden
 
 
 def casualty_tables(reader: Reader, scope: Scope, threshold: int) -> list[Table]:
@@ -379,17 +389,11 @@ def casualty_tables(reader: Reader, scope: Scope, threshold: int) -> list[Table]
     # The tables count the same people: one joint suppression over all of them.
     suppress(tables, ["killed", "injured", "total"], threshold, row_total="total")
     for t in tables:
-        hidden = sum(row[c].suppressed for row in t.all_rows()
-                     for c in ("killed", "injured", "total"))
-        if hidden:
-            t.notes.append(_suppression_note(threshold, hidden))
+        if any(cell.suppressed for row in t.all_rows() for cell in row.values()):
+            t.notes.insert(0, f"'<{threshold}': fewer than {threshold} people, not shown; "
+                              f"'x': {threshold} or more, not shown because a hidden count "
+                              "could be worked out from it and the totals.")
     return tables
-
-
-def _suppression_note(threshold: int, hidden: int) -> str:
-    return (f"'<{threshold}': fewer than {threshold} people, not shown; 'x': {threshold} or more, "
-            "not shown because a hidden count could be worked out from it and the totals "
-            f"({hidden} cell(s) of this table).")
 
 
 @report("casualties", "Casualties of mines and explosive ordnance", "People killed and "
@@ -595,7 +599,8 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
     rep.tables.append(finds)
     # The casualties report's by-group table for the quarter, without its total column: the
     # same cells hidden, so this table tells nothing that report does not.
-    by_group = casualty_tables(reader, qscope, options.suppress_below)[1]
+    by_group = next(t for t in casualty_tables(reader, qscope, options.suppress_below)
+                    if t.name == "by-group")
     cas = Table("casualties", "Casualties in the quarter", [
         Column("group", "Group", numeric=False), Column("killed", "Killed", "people"),
         Column("injured", "Injured", "people")])
@@ -604,9 +609,7 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
     if by_group.total is not None:
         cas.total = {c.name: by_group.total[c.name] for c in cas.columns}
         cas.summed = ("killed", "injured")
-    hidden = sum(r[c].suppressed for r in cas.all_rows() for c in ("killed", "injured"))
-    if hidden:
-        cas.notes.append(_suppression_note(options.suppress_below, hidden))
+    cas.notes += by_group.notes
     rep.tables.append(cas)
     capg = st.capacity_at_end(reader, ytd, ["nts", "ts", "clearance", "bac"])
     cap = Table("capacity", "Capacity at the end of the quarter", [

@@ -99,6 +99,8 @@ class System:
     equations: list[dict[int, int]] = field(default_factory=list)  # index -> coefficient; = 0
     #: the relations of each table (or other part), protected one part at a time first
     parts: dict[Hashable, list[int]] = field(default_factory=dict)
+    #: hidden quantities that the marks and relations give away whatever else is hidden
+    exposed: set[int] = field(default_factory=set)
     _keys: dict[Hashable, int] = field(default_factory=dict)
 
     def quantity(self, value: float | int, cell: Cell | None = None, *,
@@ -306,16 +308,28 @@ class System:
                 return hid
             chosen = self.release(stuck, equations)
             if not chosen:
-                raise RuntimeError("suppression: a hidden count stays determined with every "
-                                   "related cell hidden")
+                # Nothing printed can free it: the marks alone give it away (four '<5' that
+                # add up to a '<5' are 1 each). Said, never hidden by a wrong mark.
+                self.exposed.add(stuck)
+                safe.add(stuck)
+                continue
             for q in chosen:
                 q.state = SECONDARY
             hid = True
 
+    @property
+    def hidden(self) -> int:
+        return sum(q.state != SHOWN for q in self.quantities)
+
     def solve(self) -> int:
         """Hide primary cells, then complementary ones until no hidden cell is determined: each
         part (table) on its own first, until none changes, then all relations together. Marks
-        the cells; returns the number of hidden quantities."""
+        the cells; returns the number of hidden quantities.
+
+        Where users go wrong: a few patterns cannot be protected by hiding cells at all, because
+        the marks themselves tell (at a threshold of 5, four categories of '<5' whose total is
+        '<5' are 1 each; at 3, two '<3' adding up to a '<3'). Those are listed in
+        :attr:`exposed`; publish such a breakdown with fewer categories, or not at all."""
         if self.threshold <= 1:
             return 0
         for q in self.quantities:
@@ -368,15 +382,16 @@ def add_table(system: System, table: Table, columns: Sequence[str], *,
 
 
 def protect(tables: Sequence[Table], columns: Sequence[str], threshold: int, *,
-            row_total: str | None = None, shared_totals: bool = True) -> int:
+            row_total: str | None = None, shared_totals: bool = True) -> System:
     """Suppress small counts in ``tables`` jointly (see the module): the tables of one output
     whose cells in ``columns`` count people. With ``shared_totals`` their total rows are the same
-    quantities. Returns the number of hidden quantities (a grand total hidden in six tables is
-    one)."""
-    if threshold <= 1:
-        return 0
+    quantities. Returns the solved system: its hidden quantities (a grand total hidden in six
+    tables is one) and any that the marks alone give away (:attr:`System.exposed`)."""
     system = System(threshold)
+    if threshold <= 1:
+        return system
     for t in tables:
         add_table(system, t, columns, row_total=row_total,
                   shared="totals" if shared_totals else None)
-    return system.solve()
+    system.solve()
+    return system
