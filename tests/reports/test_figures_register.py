@@ -182,6 +182,10 @@ def test_computed_figures_beside_published_ones(tmp_path: Path,
     with open_store(path) as s:
         s.create()
         build_scenario(s)
+        with s.transaction() as tx:  # the scenario's region lies in country XS
+            region = tx.get("admin-areas", "R1")
+            region.country = "XS"  # type: ignore[attr-defined]
+            tx.update(region)
     register = tmp_path / "register.csv"
     head = REGISTER.read_text(encoding="utf-8").splitlines()[0]
     register.write_text("\n".join([
@@ -203,6 +207,12 @@ def test_computed_figures_beside_published_ones(tmp_path: Path,
     assert rows["XS-1"]["agrees"] and rows["XS-1"]["computed"] == pytest.approx(0.36, abs=0.005)
     assert rows["XS-2"]["agrees"] and rows["XS-2"]["computed"] == 12  # F6 was destroyed in 2022
     assert not rows["XS-3"]["agrees"] and rows["XS-3"]["difference"] == -8
+    # 3 people killed: a count of people below 5 is suppressed, in every field that carries it.
+    assert rows["XS-4"]["computed"] == rows["XS-4"]["records"] == "<5"
+    assert rows["XS-4"]["agrees"] is None and rows["XS-4"]["difference"] is None
+    assert main(["--db", path, "figures", "compare", "--country", "XS", "--format", "json",
+                 "--suppress-below", "0"]) == 0
+    rows = {r["figure_id"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["XS-4"]["agrees"] and rows["XS-4"]["records"] == 3
 
 

@@ -387,3 +387,44 @@ def test_progress_splits_the_quarter_by_operator_and_method(programme: Store) ->
     assert [r["operator"].value for r in ops.rows] == ["Op B"]
     assert ops.cell("Op B", "cancelled_m2").figure.ids == ["S5"]
     assert ops.total["cleared_m2"].value == 0
+
+
+def test_hidden_counts_print_as_marks_and_explain_gives_nothing_away(
+        db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["--db", db, "report", "casualties", "--year", "2023", "--format", "csv"]) == 0
+    text = capsys.readouterr().out
+    assert "<5" in text and "suppressed" not in text
+    with open_store(db) as store:
+        rep = build(store, "casualties", YEAR)
+    (xlsx,) = write(rep, tmp_path / "c.xlsx")
+    values = {c.value for row in load_workbook(xlsx)["by-group"].iter_rows() for c in row}
+    assert "<5" in values
+    assert not any("records)" in s for s in rep.sources)  # no count of victims there either
+    capsys.readouterr()
+    assert main(["--db", db, "report", "casualties", "--year", "2023", "--explain"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    hidden = [i for i in items if i["value"] in ("<5", "x")]
+    assert hidden
+    for item in hidden:  # neither the value nor the number of records nor their ids
+        assert item["records"] == item["value"] and item["ids"] == []
+    assert all(i["ids"] == [] for i in items)  # victims' ids could be intersected
+    assert main(["--db", db, "report", "casualties", "--year", "2023", "--explain",
+                 "--suppress-below", "0"]) == 0
+    open_items = json.loads(capsys.readouterr().out)
+    assert all(len(i["ids"]) == i["records"] == i["value"] for i in open_items)
+
+
+def test_the_casualty_chart_marks_hidden_counts(programme: Store) -> None:
+    rep = build(programme, "casualties", Scope(), Options(suppress_below=5))
+    (chart,) = rep.charts
+    assert any(m for marks in chart.marks.values() for m in marks)
+    by_year = rep.table("by-year")
+    rows = [r for r in by_year.rows if r["year"].value != "unknown"]
+    for outcome in ("killed", "injured"):
+        for r, mark, value in zip(rows, chart.marks[outcome], chart.series[outcome],
+                                  strict=True):
+            assert bool(mark) == r[outcome].suppressed
+            if mark:  # never the hidden value itself
+                assert mark in ("<5", ">=5") and value == 0
+    assert "hatched" in chart.source

@@ -284,12 +284,24 @@ COMPUTED_METRICS = ("ap_area_cleared", "ap_only_area_cleared", "ap_av_mixed_area
                     "casualties_injured", "casualties_total")
 
 
-def computed(reader: Reader, metric: str, start: dt.date, end: dt.date) -> tuple[float, str,
-                                                                                 list[str]]:
-    """The store's own value of ``metric`` over a period: (value, unit, record ids)."""
+def metric_layer(metric: str) -> str:
+    """The layer whose records a computed metric counts."""
+    if metric.startswith("casualties_"):
+        return "victims"
+    if metric.endswith("_destroyed") or metric == "eo_destroyed_total":
+        return "finds"
+    return "release-steps"
+
+
+def computed(reader: Reader, metric: str, start: dt.date, end: dt.date, *,
+             area_ids: frozenset[str] | None = None, area: str | None = None
+             ) -> tuple[float, str, list[str]]:
+    """The store's own value of ``metric`` over a period: (value, unit, record ids). With
+    ``area_ids``, only records whose administrative area is one of them count (finds: those of
+    activities that released land in them)."""
     from mineaction.analysis import statistics as st
 
-    scope = st.Scope(st.Period(start, end))
+    scope = st.Scope(st.Period(start, end), area, area_ids)
     if metric.endswith("_area_cleared") or metric in ("ap_area_reduced_ts",
                                                       "area_released_all_eo"):
         groups = st.released(reader, scope, ["contamination_class", "method"])
@@ -325,29 +337,189 @@ def computed(reader: Reader, metric: str, start: dt.date, end: dt.date) -> tuple
     raise KeyError(metric)
 
 
-def compare(reader: Reader, country: str | None = None, metric: str | None = None
-            ) -> list[dict[str, Any]]:
-    """Each published national figure of a computable metric with a full period, beside the
-    store's value over the same period. Without ``country``, only figures of the countries of
-    the store's administrative areas are compared (all, when the store records none)."""
-    from mineaction.analysis.statistics import Areas
+@dataclass
+class Places:
+    """The store's administrative areas by country: an area lies in the country recorded on
+    it or, when it records none, in that of the nearest area above it that does."""
 
-    own = {a.country for a in Areas.load(reader).by_id.values() if a.country}
+    country_of: dict[str, str | None]
+    names: dict[str, str]
+    children: dict[str, list[str]]
+
+    @classmethod
+    def load(cls, reader: Reader) -> Places:
+        from mineaction.domain.organisations import AdminArea
+
+        areas: dict[str, AdminArea] = {a.id: a for a in reader.iter("admin-areas")
+                                       if isinstance(a, AdminArea)}
+        country_of: dict[str, str | None] = {}
+        for a in areas.values():
+            seen: set[str] = set()
+            current: Any = a
+            code = None
+            while current is not None and current.id not in seen:
+                seen.add(current.id)
+                if current.country:
+                    code = str(current.country).strip().upper()
+                    break
+                current = areas.get(current.parent_id) if current.parent_id else None
+            country_of[a.id] = code
+        children: dict[str, list[str]] = {}
+        for a in areas.values():
+            if a.parent_id:
+                children.setdefault(a.parent_id, []).append(a.id)
+        return cls(country_of, {a.id: a.name for a in areas.values()}, children)
+
+    @property
+    def countries(self) -> set[str]:
+        return {c for c in self.country_of.values() if c}
+
+    def within(self, country: str, area: str) -> frozenset[str]:
+        """Ids of the areas of ``country`` that ``area`` covers: all of them for 'national',
+        else the areas of that name or id (any case) and the areas inside them."""
+        code = country.strip().upper()
+        mine = {i for i, c in self.country_of.items() if c == code}
+        wanted = area.strip().lower()
+        if wanted == "national":
+            return frozenset(mine)
+        out: set[str] = set()
+        stack = [i for i in sorted(mine) if i.lower() == wanted
+                 or self.names[i].strip().lower() == wanted]
+        while stack:
+            current = stack.pop()
+            if current not in out:
+                out.add(current)
+                stack.extend(self.children.get(current, []))
+        return frozenset(out & mine)
+
+    def left_out(self, reader: Reader, layer: str, start: dt.date, end: dt.date) -> int:
+        """Records of ``layer`` in the period that cannot be placed in any country: without an
+        administrative area, or with one the store does not know or that has no country
+        (finds: without an activity that released land in such an area)."""
+        if layer == "finds":
+            placed = {r["activity_id"] for r in reader.aggregate(
+                "release-steps", ["activity_id", "admin_area_id"])
+                if self.country_of.get(r["admin_area_id"] or "")}
+            return sum(r["count"] for r in reader.aggregate(
+                "finds", ["activity_id"], date_field="destroyed_on", start=start, end=end)
+                if r["activity_id"] not in placed)
+        date_field = "occurred_on" if layer == "victims" else "released_on"
+        return sum(r["count"] for r in reader.aggregate(
+            layer, ["admin_area_id"], date_field=date_field, start=start, end=end)
+            if not self.country_of.get(r["admin_area_id"] or ""))
+
+    def records(self, reader: Reader, layer: str, ids: frozenset[str], start: dt.date,
+                end: dt.date) -> int:
+        """Records of ``layer`` in the period placed in the areas ``ids``."""
+        if not ids:
+            return 0
+        if layer == "finds":
+            acts = {r["activity_id"] for r in reader.aggregate(
+                "release-steps", ["activity_id"], where={"admin_area_id": sorted(ids)})}
+            if not acts:
+                return 0
+            return sum(r["count"] for r in reader.aggregate(
+                "finds", [], where={"activity_id": sorted(acts)}, date_field="destroyed_on",
+                start=start, end=end))
+        date_field = "occurred_on" if layer == "victims" else "released_on"
+        return sum(r["count"] for r in reader.aggregate(
+            layer, [], where={"admin_area_id": sorted(ids)}, date_field=date_field,
+            start=start, end=end))
+
+
+NO_DATA = "no data"
+#: Layers whose records are people: their counts are printed only through suppression.
+PEOPLE_LAYERS = frozenset({"victims"})
+
+
+def compare(reader: Reader, country: str | None = None, metric: str | None = None, *,
+            suppress_below: int = 5) -> list[dict[str, Any]]:
+    """Each published figure of a computable metric with a full period, beside the store's
+    value for the same country, area and period.
+
+    Only records whose administrative area lies in the figure's country (``AdminArea.country``,
+    inherited from the area above) count, and for a figure of an area other than 'national',
+    only those in the area of that name (any case) and the areas inside it. Where the store
+    holds no record of the metric's layer there (or knows no such area) the value is
+    ``"no data"`` and ``agrees`` is None: an empty store never "disagrees" with a publication.
+    ``left_out`` counts the layer's records in the period that could not be placed in any
+    country. Counts of people (casualty metrics) are those of the casualties report for the same
+    country, area and period, with its suppression: a hidden count is ``"<5"`` or ``"x"``, in
+    ``computed``, ``records`` and ``difference`` alike, and ``agrees`` is None.
+
+    Without ``country``, only figures of the countries of the store's administrative areas are
+    compared (all, when the store records none)."""
+    places = Places.load(reader)
+    own = places.countries
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def once(make: Any, *args: Any) -> Any:
+        key = (make, *args)
+        if key not in memo:
+            memo[key] = make(*args)
+        return memo[key]
+
     out = []
     for f in figures(reader, metric, country):
-        if f.metric not in COMPUTED_METRICS or f.area.lower() != "national" or f.part_of:
+        if f.metric not in COMPUTED_METRICS:
             continue
-        if country is None and own and f.country not in own:
+        if country is None and own and f.country.strip().upper() not in own:
             continue
         if f.period_start is None or f.period_end is None:
             continue
-        value, unit, ids = computed(reader, f.metric, f.period_start, f.period_end)
+        start, end = f.period_start, f.period_end
+        layer = metric_layer(f.metric)
+        left_out = once(places.left_out, reader, layer, start, end)
+        if layer in PEOPLE_LAYERS and 0 < left_out < suppress_below:
+            left_out = f"<{suppress_below}"  # a count of people like any other
+        row: dict[str, Any] = {
+            "figure_id": f.id, "country": f.country, "area": f.area, "metric": f.metric,
+            "unit": f.unit, "period": [_iso(start), _iso(end)], "published": f.value,
+            "source": f"{f.attributed_to} ({f.publication})", "layer": layer,
+            "left_out": left_out}
+        ids = places.within(f.country, f.area)
+        held = once(places.records, reader, layer, ids, start, end)
+        if not held:
+            where = f.country if f.area.strip().lower() == "national" else \
+                f"{f.area}, {f.country}"
+            reason = (f"the store has no administrative area {where}" if not ids else
+                      f"the store has no {layer} records in {where} in the period")
+            out.append({**row, "computed": NO_DATA, "records": 0, "difference": None,
+                        "agrees": None, "note": reason})
+            continue
+        area = None if f.area.strip().lower() == "national" else f.area
+        if layer in PEOPLE_LAYERS:
+            # The grand totals of the casualties report for this place and period, hidden as
+            # that report hides them: a comparison tells nothing the report does not.
+            totals = once(_casualty_totals, reader, ids, area, start, end, suppress_below)
+            cell = totals[f.metric.removeprefix("casualties_")]
+            if cell.suppressed:
+                out.append({**row, "computed": cell.mark, "records": cell.mark,
+                            "difference": None, "agrees": None,
+                            "note": f"a count of people, suppressed ('<{suppress_below}': "
+                                    f"fewer than {suppress_below}; 'x': {suppress_below} or "
+                                    "more, hidden so that a small count cannot be worked out)"})
+                continue
+            value, unit = float(cell.value), "count"
+            rec = cell.figure.ids if cell.figure else []
+        else:
+            value, unit, rec = computed(reader, f.metric, start, end, area_ids=ids, area=area)
         scale = _scale(unit, f.unit)
         mine = value / scale if scale else value
-        out.append({"figure_id": f.id, "metric": f.metric, "unit": f.unit,
-                    "period": [_iso(f.period_start), _iso(f.period_end)],
-                    "published": f.value, "source": f"{f.attributed_to} ({f.publication})",
-                    "computed": round(mine, 6), "records": len(ids),
+        out.append({**row, "computed": round(mine, 6), "records": len(rec),
                     "difference": round(mine - f.value, 6),
                     "agrees": abs(mine - f.value) <= tolerance(f)})
     return out
+
+
+def _casualty_totals(reader: Reader, ids: frozenset[str], area: str | None, start: dt.date,
+                     end: dt.date, threshold: int) -> dict[str, Any]:
+    """The grand totals (killed, injured, total cells) of the casualties report for these
+    areas and period, as that report suppresses them."""
+    from mineaction.analysis.statistics import Period, Scope
+    from mineaction.reports.definitions import casualty_tables
+
+    tables = casualty_tables(reader, Scope(Period(start, end), area, ids), threshold)
+    total = tables[0].total
+    assert total is not None
+    return total

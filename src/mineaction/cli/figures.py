@@ -145,21 +145,55 @@ def totals() -> None:
 @figures_app.command("compare")
 def compare_(country: str = typer.Option(None, "--country"),
              metric: str = typer.Option(None, "--metric"),
-             fmt: OutFormat = typer.Option(OutFormat.table, "--format")) -> None:
-    """The store's own figures beside published ones for the same metric and period."""
-    from mineaction.analysis.figures import compare
+             fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
+             suppress_below: int = typer.Option(5, "--suppress-below", min=0,
+                                                help="Hide counts of people below this "
+                                                     "(0: none)")) -> None:
+    """The store's own figures beside published ones for the same country, area and period."""
+    from mineaction.analysis.figures import NO_DATA, compare
 
     with opened() as store:
-        rows = compare(store, country, metric)
+        rows = compare(store, country, metric, suppress_below=suppress_below)
     if fmt == OutFormat.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return
     t = Table(title="Computed against published")
-    for c in ("figure", "metric", "period", "published", "computed", "records", "agrees"):
+    for c in ("figure", "place", "metric", "period", "published", "computed", "records",
+              "agrees"):
         t.add_column(c, overflow="fold")
     for r in rows:
-        t.add_row(r["figure_id"], r["metric"], "–".join(r["period"]),
-                  f"{num(r['published'])} {r['unit']}", f"{num(r['computed'])} {r['unit']}",
-                  str(r["records"]), "yes" if r["agrees"] else "no")
+        value = r["computed"]
+        shown = value if isinstance(value, str) else f"{num(value)} {r['unit']}"
+        agrees = {True: "yes", False: "no", None: "-"}[r["agrees"]]
+        t.add_row(r["figure_id"], f"{r['country']}, {r['area']}", r["metric"],
+                  "–".join(r["period"]), f"{num(r['published'])} {r['unit']}", shown,
+                  str(r["records"]), agrees)
     console.print(t)
+    for line in compare_notes(rows, NO_DATA, suppress_below):
+        console.print(f"  [dim]{line}[/]")
+
+
+def compare_notes(rows: list[dict], no_data: str, threshold: int) -> list[str]:  # type: ignore[type-arg]
+    """What the comparison table's marks mean, and the records it could not place."""
+    notes = []
+    if any(r["computed"] == no_data for r in rows):
+        notes.append(f"{no_data}: the store holds no records of the figure's kind in its "
+                     "country (and area) and period, or knows no such area; no agreement is "
+                     "claimed either way.")
+    if any(r["computed"] in (f"<{threshold}", "x") for r in rows):
+        notes.append(f"'<{threshold}': fewer than {threshold} people, not shown; 'x': "
+                     f"{threshold} or more, not shown because a hidden count could be worked "
+                     "out from it (killed + injured = total); no agreement is claimed for "
+                     "them.")
+    seen = set()
+    for r in rows:
+        key = (r["layer"], tuple(r["period"]))
+        if r["left_out"] and key not in seen:
+            seen.add(key)
+            n = r["left_out"]
+            notes.append(f"{n if isinstance(n, str) else format(n, ',')} {r['layer']} "
+                         f"record(s) of {'–'.join(r['period'])} could not be placed in a country "
+                         "(no administrative area, or one without a country) and were left "
+                         "out.")
+    return notes

@@ -21,6 +21,8 @@ from mineaction.reports.model import Cell, Chart, Column, Report, Table, total_r
 from mineaction.store.base import Reader
 
 KM2 = 1_000_000.0
+#: Layers whose records are people: their counts are public only through suppression.
+PEOPLE_LAYERS = frozenset({"victims", "victims-personal"})
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,9 @@ def sources_of(reader: Reader, layers: Sequence[str]) -> list[str]:
         for row in reader.aggregate(layer, ["source"]):
             src = row["source"] or "(no source recorded)"
             credit = credit_for(src)
-            line = f"{layer}: {credit or src} ({row['count']:,} records)"
+            line = f"{layer}: {credit or src}"
+            if layer not in PEOPLE_LAYERS:  # a count of victims is not printed unprotected
+                line += f" ({row['count']:,} records)"
             out.append(line)
     return out
 
@@ -434,43 +438,31 @@ DIMENSIONS = (("year", "By year", "Year"), ("group", "By group", "Group"),
               ("activity_at_time", "By activity at the time", "Activity"))
 
 
-def suppress(table: Table, columns: Sequence[str], threshold: int) -> int:
-    """Hide counts below ``threshold`` (zero stays shown), then hide a second cell in any row
-    or column where one hidden cell could be worked out from the shown ones and the total."""
-    if threshold <= 0:
-        return 0
-    for row in table.rows:
-        for c in columns:
-            v = row[c].value
-            if isinstance(v, (int, float)) and 0 < v < threshold:
-                row[c].suppressed = True
-    lines: list[list[Cell]] = [[row[c] for c in columns] for row in table.rows]
-    lines += [[row[c] for row in table.rows] for c in columns]
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            hidden = [cell for cell in line if cell.suppressed]
-            if len(hidden) == 1:
-                rest = [cell for cell in line if not cell.suppressed and cell.value]
-                if rest:
-                    other = min(rest, key=lambda cell: cell.value)
-                    other.suppressed = other.secondary = True
-                    changed = True
-    total_cells = [row[c] for row in table.all_rows() for c in table.summed if c not in columns]
-    total_cells += [table.total[c] for c in columns] if table.total else []
-    for cell in total_cells:
-        v = cell.value
-        if isinstance(v, (int, float)) and 0 < v < threshold:
-            cell.suppressed = True
-    return sum(cell.suppressed for row in table.all_rows() for cell in row.values())
+def suppress(tables: Sequence[Table], columns: Sequence[str], threshold: int, *,
+             row_total: str | None = None) -> int:
+    """Hide counts of people below ``threshold`` in ``tables`` (zero stays shown), and further
+    cells until no hidden count can be worked out from the printed ones, the sums the layout
+    shows and the grand totals the tables share (see :mod:`mineaction.reports.suppression`).
+    Every table given must count the same people (its total row is the same as the others').
+    Returns the number of hidden quantities."""
+    from mineaction.reports.suppression import protect
+
+    system = protect(tables, columns, threshold, row_total=row_total)
+    exposed = [c for i in sorted(system.exposed) for c in system.quantities[i].cells]
+    if exposed:
+        for t in tables:
+            n = sum(cell is e for row in t.all_rows() for cell in row.values() for e in exposed)
+            if n:
+                t.notes.append(f"{n} '<{threshold}' cell(s) of this table are 1 by the marks "
+                               f"alone (several categories of fewer than {threshold} whose "
+                               f"total is fewer than {threshold}): too fine a breakdown for "
+                               "so few people.")
+    return system.hidden
 
 
-@report("casualties", "Casualties of mines and explosive ordnance", "People killed and "
-        "injured, by year, group (civilian, military, deminer), sex, age, device and activity "
-        "at the time. Counts below the threshold are suppressed.")
-def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
-    rep = new_report(reader, "casualties", scope, options, ["victims"])
+def casualty_tables(reader: Reader, scope: Scope, threshold: int) -> list[Table]:
+    """The casualty tables of a scope, one per dimension, suppressed jointly."""
+    tables = []
     for key, title, head in DIMENSIONS:
         groups = st.casualties(reader, scope, [key, "outcome"])
         t = Table(f"by-{key.replace('_', '-')}", title, [
@@ -490,20 +482,35 @@ def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
                                  zero_layer="victims", criteria=c)
             t.add(row)
         total_row(t)
-        hidden = suppress(t, ["killed", "injured", "total"], options.suppress_below)
-        if hidden:
-            t.notes.append(f"'<{options.suppress_below}': fewer than {options.suppress_below} "
-                           "people, not shown; 'x': not shown because a hidden count could be "
-                           f"worked out from it ({hidden} cell(s) in all).")
-        rep.tables.append(t)
+        tables.append(t)
+    # The tables count the same people: one joint suppression over all of them.
+    suppress(tables, ["killed", "injured", "total"], threshold, row_total="total")
+    for t in tables:
+        if any(cell.suppressed for row in t.all_rows() for cell in row.values()):
+            t.notes.insert(0, f"'<{threshold}': fewer than {threshold} people, not shown; "
+                              f"'x': {threshold} or more, not shown because a hidden count "
+                              "could be worked out from it and the totals.")
+    return tables
+
+
+@report("casualties", "Casualties of mines and explosive ordnance", "People killed and "
+        "injured, by year, group (civilian, military, deminer), sex, age, device and activity "
+        "at the time. Counts below the threshold are suppressed.")
+def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
+    rep = new_report(reader, "casualties", scope, options, ["victims"])
+    rep.tables += casualty_tables(reader, scope, options.suppress_below)
     by_year = rep.table("by-year")
     rows = [r for r in by_year.rows if r["year"].value != st.UNKNOWN]
+    marks = {o: [("" if not r[o].suppressed else f">={r[o].below}" if r[o].secondary
+                  else f"<{r[o].below}") for r in rows] for o in ("killed", "injured")}
+    hidden = any(m for ms in marks.values() for m in ms)
     rep.charts.append(Chart("by-year", "Casualties per year", [r["year"].value for r in rows], {
         "killed": [r["killed"].shown or 0 for r in rows],
         "injured": [r["injured"].shown or 0 for r in rows]}, "people",
-        _source_line(rep) + (f". Suppressed counts (<{options.suppress_below}) are drawn as 0."
-                             if any(r["killed"].suppressed or r["injured"].suppressed
-                                    for r in rows) else ""), stacked=True))
+        _source_line(rep) + (f". Counts below {options.suppress_below} are not shown: a hatched "
+                             "bar spans the range the count lies in (see the key)."
+                             if hidden else ""),
+        marks=marks if hidden else {}))
     rep.notes.append("Personal data of victims is never read for this report.")
     return rep
 
@@ -714,20 +721,19 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
         finds.add({"category": g.key["category"], "items": fcell(g.figures["quantity"])})
     total_row(finds)
     rep.tables.append(finds)
+    # The casualties report's by-group table for the quarter, without its total column: the
+    # same cells hidden, so this table tells nothing that report does not.
+    by_group = next(t for t in casualty_tables(reader, qscope, options.suppress_below)
+                    if t.name == "by-group")
     cas = Table("casualties", "Casualties in the quarter", [
         Column("group", "Group", numeric=False), Column("killed", "Killed", "people"),
         Column("injured", "Injured", "people")])
-    cgroups = st.casualties(reader, qscope, ["group", "outcome"])
-    for grp in sorted({g.key["group"] for g in cgroups}):
-        row = {"group": grp}
-        for outcome in ("killed", "injured"):
-            c = {**qscope.describe(), "group": grp, "outcome": outcome}
-            row[outcome] = fcell(merged((g.figures["count"] for g in cgroups
-                                         if g.key["group"] == grp and g.key["outcome"] == outcome),
-                                        c), zero_layer="victims", criteria=c)
-        cas.add(row)
-    total_row(cas)
-    suppress(cas, ["killed", "injured"], options.suppress_below)
+    for grow in by_group.rows:
+        cas.add({c.name: grow[c.name] for c in cas.columns})
+    if by_group.total is not None:
+        cas.total = {c.name: by_group.total[c.name] for c in cas.columns}
+        cas.summed = ("killed", "injured")
+    cas.notes += by_group.notes
     rep.tables.append(cas)
     capg = st.capacity_at_end(reader, ytd, ["nts", "ts", "clearance", "bac", None])
     cap = Table("capacity", "Capacity at the end of the quarter", [

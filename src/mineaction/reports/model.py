@@ -29,6 +29,13 @@ class Cell:
     figure: Figure | None = None
     suppressed: bool = False  # a public count not shown: below the threshold, or ...
     secondary: bool = False  # ... hidden because a small one could be worked out from it
+    below: int = 0  # the threshold it was hidden under: printed '<below', or 'x' when secondary
+
+    @property
+    def mark(self) -> str:
+        """How a hidden cell is printed: '<5' (fewer than 5) or 'x' (5 or more, hidden so that a
+        small count cannot be worked out)."""
+        return "x" if self.secondary else f"<{self.below}" if self.below else "suppressed"
 
     @property
     def shown(self) -> Any:
@@ -76,6 +83,10 @@ class Chart:
     source: str
     stacked: bool = False
     horizontal: bool = False
+    #: series -> per category, what is known of a hidden value: '<5' (fewer than 5), '>=5' (5 or
+    #: more; printed 'x'), '' when shown. Such a bar is drawn as a hatched range, never as a bar
+    #: of its (unknown) height or of 0
+    marks: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

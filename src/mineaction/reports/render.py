@@ -23,9 +23,10 @@ FORMATS = ("csv", "xlsx", "html", "pdf", "json")
 
 
 def plain(cell: Cell, col: Column) -> Any:
-    """A cell's value for machine-readable output (suppressed cells become '<N')."""
+    """A cell's value for machine-readable output: a suppressed count becomes '<N' (fewer than
+    N) or 'x' (N or more, hidden so that a small count cannot be worked out), as on screen."""
     if cell.suppressed:
-        return "suppressed"
+        return cell.mark
     v = cell.value
     if isinstance(v, float) and col.numeric:
         if col.decimals:
@@ -37,7 +38,7 @@ def plain(cell: Cell, col: Column) -> Any:
 def shown(cell: Cell, col: Column, threshold: int) -> str:
     """A cell as people read it: thousands separators, '<5' for a suppressed count."""
     if cell.suppressed:
-        return "x" if cell.secondary else f"<{threshold}"
+        return "x" if cell.secondary else f"<{cell.below or threshold}"
     v = cell.value
     if v is None:
         return ""
@@ -280,9 +281,17 @@ def explain(report: Report, table: str | None = None, row: str | None = None,
                 if cell.figure is None:
                     continue
                 item = {"table": t.name, "row": key, "column": c.name,
-                        "value": plain(cell, c), **cell.figure.explain()}
+                        **cell.figure.explain()}
                 if cell.suppressed:
+                    # Neither the value nor the number of records behind it.
+                    item["value"] = item["records"] = cell.mark
                     item["ids"] = []
                     item["note"] = "suppressed: records are not listed"
+                elif report.suppress_below and cell.figure.layer == "victims":
+                    # Lists of victims' ids under several cells can be intersected into counts
+                    # no table shows (civilian women in 2023, say): only the count is given.
+                    item["ids"] = []
+                    item["note"] = ("records of victims are not listed while counts are "
+                                    "suppressed (--suppress-below 0 lists them)")
                 out.append(item)
     return out
