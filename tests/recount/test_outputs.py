@@ -43,3 +43,31 @@ def test_report_json_on_screen_is_the_file(seeded: Callable[[int], Seeded],
     assert all(c["value"] is None and "records" not in c and c["shown"] in ("<5", "x")
                for c in hidden)
     assert all(c["suppressed"] in ("primary", "secondary") for c in hidden)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_exports_give_every_coordinate_back_exactly(
+        seeded: Callable[[int], Seeded], tmp_path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """A coordinate moved by one unit in the last place can make a valid polygon whose hole
+    touches its shell self-intersecting once read back, and the recount would then measure
+    another shape: exports must write every double so that it reads back as stored."""
+    import shapely
+
+    s = seeded(1)
+    out = tmp_path / f"steps.{fmt}"
+    assert main(["--db", str(s.db), "export", "release-steps", "-o", str(out)]) == 0
+    if fmt == "csv":
+        import pandas as pd
+
+        frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+        read = {i: shapely.from_wkt(w) for i, w in zip(frame["id"], frame["WKT"], strict=True)
+                if w}
+    else:
+        features = json.loads(out.read_text(encoding="utf-8"))["features"]
+        read = {f["id"]: shapely.geometry.shape(f["geometry"]) for f in features
+                if f["geometry"]}
+    with open_store(str(s.db)) as store:
+        stored = {r.id: r.geometry for r in store.iter("release-steps")}  # type: ignore
+    assert read.keys() == {i for i, g in stored.items() if g is not None}
+    moved = [i for i, g in read.items() if not g.equals_exact(stored[i], 0)]
+    assert moved == []

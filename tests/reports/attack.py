@@ -187,7 +187,8 @@ def add_tables(out: Outsider, tables: Sequence[Printed], columns: Sequence[str],
                 out.equal([g[c] for c in columns if c != row_total], [g[row_total]])
         if total is not None:
             for c in columns:
-                out.equal([g[c] for g in body], [total[c]])
+                if body:  # a withheld breakdown prints its total row alone: no sum to state
+                    out.equal([g[c] for g in body], [total[c]])
                 if shared_totals:
                     if c in shared:
                         out.equal([shared[c]], [total[c]])

@@ -179,6 +179,20 @@ def test_what_the_marks_alone_give_away_is_said() -> None:
         "by-activity/d/killed", "by-activity/Total/killed"}
 
 
+def test_a_breakdown_too_fine_to_protect_is_withheld_and_nothing_is_disclosed() -> None:
+    from mineaction.reports.definitions import suppress
+
+    # Two devices of 1 killed and 1 injured each, 4 people in all: hiding cells cannot help.
+    fine = table("by-device", [("ap", 1, 1), ("uxo", 1, 1)])
+    coarse = table("by-year", [("2024", 2, 2)])
+    suppress([coarse, fine], PEOPLE, 5, row_total="total")
+    assert fine.withheld and fine.rows == [] and fine.withheld in fine.notes
+    assert coarse.withheld is None and len(coarse.rows) == 1
+    assert all(fine.total[c].suppressed for c in PEOPLE)  # type: ignore[index]
+    check = outsider([coarse, fine])
+    assert check.disclosed() == {} and check.disclosed(integral=True) == {}
+
+
 def test_the_chart_draws_a_hidden_count_as_a_marked_range() -> None:
     from mineaction.reports.charts import svg
 

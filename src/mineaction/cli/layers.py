@@ -25,7 +25,13 @@ from mineaction.cli.app import (
 from mineaction.domain.layers import all_layers, get_layer
 from mineaction.errors import InvalidInput
 from mineaction.io.load import check_importable, import_file, repair_summary
-from mineaction.io.writers import format_for, record_columns, spreadsheet_text, write_records
+from mineaction.io.writers import (
+    feature_collection,
+    format_for,
+    record_columns,
+    spreadsheet_text,
+    write_records,
+)
 from mineaction.store import Query, open_store
 
 LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers() if layer.public)
@@ -151,18 +157,6 @@ def export(
     console.print(f"wrote {n} {lyr.name} record(s) to {output}")
 
 
-def feature_collection(layer, records) -> dict:  # type: ignore[no-untyped-def]
-    cols = record_columns(layer, records)
-    features = []
-    for i, r in enumerate(records):
-        props = {name: values[i] for name, values in cols.items()}
-        geom = getattr(r, "geometry", None)
-        features.append({"type": "Feature", "id": r.id,
-                         "geometry": None if geom is None else geom.__geo_interface__,
-                         "properties": props})
-    return {"type": "FeatureCollection", "features": features}
-
-
 @app.command("list")
 def list_(
     layer: str = typer.Argument(..., help=LAYER_HELP),
@@ -206,7 +200,7 @@ def parse_date(text: str, option: str):  # type: ignore[no-untyped-def]
 
 def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-untyped-def]
     if fmt == ListFormat.geojson:
-        json.dump(feature_collection(lyr, records), sys.stdout, ensure_ascii=False, default=str)
+        json.dump(feature_collection(lyr, records), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return
     cols = record_columns(lyr, records)

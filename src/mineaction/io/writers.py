@@ -15,7 +15,9 @@ folder, onto a folder, onto the store being read, or over any mineaction store.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +161,25 @@ def record_columns(layer: Layer, records: Sequence[Record], *, public_only: bool
     return cols
 
 
+def feature_collection(layer: Layer, records: Sequence[Record]) -> dict[str, Any]:
+    """Records as a GeoJSON FeatureCollection (RFC 7946: longitude, latitude in WGS84).
+
+    Written by the json module rather than GDAL: coordinates come back exactly as stored (GDAL
+    prints them with 15 or 17 significant digits and may miss by a unit in the last place) and
+    true/false, numbers and text keep their JSON types."""
+    return _collection(records, record_columns(layer, records))
+
+
+def _collection(records: Sequence[Record], cols: dict[str, list[Any]]) -> dict[str, Any]:
+    features = []
+    for i, r in enumerate(records):
+        geom = getattr(r, "geometry", None)
+        features.append({"type": "Feature", "id": r.id,
+                         "geometry": None if geom is None else geom.__geo_interface__,
+                         "properties": {name: values[i] for name, values in cols.items()}})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def _array(values: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
     present = [v for v in values if v is not None]
     mask = np.array([v is None for v in values], dtype=bool)
@@ -189,6 +210,11 @@ def write_records(layer: Layer, records: Iterable[Record], path: str | Path,
     if fmt == "xlsx":
         _write_xlsx(layer, cols, geoms, p)
         return len(recs)
+    if fmt == "geojson":
+        with p.open("w", encoding="utf-8") as fh:
+            json.dump(_collection(recs, cols), fh, ensure_ascii=False)
+            fh.write("\n")
+        return len(recs)
     import pyogrio.raw
 
     driver = FORMATS[fmt][0]
@@ -207,12 +233,28 @@ def write_records(layer: Layer, records: Iterable[Record], path: str | Path,
         options["GEOMETRY"] = "AS_WKT"
     if fmt == "gpkg":
         options["OVERWRITE"] = "YES"
-    pyogrio.raw.write(
-        str(p), wkb if wkb is not None else None, list(arrays), list(cols), field_mask=list(masks),
-        layer=layer.table, driver=driver, geometry_type=gtype,
-        crs="EPSG:4326" if layer.spatial else None, layer_options=options or None,
-        append=False)
+    with _exact_wkt():
+        pyogrio.raw.write(
+            str(p), wkb if wkb is not None else None, list(arrays), list(cols),
+            field_mask=list(masks), layer=layer.table, driver=driver, geometry_type=gtype,
+            crs="EPSG:4326" if layer.spatial else None, layer_options=options or None,
+            append=False)
     return len(recs)
+
+
+@contextmanager
+def _exact_wkt() -> Iterator[None]:
+    """GDAL writes WKT with 15 significant digits unless told otherwise, which moves vertices
+    by up to 1e-14 degrees: enough to make a valid polygon whose hole touches its shell at a
+    vertex self-intersecting once read back. 17 digits give back every double exactly."""
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option("OGR_WKT_PRECISION")
+    pyogrio.set_gdal_config_options({"OGR_WKT_PRECISION": 17})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_WKT_PRECISION": before})
 
 
 def _write_xlsx(layer: Layer, cols: dict[str, list[Any]], geoms: list[Any] | None,

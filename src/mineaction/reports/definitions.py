@@ -447,17 +447,25 @@ def suppress(tables: Sequence[Table], columns: Sequence[str], threshold: int, *,
     Returns the number of hidden quantities."""
     from mineaction.reports.suppression import protect
 
-    system = protect(tables, columns, threshold, row_total=row_total)
-    exposed = [c for i in sorted(system.exposed) for c in system.quantities[i].cells]
-    if exposed:
-        for t in tables:
-            n = sum(cell is e for row in t.all_rows() for cell in row.values() for e in exposed)
-            if n:
-                t.notes.append(f"{n} '<{threshold}' cell(s) of this table are 1 by the marks "
-                               f"alone (several categories of fewer than {threshold} whose "
-                               f"total is fewer than {threshold}): too fine a breakdown for "
-                               "so few people.")
-    return system.hidden
+    active = list(tables)
+    while True:
+        system = protect(active, columns, threshold, row_total=row_total)
+        exposed = [c for i in sorted(system.exposed) for c in system.quantities[i].cells]
+        given_away = {id(c) for c in exposed}
+        fine = sorted((t for t in active if t.rows), key=lambda t: -sum(
+            id(cell) in given_away for row in t.rows for cell in row.values()))
+        if not fine or not any(id(cell) in given_away for row in fine[0].rows
+                               for cell in row.values()):
+            return system.hidden
+        # Some breakdowns cannot be protected by hiding cells (several categories of fewer
+        # than the threshold whose total is below it too: each is 1 by the marks alone). Their
+        # rows are withheld, the finest first, and everything is protected again: the total row
+        # stays, as the same grand totals as the other tables'.
+        for t in fine[:1]:
+            t.withheld = (f"breakdown withheld: fewer than {threshold} people in several of its "
+                          "categories and in all, so that any breakdown would identify them")
+            t.notes.append(t.withheld)
+            t.rows = []
 
 
 def casualty_tables(reader: Reader, scope: Scope, threshold: int) -> list[Table]:
@@ -563,7 +571,7 @@ def _hazard_rows(hazards: Iterable[Any], scope: Scope, category: str, areas: Are
             "district": areas.name(areas.district(h.admin_area_id)),
             "kind": str(h.kind).upper(),
             "contamination": ", ".join(sorted(cats)),
-            "area_m2": Cell(round(a), Figure(round(a), "hazards", [h.id], crit, 1)),
+            "area_m2": Cell(a, Figure(a, "hazards", [h.id], crit, 1)),
             "estimated_mines": Cell(est, Figure(est, "hazards", [h.id], crit, 1)
                                     if est is not None else None),
             "emplaced": "not known"})

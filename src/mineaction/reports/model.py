@@ -52,6 +52,9 @@ class Table:
     notes: list[str] = field(default_factory=list)
     summed: tuple[str, ...] = ()  # columns whose total is the sum of the rows
     land: tuple[str, ...] = ()  # columns of released land: the total is the union of the rows
+    #: Why the rows are not shown, when a breakdown of people is too fine to publish: rows
+    #: removed, total row kept.
+    withheld: str | None = None
 
     def add(self, values: dict[str, Any]) -> dict[str, Cell]:
         row = {c.name: v if isinstance(v, Cell) else Cell(v) for c, v in

@@ -239,7 +239,8 @@ def as_json(report: Report) -> dict[str, Any]:
                          "numeric": c.numeric, "decimals": c.decimals} for c in t.columns],
             "rows": [row(r, t) for r in t.rows],
             "total": row(t.total, t) if t.total else None,
-            "summed": list(t.summed), "notes": list(t.notes)} for t in report.tables]}
+            "summed": list(t.summed), "notes": list(t.notes), "withheld": t.withheld}
+            for t in report.tables]}
 
 
 def json_text(report: Report) -> str:

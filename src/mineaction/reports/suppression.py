@@ -372,7 +372,7 @@ def add_table(system: System, table: Table, columns: Sequence[str], *,
             parts_sum = {index[r, c]: 1 for c in parts}
             parts_sum[index[r, row_total]] = parts_sum.get(index[r, row_total], 0) - 1
             system.equation(parts_sum, part=id(table))
-    if total is not None:
+    if total is not None and table.rows:  # (a withheld breakdown states no column sums)
         for c in columns:
             terms: dict[int, int] = {}
             for r in range(len(table.rows)):
