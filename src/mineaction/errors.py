@@ -7,6 +7,7 @@ translate errors without knowing where they came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class MineActionError(Exception):
@@ -19,11 +20,34 @@ class MineActionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with one input row: where it is, which field, and why."""
+    """One thing wrong with one input row: where it is, which field, and why.
+
+    ``code`` names the message (``value.not_a_date``) and ``params`` fill it in: the core speaks
+    in codes, and each interface renders them in the reader's language
+    (:func:`mineaction.messages.render`). ``reason`` is the English text, for logs and for the
+    places that have no catalogue yet. Make one with :meth:`of`.
+    """
 
     where: str
     field: str | None
     reason: str
+    code: str = "invalid"
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, where: str, field: str | None, code: str, **params: Any) -> Problem:
+        """A problem from a message code of :data:`mineaction.messages.MESSAGES`."""
+        from mineaction.messages import render
+
+        return cls(where, field, render(code, params), code, tuple(sorted(params.items())))
+
+    def text(self, locale: str = "en") -> str:
+        """The reason in ``locale`` (English when the catalogue has no translation)."""
+        from mineaction.messages import MESSAGES, render
+
+        if self.code in MESSAGES:
+            return render(self.code, dict(self.params), locale)
+        return self.reason
 
     def __str__(self) -> str:
         if self.field:
