@@ -31,6 +31,11 @@ class Context:
     clock: Callable[[], dt.datetime] = utc_now
     settings: Settings = field(default_factory=Settings)
 
+    @property
+    def reader(self) -> Store:
+        """The store as the actor may see it: every read of a service goes through this."""
+        return self.store.as_actor(self.actor)
+
     def now(self) -> dt.datetime:
         return self.clock()
 

@@ -178,6 +178,12 @@ class Store(Reader):
             raise StoreError(f"{self.url} has schema version {version}, newer than this "
                              f"mineaction ({LATEST}): upgrade mineaction")
 
+    def as_actor(self, actor: Any) -> Store:
+        """This store as ``actor`` (a :class:`mineaction.access.Actor`) may use it: reads
+        filtered by their policy inside the store's queries (layers, fields, rows, precision),
+        writes checked and recorded. The default is the store itself, unfiltered."""
+        return self
+
     @abstractmethod
     def close(self) -> None: ...
 
