@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from mineaction.analysis.statistics import Scope, released
 from mineaction.domain.layers import all_layers
 from mineaction.geo.measure import area_m2
 from mineaction.store.base import Store
@@ -34,7 +35,9 @@ def summarise(store: Store) -> Summary:
     for f in store.iter("finds"):
         finds[f.category.value] += f.quantity  # type: ignore[attr-defined]
     s.finds = dict(sorted(finds.items()))
-    for row in store.aggregate("release-steps", ("method",), sums=("area_m2",)):
-        s.released[row["method"]] = (row["count"], row["area_m2"])
+    # Land, not steps: land under two overlapping hazards released once is one area.
+    for group in released(store, Scope(), ["method"]):
+        s.released[group.key["method"]] = (group.figures["count"].value,
+                                           group.figures["area_m2"].value)
     s.synthetic = synthetic
     return s

@@ -252,7 +252,8 @@ def summary() -> None:
     for (kind, status), (n, area) in sorted(s.hazard_area.items()):
         h.add_row(kind, status, f"{n:,}", f"{area:,.0f}")
     console.print(h)
-    r = Table(title="Land released, by method (never summed into 'cleared')")
+    r = Table(title="Land released, by method (never summed into 'cleared'; "
+                    "land released by two steps counted once)")
     for c in ("method", "steps", "area_m2"):
         r.add_column(c, justify="left" if c == "method" else "right")
     for method, (n, area) in s.released.items():
