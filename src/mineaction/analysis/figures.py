@@ -83,11 +83,11 @@ def import_breakdown(store: Store, path: str | Path, *, country: str, part_of: s
     cols = set(src.features[0].properties) if src.features else set()
     for col in [area_column, *metrics]:
         if col not in cols:
-            problems.append(Problem("header", col, "column is missing"))
+            problems.append(Problem.of("header", col, "figures.column_missing"))
     for feat in src.features if not problems else []:
         area = str(feat.properties.get(area_column) or "").strip()
         if not area:
-            problems.append(Problem(feat.where, area_column, "no area name"))
+            problems.append(Problem.of(feat.where, area_column, "figures.no_area_name"))
             continue
         for col, (metric, unit) in metrics.items():
             raw = feat.properties.get(col)
@@ -96,7 +96,7 @@ def import_breakdown(store: Store, path: str | Path, *, country: str, part_of: s
             try:
                 value = float(str(raw).replace(",", ""))
             except ValueError:
-                problems.append(Problem(feat.where, col, f"not a number: {raw!r}"))
+                problems.append(Problem.of(feat.where, col, "figures.not_a_number", value=raw))
                 continue
             records.append(PublishedFigure(
                 id=f"{stem}:{area}:{metric}", country=country, area=area, metric=metric,

@@ -35,14 +35,13 @@ def demo(
     from mineaction.demo.scenario import build
 
     if scale <= 0 or scale > 1000:
-        raise InvalidInput(f"--scale must be above 0 and at most 1000, got {scale}")
+        raise InvalidInput.of("cli.scale_range", scale=scale)
     db = state.db
     if truth is None:
         base = Path("demo") if "://" in db else Path(db)
         truth = base.with_name(base.stem + "-truth.gpkg")
     if _same_file(db, truth):
-        raise InvalidInput("--truth must be another file than the store: the truth never "
-                           "goes into the operational store")
+        raise InvalidInput.of("cli.truth_is_store")
     with ExitStack() as stack:
 
         def bar(label: str, total: int | None) -> Callable[[int], None]:

@@ -59,7 +59,7 @@ def import_table(
         col, _, rest = m.partition("=")
         name, _, unit = rest.partition(":")
         if not (col and name and unit):
-            raise InvalidInput(f"--metric must be COLUMN=METRIC:UNIT, got {m!r}")
+            raise InvalidInput.of("cli.metric_format", value=m)
         metrics[col] = (name, unit)
     with opened() as store:
         n = import_breakdown(store, file, country=country, part_of=part_of,

@@ -63,16 +63,14 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     try:
         minx, miny, maxx, maxy = (float(v) for v in text.split(","))
     except ValueError:
-        raise InvalidInput(f"--bbox must be minx,miny,maxx,maxy in degrees, got {text!r}"
-                           ) from None
+        raise InvalidInput.of("cli.bbox_format", value=text) from None
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise InvalidInput(f"--bbox {text!r}: every value must be a finite number")
+        raise InvalidInput.of("cli.bbox_not_finite", value=text)
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90
             and -90 <= maxy <= 90):
-        raise InvalidInput(f"--bbox {text!r}: longitudes lie in -180..180 and latitudes in "
-                           "-90..90 (EPSG:4326)")
+        raise InvalidInput.of("cli.bbox_out_of_range", value=text)
     if minx > maxx or miny > maxy:
-        raise InvalidInput(f"--bbox {text!r}: min is greater than max")
+        raise InvalidInput.of("cli.bbox_min_above_max", value=text)
     return minx, miny, maxx, maxy
 
 
@@ -172,7 +170,7 @@ def list_(
     with opened() as store:
         if at is not None:
             if lyr.name != "hazards":
-                raise InvalidInput("--at applies to hazards only")
+                raise InvalidInput.of("cli.at_hazards_only")
             from mineaction.analysis.release import hazards_at
 
             records = [h for h in hazards_at(store, parse_date(at, "--at"))
@@ -195,7 +193,7 @@ def parse_date(text: str, option: str):  # type: ignore[no-untyped-def]
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{option} must be a date as YYYY-MM-DD, got {text!r}") from None
+        raise InvalidInput.of("cli.not_a_date", option=option, value=text) from None
 
 
 def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-untyped-def]

@@ -71,9 +71,7 @@ def _rows(store: Any, ids: list[str] | None, what: str = "assessed"
         raise InvalidInput(str(exc)) from None
     except InvalidInput as exc:
         # A stored record that no longer reads (it came in before records were checked).
-        exc.problems.append(Problem(
-            "hint", None, "a stored record that cannot be read can be withdrawn: "
-                          "mineaction records withdraw ID --reason TEXT"))
+        exc.problems.append(Problem.of("hint", None, "records.withdraw_hint"))
         raise InvalidInput(exc.problems, source=exc.source) from None
     if withdrawn:
         err_console.print(f"{len(withdrawn)} withdrawn record(s) not {what}: "
@@ -198,8 +196,8 @@ def show_cmd(
     if figure:
         checked_output(figure)
         if figure.suffix.lower() not in FIGURE_SUFFIXES:
-            raise InvalidInput(f"--figure {figure}: give a file ending in "
-                               + ", ".join(FIGURE_SUFFIXES))
+            raise InvalidInput.of("cli.figure_suffix", path=figure,
+                                  suffixes=", ".join(FIGURE_SUFFIXES))
     opts = AssessOptions(tolerance_m=tolerance)
     with opened() as store:
         try:

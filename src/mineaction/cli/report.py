@@ -44,7 +44,7 @@ def _date(text: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{option} must be a date as YYYY-MM-DD, got {text!r}") from None
+        raise InvalidInput.of("cli.not_a_date", option=option, value=text) from None
 
 
 @app.command()
@@ -76,21 +76,20 @@ def report(
     from mineaction.reports.render import write
 
     if quarter is not None and year is None:
-        raise InvalidInput("--quarter needs --year")
+        raise InvalidInput.of("cli.quarter_needs_year")
     if output:
         checked_output(output)
         kind = fmt.value if fmt else output.suffix.lower().lstrip(".")
         if not explain and kind not in ReportFormat.__members__:
-            raise InvalidInput(f"cannot tell the report format of {output.name} from its "
-                               f"extension; give --format, one of "
-                               + ", ".join(ReportFormat.__members__))
+            raise InvalidInput.of("cli.report_format_unknown", name=output.name,
+                                  formats=", ".join(ReportFormat.__members__))
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     if start and end and start > end:
-        raise InvalidInput(f"--from {start} is after --to {end}")
+        raise InvalidInput.of("cli.from_after_to", start=start, end=end)
     try:
         period = Period.of(year, start, end, quarter)
     except ValueError as exc:  # a period reaching past the last date there is (9999-12-31)
-        raise InvalidInput(f"--year {year}: {exc}") from None
+        raise InvalidInput.of("cli.year_out_of_range", year=year, error=exc) from None
     with opened() as store:
         scope = scope_for(store, period, area)
         rep = build(store, name, scope, Options(suppress_below=suppress_below, quarter=quarter))
@@ -116,7 +115,7 @@ def report(
         sys.stdout.write(json_text(rep))
         return
     if fmt is not None and fmt != ReportFormat.csv:
-        raise InvalidInput(f"--format {fmt.value} needs -o FILE")
+        raise InvalidInput.of("cli.format_needs_output", format=fmt.value)
     if fmt == ReportFormat.csv:
         from mineaction.reports.render import table_csv
 
@@ -164,7 +163,7 @@ def import_register(
     from mineaction.io.victims_register import load_mapping
 
     if layer != "victims":
-        raise InvalidInput(f"import-register supports the victims layer, not {layer!r}")
+        raise InvalidInput.of("cli.register_layer", layer=layer)
     m = load_mapping(mapping)
     with opened() as store, progress_bar("importing victims", None) as advance:
         n = run(store, file, m, progress=advance)

@@ -49,7 +49,7 @@ def read_files(paths: Sequence[Path | str]) -> list[MinefieldRecord]:
         try:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(p), None, f"cannot be read: {exc}"))
+            problems.append(Problem.of(str(p), None, "records.unreadable", error=exc))
             continue
         try:
             records.extend(parse_text(text, source=p.name))
@@ -58,7 +58,7 @@ def read_files(paths: Sequence[Path | str]) -> list[MinefieldRecord]:
     seen: dict[str, int] = {}
     for r in records:
         seen[r.record_id] = seen.get(r.record_id, 0) + 1
-    problems.extend(Problem(f"record {rid}", "record_id", f"appears {n} times in the input")
+    problems.extend(Problem.of(f"record {rid}", "record_id", "records.id_repeated", n=n)
                     for rid, n in seen.items() if n > 1)
     if problems:
         raise InvalidInput(problems)
@@ -81,8 +81,7 @@ def import_records(store: Any, records: Iterable[MinefieldRecord], *,
     existing = store.existing_ids(LAYER, [r.record_id for r in records])
     for r in records:
         if r.record_id in existing:
-            problems.append(Problem(f"record {r.record_id}", "record_id",
-                                    "is already in the store"))
+            problems.append(Problem.of(f"record {r.record_id}", "record_id", "records.id_exists"))
             continue
         try:
             with warnings.catch_warnings():
@@ -121,17 +120,16 @@ def withdraw(store: Any, record_id: str, reason: str, on: dt.date | None = None
     reason = (reason or "").strip()
     where = f"record {record_id}"
     if not reason:
-        raise InvalidInput([Problem(where, "reason", "say why the record is withdrawn")])
+        raise InvalidInput([Problem.of(where, "reason", "records.reason_required")])
     on = on or dt.date.today()
     with store.transaction() as tx:
         try:
             row = tx.get(LAYER, record_id)
         except NotFound:
-            raise InvalidInput([Problem(where, None, "no such minefield record")]) from None
+            raise InvalidInput([Problem.of(where, None, "records.no_such_record")]) from None
         if row.withdrawn_on is not None:
-            raise InvalidInput([Problem(where, None, f"already withdrawn on "
-                                                     f"{row.withdrawn_on}: "
-                                                     f"{row.withdrawal_reason}")])
+            raise InvalidInput([Problem.of(where, None, "records.already_withdrawn",
+                                           on=row.withdrawn_on, reason=row.withdrawal_reason)])
         line = f"withdrawn on {on.isoformat()}: {reason}"
         notes = f"{row.notes}\n{line}" if row.notes else line
         updated: StoredMinefieldRecord = tx.update(replace(
