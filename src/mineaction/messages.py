@@ -242,6 +242,7 @@ MESSAGES: dict[str, str] = {
                                             "land release engine records them when activities are"
                                             " imported (import the activities instead)"),
     "import.register_duplicate": "already in the store (imported before?)",
+    "import.register_layer": "import-register supports the victims layer, not {layer!r}",
     "import.register_unreadable": "{path}: cannot read: {error}",
     "import.register_value_unmapped": ("value {raw!r} is not in the mapping for {field} (known: "
                                        "{known})"),
@@ -249,6 +250,7 @@ MESSAGES: dict[str, str] = {
     "import.too_large": ("it {size}, more than the {limit_km2:,.0f} km² one record of {layer} may"
                          " cover: check its CRS and polygon, or allow it explicitly "
                          "(--allow-large-release) if it is right"),
+    "import.unknown_layer": "unknown layer {layer!r}; expected one of {known}",
     "import.unknown_mapping": "no mapping {name!r}: give a TOML file or one of {known}",
     # -- report. Reports: names, formats, scopes.
     "report.no_such_area": "--area {area!r}: no administrative area has this name or id",
@@ -321,7 +323,6 @@ MESSAGES: dict[str, str] = {
     "cli.metric_format": "--metric must be COLUMN=METRIC:UNIT, got {value!r}",
     "cli.not_a_date": "{option} must be a date as YYYY-MM-DD, got {value!r}",
     "cli.quarter_needs_year": "--quarter needs --year",
-    "cli.register_layer": "import-register supports the victims layer, not {layer!r}",
     "cli.report_format_unknown": ("cannot tell the report format of {name} from its extension; "
                                   "give --format, one of {formats}"),
     "cli.scale_range": "--scale must be above 0 and at most 1000, got {scale}",

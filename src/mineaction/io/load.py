@@ -606,9 +606,24 @@ def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | N
     (default: the system clock) and ``allow_large`` are as in :func:`prepare`; the store's
     administrative areas, when it has any, are the territory rows are checked against."""
     check_importable(layer_name)
+    src = read_file(path, layer=source_layer, encoding=encoding)
+    return import_source(store, layer_name, src, crs=crs, operation=operation,
+                         do_repair=do_repair, progress=progress, source=source,
+                         on_total=on_total, today=today, allow_large=allow_large)
+
+
+def import_source(store: Store, layer_name: str, src: SourceFile, *, crs: str | None = None,
+                  operation: str | None = None, do_repair: bool = False,
+                  progress: Progress | None = None, source: str | None = None,
+                  on_total: Callable[[int], None] | None = None, today: dt.date | None = None,
+                  allow_large: bool = False) -> ImportResult:
+    """Import the rows of a file already read (:func:`mineaction.io.readers.read_file`) into
+    one layer, all or none: the checks of :func:`prepare`, ids and references against the
+    store, then one transaction that writes the rows and runs the import hooks."""
+    check_importable(layer_name)
     _load_hooks()
     layer = get_layer(layer_name)
-    src = read_file(path, layer=source_layer, encoding=encoding)
+    path = src.path
     if on_total:
         on_total(len(src.features) * (1 + len(_HOOKS.get(layer.name, []))))
     territory = store.extent("admin-areas") if layer.spatial else None

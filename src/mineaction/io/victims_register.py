@@ -193,11 +193,20 @@ def import_register(store: Store, path: str | Path, mapping: Mapping | str,
     p = Path(path)
     if not p.exists():
         raise InvalidInput.of("file.not_found", path=p)
-    records, problems = convert(m, read_register(p, m), today=today)
+    return import_rows(store, read_register(p, m), m, progress, today=today, source=str(p))
+
+
+def import_rows(store: Store, rows: list[dict[str, str]], mapping: Mapping,
+                progress: Progress | None = None, *, today: dt.date | None = None,
+                source: str | None = None) -> int:
+    """Import rows already read from a register (:func:`read_register`) into ``victims``; all
+    rows or none. ``source`` names the register in the problems."""
+    p = source
+    records, problems = convert(mapping, rows, today=today)
     with store.transaction() as tx:
         existing = tx.existing_ids("victims", [r.id for r in records])
         problems += [Problem.of(r.id, "id", "import.register_duplicate")
                      for r in records if r.id in existing][:20]
         if problems:
-            raise InvalidInput(problems, source=str(p))
+            raise InvalidInput(problems, source=p)
         return tx.add_many(records, progress)

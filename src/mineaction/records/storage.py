@@ -42,17 +42,27 @@ def stored_form(record: MinefieldRecord, g: Georef | None) -> StoredMinefieldRec
 
 def read_files(paths: Sequence[Path | str]) -> list[MinefieldRecord]:
     """Every record of every file, or InvalidInput listing every problem of every file."""
-    records: list[MinefieldRecord] = []
+    documents: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for path in paths:
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
+            documents.append((p.name, p.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem.of(str(p), None, "records.unreadable", error=exc))
-            continue
+    return parse_documents(documents, problems)
+
+
+def parse_documents(documents: Sequence[tuple[str, str]], problems: list[Problem] | None = None
+                    ) -> list[MinefieldRecord]:
+    """Every record of every document (name, JSON text), or InvalidInput listing every
+    problem (``problems`` found before, such as files that could not be read, included);
+    a record id given twice is refused."""
+    records: list[MinefieldRecord] = []
+    problems = list(problems or [])
+    for name, text in documents:
         try:
-            records.extend(parse_text(text, source=p.name))
+            records.extend(parse_text(text, source=name))
         except InvalidInput as exc:
             problems.extend(exc.problems)
     seen: dict[str, int] = {}
