@@ -43,7 +43,8 @@ def decimals_of(text: str) -> int:
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
-def import_figures(store: Store, path: str | Path | SourceFile) -> int:
+def import_figures(store: Store, path: str | Path | SourceFile, *,
+                   today: dt.date | None = None) -> int:
     """Import a register CSV (columns of ``published_figures.csv``), a path or the file
     already read; all rows or none."""
     layer = get_layer("figures")
@@ -56,7 +57,7 @@ def import_figures(store: Store, path: str | Path | SourceFile) -> int:
         if raw is not None and str(raw).strip() and not props.get("decimals"):
             props["decimals"] = decimals_of(str(raw))
         feat.properties = props
-    records, problems, _ = prepare(layer, src)
+    records, problems, _ = prepare(layer, src, today=today)
     where = {f.properties.get("id"): f.where for f in src.features}
     with store.transaction() as tx:
         problems.extend(check_against_store(tx, layer, records,

@@ -19,7 +19,7 @@ def import_register(ctx: Context, src: SourceFile) -> int:
     """Import published figures (the register's columns); every row checked, all or none."""
     from mineaction.analysis.figures import import_figures
 
-    return import_figures(ctx.store, src)
+    return import_figures(ctx.store, src, today=ctx.today())
 
 
 def parse_metrics(specs: list[str]) -> dict[str, tuple[str, str]]:
