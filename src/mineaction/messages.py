@@ -49,7 +49,6 @@ MESSAGES: dict[str, str] = {
     "value.ended_before_started": "ended_on is before started_on",
     "value.integer_too_large": ("{value} is too large for a whole number (stores keep {least} to "
                                 "{most})"),
-    "value.invalid_record": "{error}",
     "value.not_a_boolean": "expected true or false, got {value!r}",
     "value.not_a_date": "expected a date as YYYY-MM-DD (or an ISO date and time), got {value!r}",
     "value.not_a_number": "expected a number, got {value!r}",

@@ -201,3 +201,12 @@ def test_the_command_line_renders_messages_in_the_language_asked(
 def test_an_unknown_locale_falls_back_to_english() -> None:
     p: Any = Problem.of("row 1", "x", "value.required")
     assert p.text("zz") == "required value is missing"
+
+
+def test_every_template_is_used_in_src() -> None:
+    """No template is left behind when the code that used it goes (each code appears as a
+    string in src/, also where it is chosen by a condition)."""
+    text = "".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*.py")
+                   if p.name != "messages.py")
+    unused = [c for c in MESSAGES if f'"{c}"' not in text and not c.startswith("release.")]
+    assert not unused

@@ -56,7 +56,8 @@ def csv_text(layer: Layer, records: Sequence[Record]) -> str:
     spreadsheet would read as a formula."""
     cols = record_columns(layer, records)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # the csv module's own line ending (\r\n): a value holding \r or \n is then quoted
+    writer = csv.writer(out)
     writer.writerow(list(cols) + (["wkt"] if layer.spatial else []))
     for i, r in enumerate(records):
         row = [spreadsheet_text(cols[c][i]) for c in cols]
