@@ -28,7 +28,7 @@ from mineaction.cli.failure import (
     show_usage_error,
     unexpected,
 )
-from mineaction.errors import InvalidInput, MineActionError
+from mineaction.errors import MineActionError
 
 
 def message(exc: MineActionError, locale: str = "en") -> str:

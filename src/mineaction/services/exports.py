@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,3 @@ def grid(layer: Layer, records: Sequence[Record]) -> Grid:
     synthetic = any((r.source or "").startswith("synthetic") for r in records)
     return Grid(f"{layer.title} ({len(records)})", shown, rows, synthetic)
 
-
-def collection(features: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """GeoJSON features as one FeatureCollection."""
-    return {"type": "FeatureCollection", "features": list(features)}
