@@ -2,20 +2,103 @@
 
 Each subclass carries the CLI exit status and the HTTP status it maps to, so that the interfaces
 translate errors without knowing where they came from.
+
+Errors and problems speak in message codes with parameters (``store.no_record`` with
+``layer='hazards', id='HZ-9'``); their English text is rendered from
+:data:`mineaction.messages.MESSAGES` when they are made (``str(exc)``, ``problem.reason``: for
+logs and tests), and each interface renders them again in its reader's language with
+``exc.text(locale)`` / ``problem.text(locale)``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
+
+#: Code of a message that came as finished text (from a library, or not yet given a code).
+TEXT = "text"
+
+
+def _render(code: str, params: dict[str, Any], locale: str = "en") -> str:
+    from mineaction.messages import render
+
+    return render(code, params, locale)
 
 
 class MineActionError(Exception):
-    """Root of every error mineaction raises on purpose."""
+    """Root of every error mineaction raises on purpose.
+
+    Make one from a message code: ``NotFound.of("store.no_record", layer="hazards", id="x")``.
+    ``MineActionError("finished text")`` still works (code :data:`TEXT`) for text that comes
+    from elsewhere. ``str(exc)`` is the English message; :meth:`text` renders it in a locale.
+    """
 
     exit_code = 1
     http_status = 500
-    code = "error"
+    #: The exception type an HTTP interface reports (OGC API Features names).
+    api_code = "error"
+
+    def __init__(self, message: str = "", *args: Any) -> None:
+        self.code: str = TEXT
+        self.params: dict[str, Any] = {"text": message}
+        super().__init__(message, *args)
+
+    @classmethod
+    def of(cls, code: str, /, **params: Any) -> Self:
+        """The error of message ``code`` with ``params`` (English text rendered now)."""
+        exc = cls.__new__(cls)
+        exc.code, exc.params = code, dict(params)
+        Exception.__init__(exc, _render(code, exc.params))
+        return exc
+
+    def text(self, locale: str = "en") -> str:
+        """The message in ``locale`` (English when the catalogue has no translation)."""
+        if self.code == TEXT:
+            return str(self)
+        return _render(self.code, self.params, locale)
+
+    def __reduce__(self) -> Any:  # pickling (multiprocessing) keeps the code and parameters
+        return (_rebuild, (type(self), self.code, self.params, str(self)))
+
+
+def _rebuild(cls: type[MineActionError], code: str, params: dict[str, Any], text: str
+             ) -> MineActionError:
+    exc = cls.__new__(cls)
+    exc.code, exc.params = code, dict(params)
+    Exception.__init__(exc, text)
+    return exc
+
+
+class BadValue(ValueError):
+    """A value a field or a record cannot take, as a message code and its parameters.
+
+    A :class:`ValueError`, so that code catching ValueError (coercion, record checks) still
+    does; :meth:`problem` places it on a row and field."""
+
+    def __init__(self, message: str = "", *args: Any) -> None:
+        self.code: str = TEXT
+        self.params: dict[str, Any] = {"text": message}
+        super().__init__(message, *args)
+
+    @classmethod
+    def of(cls, code: str, /, **params: Any) -> Self:
+        exc = cls(_render(code, params))
+        exc.code, exc.params = code, dict(params)
+        return exc
+
+    def problem(self, where: str, field: str | None) -> Problem:
+        """This value's problem at row ``where``, field ``field``."""
+        if self.code == TEXT:
+            return Problem.of(where, field, TEXT, text=str(self))
+        return Problem.of(where, field, self.code, **self.params)
+
+
+def problem_of(exc: BaseException, where: str, field: str | None) -> Problem:
+    """The problem an exception stands for at ``where``/``field``: its code and parameters
+    when it has them (:class:`BadValue`), else its text (a library's message)."""
+    if isinstance(exc, BadValue):
+        return exc.problem(where, field)
+    return Problem.of(where, field, TEXT, text=str(exc))
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,66 +107,111 @@ class Problem:
 
     ``code`` names the message (``value.not_a_date``) and ``params`` fill it in: the core speaks
     in codes, and each interface renders them in the reader's language
-    (:func:`mineaction.messages.render`). ``reason`` is the English text, for logs and for the
-    places that have no catalogue yet. Make one with :meth:`of`.
+    (:func:`mineaction.messages.render`). ``reason`` is the English text, for logs and tests.
+    Make one with :meth:`of`; a test forbids a ``Problem(...)`` with a literal reason in
+    ``src/``.
     """
 
     where: str
     field: str | None
     reason: str
-    code: str = "invalid"
+    code: str = TEXT
     params: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
-    def of(cls, where: str, field: str | None, code: str, **params: Any) -> Problem:
+    def of(cls, where: str, field: str | None, code: str, /, **params: Any) -> Problem:
         """A problem from a message code of :data:`mineaction.messages.MESSAGES`."""
-        from mineaction.messages import render
+        return cls(where, field, _render(code, params), code, tuple(sorted(params.items())))
 
-        return cls(where, field, render(code, params), code, tuple(sorted(params.items())))
+    @classmethod
+    def said(cls, where: str, field: str | None, message: Any) -> Problem:
+        """A problem saying ``message`` (a :class:`mineaction.messages.Message`)."""
+        return cls(where, field, str(message), message.code, message.params)
+
+    def at(self, where: str | None = None, field: str | None | bool = False) -> Problem:
+        """The same problem (same code and parameters) placed elsewhere: another row
+        ``where``, another ``field`` (None: the row as a whole; False: unchanged)."""
+        return Problem(self.where if where is None else where,
+                       self.field if field is False else field,  # type: ignore[arg-type]
+                       self.reason, self.code, self.params)
 
     def text(self, locale: str = "en") -> str:
         """The reason in ``locale`` (English when the catalogue has no translation)."""
-        from mineaction.messages import MESSAGES, render
+        if self.code == TEXT:
+            return self.reason
+        return _render(self.code, dict(self.params), locale)
 
-        if self.code in MESSAGES:
-            return render(self.code, dict(self.params), locale)
-        return self.reason
+    def line(self, locale: str = "en") -> str:
+        """Where, field and reason on one line, the reason in ``locale``."""
+        if self.field:
+            return f"{self.where}, field '{self.field}': {self.text(locale)}"
+        return f"{self.where}: {self.text(locale)}"
 
     def __str__(self) -> str:
-        if self.field:
-            return f"{self.where}, field '{self.field}': {self.reason}"
-        return f"{self.where}: {self.reason}"
+        return self.line()
 
 
 class InvalidInput(MineActionError):
-    """Input that cannot be accepted. Nothing has been written when this is raised."""
+    """Input that cannot be accepted. Nothing has been written when this is raised.
+
+    Holds every :class:`Problem` found; ``InvalidInput.of(code, **params)`` is one problem of
+    the input as a whole (an argument, an option)."""
 
     exit_code = 2
     http_status = 400
-    code = "InvalidParameterValue"
+    api_code = "InvalidParameterValue"
 
     def __init__(self, problems: list[Problem] | str, *, source: str | None = None):
         if isinstance(problems, str):
             problems = [Problem(source or "input", None, problems)]
         self.problems = list(problems)
         self.source = source
-        super().__init__(self.summary())
+        Exception.__init__(self, self.summary())
+        if len(self.problems) == 1 and self.problems[0].field is None:
+            self.code, self.params = self.problems[0].code, dict(self.problems[0].params)
+        else:
+            self.code, self.params = "input.problems", {"count": len(self.problems)}
 
-    def summary(self, limit: int = 50) -> str:
-        head = f"{len(self.problems)} problem(s)"
+    @classmethod
+    def of(cls, code: str, /, **params: Any) -> Self:
+        """Invalid input with one problem of the input as a whole (no row, no field)."""
+        return cls([Problem.of("input", None, code, **params)])
+
+    def summary(self, limit: int = 50, locale: str = "en") -> str:
+        """Every problem on its line (the first ``limit``), in ``locale``, under a head line
+        saying how many there are and that nothing was written."""
+        from mineaction.messages import render
+
+        head = render("input.problems_head", {"count": len(self.problems)}, locale)
         if self.source:
-            head += f" in {self.source}"
-        head += "; nothing was written"
-        lines = [head] + [f"  {p}" for p in self.problems[:limit]]
+            head = render("input.problems_head_in",
+                          {"count": len(self.problems), "source": self.source}, locale)
+        lines = [head] + [f"  {p.line(locale)}" for p in self.problems[:limit]]
         if len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more")
+            lines.append("  " + render("input.problems_more",
+                                       {"count": len(self.problems) - limit}, locale))
         return "\n".join(lines)
+
+    def text(self, locale: str = "en") -> str:
+        """One problem of the input as a whole: its reason; else every problem (summary)."""
+        if len(self.problems) == 1:
+            p = self.problems[0]
+            if p.field is None and p.where == (self.source or "input"):
+                return p.text(locale)  # made from a plain message: no row to name
+        return self.summary(locale=locale)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_invalid, (self.problems, self.source))
+
+
+def _rebuild_invalid(problems: list[Problem], source: str | None) -> InvalidInput:
+    return InvalidInput(problems, source=source)
 
 
 class NotFound(MineActionError):
     exit_code = 1
     http_status = 404
-    code = "NotFound"
+    api_code = "NotFound"
 
 
 class Conflict(MineActionError):
@@ -91,7 +219,7 @@ class Conflict(MineActionError):
 
     exit_code = 1
     http_status = 409
-    code = "Conflict"
+    api_code = "Conflict"
 
 
 class StoreError(MineActionError):
@@ -99,4 +227,4 @@ class StoreError(MineActionError):
 
     exit_code = 1
     http_status = 500
-    code = "StoreError"
+    api_code = "StoreError"

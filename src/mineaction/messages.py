@@ -2,38 +2,397 @@
 ``value='2023-02-30'``), each interface says it in the reader's language.
 
 :data:`MESSAGES` holds the English text of every code, a :meth:`str.format` template. Other
-languages come from gettext catalogues (Babel) whose message ids are these English texts, so a
-translator sees the sentence, not the code. A code without a template renders as the code and
-its parameters, which a test forbids for codes the core uses.
+languages come from gettext catalogues (``mineaction.mo``, made with Babel) whose message ids
+are these English texts, so that a translator sees the sentence, not the code. A code without
+a template renders as the code and its parameters, which a test forbids for codes the core uses.
+
+Catalogues are looked up in ``$MINEACTION_LOCALEDIR`` (folders separated by ``os.pathsep``),
+then in the package's ``locale/`` folder, as ``<folder>/<locale>/LC_MESSAGES/mineaction.mo``.
+
+To add a message: add ``"family.what": "English text with {param}"`` to the family's section
+below (families in the order they are, codes sorted within each), and raise or report it with
+``Problem.of(where, field, "family.what", param=...)`` or ``SomeError.of("family.what",
+param=...)``. Parameters are values (names, numbers, dates), never English words: a sentence
+that varies gets a code per variant.
 """
 
 from __future__ import annotations
 
+import gettext
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-#: code -> English template. Codes are dotted: the family first (value., geometry., crs., file.,
-#: store., import., release., report., access.), then what went wrong.
+#: The gettext domain of mineaction's catalogues.
+DOMAIN = "mineaction"
+
+#: code -> English template. Codes are dotted: the family first, then what went wrong.
+#: Families, in this order: text, input, value., geometry., crs., file., store., import.,
+#: report., records., figures., cli., then release. (the land release engine's own section).
 MESSAGES: dict[str, str] = {
-    "invalid": "{text}",
+    # -- text. Finished text: a library's message, passed on as it is.
+    "text": "{text}",
+    # -- input. Input as a whole: how many problems, and that nothing was written.
+    "input.problems": "{count} problem(s) in the input; nothing was written",
+    "input.problems_head": "{count} problem(s); nothing was written",
+    "input.problems_head_in": "{count} problem(s) in {source}; nothing was written",
+    "input.problems_more": "... and {count} more",
+    # -- value. Field values: types, vocabularies, dates, limits.
+    "value.below_minimum": "{field} must be {minimum} or more, got {value}",
+    "value.date_in_future": ("{field} {value} is after {latest} (it records something that "
+                             "happened, which cannot be in the future)"),
+    "value.date_too_early": "{field} {value} is before {earliest}, the earliest date accepted",
+    "value.date_too_late": "{field} {value} is after {latest} (the latest date this field accepts)",
+    "value.ended_before_started": "ended_on is before started_on",
+    "value.integer_too_large": ("{value} is too large for a whole number (stores keep {least} to "
+                                "{most})"),
+    "value.not_a_boolean": "expected true or false, got {value!r}",
+    "value.not_a_date": "expected a date as YYYY-MM-DD (or an ISO date and time), got {value!r}",
+    "value.not_a_number": "expected a number, got {value!r}",
+    "value.not_a_whole_number": "expected a whole number, got {value!r}",
+    "value.not_finite": "expected a finite number, got {value!r}",
+    "value.not_in_vocabulary": "unknown value {value!r}; expected one of {allowed}",
+    "value.not_json": "expected JSON: {error}",
+    "value.nul_in_name": "text contains a NUL character (\\x00), which no store can keep",
+    "value.nul_in_text": ("text contains a NUL character (\\x00), which no store can keep: "
+                          "{value!r}"),
+    "value.period_end_before_start": "period_end is before period_start",
+    "value.quantity_below_one": "quantity must be at least 1",
     "value.required": "required value is missing",
+    # -- geometry. Geometries: validity and repair.
+    "geometry.bad_positions": "geometry ({kind}): {reason}",
+    "geometry.collection_without_list": ("geometry: a GeometryCollection without a 'geometries' "
+                                         "list"),
+    "geometry.empty": "geometry is empty",
+    "geometry.invalid": "{reason}",
+    "geometry.lonlat_not_numbers": "{x_column}/{y_column} are not numbers ({x!r}, {y!r})",
+    "geometry.missing": "geometry is missing",
+    "geometry.no_area": "polygon has no area",
+    "geometry.no_coordinates": "geometry: a {kind} without 'coordinates'",
+    "geometry.not_a_list": "{where} is not a list: {value}",
+    "geometry.not_a_position": "{where} is not a position of 2 or 3 numbers: {value}",
+    "geometry.not_geojson": "geometry is not a GeoJSON geometry object: {value}",
+    "geometry.not_numbers": "geometry has coordinates that are not numbers",
+    "geometry.not_wkt": "geometry is not valid WKT ({error})",
+    "geometry.outside_lonlat": ("coordinates are outside longitude/latitude range: is the CRS "
+                                "right?"),
+    "geometry.repair_collapses": ("repair failed: {before}; the polygon collapses to a line or a "
+                                  "point: it has no area to keep. Correct the polygon in a GIS"),
+    "geometry.repair_failed": ("repair failed: {before}; no method gives a valid polygon "
+                               "({failures}). Correct the polygon in a GIS"),
+    "geometry.repair_not_polygon": "repair failed: {before}; only polygons are repaired",
+    "geometry.repair_result_invalid": "repair failed: the result {issue}",
+    "geometry.repairable": "{issue} (use --repair to repair it)",
+    "geometry.too_few_positions": "{where} has {count} position(s); at least {least} are needed",
+    "geometry.unknown_type": "geometry type {kind!r} is not a GeoJSON geometry type",
+    "geometry.unparsable": "geometry cannot be parsed",
+    "geometry.unreadable": "geometry cannot be read as a {kind}: {error}",
+    "geometry.wrong_type": "geometry is a {found}; this layer takes {expected}",
+    # -- crs. Coordinate reference systems and transformations.
+    "crs.cannot_transform": "cannot transform from {crs}: {error}",
+    "crs.degrees_as_projected": ("coordinates look like degrees, but {crs} is in {units}; give "
+                                 "--crs EPSG:4326 (or the geographic CRS they are in)"),
+    "crs.far_from_territory_swapped": ("longitude and latitude look swapped: {at} is far from the"
+                                       " store's administrative areas ({territory}); swapped, it "
+                                       "is inside"),
+    "crs.no_transformation": "no transformation from {crs} to EPSG:4326 is available offline",
+    "crs.operation_not_available": ("{operation!r} is not among the transformations from {crs} to"
+                                    " EPSG:4326 here: {available}"),
+    "crs.out_of_range": ("coordinates are outside longitude/latitude range ({at}): is the CRS "
+                         "right?"),
+    "crs.out_of_range_swapped": ("coordinates are outside longitude/latitude range ({at}); "
+                                 "longitude and latitude look swapped"),
+    "crs.outside_area": ("{at} is outside the area where {crs} is used ({area}, margin included):"
+                         " is the CRS right?"),
+    "crs.outside_area_projected": ("it lies at {at} (longitude, latitude), outside the area where"
+                                   " {crs} is used ({area}, margin included): is the CRS right?"),
+    "crs.outside_area_swapped": ("longitude and latitude look swapped: {at} is outside the area "
+                                 "where {crs} is used ({area}, margin included); swapped, it is "
+                                 "inside"),
+    "crs.unknown": "unknown CRS {value!r}: {error}",
+    "crs.unknown_operation": "unknown coordinate operation {operation!r}",
+    # -- file. Files read and written: formats, encodings, layers, outputs.
+    "file.a_csv": "a CSV file",
+    "file.a_geojson": "a GeoJSON file",
+    "file.bare_geometry": ("{path}: a bare GeoJSON {kind} without properties; give a "
+                           "FeatureCollection of Features, each with its properties"),
+    "file.binary": "{path}: {what} (binary content)",
+    "file.bom_mismatch": "{path}: {what}: it starts as {encoding} text but is not",
+    "file.content_not_named": "{path}: the name says {driver} but the content is {found}",
+    "file.csv_empty": "{path}: empty CSV file (no header row)",
+    "file.csv_quote_not_closed": ("{path}: not a readable CSV file (line {start}: a quoted value "
+                                  "is not closed: a \" opens it and no \" closes it before the end "
+                                  "of the file)"),
+    "file.csv_unreadable": "{path}: not a readable CSV file (line {start}: {reason})",
+    "file.dbf_not_utf8": ("{path}: the text in {dbf_name} is not UTF-8, and the Shapefile does "
+                          "not say its encoding (no .cpg file); give its encoding with "
+                          "--encoding, e.g. --encoding cp1252 (Windows, western Europe), cp1250 "
+                          "(central Europe), cp1251 (Cyrillic)"),
+    "file.duplicate_column": ("the name is given to {n} columns ({columns}); each column needs a "
+                              "name of its own"),
+    "file.duplicate_property": ("the name appears more than once in the feature's properties; "
+                                "only one value could be kept"),
+    "file.encoding_not_applicable": ("{path}: --encoding applies to CSV, GeoJSON and Shapefile; "
+                                     "{found} says its own encoding"),
+    "file.encoding_xlsx": "{path}: --encoding does not apply to XLSX (its text is Unicode)",
+    "file.features_not_list": "{path}: {what} (its 'features' member is not a list)",
+    "file.format_from_name": ("cannot tell the format of {name} from its extension ({suffix}); "
+                              "give --format, one of {formats}"),
+    "file.formula_without_value": ("formula without a computed value; open and save the file in a"
+                                   " spreadsheet program, or paste values"),
+    "file.gdal_no_layer": "{path}: not a readable {kind} file (GDAL finds no layer in it)",
+    "file.geojson_crs_member": ("{path}: its 'crs' member is not a CRS name ({value}); remove it "
+                                "or write the CRS name"),
+    "file.json_too_deep": "{path}: {what} (JSON nested too deeply)",
+    "file.no_such_layer": "{path}: has no layer {layer!r}; its layers: {layers}",
+    "file.no_such_sheet": "{path}: has no sheet {layer!r}; its sheets: {sheets}",
+    "file.not_a_feature": "not a GeoJSON Feature ({found})",
+    "file.not_an_object": "not a JSON object",
+    "file.not_feature_collection": ("{path}: {what} (expected a FeatureCollection or a Feature, "
+                                    "found {found})"),
+    "file.not_found": "{path}: no such file",
+    "file.not_in_encoding": ("{path}: {what}: line {line} is not {encoding} text ({reason}); "
+                             "check --encoding"),
+    "file.not_json": "{path}: {what} (not JSON: {msg} at line {lineno}, column {colno})",
+    "file.not_utf8": ("{path}: {what}: not UTF-8 text (line {line} has the byte 0x{byte:02X}, "
+                      "which UTF-8 does not allow there). If it was saved in another encoding, "
+                      "give its encoding with --encoding, e.g. --encoding cp1252 (Windows, "
+                      "western Europe), cp1250 (central Europe), cp1251 (Cyrillic); or save it as"
+                      " UTF-8"),
+    "file.not_utf8_csv": ("{path}: {what}: not UTF-8 text (line {line} has the byte 0x{byte:02X},"
+                          " which UTF-8 does not allow there). If it was saved in another "
+                          "encoding (Excel's plain 'CSV' on Windows saves cp1252), give its "
+                          "encoding with --encoding, e.g. --encoding cp1252 (Windows, western "
+                          "Europe), cp1250 (central Europe), cp1251 (Cyrillic); or save it as "
+                          "UTF-8"),
+    "file.nul_value": ("the value holds a NUL character (code 0), which cuts the text in most "
+                       "tools; remove it"),
+    "file.one_table": "{path}: {what} holds one table; --source-layer {layer!r} does not apply",
+    "file.output_folder_missing": "cannot write {path}: the folder {parent} does not exist",
+    "file.output_is_folder": "{path} is a folder; give a file name to write",
+    "file.output_is_source_store": ("{path} is the store being read; write the output to another "
+                                    "file"),
+    "file.output_is_store": ("{path} is a mineaction store; it is never overwritten by an output "
+                             "(choose another file name)"),
+    "file.row_too_long": "row has more values than the header has columns",
+    "file.several_layers": ("{path}: holds {n} layers ({layers}); choose one with --source-layer "
+                            "NAME"),
+    "file.shapefile_index": "its index of shapes",
+    "file.shapefile_table": "its attribute table",
+    "file.sheet_empty": "{path}: the sheet '{title}' is empty (no header row)",
+    "file.sidecar_missing": "no {stem}{ext} ({what}) beside it",
+    "file.unknown_encoding": "{path}: unknown encoding {encoding!r} (--encoding)",
+    "file.unknown_format": "unknown format {fmt!r}; expected one of {formats}",
+    "file.unnamed_column": "a value in a column that has no name in the header",
+    "file.unnamed_column_xlsx": "a value in a column that has no name in the header row",
+    "file.unreadable": "{path}: not a readable {kind} file ({error})",
+    "file.utf16_without_bom": ("{path}: {what}: it looks like UTF-16 text without a byte-order "
+                               "mark; give --encoding utf-16-le (or utf-16-be), or save it as "
+                               "UTF-8"),
+    "file.what_csv": "not a CSV file",
+    "file.what_geojson": "not a readable GeoJSON file",
+    "file.xlsx_unreadable": "{path}: not a readable XLSX file ({error})",
+    "file.zip_no_shapefile": "{path}: holds no Shapefile (no .shp file in the zip)",
+    "file.zip_several_folders": ("{path}: holds Shapefiles in several folders ({folders}); zip "
+                                 "the one to import on its own"),
+    "file.zip_sidecar_missing": "no {name}{ext} ({what}) beside it in the zip; add it",
+    "file.zip_unreadable": "{path}: not a readable zip file ({error})",
+    # -- store. Stores: opening, locking, copying.
+    "store.cannot_connect": "cannot connect to {url}: {error}",
+    "store.copy_not_empty": ("{url} already holds records ({listed}); copy into an empty store, "
+                             "or add --into-existing to add to them"),
+    "store.copy_same": "source and destination are the same store ({url})",
+    "store.gpkg_application_id": ("{path} is an SQLite database but not a GeoPackage (application"
+                                  " id {application_id:#x})"),
+    "store.gpkg_folder_missing": "{path}: the folder {parent} does not exist",
+    "store.gpkg_is_folder": "{path} is a folder, not a GeoPackage file",
+    "store.gpkg_no_contents": ("{path} is an SQLite database but not a GeoPackage (it has tables "
+                               "and no gpkg_contents)"),
+    "store.gpkg_not_sqlite": "{path} is not a GeoPackage (not an SQLite file)",
+    "store.gpkg_unreadable": "{path} cannot be read: {error}",
+    "store.gpkg_unusable": "{path} is not a usable GeoPackage: {error}",
+    "store.lock_timeout_setting": ("MINEACTION_LOCK_TIMEOUT must be a number of seconds, got "
+                                   "{value!r}"),
+    "store.locked": ("{path}: the store is locked by another writer (waited {waited:.0f} s); try "
+                     "again later"),
+    "store.not_postgresql_url": "not a PostgreSQL URL: {url!r}",
+    "store.rows_lost": "{name}: {n} rows written but {n2} found",
+    # -- import. Imports: rows against the layer and the store, registers and mappings.
+    "import.duplicate_id": "duplicate id {id!r} (first at {first})",
+    "import.id_exists": "id {id!r} is already in the store",
+    "import.mapped_column_missing": "column named in the mapping is missing",
+    "import.mapping_layer": "only the victims layer is supported",
+    "import.mapping_not_toml": "{path}: not valid TOML: {error}",
+    "import.mapping_required_field": "required field is not mapped",
+    "import.mapping_unknown_field": "the victims layer has no such field",
+    "import.no_geometry_layer": "layer {layer} has no geometry",
+    "import.no_reference": "no {layer} record {id!r}",
+    "import.not_importable_hazard_versions": ("cannot be imported: hazard history is derived: the"
+                                              " land release engine records each state of a "
+                                              "hazard as activities and surveys change it (import"
+                                              " the hazards or activities instead)"),
+    "import.not_importable_minefield_records": ("cannot be imported: minefield records are "
+                                                "checked against their own format; import them "
+                                                "with 'mineaction records import FILE'"),
+    "import.not_importable_release_steps": ("cannot be imported: release steps are derived: the "
+                                            "land release engine records them when activities are"
+                                            " imported (import the activities instead)"),
+    "import.register_duplicate": "already in the store (imported before?)",
+    "import.register_layer": "import-register supports the victims layer, not {layer!r}",
+    "import.register_unreadable": "{path}: cannot read: {error}",
+    "import.register_value_unmapped": ("value {raw!r} is not in the mapping for {field} (known: "
+                                       "{known})"),
+    "import.register_value_unreadable": "cannot read {field}: {error}",
+    "import.too_large": ("it {size}, more than the {limit_km2:,.0f} km² one record of {layer} may"
+                         " cover: check its CRS and polygon, or allow it explicitly "
+                         "(--allow-large-release) if it is right"),
+    "import.unknown_layer": "unknown layer {layer!r}; expected one of {known}",
+    "import.unknown_mapping": "no mapping {name!r}: give a TOML file or one of {known}",
+    # -- report. Reports: names, formats, scopes.
+    "report.no_such_area": "--area {area!r}: no administrative area has this name or id",
+    "report.unknown": "unknown report {name!r}; expected one of {reports}",
+    "report.unknown_format": "unknown report format {fmt!r}; expected one of {formats}",
+    # -- records. Minefield records: their format, georeferencing, storage.
+    "records.already_withdrawn": "already withdrawn on {on}: {reason}",
+    "records.bearing_full_circle": "{bearing:g} is not below a full circle ({circle:g} {unit})",
+    "records.below_minimum": "{value!r} must be at least {limit}",
+    "records.ends_and_offset": "give either 'start' and 'end', or 'offset', not both",
+    "records.ends_or_offset": "give either 'start' and 'end', or 'offset'",
+    "records.first_mine_beyond": ("the first mine at {first_at_m:g} m lies beyond the row's end "
+                                  "({length:.0f} m)"),
+    "records.id_exists": "is already in the store",
+    "records.id_repeated": "appears {n} times in the input",
+    "records.id_used_twice": "{id!r} is used twice",
+    "records.leg_off_crs": ("a leg of {distance_m:g} m on bearing {bearing:g} from {origin!r} "
+                            "ends where the CRS {crs} has no position (check the distance and "
+                            "bearing)"),
+    "records.mine_off_crs": ("the mine lies where the CRS {crs} has no position (check its "
+                             "distance and bearing)"),
+    "records.mines_no_perimeter": "the record has mines but no perimeter",
+    "records.nested_too_deep": "nested more than {depth} levels deep",
+    "records.no_such_record": "no such minefield record",
+    "records.not_above": "{value!r} must be greater than {limit}",
+    "records.not_finite": "{value!r} is not a finite number",
+    "records.not_json": "not JSON: {error}",
+    "records.part_off_crs": "part of the record lies where the CRS {crs} has no position",
+    "records.point_defined_later": ("{point!r} is defined only later; a point is reached from a "
+                                    "reference point or an earlier turning point"),
+    "records.point_from_itself": "turning point {point!r} is reached from itself",
+    "records.point_off_crs": ("{point!r} lies where the CRS {crs} has no position (check its "
+                              "distance and bearing, or its coordinates)"),
+    "records.point_unknown": "{point!r} is neither a reference point nor a turning point",
+    "records.position_off_crs": ("({x:g}, {y:g}) is not a position the CRS {crs} can represent "
+                                 "(check the coordinates and their order)"),
+    "records.reason_required": "say why the record is withdrawn",
+    "records.row_no_length": "the row has no length",
+    "records.row_off_crs": "the row lies where the CRS {crs} has no position (check its offset)",
+    "records.row_off_crs_check": "the row lies where the CRS {crs} has no position (check {what})",
+    "records.row_parallel_itself": "a row cannot be parallel to itself",
+    "records.row_same_ends": "the row starts and ends at {start!r}: it has no length",
+    "records.row_too_short": ("{count} mines {spacing_m:g} m apart need {needed:.0f} m but the "
+                              "row is {length:.0f} m long"),
+    "records.row_unknown": "{row!r} is not a row of this record",
+    "records.rows_offset_circle": "rows are offset from each other in a circle",
+    "records.too_deep": "nested too deeply to read (a record has at most {depth} levels)",
+    "records.too_few_points": ("fewer than 3 turning points and no 'perimeter': the field has no "
+                               "area"),
+    "records.transformation_no_position": ("the transformation to WGS84 ({operation}) gives no "
+                                           "position for part of the record"),
+    "records.unknown_fields": "unknown field(s) {details}",
+    "records.unreadable": "cannot be read: {error}",
+    "records.withdraw_hint": ("a stored record that cannot be read can be withdrawn: mineaction "
+                              "records withdraw ID --reason TEXT"),
+    # -- figures. The published-figures register.
+    "figures.column_missing": "column is missing",
+    "figures.no_area_name": "no area name",
+    "figures.not_a_number": "not a number: {value!r}",
+    # -- cli. Options of the command line.
+    "cli.at_hazards_only": "--at applies to hazards only",
+    "cli.bbox_format": "--bbox must be minx,miny,maxx,maxy in degrees, got {value!r}",
+    "cli.bbox_min_above_max": "--bbox {value!r}: min is greater than max",
+    "cli.bbox_not_finite": "--bbox {value!r}: every value must be a finite number",
+    "cli.bbox_out_of_range": ("--bbox {value!r}: longitudes lie in -180..180 and latitudes in "
+                              "-90..90 (EPSG:4326)"),
+    "cli.figure_suffix": "--figure {path}: give a file ending in {suffixes}",
+    "cli.format_needs_output": "--format {format} needs -o FILE",
+    "cli.from_after_to": "--from {start} is after --to {end}",
+    "cli.metric_format": "--metric must be COLUMN=METRIC:UNIT, got {value!r}",
+    "cli.not_a_date": "{option} must be a date as YYYY-MM-DD, got {value!r}",
+    "cli.quarter_needs_year": "--quarter needs --year",
+    "cli.report_format_unknown": ("cannot tell the report format of {name} from its extension; "
+                                  "give --format, one of {formats}"),
+    "cli.scale_range": "--scale must be above 0 and at most 1000, got {scale}",
+    "cli.truth_is_store": ("--truth must be another file than the store: the truth never goes "
+                           "into the operational store"),
+    "cli.year_out_of_range": "--year {year}: {error}",
 }
 
 
-def translator(locale: str) -> Any:
-    """The gettext translation for ``locale`` (English, the identity, until catalogues exist)."""
-    import gettext
+def locale_dirs() -> list[Path]:
+    """Folders searched for catalogues, in order."""
+    dirs = [Path(d) for d in os.environ.get("MINEACTION_LOCALEDIR", "").split(os.pathsep) if d]
+    return [*dirs, Path(__file__).with_name("locale")]
 
+
+@lru_cache(maxsize=64)
+def _translation(locale: str, dirs: tuple[Path, ...]) -> gettext.NullTranslations:
+    for d in dirs:
+        found = gettext.translation(DOMAIN, localedir=d, languages=[locale], fallback=True)
+        if type(found) is not gettext.NullTranslations:
+            return found
     return gettext.NullTranslations()
 
 
+def translator(locale: str) -> gettext.NullTranslations:
+    """The gettext translation for ``locale`` ("de", "ru_RU"; the identity when there is no
+    catalogue for it)."""
+    return _translation(locale, tuple(locale_dirs()))
+
+
+def normalise_locale(value: str | None) -> str:
+    """A locale name from ``$LANG``-style text: "ru_RU.UTF-8" -> "ru_RU"; "C", "POSIX" or
+    nothing -> "en"."""
+    text = (value or "").split(".")[0].split("@")[0].strip()
+    return "en" if text in ("", "C", "POSIX") else text
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message not yet said: a code and its parameters, rendered in the reader's locale.
+
+    A part of a sentence that varies (which file kind, which geometry issue) is a Message
+    passed as a parameter of another message, rendered in the same locale."""
+
+    code: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, /, **params: Any) -> Message:
+        return cls(code, tuple(sorted(params.items())))
+
+    def text(self, locale: str = "en") -> str:
+        return render(self.code, dict(self.params), locale)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __format__(self, spec: str) -> str:
+        return format(self.text(), spec)
+
+
 def render(code: str, params: Mapping[str, Any], locale: str = "en") -> str:
-    """The message ``code`` with ``params`` in ``locale``."""
+    """The message ``code`` with ``params`` in ``locale`` (parameters that are
+    :class:`Message` rendered in ``locale`` too)."""
+    if any(isinstance(v, Message) for v in params.values()):
+        params = {k: v.text(locale) if isinstance(v, Message) else v for k, v in params.items()}
     template = MESSAGES.get(code)
     if template is None:
         args = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
         return f"{code}({args})" if args else code
-    text = translator(locale).gettext(template) if locale != "en" else template
+    text = template if locale == "en" else translator(locale).gettext(template)
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder

@@ -23,7 +23,7 @@ from mineaction.domain.figures import FigureQualifier, PublishedFigure
 from mineaction.domain.layers import get_layer
 from mineaction.errors import InvalidInput, Problem
 from mineaction.io.load import check_against_store, prepare
-from mineaction.io.readers import read_file
+from mineaction.io.readers import SourceFile, read_file
 from mineaction.store.base import Reader, Store
 
 #: Columns of a register file that have another name in the record.
@@ -43,10 +43,13 @@ def decimals_of(text: str) -> int:
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
-def import_figures(store: Store, path: str | Path) -> int:
-    """Import a register CSV (columns of ``published_figures.csv``); all rows or none."""
+def import_figures(store: Store, path: str | Path | SourceFile, *,
+                   today: dt.date | None = None) -> int:
+    """Import a register CSV (columns of ``published_figures.csv``), a path or the file
+    already read; all rows or none."""
     layer = get_layer("figures")
-    src = read_file(path)
+    src = path if isinstance(path, SourceFile) else read_file(path)
+    path = src.path
     for feat in src.features:
         props = {COLUMN_ALIASES.get(str(k).strip(), str(k).strip()): v
                  for k, v in feat.properties.items()}
@@ -54,7 +57,7 @@ def import_figures(store: Store, path: str | Path) -> int:
         if raw is not None and str(raw).strip() and not props.get("decimals"):
             props["decimals"] = decimals_of(str(raw))
         feat.properties = props
-    records, problems, _ = prepare(layer, src)
+    records, problems, _ = prepare(layer, src, today=today)
     where = {f.properties.get("id"): f.where for f in src.features}
     with store.transaction() as tx:
         problems.extend(check_against_store(tx, layer, records,
@@ -66,7 +69,7 @@ def import_figures(store: Store, path: str | Path) -> int:
         return tx.add_many(records)
 
 
-def import_breakdown(store: Store, path: str | Path, *, country: str, part_of: str,
+def import_breakdown(store: Store, path: str | Path | SourceFile, *, country: str, part_of: str,
                      period_start: dt.date | None, period_end: dt.date | None,
                      metrics: dict[str, tuple[str, str]], area_column: str,
                      attributed_to: str | None = None, publication: str | None = None,
@@ -76,18 +79,19 @@ def import_breakdown(store: Store, path: str | Path, *, country: str, part_of: s
     ``metrics`` maps a column to (metric, unit). Each non-empty cell becomes a figure of its
     row's area, ``part_of`` the whole; an empty cell is "not reported", never zero.
     """
-    src = read_file(path)
+    src = path if isinstance(path, SourceFile) else read_file(path)
+    path = src.path
     stem = prefix or Path(path).stem
     records: list[PublishedFigure] = []
     problems: list[Problem] = []
     cols = set(src.features[0].properties) if src.features else set()
     for col in [area_column, *metrics]:
         if col not in cols:
-            problems.append(Problem("header", col, "column is missing"))
+            problems.append(Problem.of("header", col, "figures.column_missing"))
     for feat in src.features if not problems else []:
         area = str(feat.properties.get(area_column) or "").strip()
         if not area:
-            problems.append(Problem(feat.where, area_column, "no area name"))
+            problems.append(Problem.of(feat.where, area_column, "figures.no_area_name"))
             continue
         for col, (metric, unit) in metrics.items():
             raw = feat.properties.get(col)
@@ -96,7 +100,7 @@ def import_breakdown(store: Store, path: str | Path, *, country: str, part_of: s
             try:
                 value = float(str(raw).replace(",", ""))
             except ValueError:
-                problems.append(Problem(feat.where, col, f"not a number: {raw!r}"))
+                problems.append(Problem.of(feat.where, col, "figures.not_a_number", value=raw))
                 continue
             records.append(PublishedFigure(
                 id=f"{stem}:{area}:{metric}", country=country, area=area, metric=metric,

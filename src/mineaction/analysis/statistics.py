@@ -198,7 +198,7 @@ def scope_for(reader: Reader, period: Period, area: str | None) -> Scope:
 
     ids = Areas.load(reader).within(area)
     if not ids:
-        raise InvalidInput(f"--area {area!r}: no administrative area has this name or id")
+        raise InvalidInput.of("report.no_such_area", area=area)
     return Scope(period, area, ids)
 
 

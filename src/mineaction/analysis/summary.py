@@ -37,7 +37,7 @@ def summarise(store: Store) -> Summary:
     s.finds = dict(sorted(finds.items()))
     # Land, not steps: land under two overlapping hazards released once is one area.
     for group in released(store, Scope(), ["method"]):
-        s.released[group.key["method"]] = (group.figures["count"].value,
-                                           group.figures["area_m2"].value)
+        s.released[group.key["method"]] = (int(group.figures["count"].value),
+                                           float(group.figures["area_m2"].value))
     s.synthetic = synthetic
     return s

@@ -1,4 +1,6 @@
-"""The ``mineaction`` command line. Commands parse arguments, call the core, and render.
+"""The ``mineaction`` command line. Commands parse arguments, build a context (store, actor,
+language), call one service of :mod:`mineaction.services`, and render the result; messages are
+rendered here, in the language of ``--lang``.
 
 Each family of commands lives in its own module and registers itself on :data:`app`; this
 module imports them all. :func:`main` never lets a traceback through: usage errors and invalid
@@ -26,17 +28,13 @@ from mineaction.cli.failure import (
     show_usage_error,
     unexpected,
 )
-from mineaction.errors import InvalidInput, MineActionError
+from mineaction.errors import MineActionError
 
 
-def message(exc: MineActionError) -> str:
-    """What to print for an error: one line for a refused argument or option, every problem
-    (row, field, reason) for refused input."""
-    if isinstance(exc, InvalidInput) and len(exc.problems) == 1:
-        p = exc.problems[0]
-        if p.field is None and p.where == (exc.source or "input"):
-            return p.reason  # made from a plain message: no row to name
-    return str(exc)
+def message(exc: MineActionError, locale: str = "en") -> str:
+    """What to print for an error, in ``locale``: one line for a refused argument or option,
+    every problem (row, field, reason) for refused input."""
+    return exc.text(locale)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = app(args=argv, prog_name="mineaction", standalone_mode=False)
     except MineActionError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(message(exc))}", highlight=False,
-                          markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(message(exc, state.locale))}",
+                          highlight=False, markup=True, soft_wrap=True)
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

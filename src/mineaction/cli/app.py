@@ -1,4 +1,5 @@
-"""The Typer application and what every command shares: the store option and the consoles."""
+"""The Typer application and what every command shares: the global options (store, actor,
+language), the context a command runs in, and the consoles."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mineaction.store import Store, open_store
-from mineaction.store.base import scheme_of
+from mineaction.access import Actor
+from mineaction.messages import normalise_locale
+from mineaction.services import context as contexts
+from mineaction.services.context import Context
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="mineaction: an information system for humanitarian mine action.")
@@ -36,9 +39,16 @@ DEFAULT_DB = "mineaction.gpkg"
 @dataclass
 class State:
     db: str = DEFAULT_DB
+    actor: str | None = None  # --as: the person acting (default: the system user)
+    locale: str = "en"  # --lang: the language of messages
 
 
 state = State()
+
+
+def default_locale() -> str:
+    """The language of messages when --lang is not given: from $LANG, else English."""
+    return normalise_locale(os.environ.get("LANG"))
 
 
 @app.callback()
@@ -46,40 +56,30 @@ def _root(
     db: str = typer.Option(None, "--db", metavar="PATH_OR_URL",
                            help="Store: a GeoPackage path or postgresql://... "
                                 "(default: $MINEACTION_DB, else ./mineaction.gpkg)"),
+    actor: str = typer.Option(None, "--as", metavar="NAME",
+                              help="Act as this person (default: the system user)"),
+    lang: str = typer.Option(None, "--lang", metavar="LOCALE",
+                             help="Language of messages, e.g. en, ru (default: from $LANG)"),
 ) -> None:
     state.db = db or os.environ.get("MINEACTION_DB") or DEFAULT_DB
+    state.actor = actor
+    state.locale = normalise_locale(lang) if lang else default_locale()
 
 
 @contextmanager
-def opened(*, require: bool = True) -> Iterator[Store]:
-    """The store named by --db; with ``require`` it must exist at the current schema."""
-    store = open_store(state.db)
-    try:
-        if require:
-            store.require_current()
-        yield store
-    finally:
-        store.close()
-
-
-def store_file() -> Path | None:
-    """The file of the store named by --db when it is a GeoPackage; None for a server."""
-    if scheme_of(state.db) not in ("gpkg", "file"):
-        return None
-    for prefix in ("gpkg://", "file://"):
-        if state.db.startswith(prefix):
-            return Path(state.db[len(prefix):])
-    return Path(state.db)
+def context(url: str | None = None, *, require: bool = True) -> Iterator[Context]:
+    """The context of a command: the store named by --db (or ``url``), the actor of --as, the
+    language of --lang; with ``require`` the store must exist at the current schema."""
+    with contexts.open_context(url or state.db, actor=Actor.local(state.actor),
+                               locale=state.locale, require=require) as ctx:
+        yield ctx
 
 
 def checked_output(path: Path) -> Path:
     """``path`` if a command may write its output there (InvalidInput, exit 2, otherwise): its
     folder exists, it is no folder, not the store named by --db, and not any mineaction
     store (see :func:`mineaction.io.writers.check_target`)."""
-    from mineaction.io.writers import check_target
-
-    own = store_file()
-    return check_target(path, protected=[own] if own is not None else [])
+    return contexts.checked_output(state.db, path)
 
 
 class Advance:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from mineaction.cli.app import app, console, progress_bar
-from mineaction.store.copy import copy_store, opened_pair, plan
+from mineaction.cli.app import app, console, context, progress_bar
+from mineaction.services import layers
 
 
 @app.command("copy")
@@ -22,14 +22,13 @@ def copy(
 ) -> None:
     """Copy every layer of one store into another, keeping ids and versions, in one
     transaction: all of it or nothing."""
-    with opened_pair(src, dst) as (source, target):
-        counts = plan(source, target)
-        with progress_bar("copying", sum(counts.values())) as advance:
-            copied = copy_store(source, target, into_existing=into_existing, progress=advance)
-        table = Table("layer", "records", title=f"{source.url} → {target.url}")
-        for name, n in copied.items():
-            if n:
-                table.add_row(name, str(n))
-        console.print(table)
-        console.print(f"copied {sum(copied.values())} records in "
-                      f"{sum(1 for n in copied.values() if n)} layers")
+    with context(src, require=False) as ctx, progress_bar("copying") as advance:
+        done = layers.copy_to(ctx, dst, into_existing=into_existing, progress=advance,
+                              on_total=advance.set_total)
+    table = Table("layer", "records", title=f"{done.source} → {done.target}")
+    for name, n in done.copied.items():
+        if n:
+            table.add_row(name, str(n))
+    console.print(table)
+    console.print(f"copied {sum(done.copied.values())} records in "
+                  f"{sum(1 for n in done.copied.values() if n)} layers")

@@ -10,13 +10,7 @@ import typer
 from rich.table import Table
 
 from mineaction.cli.app import app, console, err_console, progress_bar, state
-from mineaction.errors import InvalidInput
-
-
-def _same_file(a: str, b: Path) -> bool:
-    if "://" in a:
-        return False
-    return Path(a).resolve() == b.resolve()
+from mineaction.services import demo as demos
 
 
 @app.command()
@@ -32,24 +26,16 @@ def demo(
 ) -> None:
     """Build the synthetic demonstration scenario (a fictional territory at sea) into the store,
     its ground truth into a separate file, and the minefield records into a folder."""
-    from mineaction.demo.scenario import build
-
-    if scale <= 0 or scale > 1000:
-        raise InvalidInput(f"--scale must be above 0 and at most 1000, got {scale}")
     db = state.db
-    if truth is None:
-        base = Path("demo") if "://" in db else Path(db)
-        truth = base.with_name(base.stem + "-truth.gpkg")
-    if _same_file(db, truth):
-        raise InvalidInput("--truth must be another file than the store: the truth never "
-                           "goes into the operational store")
     with ExitStack() as stack:
 
         def bar(label: str, total: int | None) -> Callable[[int], None]:
             return stack.enter_context(progress_bar(label, total))
 
-        summary = build(db, truth, seed=seed, scale=scale, records_dir=records_dir,
-                        report=lambda m: err_console.print(f"[dim]{m}[/]"), progress=bar)
+        summary, truth = demos.build(db, truth, seed=seed, scale=scale,
+                                     records_dir=records_dir,
+                                     report=lambda m: err_console.print(f"[dim]{m}[/]"),
+                                     progress=bar)
     t = Table("layer", "records", title=f"{db}: synthetic scenario, seed {seed}, "
               f"scale {scale:g}")
     for layer, n in summary.store.items():
@@ -66,9 +52,7 @@ def demo(
     console.print(f"{summary.records} minefield records in {summary.records_dir}"
                   + (" (imported into the store)" if summary.records_imported else ""))
     if figure is not None:
-        from mineaction.demo.figure import draw
-
-        draw(db, truth, figure, title=f"seed {seed}, scale {scale:g}")
+        demos.draw(db, truth, figure, title=f"seed {seed}, scale {scale:g}")
         console.print(f"map: {figure}")
     console.print("all data is synthetic: a fictional territory at sea "
                   "(50.3-51.7 E, 40.9-41.9 N), sources marked 'synthetic:'")

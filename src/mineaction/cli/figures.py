@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -11,8 +10,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from mineaction.cli.app import app, console, opened
-from mineaction.errors import InvalidInput
+from mineaction.cli.app import app, console, context
+from mineaction.io.readers import read_file
+from mineaction.services import figures, layers
 
 figures_app = typer.Typer(no_args_is_help=True, help="The published-figures register.")
 app.add_typer(figures_app, name="figures")
@@ -33,10 +33,8 @@ def import_(file: Path = typer.Argument(..., help="CSV with the register's colum
                                          "(figure_id, country, area, metric, value, unit, ...)")
             ) -> None:
     """Import published figures; every row checked, all or nothing."""
-    from mineaction.analysis.figures import import_figures
-
-    with opened() as store:
-        n = import_figures(store, file)
+    with context() as ctx:
+        n = figures.import_register(ctx, read_file(file))
     console.print(f"imported {n} published figure(s) from {file}")
 
 
@@ -52,21 +50,14 @@ def import_table(
     publication: str = typer.Option(None, "--publication"),
 ) -> None:
     """Import a published breakdown table (one row per district) as figures."""
-    from mineaction.analysis.figures import import_breakdown
-
-    metrics = {}
-    for m in metric:
-        col, _, rest = m.partition("=")
-        name, _, unit = rest.partition(":")
-        if not (col and name and unit):
-            raise InvalidInput(f"--metric must be COLUMN=METRIC:UNIT, got {m!r}")
-        metrics[col] = (name, unit)
-    with opened() as store:
-        n = import_breakdown(store, file, country=country, part_of=part_of,
-                             period_start=dt.date.fromisoformat(date_from) if date_from else None,
-                             period_end=dt.date.fromisoformat(date_to) if date_to else None,
-                             metrics=metrics, area_column=area_column,
-                             attributed_to=attributed_to, publication=publication)
+    metrics = figures.parse_metrics(metric)
+    start = layers.parse_date(date_from, "--from")
+    end = layers.parse_date(date_to, "--to")
+    with context() as ctx:
+        n = figures.import_table(ctx, read_file(file), country=country, part_of=part_of,
+                                 start=start, end=end, metrics=metrics,
+                                 area_column=area_column, attributed_to=attributed_to,
+                                 publication=publication)
     console.print(f"imported {n} figure(s) from {file}")
 
 
@@ -75,17 +66,10 @@ def list_(metric: str = typer.Option(None, "--metric"),
           country: str = typer.Option(None, "--country"),
           fmt: OutFormat = typer.Option(OutFormat.table, "--format")) -> None:
     """List published figures."""
-    from mineaction.analysis.figures import figures
-
-    with opened() as store:
-        items = figures(store, metric, country)
+    with context() as ctx:
+        items = figures.listing(ctx, metric, country)
     if fmt == OutFormat.json:
-        json.dump([{"figure_id": f.id, "country": f.country, "area": f.area,
-                    "metric": f.metric, "value": f.value, "unit": f.unit,
-                    "period_start": f.period_start, "period_end": f.period_end,
-                    "attributed_to": f.attributed_to, "publication": f.publication,
-                    "qualifier": str(f.qualifier)} for f in items], sys.stdout,
-                  ensure_ascii=False, default=str, indent=1)
+        json.dump(figures.as_json(items), sys.stdout, ensure_ascii=False, default=str, indent=1)
         sys.stdout.write("\n")
         return
     t = Table(title=f"Published figures ({len(items)})")
@@ -104,10 +88,8 @@ def conflicts_(fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
                metric: str = typer.Option(None, "--metric"),
                country: str = typer.Option(None, "--country")) -> None:
     """Figures of one metric, country and area, same or nested periods, that disagree."""
-    from mineaction.analysis.figures import conflicts, figures
-
-    with opened() as store:
-        found = conflicts(figures(store, metric, country))
+    with context() as ctx:
+        found = figures.conflicts(ctx, metric, country)
     if fmt == OutFormat.json:
         json.dump([c.as_dict() for c in found], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -126,14 +108,12 @@ def conflicts_(fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
 @figures_app.command("totals")
 def totals() -> None:
     """For each published breakdown, the sum of its rows beside the published whole."""
-    from mineaction.analysis.figures import figures, rollups
-
-    with opened() as store:
-        items = figures(store)
+    with context() as ctx:
+        rolled = figures.totals(ctx)
     t = Table(title="Breakdowns against published totals")
     for c in ("metric", "whole", "period", "parts", "sum of parts", "published", "agrees"):
         t.add_column(c, overflow="fold")
-    for r in rollups(items):
+    for r in rolled:
         pub = "\n".join(f"{w.id}: {num(w.value)} {w.unit}" for w in r.wholes) or "(none)"
         ok = "\n".join("yes" if r.agrees(w) else "NO" for w in r.wholes) or "-"
         places = max((p.decimals or 0) for p in r.parts)
@@ -150,10 +130,8 @@ def compare_(country: str = typer.Option(None, "--country"),
                                                 help="Hide counts of people below this "
                                                      "(0: none)")) -> None:
     """The store's own figures beside published ones for the same country, area and period."""
-    from mineaction.analysis.figures import NO_DATA, compare
-
-    with opened() as store:
-        rows = compare(store, country, metric, suppress_below=suppress_below)
+    with context() as ctx:
+        rows = figures.compare(ctx, country, metric, suppress_below=suppress_below)
     if fmt == OutFormat.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -170,30 +148,6 @@ def compare_(country: str = typer.Option(None, "--country"),
                   "–".join(r["period"]), f"{num(r['published'])} {r['unit']}", shown,
                   str(r["records"]), agrees)
     console.print(t)
-    for line in compare_notes(rows, NO_DATA, suppress_below):
+    for line in figures.compare_notes(rows, suppress_below):
         console.print(f"  [dim]{line}[/]")
 
-
-def compare_notes(rows: list[dict], no_data: str, threshold: int) -> list[str]:  # type: ignore[type-arg]
-    """What the comparison table's marks mean, and the records it could not place."""
-    notes = []
-    if any(r["computed"] == no_data for r in rows):
-        notes.append(f"{no_data}: the store holds no records of the figure's kind in its "
-                     "country (and area) and period, or knows no such area; no agreement is "
-                     "claimed either way.")
-    if any(r["computed"] in (f"<{threshold}", "x") for r in rows):
-        notes.append(f"'<{threshold}': fewer than {threshold} people, not shown; 'x': "
-                     f"{threshold} or more, not shown because a hidden count could be worked "
-                     "out from it (killed + injured = total); no agreement is claimed for "
-                     "them.")
-    seen = set()
-    for r in rows:
-        key = (r["layer"], tuple(r["period"]))
-        if r["left_out"] and key not in seen:
-            seen.add(key)
-            n = r["left_out"]
-            notes.append(f"{n if isinstance(n, str) else format(n, ',')} {r['layer']} "
-                         f"record(s) of {'–'.join(r['period'])} could not be placed in a country "
-                         "(no administrative area, or one without a country) and were left "
-                         "out.")
-    return notes

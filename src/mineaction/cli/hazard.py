@@ -7,9 +7,8 @@ import json
 import typer
 from rich.table import Table
 
-from mineaction.analysis.release import timeline
-from mineaction.cli.app import app, console, opened
-from mineaction.geo.measure import area_m2
+from mineaction.cli.app import app, console, context
+from mineaction.services import hazards
 
 
 @app.command()
@@ -19,39 +18,26 @@ def hazard(
 ) -> None:
     """Show a hazard's timeline: every change, with method, area and source, and its current
     polygon."""
-    with opened() as store:
-        t = timeline(store, hazard_id)
-    h = t.hazard
-    steps = {s.id: s for s in t.steps}
+    with context() as ctx:
+        hist = hazards.history(ctx, hazard_id)
     if fmt == "json":
-        out = {
-            "id": h.id, "kind": h.kind.value, "status": h.status.value,
-            "area_m2": round(area_m2(h.geometry), 1),
-            "geometry": None if h.geometry is None else h.geometry.__geo_interface__,
-            "timeline": [{
-                "seq": v.seq, "date": v.valid_from.isoformat() if v.valid_from else None,
-                "change": v.change.value, "kind": v.kind.value, "status": v.status.value,
-                "area_m2": v.area_m2, "activity_id": v.activity_id,
-                "method": steps[v.step_id].method.value if v.step_id in steps else None,
-                "released_m2": steps[v.step_id].area_m2 if v.step_id in steps else None,
-                "source": v.source} for v in t.versions]}
-        console.print_json(json.dumps(out, default=str))
+        console.print_json(json.dumps(hazards.as_json(hist), default=str))
         return
+    h = hist.hazard
     console.print(f"[bold]{h.id}[/] {h.kind.value.upper()} {h.status.value}"
                   + (f", closed {h.closed_on} by {h.closed_by}" if h.closed_on else ""))
     table = Table()
     for col in ("seq", "date", "change", "kind", "status", "method", "released m²",
                 "remaining m²", "activity", "source"):
         table.add_column(col, justify="right" if "m²" in col or col == "seq" else "left")
-    for v in t.versions:
-        s = steps.get(v.step_id or "")
+    for v in hist.timeline.versions:
+        s = hist.step_of(v)
         table.add_row(str(v.seq), str(v.valid_from or ""), v.change.value, v.kind.value,
                       v.status.value, s.method.value if s else "",
                       f"{s.area_m2:,.1f}" if s else "", f"{v.area_m2:,.1f}",
                       v.activity_id or "", v.source or "")
     console.print(table)
-    released = sum(s.area_m2 for s in t.steps)
-    console.print(f"original {t.versions[0].area_m2 if t.versions else 0:,.1f} m²; released "
-                  f"{released:,.1f} m²; remaining {area_m2(h.geometry):,.1f} m²")
+    console.print(f"original {hist.original_m2:,.1f} m²; released {hist.released_m2:,.1f} m²; "
+                  f"remaining {hist.remaining_m2:,.1f} m²")
     if h.geometry is not None and not h.geometry.is_empty:
         console.print(f"current polygon: {h.geometry.wkt}", soft_wrap=True)

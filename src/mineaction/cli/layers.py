@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -14,25 +13,17 @@ from rich.table import Table
 
 from mineaction.cli.app import (
     app,
-    checked_output,
     console,
+    context,
     err_console,
-    opened,
     progress_bar,
     state,
-    store_file,
 )
-from mineaction.domain.layers import all_layers, get_layer
-from mineaction.errors import InvalidInput
-from mineaction.io.load import check_importable, import_file, repair_summary
-from mineaction.io.writers import (
-    feature_collection,
-    format_for,
-    record_columns,
-    spreadsheet_text,
-    write_records,
-)
-from mineaction.store import Query, open_store
+from mineaction.domain.layers import all_layers
+from mineaction.io.readers import read_file
+from mineaction.services import exports, imports, layers
+from mineaction.services import summary as summaries
+from mineaction.services.context import protected
 
 LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers() if layer.public)
 
@@ -50,49 +41,18 @@ class ExportFormat(StrEnum):
     xlsx = "xlsx"
 
 
-def _layer(name: str):  # type: ignore[no-untyped-def]
-    try:
-        return get_layer(name)
-    except KeyError as exc:
-        raise InvalidInput(str(exc.args[0])) from None
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if not text:
-        return None
-    try:
-        minx, miny, maxx, maxy = (float(v) for v in text.split(","))
-    except ValueError:
-        raise InvalidInput(f"--bbox must be minx,miny,maxx,maxy in degrees, got {text!r}"
-                           ) from None
-    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise InvalidInput(f"--bbox {text!r}: every value must be a finite number")
-    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90
-            and -90 <= maxy <= 90):
-        raise InvalidInput(f"--bbox {text!r}: longitudes lie in -180..180 and latitudes in "
-                           "-90..90 (EPSG:4326)")
-    if minx > maxx or miny > maxy:
-        raise InvalidInput(f"--bbox {text!r}: min is greater than max")
-    return minx, miny, maxx, maxy
-
-
 @app.command()
 def init() -> None:
     """Create the store (or migrate it to the current schema)."""
-    store = open_store(state.db)
-    said: list[tuple[int, str]] = []
-    try:
-        before = store.schema_version()
-        applied = store.create(report=lambda version, message: said.append((version, message)))
-    finally:
-        store.close()
-    if not applied:
-        console.print(f"{state.db}: already at schema version {before}")
-    elif before == 0:
-        console.print(f"{state.db}: created (schema version {applied[-1]})")
+    with context(require=False) as ctx:
+        done = layers.init(ctx)
+    if not done.applied:
+        console.print(f"{state.db}: already at schema version {done.before}")
+    elif done.before == 0:
+        console.print(f"{state.db}: created (schema version {done.applied[-1]})")
     else:
-        console.print(f"{state.db}: migrated from {before} to {applied[-1]}")
-    for version, message in said:
+        console.print(f"{state.db}: migrated from {done.before} to {done.applied[-1]}")
+    for version, message in done.changes:
         console.print(f"  schema migration {version}: {message}", highlight=False)
 
 
@@ -119,20 +79,20 @@ def import_(
 
     Release steps and hazard history are never imported (the land release engine writes
     them), and minefield records come in through ``mineaction records import``."""
-    lyr = _layer(layer)
-    check_importable(lyr.name)
-    with opened() as store, progress_bar(f"importing {lyr.name}") as advance:
-        result = import_file(store, lyr.name, file, crs=crs, operation=operation,
-                             do_repair=repair, progress=advance,
-                             on_total=advance.set_total, source_layer=source_layer,
-                             encoding=encoding, allow_large=allow_large)
+    lyr = imports.importable(layer)
+    with context() as ctx:
+        src = read_file(file, layer=source_layer, encoding=encoding)
+        with progress_bar(f"importing {lyr.name}") as advance:
+            result = imports.import_source(ctx, lyr.name, src, crs=crs, operation=operation,
+                                           repair=repair, allow_large=allow_large,
+                                           progress=advance, on_total=advance.set_total)
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     crs_note = f" from {result.source_crs}" if result.source_crs else ""
     if result.operation:
         crs_note += f" via {result.operation}"
     console.print(f"imported {result.count} {lyr.name} record(s) from {file}{crs_note}")
-    repaired = repair_summary(result.repairs)
+    repaired = imports.repair_summary(result.repairs)
     if repaired:
         console.print(repaired)
     for m in result.messages:
@@ -147,13 +107,9 @@ def export(
 ) -> None:
     """Export LAYER to a file (never onto the store itself nor over another mineaction
     store)."""
-    lyr = _layer(layer)
-    checked_output(output)
-    format_for(output, fmt.value if fmt else None)  # an unknown format fails before opening
-    own = store_file()
-    with opened() as store:
-        n = write_records(lyr, store.iter(lyr), output, fmt.value if fmt else None,
-                          protected=[own] if own is not None else [])
+    lyr = exports.check(layer, output, fmt.value if fmt else None, protected(state.db))
+    with context() as ctx:
+        n = exports.export(ctx, lyr.name, output, fmt.value if fmt else None)
     console.print(f"wrote {n} {lyr.name} record(s) to {output}")
 
 
@@ -167,77 +123,35 @@ def list_(
                            help="hazards only: each hazard as it stood on that date"),
 ) -> None:
     """List the records of LAYER."""
-    lyr = _layer(layer)
-    box = parse_bbox(bbox)
-    with opened() as store:
-        if at is not None:
-            if lyr.name != "hazards":
-                raise InvalidInput("--at applies to hazards only")
-            from mineaction.analysis.release import hazards_at
-
-            records = [h for h in hazards_at(store, parse_date(at, "--at"))
-                       if box is None or _in_box(h, box)][:limit]
-        else:
-            records = store.query(lyr, Query(bbox=box, limit=limit))
-    emit_records(lyr, records, fmt)
-
-
-def _in_box(record, box) -> bool:  # type: ignore[no-untyped-def]
-    from shapely.geometry import box as make_box
-
-    g = getattr(record, "geometry", None)
-    return g is not None and not g.is_empty and g.intersects(make_box(*box))
-
-
-def parse_date(text: str, option: str):  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option} must be a date as YYYY-MM-DD, got {text!r}") from None
-
-
-def emit_records(lyr, records, fmt: ListFormat) -> None:  # type: ignore[no-untyped-def]
+    imports.layer(layer)
+    box = layers.parse_bbox(bbox)
+    with context() as ctx:
+        found = layers.list_records(ctx, layer, bbox=box, limit=limit,
+                                    at=layers.parse_date(at, "--at"))
     if fmt == ListFormat.geojson:
-        json.dump(feature_collection(lyr, records), sys.stdout, ensure_ascii=False)
+        json.dump(exports.geojson(found.layer, found.records), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
-        return
-    cols = record_columns(lyr, records)
-    if fmt == ListFormat.csv:
-        import csv
-
-        writer = csv.writer(sys.stdout)
-        names = list(cols) + (["wkt"] if lyr.spatial else [])
-        writer.writerow(names)
-        for i, r in enumerate(records):
-            row = [spreadsheet_text(cols[c][i]) for c in cols]
-            if lyr.spatial:
-                g = getattr(r, "geometry", None)
-                row.append("" if g is None else g.wkt)
-            writer.writerow(row)
-        return
-    shown = [c for c in cols if c not in ("source", "notes", "attributes", "version", "src_crs",
-                                          "crs_operation")]
-    synthetic = any((r.source or "").startswith("synthetic") for r in records)
-    table = Table(title=f"{lyr.title} ({len(records)})",
-                  caption="SYNTHETIC DATA (demonstration records, not a real programme)"
-                  if synthetic else None)
-    for c in shown:
-        table.add_column(c, justify="right" if c == "area_m2" else "left", overflow="fold")
-    for i in range(len(records)):
-        # Stored text is shown as it is, never read as console markup.
-        table.add_row(*["" if cols[c][i] is None else escape(str(cols[c][i])) for c in shown])
-    console.print(table)
+    elif fmt == ListFormat.csv:
+        sys.stdout.write(exports.csv_text(found.layer, found.records))
+    else:
+        grid = exports.grid(found.layer, found.records)
+        table = Table(title=grid.title,
+                      caption="SYNTHETIC DATA (demonstration records, not a real programme)"
+                      if grid.synthetic else None)
+        for c in grid.columns:
+            table.add_column(c, justify="right" if c in grid.numeric else "left",
+                             overflow="fold")
+        for row in grid.rows:
+            # Stored text is shown as it is, never read as console markup.
+            table.add_row(*[escape(v) for v in row])
+        console.print(table)
 
 
 @app.command()
 def summary() -> None:
     """What the store holds: records per layer, hazard area by kind and status, finds."""
-    from mineaction.analysis.summary import summarise
-
-    with opened() as store:
-        s = summarise(store)
+    with context() as ctx:
+        s = summaries.summary(ctx)
     console.print(f"[bold]{state.db}[/]" + (" [yellow](synthetic data)[/]" if s.synthetic
                                             else ""))
     t = Table(title="Records per layer")

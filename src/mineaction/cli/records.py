@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import json
 import sys
-import textwrap
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -15,10 +12,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, checked_output, console, err_console, opened
-from mineaction.domain.minefield_records import MinefieldRecord, StoredMinefieldRecord
-from mineaction.errors import InvalidInput, NotFound, Problem
+from mineaction.cli.app import app, checked_output, console, context, err_console
+from mineaction.errors import Problem
 from mineaction.geo.measure import area_m2
+from mineaction.services import records
+from mineaction.services.records import MAX_TOLERANCE_M
 
 records_app = typer.Typer(no_args_is_help=True,
                           help="Minefield records: import, georeference, assess reliability.")
@@ -31,15 +29,6 @@ class AssessFormat(StrEnum):
     csv = "csv"
 
 
-#: Largest --tolerance: a find farther than this from a mine is no evidence about it.
-MAX_TOLERANCE_M = 100.0
-
-CSV_FIELDS = ("record_id", "status", "expected_mines", "matched_finds", "finds_in_field",
-              "explained_share", "expected_on_covered_ground", "found_share_on_covered_ground",
-              "shift_east_m", "shift_north_m", "rotation_deg", "scale", "residual_rms_m",
-              "interpretation", "transformation")
-
-
 @records_app.command("import")
 def import_cmd(
     files: list[Path] = typer.Argument(..., help="JSON files, each one record or an array"),
@@ -48,37 +37,26 @@ def import_cmd(
         help="Datum transformation to WGS84 for records that name none, e.g. EPSG:1808"),
 ) -> None:
     """Import minefield records; any invalid record and nothing is written (exit 2)."""
-    from mineaction.records.storage import import_records, read_files
-
-    records = read_files(files)
-    with opened() as store:
-        stored, notes = import_records(store, records, transformation=transformation)
+    documents: list[tuple[str, str]] = []
+    unreadable: list[Problem] = []
+    for path in files:
+        try:
+            documents.append((path.name, path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            unreadable.append(Problem.of(str(path), None, "records.unreadable", error=exc))
+    with context() as ctx:
+        stored, notes = records.import_documents(ctx, documents, transformation=transformation,
+                                                 problems=unreadable)
     for note in notes:
         err_console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     console.print(f"imported {len(stored)} minefield record(s): "
                   + ", ".join(r.id for r in stored), highlight=False, markup=False)
 
 
-def _rows(store: Any, ids: list[str] | None, what: str = "assessed"
-          ) -> list[tuple[StoredMinefieldRecord, MinefieldRecord]]:
-    """The records to work on; withdrawn ones are skipped with a note on stderr."""
-    from mineaction.records.assess import stored_records
-
-    withdrawn: list[StoredMinefieldRecord] = []
-    try:
-        rows = list(stored_records(store, ids, withdrawn=withdrawn))
-    except NotFound as exc:
-        raise InvalidInput(str(exc)) from None
-    except InvalidInput as exc:
-        # A stored record that no longer reads (it came in before records were checked).
-        exc.problems.append(Problem(
-            "hint", None, "a stored record that cannot be read can be withdrawn: "
-                          "mineaction records withdraw ID --reason TEXT"))
-        raise InvalidInput(exc.problems, source=exc.source) from None
+def _say_withdrawn(withdrawn: list, what: str) -> None:  # type: ignore[type-arg]
     if withdrawn:
         err_console.print(f"{len(withdrawn)} withdrawn record(s) not {what}: "
                           + ", ".join(r.id for r in withdrawn), highlight=False, markup=False)
-    return rows
 
 
 @records_app.command("georef")
@@ -93,26 +71,19 @@ def georef_cmd(
                                  help="Also write perimeters, rows and expected mines here"),
 ) -> None:
     """Georeference stored records again (perimeter, rows, expected mines) and save them."""
-    from mineaction.records.storage import regeoreference
-
     if geojson:
         checked_output(geojson)
-    features: list[dict[str, Any]] = []
+    with context() as ctx:
+        done = records.georef(ctx, ids, transformation=transformation)
+    _say_withdrawn(done.withdrawn, "georeferenced")
     table = Table("record", "crs", "transformation", "area m²", "rows", "mines", "warnings")
-    with opened() as store:
-        pairs = _rows(store, ids, "georeferenced")
-        with store.transaction() as tx:
-            for row, rec in pairs:
-                _, g = regeoreference(tx, row, rec, transformation)
-                features.extend(g.to_geojson()["features"])
-                table.add_row(rec.record_id, escape(g.src_crs),
-                              escape(g.operation or "(none: WGS84)"),
-                              f"{area_m2(g.perimeter):,.0f}", str(len(g.rows)),
-                              str(len(g.mines)), escape("\n".join(g.warnings)))
+    for g in done.georefs:
+        table.add_row(g.record_id, escape(g.src_crs), escape(g.operation or "(none: WGS84)"),
+                      f"{area_m2(g.perimeter):,.0f}", str(len(g.rows)), str(len(g.mines)),
+                      escape("\n".join(g.warnings)))
     console.print(table)
     if geojson:
-        geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                           encoding="utf-8")
+        geojson.write_text(json.dumps(done.geojson()), encoding="utf-8")
         console.print(f"wrote {geojson}")
 
 
@@ -132,36 +103,16 @@ def assess_cmd(
 ) -> None:
     """Measure each record's reliability against the finds and the covered ground (withdrawn
     records are skipped)."""
-    from mineaction.io.writers import spreadsheet_text
-    from mineaction.records.assess import (
-        AssessOptions,
-        aggregate,
-        assess_stored,
-        save_assessment,
-    )
-
-    opts = AssessOptions(tolerance_m=tolerance, datum_transformation=datum_transformation)
-    results = []
-    with opened() as store:
-        pairs = _rows(store, ids)
-        assessed = [(row, assess_stored(store, row, rec, opts, transformation=transformation))
-                    for row, rec in pairs]
-        if save:
-            with store.transaction() as tx:
-                for row, a in assessed:
-                    save_assessment(tx, row, a, dt.date.today())
-        results = [a for _, a in assessed]
-    summary = aggregate(results)
+    with context() as ctx:
+        done = records.assess(ctx, ids, tolerance_m=tolerance, transformation=transformation,
+                              datum_transformation=datum_transformation, save=save)
+    _say_withdrawn(done.withdrawn, "assessed")
+    results, summary = done.results, done.aggregate
     if fmt == AssessFormat.json:
-        out = {"records": [a.to_dict() for a in results], "aggregate": summary}
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(done.as_json(), ensure_ascii=False, indent=2) + "\n")
         return
     if fmt == AssessFormat.csv:
-        w = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore",
-                           lineterminator="\n")
-        w.writeheader()
-        for a in results:
-            w.writerow({k: spreadsheet_text(v) for k, v in a.to_dict().items()})
+        sys.stdout.write(done.csv_text())
         return
     table = Table("record", "status", "mines", "matched", "shift E/N m", "rotation °",
                   "RMS m", "interpretation")
@@ -192,27 +143,16 @@ def show_cmd(
 ) -> None:
     """Show one record: what it says, its latest assessment, and optionally a figure. A
     withdrawn record is shown with the date and reason, and is not assessed."""
-    from mineaction.records.assess import AssessOptions, assess_record, evidence_near, search_bbox
-    from mineaction.records.georef import georeference
-
     if figure:
         checked_output(figure)
-        if figure.suffix.lower() not in FIGURE_SUFFIXES:
-            raise InvalidInput(f"--figure {figure}: give a file ending in "
-                               + ", ".join(FIGURE_SUFFIXES))
-    opts = AssessOptions(tolerance_m=tolerance)
-    with opened() as store:
-        try:
-            stored = store.get(StoredMinefieldRecord, record_id)
-        except NotFound as exc:
-            raise InvalidInput(str(exc)) from None
-        if stored.withdrawn_on is not None:
-            _show_withdrawn(stored, figure)
-            return
-        ((row, rec),) = _rows(store, [record_id])
-        g = georeference(rec, transformation, warn=False)
-        xy, fids, covered = evidence_near(store, search_bbox(g, opts.search_m))
-    a = assess_record(rec, xy, fids, covered, opts, transformation=transformation)
+        records.check_figure(figure)
+    with context() as ctx:
+        shown = records.show(ctx, record_id, transformation=transformation,
+                             tolerance_m=tolerance)
+    if shown.record is None:
+        _show_withdrawn(shown.row, figure)
+        return
+    row, rec, g, a = shown.row, shown.record, shown.georef, shown.assessment
     console.print(f"[bold]{escape(rec.record_id)}[/] from {escape(rec.provider)}"
                   + (f", received {rec.received_on}" if rec.received_on else "")
                   + (f", laid {rec.laid_on}" if rec.laid_on else ""), highlight=False)
@@ -235,14 +175,11 @@ def show_cmd(
     for w in g.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     if figure:
-        draw(a, xy, covered, figure)
+        records.draw(shown, figure)
         console.print(f"wrote {figure}")
 
 
-FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
-
-
-def _show_withdrawn(row: StoredMinefieldRecord, figure: Path | None) -> None:
+def _show_withdrawn(row: Any, figure: Path | None) -> None:
     console.print(f"[bold]{escape(row.id)}[/] from {escape(row.provider)}: [bold]withdrawn[/] "
                   f"on {row.withdrawn_on}: {escape(row.withdrawal_reason or '')}",
                   highlight=False)
@@ -265,107 +202,7 @@ def withdraw_cmd(
 ) -> None:
     """Withdraw a record: it is kept as received, with today's date and the reason, and is no
     longer georeferenced or assessed (nor counted in the shares of reliable records)."""
-    from mineaction.records.storage import withdraw
-
-    with opened() as store:
-        row = withdraw(store, record_id, reason)
+    with context() as ctx:
+        row = records.withdraw(ctx, record_id, reason)
     console.print(f"withdrew minefield record {row.id} on {row.withdrawn_on}: "
                   f"{row.withdrawal_reason}", highlight=False, markup=False)
-
-
-def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:
-    """Expected mines as recorded and corrected, found mines, covered ground (metres)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.patches import Patch
-    from matplotlib.patches import Polygon as MplPolygon
-
-    from mineaction.geo.traverse import LocalFrame
-
-    g0 = a.recorded
-    frame = LocalFrame(*g0.reference)
-
-    def local(lonlat: Any) -> Any:
-        arr = np.asarray(lonlat, float).reshape(-1, 2)
-        return frame.to_local(arr[:, 0], arr[:, 1]) if len(arr) else arr
-
-    def polygons(geom: Any) -> list[Any]:
-        if geom is None or geom.is_empty:
-            return []
-        return [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon"]
-
-    fig, ax = plt.subplots(figsize=(11, 7), dpi=110)
-    for p in polygons(covered):
-        ax.add_patch(MplPolygon(local(np.asarray(p.exterior.coords)), closed=True,
-                                facecolor="#cfe8cf", edgecolor="#6aa56a", lw=0.8, zorder=1))
-    for p in polygons(g0.perimeter):
-        ax.add_patch(MplPolygon(local(np.asarray(p.exterior.coords)), closed=True, fill=False,
-                                edgecolor="#555555", lw=1.2, ls="--", zorder=2))
-    e0 = local(g0.mine_lonlat)
-    if len(e0):
-        ax.scatter(e0[:, 0], e0[:, 1], marker="x", s=18, c="#777777", lw=0.9, zorder=3,
-                   label="expected mine, as recorded")
-    if a.corrected is not None:
-        for p in polygons(a.corrected.perimeter):
-            ax.add_patch(MplPolygon(local(np.asarray(p.exterior.coords)), closed=True,
-                                    fill=False, edgecolor="#1f5fbf", lw=1.6, zorder=4))
-        ec = local(a.corrected_mines)
-        ax.scatter(ec[:, 0], ec[:, 1], marker="o", s=30, facecolors="none",
-                   edgecolors="#1f5fbf", lw=1.0, zorder=5,
-                   label="expected mine, corrected (proposed)")
-    f = local(finds_lonlat)
-    if len(f):
-        matched = {fid for _, fid, _ in a.matches}
-        is_matched = np.array([i in matched for i in a.find_ids], bool)
-        ax.scatter(f[~is_matched, 0], f[~is_matched, 1], s=14, c="#e07b00", zorder=6,
-                   label="find (AP/AV), not matched")
-        if is_matched.any():
-            ax.scatter(f[is_matched, 0], f[is_matched, 1], s=14, c="#b00020", zorder=6,
-                       label="find matched to the record")
-    ax.scatter([0], [0], marker="^", s=90, c="black", zorder=7,
-               label="reference point, as recorded")
-    if a.corrected is not None:
-        rc = local(np.array([a.corrected.reference]))
-        ax.scatter(rc[:, 0], rc[:, 1], marker="^", s=90, facecolors="none",
-                   edgecolors="#1f5fbf", lw=1.4, zorder=7, label="reference point, corrected")
-    # Frame the record (as recorded and corrected) and the reference point, not every find.
-    frame_pts = [np.zeros((1, 2)), e0]
-    if a.corrected is not None:
-        frame_pts.append(local(a.corrected_mines))
-        frame_pts.append(local(np.array([a.corrected.reference])))
-    for p in polygons(g0.perimeter):
-        frame_pts.append(local(np.asarray(p.exterior.coords)))
-    pts = np.vstack([x for x in frame_pts if len(x)])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = max(30.0, 0.12 * float((hi - lo).max()))
-    lo, hi = lo - pad, hi + pad
-    if len(f):
-        outside = int((~((f >= lo) & (f <= hi)).all(axis=1)).sum())
-        if outside:
-            ax.scatter([], [], s=0, label=f"({outside} more finds outside this view)")
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    handles, labels = ax.get_legend_handles_labels()
-    handles += [Patch(facecolor="#cfe8cf", edgecolor="#6aa56a"),
-                Patch(fill=False, edgecolor="#555555", ls="--")]
-    labels += ["cleared or surveyed ground", "perimeter as recorded"]
-    if a.corrected is not None:
-        handles.append(Patch(fill=False, edgecolor="#1f5fbf", lw=1.6))
-        labels.append("perimeter corrected (proposed)")
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
-              frameon=False)
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel("metres east of the reference point")
-    ax.set_ylabel("metres north of the reference point")
-    ax.grid(True, lw=0.3, alpha=0.6)
-    rms = "-" if a.residual_rms_m is None else f"{a.residual_rms_m:.1f} m"
-    title = (f"{a.record_id}: {a.status}, {a.matched_finds} of {a.expected_mines} expected "
-             f"mines matched, RMS {rms}")
-    sub = "\n".join(textwrap.wrap(f"interpretation: {a.interpretation}", 100))
-    ax.set_title(f"{title}\n{sub}", fontsize=9, loc="left")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -16,12 +14,12 @@ from mineaction.cli.app import (
     app,
     checked_output,
     console,
+    context,
     err_console,
-    opened,
     progress_bar,
-    state,
 )
 from mineaction.errors import InvalidInput
+from mineaction.services import imports, layers, reports
 
 
 class ReportFormat(StrEnum):
@@ -30,21 +28,6 @@ class ReportFormat(StrEnum):
     html = "html"
     pdf = "pdf"
     json = "json"
-
-
-def _names() -> str:
-    from mineaction.reports.definitions import REPORTS
-
-    return ", ".join(REPORTS)
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option} must be a date as YYYY-MM-DD, got {text!r}") from None
 
 
 @app.command()
@@ -70,81 +53,51 @@ def report(
                                        help="Hide counts of people below this (0: none)"),
 ) -> None:
     """Build report NAME for a period and area; render it or explain its cells."""
-    from mineaction.analysis.statistics import Period, scope_for
-    from mineaction.reports import Options, build
-    from mineaction.reports.render import explain as explain_cells
-    from mineaction.reports.render import write
-
     if quarter is not None and year is None:
-        raise InvalidInput("--quarter needs --year")
+        raise InvalidInput.of("cli.quarter_needs_year")  # before the output is looked at
     if output:
         checked_output(output)
-        kind = fmt.value if fmt else output.suffix.lower().lstrip(".")
-        if not explain and kind not in ReportFormat.__members__:
-            raise InvalidInput(f"cannot tell the report format of {output.name} from its "
-                               f"extension; give --format, one of "
-                               + ", ".join(ReportFormat.__members__))
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
-    if start and end and start > end:
-        raise InvalidInput(f"--from {start} is after --to {end}")
-    try:
-        period = Period.of(year, start, end, quarter)
-    except ValueError as exc:  # a period reaching past the last date there is (9999-12-31)
-        raise InvalidInput(f"--year {year}: {exc}") from None
-    with opened() as store:
-        scope = scope_for(store, period, area)
-        rep = build(store, name, scope, Options(suppress_below=suppress_below, quarter=quarter))
-    rep.store = state.db
+        if not explain:
+            reports.output_format(output, fmt.value if fmt else None)
+    start = layers.parse_date(date_from, "--from")
+    end = layers.parse_date(date_to, "--to")
+    when = reports.period(year, start, end, quarter)
+    with context() as ctx:
+        rep = reports.build(ctx, name, when, area=area, quarter=quarter,
+                            suppress_below=suppress_below)
     if explain:
-        t, r, c = ((cell or "").split("/") + ["", "", ""])[:3]
-        items = explain_cells(rep, t or None, r or None, c or None)
-        text = json.dumps(items, ensure_ascii=False, indent=1, default=str)
+        items = reports.explain(rep, cell)
+        text = reports.explain_text(items)
         if output:
-            output.write_text(text + "\n", encoding="utf-8")
+            output.write_text(text, encoding="utf-8")
             console.print(f"wrote the explanation of {len(items)} cell(s) to {output}")
         else:
-            sys.stdout.write(text + "\n")
+            sys.stdout.write(text)
         return
     if output:
-        paths = write(rep, output, fmt.value if fmt else None)
-        for p in paths:
+        for p in reports.write(rep, output, fmt.value if fmt else None):
             console.print(f"wrote {p}")
         return
     if fmt == ReportFormat.json:
-        from mineaction.reports.render import json_text
-
-        sys.stdout.write(json_text(rep))
+        sys.stdout.write(reports.json_text(rep))
         return
     if fmt is not None and fmt != ReportFormat.csv:
-        raise InvalidInput(f"--format {fmt.value} needs -o FILE")
+        raise InvalidInput.of("cli.format_needs_output", format=fmt.value)
     if fmt == ReportFormat.csv:
-        from mineaction.reports.render import table_csv
-
-        for tab in rep.tables:
-            if len(rep.tables) > 1:
-                sys.stdout.write(f"# {tab.name}\n")
-            sys.stdout.write(table_csv(tab))
+        sys.stdout.write(reports.csv_text(rep))
         return
-    _print(rep)
-
-
-def _print(rep) -> None:  # type: ignore[no-untyped-def]
-    from mineaction.reports.render import shown
-
     console.print(f"[bold]{rep.title}[/]  {escape(rep.filter_text())}")
     if rep.synthetic:
         console.print("[bold red]SYNTHETIC DATA[/]")
-    for t in rep.tables:
+    for t in reports.screen(rep):
         rt = RichTable(title=t.title)
-        for c in t.columns:
-            rt.add_column(c.title + (f" ({c.unit})" if c.unit else ""),
-                          justify="right" if c.numeric else "left")
+        for header, numeric in zip(t.headers, t.numeric, strict=True):
+            rt.add_column(header, justify="right" if numeric else "left")
         # Cells hold stored text (area names): shown as it is, never read as console markup.
         for row in t.rows:
-            rt.add_row(*[escape(shown(row[c.name], c, rep.suppress_below)) for c in t.columns])
+            rt.add_row(*[escape(v) for v in row])
         if t.total:
-            rt.add_row(*[escape(shown(t.total[c.name], c, rep.suppress_below))
-                         for c in t.columns], style="bold")
+            rt.add_row(*[escape(v) for v in t.total], style="bold")
         console.print(rt)
         for n in t.notes:
             console.print(f"  [dim]{n}[/]")
@@ -160,14 +113,17 @@ def import_register(
                                 "TOML mapping file"),
 ) -> None:
     """Import a national register of victims through a column mapping."""
-    from mineaction.io.victims_register import import_register as run
-    from mineaction.io.victims_register import load_mapping
+    from mineaction.io.victims_register import load_mapping, read_register
 
     if layer != "victims":
-        raise InvalidInput(f"import-register supports the victims layer, not {layer!r}")
+        raise InvalidInput.of("import.register_layer", layer=layer)
     m = load_mapping(mapping)
-    with opened() as store, progress_bar("importing victims", None) as advance:
-        n = run(store, file, m, progress=advance)
+    with context() as ctx:
+        if not file.exists():
+            raise InvalidInput.of("file.not_found", path=file)
+        rows = read_register(file, m)
+        with progress_bar("importing victims", None) as advance:
+            n = imports.import_register(ctx, layer, rows, m, progress=advance, source=str(file))
     console.print(f"imported {n} victims record(s) from {file} with mapping {m.name}")
     if m.credit:
         err_console.print(f"[dim]source: {m.credit}[/]")

@@ -8,6 +8,7 @@ import datetime as dt
 from mineaction.domain.release import SurveyResult
 from mineaction.domain.schema import SpatialRecord, attr
 from mineaction.domain.vocabulary import ActivityKind, EOCategory, ReleaseOutcome
+from mineaction.errors import BadValue
 
 #: The largest area one activity may release, in m² on the WGS84 ellipsoid (100 km²). Land
 #: release tasks are counted in hectares to a few km²; a polygon beyond this is almost always a
@@ -49,4 +50,4 @@ class Activity(SpatialRecord):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
-            raise ValueError("ended_on is before started_on")
+            raise BadValue.of("value.ended_before_started")

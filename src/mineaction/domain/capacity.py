@@ -7,6 +7,7 @@ import datetime as dt
 
 from mineaction.domain.schema import PLANNED, Record, attr
 from mineaction.domain.vocabulary import ActivityKind
+from mineaction.errors import BadValue
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -26,4 +27,4 @@ class Capacity(Record):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
+            raise BadValue.of("value.period_end_before_start")

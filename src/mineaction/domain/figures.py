@@ -13,6 +13,7 @@ import datetime as dt
 from enum import StrEnum
 
 from mineaction.domain.schema import TARGET, Record, attr
+from mineaction.errors import BadValue
 
 
 class FigureQualifier(StrEnum):
@@ -51,4 +52,4 @@ class PublishedFigure(Record):
 
     def __post_init__(self) -> None:
         if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
+            raise BadValue.of("value.period_end_before_start")

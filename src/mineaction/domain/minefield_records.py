@@ -26,8 +26,9 @@ from typing import Any, Literal
 
 from mineaction.domain.schema import SpatialRecord, attr
 from mineaction.domain.vocabulary import Confidentiality
-from mineaction.errors import InvalidInput, Problem
+from mineaction.errors import TEXT, BadValue, InvalidInput, Problem
 from mineaction.geo.traverse import FULL_CIRCLE, destination, to_degrees
+from mineaction.messages import Message
 
 FORMAT = "mineaction-minefield-record/1"
 
@@ -144,7 +145,7 @@ class MinefieldRecord:
         seen = set()
         while point_id in legs:
             if point_id in seen:
-                raise ValueError(f"turning point {point_id!r} is reached from itself")
+                raise BadValue.of("records.point_from_itself", point=point_id)
             seen.add(point_id)
             point_id = legs[point_id].origin
         return point_id
@@ -202,20 +203,21 @@ def _where(data: Any, source: str | None, index: int | None) -> str:
 MAX_DEPTH = 32
 
 
-def _unsound(data: Any) -> list[tuple[str, str]]:
+def _unsound(data: Any) -> list[tuple[str, Message]]:
     """(path, reason) of every number that is not finite (NaN, infinity, or too large to be a
     float) and of nesting deeper than :data:`MAX_DEPTH`: what JSON Schema lets through
     (``NaN >= 0`` is false, so no minimum catches it) and what would break the arithmetic.
     Walks without recursion, so that no depth can exhaust the stack."""
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, Message]] = []
     stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
     while stack:
         value, path = stack.pop()
         if isinstance(value, float) and not math.isfinite(value):
-            found.append((_path(path), f"{value!r} is not a finite number"))
+            found.append((_path(path), Message.of("records.not_finite", value=value)))
         elif isinstance(value, (dict, list)):
             if len(path) >= MAX_DEPTH:
-                found.append((_path(path), f"nested more than {MAX_DEPTH} levels deep"))
+                found.append((_path(path), Message.of("records.nested_too_deep",
+                                                      depth=MAX_DEPTH)))
                 continue
             items = value.items() if isinstance(value, dict) else enumerate(value)
             stack.extend((v, (*path, k)) for k, v in items)
@@ -226,7 +228,7 @@ def check_record(data: Any, *, source: str | None = None, index: int | None = No
                  original: str | None = None) -> tuple[MinefieldRecord | None, list[Problem]]:
     """Read one record (a decoded JSON object); returns it, or None and the problems."""
     where = _where(data, source, index)
-    problems = [Problem(where, path, reason) for path, reason in _unsound(data)]
+    problems = [Problem.said(where, path, reason) for path, reason in _unsound(data)]
     if problems:
         return None, problems
     for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
@@ -234,10 +236,10 @@ def check_record(data: Any, *, source: str | None = None, index: int | None = No
         if err.validator == "required":
             missing = re.match(r"'([^']+)' is a required property", str(err.message))
             if missing:
-                problems.append(Problem(where, _path([*path, missing.group(1)]),
-                                        "required value is missing"))
+                problems.append(Problem.of(where, _path([*path, missing.group(1)]),
+                                           "value.required"))
                 continue
-        problems.append(Problem(where, _path(path), _schema_reason(err)))
+        problems.append(Problem.said(where, _path(path), _schema_reason(err)))
     if problems:
         return None, problems
     record = _build(data, original if original is not None else
@@ -260,12 +262,11 @@ def parse_text(text: str, *, source: str | None = None) -> list[MinefieldRecord]
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise InvalidInput([Problem(source or "input", None, f"not JSON: {exc}")],
+        raise InvalidInput([Problem.of(source or "input", None, "records.not_json", error=exc)],
                            source=source) from None
     except RecursionError:
-        raise InvalidInput([Problem(source or "input", None,
-                                    f"nested too deeply to read (a record has at most "
-                                    f"{MAX_DEPTH} levels)")], source=source) from None
+        raise InvalidInput([Problem.of(source or "input", None, "records.too_deep",
+                                       depth=MAX_DEPTH)], source=source) from None
     items = data if isinstance(data, list) else [data]
     records: list[MinefieldRecord] = []
     problems: list[Problem] = []
@@ -273,7 +274,7 @@ def parse_text(text: str, *, source: str | None = None) -> list[MinefieldRecord]
         unsound = _unsound(item)
         if unsound:  # before json.dumps below, which recursion could break as well
             where = _where(item, source, i if isinstance(data, list) else None)
-            problems.extend(Problem(where, path, reason) for path, reason in unsound)
+            problems.extend(Problem.said(where, path, reason) for path, reason in unsound)
             continue
         # A single record keeps its exact text; each of several keeps its own JSON.
         original = text if not isinstance(data, list) else json.dumps(
@@ -288,18 +289,21 @@ def parse_text(text: str, *, source: str | None = None) -> list[MinefieldRecord]
     return records
 
 
-def _schema_reason(err: Any) -> str:
+def _schema_reason(err: Any) -> Message:
+    """The message for a schema error; the validator's own text (English) for the rest."""
     if err.validator == "additionalProperties":
-        return err.message.replace("Additional properties are not allowed", "unknown field(s)")
+        return Message.of("records.unknown_fields", details=err.message.replace(
+            "Additional properties are not allowed", "").strip())
     if err.validator == "exclusiveMinimum":
-        return f"{err.instance!r} must be greater than {err.validator_value}"
+        return Message.of("records.not_above", value=err.instance, limit=err.validator_value)
     if err.validator == "minimum":
-        return f"{err.instance!r} must be at least {err.validator_value}"
+        return Message.of("records.below_minimum", value=err.instance,
+                          limit=err.validator_value)
     if err.validator == "oneOf" and "start" in str(err.instance):
-        return "give either 'start' and 'end', or 'offset', not both"
+        return Message.of("records.ends_and_offset")
     if err.validator == "oneOf" and isinstance(err.instance, dict):
-        return "give either 'start' and 'end', or 'offset'"
-    return str(err.message)
+        return Message.of("records.ends_or_offset")
+    return Message.of(TEXT, text=str(err.message))
 
 
 def _build(d: Mapping[str, Any], original: str) -> MinefieldRecord:
@@ -347,46 +351,40 @@ def _rules(rec: MinefieldRecord, where: str) -> list[Problem]:
     known: set[str] = set()
     for i, p in enumerate(rec.reference_points):
         if p.id in known:
-            problems.append(Problem(where, f"reference_points[{i}].id",
-                                    f"{p.id!r} is used twice"))
+            problems.append(Problem.of(where, f"reference_points[{i}].id", "records.id_used_twice",
+                                       id=p.id))
         known.add(p.id)
     for i, t in enumerate(rec.turning_points):
         if t.id in known:
-            problems.append(Problem(where, f"turning_points[{i}].id", f"{t.id!r} is used twice"))
+            problems.append(Problem.of(where, f"turning_points[{i}].id", "records.id_used_twice",
+                                       id=t.id))
         if t.origin not in known:
             later = any(u.id == t.origin for u in rec.turning_points)
-            problems.append(Problem(
+            problems.append(Problem.of(
                 where, f"turning_points[{i}].from",
-                f"{t.origin!r} is defined only later; a point is reached from a reference point "
-                "or an earlier turning point" if later else
-                f"{t.origin!r} is neither a reference point nor a turning point"))
+                "records.point_defined_later" if later else "records.point_unknown",
+                point=t.origin))
         if t.bearing >= circle:
-            problems.append(Problem(where, f"turning_points[{i}].bearing",
-                                    f"{t.bearing:g} is not below a full circle "
-                                    f"({circle:g} {rec.bearings.unit})"))
+            problems.append(Problem.of(where, f"turning_points[{i}].bearing",
+                                       "records.bearing_full_circle", bearing=t.bearing,
+                                       circle=circle, unit=rec.bearings.unit))
         known.add(t.id)
     for i, m in enumerate(rec.mines):
         if m.origin not in known:
-            problems.append(Problem(where, f"mines[{i}].from",
-                                    f"{m.origin!r} is neither a reference point nor a turning "
-                                    "point"))
+            problems.append(Problem.of(where, f"mines[{i}].from", "records.point_unknown",
+                                       point=m.origin))
         if m.bearing >= circle:
-            problems.append(Problem(where, f"mines[{i}].bearing",
-                                    f"{m.bearing:g} is not below a full circle "
-                                    f"({circle:g} {rec.bearings.unit})"))
+            problems.append(Problem.of(where, f"mines[{i}].bearing", "records.bearing_full_circle",
+                                       bearing=m.bearing, circle=circle, unit=rec.bearings.unit))
     if rec.perimeter:
         for i, pid in enumerate(rec.perimeter):
             if pid not in known:
-                problems.append(Problem(where, f"perimeter[{i}]",
-                                        f"{pid!r} is neither a reference point nor a turning "
-                                        "point"))
+                problems.append(Problem.of(where, f"perimeter[{i}]", "records.point_unknown",
+                                           point=pid))
     elif rec.turning_points and len(rec.turning_points) < 3:
-        problems.append(Problem(where, "turning_points",
-                                "fewer than 3 turning points and no 'perimeter': the field has "
-                                "no area"))
+        problems.append(Problem.of(where, "turning_points", "records.too_few_points"))
     if not rec.turning_points and not rec.perimeter and (rec.rows or rec.mines):
-        problems.append(Problem(where, "turning_points",
-                                "the record has mines but no perimeter"))
+        problems.append(Problem.of(where, "turning_points", "records.mines_no_perimeter"))
     if problems:
         return problems  # lengths need sound references
     plan = _plan(rec)
@@ -395,44 +393,41 @@ def _rules(rec: MinefieldRecord, where: str) -> list[Problem]:
     row_ids: set[str] = set()
     for i, r in enumerate(rec.rows):
         if r.id in row_ids:
-            problems.append(Problem(where, f"rows[{i}].id", f"{r.id!r} is used twice"))
+            problems.append(Problem.of(where, f"rows[{i}].id", "records.id_used_twice", id=r.id))
         row_ids.add(r.id)
         length = _row_length(r, rows, plan, lengths, set())
         lengths[r.id] = length
         if r.offset is not None and r.offset.row not in rows:
-            problems.append(Problem(where, f"rows[{i}].offset.row",
-                                    f"{r.offset.row!r} is not a row of this record"))
+            problems.append(Problem.of(where, f"rows[{i}].offset.row", "records.row_unknown",
+                                       row=r.offset.row))
             continue
         if r.offset is not None and r.offset.row == r.id:
-            problems.append(Problem(where, f"rows[{i}].offset.row",
-                                    "a row cannot be parallel to itself"))
+            problems.append(Problem.of(where, f"rows[{i}].offset.row",
+                                       "records.row_parallel_itself"))
             continue
         if r.start is not None and r.start == r.end:
-            problems.append(Problem(where, f"rows[{i}].end",
-                                    f"the row starts and ends at {r.start!r}: it has no length"))
+            problems.append(Problem.of(where, f"rows[{i}].end", "records.row_same_ends",
+                                       start=r.start))
             continue
         for name in ("start", "end"):
             pid = getattr(r, name)
             if pid is not None and pid not in known:
-                problems.append(Problem(where, f"rows[{i}].{name}",
-                                        f"{pid!r} is neither a reference point nor a turning "
-                                        "point"))
+                problems.append(Problem.of(where, f"rows[{i}].{name}", "records.point_unknown",
+                                           point=pid))
         if length is None:
             continue
         if length < 0.01:
-            problems.append(Problem(where, f"rows[{i}]", "the row has no length"))
+            problems.append(Problem.of(where, f"rows[{i}]", "records.row_no_length"))
             continue
         if r.spacing_m is not None and r.count > 1:
             needed = r.first_at_m + (r.count - 1) * r.spacing_m
             if needed > length * (1 + ROW_SLACK_SHARE) + ROW_SLACK_M:
-                problems.append(Problem(
-                    where, f"rows[{i}].count",
-                    f"{r.count} mines {r.spacing_m:g} m apart need {needed:.0f} m but the row "
-                    f"is {length:.0f} m long"))
+                problems.append(Problem.of(where, f"rows[{i}].count", "records.row_too_short",
+                                           count=r.count, spacing_m=r.spacing_m, needed=needed,
+                                           length=length))
         elif r.first_at_m > length * (1 + ROW_SLACK_SHARE) + ROW_SLACK_M:
-            problems.append(Problem(where, f"rows[{i}].first_at_m",
-                                    f"the first mine at {r.first_at_m:g} m lies beyond the row's "
-                                    f"end ({length:.0f} m)"))
+            problems.append(Problem.of(where, f"rows[{i}].first_at_m", "records.first_mine_beyond",
+                                       first_at_m=r.first_at_m, length=length))
     return problems
 
 

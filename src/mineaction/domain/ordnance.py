@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from mineaction.domain.schema import SpatialRecord, attr
 from mineaction.domain.vocabulary import EOCategory
+from mineaction.errors import BadValue
 
 AP, AV, CMR, UXO = EOCategory.AP, EOCategory.AV, EOCategory.CMR, EOCategory.UXO
 
@@ -140,7 +141,7 @@ class Find(SpatialRecord):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.quantity < 1:
-            raise ValueError("quantity must be at least 1")
+            raise BadValue.of("value.quantity_below_one")
 
 
 def check_model_category(model: str | None, category: EOCategory | None) -> str | None:

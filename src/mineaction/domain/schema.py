@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 
 from shapely.geometry.base import BaseGeometry
 
-from mineaction.errors import Problem
+from mineaction.errors import BadValue, Problem, problem_of
 
 FieldKind = Literal["text", "integer", "real", "boolean", "date", "enum", "enumset", "json"]
 GeometryType = Literal["POINT", "MULTIPOLYGON", "MULTILINESTRING", "GEOMETRY"]
@@ -209,23 +209,21 @@ def _date(spec: FieldSpec, value: Any, today: dt.date) -> dt.date:
             else:
                 raise ValueError
         except ValueError:
-            raise ValueError(f"expected a date as YYYY-MM-DD (or an ISO date and time), got "
-                             f"{text!r}") from None
+            raise BadValue.of("value.not_a_date", value=text) from None
     if day < EARLIEST_DATE:
-        raise ValueError(f"{spec.name} {day.isoformat()} is before {EARLIEST_DATE.isoformat()}, "
-                         "the earliest date accepted")
+        raise BadValue.of("value.date_too_early", field=spec.name, value=day.isoformat(),
+                          earliest=EARLIEST_DATE.isoformat())
     latest = latest_date(spec, today)
     if day > latest:
-        why = ("it records something that happened, which cannot be in the future"
-               if spec.ahead == EVENT else "the latest date this field accepts")
-        raise ValueError(f"{spec.name} {day.isoformat()} is after {latest.isoformat()} ({why})")
+        code = "value.date_in_future" if spec.ahead == EVENT else "value.date_too_late"
+        raise BadValue.of(code, field=spec.name, value=day.isoformat(), latest=latest.isoformat())
     return day
 
 
 def _check_minimum(spec: FieldSpec, number: float, shown: Any) -> None:
     if spec.minimum is not None and number < spec.minimum:
-        raise ValueError(f"{spec.name} must be {_number_text(spec.minimum)} or more, got "
-                         f"{shown}")
+        raise BadValue.of("value.below_minimum", field=spec.name,
+                          minimum=_number_text(spec.minimum), value=shown)
 
 
 def _has_nul(value: Any) -> bool:
@@ -240,8 +238,7 @@ def _has_nul(value: Any) -> bool:
 
 def _check_text(text: str) -> str:
     if "\x00" in text:
-        raise ValueError("text contains a NUL character (\\x00), which no store can keep: "
-                         f"{text.replace(chr(0), '<NUL>')[:60]!r}")
+        raise BadValue.of("value.nul_in_text", value=text.replace(chr(0), '<NUL>')[:60])
     return text
 
 
@@ -260,19 +257,19 @@ def coerce_value(spec: FieldSpec, value: Any, *, today: dt.date) -> Any:
     if k == "integer":
         number = _integer(value)
         if not INT64_MIN <= number <= INT64_MAX:
-            raise ValueError(f"{number} is too large for a whole number (stores keep "
-                             f"{INT64_MIN} to {INT64_MAX})")
+            raise BadValue.of("value.integer_too_large", value=number, least=INT64_MIN,
+                              most=INT64_MAX)
         _check_minimum(spec, number, number)
         return number
     if k == "real":
         if isinstance(value, bool):
-            raise ValueError(f"expected a number, got {value!r}")
+            raise BadValue.of("value.not_a_number", value=value)
         try:
             real = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"expected a number, got {value!r}") from None
+            raise BadValue.of("value.not_a_number", value=value) from None
         if not math.isfinite(real):
-            raise ValueError(f"expected a finite number, got {value!r}")
+            raise BadValue.of("value.not_finite", value=value)
         _check_minimum(spec, real, value)
         return real
     if k == "boolean":
@@ -283,7 +280,7 @@ def coerce_value(spec: FieldSpec, value: Any, *, today: dt.date) -> Any:
             return True
         if text in _FALSE:
             return False
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise BadValue.of("value.not_a_boolean", value=value)
     if k == "date":
         return _date(spec, value, today)
     if k == "enum":
@@ -303,7 +300,7 @@ def coerce_value(spec: FieldSpec, value: Any, *, today: dt.date) -> Any:
             try:
                 decoded = json.loads(value)
             except ValueError as exc:
-                raise ValueError(f"expected JSON: {exc}") from None
+                raise BadValue.of("value.not_json", error=exc) from None
             if _has_nul(decoded):
                 _check_text("\x00")
             return value
@@ -315,13 +312,13 @@ def coerce_value(spec: FieldSpec, value: Any, *, today: dt.date) -> Any:
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, got {value!r}")
+        raise BadValue.of("value.not_a_whole_number", value=value)
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise ValueError(f"expected a whole number, got {value!r}")
+        raise BadValue.of("value.not_a_whole_number", value=value)
     text = str(value).strip()
     try:
         return int(text)
@@ -329,10 +326,10 @@ def _integer(value: Any) -> int:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"expected a whole number, got {text!r}") from None
+            raise BadValue.of("value.not_a_whole_number", value=text) from None
         if number.is_integer():
             return int(number)
-        raise ValueError(f"expected a whole number, got {text!r}") from None
+        raise BadValue.of("value.not_a_whole_number", value=text) from None
 
 
 def _enum_member(enum: type[StrEnum], value: Any) -> StrEnum:
@@ -341,7 +338,7 @@ def _enum_member(enum: type[StrEnum], value: Any) -> StrEnum:
         return enum(text)
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
-        raise ValueError(f"unknown value {str(value)!r}; expected one of {allowed}") from None
+        raise BadValue.of("value.not_in_vocabulary", value=str(value), allowed=allowed) from None
 
 
 def coerce_properties(
@@ -365,9 +362,8 @@ def coerce_properties(
             if spec is None and not is_blank(raw):
                 value = raw if isinstance(raw, (str, int, float, bool)) else str(raw)
                 if "\x00" in name or (isinstance(value, str) and "\x00" in value):
-                    problems.append(Problem(where, name.replace("\x00", "<NUL>"),
-                                            "text contains a NUL character (\\x00), which no "
-                                            "store can keep"))
+                    problems.append(Problem.of(where, name.replace("\x00", "<NUL>"),
+                                               "value.nul_in_name"))
                     continue
                 extra[name] = value
             continue
@@ -376,11 +372,11 @@ def coerce_properties(
         try:
             values[spec.name] = coerce_value(spec, raw, today=today)
         except ValueError as exc:
-            problems.append(Problem(where, spec.name, str(exc)))
+            problems.append(problem_of(exc, where, spec.name))
     for spec in specs:
         if spec.required and spec.name not in values and spec.name not in SYSTEM_FIELDS and not \
                 any(p.field == spec.name for p in problems):
-            problems.append(Problem(where, spec.name, "required value is missing"))
+            problems.append(Problem.of(where, spec.name, "value.required"))
     if extra:
         merged = json.loads(values["attributes"]) if "attributes" in values else {}
         if not isinstance(merged, dict):

@@ -22,6 +22,7 @@ from pyproj.transformer import TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
 from mineaction.errors import InvalidInput
+from mineaction.messages import Message
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 
@@ -40,7 +41,7 @@ def parse_crs(text: str | int | pyproj.CRS) -> pyproj.CRS:
     try:
         return pyproj.CRS.from_user_input(value)
     except CRSError as exc:
-        raise InvalidInput(f"unknown CRS {str(text)!r}: {exc}") from None
+        raise InvalidInput.of("crs.unknown", value=str(text), error=exc) from None
 
 
 def crs_label(crs: pyproj.CRS) -> str:
@@ -105,7 +106,7 @@ def _operation_name(operation: str) -> str:
         try:
             return pyproj.crs.CoordinateOperation.from_epsg(int(code)).name
         except CRSError:
-            raise InvalidInput(f"unknown coordinate operation {operation!r}") from None
+            raise InvalidInput.of("crs.unknown_operation", operation=operation) from None
     return text
 
 
@@ -121,16 +122,14 @@ def _reprojection(source_wkt: str, operation: str | None,
     transformers = list(group.transformers)
     names = tuple(t.description for t in transformers)
     if not transformers:
-        raise InvalidInput(f"no transformation from {crs_label(source)} to EPSG:4326 is "
-                           "available offline")
+        raise InvalidInput.of("crs.no_transformation", crs=crs_label(source))
     chosen = transformers[0]
     if operation:
         wanted = _operation_name(operation).lower()
         matches = [t for t in transformers if wanted in t.description.lower()]
         if not matches:
-            raise InvalidInput(
-                f"{operation!r} is not among the transformations from {crs_label(source)} to "
-                f"EPSG:4326 here: " + "; ".join(names))
+            raise InvalidInput.of("crs.operation_not_available", operation=operation,
+                                  crs=crs_label(source), available="; ".join(names))
         chosen = matches[0]
     return Reprojection(source, chosen, names, not _same_datum(source))
 
@@ -254,7 +253,7 @@ def area_of_use(crs: pyproj.CRS) -> Extent | None:
     return Extent(*(float(v) for v in aou.bounds))
 
 
-def degrees_as_projected(crs: pyproj.CRS, xy: np.ndarray) -> str | None:
+def degrees_as_projected(crs: pyproj.CRS, xy: np.ndarray) -> Message | None:
     """Why ``xy`` (every coordinate of a file) look like degrees given in projected ``crs``, or
     None. Projected coordinates all within ±180, ±90 lie within 180 units of the projection's
     false origin, which no real file of mine action data does; degrees read as metres land
@@ -262,6 +261,5 @@ def degrees_as_projected(crs: pyproj.CRS, xy: np.ndarray) -> str | None:
     if not crs.is_projected or len(xy) == 0 or not in_lonlat_range(xy).all():
         return None
     unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
-    return (f"coordinates look like degrees, but {crs_name(crs)} is in "
-            f"{_PLURAL.get(unit, unit + ' units')}; give --crs EPSG:4326 (or the geographic "
-            "CRS they are in)")
+    return Message.of("crs.degrees_as_projected", crs=crs_name(crs),
+                      units=_PLURAL.get(unit, unit + " units"))

@@ -16,7 +16,9 @@ from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from mineaction.errors import BadValue
 from mineaction.geo.measure import SEGMENT_DEG, _geod, area_m2
+from mineaction.messages import Message
 
 _REASON = re.compile(r"^(?P<what>[^\[]+)\[(?P<x>[-\d.eE+]+) (?P<y>[-\d.eE+]+)\]")
 
@@ -31,8 +33,13 @@ _FAMILIES = {
 
 @dataclass(frozen=True)
 class GeometryProblem:
-    reason: str
+    message: Message
     repairable: bool = False
+
+    @property
+    def reason(self) -> str:
+        """The message in English."""
+        return str(self.message)
 
 
 def describe_invalid(geom: BaseGeometry) -> str:
@@ -48,28 +55,28 @@ def check_geometry(geom: BaseGeometry | None, expected: str, *, required: bool =
                    lonlat: bool = True) -> GeometryProblem | None:
     """What is wrong with ``geom`` for a layer of type ``expected``, or None."""
     if geom is None:
-        return GeometryProblem("geometry is missing") if required else None
+        return GeometryProblem(Message.of("geometry.missing")) if required else None
     if geom.is_empty:
-        return GeometryProblem("geometry is empty")
+        return GeometryProblem(Message.of("geometry.empty"))
     if geom.geom_type not in _FAMILIES[expected]:
-        return GeometryProblem(f"geometry is a {geom.geom_type}; this layer takes "
-                               + " or ".join(_FAMILIES[expected][:2]))
+        return GeometryProblem(Message.of("geometry.wrong_type", found=geom.geom_type,
+                                          expected=" or ".join(_FAMILIES[expected][:2])))
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
-        return GeometryProblem("geometry has coordinates that are not numbers")
+        return GeometryProblem(Message.of("geometry.not_numbers"))
     if lonlat:
         xs, ys = coords[:, 0], coords[:, 1]
         if (xs < -180).any() or (xs > 180).any() or (ys < -90).any() or (ys > 90).any():
-            return GeometryProblem(
-                "coordinates are outside longitude/latitude range: is the CRS right?")
+            return GeometryProblem(Message.of("geometry.outside_lonlat"))
     if not shapely.is_valid(geom):
-        return GeometryProblem(describe_invalid(geom), repairable=True)
+        return GeometryProblem(Message.of("geometry.invalid", reason=describe_invalid(geom)),
+                               repairable=True)
     if geom.geom_type in ("Polygon", "MultiPolygon") and area_m2(geom) <= 0:
-        return GeometryProblem("polygon has no area")
+        return GeometryProblem(Message.of("geometry.no_area"))
     return None
 
 
-class RepairFailed(ValueError):
+class RepairFailed(BadValue):
     """No repair method gives a valid polygon with an area; the message says why."""
 
 
@@ -156,7 +163,7 @@ def repair(geom: BaseGeometry) -> Repair:
     """
     before = describe_invalid(geom)
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise RepairFailed(f"repair failed: {before}; only polygons are repaired")
+        raise RepairFailed.of("geometry.repair_not_polygon", before=before)
     area_before = drawn_area_m2(geom)
     failures: list[str] = []
     for method in REPAIR_METHODS:
@@ -179,10 +186,8 @@ def repair(geom: BaseGeometry) -> Repair:
                 f"{area_before:.1f} m² -> {after:.1f} m²")
         return Repair(fixed, note, method, area_before, after)
     if all(f.endswith("nothing with an area is left") for f in failures):
-        why = "the polygon collapses to a line or a point: it has no area to keep"
-    else:
-        why = "no method gives a valid polygon (" + "; ".join(failures) + ")"
-    raise RepairFailed(f"repair failed: {before}; {why}. Correct the polygon in a GIS")
+        raise RepairFailed.of("geometry.repair_collapses", before=before)
+    raise RepairFailed.of("geometry.repair_failed", before=before, failures="; ".join(failures))
 
 
 def as_multipolygon(geom: BaseGeometry) -> BaseGeometry:

@@ -42,7 +42,7 @@ from mineaction.domain.schema import (
     coerce_properties,
     is_blank,
 )
-from mineaction.errors import InvalidInput, Problem
+from mineaction.errors import InvalidInput, Problem, problem_of
 from mineaction.geo.crs import (
     AREA_OF_USE_MARGIN_DEG,
     DatumWarning,
@@ -59,6 +59,7 @@ from mineaction.geo.crs import (
 from mineaction.geo.measure import area_m2
 from mineaction.geo.validate import RepairFailed, as_multipolygon, check_geometry, repair
 from mineaction.io.readers import InputFeature, SourceFile, read_file
+from mineaction.messages import Message
 from mineaction.store.base import Progress, Store, Transaction
 
 #: References checked on import: (layer, field) -> layer the id must exist in.
@@ -80,17 +81,14 @@ CREATED_BY_ROW: dict[tuple[str, str], Callable[[Record], bool]] = {
     ("activities", "hazard_id"): lambda r: getattr(r, "survey_result", None) == "new_hazard",
 }
 
-#: Layers no file import may write, and why. Release steps and hazard history are derived:
-#: only the land release engine produces them, so that the history cannot be forged and every
-#: released area comes from an activity. Minefield records must pass their own schema.
+#: Layers no file import may write, and the message saying why. Release steps and hazard
+#: history are derived: only the land release engine produces them, so that the history cannot
+#: be forged and every released area comes from an activity. Minefield records must pass their
+#: own schema.
 NOT_IMPORTED: dict[str, str] = {
-    "release-steps": "release steps are derived: the land release engine records them when "
-                     "activities are imported (import the activities instead)",
-    "hazard-versions": "hazard history is derived: the land release engine records each "
-                       "state of a hazard as activities and surveys change it (import the "
-                       "hazards or activities instead)",
-    "minefield-records": "minefield records are checked against their own format; import "
-                         "them with 'mineaction records import FILE'",
+    "release-steps": "import.not_importable_release_steps",
+    "hazard-versions": "import.not_importable_hazard_versions",
+    "minefield-records": "import.not_importable_minefield_records",
 }
 
 
@@ -98,8 +96,7 @@ def check_importable(layer_name: str) -> None:
     """InvalidInput naming the layer and why, when files may never be imported into it."""
     name = get_layer(layer_name).name
     if name in NOT_IMPORTED:
-        raise InvalidInput([Problem(f"layer {name}", None,
-                                    f"cannot be imported: {NOT_IMPORTED[name]}")])
+        raise InvalidInput([Problem.of(f"layer {name}", None, NOT_IMPORTED[name])])
 
 
 ImportHook = Callable[[Transaction, list[Record], Progress | None], list[str]]
@@ -227,7 +224,7 @@ class _Plausibility:
     area: Extent | None  # the source CRS's area of use, widened by AREA_OF_USE_MARGIN_DEG
     territory: Extent | None  # the store's administrative areas, exactly
 
-    def problems(self, geoms: list[BaseGeometry | None]) -> dict[int, str]:
+    def problems(self, geoms: list[BaseGeometry | None]) -> dict[int, Message]:
         """Why each implausible geometry is refused, by its position in ``geoms``.
 
         Geographic source: coordinates out of range or out of the CRS's area of use, or far
@@ -246,7 +243,7 @@ class _Plausibility:
             return np.bincount(index, weights=~mask, minlength=n) == 0
 
         usable = each(np.isfinite(xy).all(axis=1)) & (np.diff(starts) > 0)
-        out: dict[int, str] = {}
+        out: dict[int, Message] = {}
         if not self.rp.source.is_geographic:
             if self.area is None or self.rp.transformer is None:
                 return out
@@ -256,9 +253,9 @@ class _Plausibility:
             inside = self.area.contains(lonlat) | ~np.isfinite(lonlat).all(axis=1)
             for g in np.flatnonzero(usable & ~each(inside)):
                 at = _at(lonlat[starts[g]:starts[g + 1]])
-                out[int(g)] = (f"it lies at {at} (longitude, latitude), outside the area where "
-                               f"{crs_name(self.rp.source)} is used ({self.area.describe()}, "
-                               "margin included): is the CRS right?")
+                out[int(g)] = Message.of("crs.outside_area_projected", at=at,
+                                         crs=crs_name(self.rp.source),
+                                         area=self.area.describe())
             return out
         swapped = xy[:, ::-1]
         in_range, swapped_in_range = each(in_lonlat_range(xy)), each(in_lonlat_range(swapped))
@@ -275,19 +272,16 @@ class _Plausibility:
         for g in np.flatnonzero(usable & ~(in_range & in_area & ~far_swapped)):
             at = _at(xy[starts[g]:starts[g + 1]])
             if not in_range[g]:
-                reason = f"coordinates are outside longitude/latitude range ({at})"
-                reason += ("; longitude and latitude look swapped" if swapped_fits[g]
-                           else ": is the CRS right?")
+                code = "crs.out_of_range_swapped" if swapped_fits[g] else "crs.out_of_range"
+                reason = Message.of(code, at=at)
             elif not in_area[g]:
-                where = (f"{at} is outside the area where {crs_name(self.rp.source)} is used "
-                         f"({self.area.describe() if self.area else ''}, margin included)")
-                reason = (f"longitude and latitude look swapped: {where}; swapped, it is inside"
-                          if swapped_fits[g] else where + ": is the CRS right?")
+                code = "crs.outside_area_swapped" if swapped_fits[g] else "crs.outside_area"
+                reason = Message.of(code, at=at, crs=crs_name(self.rp.source),
+                                    area=self.area.describe() if self.area else "")
             else:
                 assert self.territory is not None
-                reason = (f"longitude and latitude look swapped: {at} is far from the store's "
-                          f"administrative areas ({self.territory.describe()}); swapped, it is "
-                          "inside")
+                reason = Message.of("crs.far_from_territory_swapped", at=at,
+                                    territory=self.territory.describe())
             out[int(g)] = reason
         return out
 
@@ -357,7 +351,8 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
         xy = shapely.get_coordinates(geoms)
         reason = degrees_as_projected(rp.source, xy[np.isfinite(xy).all(axis=1)])
         if reason:
-            raise InvalidInput([Problem(src.path.name, "geometry", reason)], source=str(src.path))
+            raise InvalidInput([Problem.said(src.path.name, "geometry", reason)],
+                               source=str(src.path))
     aou = area_of_use(rp.source)
     plausible = _Plausibility(
         rp, None if aou is None else aou.widened(AREA_OF_USE_MARGIN_DEG),
@@ -385,8 +380,8 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
                 continue
             result.private.append(companion.make({**values, "source": rec.source}))
         if rec.id in seen:
-            problems.append(Problem(feat.where, "id",
-                                    f"duplicate id {rec.id!r} (first at {seen[rec.id]})"))
+            problems.append(Problem.of(feat.where, "id", "import.duplicate_id", id=rec.id,
+                                       first=seen[rec.id]))
             continue
         seen[rec.id] = feat.where
         records.append(rec)
@@ -486,7 +481,7 @@ def _too_large(geom: BaseGeometry, limit_m2: float) -> str | None:
     return f"covers {area / 1e6:,.1f} km²" if area > limit_m2 else None
 
 
-def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: str | None,
+def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: Message | None,
                  allow_large: bool, do_repair: bool, problems: list[Problem], is_shp: bool,
                  today: dt.date, repairs: list[RepairEffect] | None = None
                  ) -> Record | None:
@@ -495,7 +490,7 @@ def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: 
     geom = feat.geometry
     placed = True
     if feat.geometry_problem:
-        row_problems.append(Problem(feat.where, "geometry", feat.geometry_problem))
+        row_problems.append(Problem.said(feat.where, "geometry", feat.geometry_problem))
     elif layer.spatial:
         if geom is not None and not geom.is_empty:
             geom, dropped = flatten(geom)
@@ -506,9 +501,10 @@ def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: 
                 try:
                     geom = rp.apply(geom)
                 except Exception as exc:  # noqa: BLE001 (pyproj raises several kinds)
-                    reason = f"cannot transform from {rp.source_label}: {exc}"
+                    reason = Message.of("crs.cannot_transform", crs=rp.source_label,
+                                        error=str(exc))
             if reason is not None:
-                row_problems.append(Problem(feat.where, "geometry", reason))
+                row_problems.append(Problem.said(feat.where, "geometry", reason))
                 placed = False
         if placed and (geom is not None or layer.geometry_required
                        or feat.geometry is not None):
@@ -519,7 +515,7 @@ def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: 
                 try:
                     repaired = repair(geom)  # type: ignore[arg-type]
                 except RepairFailed as exc:
-                    row_problems.append(Problem(feat.where, "geometry", str(exc)))
+                    row_problems.append(exc.problem(feat.where, "geometry"))
                     issue = None
                 else:
                     geom = repaired.geometry
@@ -528,25 +524,29 @@ def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: 
                                        else note)
                     issue = check_geometry(geom, layer.geometry_type or "GEOMETRY")
             if issue:
-                hint = (" (use --repair to repair it)" if issue.repairable and not do_repair
-                        else "")
-                lead = "repair failed: the result " if repaired is not None else ""
-                row_problems.append(Problem(feat.where, "geometry", lead + issue.reason + hint))
+                if repaired is not None:
+                    row_problems.append(Problem.of(feat.where, "geometry",
+                                                   "geometry.repair_result_invalid",
+                                                   issue=issue.message))
+                elif issue.repairable and not do_repair:
+                    row_problems.append(Problem.of(feat.where, "geometry",
+                                                   "geometry.repairable", issue=issue.message))
+                else:
+                    row_problems.append(Problem.said(feat.where, "geometry", issue.message))
             else:
                 limit = layer.max_area_m2
                 size = (_too_large(geom, limit)
                         if geom is not None and limit and not allow_large else None)
                 if size and limit:
-                    row_problems.append(Problem(feat.where, "geometry", (
-                        f"it {size}, more than the {limit / 1e6:,.0f} km² one "
-                        f"record of {layer.name} may cover: check its CRS and polygon, or allow "
-                        "it explicitly (--allow-large-release) if it is right")))
+                    row_problems.append(Problem.of(feat.where, "geometry", "import.too_large",
+                                                   size=size, limit_km2=limit / 1e6,
+                                                   layer=layer.name))
                 if repaired is not None and repairs is not None and not row_problems:
                     repairs.append(RepairEffect(feat.where, repaired.area_before_m2,
                                                 repaired.area_after_m2))
     elif geom is not None:
-        row_problems.append(Problem(feat.where, "geometry",
-                                    f"layer {layer.name} has no geometry"))
+        row_problems.append(Problem.of(feat.where, "geometry", "import.no_geometry_layer",
+                                       layer=layer.name))
     if row_problems:
         problems.extend(row_problems)
         return None
@@ -555,7 +555,7 @@ def _prepare_one(layer: Layer, feat: InputFeature, rp: Reprojection, misplaced: 
     try:
         record = layer.make(values)
     except (ValueError, TypeError) as exc:
-        problems.append(Problem(feat.where, None, str(exc)))
+        problems.append(problem_of(exc, feat.where, None))
         return None
     if isinstance(record, SpatialRecord):
         record.geometry = geom
@@ -572,7 +572,7 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
     existing = tx.existing_ids(layer, [r.id for r in records])
     for r in records:
         if r.id in existing:
-            problems.append(Problem(where[r.id], "id", f"id {r.id!r} is already in the store"))
+            problems.append(Problem.of(where[r.id], "id", "import.id_exists", id=r.id))
     in_file = {r.id for r in records}
     for (lname, fname), target in REFERENCES.items():
         if lname != layer.name:
@@ -587,7 +587,8 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
         for r in checked:
             ref = getattr(r, fname)
             if ref not in known:
-                problems.append(Problem(where[r.id], fname, f"no {target} record {ref!r}"))
+                problems.append(Problem.of(where[r.id], fname, "import.no_reference", layer=target,
+                                           id=ref))
     return problems
 
 
@@ -605,9 +606,24 @@ def import_file(store: Store, layer_name: str, path: str | Path, *, crs: str | N
     (default: the system clock) and ``allow_large`` are as in :func:`prepare`; the store's
     administrative areas, when it has any, are the territory rows are checked against."""
     check_importable(layer_name)
+    src = read_file(path, layer=source_layer, encoding=encoding)
+    return import_source(store, layer_name, src, crs=crs, operation=operation,
+                         do_repair=do_repair, progress=progress, source=source,
+                         on_total=on_total, today=today, allow_large=allow_large)
+
+
+def import_source(store: Store, layer_name: str, src: SourceFile, *, crs: str | None = None,
+                  operation: str | None = None, do_repair: bool = False,
+                  progress: Progress | None = None, source: str | None = None,
+                  on_total: Callable[[int], None] | None = None, today: dt.date | None = None,
+                  allow_large: bool = False) -> ImportResult:
+    """Import the rows of a file already read (:func:`mineaction.io.readers.read_file`) into
+    one layer, all or none: the checks of :func:`prepare`, ids and references against the
+    store, then one transaction that writes the rows and runs the import hooks."""
+    check_importable(layer_name)
     _load_hooks()
     layer = get_layer(layer_name)
-    src = read_file(path, layer=source_layer, encoding=encoding)
+    path = src.path
     if on_total:
         on_total(len(src.features) * (1 + len(_HOOKS.get(layer.name, []))))
     territory = store.extent("admin-areas") if layer.spatial else None

@@ -41,6 +41,7 @@ from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from mineaction.errors import InvalidInput, Problem
+from mineaction.messages import Message
 
 GDAL_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG",
                  ".zip": "ESRI Shapefile", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf",
@@ -53,12 +54,10 @@ LONLAT_COLUMNS = (("lon", "lat"), ("longitude", "latitude"), ("x", "y"), ("lng",
 SIDE_LAYERS = {"layer_styles"}
 GEOJSON_GEOMETRIES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                       "MultiPolygon", "GeometryCollection")
-ENCODING_HINT = ("give its encoding with --encoding, e.g. --encoding cp1252 (Windows, western "
-                 "Europe), cp1250 (central Europe), cp1251 (Cyrillic)")
-NUL_REASON = ("the value holds a NUL character (code 0), which cuts the text in most tools; "
-              "remove it")
-FORMULA_REASON = ("formula without a computed value; open and save the file in a spreadsheet "
-                  "program, or paste values")
+
+#: The files a Shapefile needs beside its .shp, and what each holds.
+SIDECARS = ((".shx", Message.of("file.shapefile_index")),
+            (".dbf", Message.of("file.shapefile_table")))
 
 
 @dataclass
@@ -66,7 +65,7 @@ class InputFeature:
     where: str  # "line 12", "feature 3 (id H-7)", "sheet Hazards row 4"
     properties: dict[str, Any]
     geometry: BaseGeometry | None = None
-    geometry_problem: str | None = None
+    geometry_problem: Message | None = None  # why the geometry cannot be read
 
 
 @dataclass
@@ -93,14 +92,14 @@ def read_file(path: str | Path, layer: str | None = None, *,
     """
     p = Path(path)
     if not p.exists():
-        raise InvalidInput(f"{p}: no such file")
+        raise InvalidInput.of("file.not_found", path=p)
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt"):
-        _one_layer(p, layer, "a CSV file")
+        _one_layer(p, layer, Message.of("file.a_csv"))
         src = _read_csv(p, encoding)
     elif suffix == ".xlsx":
         if encoding:
-            raise InvalidInput(f"{p}: --encoding does not apply to XLSX (its text is Unicode)")
+            raise InvalidInput.of("file.encoding_xlsx", path=p)
         src = _read_xlsx(p, layer)
     elif suffix in (".geojson", ".json"):
         src = _read_geojson(p, layer, encoding)
@@ -112,17 +111,16 @@ def read_file(path: str | Path, layer: str | None = None, *,
     return src
 
 
-def _one_layer(p: Path, layer: str | None, what: str) -> None:
+def _one_layer(p: Path, layer: str | None, what: Message) -> None:
     if layer is not None:
-        raise InvalidInput(f"{p}: {what} holds one table; --source-layer {layer!r} does not "
-                           "apply")
+        raise InvalidInput.of("file.one_table", path=p, what=what, layer=layer)
 
 
 def _nul_problems(src: SourceFile) -> Iterator[Problem]:
     for f in src.features:
         for key, value in f.properties.items():
             if isinstance(value, str) and "\x00" in value:
-                yield Problem(f.where, str(key), NUL_REASON)
+                yield Problem.of(f.where, str(key), "file.nul_value")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -144,7 +142,7 @@ def _looks_utf16(raw: bytes) -> bool:
     return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.4
 
 
-def _decode_text(p: Path, raw: bytes, encoding: str | None, what: str) -> str:
+def _decode_text(p: Path, raw: bytes, encoding: str | None, what: Message) -> str:
     """``raw`` as text: in ``encoding`` when given, else UTF-8 (with or without a byte-order
     mark) or UTF-16/32 with a byte-order mark, which says the encoding as a .cpg would.
     Anything else is refused with the line of the first byte that is not UTF-8 and the
@@ -153,11 +151,11 @@ def _decode_text(p: Path, raw: bytes, encoding: str | None, what: str) -> str:
         try:
             text = raw.decode(encoding)
         except LookupError:
-            raise InvalidInput(f"{p}: unknown encoding {encoding!r} (--encoding)") from None
+            raise InvalidInput.of("file.unknown_encoding", path=p, encoding=encoding) from None
         except UnicodeDecodeError as exc:
             line = raw[:exc.start].count(b"\n") + 1
-            raise InvalidInput(f"{p}: {what}: line {line} is not {encoding} text "
-                               f"({exc.reason}); check --encoding") from None
+            raise InvalidInput.of("file.not_in_encoding", path=p, what=what, line=line,
+                                  encoding=encoding, reason=exc.reason) from None
         return text.removeprefix("\ufeff")
     for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                        (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"),
@@ -166,25 +164,21 @@ def _decode_text(p: Path, raw: bytes, encoding: str | None, what: str) -> str:
             try:
                 return raw.decode(codec).removeprefix("\ufeff")
             except UnicodeDecodeError:
-                raise InvalidInput(f"{p}: {what}: it starts as {codec.upper()} text but is "
-                                   "not") from None
+                raise InvalidInput.of("file.bom_mismatch", path=p, what=what,
+                                      encoding=codec.upper()) from None
     if _looks_utf16(raw):
-        raise InvalidInput(f"{p}: {what}: it looks like UTF-16 text without a byte-order mark; "
-                           "give --encoding utf-16-le (or utf-16-be), or save it as UTF-8")
+        raise InvalidInput.of("file.utf16_without_bom", path=p, what=what)
     # a stray NUL in a value is named with its row later; many control bytes mean no text
     controls = len(raw) - len(raw.translate(None, _CONTROL))
     if controls > max(8, len(raw) // 100):
-        raise InvalidInput(f"{p}: {what} (binary content)")
+        raise InvalidInput.of("file.binary", path=p, what=what)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         byte = raw[exc.start]
-        excel = " (Excel's plain 'CSV' on Windows saves cp1252)" if "CSV" in what else ""
-        raise InvalidInput(
-            f"{p}: {what}: not UTF-8 text (line {line} has the byte 0x{byte:02X}, which UTF-8 "
-            f"does not allow there). If it was saved in another encoding{excel}, "
-            f"{ENCODING_HINT}; or save it as UTF-8") from None
+        code = "file.not_utf8_csv" if what.code == "file.what_csv" else "file.not_utf8"
+        raise InvalidInput.of(code, path=p, what=what, line=line, byte=byte) from None
 
 
 # --- GeoJSON ----------------------------------------------------------------------------------
@@ -209,36 +203,34 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _JSONObject:
 
 
 def _read_geojson(p: Path, layer: str | None, encoding: str | None) -> SourceFile:
-    what = "not a readable GeoJSON file"
+    what = Message.of("file.what_geojson")
     text = _decode_text(p, p.read_bytes(), encoding, what)
     try:
         # NaN and Infinity are not JSON: kept as the text written, so a field check names it
         data = json.loads(text, object_pairs_hook=_object_pairs, parse_constant=str)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{p}: {what} (not JSON: {exc.msg} at line {exc.lineno}, column "
-                           f"{exc.colno})") from None
+        raise InvalidInput.of("file.not_json", path=p, what=what, msg=exc.msg, lineno=exc.lineno,
+                              colno=exc.colno) from None
     except RecursionError:
-        raise InvalidInput(f"{p}: {what} (JSON nested too deeply)") from None
+        raise InvalidInput.of("file.json_too_deep", path=p, what=what) from None
     kind = data.get("type") if isinstance(data, dict) else None
     if kind == "Topology":  # TopoJSON: GDAL reads it
         return _read_gdal(p, "TopoJSON", layer, encoding)
     if kind is None and isinstance(data, dict) and "features" in data:  # ESRI JSON
         return _read_gdal(p, None, layer, encoding)
-    _one_layer(p, layer, "a GeoJSON file")
+    _one_layer(p, layer, Message.of("file.a_geojson"))
     if kind == "FeatureCollection":
         features = data.get("features")
         if not isinstance(features, list):
-            raise InvalidInput(f"{p}: {what} (its 'features' member is not a list)")
+            raise InvalidInput.of("file.features_not_list", path=p, what=what)
     elif kind == "Feature":
         features = [data]
     elif kind in GEOJSON_GEOMETRIES:
-        raise InvalidInput(f"{p}: a bare GeoJSON {kind} without properties; give a "
-                           "FeatureCollection of Features, each with its properties")
+        raise InvalidInput.of("file.bare_geometry", path=p, kind=kind)
     else:
         found = f"a JSON object of type {kind!r}" if isinstance(data, dict) \
             else f"a JSON {type(data).__name__}"
-        raise InvalidInput(f"{p}: {what} (expected a FeatureCollection or a Feature, found "
-                           f"{found})")
+        raise InvalidInput.of("file.not_feature_collection", path=p, what=what, found=found)
     crs, crs_default = _geojson_crs(p, data)
     src = SourceFile(p, "GeoJSON", crs, crs_is_default=crs_default)
     for i, feat in enumerate(features, start=1):
@@ -246,11 +238,11 @@ def _read_geojson(p: Path, layer: str | None, encoding: str | None) -> SourceFil
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
             found = (f"type {feat.get('type')!r}" if isinstance(feat, dict)
                      else f"a JSON {type(feat).__name__}")
-            src.problems.append(Problem(where, None, f"not a GeoJSON Feature ({found})"))
+            src.problems.append(Problem.of(where, None, "file.not_a_feature", found=found))
             continue
         raw_props = feat.get("properties")
         if raw_props is not None and not isinstance(raw_props, dict):
-            src.problems.append(Problem(where, "properties", "not a JSON object"))
+            src.problems.append(Problem.of(where, "properties", "file.not_an_object"))
             continue
         props: dict[str, Any] = dict(raw_props or {})
         if "id" not in props and feat.get("id") is not None:
@@ -258,8 +250,7 @@ def _read_geojson(p: Path, layer: str | None, encoding: str | None) -> SourceFil
         if props.get("id") not in (None, ""):
             where += f" (id {props['id']})"
         for name in getattr(raw_props, "duplicates", ()):
-            src.problems.append(Problem(where, name, "the name appears more than once in the "
-                                        "feature's properties; only one value could be kept"))
+            src.problems.append(Problem.of(where, name, "file.duplicate_property"))
         geom, problem = _geojson_geometry(feat.get("geometry"))
         src.features.append(InputFeature(where, props, geom, problem))
     return src
@@ -273,22 +264,22 @@ def _geojson_crs(p: Path, data: dict[str, Any]) -> tuple[str, bool]:
     props = member.get("properties") if isinstance(member, dict) else None
     name = props.get("name") if isinstance(props, dict) else None
     if not (isinstance(member, dict) and member.get("type") == "name" and isinstance(name, str)):
-        raise InvalidInput(f"{p}: its 'crs' member is not a CRS name "
-                           f"({json.dumps(member)[:80]}); remove it or write the CRS name")
+        raise InvalidInput.of("file.geojson_crs_member", path=p, value=json.dumps(member)[:80])
     return name, False
 
 
-def _positions(coords: Any, depth: int, least: int, where: str) -> str | None:
+def _positions(coords: Any, depth: int, least: int, where: str) -> Message | None:
     """Why ``coords`` is not ``depth`` levels of lists of positions, or None."""
     if depth == 0:
         ok = (isinstance(coords, list) and len(coords) in (2, 3) and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in coords))
-        return None if ok else f"{where} is not a position of 2 or 3 numbers: " \
-                               f"{json.dumps(coords)[:60]}"
+        return None if ok else Message.of("geometry.not_a_position", where=where,
+                                          value=json.dumps(coords)[:60])
     if not isinstance(coords, list):
-        return f"{where} is not a list: {json.dumps(coords)[:60]}"
+        return Message.of("geometry.not_a_list", where=where, value=json.dumps(coords)[:60])
     if depth == 1 and coords and len(coords) < least:
-        return f"{where} has {len(coords)} position(s); at least {least} are needed"
+        return Message.of("geometry.too_few_positions", where=where, count=len(coords),
+                          least=least)
     for k, item in enumerate(coords):
         reason = _positions(item, depth - 1, least, f"{where}[{k}]")
         if reason:
@@ -300,35 +291,35 @@ _SHAPE = {"Point": (0, 1), "MultiPoint": (1, 1), "LineString": (1, 2),
           "MultiLineString": (2, 2), "Polygon": (2, 4), "MultiPolygon": (3, 4)}
 
 
-def _geojson_geometry(g: Any) -> tuple[BaseGeometry | None, str | None]:
+def _geojson_geometry(g: Any) -> tuple[BaseGeometry | None, Message | None]:
     """A GeoJSON geometry object as a shapely geometry, or why it cannot be one."""
     if g is None:
         return None, None
     if not isinstance(g, dict):
-        return None, f"geometry is not a GeoJSON geometry object: {json.dumps(g)[:60]}"
+        return None, Message.of("geometry.not_geojson", value=json.dumps(g)[:60])
     kind = g.get("type")
     if kind not in GEOJSON_GEOMETRIES:
-        return None, f"geometry type {kind!r} is not a GeoJSON geometry type"
+        return None, Message.of("geometry.unknown_type", kind=kind)
     if kind == "GeometryCollection":
         parts = g.get("geometries")
         if not isinstance(parts, list):
-            return None, "geometry: a GeometryCollection without a 'geometries' list"
+            return None, Message.of("geometry.collection_without_list")
         for part in parts:
             _, reason = _geojson_geometry(part)
             if reason:
                 return None, reason
     else:
         if "coordinates" not in g:
-            return None, f"geometry: a {kind} without 'coordinates'"
+            return None, Message.of("geometry.no_coordinates", kind=kind)
         depth, least = _SHAPE[kind]
         coords = g["coordinates"]
         reason = None if coords == [] else _positions(coords, depth, least, "coordinates")
         if reason:
-            return None, f"geometry ({kind}): {reason}"
+            return None, Message.of("geometry.bad_positions", kind=kind, reason=reason)
     try:
         return shapely.geometry.shape(g), None
     except (ValueError, TypeError, KeyError, IndexError, GEOSException) as exc:
-        return None, f"geometry cannot be read as a {kind}: {_first_line(exc)}"
+        return None, Message.of("geometry.unreadable", kind=kind, error=_first_line(exc))
 
 
 # --- GDAL formats -----------------------------------------------------------------------------
@@ -390,25 +381,24 @@ def _zip_shapefiles(p: Path) -> tuple[str, dict[str, _Shapefile]]:
     try:
         z = zipfile.ZipFile(p)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidInput(f"{p}: not a readable zip file ({exc})") from None
+        raise InvalidInput.of("file.zip_unreadable", path=p, error=exc) from None
     names = [n for n in z.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
     lower = {n.lower(): n for n in names}
     shps = [n for n in names if n.lower().endswith(".shp")]
     if not shps:
-        raise InvalidInput(f"{p}: holds no Shapefile (no .shp file in the zip)")
+        raise InvalidInput.of("file.zip_no_shapefile", path=p)
     folders = sorted({str(PurePosixPath(n).parent) for n in shps})
     if len(folders) > 1:
-        raise InvalidInput(f"{p}: holds Shapefiles in several folders ({', '.join(folders)}); "
-                           "zip the one to import on its own")
+        raise InvalidInput.of("file.zip_several_folders", path=p, folders=', '.join(folders))
     problems = []
     found: dict[str, _Shapefile] = {}
     for shp in shps:
         stem = shp[:-4]
-        for ext, what in ((".shx", "its index of shapes"), (".dbf", "its attribute table")):
+        for ext, what in SIDECARS:
             if (stem + ext).lower() not in lower:
-                problems.append(Problem(PurePosixPath(shp).name, None,
-                                        f"no {PurePosixPath(stem).name}{ext} ({what}) beside "
-                                        "it in the zip; add it"))
+                problems.append(Problem.of(PurePosixPath(shp).name, None,
+                                           "file.zip_sidecar_missing",
+                                           name=PurePosixPath(stem).name, ext=ext, what=what))
         dbf = lower.get((stem + ".dbf").lower())
         if dbf:
             found[PurePosixPath(stem).name.lower()] = _Shapefile(
@@ -428,9 +418,10 @@ def _sibling(p: Path, suffix: str) -> Path | None:
 
 def _plain_shapefile(p: Path) -> dict[str, _Shapefile]:
     problems = []
-    for ext, what in ((".shx", "its index of shapes"), (".dbf", "its attribute table")):
+    for ext, what in SIDECARS:
         if _sibling(p, ext) is None:
-            problems.append(Problem(p.name, None, f"no {p.stem}{ext} ({what}) beside it"))
+            problems.append(Problem.of(p.name, None, "file.sidecar_missing", stem=p.stem, ext=ext,
+                                       what=what))
     if problems:
         raise InvalidInput(problems, source=str(p))
     dbf = _sibling(p, ".dbf")
@@ -486,27 +477,25 @@ def _shapefile_encoding(p: Path, shp: _Shapefile | None) -> str | None:
     except UnicodeDecodeError:
         if ldid:
             return None
-        raise InvalidInput(f"{p}: the text in {shp.dbf_name} is not UTF-8, and the Shapefile "
-                           f"does not say its encoding (no .cpg file); {ENCODING_HINT}"
-                           ) from None
+        raise InvalidInput.of("file.dbf_not_utf8", path=p, dbf_name=shp.dbf_name) from None
     return "UTF-8"
 
 
 def _choose_layer(p: Path, layers: list[str], layer: str | None, kind: str) -> str:
     if not layers:
-        raise InvalidInput(f"{p}: not a readable {kind} file (GDAL finds no layer in it)")
+        raise InvalidInput.of("file.gdal_no_layer", path=p, kind=kind)
     data = [n for n in layers if n.lower() not in SIDE_LAYERS] or layers
     if layer is None:
         if len(data) > 1:
-            raise InvalidInput(f"{p}: holds {len(data)} layers ({', '.join(data)}); choose "
-                               "one with --source-layer NAME")
+            raise InvalidInput.of("file.several_layers", path=p, n=len(data),
+                                  layers=', '.join(data))
         return data[0]
     if layer in layers:
         return layer
     same = [n for n in layers if n.lower() == layer.lower()]
     if len(same) == 1:
         return same[0]
-    raise InvalidInput(f"{p}: has no layer {layer!r}; its layers: {', '.join(data)}")
+    raise InvalidInput.of("file.no_such_layer", path=p, layer=layer, layers=', '.join(data))
 
 
 def _read_gdal(p: Path, driver: str | None, layer: str | None,
@@ -525,19 +514,20 @@ def _read_gdal(p: Path, driver: str | None, layer: str | None,
             warnings.simplefilter("ignore")
             layers = [str(row[0]) for row in pyogrio.list_layers(target)]
     except _GDAL_ERRORS as exc:
-        raise InvalidInput(f"{p}: not a readable {kind} file ({_first_line(exc)})") from None
+        raise InvalidInput.of("file.unreadable", path=p, kind=kind,
+                              error=_first_line(exc)) from None
     chosen = _choose_layer(p, layers, layer, kind)
     try:
         info = pyogrio.read_info(target, layer=chosen, encoding=encoding)
     except _GDAL_ERRORS as exc:
-        raise InvalidInput(f"{p}: not a readable {kind} file ({_first_line(exc)})") from None
+        raise InvalidInput.of("file.unreadable", path=p, kind=kind,
+                              error=_first_line(exc)) from None
     found = info.get("driver")
     if driver and found and DRIVER_ALIASES.get(found, found) != driver and not (
             driver == "GeoJSON" and "JSON" in found):
-        raise InvalidInput(f"{p}: the name says {driver} but the content is {found}")
+        raise InvalidInput.of("file.content_not_named", path=p, driver=driver, found=found)
     if encoding and found != "ESRI Shapefile":
-        raise InvalidInput(f"{p}: --encoding applies to CSV, GeoJSON and Shapefile; {found} "
-                           "says its own encoding")
+        raise InvalidInput.of("file.encoding_not_applicable", path=p, found=found)
     if found == "ESRI Shapefile" and encoding is None:
         encoding = _shapefile_encoding(p, shapefiles.get(chosen.lower()))
     names = [str(n) for n in info["fields"]]
@@ -557,7 +547,8 @@ def _read_gdal(p: Path, driver: str | None, layer: str | None,
                 target, layer=None if sql else chosen, encoding=encoding, return_fids=True,
                 sql=sql, sql_dialect="OGRSQL" if sql else None, datetime_as_string=True)
     except _GDAL_ERRORS as exc:
-        raise InvalidInput(f"{p}: not a readable {kind} file ({_first_line(exc)})") from None
+        raise InvalidInput.of("file.unreadable", path=p, kind=kind,
+                              error=_first_line(exc)) from None
     names = [str(n) for n in meta["fields"]]
     src = SourceFile(p, found or driver or "GDAL", info.get("crs"),
                      crs_is_default=(found == "GeoJSON"), layer=chosen)
@@ -573,7 +564,7 @@ def _read_gdal(p: Path, driver: str | None, layer: str | None,
         geom = None if parsed is None else parsed[i]
         problem = None
         if geoms is not None and geoms[i] is not None and geom is None:
-            problem = "geometry cannot be parsed"
+            problem = Message.of("geometry.unparsable")
         src.features.append(InputFeature(label, props, geom, problem))
     if found == "GPKG":
         src.problems.extend(_gpkg_nul_values(p, chosen, info.get("fid_column") or "rowid",
@@ -599,7 +590,7 @@ def _gpkg_nul_values(p: Path, table: str, fid_column: str, fids: Any,
                                f"WHERE instr(CAST({_quote(col)} AS BLOB), x'00') > 0")
             for (fid,) in rows:
                 if fid in row_of:
-                    problems.append(Problem(features[row_of[fid]].where, col, NUL_REASON))
+                    problems.append(Problem.of(features[row_of[fid]].where, col, "file.nul_value"))
     except sqlite3.Error:
         # a table GDAL reads but plain SQLite cannot (a view, a WAL file on a read-only
         # folder): GDAL's values stand
@@ -611,7 +602,8 @@ def _gpkg_nul_values(p: Path, table: str, fid_column: str, fids: Any,
 
 # --- CSV and XLSX -----------------------------------------------------------------------------
 
-def _geometry_from_columns(props: dict[str, Any]) -> tuple[BaseGeometry | None, str | None]:
+def _geometry_from_columns(props: dict[str, Any]
+                           ) -> tuple[BaseGeometry | None, Message | None]:
     lower = {k.lower().strip(): k for k in props}
     for name in WKT_COLUMNS:
         if name in lower:
@@ -621,7 +613,7 @@ def _geometry_from_columns(props: dict[str, Any]) -> tuple[BaseGeometry | None, 
             try:
                 return shapely.from_wkt(str(text)), None
             except shapely.errors.GEOSException as exc:
-                return None, f"geometry is not valid WKT ({str(exc).splitlines()[0]})"
+                return None, Message.of("geometry.not_wkt", error=str(exc).splitlines()[0])
     for xname, yname in LONLAT_COLUMNS:
         if xname in lower and yname in lower:
             x, y = props.pop(lower[xname]), props.pop(lower[yname])
@@ -630,7 +622,8 @@ def _geometry_from_columns(props: dict[str, Any]) -> tuple[BaseGeometry | None, 
             try:
                 return shapely.Point(float(x), float(y)), None
             except (TypeError, ValueError):
-                return None, f"{xname}/{yname} are not numbers ({x!r}, {y!r})"
+                return None, Message.of("geometry.lonlat_not_numbers", x_column=xname,
+                                        y_column=yname, x=x, y=y)
     return None, None
 
 
@@ -645,14 +638,13 @@ def _header_problems(names: list[str], position: Any) -> list[Problem]:
     for places in at.values():
         if len(places) > 1:
             where = " and ".join(position(i) for i in places)
-            problems.append(Problem("header", names[places[0]],
-                                    f"the name is given to {len(places)} columns ({where}); "
-                                    "each column needs a name of its own"))
+            problems.append(Problem.of("header", names[places[0]], "file.duplicate_column",
+                                       n=len(places), columns=where))
     return problems
 
 
 def _read_csv(p: Path, encoding: str | None) -> SourceFile:
-    text = _decode_text(p, p.read_bytes(), encoding, "not a CSV file")
+    text = _decode_text(p, p.read_bytes(), encoding, Message.of("file.what_csv"))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -667,7 +659,7 @@ def _read_csv(p: Path, encoding: str | None) -> SourceFile:
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
-            raise InvalidInput(f"{p}: empty CSV file (no header row)")
+            raise InvalidInput.of("file.csv_empty", path=p)
         names = [h.strip() for h in header]
         problems = _header_problems(names, lambda i: f"column {i + 1}")
         if problems:
@@ -681,7 +673,7 @@ def _read_csv(p: Path, encoding: str | None) -> SourceFile:
             if len(row) > len(names):
                 src.features.append(InputFeature(
                     where, dict(zip(names, row, strict=False)), None,
-                    "row has more values than the header has columns"))
+                    Message.of("file.row_too_long")))
                 continue
             props: dict[str, Any] = {}
             for i, name in enumerate(names):
@@ -689,16 +681,14 @@ def _read_csv(p: Path, encoding: str | None) -> SourceFile:
                 if name:
                     props[name] = value
                 elif value and value.strip():
-                    src.problems.append(Problem(where, f"column {i + 1}", "a value in a "
-                                                "column that has no name in the header"))
+                    src.problems.append(Problem.of(where, f"column {i + 1}", "file.unnamed_column"))
             geom, problem = _geometry_from_columns(props)
             src.features.append(InputFeature(where, props, geom, problem))
     except csv.Error as exc:
-        reason = str(exc)
-        if "unexpected end of data" in reason:
-            reason = ('a quoted value is not closed: a " opens it and no " closes it before the '
-                      "end of the file")
-        raise InvalidInput(f"{p}: not a readable CSV file (line {start}: {reason})") from None
+        if "unexpected end of data" in str(exc):
+            raise InvalidInput.of("file.csv_quote_not_closed", path=p, start=start) from None
+        raise InvalidInput.of("file.csv_unreadable", path=p, start=start, reason=str(exc)
+                              ) from None
     return src
 
 
@@ -733,15 +723,15 @@ def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
             warnings.simplefilter("ignore")
             wb = load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InvalidInput(f"{p}: not a readable XLSX file ({exc})") from None
+        raise InvalidInput.of("file.xlsx_unreadable", path=p, error=exc) from None
     try:
         if layer is None:
             ws = wb.worksheets[0]
         elif layer in wb.sheetnames:
             ws = wb[layer]
         else:
-            raise InvalidInput(f"{p}: has no sheet {layer!r}; its sheets: "
-                               f"{', '.join(wb.sheetnames)}")
+            raise InvalidInput.of("file.no_such_sheet", path=p, layer=layer,
+                                  sheets=', '.join(wb.sheetnames))
         # read-only mode trusts the sheet's <dimension>, which some programs write too small:
         # rows beyond it would be lost
         ws.reset_dimensions()
@@ -751,7 +741,7 @@ def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
             rows = ws.iter_rows(min_row=1, min_col=1, values_only=True)
             header = next(rows, None)
             if not header or all(h is None for h in header):
-                raise InvalidInput(f"{p}: the sheet '{ws.title}' is empty (no header row)")
+                raise InvalidInput.of("file.sheet_empty", path=p, title=ws.title)
             names = [str(h).strip() if h is not None else "" for h in header]
             problems = _header_problems(names, lambda i: f"column {get_column_letter(i + 1)}")
             if problems:
@@ -763,15 +753,14 @@ def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
                 for i, value in enumerate(values):
                     name = names[i] if i < len(names) else ""
                     if value is None and (n, i + 1) in formulas:
-                        src.problems.append(Problem(
+                        src.problems.append(Problem.of(
                             where, name or f"column {get_column_letter(i + 1)}",
-                            FORMULA_REASON))
+                            "file.formula_without_value"))
                     elif name:
                         props[name] = value
                     elif value is not None and str(value).strip():
-                        src.problems.append(Problem(
-                            where, f"column {get_column_letter(i + 1)}",
-                            "a value in a column that has no name in the header row"))
+                        src.problems.append(Problem.of(where, f"column {get_column_letter(i + 1)}",
+                                                       "file.unnamed_column_xlsx"))
                 if all(v is None for v in values) and not any(
                         (n, i + 1) in formulas for i in range(len(values))):
                     continue
@@ -785,4 +774,4 @@ def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
 def iter_problems(src: SourceFile) -> Iterator[Problem]:
     for f in src.features:
         if f.geometry_problem:
-            yield Problem(f.where, "geometry", f.geometry_problem)
+            yield Problem.said(f.where, "geometry", f.geometry_problem)

@@ -22,7 +22,7 @@ from typing import Any
 
 from mineaction.domain.layers import get_layer
 from mineaction.domain.schema import coerce_value
-from mineaction.errors import InvalidInput, Problem
+from mineaction.errors import InvalidInput, Problem, problem_of
 from mineaction.store.base import Progress, Store
 
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
@@ -58,25 +58,24 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
     if not p.exists():
         p = MAPPINGS / (str(name_or_path).replace("-", "_") + ".toml")
     if not p.exists():
-        raise InvalidInput(f"no mapping {str(name_or_path)!r}: give a TOML file or one of "
-                           + ", ".join(available()))
+        raise InvalidInput.of("import.unknown_mapping", name=str(name_or_path),
+                              known=", ".join(available()))
     try:
         spec = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{p}: not valid TOML: {exc}") from None
+        raise InvalidInput.of("import.mapping_not_toml", path=p, error=exc) from None
     problems = []
     if spec.get("register", {}).get("layer", "victims") != "victims":
-        problems.append(Problem(str(p), "register.layer", "only the victims layer is supported"))
+        problems.append(Problem.of(str(p), "register.layer", "import.mapping_layer"))
     fields = spec.get("fields", {})
     layer = get_layer("victims")
     names = {f.name for f in layer.fields}
     for fname in fields:
         if fname not in names:
-            problems.append(Problem(str(p), f"fields.{fname}", "the victims layer has no such "
-                                    "field"))
+            problems.append(Problem.of(str(p), f"fields.{fname}", "import.mapping_unknown_field"))
     for f in layer.fields:
         if f.required and f.name not in fields and f.name != "id":
-            problems.append(Problem(str(p), f"fields.{f.name}", "required field is not mapped"))
+            problems.append(Problem.of(str(p), f"fields.{f.name}", "import.mapping_required_field"))
     if problems:
         raise InvalidInput(problems, source=str(p))
     return Mapping(str(spec.get("register", {}).get("name", p.stem)), p, spec)
@@ -123,7 +122,7 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *
     wanted = {c for f in fields.values() for c in (f.get("column"), f.get("year"),
                                                    f.get("month")) if c} | set(keep)
     for col in sorted(wanted - header):
-        problems.append(Problem("header", col, "column named in the mapping is missing"))
+        problems.append(Problem.of("header", col, "import.mapped_column_missing"))
     if problems:
         return [], problems
     for i, row in enumerate(rows, start=1):
@@ -147,9 +146,9 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *
                     continue
                 if "values" in f:
                     if raw not in f["values"]:
-                        problems.append(Problem(where, f["column"],
-                                                f"value {raw!r} is not in the mapping for "
-                                                f"{fname} (known: {', '.join(f['values'])})"))
+                        problems.append(Problem.of(where, f["column"],
+                                                   "import.register_value_unmapped", raw=raw,
+                                                   field=fname, known=', '.join(f['values'])))
                         bad = True
                         continue
                     raw = f["values"][raw]
@@ -161,7 +160,8 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *
                 values[fname] = coerce_value(spec, value, today=today)
             except (ValueError, KeyError) as exc:
                 col = f.get("column") or f.get("year")
-                problems.append(Problem(where, col, f"cannot read {fname}: {exc}"))
+                problems.append(Problem.of(where, col, "import.register_value_unreadable",
+                                           field=fname, error=exc))
                 bad = True
         for col in keep:
             if (row.get(col) or "").strip():
@@ -173,7 +173,7 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *
         try:
             records.append(layer.make(values))
         except (ValueError, TypeError) as exc:
-            problems.append(Problem(where, None, str(exc)))
+            problems.append(problem_of(exc, where, None))
     return records, problems
 
 
@@ -183,7 +183,7 @@ def read_register(path: Path, mapping: Mapping) -> list[dict[str, str]]:
         with path.open(encoding=str(reg.get("encoding", "utf-8-sig")), newline="") as fh:
             return list(csv.DictReader(fh, delimiter=str(reg.get("delimiter", ","))))
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot read: {exc}") from None
+        raise InvalidInput.of("import.register_unreadable", path=path, error=exc) from None
 
 
 def import_register(store: Store, path: str | Path, mapping: Mapping | str,
@@ -192,12 +192,21 @@ def import_register(store: Store, path: str | Path, mapping: Mapping | str,
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     p = Path(path)
     if not p.exists():
-        raise InvalidInput(f"{p}: no such file")
-    records, problems = convert(m, read_register(p, m), today=today)
+        raise InvalidInput.of("file.not_found", path=p)
+    return import_rows(store, read_register(p, m), m, progress, today=today, source=str(p))
+
+
+def import_rows(store: Store, rows: list[dict[str, str]], mapping: Mapping,
+                progress: Progress | None = None, *, today: dt.date | None = None,
+                source: str | None = None) -> int:
+    """Import rows already read from a register (:func:`read_register`) into ``victims``; all
+    rows or none. ``source`` names the register in the problems."""
+    p = source
+    records, problems = convert(mapping, rows, today=today)
     with store.transaction() as tx:
         existing = tx.existing_ids("victims", [r.id for r in records])
-        problems += [Problem(r.id, "id", "already in the store (imported before?)")
+        problems += [Problem.of(r.id, "id", "import.register_duplicate")
                      for r in records if r.id in existing][:20]
         if problems:
-            raise InvalidInput(problems, source=str(p))
+            raise InvalidInput(problems, source=p)
         return tx.add_many(records, progress)

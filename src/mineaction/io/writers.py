@@ -70,16 +70,15 @@ def format_for(path: Path, fmt: str | None) -> str:
     neither names one of :data:`FORMATS`."""
     if fmt:
         if fmt not in FORMATS:
-            raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+            raise InvalidInput.of("file.unknown_format", fmt=fmt, formats=', '.join(FORMATS))
         return fmt
     for name, (_, suffix) in FORMATS.items():
         if path.suffix.lower() == suffix:
             return name
     if path.suffix.lower() == ".json":
         return "geojson"
-    raise InvalidInput(f"cannot tell the format of {path.name} from its extension "
-                       f"({path.suffix or 'none'}); give --format, one of {', '.join(FORMATS)}"
-                       )
+    raise InvalidInput.of("file.format_from_name", name=path.name, suffix=path.suffix or 'none',
+                          formats=', '.join(FORMATS))
 
 
 def is_mineaction_store(path: Path) -> bool:
@@ -125,17 +124,15 @@ def check_target(path: str | Path, *, protected: Iterable[str | Path] = ()) -> P
     any existing file that is a mineaction store, whatever the output format."""
     p = Path(path)
     if p.is_dir():
-        raise InvalidInput(f"{p} is a folder; give a file name to write")
+        raise InvalidInput.of("file.output_is_folder", path=p)
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise InvalidInput(f"cannot write {p}: the folder {parent} does not exist")
+        raise InvalidInput.of("file.output_folder_missing", path=p, parent=parent)
     for store in protected:
         if _same_file(p, Path(store)):
-            raise InvalidInput(f"{p} is the store being read; write the output to another "
-                               "file")
+            raise InvalidInput.of("file.output_is_source_store", path=p)
     if is_mineaction_store(p):
-        raise InvalidInput(f"{p} is a mineaction store; it is never overwritten by an output "
-                           "(choose another file name)")
+        raise InvalidInput.of("file.output_is_store", path=p)
     return p
 
 

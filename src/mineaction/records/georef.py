@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
 from mineaction.domain.minefield_records import MinefieldRecord, Row
-from mineaction.errors import InvalidInput, Problem
+from mineaction.errors import BadValue, InvalidInput, Problem, problem_of
 from mineaction.geo.crs import DatumWarning, Reprojection, crs_label, parse_crs, reprojection
 from mineaction.geo.traverse import (
     WorkingPlane,
@@ -114,10 +114,9 @@ class _Traverse:
                 self.plane.factors(*xy)  # fails where the CRS has no position
                 _require_finite(xy)
             except _PLACE_ERRORS:
-                self.problems.append(Problem(
-                    where, f"reference_points[{i}]",
-                    f"({p.x:g}, {p.y:g}) is not a position the CRS {record.crs} can "
-                    "represent (check the coordinates and their order)"))
+                self.problems.append(Problem.of(where, f"reference_points[{i}]",
+                                                "records.position_off_crs", x=p.x, y=p.y,
+                                                crs=record.crs))
                 continue
             self.xy[p.id] = xy
         if record.bearings.reference == "grid" and not plane.native:
@@ -155,10 +154,9 @@ class _Traverse:
         if not self.placeable(origin):  # the leg that reached the origin went too far
             self.unplaceable(origin)
             return None
-        self.problems.append(Problem(
-            f"record {self.record.record_id}", field_name,
-            f"a leg of {distance_m:g} m on bearing {bearing:g} from {origin!r} ends where the "
-            f"CRS {self.record.crs} has no position (check the distance and bearing)"))
+        self.problems.append(Problem.of(f"record {self.record.record_id}", field_name,
+                                        "records.leg_off_crs", distance_m=distance_m,
+                                        bearing=bearing, origin=origin, crs=self.record.crs))
         return None
 
     def placeable(self, point_id: str) -> bool:
@@ -177,10 +175,8 @@ class _Traverse:
             f"turning_points[{i}]" for i, t in enumerate(rec.turning_points) if t.id == point_id)
         if any(p.field == field_name for p in self.problems):
             return
-        self.problems.append(Problem(
-            f"record {rec.record_id}", field_name,
-            f"{point_id!r} lies where the CRS {rec.crs} has no position (check its distance "
-            "and bearing, or its coordinates)"))
+        self.problems.append(Problem.of(f"record {rec.record_id}", field_name,
+                                        "records.point_off_crs", point=point_id, crs=rec.crs))
 
 
 class _Unplaceable(Exception):
@@ -228,12 +224,12 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     try:
         crs, label = _crs(record.crs)
     except InvalidInput as exc:
-        raise InvalidInput([Problem(where, "crs", p.reason) for p in exc.problems]) from None
+        raise InvalidInput([p.at(where, "crs") for p in exc.problems]) from None
     ref0 = record.reference_points[0]
     try:
         plane = working_plane(crs, ref0.x, ref0.y)
     except ValueError as exc:
-        raise InvalidInput([Problem(where, "crs", str(exc))]) from None
+        raise InvalidInput([problem_of(exc, where, "crs")]) from None
     tr = _Traverse(record, plane)
     for i, t in enumerate(record.turning_points):
         end = tr.place(f"turning_points[{i}]", t.origin, t.bearing, t.distance_m)
@@ -251,7 +247,7 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
         if r.id in lines:
             return lines[r.id]
         if depth > len(by_id):
-            raise ValueError("rows are offset from each other in a circle")
+            raise BadValue.of("records.rows_offset_circle")
         if r.offset is None:
             a = np.asarray(tr.xy[str(r.start)], dtype=np.float64)
             b = np.asarray(tr.xy[str(r.end)], dtype=np.float64)
@@ -277,16 +273,16 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
             _require_finite((float(b[0]), float(b[1])))
             k = tr.scale_at(*a)
         except _PLACE_ERRORS:
-            problems.append(Problem(where, f"rows[{i}]", f"the row lies where the CRS "
-                                    f"{record.crs} has no position (check "
-                                    f"{'its offset' if r.offset else 'its start and end'})"))
+            problems.append(Problem.of(where, f"rows[{i}]", "records.row_off_crs_check",
+                                       crs=record.crs,
+                                       what='its offset' if r.offset else 'its start and end'))
             continue
         except (ValueError, KeyError) as exc:
-            problems.append(Problem(where, f"rows[{i}]", str(exc)))
+            problems.append(problem_of(exc, where, f"rows[{i}]"))
             continue
         length_plane = float(np.hypot(*(b - a)))
         if length_plane < 0.01:
-            problems.append(Problem(where, f"rows[{i}]", "the row has no length"))
+            problems.append(Problem.of(where, f"rows[{i}]", "records.row_no_length"))
             continue
         length = length_plane / k
         u = (b - a) / length_plane
@@ -296,10 +292,9 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
             along = r.first_at_m + np.arange(r.count) * r.spacing_m
             needed = float(along[-1])
             if needed > length * 1.10 + 5.0:
-                problems.append(Problem(
-                    where, f"rows[{i}].count",
-                    f"{r.count} mines {r.spacing_m:g} m apart need {needed:.0f} m but the row "
-                    f"is {length:.0f} m long"))
+                problems.append(Problem.of(where, f"rows[{i}].count", "records.row_too_short",
+                                           count=r.count, spacing_m=r.spacing_m, needed=needed,
+                                           length=length))
                 continue
         elif r.count == 1:
             along = np.array([length / 2.0])
@@ -345,8 +340,7 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     except InvalidInput as exc:
         field_name = "transformation" if chosen and chosen == record.transformation \
             and not transformation else ("--transformation" if chosen else "crs")
-        raise InvalidInput([Problem(where, field_name, p.reason) for p in exc.problems]
-                           ) from None
+        raise InvalidInput([p.at(where, field_name) for p in exc.problems]) from None
     for message in messages:
         notes.append(message)
         if warn:
@@ -355,9 +349,9 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     lon, lat = rp.apply_xy(glon, glat)
     lonlat = np.column_stack((np.asarray(lon, float), np.asarray(lat, float)))
     if not np.isfinite(lonlat).all():
-        raise InvalidInput([Problem(where, "transformation" if chosen else "crs",
-                                    f"the transformation to WGS84 ({rp.operation or 'none'}) "
-                                    "gives no position for part of the record")])
+        raise InvalidInput([Problem.of(where, "transformation" if chosen else "crs",
+                                       "records.transformation_no_position",
+                                       operation=rp.operation or 'none')])
     npts = len(ids)
     nmines = len(all_xy) - npts
     points = {i: (float(x), float(y)) for i, (x, y) in zip(ids, lonlat[:npts], strict=True)}
@@ -397,16 +391,13 @@ def _blame(record: MinefieldRecord, tr: _Traverse, lines: dict[str, tuple[np.nda
     index = {r.id: i for i, r in enumerate(record.rows)}
     for row_id, (a, b) in lines.items():
         if not placeable([a[0], b[0]], [a[1], b[1]]):
-            tr.problems.append(Problem(where, f"rows[{index[row_id]}]",
-                                       f"the row lies where the CRS {record.crs} has no "
-                                       "position (check its offset)"))
+            tr.problems.append(Problem.of(where, f"rows[{index[row_id]}]", "records.row_off_crs",
+                                          crs=record.crs))
     for field_name, (x, y) in single.items():
         if not placeable([x], [y]):
-            tr.problems.append(Problem(where, field_name,
-                                       f"the mine lies where the CRS {record.crs} has no "
-                                       "position (check its distance and bearing)"))
-    return tr.problems or [Problem(where, None, f"part of the record lies where the CRS "
-                                                f"{record.crs} has no position")]
+            tr.problems.append(Problem.of(where, field_name, "records.mine_off_crs",
+                                          crs=record.crs))
+    return tr.problems or [Problem.of(where, None, "records.part_off_crs", crs=record.crs)]
 
 
 def georef_json(g: Georef) -> str:

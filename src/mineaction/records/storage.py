@@ -42,23 +42,33 @@ def stored_form(record: MinefieldRecord, g: Georef | None) -> StoredMinefieldRec
 
 def read_files(paths: Sequence[Path | str]) -> list[MinefieldRecord]:
     """Every record of every file, or InvalidInput listing every problem of every file."""
-    records: list[MinefieldRecord] = []
+    documents: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for path in paths:
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
+            documents.append((p.name, p.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(p), None, f"cannot be read: {exc}"))
-            continue
+            problems.append(Problem.of(str(p), None, "records.unreadable", error=exc))
+    return parse_documents(documents, problems)
+
+
+def parse_documents(documents: Sequence[tuple[str, str]], problems: list[Problem] | None = None
+                    ) -> list[MinefieldRecord]:
+    """Every record of every document (name, JSON text), or InvalidInput listing every
+    problem (``problems`` found before, such as files that could not be read, included);
+    a record id given twice is refused."""
+    records: list[MinefieldRecord] = []
+    problems = list(problems or [])
+    for name, text in documents:
         try:
-            records.extend(parse_text(text, source=p.name))
+            records.extend(parse_text(text, source=name))
         except InvalidInput as exc:
             problems.extend(exc.problems)
     seen: dict[str, int] = {}
     for r in records:
         seen[r.record_id] = seen.get(r.record_id, 0) + 1
-    problems.extend(Problem(f"record {rid}", "record_id", f"appears {n} times in the input")
+    problems.extend(Problem.of(f"record {rid}", "record_id", "records.id_repeated", n=n)
                     for rid, n in seen.items() if n > 1)
     if problems:
         raise InvalidInput(problems)
@@ -81,8 +91,7 @@ def import_records(store: Any, records: Iterable[MinefieldRecord], *,
     existing = store.existing_ids(LAYER, [r.record_id for r in records])
     for r in records:
         if r.record_id in existing:
-            problems.append(Problem(f"record {r.record_id}", "record_id",
-                                    "is already in the store"))
+            problems.append(Problem.of(f"record {r.record_id}", "record_id", "records.id_exists"))
             continue
         try:
             with warnings.catch_warnings():
@@ -121,17 +130,16 @@ def withdraw(store: Any, record_id: str, reason: str, on: dt.date | None = None
     reason = (reason or "").strip()
     where = f"record {record_id}"
     if not reason:
-        raise InvalidInput([Problem(where, "reason", "say why the record is withdrawn")])
+        raise InvalidInput([Problem.of(where, "reason", "records.reason_required")])
     on = on or dt.date.today()
     with store.transaction() as tx:
         try:
             row = tx.get(LAYER, record_id)
         except NotFound:
-            raise InvalidInput([Problem(where, None, "no such minefield record")]) from None
+            raise InvalidInput([Problem.of(where, None, "records.no_such_record")]) from None
         if row.withdrawn_on is not None:
-            raise InvalidInput([Problem(where, None, f"already withdrawn on "
-                                                     f"{row.withdrawn_on}: "
-                                                     f"{row.withdrawal_reason}")])
+            raise InvalidInput([Problem.of(where, None, "records.already_withdrawn",
+                                           on=row.withdrawn_on, reason=row.withdrawal_reason)])
         line = f"withdrawn on {on.isoformat()}: {reason}"
         notes = f"{row.notes}\n{line}" if row.notes else line
         updated: StoredMinefieldRecord = tx.update(replace(

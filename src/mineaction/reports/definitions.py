@@ -57,7 +57,7 @@ def build(reader: Reader, name: str, scope: Scope, options: Options | None = Non
     from mineaction.errors import InvalidInput
 
     if name not in REPORTS:
-        raise InvalidInput(f"unknown report {name!r}; expected one of {', '.join(REPORTS)}")
+        raise InvalidInput.of("report.unknown", name=name, reports=', '.join(REPORTS))
     return REPORTS[name].build(reader, scope, options or Options())
 
 

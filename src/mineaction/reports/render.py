@@ -259,8 +259,7 @@ def write(report: Report, path: Path, fmt: str | None = None) -> list[Path]:
     if fmt not in writers:
         from mineaction.errors import InvalidInput
 
-        raise InvalidInput(f"unknown report format {fmt!r}; expected one of "
-                           + ", ".join(FORMATS))
+        raise InvalidInput.of("report.unknown_format", fmt=fmt, formats=", ".join(FORMATS))
     return writers[fmt](report, path)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mineaction.access import Actor
-from mineaction.store.base import Store
+from mineaction.store.base import Store, open_store, scheme_of
 
 
 def utc_now() -> dt.datetime:
@@ -25,6 +27,9 @@ class Settings:
 
 @dataclass(frozen=True)
 class Context:
+    """What a service call runs in. Services read through :attr:`reader` and write through
+    ``store.transaction()``; their dates default to :meth:`today`."""
+
     store: Store
     actor: Actor = field(default_factory=Actor.local)
     locale: str = "en"
@@ -41,3 +46,42 @@ class Context:
 
     def today(self) -> dt.date:
         return self.clock().date()
+
+
+@contextmanager
+def open_context(url: str, *, actor: Actor | None = None, locale: str = "en",
+                 require: bool = True, settings: Settings | None = None) -> Iterator[Context]:
+    """A context on the store at ``url`` (closed on leaving); with ``require`` the store must
+    exist at the current schema (:class:`~mineaction.errors.StoreError` otherwise)."""
+    store = open_store(url)
+    try:
+        if require:
+            store.require_current()
+        yield Context(store, actor or Actor.local(), locale, settings=settings or Settings())
+    finally:
+        store.close()
+
+
+def store_file(url: str) -> Path | None:
+    """The file of the store at ``url`` when it is a GeoPackage; None for a server."""
+    if scheme_of(url) not in ("gpkg", "file"):
+        return None
+    for prefix in ("gpkg://", "file://"):
+        if url.startswith(prefix):
+            return Path(url[len(prefix):])
+    return Path(url)
+
+
+def protected(url: str) -> list[Path]:
+    """Files an output must never be written onto when the store at ``url`` is in use."""
+    own = store_file(url)
+    return [own] if own is not None else []
+
+
+def checked_output(url: str, path: Path) -> Path:
+    """``path`` if an output may be written there while the store at ``url`` is in use
+    (InvalidInput otherwise): its folder exists, it is no folder, not that store, and not any
+    mineaction store (:func:`mineaction.io.writers.check_target`)."""
+    from mineaction.io.writers import check_target
+
+    return check_target(path, protected=protected(url))

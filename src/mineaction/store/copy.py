@@ -48,13 +48,12 @@ def copy_store(src: Store, dst: Store, *, into_existing: bool = False,
     :class:`~mineaction.errors.Conflict` and nothing is written.
     """
     if src.url == dst.url:
-        raise StoreError(f"source and destination are the same store ({src.url})")
+        raise StoreError.of("store.copy_same", url=src.url)
     src.require_current()
     full = occupied(dst)
     if full and not into_existing:
         listed = ", ".join(f"{name}: {n}" for name, n in full.items())
-        raise StoreError(f"{dst.url} already holds records ({listed}); copy into an empty "
-                         "store, or add --into-existing to add to them")
+        raise StoreError.of("store.copy_not_empty", url=dst.url, listed=listed)
     dst.create()
     dst.require_current()
     copied: dict[str, int] = {}

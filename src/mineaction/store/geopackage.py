@@ -291,10 +291,10 @@ class GeoPackageStore(SqlStore):
         """StoreError unless the path is a GeoPackage, an empty file, or nothing yet."""
         p = self.path
         if p.is_dir():
-            raise StoreError(f"{p} is a folder, not a GeoPackage file")
+            raise StoreError.of("store.gpkg_is_folder", path=p)
         if not p.exists():
             if not p.parent.is_dir() and str(p.parent):
-                raise StoreError(f"{p}: the folder {p.parent} does not exist")
+                raise StoreError.of("store.gpkg_folder_missing", path=p, parent=p.parent)
             return
         try:
             if p.stat().st_size == 0:
@@ -302,13 +302,13 @@ class GeoPackageStore(SqlStore):
             with open(p, "rb") as fh:
                 head = fh.read(100)
         except OSError as exc:
-            raise StoreError(f"{p} cannot be read: {exc.strerror or exc}") from None
+            raise StoreError.of("store.gpkg_unreadable", path=p,
+                                error=exc.strerror or exc) from None
         if head[:16] != b"SQLite format 3\x00":
-            raise StoreError(f"{p} is not a GeoPackage (not an SQLite file)")
+            raise StoreError.of("store.gpkg_not_sqlite", path=p)
         application_id = struct.unpack(">I", head[68:72])[0] if len(head) >= 72 else 0
         if application_id not in _GPKG_APPLICATION_IDS:
-            raise StoreError(f"{p} is an SQLite database but not a GeoPackage (application id "
-                             f"{application_id:#x})")
+            raise StoreError.of("store.gpkg_application_id", path=p, application_id=application_id)
         try:
             conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
             try:
@@ -317,10 +317,9 @@ class GeoPackageStore(SqlStore):
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{p} is not a usable GeoPackage: {exc}") from None
+            raise StoreError.of("store.gpkg_unusable", path=p, error=exc) from None
         if tables and not tables & {"gpkg_contents", "mineaction_meta"}:
-            raise StoreError(f"{p} is an SQLite database but not a GeoPackage (it has tables "
-                             "and no gpkg_contents)")
+            raise StoreError.of("store.gpkg_no_contents", path=p)
 
     @staticmethod
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -345,8 +344,7 @@ class GeoPackageStore(SqlStore):
             try:
                 return max(0.0, float(text))
             except ValueError:
-                raise StoreError(f"MINEACTION_LOCK_TIMEOUT must be a number of seconds, got "
-                                 f"{text!r}") from None
+                raise StoreError.of("store.lock_timeout_setting", value=text) from None
         return self.lock_timeout_s
 
     def _take_write_lock(self, conn: Connection) -> None:
@@ -377,8 +375,7 @@ class GeoPackageStore(SqlStore):
             else:
                 waited = first / 1000
             conn.rollback()
-            raise StoreError(f"{self.path}: the store is locked by another writer (waited "
-                             f"{waited:.0f} s); try again later")
+            raise StoreError.of("store.locked", path=self.path, waited=waited)
         finally:
             with contextlib.suppress(sa.exc.SQLAlchemyError):  # the connection may be gone
                 conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -509,7 +506,7 @@ class GeoPackageStore(SqlStore):
                 f'SELECT "{self.fid_column}" FROM "{name}" WHERE "{self.fid_column}" > ? '
                 f'ORDER BY "{self.fid_column}"', (last,)).scalars().all()
             if len(fids) != len(rows):
-                raise StoreError(f"{name}: {len(rows)} rows written but {len(fids)} found")
+                raise StoreError.of("store.rows_lost", name=name, n=len(rows), n2=len(fids))
             arr = np.empty(len(geoms), dtype=object)
             arr[:] = geoms
             bounds = shapely.bounds(arr)

@@ -83,7 +83,7 @@ def engine_url(url: str) -> str:
     """SQLAlchemy's URL (psycopg 3 driver) for a ``postgresql://`` or ``postgres://`` URL."""
     head, sep, rest = url.partition("://")
     if not sep:
-        raise StoreError(f"not a PostgreSQL URL: {url!r}")
+        raise StoreError.of("store.not_postgresql_url", url=url)
     return "postgresql+psycopg://" + rest
 
 
@@ -101,14 +101,16 @@ class PostGISStore(SqlStore):
         try:
             return super().schema_version()
         except OperationalError as exc:
-            raise StoreError(f"cannot connect to {self.url}: {_first_line(exc)}") from None
+            raise StoreError.of("store.cannot_connect", url=self.url,
+                                error=_first_line(exc)) from None
 
     def migrate(self, target: int | None = None, *,
                 report: MigrationReport | None = None) -> list[int]:
         try:
             return super().migrate(target, report=report)
         except OperationalError as exc:
-            raise StoreError(f"cannot connect to {self.url}: {_first_line(exc)}") from None
+            raise StoreError.of("store.cannot_connect", url=self.url,
+                                error=_first_line(exc)) from None
 
     # -- hooks --------------------------------------------------------------------------------
 

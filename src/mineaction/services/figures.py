@@ -1,0 +1,121 @@
+"""The published-figures register: import (a register or a breakdown table), list,
+conflicts between sources, breakdowns against their totals, the store's own figures beside
+published ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from mineaction.errors import InvalidInput
+from mineaction.io.readers import SourceFile
+from mineaction.services.context import Context
+
+__all__ = ["as_json", "compare", "compare_notes", "conflicts", "import_register",
+           "import_table", "listing", "parse_metrics", "totals"]
+
+
+def import_register(ctx: Context, src: SourceFile) -> int:
+    """Import published figures (the register's columns); every row checked, all or none."""
+    from mineaction.analysis.figures import import_figures
+
+    return import_figures(ctx.store, src, today=ctx.today())
+
+
+def parse_metrics(specs: list[str]) -> dict[str, tuple[str, str]]:
+    """``COLUMN=METRIC:UNIT`` texts as {column: (metric, unit)}."""
+    metrics = {}
+    for m in specs:
+        col, _, rest = m.partition("=")
+        name, _, unit = rest.partition(":")
+        if not (col and name and unit):
+            raise InvalidInput.of("cli.metric_format", value=m)
+        metrics[col] = (name, unit)
+    return metrics
+
+
+def import_table(ctx: Context, src: SourceFile, *, country: str, part_of: str,
+                 metrics: dict[str, tuple[str, str]], area_column: str,
+                 start: dt.date | None = None, end: dt.date | None = None,
+                 attributed_to: str | None = None, publication: str | None = None) -> int:
+    """Import a published breakdown (one row per area) as figures; an empty cell is "not
+    reported", never zero. All or nothing."""
+    from mineaction.analysis.figures import import_breakdown
+
+    return import_breakdown(ctx.store, src, country=country, part_of=part_of,
+                            period_start=start, period_end=end, metrics=metrics,
+                            area_column=area_column, attributed_to=attributed_to,
+                            publication=publication)
+
+
+def listing(ctx: Context, metric: str | None = None, country: str | None = None) -> list[Any]:
+    """Published figures, of one metric and country when given."""
+    from mineaction.analysis.figures import figures
+
+    return figures(ctx.reader, metric, country)
+
+
+def as_json(items: list[Any]) -> list[dict[str, Any]]:
+    return [{"figure_id": f.id, "country": f.country, "area": f.area, "metric": f.metric,
+             "value": f.value, "unit": f.unit, "period_start": f.period_start,
+             "period_end": f.period_end, "attributed_to": f.attributed_to,
+             "publication": f.publication, "qualifier": str(f.qualifier)} for f in items]
+
+
+def conflicts(ctx: Context, metric: str | None = None, country: str | None = None
+              ) -> list[Any]:
+    """Figures of one metric, country and area, same or nested periods, that disagree beyond
+    their rounding."""
+    from mineaction.analysis.figures import conflicts as find
+    from mineaction.analysis.figures import figures
+
+    return find(figures(ctx.reader, metric, country))
+
+
+def totals(ctx: Context) -> list[Any]:
+    """Each published breakdown: the sum of its rows beside the published wholes."""
+    from mineaction.analysis.figures import figures, rollups
+
+    return rollups(figures(ctx.reader))
+
+
+def compare(ctx: Context, country: str | None = None, metric: str | None = None, *,
+            suppress_below: int | None = None) -> list[dict[str, Any]]:
+    """The store's own figures beside published ones for the same country, area and period;
+    counts of people below the threshold suppressed."""
+    from mineaction.analysis.figures import compare as run
+
+    threshold = ctx.settings.suppress_below if suppress_below is None else suppress_below
+    return run(ctx.reader, country, metric, suppress_below=threshold)
+
+
+def no_data() -> str:
+    from mineaction.analysis.figures import NO_DATA
+
+    return NO_DATA
+
+
+def compare_notes(rows: list[dict[str, Any]], threshold: int) -> list[str]:
+    """What the comparison table's marks mean, and the records it could not place."""
+    nd = no_data()
+    notes = []
+    if any(r["computed"] == nd for r in rows):
+        notes.append(f"{nd}: the store holds no records of the figure's kind in its "
+                     "country (and area) and period, or knows no such area; no agreement is "
+                     "claimed either way.")
+    if any(r["computed"] in (f"<{threshold}", "x") for r in rows):
+        notes.append(f"'<{threshold}': fewer than {threshold} people, not shown; 'x': "
+                     f"{threshold} or more, not shown because a hidden count could be worked "
+                     "out from it (killed + injured = total); no agreement is claimed for "
+                     "them.")
+    seen = set()
+    for r in rows:
+        key = (r["layer"], tuple(r["period"]))
+        if r["left_out"] and key not in seen:
+            seen.add(key)
+            n = r["left_out"]
+            notes.append(f"{n if isinstance(n, str) else format(n, ',')} {r['layer']} "
+                         f"record(s) of {'–'.join(r['period'])} could not be placed in a country "
+                         "(no administrative area, or one without a country) and were left "
+                         "out.")
+    return notes

@@ -1,0 +1,136 @@
+"""Reports: build one for a period and area, explain its cells, render it to text, bytes or
+files. Counts of people are suppressed below the threshold the caller gives (the settings'
+by default)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mineaction.errors import InvalidInput
+from mineaction.reports.model import Report
+from mineaction.reports.render import FORMATS
+from mineaction.services.context import Context
+
+__all__ = ["FORMATS", "Report", "ScreenTable", "build", "csv_text", "explain", "json_text",
+           "names", "output_format", "screen", "write"]
+
+
+def names() -> list[str]:
+    """The reports there are."""
+    from mineaction.reports.definitions import REPORTS
+
+    return list(REPORTS)
+
+
+def period(year: int | None = None, start: dt.date | None = None,
+           end: dt.date | None = None, quarter: int | None = None) -> Any:
+    """The period of a report: a year, a quarter of it, or from ``start`` to ``end``;
+    InvalidInput for a quarter without a year or an inverted period."""
+    from mineaction.analysis.statistics import Period
+
+    if quarter is not None and year is None:
+        raise InvalidInput.of("cli.quarter_needs_year")
+    if start and end and start > end:
+        raise InvalidInput.of("cli.from_after_to", start=start, end=end)
+    try:
+        return Period.of(year, start, end, quarter)
+    except ValueError as exc:  # a period reaching past the last date there is (9999-12-31)
+        raise InvalidInput.of("cli.year_out_of_range", year=year, error=exc) from None
+
+
+def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
+          quarter: int | None = None, suppress_below: int | None = None) -> Report:
+    """Report ``name`` over the period ``when`` (:func:`period`; ``quarter`` names the
+    quarter of a year's period) and an administrative area (name or id; the areas inside it
+    included), from the records the actor may see; counts of people below ``suppress_below``
+    (default: the settings') suppressed. InvalidInput for an unknown report or area."""
+    from mineaction.analysis.statistics import scope_for
+    from mineaction.reports import Options
+    from mineaction.reports import build as build_report
+
+    threshold = ctx.settings.suppress_below if suppress_below is None else suppress_below
+    scope = scope_for(ctx.reader, when, area)
+    rep = build_report(ctx.reader, name, scope,
+                       Options(suppress_below=threshold, quarter=quarter))
+    rep.store = ctx.store.url
+    return rep
+
+
+def output_format(path: Path, fmt: str | None) -> str:
+    """The format of an output file: ``fmt``, else its suffix (InvalidInput when neither
+    names one of :data:`FORMATS`)."""
+    kind = fmt or path.suffix.lower().lstrip(".")
+    if kind not in FORMATS:
+        raise InvalidInput.of("cli.report_format_unknown", name=path.name,
+                              formats=", ".join(FORMATS))
+    return kind
+
+
+def explain(report: Report, cell: str | None = None) -> list[dict[str, Any]]:
+    """For every cell (or those ``TABLE/ROW/COLUMN`` names, any part empty), its value, filter
+    and the records behind it; suppressed cells list no records."""
+    from mineaction.reports.render import explain as explain_cells
+
+    t, r, c = ((cell or "").split("/") + ["", "", ""])[:3]
+    return explain_cells(report, t or None, r or None, c or None)
+
+
+def explain_text(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items, ensure_ascii=False, indent=1, default=str) + "\n"
+
+
+def write(report: Report, path: Path, fmt: str | None = None) -> list[Path]:
+    """Render the report to ``path`` (CSV: one file per table); the files written."""
+    from mineaction.reports.render import write as write_report
+
+    return write_report(report, path, fmt)
+
+
+def json_text(report: Report) -> str:
+    """Every cell in full precision, for machines."""
+    from mineaction.reports.render import json_text as as_text
+
+    return as_text(report)
+
+
+def csv_text(report: Report) -> str:
+    """Every table as CSV, each headed ``# name`` when there are several."""
+    from mineaction.reports.render import table_csv
+
+    parts = []
+    for tab in report.tables:
+        if len(report.tables) > 1:
+            parts.append(f"# {tab.name}\n")
+        parts.append(table_csv(tab))
+    return "".join(parts)
+
+
+@dataclass
+class ScreenTable:
+    title: str
+    headers: list[str]
+    numeric: list[bool]
+    rows: list[list[str]]
+    total: list[str] | None
+    notes: list[str]
+
+
+def screen(report: Report) -> list[ScreenTable]:
+    """The report's tables as people read them: thousands separators, '<5' or 'x' for a
+    suppressed count."""
+    from mineaction.reports.render import shown
+
+    out = []
+    for t in report.tables:
+        rows = [[shown(row[c.name], c, report.suppress_below) for c in t.columns]
+                for row in t.rows]
+        total = ([shown(t.total[c.name], c, report.suppress_below) for c in t.columns]
+                 if t.total else None)
+        out.append(ScreenTable(t.title, [c.title + (f" ({c.unit})" if c.unit else "")
+                                         for c in t.columns],
+                               [c.numeric for c in t.columns], rows, total, list(t.notes)))
+    return out

@@ -1,0 +1,20 @@
+"""What a store holds, in short: records per layer, hazardous area, release, finds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mineaction.services.context import Context
+
+if TYPE_CHECKING:
+    from mineaction.analysis.summary import Summary
+
+__all__ = ["summary"]
+
+
+def summary(ctx: Context) -> Summary:
+    """Records per layer, hazard area by kind and status, land released by method (never
+    summed into "cleared"), items found by category: as the actor may see them."""
+    from mineaction.analysis.summary import summarise
+
+    return summarise(ctx.reader)
