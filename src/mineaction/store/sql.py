@@ -137,7 +137,10 @@ class SqlStore(Store):
             cols.append(self._column(spec))
         if layer.spatial:
             cols.append(sa.Column(GEOM, self.geometry_type(layer), nullable=True))
-        indexes = [sa.Index(f"ix_{layer.table}_{name}", name) for name in layer.indexes]
+        # owner and country: every read of an actor filters on them (mineaction.access)
+        names = dict.fromkeys((*layer.indexes, *(n for n in ("owner", "country")
+                                                 if any(s.name == n for s in layer.fields))))
+        indexes = [sa.Index(f"ix_{layer.table}_{name}", name) for name in names]
         return sa.Table(layer.table, self.metadata, *cols, *indexes,
                         sa.UniqueConstraint("id", name=f"uq_{layer.table}_id"))
 
