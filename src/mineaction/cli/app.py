@@ -21,6 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from mineaction.access import Actor
 from mineaction.store import Store, open_store
 from mineaction.store.base import scheme_of
 
@@ -36,6 +37,10 @@ DEFAULT_DB = "mineaction.gpkg"
 @dataclass
 class State:
     db: str = DEFAULT_DB
+    user: str | None = None  # --as
+    token: str | None = None  # --token
+    personal: bool = False
+    reason: str | None = None
 
 
 state = State()
@@ -46,18 +51,65 @@ def _root(
     db: str = typer.Option(None, "--db", metavar="PATH_OR_URL",
                            help="Store: a GeoPackage path or postgresql://... "
                                 "(default: $MINEACTION_DB, else ./mineaction.gpkg)"),
+    user: str = typer.Option(None, "--as", metavar="USER",
+                             help="Act as this user (password: prompted, or "
+                                  "$MINEACTION_PASSWORD); needed once the store has accounts"),
+    token: str = typer.Option(None, "--token", metavar="TOKEN",
+                              help="Act with this API token (default: $MINEACTION_TOKEN)"),
+    personal: bool = typer.Option(False, "--personal",
+                                  help="Read personal data (IM officers and administrators; "
+                                       "with --reason; every read is recorded)"),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT",
+                               help="Why personal data is read (with --personal)"),
 ) -> None:
     state.db = db or os.environ.get("MINEACTION_DB") or DEFAULT_DB
+    state.user, state.token = user, token
+    state.personal, state.reason = personal, reason
+
+
+def current_actor(store: Store) -> Actor:
+    """Who runs the command: on a store without accounts, the person at the command line
+    (:meth:`Actor.local`); once it has accounts, the user of --as (password prompted, or
+    $MINEACTION_PASSWORD) or of --token / $MINEACTION_TOKEN, and nobody otherwise."""
+    from mineaction.access import authenticate
+    from mineaction.access.accounts import has_accounts
+    from mineaction.errors import Unauthorized
+
+    token = state.token or os.environ.get("MINEACTION_TOKEN")
+    if not has_accounts(store):
+        if state.user or state.token:
+            raise Unauthorized(f"{state.db} has no accounts yet: run without --as/--token, "
+                               "or make the first administrator with 'mineaction users add'")
+        return Actor.local()
+    if state.user:
+        password = os.environ.get("MINEACTION_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise Unauthorized(f"no password for {state.user}: set $MINEACTION_PASSWORD "
+                                   "or run in a terminal")
+            password = typer.prompt(f"password for {state.user}", hide_input=True)
+        return authenticate(store, state.user, password)
+    if token:
+        return authenticate(store, token=token)
+    raise Unauthorized(f"{state.db} has user accounts: say who you are with --as USER "
+                       "(password prompted, or $MINEACTION_PASSWORD) or --token TOKEN "
+                       "($MINEACTION_TOKEN)")
 
 
 @contextmanager
-def opened(*, require: bool = True) -> Iterator[Store]:
-    """The store named by --db; with ``require`` it must exist at the current schema."""
+def opened(*, require: bool = True, raw: bool = False) -> Iterator[Store]:
+    """The store named by --db, as the actor running the command may use it (see
+    :func:`current_actor`; ``raw``: the store itself, for the commands that check rights
+    themselves); with ``require`` it must exist at the current schema."""
     store = open_store(state.db)
     try:
         if require:
             store.require_current()
-        yield store
+        if raw:
+            yield store
+        else:
+            yield store.as_actor(current_actor(store), personal=state.personal,
+                                 reason=state.reason)
     finally:
         store.close()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from mineaction.access.accounts import has_accounts, require_admin
 from mineaction.cli.app import app, console, progress_bar
+from mineaction.cli.app import current_actor as state_actor
 from mineaction.store.copy import copy_store, opened_pair, plan
 
 
@@ -23,6 +25,10 @@ def copy(
     """Copy every layer of one store into another, keeping ids and versions, in one
     transaction: all of it or nothing."""
     with opened_pair(src, dst) as (source, target):
+        # a copy carries every record and account: the source's administrators only
+        for store in (source, target):
+            if store.initialised() and has_accounts(store):
+                require_admin(state_actor(store), f"copy a store with accounts ({store.url})")
         counts = plan(source, target)
         with progress_bar("copying", sum(counts.values())) as advance:
             copied = copy_store(source, target, into_existing=into_existing, progress=advance)

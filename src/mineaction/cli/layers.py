@@ -22,7 +22,7 @@ from mineaction.cli.app import (
     state,
     store_file,
 )
-from mineaction.domain.layers import all_layers, get_layer
+from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers, get_layer
 from mineaction.errors import InvalidInput
 from mineaction.io.load import check_importable, import_file, repair_summary
 from mineaction.io.writers import (
@@ -34,7 +34,16 @@ from mineaction.io.writers import (
 )
 from mineaction.store import Query, open_store
 
-LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers() if layer.public)
+LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers()
+                                   if layer.name not in ACCOUNT_LAYERS)
+PERSONAL_HELP = "Read personal data too (IM officers and administrators; with --reason)"
+REASON_HELP = "Why personal data is read (recorded with the read)"
+
+
+def _personal(personal: bool, reason: str | None) -> None:
+    """--personal and --reason given after the command mean the same as before it."""
+    state.personal = state.personal or personal
+    state.reason = reason or state.reason
 
 
 class ListFormat(StrEnum):
@@ -144,10 +153,13 @@ def export(
     layer: str = typer.Argument(..., help=LAYER_HELP),
     output: Path = typer.Option(..., "-o", "--output", help="File to write"),
     fmt: ExportFormat = typer.Option(None, "--format", help="Default: from the file name"),
+    personal: bool = typer.Option(False, "--personal", help=PERSONAL_HELP),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT", help=REASON_HELP),
 ) -> None:
     """Export LAYER to a file (never onto the store itself nor over another mineaction
-    store)."""
+    store), as the actor may read it."""
     lyr = _layer(layer)
+    _personal(personal, reason)
     checked_output(output)
     format_for(output, fmt.value if fmt else None)  # an unknown format fails before opening
     own = store_file()
@@ -165,9 +177,12 @@ def list_(
     limit: int = typer.Option(None, "--limit", min=0, help="At most this many records"),
     at: str = typer.Option(None, "--at", metavar="YYYY-MM-DD",
                            help="hazards only: each hazard as it stood on that date"),
+    personal: bool = typer.Option(False, "--personal", help=PERSONAL_HELP),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT", help=REASON_HELP),
 ) -> None:
-    """List the records of LAYER."""
+    """List the records of LAYER, as the actor may read them."""
     lyr = _layer(layer)
+    _personal(personal, reason)
     box = parse_bbox(bbox)
     with opened() as store:
         if at is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,25 @@ class Projection:
                     "admin_area_id" in table.c:
                 self.area = table.c.admin_area_id
         self.key = (access.key, counting)
+
+    def widened(self, box: BBox) -> BBox | None:
+        """``box`` widened by one grid cell of the coarsest generalised grant, for the index
+        to find every record whose generalised geometry may meet ``box``; None when a grant
+        shows records as their administrative area (anywhere) or near a pole."""
+        general = [self.access.grants[i].precision for i in self.used
+                   if self.access.grants[i].precision.generalised]
+        if not general or any(p.kind != "grid" or p.km is None for p in general):
+            return None
+        km = max(float(p.km or 0.0) for p in general)
+        dlat = km * 1000.0 / 110_574.0 * 1.01  # the shortest degree of latitude, and margin
+        top = max(abs(box[1]), abs(box[3])) + 2 * dlat
+        if top >= 89.0:
+            return None
+        # a cell is km wide along a parallel of radius N cos(lat) >= a cos(lat)
+        dlon = km * 1000.0 / (6_378_137.0 * math.cos(math.radians(top)) * math.pi / 180.0)
+        dlon *= 1.01
+        return (max(-180.0, box[0] - dlon), max(-90.0, box[1] - dlat),
+                min(180.0, box[2] + dlon), min(90.0, box[3] + dlat))
 
     def check_usable(self, name: str, what: str) -> None:
         """Forbidden when the actor can see the field on no record: filtering, ordering or

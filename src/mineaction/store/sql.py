@@ -358,6 +358,7 @@ class SqlTransaction(Transaction):
                 params[f"w_{name}"] = _column_param(spec, value)
         exact: list[BaseGeometry] = []
         use_box = use_isect = False
+        widened: BBox | None = None
         if q.bbox is not None or q.intersects is not None:
             if not layer.spatial:
                 raise KeyError(f"layer {layer.name} has no geometry")
@@ -376,6 +377,13 @@ class SqlTransaction(Transaction):
                     if q.bbox is None:  # the index prefilter: the geometry's bounds
                         box = tuple(q.intersects.bounds)  # type: ignore[assignment]
                         use_box = True
+            if use_box and not use_isect and proj is not None and proj.generalising:
+                # every generalised geometry lies within a cell of its exact one: the index
+                # finds them in the box widened by a cell, and Python checks them all
+                widened = proj.widened(box)
+                if widened is not None:
+                    exact = exact or [bbox_geometry(box)]
+                    box = widened
             if use_box:
                 params.update(bbox_minx=float(box[0]), bbox_miny=float(box[1]),
                               bbox_maxx=float(box[2]), bbox_maxy=float(box[3]))
@@ -383,22 +391,24 @@ class SqlTransaction(Transaction):
             proj.check_usable(q.order_by, "order by")
         # generalised records are checked in Python against their generalised geometry, so
         # limits apply there too
+        prefilter = (use_box or use_isect) and proj is not None and proj.generalising and \
+            widened is not None
         limited = not exact and not (proj is not None and proj.generalising
                                      and (use_box or use_isect))
         key = (layer.table, tuple(shape), use_box, use_isect, q.order_by,
                q.limit if limited else None, q.offset if limited else 0,
-               None if proj is None else proj.key)
+               None if proj is None else proj.key, prefilter)
         stmt = self.store._selects.get(key)
         if stmt is None:
             if len(self.store._selects) > 4096:  # one set per actor's grants: keep it bounded
                 self.store._selects.clear()
             stmt = self.store._selects[key] = self._build_select(
-                table, shape, use_box, use_isect, q, limited, proj)
+                table, shape, use_box, use_isect, q, limited, proj, prefilter)
         return stmt, params, exact
 
     def _build_select(self, table: sa.Table, shape: list[tuple[str, str]], use_box: bool,
-                      use_isect: bool, q: Query, limited: bool, proj: Any = None
-                      ) -> sa.Select[Any]:
+                      use_isect: bool, q: Query, limited: bool, proj: Any = None,
+                      prefilter: bool = False) -> sa.Select[Any]:
         cols: Any = table.c if proj is None else proj.columns
         stmt: sa.Select[Any] = sa.select(table) if proj is None else proj.select()
         for name, how in shape:
@@ -415,7 +425,7 @@ class SqlTransaction(Transaction):
             spatial.append(self.store.bbox_template(table))
         if use_isect:
             spatial.append(self.store.intersects_template(table))
-        if spatial and proj is not None and proj.generalising:
+        if spatial and proj is not None and proj.generalising and not prefilter:
             stmt = stmt.where(sa.or_(sa.and_(proj.exact_where, *spatial), proj.general_where))
         else:
             for clause in spatial:
