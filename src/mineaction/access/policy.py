@@ -234,6 +234,8 @@ class Policy:
         org = actor.org_id
         if lvl > Level.PUBLIC:
             if layer.name in ACCOUNT_LAYERS:
+                # one's own account, tokens and agreements, whatever one's roles
+                lvl = max(lvl, layer.access_level)
                 if layer.name == "users" and actor.user_id:
                     grants.append(Grant((("id", (actor.user_id,)),), EXACT, lvl, "own account"))
                 elif layer.name == "tokens" and actor.user_id:
