@@ -25,11 +25,11 @@ def copy(
     """Copy every layer of one store into another, keeping ids and versions, in one
     transaction: all of it or nothing."""
     with opened_pair(src, dst) as (source, target):
-        # a copy carries every record and account: the source's administrators only
+        counts = plan(source, target)
+        # a copy carries every record and account: administrators only
         for store in (source, target):
             if store.initialised() and has_accounts(store):
                 require_admin(state_actor(store), f"copy a store with accounts ({store.url})")
-        counts = plan(source, target)
         with progress_bar("copying", sum(counts.values())) as advance:
             copied = copy_store(source, target, into_existing=into_existing, progress=advance)
         table = Table("layer", "records", title=f"{source.url} → {target.url}")
