@@ -453,8 +453,10 @@ class SqlTransaction(Transaction):
         lyr = layer_of(layer)
         q = self._merge(query, filters)
         stmt, params, exact = self._select(lyr, q)
-        result = self.conn.execution_options(**self.store.read_options(stmt)).execute(
-            stmt, params)
+        # options for this statement only: set on the connection they would stay for the
+        # next statements of the transaction (a server-side cursor for an INSERT's savepoint)
+        result = self.conn.execute(stmt, params,
+                                   execution_options=self.store.read_options(stmt))
         for g in exact:
             shapely.prepare(g)
         skipped = 0
@@ -543,8 +545,8 @@ class SqlTransaction(Transaction):
             table = self.store.table(lyr)
             for g in exact:
                 shapely.prepare(g)
-            result = self.conn.execution_options(**self.store.read_options(stmt)).execute(
-                stmt.with_only_columns(table.c[GEOM]), params)
+            result = self.conn.execute(stmt.with_only_columns(table.c[GEOM]), params,
+                                       execution_options=self.store.read_options(stmt))
             hits = 0
             for rows in result.partitions(BATCH):
                 hits += int(np.count_nonzero(self._hits(exact, self._geometries(lyr, rows, 0))))
@@ -576,7 +578,8 @@ class SqlTransaction(Transaction):
                               if (g := getattr(r, "geometry", None)) is not None)
         table = self.store.table(lyr)
         bounds = None
-        result = self.conn.execution_options(yield_per=BATCH).execute(sa.select(table.c[GEOM]))
+        result = self.conn.execute(sa.select(table.c[GEOM]),
+                                   execution_options={"yield_per": BATCH})
         for rows in result.partitions(BATCH):
             geoms = np.asarray(self._geometries(lyr, rows), dtype=object)
             b = shapely.bounds(geoms)
