@@ -156,8 +156,10 @@ class LayerAccess:
                 and all(under == (0,) for _, under in self.visible))
 
     def personal_fields(self) -> list[str]:
+        """The personal fields this read returns (the id and version name the records)."""
         return [name for name, under in self.visible
-                if under and self.layer.field_level(name) == Level.PERSONAL]
+                if under and name not in ("id", "version")
+                and self.layer.field_level(name) == Level.PERSONAL]
 
 
 @dataclass(frozen=True)
