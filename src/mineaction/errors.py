@@ -228,3 +228,21 @@ class StoreError(MineActionError):
     exit_code = 1
     http_status = 500
     api_code = "StoreError"
+
+
+class Forbidden(MineActionError):
+    """The actor may not read or write this (a layer, a field used in a filter, a record to
+    change). Rows an actor may not see are never refused one by one: they are simply not
+    there (a ``get`` of one is :class:`NotFound`), so a refusal never tells that they exist."""
+
+    exit_code = 1
+    http_status = 403
+    api_code = "Forbidden"
+
+
+class Unauthorized(Forbidden):
+    """Nobody is signed in where an account is needed, or the credentials are wrong (the
+    message never says which of the user name and the password was wrong)."""
+
+    http_status = 401
+    api_code = "Unauthorized"

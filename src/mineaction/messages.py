@@ -31,7 +31,8 @@ DOMAIN = "mineaction"
 
 #: code -> English template. Codes are dotted: the family first, then what went wrong.
 #: Families, in this order: text, input, value., geometry., crs., file., store., import.,
-#: report., records., figures., cli., then release. (the land release engine's own section).
+#: report., records., figures., cli., access., then release. (the land release engine's own
+#: section).
 MESSAGES: dict[str, str] = {
     # -- text. Finished text: a library's message, passed on as it is.
     "text": "{text}",
@@ -328,6 +329,67 @@ MESSAGES: dict[str, str] = {
     "cli.truth_is_store": ("--truth must be another file than the store: the truth never goes "
                            "into the operational store"),
     "cli.year_out_of_range": "--year {year}: {error}",
+    "cli.where_format": "--where {value!r}: FIELD=VALUE (VALUE may be a comma list)",
+    "cli.no_new_password": ("no password for {id}: set $MINEACTION_NEW_PASSWORD or run in a "
+                            "terminal"),
+    "cli.token_whose": "say whose token it is: --user USER",
+    "cli.no_accounts_yet": ("{db} has no accounts yet: run without --token, or make the first "
+                            "administrator with 'mineaction users add'"),
+    "cli.no_password": "no password for {id}: set $MINEACTION_PASSWORD or run in a terminal",
+    "cli.sign_in": ("{db} has user accounts: say who you are with --as USER (password prompted, or"
+                    " $MINEACTION_PASSWORD) or --token TOKEN ($MINEACTION_TOKEN)"),
+    # -- access. Accounts, sign-in, policy and sharing.
+    "access.admins_only": "only administrators {what} ({name} is not one)",
+    "access.password_short": "a password has at least {minimum} characters",
+    "access.unknown_role": "unknown role {value!r}; expected one of {allowed}",
+    "access.no_role": "give at least one role",
+    "access.bad_org_id": "organisation id {value!r}: letters, digits, '.', '_', '@', '-'",
+    "access.unknown_org_kind": "unknown kind {value!r}; expected one of {allowed}",
+    "access.bad_country": ("country {value!r}: an ISO 3166-1 alpha-2 code (two letters; XA-XZ for "
+                           "a user-assigned one, as the demo's XV)"),
+    "access.no_org": "no organisation {id!r}: add it first (mineaction orgs add)",
+    "access.first_account": "the first account is made by whoever holds the store",
+    "access.first_not_admin": ("the first account must have the admin role: otherwise nobody could"
+                               " manage the store's accounts"),
+    "access.bad_user_name": "user name {value!r}: letters, digits, '.', '_', '@', '-' (at most 64)",
+    "access.user_exists": "user {id!r} exists already",
+    "access.no_user": "no user {id!r}",
+    "access.last_admin": ("{id} is the last administrator: give another account the admin role "
+                          "first"),
+    "access.last_enabled_admin": "{id} is the last enabled administrator",
+    "access.token_days": "a token is valid 1 to {maximum} days, not {value}",
+    "access.no_token": "no token {id!r}",
+    "access.no_credentials": "give a user name and a password, or a token",
+    "access.wrong_credentials": "wrong user name or password",
+    "access.account_disabled": "the account {id} is disabled",
+    "access.self_agreement": "an organisation already reads its own records",
+    "access.never_shared": "{layer} is never shared by an agreement",
+    "access.unknown_precision": "unknown precision {value!r}; expected one of {allowed}",
+    "access.grid_needs_size": "the grid precision needs a cell size: --grid-km N",
+    "access.grid_size_alone": "--grid-km goes with the grid precision only",
+    "access.valid_to_before_from": "valid_to is before valid_from",
+    "access.bad_where": "--where: {reason}",
+    "access.revoke_needs_reason": "say why the agreement is revoked (--reason TEXT)",
+    "access.no_agreement": "no agreement {id!r}",
+    "access.already_revoked": "{id} was revoked on {on}",
+    "access.no_personal_reads": ("{name} may not read personal data: only IM officers and "
+                                 "administrators read it, and only when they ask for it: "
+                                 "'--personal --reason TEXT' on the command line, personal=True "
+                                 "with a reason in code; every such read is recorded"),
+    "access.personal_needs_reason": ("reading personal data needs a reason (--reason TEXT), which "
+                                     "is recorded with the read"),
+    "access.read_only_role": "{name} may not write: analysts and the public read only",
+    "access.admins_write": "{layer}: only administrators write it",
+    "access.personal_write": ("{layer} holds personal data: only IM officers and administrators "
+                              "write it"),
+    "access.may_not_change": ("{name} may not change {layer} {id}: records are changed by their "
+                              "owner, an IM officer or approver of their country's authority, or "
+                              "an administrator"),
+    "access.counts_only": ("{layer}: only counts are shared with this actor; ask for counts or "
+                           "sums (aggregate), not records"),
+    "access.hidden_field": "{layer}: cannot {what} {field!r}, a field this actor does not see",
+    "access.admins_migrate": "only administrators migrate a store",
+    "access.bad_token": "unknown, expired or revoked token",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -30,6 +31,34 @@ class Level(StrEnum):
     CONFIDENTIAL = "confidential"
     PERSONAL = "personal"
 
+    @property
+    def rank(self) -> int:
+        """0 for public up to 3 for personal: compare levels by rank, never by name."""
+        return _RANKS[self]
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        if isinstance(other, Level):
+            return self.rank >= other.rank
+        return NotImplemented
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        if isinstance(other, Level):
+            return self.rank > other.rank
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        if isinstance(other, Level):
+            return self.rank <= other.rank
+        return NotImplemented
+
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        if isinstance(other, Level):
+            return self.rank < other.rank
+        return NotImplemented
+
+
+_RANKS = {Level.PUBLIC: 0, Level.RESTRICTED: 1, Level.CONFIDENTIAL: 2, Level.PERSONAL: 3}
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -38,6 +67,9 @@ class Actor:
     org_id: str | None = None
     country: str | None = None  # ISO 3166-1 alpha-2 of the organisation
     user_id: str | None = None
+    #: The organisation's kind (``authority``, ``operator``, ``regional_platform``, ``donor``,
+    #: ``media``; older stores' ``national_authority``, ``ngo``, ``observer``).
+    org_kind: str | None = None
 
     @classmethod
     def anonymous(cls) -> Actor:
@@ -50,3 +82,16 @@ class Actor:
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+
+def authenticate(store: Any, user: str | None = None, password: str | None = None, *,
+                 token: str | None = None) -> Actor:
+    """The actor signed in with ``user`` and ``password``, or with an API ``token``.
+
+    Raises :class:`~mineaction.errors.Unauthorized` (HTTP 401) for an unknown user, a wrong
+    password, a disabled account, or a token that is unknown, expired or revoked, with the same
+    message for a wrong user as for a wrong password. ``store`` is the store itself (not a view
+    of it: signing in reads the accounts no actor may read)."""
+    from mineaction.access.accounts import authenticate as _authenticate
+
+    return _authenticate(store, user, password, token=token)

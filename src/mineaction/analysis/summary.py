@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from mineaction.analysis.statistics import Scope, released
 from mineaction.domain.layers import all_layers
+from mineaction.errors import Forbidden
 from mineaction.geo.measure import area_m2
 from mineaction.store.base import Store
 
@@ -23,7 +24,10 @@ class Summary:
 def summarise(store: Store) -> Summary:
     s = Summary()
     for layer in all_layers():
-        s.counts[layer.name] = store.count(layer)
+        try:
+            s.counts[layer.name] = store.count(layer)
+        except Forbidden:  # a layer the reader may not count is left out, not refused
+            continue
     areas: dict[tuple[str, str], list[float]] = {}
     synthetic = False
     for h in store.iter("hazards"):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -39,8 +40,11 @@ DEFAULT_DB = "mineaction.gpkg"
 @dataclass
 class State:
     db: str = DEFAULT_DB
-    actor: str | None = None  # --as: the person acting (default: the system user)
+    user: str | None = None  # --as: who acts (signed in once the store has accounts)
+    token: str | None = None  # --token
     locale: str = "en"  # --lang: the language of messages
+    personal: bool = False  # --personal: read personal data (with --reason)
+    reason: str | None = None
 
 
 state = State()
@@ -56,22 +60,60 @@ def _root(
     db: str = typer.Option(None, "--db", metavar="PATH_OR_URL",
                            help="Store: a GeoPackage path or postgresql://... "
                                 "(default: $MINEACTION_DB, else ./mineaction.gpkg)"),
-    actor: str = typer.Option(None, "--as", metavar="NAME",
-                              help="Act as this person (default: the system user)"),
+    user: str = typer.Option(None, "--as", metavar="USER",
+                             help="Who acts: on a store without accounts, a name (default: the "
+                                  "system user); once it has accounts, a user signed in with a "
+                                  "password (prompted, or $MINEACTION_PASSWORD)"),
+    token: str = typer.Option(None, "--token", metavar="TOKEN",
+                              help="Act with this API token (default: $MINEACTION_TOKEN)"),
     lang: str = typer.Option(None, "--lang", metavar="LOCALE",
                              help="Language of messages, e.g. en, ru (default: from $LANG)"),
+    personal: bool = typer.Option(False, "--personal",
+                                  help="Read personal data (IM officers and administrators; "
+                                       "with --reason; every read is recorded)"),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT",
+                               help="Why personal data is read (with --personal)"),
 ) -> None:
     state.db = db or os.environ.get("MINEACTION_DB") or DEFAULT_DB
-    state.actor = actor
+    state.user, state.token = user, token
     state.locale = normalise_locale(lang) if lang else default_locale()
+    state.personal, state.reason = personal, reason
+
+
+def current_actor(store: Any) -> Actor:
+    """Who runs the command: on a store without accounts, the person at the command line
+    (:meth:`Actor.local`, named by --as or the system user); once it has accounts, the user of
+    --as (password prompted, or $MINEACTION_PASSWORD) or of --token / $MINEACTION_TOKEN, and
+    nobody otherwise."""
+    from mineaction.access import authenticate
+    from mineaction.access.accounts import has_accounts
+    from mineaction.errors import Unauthorized
+
+    token = state.token or os.environ.get("MINEACTION_TOKEN")
+    if not store.initialised() or not has_accounts(store):
+        if state.token:
+            raise Unauthorized.of("cli.no_accounts_yet", db=state.db)
+        return Actor.local(state.user)
+    if state.user:
+        password = os.environ.get("MINEACTION_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise Unauthorized.of("cli.no_password", id=state.user)
+            password = typer.prompt(f"password for {state.user}", hide_input=True)
+        return authenticate(store, state.user, password)
+    if token:
+        return authenticate(store, token=token)
+    raise Unauthorized.of("cli.sign_in", db=state.db)
 
 
 @contextmanager
 def context(url: str | None = None, *, require: bool = True) -> Iterator[Context]:
-    """The context of a command: the store named by --db (or ``url``), the actor of --as, the
-    language of --lang; with ``require`` the store must exist at the current schema."""
-    with contexts.open_context(url or state.db, actor=Actor.local(state.actor),
-                               locale=state.locale, require=require) as ctx:
+    """The context of a command: the store named by --db (or ``url``), the actor signed in
+    (:func:`current_actor`), the language of --lang, and whether personal data is asked for;
+    with ``require`` the store must exist at the current schema."""
+    with contexts.open_context(url or state.db, identify=current_actor, locale=state.locale,
+                               require=require, personal=state.personal,
+                               reason=state.reason) as ctx:
         yield ctx
 
 

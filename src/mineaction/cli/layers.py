@@ -19,13 +19,22 @@ from mineaction.cli.app import (
     progress_bar,
     state,
 )
-from mineaction.domain.layers import all_layers
+from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
 from mineaction.io.readers import read_file
 from mineaction.services import exports, imports, layers
 from mineaction.services import summary as summaries
 from mineaction.services.context import protected
 
-LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers() if layer.public)
+LAYER_HELP = "Layer: " + ", ".join(layer.name for layer in all_layers()
+                                   if layer.name not in ACCOUNT_LAYERS)
+PERSONAL_HELP = "Read personal data too (IM officers and administrators; with --reason)"
+REASON_HELP = "Why personal data is read (recorded with the read)"
+
+
+def _personal(personal: bool, reason: str | None) -> None:
+    """--personal and --reason given after the command mean the same as before it."""
+    state.personal = state.personal or personal
+    state.reason = reason or state.reason
 
 
 class ListFormat(StrEnum):
@@ -104,9 +113,12 @@ def export(
     layer: str = typer.Argument(..., help=LAYER_HELP),
     output: Path = typer.Option(..., "-o", "--output", help="File to write"),
     fmt: ExportFormat = typer.Option(None, "--format", help="Default: from the file name"),
+    personal: bool = typer.Option(False, "--personal", help=PERSONAL_HELP),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT", help=REASON_HELP),
 ) -> None:
     """Export LAYER to a file (never onto the store itself nor over another mineaction
-    store)."""
+    store), as the actor may read it."""
+    _personal(personal, reason)
     lyr = exports.check(layer, output, fmt.value if fmt else None, protected(state.db))
     with context() as ctx:
         n = exports.export(ctx, lyr.name, output, fmt.value if fmt else None)
@@ -121,8 +133,11 @@ def list_(
     limit: int = typer.Option(None, "--limit", min=0, help="At most this many records"),
     at: str = typer.Option(None, "--at", metavar="YYYY-MM-DD",
                            help="hazards only: each hazard as it stood on that date"),
+    personal: bool = typer.Option(False, "--personal", help=PERSONAL_HELP),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT", help=REASON_HELP),
 ) -> None:
-    """List the records of LAYER."""
+    """List the records of LAYER, as the actor may read them."""
+    _personal(personal, reason)
     imports.layer(layer)
     box = layers.parse_bbox(bbox)
     with context() as ctx:

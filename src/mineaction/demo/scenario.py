@@ -157,20 +157,63 @@ def write_records(specs: list[RecordSpec], folder: Path) -> list[Path]:
 # Records for the operational store
 
 
+#: The territory's country code: XV, a user-assigned ISO 3166-1 code (no real country).
+COUNTRY = "XV"
+
+
 def organisations(src: str) -> list[Record]:
     out: list[Record] = [Organisation(id=H.NATIONAL_AUTHORITY[0], name=H.NATIONAL_AUTHORITY[1],
-                                      kind="national_authority", source=src)]  # type: ignore
-    out += [Organisation(id=i, name=n, kind="operator", source=src)  # type: ignore[arg-type]
-            for i, n in H.OPERATORS]
+                                      kind="authority", country=COUNTRY,  # type: ignore
+                                      source=src)]
+    out += [Organisation(id=i, name=n, kind="operator", country=COUNTRY,  # type: ignore
+                         source=src) for i, n in H.OPERATORS]
     return out
+
+
+class Owned:
+    """A transaction that gives every record it adds an owner and the territory's country,
+    as the access policy needs them: an operator owns its activities, their finds, release
+    steps and capacity, an organisation the sessions and inspections it held, the authority
+    everything else (it keeps the national database)."""
+
+    def __init__(self, tx: Any):
+        self.tx = tx
+        self.operator_of: dict[str, str] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.tx, name)
+
+    def stamp(self, record: Record) -> Record:
+        if isinstance(record, Organisation):
+            record.owner = record.id
+        else:
+            operator = getattr(record, "operator", None)
+            if isinstance(record, Activity):
+                self.operator_of[record.id] = record.operator
+            if operator is None and isinstance(record, Find) and record.activity_id:
+                operator = self.operator_of.get(record.activity_id)
+            record.owner = (operator or getattr(record, "organisation", None)
+                            or H.NATIONAL_AUTHORITY[0])
+        if record.country is None:
+            record.country = COUNTRY
+        return record
+
+    def add(self, record: Record) -> Record:
+        return self.tx.add(self.stamp(record))  # type: ignore[no-any-return]
+
+    def add_many(self, records: Any, progress: Any = None, **kw: Any) -> int:
+        return self.tx.add_many((self.stamp(r) for r in records), progress,  # type: ignore
+                                **kw)
 
 
 def admin_areas(t: Territory, src: str) -> list[Record]:
     out: list[Record] = [AdminArea(id="VC", name=f"{TERRITORY} (synthetic)", level=1,
-                                   code="VC", geometry=polygonal(geom_ll(t.land)), source=src)]
+                                   code="VC", geometry=polygonal(geom_ll(t.land)), source=src,
+                                   country=COUNTRY)]
     for did, name, poly in t.districts:
         out.append(AdminArea(id=f"VC-{did}", name=name, level=2, parent_id="VC",
-                             code=f"VC-{did}", geometry=polygonal(geom_ll(poly)), source=src))
+                             code=f"VC-{did}", geometry=polygonal(geom_ll(poly)), source=src,
+                             country=COUNTRY))
     return out
 
 
@@ -508,7 +551,8 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
             return progress(label, total) if progress else None
 
         say("writing the store and the truth file")
-        with store.transaction() as tx:
+        with store.transaction() as raw_tx:
+            tx: Any = Owned(raw_tx)
             tx.add_many(organisations(src) + admin_areas(t, src))
             hz = hazard_records(hazards, t, src)
             tx.add_many(hz, bar("hazards", len(hz)))
@@ -533,7 +577,12 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
         truth.close()
         lap("truth layers")
         if import_records and paths:
-            summary.records_imported = _import_records(store, paths)
+            # the authority receives and keeps the minefield records: they are its own
+            from mineaction.access import Actor, Role
+
+            keeper = Actor("demo", frozenset({Role.ADMIN}), org_id=H.NATIONAL_AUTHORITY[0],
+                           country=COUNTRY, org_kind="authority")
+            summary.records_imported = _import_records(store.as_actor(keeper), paths)
             lap("records import")
         for layer in ("organisations", "admin-areas", "hazards", "hazard-versions",
                       "activities", "release-steps", "finds", "accidents", "victims", "eore",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from mineaction.access import Level
 from mineaction.domain.schema import Record, SpatialRecord, attr
 from mineaction.domain.vocabulary import (
     ActivityAtTime,
@@ -54,7 +55,7 @@ class VictimPersonal(Record):
 
     layer = "victims-personal"
 
-    victim_id: str = attr("Victim the data belongs to", public=False)
-    full_name: str | None = attr("Name", None, public=False)
-    born_on: dt.date | None = attr("Date of birth", None, public=False)
-    contact: str | None = attr("Address or telephone", None, public=False)
+    victim_id: str = attr("Victim the data belongs to", level=Level.PERSONAL)
+    full_name: str | None = attr("Name", None, level=Level.PERSONAL)
+    born_on: dt.date | None = attr("Date of birth", None, level=Level.PERSONAL)
+    contact: str | None = attr("Address or telephone", None, level=Level.PERSONAL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from mineaction.access import Level
 from mineaction.domain.schema import SpatialRecord, attr
 from mineaction.domain.vocabulary import Confidentiality, Credibility, EvidenceKind
 
@@ -22,3 +23,6 @@ class Evidence(SpatialRecord):
     description: str | None = attr("What the evidence says", None)
     hazard_id: str | None = attr("Hazard the evidence supports", None)
     reference: str | None = attr("Reference of the document, record or find", None)
+    witness_name: str | None = attr("Name of the witness, for a witness statement", None,
+                                    level=Level.PERSONAL)
+    witness_contact: str | None = attr("How to reach the witness", None, level=Level.PERSONAL)

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mineaction.access import Level
+from mineaction.domain.accounts import Agreement, Token, User
 from mineaction.domain.activities import DEFAULT_OUTCOME, MAX_RELEASE_AREA_M2, Activity
 from mineaction.domain.capacity import Capacity
 from mineaction.domain.casualties import Accident, Victim, VictimPersonal
@@ -31,7 +33,8 @@ class Layer:
     title: str
     geometry_type: GeometryType | None = None
     geometry_required: bool = False
-    public: bool = True  # whether the public Observer may show it at all
+    #: Whether the public may see the layer at all: set from ``level`` when one is given.
+    public: bool = True
     indexes: tuple[str, ...] = ()  # fields looked up often (besides id)
     #: A layer that takes this one's personal data: every input column that is not a public
     #: field of this layer goes there, never into this layer (not even into ``attributes``).
@@ -40,6 +43,32 @@ class Layer:
     #: The largest geodesic area (m²) one record's geometry may cover unless an import allows
     #: more explicitly; None: no limit.
     max_area_m2: float | None = None
+    #: How sensitive the layer is: an actor below this level cannot read it at all. Default:
+    #: public for a layer declared ``public``, else confidential.
+    level: Level | None = None
+    #: How sensitive its exact geometries are (default: the layer's level). Where it is above
+    #: the layer's, readers below it get the geometry generalised (a grid, the administrative
+    #: area, a snapped point) by the access policy, never the exact one.
+    geometry_level: Level | None = None
+
+    def __post_init__(self) -> None:
+        level = self.level or (Level.PUBLIC if self.public else Level.CONFIDENTIAL)
+        object.__setattr__(self, "level", level)
+        object.__setattr__(self, "public", level == Level.PUBLIC)
+        object.__setattr__(self, "geometry_level", max(level, self.geometry_level or level))
+
+    @property
+    def access_level(self) -> Level:
+        assert self.level is not None  # set in __post_init__
+        return self.level
+
+    def field_level(self, spec: FieldSpec | str) -> Level:
+        """The level in force of a field: its own, never below the layer's. The id and the
+        version are the layer's level (the public sees ids of public records)."""
+        if isinstance(spec, str):
+            spec = self.field(spec)
+        own = spec.level
+        return self.access_level if own is None else max(own, self.access_level)
 
     @property
     def table(self) -> str:
@@ -79,29 +108,39 @@ def _find_rules(values: dict[str, Any]) -> None:
         raise ValueError(reason)
 
 
+P, R, C = Level.PUBLIC, Level.RESTRICTED, Level.CONFIDENTIAL
+
 LAYERS: tuple[Layer, ...] = (
-    Layer("organisations", Organisation, "Organisations"),
-    Layer("admin-areas", AdminArea, "Administrative areas", "MULTIPOLYGON", True),
-    Layer("hazards", Hazard, "Hazardous areas", "MULTIPOLYGON", True),
+    Layer("organisations", Organisation, "Organisations", level=P),
+    Layer("admin-areas", AdminArea, "Administrative areas", "MULTIPOLYGON", True, level=P),
+    Layer("hazards", Hazard, "Hazardous areas", "MULTIPOLYGON", True, level=P,
+          geometry_level=R),
     Layer("activities", Activity, "Land release activities", "MULTIPOLYGON", True,
-          defaults=_activity_defaults, max_area_m2=MAX_RELEASE_AREA_M2),
+          defaults=_activity_defaults, max_area_m2=MAX_RELEASE_AREA_M2, level=R),
     Layer("finds", Find, "Explosive ordnance finds", "POINT", True, defaults=_find_rules,
-          indexes=("activity_id",)),
-    Layer("accidents", Accident, "Accidents", "POINT", False),
-    Layer("victims", Victim, "Victims", private_companion="victims-personal"),
-    Layer("victims-personal", VictimPersonal, "Victims' personal data", public=False),
-    Layer("eore", RiskEducationSession, "Risk education sessions", "POINT", False),
-    Layer("quality", QualityEvent, "Quality management events", "GEOMETRY", False),
-    Layer("capacity", Capacity, "Capacity"),
-    Layer("evidence", Evidence, "Evidence", "GEOMETRY", False),
+          indexes=("activity_id",), level=R),
+    Layer("accidents", Accident, "Accidents", "POINT", False, level=P, geometry_level=R),
+    Layer("victims", Victim, "Victims", private_companion="victims-personal", level=R),
+    Layer("victims-personal", VictimPersonal, "Victims' personal data",
+          level=Level.PERSONAL),
+    Layer("eore", RiskEducationSession, "Risk education sessions", "POINT", False, level=P),
+    Layer("quality", QualityEvent, "Quality management events", "GEOMETRY", False, level=R),
+    Layer("capacity", Capacity, "Capacity", level=R),
+    Layer("evidence", Evidence, "Evidence", "GEOMETRY", False, level=C),
     Layer("release-steps", ReleaseStep, "Land release steps", "MULTIPOLYGON", False,
-          indexes=("hazard_id", "activity_id")),
+          indexes=("hazard_id", "activity_id"), level=P, geometry_level=R),
     Layer("hazard-versions", HazardVersion, "Hazard history", "MULTIPOLYGON", False,
-          indexes=("hazard_id",)),
-    Layer("figures", PublishedFigure, "Published figures"),
+          indexes=("hazard_id",), level=R),
+    Layer("figures", PublishedFigure, "Published figures", level=P),
     Layer("minefield-records", StoredMinefieldRecord, "Minefield records", "MULTIPOLYGON",
-          False, public=False),
+          False, level=C),
+    Layer("users", User, "User accounts", level=C),
+    Layer("tokens", Token, "API tokens", indexes=("user_id",), level=C),
+    Layer("agreements", Agreement, "Data-sharing agreements", indexes=("grantee",), level=R),
 )
+
+#: Layers of accounts and sharing: administrators manage them (see mineaction.access).
+ACCOUNT_LAYERS = frozenset({"users", "tokens", "agreements"})
 
 _BY_NAME = {layer.name: layer for layer in LAYERS}
 _BY_TYPE = {layer.record_type: layer for layer in LAYERS}

@@ -21,13 +21,15 @@ from typing import Any, ClassVar, Literal
 
 from shapely.geometry.base import BaseGeometry
 
+from mineaction.access import Level
 from mineaction.errors import BadValue, Problem, problem_of
 
 FieldKind = Literal["text", "integer", "real", "boolean", "date", "enum", "enumset", "json"]
 GeometryType = Literal["POINT", "MULTIPOLYGON", "MULTILINESTRING", "GEOMETRY"]
 
-# Columns every record has, filled by the system rather than by the user's file.
-SYSTEM_FIELDS = ("geometry", "src_crs", "crs_operation", "version")
+# Columns every record has, filled by the system rather than by the user's file (the owner
+# is the organisation of whoever writes the record: a file cannot name another one).
+SYSTEM_FIELDS = ("geometry", "src_crs", "crs_operation", "version", "owner")
 
 #: No date before this is accepted: no mine action record is older, and an earlier one is a
 #: typing error ("0203-05-01", "1023-05-01").
@@ -44,10 +46,14 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def attr(doc: str, default: Any = dataclasses.MISSING, *, public: bool = True,
-         minimum: float | None = None, ahead: dt.timedelta | None = None) -> Any:
+         level: Level | None = None, minimum: float | None = None,
+         ahead: dt.timedelta | None = None) -> Any:
     """Declare a record field with its documentation and the values it accepts.
 
-    ``public=False`` marks a field that must never appear in a public output. ``minimum`` is the
+    ``level`` is how sensitive the field is (:class:`~mineaction.access.Level`); a field is
+    never less sensitive than its layer (``Layer.level``), so a field without a level has its
+    layer's. The store's access policy leaves a field out of every read by an actor below its
+    level. ``public=False`` is the older spelling of ``level=Level.PERSONAL``. ``minimum`` is the
     smallest number an integer or real field accepts (0 for counts, areas and capacity, which
     cannot be negative). ``ahead`` is how far after today a date field may lie: :data:`EVENT`
     (the default, for things that happened), :data:`PLANNED` or :data:`TARGET`. Coercion
@@ -55,7 +61,10 @@ def attr(doc: str, default: Any = dataclasses.MISSING, *, public: bool = True,
     """
     if isinstance(default, (list, dict, set)):
         raise TypeError("mutable defaults are not allowed; use frozenset() or None")
-    meta: dict[str, Any] = {"doc": doc, "public": public}
+    if level is None and not public:
+        level = Level.PERSONAL
+    public = level is None or level <= Level.RESTRICTED
+    meta: dict[str, Any] = {"doc": doc, "public": public, "level": level}
     if minimum is not None:
         meta["minimum"] = minimum
     if ahead is not None:
@@ -77,8 +86,14 @@ class Record:
     source: str | None = attr("Where the record came from (file, report, form, or 'synthetic:...')",
                               None)
     notes: str | None = attr("Free notes; repairs made on entry are noted here", None)
-    attributes: str | None = attr("Input columns without a field of their own, as JSON", None)
+    # What an input file held beyond the layer's fields is unknown: never public.
+    attributes: str | None = attr("Input columns without a field of their own, as JSON", None,
+                                  level=Level.RESTRICTED)
     version: int = attr("Edit counter used for optimistic locking; set by the store", 1)
+    owner: str | None = attr("Organisation that owns the record (its id); set by the store "
+                             "from whoever writes it", None)
+    country: str | None = attr("ISO 3166-1 alpha-2 code of the country the record belongs to "
+                               "(from its administrative area, else its owner's country)", None)
 
     def __post_init__(self) -> None:
         # Accept enumeration codes as plain strings ("cha", {"ap", "av"}) from code and tests.
@@ -109,9 +124,10 @@ class FieldSpec:
     doc: str
     required: bool
     enum: type[StrEnum] | None = None
-    public: bool = True
+    public: bool = True  # not marked confidential or personal on the field itself
     minimum: float | None = None  # integer and real fields: the smallest value accepted
     ahead: dt.timedelta = EVENT  # date fields: how far after today a date may lie
+    level: Level | None = None  # as declared; Layer.field_level gives the level in force
 
     def describe_type(self) -> str:
         if self.kind == "enum" and self.enum:
@@ -168,7 +184,7 @@ def field_specs(record_type: type[Record]) -> tuple[FieldSpec, ...]:
         required = (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
         specs.append(FieldSpec(f.name, kind, f.metadata.get("doc", ""), required and not optional,
                                enum, f.metadata.get("public", True), f.metadata.get("minimum"),
-                               f.metadata.get("ahead", EVENT)))
+                               f.metadata.get("ahead", EVENT), f.metadata.get("level")))
     return tuple(specs)
 
 

@@ -10,11 +10,28 @@ from enum import StrEnum
 
 
 class OrganisationKind(StrEnum):
-    NATIONAL_AUTHORITY = "national_authority"
+    """What an organisation is to the programme; the access policy reads it (an authority
+    sees its country, an operator its own records, a regional platform what it is granted).
+    ``national_authority``, ``ngo`` and ``observer`` are older codes, still read: as an
+    authority, an operator and the media respectively."""
+
+    AUTHORITY = "authority"
     OPERATOR = "operator"
-    NGO = "ngo"
+    REGIONAL_PLATFORM = "regional_platform"
     DONOR = "donor"
+    MEDIA = "media"
+    NATIONAL_AUTHORITY = "national_authority"
+    NGO = "ngo"
     OBSERVER = "observer"
+
+
+class SharePrecision(StrEnum):
+    """How precisely a data-sharing agreement shows the records it shares."""
+
+    EXACT = "exact"  # every readable field and the exact geometry
+    GRID = "grid"  # geometries generalised to a grid of grid_km cells (points snapped)
+    ADMIN = "admin"  # geometries replaced by their administrative area
+    COUNTS = "counts"  # counts and sums only: no record is returned
 
 
 class HazardKind(StrEnum):

@@ -35,11 +35,14 @@ class Context:
     locale: str = "en"
     clock: Callable[[], dt.datetime] = utc_now
     settings: Settings = field(default_factory=Settings)
+    personal: bool = False  # the caller asks to read personal data (allowed to some roles)
+    reason: str | None = None  # why (recorded with every personal read)
 
     @property
     def reader(self) -> Store:
-        """The store as the actor may see it: every read of a service goes through this."""
-        return self.store.as_actor(self.actor)
+        """The store as the actor may use it: every read and write of a service goes through
+        this (the policy filters reads and checks writes inside the store)."""
+        return self.store.as_actor(self.actor, personal=self.personal, reason=self.reason)
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -49,15 +52,20 @@ class Context:
 
 
 @contextmanager
-def open_context(url: str, *, actor: Actor | None = None, locale: str = "en",
-                 require: bool = True, settings: Settings | None = None) -> Iterator[Context]:
+def open_context(url: str, *, actor: Actor | None = None,
+                 identify: Callable[[Store], Actor] | None = None, locale: str = "en",
+                 require: bool = True, settings: Settings | None = None,
+                 personal: bool = False, reason: str | None = None) -> Iterator[Context]:
     """A context on the store at ``url`` (closed on leaving); with ``require`` the store must
-    exist at the current schema (:class:`~mineaction.errors.StoreError` otherwise)."""
+    exist at the current schema (:class:`~mineaction.errors.StoreError` otherwise). The actor
+    is ``actor``, else who ``identify(store)`` signs in, else the local user."""
     store = open_store(url)
     try:
         if require:
             store.require_current()
-        yield Context(store, actor or Actor.local(), locale, settings=settings or Settings())
+        who = actor or (identify(store) if identify else Actor.local())
+        yield Context(store, who, locale, settings=settings or Settings(), personal=personal,
+                      reason=reason)
     finally:
         store.close()
 

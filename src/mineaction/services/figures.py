@@ -19,7 +19,7 @@ def import_register(ctx: Context, src: SourceFile) -> int:
     """Import published figures (the register's columns); every row checked, all or none."""
     from mineaction.analysis.figures import import_figures
 
-    return import_figures(ctx.store, src, today=ctx.today())
+    return import_figures(ctx.reader, src, today=ctx.today())
 
 
 def parse_metrics(specs: list[str]) -> dict[str, tuple[str, str]]:
@@ -42,7 +42,7 @@ def import_table(ctx: Context, src: SourceFile, *, country: str, part_of: str,
     reported", never zero. All or nothing."""
     from mineaction.analysis.figures import import_breakdown
 
-    return import_breakdown(ctx.store, src, country=country, part_of=part_of,
+    return import_breakdown(ctx.reader, src, country=country, part_of=part_of,
                             period_start=start, period_end=end, metrics=metrics,
                             area_column=area_column, attributed_to=attributed_to,
                             publication=publication)

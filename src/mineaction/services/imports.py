@@ -59,7 +59,7 @@ def check(ctx: Context, name: str, src: SourceFile, *, crs: str | None = None,
                                              do_repair=repair, today=ctx.today(),
                                              allow_large=allow_large,
                                              territory=territory)  # type: ignore[arg-type]
-    with ctx.store.transaction() as tx:
+    with ctx.reader.transaction() as tx:
         problems.extend(load.check_against_store(tx, lyr, records, {
             r.id: f.where for r, f in zip(records, load._kept(src, records), strict=False)}))
     return records, problems, result
@@ -74,7 +74,7 @@ def import_source(ctx: Context, name: str, src: SourceFile, *, crs: str | None =
     InvalidInput naming every bad row (row, field, reason). Dates are checked against
     ``ctx.today()``. ``on_total(n)`` is told how many units ``progress`` will count."""
     lyr = importable(name)
-    return load.import_source(ctx.store, lyr.name, src, crs=crs, operation=operation,
+    return load.import_source(ctx.reader, lyr.name, src, crs=crs, operation=operation,
                               do_repair=repair, progress=progress, source=source,
                               on_total=on_total, today=ctx.today(), allow_large=allow_large)
 
@@ -92,4 +92,4 @@ def import_register(ctx: Context, name: str, rows: list[dict[str, str]], mapping
 
     if name != "victims":
         raise InvalidInput.of("import.register_layer", layer=name)
-    return import_rows(ctx.store, rows, mapping, progress, today=ctx.today(), source=source)
+    return import_rows(ctx.reader, rows, mapping, progress, today=ctx.today(), source=source)

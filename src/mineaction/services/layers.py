@@ -109,11 +109,16 @@ def copy_to(ctx: Context, target_url: str, *, into_existing: bool = False,
     """Copy every layer of the context's store into the store at ``target_url`` (created when
     missing; it must hold no records unless ``into_existing``), keeping ids and versions, in
     one transaction: all of it or nothing."""
+    from mineaction.access.accounts import has_accounts, require_admin
     from mineaction.store.base import open_store
     from mineaction.store.copy import copy_store, plan
 
     target = open_store(target_url)
     try:
+        # A copy carries every record and account: administrators only, once there are any.
+        for store in (ctx.store, target):
+            if store.initialised() and has_accounts(store):
+                require_admin(ctx.actor, f"copy a store with accounts ({store.url})")
         counts = plan(ctx.store, target)
         if on_total:
             on_total(sum(counts.values()))

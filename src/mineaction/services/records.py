@@ -35,7 +35,7 @@ def import_documents(ctx: Context, documents: Sequence[tuple[str, str]], *,
     from mineaction.records.storage import import_records, parse_documents
 
     records = parse_documents(documents, problems)
-    return import_records(ctx.store, records, transformation=transformation)
+    return import_records(ctx.reader, records, transformation=transformation)
 
 
 @dataclass
@@ -77,7 +77,7 @@ def georef(ctx: Context, ids: list[str] | None = None, *, transformation: str | 
 
     sel = _select(ctx, ids)
     done = []
-    with ctx.store.transaction() as tx:
+    with ctx.reader.transaction() as tx:
         for row, rec in sel.pairs:
             _, g = regeoreference(tx, row, rec, transformation)
             done.append(g)
@@ -120,7 +120,7 @@ def assess(ctx: Context, ids: list[str] | None = None, *, tolerance_m: float = 3
     assessed = [(row, assess_stored(ctx.reader, row, rec, opts, transformation=transformation))
                 for row, rec in sel.pairs]
     if save:
-        with ctx.store.transaction() as tx:
+        with ctx.reader.transaction() as tx:
             for row, a in assessed:
                 save_assessment(tx, row, a, ctx.today())
     results = [a for _, a in assessed]
@@ -185,4 +185,4 @@ def withdraw(ctx: Context, record_id: str, reason: str) -> StoredMinefieldRecord
     longer georeferenced or assessed."""
     from mineaction.records.storage import withdraw as run
 
-    return run(ctx.store, record_id, reason, ctx.today())
+    return run(ctx.reader, record_id, reason, ctx.today())

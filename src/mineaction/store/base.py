@@ -178,11 +178,36 @@ class Store(Reader):
             raise StoreError(f"{self.url} has schema version {version}, newer than this "
                              f"mineaction ({LATEST}): upgrade mineaction")
 
-    def as_actor(self, actor: Any) -> Store:
+    def as_actor(self, actor: Any, *, personal: bool = False, reason: str | None = None,
+                 settings: Any = None) -> Store:
         """This store as ``actor`` (a :class:`mineaction.access.Actor`) may use it: reads
         filtered by their policy inside the store's queries (layers, fields, rows, precision),
-        writes checked and recorded. The default is the store itself, unfiltered."""
+        writes checked. Personal data is read only with ``personal=True`` and a ``reason``
+        (by IM officers and administrators), and every such read is reported to the hooks
+        of :meth:`on_personal_read`. ``settings``: a
+        :class:`mineaction.access.policy.PolicySettings` (how generalised the public view
+        is). The SQL stores apply it (:mod:`mineaction.store.policed`); the default is the
+        store itself, unfiltered."""
         return self
+
+    def on_personal_read(self, fn: Callable[[Any], None]) -> None:
+        """Call ``fn(event)`` (a :class:`mineaction.access.policy.PersonalRead`: actor, layer,
+        ids, fields, reason, time) after every read of personal data through a view of this
+        store, before the records reach the caller. An exception in ``fn`` fails the read:
+        a read that cannot be recorded does not happen."""
+        self.__dict__.setdefault("_personal_read_hooks", []).append(fn)
+
+    def personal_read(self, policy: Any, layer: str, ids: Sequence[str],
+                      fields: Sequence[str]) -> None:
+        """Report a read of personal data to the hooks of :meth:`on_personal_read`."""
+        hooks = self.__dict__.get("_personal_read_hooks")
+        if not hooks:
+            return
+        from mineaction.access.policy import PersonalRead
+
+        event = PersonalRead(policy.actor, layer, tuple(ids), tuple(fields), policy.reason)
+        for fn in hooks:
+            fn(event)
 
     @abstractmethod
     def close(self) -> None: ...

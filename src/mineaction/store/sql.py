@@ -63,7 +63,7 @@ class SqlStore(Store):
             "mineaction_meta", self.metadata,
             sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text))
         self._tables: dict[str, sa.Table] = {}
-        self._updates: dict[str, sa.Update] = {}
+        self._updates: dict[Any, sa.Update] = {}
         self._selects: dict[tuple[Any, ...], sa.Select[Any]] = {}
 
     # -- hooks ------------------------------------------------------------------------------
@@ -137,7 +137,10 @@ class SqlStore(Store):
             cols.append(self._column(spec))
         if layer.spatial:
             cols.append(sa.Column(GEOM, self.geometry_type(layer), nullable=True))
-        indexes = [sa.Index(f"ix_{layer.table}_{name}", name) for name in layer.indexes]
+        # owner and country: every read of an actor filters on them (mineaction.access)
+        names = dict.fromkeys((*layer.indexes, *(n for n in ("owner", "country")
+                                                 if any(s.name == n for s in layer.fields))))
+        indexes = [sa.Index(f"ix_{layer.table}_{name}", name) for name in names]
         return sa.Table(layer.table, self.metadata, *cols, *indexes,
                         sa.UniqueConstraint("id", name=f"uq_{layer.table}_id"))
 
@@ -192,10 +195,12 @@ class SqlStore(Store):
     # -- sessions ----------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
+    def transaction(self, *, policy: Any = None) -> Iterator[SqlTransaction]:
+        """A write transaction; with ``policy`` (a :class:`mineaction.access.policy.Policy`)
+        its reads are an actor's and its writes are checked (see :meth:`as_actor`)."""
         with self.engine.connect() as conn:
             self.begin(conn, write=True)
-            tx = SqlTransaction(self, conn, writable=True)
+            tx = SqlTransaction(self, conn, writable=True, policy=policy)
             try:
                 yield tx
                 self.after_write(conn, tx.written)
@@ -209,14 +214,15 @@ class SqlStore(Store):
         self.begin(conn, write=False)
 
     @contextmanager
-    def reading(self, *, single: bool = False) -> Iterator[SqlTransaction]:
+    def reading(self, *, single: bool = False, policy: Any = None
+                ) -> Iterator[SqlTransaction]:
         with self.engine.connect() as conn:
             if single:
                 self.begin_single_read(conn)
             else:
                 self.begin(conn, write=False)
             try:
-                yield SqlTransaction(self, conn, writable=False)
+                yield SqlTransaction(self, conn, writable=False, policy=policy)
             finally:
                 conn.rollback()
 
@@ -252,14 +258,27 @@ class SqlStore(Store):
     def close(self) -> None:
         self.engine.dispose()
 
-    def update_statement(self, layer: Layer) -> sa.Update:
-        """UPDATE of every column of one record, if its version is the one given (built once:
-        the release engine updates a hazard for every step)."""
-        stmt = self._updates.get(layer.table)
+    def as_actor(self, actor: Any, *, personal: bool = False, reason: str | None = None,
+                 settings: Any = None) -> Store:
+        """The store as ``actor`` may use it: every read applies their policy inside its SQL
+        statement, every write is checked (:mod:`mineaction.access.policy`)."""
+        from mineaction.store.policed import ActorStore
+
+        return ActorStore.of(self, actor, personal=personal, reason=reason,
+                             settings=settings)
+
+    def update_statement(self, layer: Layer, fields: Sequence[str] | None = None
+                         ) -> sa.Update:
+        """UPDATE of every column of one record (or of ``fields`` and the geometry), if its
+        version is the one given (built once: the release engine updates a hazard for every
+        step)."""
+        key = layer.table if fields is None else (layer.table, *fields)
+        stmt = self._updates.get(key)
         if stmt is None:
             table = self.table(layer)
-            columns = [spec.name for spec in layer.fields] + ([GEOM] if layer.spatial else [])
-            stmt = self._updates[layer.table] = table.update().where(
+            names = [spec.name for spec in layer.fields] if fields is None else list(fields)
+            columns = names + ([GEOM] if layer.spatial else [])
+            stmt = self._updates[key] = table.update().where(
                 table.c.id == sa.bindparam("_id"),
                 table.c.version == sa.bindparam("_version")).values(
                 {name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
@@ -272,11 +291,23 @@ class SqlStore(Store):
 
 
 class SqlTransaction(Transaction):
-    def __init__(self, store: SqlStore, conn: Connection, *, writable: bool):
+    def __init__(self, store: SqlStore, conn: Connection, *, writable: bool,
+                 policy: Any = None):
         self.store = store
         self.conn = conn
         self.writable = writable
         self.written: set[str] = set()
+        #: An actor's policy (mineaction.access.policy.Policy): None reads and writes all.
+        self.policy = policy
+        self._areas: dict[Any, Any] = {}  # administrative areas' countries and geometries
+
+    def _projection(self, layer: Layer, counting: bool = False) -> Any:
+        """The layer's columns as the actor sees them (None: plain, no policy applies)."""
+        if self.policy is None:
+            return None
+        from mineaction.store.policed import projection
+
+        return projection(self.store, layer, self.policy.access(layer), counting)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -292,21 +323,29 @@ class SqlTransaction(Transaction):
             options["where"] = {**(q.where or {}), **where}
         return dataclasses.replace(q, **options)
 
-    def _select(self, layer: Layer, q: Query
+    def _select(self, layer: Layer, q: Query, counting: bool = False
                 ) -> tuple[sa.Select[Any], dict[str, Any], list[BaseGeometry]]:
         """The statement for ``q``, its parameters, and the geometries a feature must intersect
         that are checked exactly in Python (none when the database checks them all).
+
+        Under a policy, the statement selects what the actor sees (``counting``: the records
+        they may count too, for ``count`` and ``aggregate``); a generalised record's geometry
+        is checked against the spatial filters in Python, once generalised, never in SQL on
+        the exact one (see :mod:`mineaction.store.policed`).
 
         Statements are built once per shape of query (which fields are matched and how,
         which spatial filters, the order, the limits) with named parameters, and reused:
         building and compiling one costs more than running it on a map-sized window.
         """
         table = self.store.table(layer)
+        proj = self._projection(layer, counting)
         params: dict[str, Any] = {}
         shape: list[tuple[str, str]] = []
         for name, value in sorted((q.where or {}).items()):
             if name not in table.c:
                 raise KeyError(f"layer {layer.name} has no field {name!r}")
+            if proj is not None:
+                proj.check_usable(name, "filter on")
             spec = next((s for s in layer.fields if s.name == name), None)
             values = as_list(value)
             if values is not None:
@@ -319,6 +358,7 @@ class SqlTransaction(Transaction):
                 params[f"w_{name}"] = _column_param(spec, value)
         exact: list[BaseGeometry] = []
         use_box = use_isect = False
+        widened: BBox | None = None
         if q.bbox is not None or q.intersects is not None:
             if not layer.spatial:
                 raise KeyError(f"layer {layer.name} has no geometry")
@@ -337,23 +377,42 @@ class SqlTransaction(Transaction):
                     if q.bbox is None:  # the index prefilter: the geometry's bounds
                         box = tuple(q.intersects.bounds)  # type: ignore[assignment]
                         use_box = True
+            if use_box and not use_isect and proj is not None and proj.generalising:
+                # every generalised geometry lies within a cell of its exact one: the index
+                # finds them in the box widened by a cell, and Python checks them all
+                widened = proj.widened(box)
+                if widened is not None:
+                    exact = exact or [bbox_geometry(box)]
+                    box = widened
             if use_box:
                 params.update(bbox_minx=float(box[0]), bbox_miny=float(box[1]),
                               bbox_maxx=float(box[2]), bbox_maxy=float(box[3]))
-        limited = not exact
+        if proj is not None and q.order_by in table.c:
+            proj.check_usable(q.order_by, "order by")
+        # generalised records are checked in Python against their generalised geometry, so
+        # limits apply there too
+        prefilter = (use_box or use_isect) and proj is not None and proj.generalising and \
+            widened is not None
+        limited = not exact and not (proj is not None and proj.generalising
+                                     and (use_box or use_isect))
         key = (layer.table, tuple(shape), use_box, use_isect, q.order_by,
-               q.limit if limited else None, q.offset if limited else 0)
+               q.limit if limited else None, q.offset if limited else 0,
+               None if proj is None else proj.key, prefilter)
         stmt = self.store._selects.get(key)
         if stmt is None:
+            if len(self.store._selects) > 4096:  # one set per actor's grants: keep it bounded
+                self.store._selects.clear()
             stmt = self.store._selects[key] = self._build_select(
-                table, shape, use_box, use_isect, q, limited)
+                table, shape, use_box, use_isect, q, limited, proj, prefilter)
         return stmt, params, exact
 
     def _build_select(self, table: sa.Table, shape: list[tuple[str, str]], use_box: bool,
-                      use_isect: bool, q: Query, limited: bool) -> sa.Select[Any]:
-        stmt = sa.select(table)
+                      use_isect: bool, q: Query, limited: bool, proj: Any = None,
+                      prefilter: bool = False) -> sa.Select[Any]:
+        cols: Any = table.c if proj is None else proj.columns
+        stmt: sa.Select[Any] = sa.select(table) if proj is None else proj.select()
         for name, how in shape:
-            col = table.c[name]
+            col = cols[name]
             if how == "in":
                 stmt = stmt.where(col.in_(sa.bindparam(f"w_{name}", expanding=True,
                                                        type_=col.type)))
@@ -361,11 +420,17 @@ class SqlTransaction(Transaction):
                 stmt = stmt.where(col.is_(None))
             else:
                 stmt = stmt.where(col == sa.bindparam(f"w_{name}", type_=col.type))
+        spatial: list[Any] = []
         if use_box:
-            stmt = stmt.where(self.store.bbox_template(table))  # type: ignore[arg-type]
+            spatial.append(self.store.bbox_template(table))
         if use_isect:
-            stmt = stmt.where(self.store.intersects_template(table))  # type: ignore[arg-type]
-        order = table.c.get(q.order_by, table.c.id)
+            spatial.append(self.store.intersects_template(table))
+        if spatial and proj is not None and proj.generalising and not prefilter:
+            stmt = stmt.where(sa.or_(sa.and_(proj.exact_where, *spatial), proj.general_where))
+        else:
+            for clause in spatial:
+                stmt = stmt.where(clause)
+        order = cols.get(q.order_by, table.c.id) if q.order_by in table.c else table.c.id
         stmt = stmt.order_by(order.asc().nulls_first(), table.c.id)  # SQLite's order everywhere
         if limited:
             if q.limit is not None:
@@ -388,8 +453,10 @@ class SqlTransaction(Transaction):
         lyr = layer_of(layer)
         q = self._merge(query, filters)
         stmt, params, exact = self._select(lyr, q)
-        result = self.conn.execution_options(**self.store.read_options(stmt)).execute(
-            stmt, params)
+        # options for this statement only: set on the connection they would stay for the
+        # next statements of the transaction (a server-side cursor for an INSERT's savepoint)
+        result = self.conn.execute(stmt, params,
+                                   execution_options=self.store.read_options(stmt))
         for g in exact:
             shapely.prepare(g)
         skipped = 0
@@ -397,8 +464,32 @@ class SqlTransaction(Transaction):
         keys = tuple(result.keys())
         reader = row_reader(lyr, keys)
         gi = keys.index(GEOM) if lyr.spatial else None
+        proj = self._projection(lyr) if self.policy is not None else None
+        general: list[BaseGeometry] = []
+        if proj is not None and proj.generalising:
+            general = ([bbox_geometry(_checked_bbox(q.bbox))] if q.bbox is not None else []) + (
+                [q.intersects] if q.intersects is not None else [])
+            for g in general:
+                shapely.prepare(g)
         for rows in result.partitions(BATCH):
             geoms = self._geometries(lyr, rows, gi)
+            if proj is not None:
+                geoms, keep = proj.shown(self, rows, keys, geoms, exact, general)
+                ids = keys.index("id")
+                self._report_personal(proj, [rows[int(i)][ids] for i in np.flatnonzero(keep)])
+                if not exact and not general:
+                    for i, row in enumerate(rows):
+                        yield from_row(lyr, row, geoms[i] if geoms else None, reader)
+                    continue
+                for i in map(int, np.flatnonzero(keep)):
+                    if skipped < q.offset:
+                        skipped += 1
+                        continue
+                    yield from_row(lyr, rows[i], geoms[i] if geoms else None, reader)
+                    produced += 1
+                    if q.limit is not None and produced >= q.limit:
+                        return
+                continue
             if not exact:
                 for i, row in enumerate(rows):
                     yield from_row(lyr, row, geoms[i] if geoms else None, reader)
@@ -421,8 +512,17 @@ class SqlTransaction(Transaction):
             return self.store.decode_geometries([row._mapping[GEOM] for row in rows])
         return self.store.decode_geometries([row[index] for row in rows])
 
+    def _report_personal(self, proj: Any, ids: list[str]) -> None:
+        if proj.access.personal and ids:
+            self.store.personal_read(self.policy, proj.layer.name, ids,
+                                     proj.access.personal_fields())
+
     def get(self, layer: Any, id: str) -> Any:
         lyr = layer_of(layer)
+        if self.policy is not None:
+            for record in self.iter(lyr, Query(where={"id": id}, limit=1)):
+                return record
+            raise NotFound(f"no {lyr.name} record with id {id!r}")
         table = self.store.table(lyr)
         row = self.conn.execute(sa.select(table).where(table.c.id == id)).first()
         if row is None:
@@ -433,13 +533,20 @@ class SqlTransaction(Transaction):
     def count(self, layer: LayerRef, query: Query | None = None, /, **filters: Any) -> int:
         lyr = layer_of(layer)
         q = self._merge(query, filters)
-        stmt, params, exact = self._select(lyr, q)
+        spatial = q.bbox is not None or q.intersects is not None
+        proj = self._projection(lyr) if spatial else None
+        if proj is not None and proj.generalising:
+            # records counted only are never found by place; generalised ones are checked
+            # on their generalised geometry, as iter shows them
+            return sum(1 for _ in self.iter(lyr, q))
+        stmt, params, exact = self._select(
+            lyr, q, counting=q.bbox is None and q.intersects is None)
         if exact:  # the candidates' geometries alone, checked as iter checks them
             table = self.store.table(lyr)
             for g in exact:
                 shapely.prepare(g)
-            result = self.conn.execution_options(**self.store.read_options(stmt)).execute(
-                stmt.with_only_columns(table.c[GEOM]), params)
+            result = self.conn.execute(stmt.with_only_columns(table.c[GEOM]), params,
+                                       execution_options=self.store.read_options(stmt))
             hits = 0
             for rows in result.partitions(BATCH):
                 hits += int(np.count_nonzero(self._hits(exact, self._geometries(lyr, rows, 0))))
@@ -450,21 +557,29 @@ class SqlTransaction(Transaction):
 
     def existing_ids(self, layer: LayerRef, ids: Iterable[str]) -> set[str]:
         table = self.store.table(layer)
+        proj = self._projection(layer_of(layer))
         wanted = list(dict.fromkeys(ids))
         found: set[str] = set()
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            found.update(self.conn.execute(
-                sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+            stmt = sa.select(table.c.id).where(table.c.id.in_(chunk))
+            if proj is not None and proj.where is not None:
+                stmt = stmt.where(proj.where)
+            found.update(self.conn.execute(stmt).scalars())
         return found
 
     def extent(self, layer: LayerRef) -> BBox | None:
         lyr = layer_of(layer)
         if not lyr.spatial:
             return None
+        if self.policy is not None and not self.policy.access(lyr).unrestricted:
+            # as the actor sees them: generalised geometries where theirs are
+            return _bounds_of(g for r in self.iter(lyr)
+                              if (g := getattr(r, "geometry", None)) is not None)
         table = self.store.table(lyr)
         bounds = None
-        result = self.conn.execution_options(yield_per=BATCH).execute(sa.select(table.c[GEOM]))
+        result = self.conn.execute(sa.select(table.c[GEOM]),
+                                   execution_options={"yield_per": BATCH})
         for rows in result.partitions(BATCH):
             geoms = np.asarray(self._geometries(lyr, rows), dtype=object)
             b = shapely.bounds(geoms)
@@ -484,9 +599,14 @@ class SqlTransaction(Transaction):
                   end: dt.date | None = None, with_ids: bool = False) -> list[dict[str, Any]]:
         lyr = layer_of(layer)
         table = self.store.table(lyr)
-        stmt, params, _ = self._select(lyr, Query(where=where))
+        stmt, params, _ = self._select(lyr, Query(where=where), counting=True)
+        proj = self._projection(lyr, counting=True)
+        if proj is not None:
+            for name in (*(b for b in by if b not in ("year", "quarter")), *sums,
+                         *([date_field] if date_field else [])):
+                proj.check_usable(name, "count by")
         if date_field is not None:
-            col = table.c[date_field]
+            col = table.c[date_field] if proj is None else proj.columns[date_field]
             if start is not None:
                 stmt = stmt.where(col >= start)
             if end is not None:
@@ -523,6 +643,8 @@ class SqlTransaction(Transaction):
             rows.append(item)
         if not keys and rows and rows[0]["count"] == 0 and with_ids:
             rows[0]["ids"] = []
+        if proj is not None and proj.access.personal:
+            self._report_personal(proj, sorted({i for r in rows for i in r.get("ids", ())}))
         return rows
 
     # -- writes ----------------------------------------------------------------------------
@@ -559,6 +681,8 @@ class SqlTransaction(Transaction):
         for record in records:
             lyr = by_type.get(type(record)) or by_type.setdefault(type(record),
                                                                   layer_of(type(record)))
+            if self.policy is not None:
+                self.policy.admit(lyr, record, self._area_country)
             if not keep_versions:
                 record.version = 1
             layers[lyr.table] = lyr
@@ -575,10 +699,15 @@ class SqlTransaction(Transaction):
         self._check_writable()
         lyr = layer_of(type(record))
         table = self.store.table(lyr)
+        fields = None
+        if self.policy is not None:
+            fields = self._admit_update(lyr, record)
         row = to_row(lyr, record)
         row["version"] = record.version + 1
         row["_id"], row["_version"] = record.id, record.version
-        result = self.conn.execute(self.store.update_statement(lyr), row)
+        if fields is not None:
+            row = {k: v for k, v in row.items() if k in fields or k in (GEOM, "_id", "_version")}
+        result = self.conn.execute(self.store.update_statement(lyr, fields), row)
         if result.rowcount == 0:
             current = self.conn.execute(
                 sa.select(table.c.version).where(table.c.id == record.id)).scalar()
@@ -590,6 +719,40 @@ class SqlTransaction(Transaction):
         record.version += 1
         self.written.add(lyr.table)
         return record
+
+
+    def _area_country(self, area_id: str) -> str | None:
+        """The country of an administrative area (read whatever the actor sees: a record's
+        country is the store's to set)."""
+        if area_id not in self._areas:
+            table = self.store.table(layer_of("admin-areas"))
+            self._areas[area_id] = self.conn.execute(
+                sa.select(table.c.country).where(table.c.id == area_id)).scalar()
+        return self._areas[area_id]  # type: ignore[no-any-return]
+
+    def _admit_update(self, layer: Layer, record: Record) -> list[str]:
+        """The columns the policy lets this update write, after checking it may."""
+        table = self.store.table(layer)
+        proj = self._projection(layer)
+        stmt = sa.select(table.c.owner, table.c.country).where(table.c.id == record.id)
+        if proj is not None and proj.where is not None:
+            stmt = stmt.where(proj.where)
+        stored = self.conn.execute(stmt).first()
+        if stored is None:  # gone, or never visible to the actor: the same answer
+            raise NotFound(f"no {layer.name} record with id {record.id!r}")
+        return self.policy.admit_update(layer, record, stored[0], stored[1])  # type: ignore
+
+
+def _bounds_of(geoms: Iterable[BaseGeometry]) -> BBox | None:
+    arr = np.asarray(list(geoms), dtype=object)
+    if not len(arr):
+        return None
+    b = shapely.bounds(arr)
+    b = b[~np.isnan(b).any(axis=1)]
+    if not len(b):
+        return None
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+            float(b[:, 3].max()))
 
 
 def bbox_geometry(bbox: BBox) -> BaseGeometry:
