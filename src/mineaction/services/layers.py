@@ -115,11 +115,11 @@ def copy_to(ctx: Context, target_url: str, *, into_existing: bool = False,
 
     target = open_store(target_url)
     try:
+        counts = plan(ctx.store, target)  # (refuses a source that is no store, first)
         # A copy carries every record and account: administrators only, once there are any.
         for store in (ctx.store, target):
             if store.initialised() and has_accounts(store):
                 require_admin(ctx.actor, f"copy a store with accounts ({store.url})")
-        counts = plan(ctx.store, target)
         if on_total:
             on_total(sum(counts.values()))
         copied = copy_store(ctx.store, target, into_existing=into_existing, progress=progress)
