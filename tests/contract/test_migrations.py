@@ -13,7 +13,7 @@ from mineaction import domain as d
 from mineaction.domain.release import HazardChange, HazardVersion, ReleaseStep
 from mineaction.geo.measure import area_m2, equal_area_m2
 from mineaction.store import open_store, sql
-from mineaction.store.migrations import LATEST
+from mineaction.store.migrations import MIGRATIONS
 from tests.unit.test_measure import HZ_000051
 
 #: The column types schema 4 was released with: 4-byte reals to GDAL in a GeoPackage, 32-bit
@@ -80,7 +80,8 @@ def test_migration_recomputes_wrong_areas_and_notes_them(store_url, monkeypatch)
     said: list[tuple[int, str]] = []
     try:
         assert s.schema_version() == 4
-        assert s.migrate(report=lambda v, m: said.append((v, m))) == list(range(5, LATEST + 1))
+        assert s.migrate(report=lambda v, m: said.append((v, m))) == sorted(
+            m.version for m in MIGRATIONS if m.version >= 5)
         versions = {r.id: r for r in s.iter("hazard-versions")}
         steps = {r.id: r for r in s.iter("release-steps")}
         again: list[tuple[int, str]] = []

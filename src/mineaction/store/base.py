@@ -142,7 +142,11 @@ class Store(Reader):
     url: str
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def transaction(self, *, actor: Any = None, clock: Callable[[], dt.datetime] | None = None
+                    ) -> AbstractContextManager[Transaction]:
+        """A write transaction. Every write in it is logged in the audit log, in the same
+        transaction, as done by ``actor`` (a :class:`mineaction.access.Actor`; default: the
+        operating-system user) at ``clock()`` (an aware time; default: now, UTC)."""
 
     @abstractmethod
     def schema_version(self) -> int:

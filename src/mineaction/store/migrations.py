@@ -128,6 +128,12 @@ def recompute_areas(version: int) -> Step:
     return step
 
 
+def audit_log(store: SqlStore, conn: Connection) -> list[str]:
+    from mineaction.audit.log import migration
+
+    return migration(store, conn)
+
+
 def add_columns(layer_name: str, *fields: str) -> Callable[[SqlStore, Connection], None]:
     """Add declared fields of a layer to its table, as nullable columns.
 
@@ -158,6 +164,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "areas of hazard versions and release steps recomputed", recompute_areas(6)),
     Migration(7, "withdrawal of minefield records",
               add_columns("minefield-records", "withdrawn_on", "withdrawal_reason")),
+    Migration(30, "audit log, with a baseline entry for every stored record", audit_log),
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)

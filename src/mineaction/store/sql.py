@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from mineaction.audit import log as audit_log
 from mineaction.domain.layers import Layer, all_layers
 from mineaction.domain.schema import FieldSpec, Record
 from mineaction.errors import Conflict, NotFound, StoreError
@@ -63,6 +64,8 @@ class SqlStore(Store):
             "mineaction_meta", self.metadata,
             sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text))
         self._tables: dict[str, sa.Table] = {}
+        self.audit_table = audit_log.audit_table(self.metadata)
+        self._audit_ready = False
         self._updates: dict[str, sa.Update] = {}
         self._selects: dict[tuple[Any, ...], sa.Select[Any]] = {}
 
@@ -192,12 +195,15 @@ class SqlStore(Store):
     # -- sessions ----------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
+    def transaction(self, *, actor: Any = None, clock: Any = None) -> Iterator[SqlTransaction]:
+        """A write transaction by ``actor`` (default: the operating-system user), its audit
+        entries timed by ``clock`` (default: now, UTC); see :mod:`mineaction.audit`."""
         with self.engine.connect() as conn:
             self.begin(conn, write=True)
-            tx = SqlTransaction(self, conn, writable=True)
+            tx = SqlTransaction(self, conn, writable=True, actor=actor, clock=clock)
             try:
                 yield tx
+                tx._flush_audit()
                 self.after_write(conn, tx.written)
                 conn.commit()
             except BaseException:
@@ -272,11 +278,40 @@ class SqlStore(Store):
 
 
 class SqlTransaction(Transaction):
-    def __init__(self, store: SqlStore, conn: Connection, *, writable: bool):
+    def __init__(self, store: SqlStore, conn: Connection, *, writable: bool, actor: Any = None,
+                 clock: Any = None):
         self.store = store
         self.conn = conn
         self.writable = writable
         self.written: set[str] = set()
+        self.actor = actor
+        self.clock = clock
+        self._audit_pending: audit_log.Pending | None = None
+
+    # -- the audit log -----------------------------------------------------------------------
+
+    def _pending(self) -> audit_log.Pending:
+        if self._audit_pending is None:
+            self._audit_pending = audit_log.Pending(audit_log.Who.of(self.actor), self.clock)
+        return self._audit_pending
+
+    def _audit(self, action: str, layer: Layer, before: Sequence[Any] | None,
+               after: Sequence[Any]) -> None:
+        """Log one entry per record written, with the hashes of ``before[i]`` and ``after[i]``
+        (records, or rows as ``to_row`` makes them; None where there is none; ``before`` None
+        for insertions). Every write method calls this after its statement succeeded; the
+        entries are appended in this transaction, just before it commits."""
+        self._pending().writes(action, layer, before, after)
+
+    def _flush_audit(self) -> None:
+        pending = self._audit_pending
+        if pending is None or not pending.entries:
+            return
+        if not self.store._audit_ready:  # a store migrated below the audit log's schema
+            if not audit_log.has_log(self.conn):
+                return
+            self.store._audit_ready = True
+        pending.flush(self.conn)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -552,6 +587,7 @@ class SqlTransaction(Transaction):
                 raise Conflict(f"{layers[name].name}: a record with one of these ids already "
                                f"exists ({_first_line(exc)})") from None
             self.written.add(name)
+            self._audit(audit_log.INSERT, layers[name], None, rows)
             if progress:
                 progress(len(rows))
 
@@ -578,6 +614,7 @@ class SqlTransaction(Transaction):
         row = to_row(lyr, record)
         row["version"] = record.version + 1
         row["_id"], row["_version"] = record.id, record.version
+        before = audit_log.stored_rows(self, lyr, [record.id]).get(record.id)
         result = self.conn.execute(self.store.update_statement(lyr), row)
         if result.rowcount == 0:
             current = self.conn.execute(
@@ -589,6 +626,7 @@ class SqlTransaction(Transaction):
                 f"{current}, yours {record.version}); reload it and apply your change again")
         record.version += 1
         self.written.add(lyr.table)
+        self._audit(audit_log.UPDATE, lyr, [before], [row])
         return record
 
 

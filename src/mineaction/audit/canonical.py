@@ -1,0 +1,170 @@
+"""The canonical forms the audit log hashes: of a stored record, and of a log entry.
+
+Both are JSON texts written the same way, so that anyone can recompute a hash with any JSON
+library (the form is that of RFC 8785, the JSON Canonicalization Scheme, for documents without
+floating-point numbers, which is why reals are written as strings):
+
+- an object's keys sorted by code point, no whitespace (``,`` and ``:`` alone), strings as
+  UTF-8 with only ``"``, ``\\`` and the control characters escaped (``\\b \\f \\n \\r \\t``,
+  others as ``\\u00XX``);
+- no floating-point numbers: a real is the string of Python's ``repr`` of the 8-byte value
+  (the shortest decimal that reads back to the same double: ``"1234.5"``, ``"1e-07"``,
+  ``"nan"``); integers are JSON integers; booleans ``true``/``false``; nothing is ``null``.
+
+**A record** (:func:`record_hashes`) is hashed as it is stored, so that the ``after`` hash of
+one write is the ``before`` hash of the next write of the same record::
+
+    {"geometry": "<hex of ISO WKB, little endian>" | null,   (spatial layers only)
+     "layer": "<layer name, e.g. finds>",
+     "record": {"<field>": <value>, ...}}                     (every stored field)
+
+Field values by kind: text, json and enum as the stored string; enumset as the stored
+comma-separated codes in the vocabulary's order (``null`` when empty); integer as a JSON
+integer; real as described above; boolean as ``true``/``false``; date as ``"YYYY-MM-DD"``. A
+polygon in a multipolygon layer is hashed as the one-part multipolygon the store keeps. The
+record hash is the SHA-256 of the UTF-8 text, written as 64 lower-case hex digits.
+
+**An entry** (:func:`entry_hash`) is hashed with the hash of the entry before it::
+
+    hash = SHA-256(prev_hash + canonical entry)
+
+where ``prev_hash`` is the previous entry's hash as 64 ASCII hex digits (64 zeros before the
+first entry) and the canonical entry is the object of the entry's columns other than
+``prev_hash`` and ``hash``: ``action``, ``actor``, ``actor_org``, ``actor_user``,
+``after_hash``, ``at``, ``before_hash``, ``detail`` (the stored JSON text, as a string),
+``layer``, ``record_id``, ``seq`` (an integer) and ``tx``, absent values as ``null``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+import shapely
+
+from mineaction.domain.layers import Layer
+from mineaction.domain.schema import Record
+
+GENESIS = "0" * 64
+
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False).encode
+
+
+def canonical_json(value: Any) -> str:
+    """``value`` (dicts, lists, strings, integers, booleans, None; no floats) as canonical JSON
+    text. A float is refused: write it with :func:`real_text` first."""
+    return _dumps(_no_floats(value))
+
+
+def _no_floats(value: Any) -> Any:
+    if isinstance(value, float):
+        raise TypeError("the canonical form has no floats: write reals with real_text()")
+    if isinstance(value, dict):
+        for v in value.values():
+            _no_floats(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _no_floats(v)
+    return value
+
+
+def real_text(value: float) -> str:
+    """A real as the canonical form writes it: the shortest decimal reading back to it."""
+    return repr(float(value))
+
+
+def _date_text(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "integer": int,
+    "real": real_text,
+    "boolean": bool,
+    "date": _date_text,
+    "text": str,
+    "json": str,
+    "enum": str,
+    "enumset": str,
+}
+
+
+@cache
+def _plan(layer: Layer) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    return tuple((spec.name, _CONVERT[spec.kind]) for spec in layer.fields)
+
+
+def stored_row(layer: Layer, value: Record | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The column values of a record, as the store writes them (``to_row``); a mapping is
+    taken to be such a row already."""
+    if isinstance(value, Record):
+        from mineaction.store.rows import to_row
+
+        return to_row(layer, value)
+    return value
+
+
+def _geometry_hex(layer: Layer, rows: Sequence[Mapping[str, Any]]) -> list[str | None]:
+    from mineaction.geo.validate import as_multipolygon
+    from mineaction.store.rows import GEOM
+
+    geoms = [row.get(GEOM) for row in rows]
+    if layer.geometry_type == "MULTIPOLYGON":
+        geoms = [None if g is None else as_multipolygon(g) for g in geoms]
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    # byte_order and flavour fixed: the hash must not depend on the machine or the library
+    return list(shapely.to_wkb(arr, hex=True, byte_order=1, flavor="iso"))
+
+
+def canonical_records(layer: Layer, rows: Sequence[Record | Mapping[str, Any]]) -> list[str]:
+    """The canonical texts of records of ``layer`` (records, or rows as ``to_row`` makes
+    them), in order."""
+    stored = [stored_row(layer, r) for r in rows]
+    plan = _plan(layer)
+    geoms = _geometry_hex(layer, stored) if layer.spatial else None
+    out: list[str] = []
+    for i, row in enumerate(stored):
+        values = {}
+        for name, convert in plan:
+            v = row[name]
+            values[name] = None if v is None else convert(v)
+        doc: dict[str, Any] = {"layer": layer.name, "record": values}
+        if geoms is not None:
+            g = geoms[i]
+            doc["geometry"] = None if g is None else g.lower()
+        out.append(_dumps(doc))
+    return out
+
+
+def record_hashes(layer: Layer, rows: Sequence[Record | Mapping[str, Any]]) -> list[str]:
+    """SHA-256 (hex) of each record's canonical text (see the module's documentation)."""
+    sha = hashlib.sha256
+    return [sha(text.encode("utf-8")).hexdigest() for text in canonical_records(layer, rows)]
+
+
+def record_hash(layer: Layer, record: Record | Mapping[str, Any]) -> str:
+    return record_hashes(layer, [record])[0]
+
+
+#: The columns of an entry that its canonical form holds, in the table's order.
+ENTRY_FIELDS = ("seq", "tx", "at", "actor", "actor_user", "actor_org", "action", "layer",
+                "record_id", "before_hash", "after_hash", "detail")
+
+
+def canonical_entry(entry: Mapping[str, Any]) -> str:
+    """The canonical text of an entry: its :data:`ENTRY_FIELDS` (``seq`` an integer, the
+    others strings or None)."""
+    doc = {name: entry.get(name) for name in ENTRY_FIELDS}
+    doc["seq"] = int(entry["seq"])
+    return canonical_json(doc)
+
+
+def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    """SHA-256(prev_hash + canonical entry), hex."""
+    return hashlib.sha256((prev_hash + canonical_entry(entry)).encode("utf-8")).hexdigest()
