@@ -113,6 +113,10 @@ def verify(conn: Connection, *, from_seq: int = 1,
         own = entry_hash(row["prev_hash"], row)
         if own != row["hash"]:
             moved = _moved(row)
+            if moved == seq - 1 and len(recent) >= 2 and row["prev_hash"] == recent[-2][1]:
+                return _bad(report, seq - 1, f"entry {seq - 1} was inserted: the entry after "
+                                             f"it was entry {seq - 1} before, and follows "
+                                             f"entry {seq - 2}")
             if moved is not None:
                 return _bad(report, seq, f"the entry stored as {seq} was entry {moved} (its "
                                          "content hashes to that number): entries were "
