@@ -13,16 +13,18 @@ transactions committed; ``at`` is when each event happened, by the clock the wri
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mineaction.audit.canonical import GENESIS, canonical_json, entry_hash, record_hashes
+from mineaction.audit.canonical import GENESIS, canonical_json, record_hashes
 from mineaction.domain.layers import Layer, all_layers
 from mineaction.domain.schema import Record
 
@@ -255,17 +257,36 @@ def chain(entries: Iterable[tuple[str, Who, str, str | None, str | None, str | N
           tx: str, seq: int, prev: str) -> tuple[list[tuple[Any, ...]], int, str]:
     """Number ``entries`` on from ``seq`` and hash each on the one before (``prev``): the rows
     to insert, in :data:`COLUMNS` order, and the new head."""
+    # The canonical text of each entry (as canonical.canonical_entry writes it, which
+    # verification uses) from three pieces shared by the entries of one event or batch and
+    # the few values of each: an import of 100,000 records chains 100,000 entries.
     rows: list[tuple[Any, ...]] = []
+    pieces: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+    tail = ',"tx":' + _json_text(tx) + "}"
+    sha = hashlib.sha256
     for at, who, action, layer, rid, before, after, detail in entries:
+        key = (at, who, action, layer, detail)
+        p = pieces.get(key)
+        if p is None:
+            p = pieces[key] = (
+                '{"action":' + _json_text(action) + ',"actor":' + _json_text(who.name)
+                + ',"actor_org":' + _json_text(who.org_id) + ',"actor_user":'
+                + _json_text(who.user_id) + ',"after_hash":',
+                ',"at":' + _json_text(at) + ',"before_hash":',
+                ',"detail":' + _json_text(detail) + ',"layer":' + _json_text(layer)
+                + ',"record_id":')
         seq += 1
-        doc = {"seq": seq, "tx": tx, "at": at, "actor": who.name, "actor_user": who.user_id,
-               "actor_org": who.org_id, "action": action, "layer": layer, "record_id": rid,
-               "before_hash": before, "after_hash": after, "detail": detail}
-        h = entry_hash(prev, doc)
+        text = (p[0] + _json_text(after) + p[1] + _json_text(before) + p[2] + _json_text(rid)
+                + ',"seq":' + str(seq) + tail)
+        h = sha((prev + text).encode("utf-8")).hexdigest()
         rows.append((seq, tx, at, who.name, who.user_id, who.org_id, action, layer, rid, before,
                      after, detail, prev, h))
         prev = h
     return rows, seq, prev
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
 
 
 def lock_and_head(conn: Connection) -> tuple[int, str]:
