@@ -49,7 +49,6 @@ def test_a_checkpoint_re_signed_with_another_key_after_a_rewrite_fails(store, ke
     audit.make_checkpoint(store, keys["mine"])
     # rewrite entry 1, rechain, and sign the new head with a key of one's own
     tamper(store, "UPDATE audit_log SET actor = 'intruder' WHERE seq = 1")
-    rows = raw(store)
     tamper(store, "DELETE FROM audit_log WHERE seq = 3")
     rechain(store, 1)
     rows = raw(store)

@@ -300,6 +300,18 @@ def lock_and_head(conn: Connection) -> tuple[int, str]:
 
 
 def insert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert entries (tuples in :data:`COLUMNS` order): one ``executemany`` per batch, or on
+    PostgreSQL one ``COPY`` (an INSERT per row costs the server a statement each)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(  # type: ignore[attr-defined]
+                f"COPY {TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))})"
     for start in range(0, len(rows), BATCH):

@@ -57,18 +57,25 @@ class Report:
             return f"audit log BROKEN at entry {self.bad_seq}: {self.problem}"
         if self.head is None:
             return "audit log OK: empty"
-        span = f"entries {self.from_seq}-{self.head[0]}" if self.count else "no entries"
-        text = (f"audit log OK: {self.count} entries checked ({span}); head "
+        span = (f"none from entry {self.from_seq}" if self.count == 0 else
+                f"entry {self.from_seq}" if self.count == 1 else
+                f"entries {self.from_seq}-{self.head[0]}")
+        text = (f"audit log OK: {_n(self.count, 'entry', 'entries')} checked ({span}); head "
                 f"{self.head[0]}:{self.head[1]}")
         if self.checkpoints:
             how = "trusted key" if self.trusted else "key stored with it (not checked against a "\
                 "trusted key: pass --trust)"
-            text += (f"; {self.checkpoints} checkpoint(s) verified, the last at entry "
+            text += (f"; {_n(self.checkpoints, 'checkpoint', 'checkpoints')} verified, the last "
+                     f"at entry "
                      f"{self.last_checkpoint}, signed with {', '.join(sorted(self.keys))} "
                      f"({how})")
         else:
             text += "; no checkpoint"
         return text
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def rows(conn: Connection, from_seq: int = 1) -> Iterator[dict[str, Any]]:
@@ -152,9 +159,10 @@ def verify(conn: Connection, *, from_seq: int = 1,
         report.count += 1
     last = expected - 1
     if expect_head is not None and last < expect_head[0]:
+        gone = (f"entry {last + 1} was" if last + 1 == expect_head[0]
+                else f"entries {last + 1}-{expect_head[0]} were")
         return _bad(report, last + 1, f"the log ends at entry {last}, before the exported head "
-                                      f"({expect_head[0]}): entries {last + 1}-"
-                                      f"{expect_head[0]} were deleted")
+                                      f"({expect_head[0]}): {gone} deleted")
     if last >= 1:
         report.head = (last, prev)
     elif start == 1:

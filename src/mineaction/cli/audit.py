@@ -123,7 +123,7 @@ def list_entries(
                       (e.after_hash or "")[:12],
                       escape(_short(e.detail)) if e.action != "checkpoint" else _signed(e))
     console.print(table)
-    console.print(f"{len(found)} entries", highlight=False)
+    console.print(f"{len(found)} {'entry' if len(found) == 1 else 'entries'}", highlight=False)
 
 
 def _since(text: str) -> dt.date | dt.datetime:
