@@ -39,7 +39,7 @@ from mineaction.audit.log import (
     lock_and_head,
     utc_text,
 )
-from mineaction.audit.verify import Report, verify
+from mineaction.audit.verify import RecordsReport, Report, check_records, verify
 from mineaction.domain.layers import get_layer
 from mineaction.domain.schema import Record
 from mineaction.errors import InvalidInput, StoreError
@@ -242,6 +242,12 @@ def verify_store(store: Any, *, from_seq: int = 1, trusted: Iterable[Path | str]
         return verify(r.conn, from_seq=from_seq, trusted=keys or None, expect_head=expect_head)
 
 
+def check_store_records(store: Any) -> RecordsReport:
+    """:func:`mineaction.audit.verify.check_records` on a store, in one consistent read."""
+    with _reading(store) as r:
+        return check_records(r)
+
+
 def make_checkpoint(store: Any, key: Path | str, *, actor: Any = None,
                     clock: Any = None) -> tuple[int, str, int]:
     """Sign the head of the log with the key in file ``key`` and append the checkpoint.
@@ -265,4 +271,4 @@ def parse_head(text: str) -> tuple[int, str]:
     return int(seq), h.lower()
 
 
-__all__ += ["TABLE", "parse_head"]
+__all__ += ["TABLE", "RecordsReport", "check_store_records", "parse_head"]

@@ -126,7 +126,15 @@ def _record_encoder(layer: Layer) -> Callable[[Mapping[str, Any]], str]:
         namespace[f"e{i}"] = _ENCODE[spec.kind]
         lines.append(f"    v{i} = row[{spec.name!r}]")
         prefix = ("{" if i == 0 else ",") + _string(spec.name) + ":"
-        parts.append(f"{prefix!r}, 'null' if v{i} is None else e{i}(v{i})")
+        # the common cases inline (a value of the stored type), the encoder otherwise
+        if spec.kind in ("text", "json", "enum", "enumset"):
+            value = f"S(v{i}) if v{i}.__class__ is str else e{i}(v{i})"
+        elif spec.kind == "integer":
+            value = f"str(v{i}) if v{i}.__class__ is int else e{i}(v{i})"
+        else:
+            value = f"e{i}(v{i})"
+        parts.append(f"{prefix!r}, 'null' if v{i} is None else {value}")
+    namespace["S"] = _string
     source = ("def encode(row):\n" + "\n".join(lines) + "\n    return ''.join((" +
               ", ".join(parts) + ", '}'))\n")
     exec(compile(source, f"<canonical encoder of {layer.name}>", "exec"), namespace)  # noqa: S102
@@ -160,7 +168,7 @@ def _geometry_hex(layer: Layer, rows: Sequence[Mapping[str, Any]]) -> list[str |
 def canonical_records(layer: Layer, rows: Sequence[Record | Mapping[str, Any]]) -> list[str]:
     """The canonical texts of records of ``layer`` (records, or rows as ``to_row`` makes
     them), in order."""
-    stored = [stored_row(layer, r) for r in rows]
+    stored = [r if r.__class__ is dict else stored_row(layer, r) for r in rows]
     encode = _record_encoder(layer)
     # keys in order: "geometry" < "layer" < "record"
     head = ',"layer":' + _string(layer.name) + ',"record":'

@@ -204,8 +204,12 @@ class Pending:
             raise ValueError("before and after name different numbers of records")
         b = _hashes(layer, before) if before is not None else [None] * n
         a = _hashes(layer, after)
-        ids = [_record_id(x if x is not None else (before[i] if before else None))
-               for i, x in enumerate(after)]
+        ids: list[str | None]
+        if all(x.__class__ is dict for x in after):  # rows, as the store's writes pass them
+            ids = [str(x["id"]) for x in after]  # type: ignore[index]
+        else:
+            ids = [_record_id(x if x is not None else (before[i] if before else None))
+                   for i, x in enumerate(after)]
         at, who, name = self.now(), self.who, layer.name
         self.entries.extend((at, who, action, name, ids[i], b[i], a[i], None) for i in range(n))
 

@@ -215,3 +215,88 @@ def head(conn: Connection) -> tuple[int, str, str] | None:
     row = conn.exec_driver_sql(f"SELECT seq, hash, at FROM {TABLE} ORDER BY seq DESC LIMIT 1"
                                ).first()
     return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The records against the log
+
+@dataclass
+class RecordsReport:
+    """Stored records compared with what the log says they are: each kind of difference as
+    (layer, record id) pairs, in the order found."""
+
+    records: int = 0
+    changed: list[tuple[str, str]] = field(default_factory=list)  # stored != last logged
+    unlogged: list[tuple[str, str]] = field(default_factory=list)  # stored, never logged
+    missing: list[tuple[str, str]] = field(default_factory=list)  # logged, not stored
+    #: (layer, record id, seq): a logged write whose ``before`` is not the state the log
+    #: last gave the record, so it was changed outside the log in between
+    gaps: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.changed or self.unlogged or self.missing or self.gaps)
+
+    def summary(self, limit: int = 10) -> str:
+        if self.ok:
+            return (f"records OK: each of {self.records} stored records is as the log last "
+                    "wrote it")
+        parts = []
+        for what, items in (("changed outside mineaction (not as last logged)", self.changed),
+                            ("stored but never logged", self.unlogged),
+                            ("logged but no longer stored", self.missing)):
+            if items:
+                shown = ", ".join(f"{layer} {rid}" for layer, rid in items[:limit])
+                more = f" and {len(items) - limit} more" if len(items) > limit else ""
+                parts.append(f"{len(items)} {what}: {shown}{more}")
+        if self.gaps:
+            shown = ", ".join(f"{layer} {rid} (entry {seq})" for layer, rid, seq in
+                              self.gaps[:limit])
+            more = f" and {len(self.gaps) - limit} more" if len(self.gaps) > limit else ""
+            parts.append(f"{len(self.gaps)} logged writes found the record changed since its "
+                         f"previous entry: {shown}{more}")
+        return "records DIFFER from the log: " + "; ".join(parts)
+
+
+def check_records(reader: Any) -> RecordsReport:
+    """Compare every stored record with the log, in one read (``reader``: a read transaction
+    of a SQL store): its hash now against the ``after`` hash of the last entry that wrote it,
+    and each logged write's ``before`` against the entry before it. Finds what was changed,
+    added or deleted in the database without mineaction (a GeoPackage edited in QGIS, SQL by
+    hand). Records written before the store had a log have their ``baseline`` entry."""
+    from mineaction.audit.canonical import record_hashes
+    from mineaction.audit.log import BASELINE, DELETE, INSERT, UPDATE
+    from mineaction.domain.layers import all_layers
+
+    report = RecordsReport()
+    last: dict[tuple[str, str], str | None] = {}
+    result = reader.conn.exec_driver_sql(
+        f"SELECT seq, layer, record_id, before_hash, after_hash FROM {TABLE} WHERE action IN "
+        f"('{INSERT}', '{UPDATE}', '{DELETE}', '{BASELINE}') ORDER BY seq",
+        execution_options={"yield_per": READ_BATCH})
+    for part in result.partitions(READ_BATCH):
+        for seq, layer, rid, before, after in part:
+            key = (layer, rid)
+            if key in last and before is not None and last[key] != before:
+                report.gaps.append((layer, rid, int(seq)))
+            last[key] = after
+    for layer in all_layers():
+        batch: list[Any] = []
+
+        def compare(records: list[Any], name: str = layer.name, lyr: Any = layer) -> None:
+            for rec, h in zip(records, record_hashes(lyr, records), strict=True):
+                key = (name, rec.id)
+                if key not in last:
+                    report.unlogged.append(key)
+                elif last.pop(key) != h:
+                    report.changed.append(key)
+
+        for rec in reader.iter(layer):
+            report.records += 1
+            batch.append(rec)
+            if len(batch) >= READ_BATCH:
+                compare(batch)
+                batch = []
+        compare(batch)
+    report.missing.extend(key for key, h in last.items() if h is not None)
+    return report

@@ -33,6 +33,10 @@ def verify(
         None, "--head", metavar="SEQ:HASH",
         help="A head printed earlier by 'audit head': the log must still hold it (this finds "
              "entries deleted after the last checkpoint)"),
+    records: bool = typer.Option(
+        False, "--records",
+        help="Also compare every stored record with the log: finds records changed, added or "
+             "deleted in the database without mineaction"),
 ) -> None:
     """Recompute the hash chain and check every checkpoint's signature. Prints OK with the
     number of entries and the head, or the first bad entry and exits 2."""
@@ -40,8 +44,11 @@ def verify(
     with opened() as store:
         report = audit.verify_store(store, from_seq=from_seq, trusted=trust,
                                     expect_head=expected)
+        checked = audit.check_store_records(store) if records else None
     console.print(escape(report.summary()), highlight=False)
-    if not report.ok:
+    if checked is not None:
+        console.print(escape(checked.summary()), highlight=False)
+    if not report.ok or (checked is not None and not checked.ok):
         raise typer.Exit(2)
 
 
