@@ -187,3 +187,44 @@ def test_the_log_refuses_update_and_delete(store):
 def test_a_read_only_session_cannot_log_an_event(store):
     with store.reading() as r, pytest.raises(StoreError, match="write transaction"):
         audit.record(r, audit.EXPORT)
+
+
+def test_concurrent_writers_never_fork_the_chain(store_url):
+    import threading
+
+    from mineaction.store import open_store
+
+    setup = open_store(store_url)
+    setup.create()
+    setup.close()
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        s = open_store(store_url)
+        try:
+            barrier.wait()
+            for j in range(5):
+                with s.transaction(actor=Actor(f"writer {k}")) as tx:
+                    tx.add_many([sample("finds", 100 * k + 10 * j + i) for i in range(3)])
+        except BaseException as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    s = open_store(store_url)
+    try:
+        log = audit.entries(s)
+        assert [e.seq for e in log] == list(range(1, 61))
+        # each transaction's entries are contiguous: appended whole under the lock
+        order = [e.tx for e in log]
+        assert all(len(set(order[i:i + 3])) == 1 for i in range(0, 60, 3))
+        assert audit.verify_store(s).ok
+    finally:
+        s.close()
