@@ -19,6 +19,7 @@ both adapters.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -107,13 +108,14 @@ def _record(tx: Any, action: str, layer: Any, rec: Any, before: Any, after: Any,
                         who=None if actor is None else Who.of(actor), at=at)
 
 
-def _names() -> set[str]:
+@functools.cache
+def _names() -> frozenset[str]:
     from mineaction.domain.layers import all_layers
 
     names: set[str] = set()
     for layer in all_layers():
         names.update((layer.name, layer.table))
-    return names
+    return frozenset(names)
 
 
 def _hash(layer: str | None, value: Record | str | None) -> str | None:
