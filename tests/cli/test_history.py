@@ -16,6 +16,7 @@ from mineaction.domain.minefield_records import StoredMinefieldRecord
 from mineaction.errors import InvalidInput
 from mineaction.io.load import import_file
 from mineaction.store import open_store
+from mineaction.store.migrations import LATEST
 from tests.conftest import EXAMPLES
 
 RECORD = EXAMPLES / "minefield-records" / "MR-0001.json"
@@ -160,7 +161,7 @@ def test_migration_adds_the_withdrawal_fields_to_an_older_store(tmp_path, capsys
     assert main(["--db", str(db), "records", "import", str(RECORD)]) == 1
     assert "run 'mineaction init' to migrate it" in capsys.readouterr().err
     assert main(["--db", str(db), "init"]) == 0
-    assert "migrated from 4 to 7" in capsys.readouterr().out
+    assert f"migrated from 4 to {LATEST}" in capsys.readouterr().out
     conn = sqlite3.connect(db)
     columns = {r[1] for r in conn.execute("PRAGMA table_info(minefield_records)")}
     conn.close()
@@ -168,7 +169,7 @@ def test_migration_adds_the_withdrawal_fields_to_an_older_store(tmp_path, capsys
     assert main(["--db", str(db), "records", "import", str(RECORD)]) == 0
     assert main(["--db", str(db), "records", "withdraw", "MR-0001", "--reason", "test"]) == 0
     assert main(["--db", str(db), "init"]) == 0
-    assert "already at schema version 7" in capsys.readouterr().out
+    assert f"already at schema version {LATEST}" in capsys.readouterr().out
 
 
 def test_withdrawal_migration_on_every_adapter(store_url):
@@ -182,7 +183,7 @@ def test_withdrawal_migration_on_every_adapter(store_url):
         with store.engine.begin() as conn:  # the table as schema 4 made it
             for column in ("withdrawn_on", "withdrawal_reason"):
                 conn.exec_driver_sql(f"ALTER TABLE minefield_records DROP COLUMN {column}")
-        assert store.migrate() == [5, 6, 7]
+        assert store.migrate()[:3] == [5, 6, 7]
         import_records(store, read_files([RECORD]))
         on = dt.date(2024, 5, 1)
         withdraw(store, "MR-0001", "duplicate of MR-0007", on)
