@@ -330,6 +330,7 @@ MESSAGES: dict[str, str] = {
                            "into the operational store"),
     "cli.year_out_of_range": "--year {year}: {error}",
     "cli.where_format": "--where {value!r}: FIELD=VALUE (VALUE may be a comma list)",
+    "cli.output_folder_missing": "{path}: the folder {folder} does not exist",
     "cli.no_new_password": ("no password for {id}: set $MINEACTION_NEW_PASSWORD or run in a "
                             "terminal"),
     "cli.token_whose": "say whose token it is: --user USER",
@@ -338,6 +339,11 @@ MESSAGES: dict[str, str] = {
     "cli.no_password": "no password for {id}: set $MINEACTION_PASSWORD or run in a terminal",
     "cli.sign_in": ("{db} has user accounts: say who you are with --as USER (password prompted, or"
                     " $MINEACTION_PASSWORD) or --token TOKEN ($MINEACTION_TOKEN)"),
+    "cli.no_signing_key_give": ("no signing key: give --key FILE or set ${key_env} (make one with "
+                                "'mineaction audit keygen -o FILE')"),
+    "cli.format_table_or_json": "--format {fmt!r}: table or json",
+    "cli.since_give_the_time": "--since {text!r}: give the time zone (Z or +HH:MM)",
+    "cli.since_a_date_yyyy": "--since {text!r}: a date YYYY-MM-DD or an ISO 8601 time expected",
     # -- access. Accounts, sign-in, policy and sharing.
     "access.admins_only": "only administrators {what} ({name} is not one)",
     "access.password_short": "a password has at least {minimum} characters",
@@ -390,6 +396,17 @@ MESSAGES: dict[str, str] = {
     "access.hidden_field": "{layer}: cannot {what} {field!r}, a field this actor does not see",
     "access.admins_migrate": "only administrators migrate a store",
     "access.bad_token": "unknown, expired or revoked token",
+    # -- audit.
+    "audit.audit_record_needs_a": "audit.record needs a write transaction (this one only reads)",
+    "audit.keeps_no_audit_log": "{value} keeps no audit log",
+    "audit.head_seq_hash_expected": ("--head {text!r}: SEQ:HASH expected, as 'mineaction audit "
+                                     "head' prints it"),
+    "audit.must_be_at_least": "{every_env} must be at least 1, got {n}",
+    "audit.key_exists": "exists already: choose another name or remove it first",
+    "audit.not_private_key": "not an unencrypted PEM private key ({reason})",
+    "audit.not_public_key": "not a PEM public key ({reason})",
+    "audit.not_ed25519": "holds a {kind}, not an Ed25519 key",
+    "audit.must_be_a_whole": "{every_env} must be a whole number of entries, got {every!r}",
 }
 
 

@@ -21,7 +21,7 @@ def test_owner_and_country_are_added_to_older_tables(store_url: str) -> None:
             for column in ("witness_name", "witness_contact"):
                 conn.exec_driver_sql(f'ALTER TABLE evidence DROP COLUMN "{column}"')
             assert not sa.inspect(conn).has_table("users")
-        assert store.migrate() == [20]
+        assert store.migrate()[0] == 20
         with store.engine.connect() as conn:  # type: ignore[attr-defined]
             inspector = sa.inspect(conn)
             def columns(table: str) -> set[str]:

@@ -172,6 +172,8 @@ class PersonalRead:
     fields: tuple[str, ...]
     reason: str
     at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    #: The session that read (a write transaction logs the read with its own writes).
+    source: Any = field(default=None, compare=False, repr=False)
 
 
 def role_level(actor: Actor, personal: bool = False) -> Level:

@@ -142,7 +142,11 @@ class Store(Reader):
     url: str
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def transaction(self, *, actor: Any = None, clock: Callable[[], dt.datetime] | None = None
+                    ) -> AbstractContextManager[Transaction]:
+        """A write transaction. Every write in it is logged in the audit log, in the same
+        transaction, as done by ``actor`` (a :class:`mineaction.access.Actor`; default: the
+        operating-system user) at ``clock()`` (an aware time; default: now, UTC)."""
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -198,14 +202,15 @@ class Store(Reader):
         self.__dict__.setdefault("_personal_read_hooks", []).append(fn)
 
     def personal_read(self, policy: Any, layer: str, ids: Sequence[str],
-                      fields: Sequence[str]) -> None:
+                      fields: Sequence[str], source: Any = None) -> None:
         """Report a read of personal data to the hooks of :meth:`on_personal_read`."""
         hooks = self.__dict__.get("_personal_read_hooks")
         if not hooks:
             return
         from mineaction.access.policy import PersonalRead
 
-        event = PersonalRead(policy.actor, layer, tuple(ids), tuple(fields), policy.reason)
+        event = PersonalRead(policy.actor, layer, tuple(ids), tuple(fields), policy.reason,
+                             source=source)
         for fn in hooks:
             fn(event)
 

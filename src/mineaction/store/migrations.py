@@ -128,6 +128,12 @@ def recompute_areas(version: int) -> Step:
     return step
 
 
+def audit_log(store: SqlStore, conn: Connection) -> list[str]:
+    from mineaction.audit.log import migration
+
+    return migration(store, conn)
+
+
 def add_columns(layer_name: str, *fields: str) -> Callable[[SqlStore, Connection], None]:
     """Add declared fields of a layer to its table, as nullable columns.
 
@@ -184,6 +190,7 @@ MIGRATIONS: list[Migration] = [
     Migration(20, "owners and countries of records; accounts, tokens and sharing agreements",
               lambda store, conn: [*(create_layers("users", "tokens", "agreements")(
                   store, conn) or ()), *owners_and_countries(store, conn)]),
+    Migration(30, "audit log, with a baseline entry for every stored record", audit_log),
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)

@@ -272,8 +272,9 @@ class ActorStore(Store):
     # -- sessions ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
-        with self.base.transaction(policy=self.policy) as tx:
+    def transaction(self, *, actor: Any = None, clock: Any = None) -> Iterator[Any]:
+        with self.base.transaction(policy=self.policy, actor=actor or self.policy.actor,
+                                   clock=clock) as tx:
             yield tx
 
     @contextlib.contextmanager

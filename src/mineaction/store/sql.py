@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from mineaction.audit import log as audit_log
 from mineaction.domain.layers import Layer, all_layers
 from mineaction.domain.schema import FieldSpec, Record
 from mineaction.errors import Conflict, NotFound, StoreError
@@ -63,8 +64,18 @@ class SqlStore(Store):
             "mineaction_meta", self.metadata,
             sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text))
         self._tables: dict[str, sa.Table] = {}
+        self.audit_table = audit_log.audit_table(self.metadata)
+        self._audit_ready = False
+        # Every read of personal data through an actor's view is an entry of the audit log.
+        self.on_personal_read(self._log_personal_read)
         self._updates: dict[Any, sa.Update] = {}
         self._selects: dict[tuple[Any, ...], sa.Select[Any]] = {}
+
+    def _log_personal_read(self, event: Any) -> None:
+        from mineaction.audit import personal_read_hook
+
+        personal_read_hook(event.source or self, event.actor, event.layer, event.ids,
+                           fields=event.fields, purpose=event.reason)
 
     # -- hooks ------------------------------------------------------------------------------
 
@@ -195,14 +206,21 @@ class SqlStore(Store):
     # -- sessions ----------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, *, policy: Any = None) -> Iterator[SqlTransaction]:
+    def transaction(self, *, policy: Any = None, actor: Any = None, clock: Any = None
+                    ) -> Iterator[SqlTransaction]:
         """A write transaction; with ``policy`` (a :class:`mineaction.access.policy.Policy`)
-        its reads are an actor's and its writes are checked (see :meth:`as_actor`)."""
+        its reads are an actor's and its writes are checked (see :meth:`as_actor`). Its writes
+        are logged as by ``actor`` (default: the policy's actor, else the operating-system
+        user), timed by ``clock`` (default: now, UTC); see :mod:`mineaction.audit`."""
+        if actor is None and policy is not None:
+            actor = policy.actor
         with self.engine.connect() as conn:
             self.begin(conn, write=True)
-            tx = SqlTransaction(self, conn, writable=True, policy=policy)
+            tx = SqlTransaction(self, conn, writable=True, policy=policy, actor=actor,
+                                clock=clock)
             try:
                 yield tx
+                tx._flush_audit()
                 self.after_write(conn, tx.written)
                 conn.commit()
             except BaseException:
@@ -292,7 +310,7 @@ class SqlStore(Store):
 
 class SqlTransaction(Transaction):
     def __init__(self, store: SqlStore, conn: Connection, *, writable: bool,
-                 policy: Any = None):
+                 policy: Any = None, actor: Any = None, clock: Any = None):
         self.store = store
         self.conn = conn
         self.writable = writable
@@ -300,6 +318,9 @@ class SqlTransaction(Transaction):
         #: An actor's policy (mineaction.access.policy.Policy): None reads and writes all.
         self.policy = policy
         self._areas: dict[Any, Any] = {}  # administrative areas' countries and geometries
+        self.actor = actor
+        self.clock = clock
+        self._audit_pending: audit_log.Pending | None = None
 
     def _projection(self, layer: Layer, counting: bool = False) -> Any:
         """The layer's columns as the actor sees them (None: plain, no policy applies)."""
@@ -308,6 +329,32 @@ class SqlTransaction(Transaction):
         from mineaction.store.policed import projection
 
         return projection(self.store, layer, self.policy.access(layer), counting)
+
+
+    # -- the audit log -----------------------------------------------------------------------
+
+    def _pending(self) -> audit_log.Pending:
+        if self._audit_pending is None:
+            self._audit_pending = audit_log.Pending(audit_log.Who.of(self.actor), self.clock)
+        return self._audit_pending
+
+    def _audit(self, action: str, layer: Layer, before: Sequence[Any] | None,
+               after: Sequence[Any]) -> None:
+        """Log one entry per record written, with the hashes of ``before[i]`` and ``after[i]``
+        (records, or rows as ``to_row`` makes them; None where there is none; ``before`` None
+        for insertions). Every write method calls this after its statement succeeded; the
+        entries are appended in this transaction, just before it commits."""
+        self._pending().writes(action, layer, before, after)
+
+    def _flush_audit(self) -> None:
+        pending = self._audit_pending
+        if pending is None or not pending.entries:
+            return
+        if not self.store._audit_ready:  # a store migrated below the audit log's schema
+            if not audit_log.has_log(self.conn):
+                return
+            self.store._audit_ready = True
+        pending.flush(self.conn)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -515,7 +562,7 @@ class SqlTransaction(Transaction):
     def _report_personal(self, proj: Any, ids: list[str]) -> None:
         if proj.access.personal and ids:
             self.store.personal_read(self.policy, proj.layer.name, ids,
-                                     proj.access.personal_fields())
+                                     proj.access.personal_fields(), source=self)
 
     def get(self, layer: Any, id: str) -> Any:
         lyr = layer_of(layer)
@@ -674,6 +721,7 @@ class SqlTransaction(Transaction):
                 raise Conflict(f"{layers[name].name}: a record with one of these ids already "
                                f"exists ({_first_line(exc)})") from None
             self.written.add(name)
+            self._audit(audit_log.INSERT, layers[name], None, rows)
             if progress:
                 progress(len(rows))
 
@@ -707,6 +755,7 @@ class SqlTransaction(Transaction):
         row["_id"], row["_version"] = record.id, record.version
         if fields is not None:
             row = {k: v for k, v in row.items() if k in fields or k in (GEOM, "_id", "_version")}
+        before = audit_log.stored_rows(self, lyr, [record.id]).get(record.id)
         result = self.conn.execute(self.store.update_statement(lyr, fields), row)
         if result.rowcount == 0:
             current = self.conn.execute(
@@ -718,6 +767,9 @@ class SqlTransaction(Transaction):
                 f"{current}, yours {record.version}); reload it and apply your change again")
         record.version += 1
         self.written.add(lyr.table)
+        # the record as it is now stored (an actor's write may leave fields it cannot see)
+        after = row if fields is None else audit_log.stored_rows(self, lyr, [record.id])[record.id]
+        self._audit(audit_log.UPDATE, lyr, [before], [after])
         return record
 
 
