@@ -31,8 +31,8 @@ DOMAIN = "mineaction"
 
 #: code -> English template. Codes are dotted: the family first, then what went wrong.
 #: Families, in this order: text, input, value., geometry., crs., file., store., import.,
-#: report., records., figures., cli., access., then release. (the land release engine's own
-#: section).
+#: report., records., figures., cli., access., audit., review., forms., package., api., intake.,
+#: areas., planning., risk., qm., then release. (the land release engine's own section).
 MESSAGES: dict[str, str] = {
     # -- text. Finished text: a library's message, passed on as it is.
     "text": "{text}",
@@ -407,6 +407,16 @@ MESSAGES: dict[str, str] = {
     "audit.not_public_key": "not a PEM public key ({reason})",
     "audit.not_ed25519": "holds a {kind}, not an Ed25519 key",
     "audit.must_be_a_whole": "{every_env} must be a whole number of entries, got {every!r}",
+    # -- review.
+    # -- forms.
+    # -- package.
+    # -- api.
+    # -- intake.
+    # -- areas.
+    # -- planning.
+    # -- risk.
+    # -- qm.
+    # -- release.
 }
 
 
