@@ -203,9 +203,14 @@ MESSAGES: dict[str, str] = {
     "file.zip_unreadable": "{path}: not a readable zip file ({error})",
     # -- store. Stores: opening, locking, copying.
     "store.cannot_connect": "cannot connect to {url}: {error}",
+    "store.changed_by_someone": ("{layer} {id!r} was changed by someone else (stored version "
+                                  "{stored}, yours {yours}); reload it and apply your change "
+                                  "again"),
     "store.copy_not_empty": ("{url} already holds records ({listed}); copy into an empty store, "
                              "or add --into-existing to add to them"),
     "store.copy_same": "source and destination are the same store ({url})",
+    "store.demo_needs_empty": ("{url} already holds {layer}; the demo needs an empty store (remove "
+                               "the file or give another --db)"),
     "store.gpkg_application_id": ("{path} is an SQLite database but not a GeoPackage (application"
                                   " id {application_id:#x})"),
     "store.gpkg_folder_missing": "{path}: the folder {parent} does not exist",
@@ -215,12 +220,21 @@ MESSAGES: dict[str, str] = {
     "store.gpkg_not_sqlite": "{path} is not a GeoPackage (not an SQLite file)",
     "store.gpkg_unreadable": "{path} cannot be read: {error}",
     "store.gpkg_unusable": "{path} is not a usable GeoPackage: {error}",
+    "store.id_taken": "{layer}: a record with one of these ids already exists ({error})",
     "store.lock_timeout_setting": ("MINEACTION_LOCK_TIMEOUT must be a number of seconds, got "
                                    "{value!r}"),
     "store.locked": ("{path}: the store is locked by another writer (waited {waited:.0f} s); try "
                      "again later"),
+    "store.no_adapter": "no store adapter for {scheme!r} URLs ({url}); known: {known}",
+    "store.no_such_record": "no {layer} record with id {id!r}",
+    "store.not_initialised": "{url} is not a mineaction store yet: run 'mineaction init'",
     "store.not_postgresql_url": "not a PostgreSQL URL: {url!r}",
+    "store.read_only": "this is a read-only session",
     "store.rows_lost": "{name}: {n} rows written but {n2} found",
+    "store.schema_newer": ("{url} has schema version {version}, newer than this mineaction "
+                           "({latest}): upgrade mineaction"),
+    "store.schema_older": ("{url} has schema version {version}; this mineaction needs {latest}: "
+                           "run 'mineaction init' to migrate it"),
     # -- import. Imports: rows against the layer and the store, registers and mappings.
     "import.duplicate_id": "duplicate id {id!r} (first at {first})",
     "import.id_exists": "id {id!r} is already in the store",
@@ -417,6 +431,29 @@ MESSAGES: dict[str, str] = {
     # -- risk.
     # -- qm.
     # -- release.
+    "release.activities_overlap": ("warning: {count} pair(s) of activities overlap: {pairs}; "
+                                   "land both released is counted once in reports of land"),
+    "release.closed": "closed {count} hazard(s): {ids}",
+    "release.created": "created {count} hazard(s): {ids}",
+    "release.dated_before_change": ("dated {on}, before the last recorded change to hazard "
+                                    "{hazard_id} ({last}); import activities in date order"),
+    "release.hazard_exists": "hazard {hazard_id!r} already exists",
+    "release.hazards_overlap": ("warning: {count} pair(s) of open hazards overlap: {pairs}; land "
+                                "in an overlap is released from each hazard and counted in "
+                                "each"),
+    "release.held_twice": ("{method}: the steps' areas add up to {steps_m2:,.1f} m², "
+                            "{extra_m2:,.1f} m² of it held by more than one step"),
+    "release.land_released_twice": ("warning: land released twice: {extra_m2:,.1f} m² in {count} "
+                                     "pair(s) of release steps: {pairs}; reports of land count it "
+                                     "once, released_area and per-hazard figures once per step"),
+    "release.no_such_hazard": "no hazards record {hazard_id!r}",
+    "release.outside_no_hazard": ("overlaps no open hazard; if it released land outside any "
+                                  "recorded hazard (battle area clearance, for example), set "
+                                  "outside_hazard to true"),
+    "release.released": "released {steps} step(s): {land}",
+    "release.survey_needs_hazard": "a survey result {result!r} needs the hazard's id",
+    "release.undated_after_change": ("without a date, after the last recorded change to hazard "
+                                     "{hazard_id} ({last}); import activities in date order"),
 }
 
 

@@ -228,3 +228,31 @@ def test_concurrent_writers_never_fork_the_chain(store_url):
         assert audit.verify_store(s).ok
     finally:
         s.close()
+
+
+def test_a_bulk_update_logs_one_entry_per_record_and_checks_every_version(store):
+    hazards = [sample("hazards", i) for i in range(3)]
+    with store.transaction() as tx:
+        tx.add_many(hazards)
+    inserted = [stored_hash(store, h) for h in hazards]
+    changed = [dataclasses.replace(store.get(d.Hazard, h.id), notes=f"checked {i}")
+               for i, h in enumerate(hazards)]
+    with store.transaction() as tx:
+        assert tx.update_many(changed) == 3
+    assert [h.version for h in changed] == [2, 2, 2]
+    assert [store.get(d.Hazard, h.id).notes for h in hazards] == [
+        "checked 0", "checked 1", "checked 2"]
+    updates = audit.entries(store, action="update")
+    assert [(e.record_id, e.before_hash, e.after_hash) for e in updates] == [
+        (h.id, before, stored_hash(store, h)) for h, before in zip(hazards, inserted,
+                                                                    strict=True)]
+    assert audit.verify_store(store).ok
+    # one record read before another writer changed it: nothing of the batch is written
+    stale = [dataclasses.replace(store.get(d.Hazard, h.id), notes="late") for h in hazards]
+    stale[1].version -= 1
+    with pytest.raises(Conflict, match="changed by someone else"), \
+            store.transaction() as tx:
+        tx.update_many(stale)
+    assert [store.get(d.Hazard, h.id).notes for h in hazards] == [
+        "checked 0", "checked 1", "checked 2"]
+    assert len(audit.entries(store, action="update")) == 3

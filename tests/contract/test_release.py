@@ -14,16 +14,11 @@ from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from mineaction import domain as d
-from mineaction.analysis.release import (
-    apply_activities,
-    hazards_at,
-    record_hazards,
-    released_area,
-    timeline,
-)
 from mineaction.errors import InvalidInput
 from mineaction.geo.measure import area_m2
 from mineaction.io.load import import_file
+from mineaction.release.engine import apply_activities, record_hazards
+from mineaction.release.queries import hazards_at, released_area, timeline
 from mineaction.store import open_store
 
 LON0, LAT0 = 50.8, 41.3

@@ -19,9 +19,9 @@ from shapely.geometry.base import BaseGeometry
 
 from mineaction import domain as d
 from mineaction.analysis import statistics as st
-from mineaction.analysis.release import released_area
 from mineaction.analysis.statistics import Period, Scope
 from mineaction.io.load import import_file
+from mineaction.release.queries import released_area
 from mineaction.reports import Options, build
 from mineaction.store import Store
 
@@ -229,4 +229,7 @@ def test_import_warns_of_overlapping_activities_and_land_released_twice(programm
     assert f"{shared:,.1f} m² in 2 pair(s)" in twice
     # The summary line gives land per method, and how much more the steps add up to.
     land = union_m2(CLEARED_HA, CLEARED_HB, *OUTSIDE)
-    assert f"cleared {land:,.1f} m² of land" in text
+    assert f"cleared {land:,.1f} m²" in text
+    steps_m2 = sum(geodesic_m2(g) for g in (CLEARED_HA, CLEARED_HB, *OUTSIDE))
+    assert (f"cleared: the steps' areas add up to {steps_m2:,.1f} m², "
+            f"{steps_m2 - land:,.1f} m² of it held by more than one step") in text

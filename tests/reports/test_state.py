@@ -13,8 +13,9 @@ from shapely.geometry import MultiPolygon, box
 from shapely.geometry.base import BaseGeometry
 
 from mineaction import domain as d
-from mineaction.analysis.release import apply_activities, hazards_at, record_hazards
 from mineaction.analysis.statistics import Period, Scope
+from mineaction.release.engine import apply_activities, record_hazards
+from mineaction.release.queries import hazards_at
 from mineaction.reports import build
 from mineaction.store import Store
 

@@ -329,7 +329,7 @@ def released(reader: Reader, scope: Scope, by: Sequence[str] = ("method",), *,
     database groups the steps; each group's ``area_m2`` is then the land its steps released
     (the union of their polygons, :class:`Land`), and ``recorded_m2`` the sum of their recorded
     areas, which counts land held by two steps twice (what
-    :func:`mineaction.analysis.release.released_area` gives). Adding the ``area_m2`` of two
+    :func:`mineaction.release.queries.released_area` gives). Adding the ``area_m2`` of two
     groups can count land twice too: measure the union with ``land.figure`` instead. Pass one
     ``land`` to several calls to read each step's polygon once.
     """

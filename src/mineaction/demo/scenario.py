@@ -540,9 +540,8 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
         store.create()
         for layer in ("hazards", "activities", "finds", "admin-areas", "organisations"):
             if store.count(layer):
-                raise StoreError(f"{db} already holds {layer}; the demo needs an empty store "
-                                 "(remove the file or give another --db)")
-        from mineaction.analysis.release import apply_activities, record_hazards
+                raise StoreError.of("store.demo_needs_empty", url=db, layer=layer)
+        from mineaction.release.engine import apply_activities, record_hazards
 
         truth = TruthWriter(truth_path)
         counters: Counter[str] = Counter()

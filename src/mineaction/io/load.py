@@ -102,7 +102,7 @@ def check_importable(layer_name: str) -> None:
 ImportHook = Callable[[Transaction, list[Record], Progress | None], list[str]]
 _HOOKS: dict[str, list[ImportHook]] = {}
 #: Modules that register import hooks; imported before the first import runs.
-HOOK_MODULES = ["mineaction.analysis.release"]
+HOOK_MODULES = ["mineaction.release.engine"]
 
 
 def _load_hooks() -> None:

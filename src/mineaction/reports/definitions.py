@@ -545,8 +545,8 @@ def state_note(scope: Scope) -> str:
 def open_hazards_then(reader: Reader, scope: Scope) -> list[Any]:
     """The hazards open at :func:`state_date`, as they stood that day, within the scope's
     area."""
-    from mineaction.analysis.release import hazards_at
     from mineaction.domain.vocabulary import HazardStatus
+    from mineaction.release.queries import hazards_at
 
     return [h for h in hazards_at(reader, state_date(scope))
             if h.status == HazardStatus.OPEN

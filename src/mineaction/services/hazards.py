@@ -27,9 +27,9 @@ class HazardHistory:
 
 def history(ctx: Context, hazard_id: str) -> HazardHistory:
     """The hazard's timeline (NotFound when there is no such hazard the actor may see)."""
-    from mineaction.analysis.release import timeline
+    from mineaction.services.release import timeline
 
-    t = timeline(ctx.reader, hazard_id)
+    t = timeline(ctx, hazard_id)
     return HazardHistory(t, t.versions[0].area_m2 if t.versions else 0.0,
                          sum(s.area_m2 for s in t.steps), area_m2(t.hazard.geometry))
 

@@ -64,20 +64,12 @@ def list_records(ctx: Context, name: str, *, bbox: BBox | None = None,
         return Listing(lyr, ctx.reader.query(lyr, Query(bbox=bbox, limit=limit)))
     if lyr.name != "hazards":
         raise InvalidInput.of("cli.at_hazards_only")
-    from mineaction.analysis.release import hazards_at
+    from mineaction.services.release import hazards_at
 
-    box = None
-    if bbox is not None:
-        from shapely.geometry import box as make_box
-
-        box = make_box(*bbox)
-    found: list[Record] = [h for h in hazards_at(ctx.reader, at) if box is None or _meets(h, box)]
+    found: list[Record] = list(hazards_at(ctx, at, bbox=bbox))
     return Listing(lyr, found[:limit])
 
 
-def _meets(record: Record, box: object) -> bool:
-    g = getattr(record, "geometry", None)
-    return g is not None and not g.is_empty and g.intersects(box)
 
 
 @dataclass

@@ -135,6 +135,13 @@ class Transaction(Reader):
         the record with its new version.
         """
 
+    def update_many(self, records: Sequence[Record]) -> int:
+        """:meth:`update` of each record (an adapter may do it in fewer statements, with the
+        same checks); returns how many."""
+        for record in records:
+            self.update(record)
+        return len(records)
+
 
 class Store(Reader):
     """An open store. Create with :func:`open_store`."""
@@ -174,13 +181,13 @@ class Store(Reader):
 
         version = self.schema_version()
         if version == 0:
-            raise StoreError(f"{self.url} is not a mineaction store yet: run 'mineaction init'")
+            raise StoreError.of("store.not_initialised", url=self.url)
         if version < LATEST:
-            raise StoreError(f"{self.url} has schema version {version}; this mineaction needs "
-                             f"{LATEST}: run 'mineaction init' to migrate it")
+            raise StoreError.of("store.schema_older", url=self.url, version=version,
+                                latest=LATEST)
         if version > LATEST:
-            raise StoreError(f"{self.url} has schema version {version}, newer than this "
-                             f"mineaction ({LATEST}): upgrade mineaction")
+            raise StoreError.of("store.schema_newer", url=self.url, version=version,
+                                latest=LATEST)
 
     def as_actor(self, actor: Any, *, personal: bool = False, reason: str | None = None,
                  settings: Any = None) -> Store:
@@ -251,8 +258,8 @@ def open_store(url: str) -> Store:
     try:
         factory = _ADAPTERS[scheme]
     except KeyError:
-        raise StoreError(f"no store adapter for {scheme!r} URLs ({url}); known: "
-                         + ", ".join(sorted(_ADAPTERS))) from None
+        raise StoreError.of("store.no_adapter", scheme=scheme, url=url,
+                            known=", ".join(sorted(_ADAPTERS))) from None
     return factory(url)
 
 

@@ -184,8 +184,8 @@ class SqlStore(Store):
                 self.meta_table.c.key == "schema_version")).scalar() or 0)
             if current > migrations.LATEST:
                 conn.rollback()
-                raise StoreError(f"{self.url} has schema version {current}, newer than this "
-                                 f"mineaction ({migrations.LATEST})")
+                raise StoreError.of("store.schema_newer", url=self.url, version=current,
+                                    latest=migrations.LATEST)
             for step in sorted(migrations.MIGRATIONS, key=lambda m: m.version):
                 if current < step.version <= target:
                     messages = list(step.apply(self, conn) or ())
@@ -569,11 +569,11 @@ class SqlTransaction(Transaction):
         if self.policy is not None:
             for record in self.iter(lyr, Query(where={"id": id}, limit=1)):
                 return record
-            raise NotFound(f"no {lyr.name} record with id {id!r}")
+            raise NotFound.of("store.no_such_record", layer=lyr.name, id=id)
         table = self.store.table(lyr)
         row = self.conn.execute(sa.select(table).where(table.c.id == id)).first()
         if row is None:
-            raise NotFound(f"no {lyr.name} record with id {id!r}")
+            raise NotFound.of("store.no_such_record", layer=lyr.name, id=id)
         geoms = self._geometries(lyr, [row])
         return from_row(lyr, row, geoms[0] if geoms else None)  # type: ignore[return-value]
 
@@ -698,7 +698,7 @@ class SqlTransaction(Transaction):
 
     def _check_writable(self) -> None:
         if not self.writable:
-            raise StoreError("this is a read-only session")
+            raise StoreError.of("store.read_only")
 
     def add(self, record: Record) -> Record:
         self.add_many([record])
@@ -718,8 +718,8 @@ class SqlTransaction(Transaction):
             try:
                 self.store.insert_rows(self.conn, layers[name], rows)
             except IntegrityError as exc:
-                raise Conflict(f"{layers[name].name}: a record with one of these ids already "
-                               f"exists ({_first_line(exc)})") from None
+                raise Conflict.of("store.id_taken", layer=layers[name].name,
+                                  error=_first_line(exc)) from None
             self.written.add(name)
             self._audit(audit_log.INSERT, layers[name], None, rows)
             if progress:
@@ -761,10 +761,9 @@ class SqlTransaction(Transaction):
             current = self.conn.execute(
                 sa.select(table.c.version).where(table.c.id == record.id)).scalar()
             if current is None:
-                raise NotFound(f"no {lyr.name} record with id {record.id!r}")
-            raise Conflict(
-                f"{lyr.name} {record.id!r} was changed by someone else (stored version "
-                f"{current}, yours {record.version}); reload it and apply your change again")
+                raise NotFound.of("store.no_such_record", layer=lyr.name, id=record.id)
+            raise Conflict.of("store.changed_by_someone", layer=lyr.name, id=record.id,
+                              stored=current, yours=record.version)
         record.version += 1
         self.written.add(lyr.table)
         # the record as it is now stored (an actor's write may leave fields it cannot see)
@@ -772,6 +771,45 @@ class SqlTransaction(Transaction):
         self._audit(audit_log.UPDATE, lyr, [before], [after])
         return record
 
+
+    def update_many(self, records: Sequence[Record]) -> int:
+        """:meth:`update` of many records: one statement per layer, executed for all of them,
+        with the same version check and one audit entry per record. An actor's writes (each
+        checked against the policy) go one by one."""
+        if self.policy is not None or len(records) < 2:
+            return super().update_many(records)
+        self._check_writable()
+        by_layer: dict[str, tuple[Layer, list[Record]]] = {}
+        for record in records:
+            lyr = layer_of(type(record))
+            by_layer.setdefault(lyr.table, (lyr, []))[1].append(record)
+        for lyr, group in by_layer.values():
+            ids = [r.id for r in group]
+            if len(set(ids)) != len(ids):
+                for record in group:  # the same record twice: in turn, as update would
+                    self.update(record)
+                continue
+            stored = audit_log.stored_rows(self, lyr, ids)
+            for record in group:
+                before = stored.get(record.id)
+                if before is None:
+                    raise NotFound.of("store.no_such_record", layer=lyr.name, id=record.id)
+                if before["version"] != record.version:
+                    raise Conflict.of("store.changed_by_someone", layer=lyr.name, id=record.id,
+                                      stored=before["version"], yours=record.version)
+            rows = []
+            for record in group:
+                row = to_row(lyr, record)
+                row["version"] = record.version + 1
+                row["_id"], row["_version"] = record.id, record.version
+                rows.append(row)
+            for start in range(0, len(rows), BATCH):
+                self.conn.execute(self.store.update_statement(lyr), rows[start:start + BATCH])
+            for record in group:
+                record.version += 1
+            self.written.add(lyr.table)
+            self._audit(audit_log.UPDATE, lyr, [stored[i] for i in ids], rows)
+        return len(records)
 
     def _area_country(self, area_id: str) -> str | None:
         """The country of an administrative area (read whatever the actor sees: a record's
@@ -791,7 +829,7 @@ class SqlTransaction(Transaction):
             stmt = stmt.where(proj.where)
         stored = self.conn.execute(stmt).first()
         if stored is None:  # gone, or never visible to the actor: the same answer
-            raise NotFound(f"no {layer.name} record with id {record.id!r}")
+            raise NotFound.of("store.no_such_record", layer=layer.name, id=record.id)
         return self.policy.admit_update(layer, record, stored[0], stored[1])  # type: ignore
 
 

@@ -1,0 +1,235 @@
+"""Reading the land release history: hazards as of a date, a hazard's timeline, released area,
+and the overlaps (of hazards, activities, release steps) the engine warns about. Nothing here
+writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
+
+from mineaction.domain.activities import Activity
+from mineaction.domain.hazards import Hazard
+from mineaction.domain.release import HazardVersion, ReleaseStep
+from mineaction.domain.schema import Record
+from mineaction.domain.vocabulary import ActivityKind, HazardStatus, ReleaseOutcome
+from mineaction.geo.measure import area_m2
+from mineaction.messages import Message
+from mineaction.store.base import Query, Reader
+
+#: Activity kinds whose polygon releases land. EOD spot tasks destroy items, they release none.
+RELEASING = {ActivityKind.NTS, ActivityKind.TS, ActivityKind.CLEARANCE, ActivityKind.BAC}
+
+METHODS = tuple(ReleaseOutcome)
+
+
+# ---------------------------------------------------------------------------------------------
+# Overlaps
+
+
+def overlaps(reader: Reader, hazards: Sequence[Hazard], min_m2: float = 1.0
+             ) -> list[tuple[str, str, float]]:
+    """Pairs (hazard, other open hazard, m² in common) for the given hazards."""
+    found: dict[tuple[str, str], float] = {}
+    for h in hazards:
+        if h.geometry is None or h.geometry.is_empty or h.status != HazardStatus.OPEN:
+            continue
+        for other in reader.iter(Hazard, Query(intersects=h.geometry,
+                                               where={"status": "open"})):
+            assert isinstance(other, Hazard)
+            if other.id == h.id or other.geometry is None:
+                continue
+            key = (min(h.id, other.id), max(h.id, other.id))
+            if key in found:
+                continue
+            common = area_m2(h.geometry.intersection(other.geometry))
+            if common >= min_m2:
+                found[key] = common
+    return [(a, b, m2) for (a, b), m2 in sorted(found.items())]
+
+
+def pair_text(pairs: Sequence[tuple[str, str, float]]) -> str:
+    """``a/b (m²), ...`` for the first ten pairs (a value for messages: ids and numbers)."""
+    return (", ".join(f"{a}/{b} ({m2:,.0f} m²)" for a, b, m2 in pairs[:10])
+            + (" ..." if len(pairs) > 10 else ""))
+
+
+def overlap_warnings(reader: Reader, activities: Sequence[Activity],
+                     steps: Sequence[ReleaseStep]) -> list[Message]:
+    """Warnings for activities whose polygons overlap, and for land released twice.
+
+    Overlapping activities are not an error (a clearance polygon is often drawn over the edge
+    of a survey's), but land released by two steps (one activity over two overlapping hazards,
+    two activities outside any hazard on the same ground) is counted once in reports of land
+    and once per step in :func:`released_area` and per-hazard figures.
+    """
+    out: list[Message] = []
+    pairs = activity_overlaps(reader, activities)
+    if pairs:
+        out.append(Message.of("release.activities_overlap", count=len(pairs),
+                              pairs=pair_text(pairs)))
+    shared, extra = shared_land(reader, steps)
+    if shared:
+        out.append(Message.of("release.land_released_twice", extra_m2=extra, count=len(shared),
+                              pairs=pair_text(shared)))
+    return out
+
+
+def _overlapping(new: Sequence[tuple[str, BaseGeometry]], reader: Reader, layer: str,
+                 keep: Callable[[Record], bool], min_m2: float
+                 ) -> dict[tuple[str, str], tuple[float, BaseGeometry, BaseGeometry]]:
+    """Pairs among ``new`` (id, geometry), and between them and the stored records of ``layer``
+    that ``keep`` accepts, sharing at least ``min_m2``: (a, b) -> (m², geometry a, geometry b).
+
+    The new records are compared in memory; the store is asked only when it holds records of
+    the layer besides the new ones (one query per new record then)."""
+    from shapely import STRtree
+
+    found: dict[tuple[str, str], tuple[float, BaseGeometry, BaseGeometry]] = {}
+    items = [(i, g) for i, g in new if g is not None and not g.is_empty]
+
+    def meet(a: str, ga: BaseGeometry, b: str, gb: BaseGeometry) -> None:
+        key = (min(a, b), max(a, b))
+        if a == b or key in found:
+            return
+        common = area_m2(ga.intersection(gb))
+        if common >= min_m2:
+            found[key] = (common, ga, gb) if a < b else (common, gb, ga)
+
+    tree = STRtree([g for _, g in items])
+    for k, (a, ga) in enumerate(items):
+        for j in tree.query(ga, predicate="intersects"):
+            if int(j) > k:
+                meet(a, ga, items[int(j)][0], items[int(j)][1])
+    ids = {i for i, _ in new}
+    if reader.count(layer) > len(ids):
+        for a, ga in items:
+            for other in reader.iter(layer, Query(intersects=ga)):
+                gb = getattr(other, "geometry", None)
+                if other.id not in ids and gb is not None and keep(other):
+                    meet(a, ga, other.id, gb)
+    return found
+
+
+def releases_land(a: Record) -> bool:
+    """An activity whose polygon releases land (not a survey result)."""
+    return (isinstance(a, Activity) and a.kind in RELEASING and a.outcome is not None
+            and a.survey_result is None)
+
+
+def activity_overlaps(reader: Reader, activities: Sequence[Activity], min_m2: float = 1.0
+                      ) -> list[tuple[str, str, float]]:
+    """Pairs (activity, other activity, m² in common) of activities that release land, among
+    ``activities`` and those already in the store."""
+    found = _overlapping([(a.id, a.geometry) for a in activities  # type: ignore[misc]
+                          if releases_land(a)], reader, "activities", releases_land, min_m2)
+    return [(a, b, v[0]) for (a, b), v in sorted(found.items())]
+
+
+def shared_land(reader: Reader, steps: Sequence[ReleaseStep], min_m2: float = 1.0
+                ) -> tuple[list[tuple[str, str, float]], float]:
+    """Pairs (step, other step, m² in common) of release steps holding the same land, among
+    ``steps`` and those already stored, and the land counted more than once (m²: the steps'
+    areas added up, less the area of their union)."""
+    from shapely import union_all
+
+    found = _overlapping([(st.id, st.geometry) for st in steps],  # type: ignore[misc]
+                         reader, "release-steps", lambda r: True, min_m2)
+    if not found:
+        return [], 0.0
+    geoms: dict[str, BaseGeometry] = {}
+    for (a, b), (_, ga, gb) in found.items():
+        geoms[a], geoms[b] = ga, gb
+    extra = sum(area_m2(g) for g in geoms.values()) - area_m2(union_all(list(geoms.values())))
+    return [(a, b, v[0]) for (a, b), v in sorted(found.items())], extra
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading history
+
+
+def hazards_at(reader: Reader, on: dt.date, *, bbox: tuple[float, float, float, float] | None
+               = None) -> Iterator[Hazard]:
+    """Every hazard as it stood at the end of day ``on`` (those recorded by then), in the
+    store's order of hazard ids.
+
+    Geometry, kind, status, threat and contamination are those of the hazard's latest version
+    valid that day; a hazard open that day has no closing date. Other fields (name, estimated
+    mines, area) are today's. A hazard written without history (straight into a store, or by an
+    older mineaction) counts as it stands today from its ``recorded_on``, as the release engine
+    treats it. With ``bbox`` (degrees), only hazards whose geometry that day meets the box.
+
+    Reads the hazards and their versions once each (two queries, whatever their number).
+    """
+    chosen: dict[str, HazardVersion] = {}
+    with_history: set[str] = set()
+    for version in reader.iter("hazard-versions", Query(order_by="hazard_id")):
+        assert isinstance(version, HazardVersion)
+        with_history.add(version.hazard_id)
+        if version.valid_from is not None and version.valid_from > on:
+            continue
+        current = chosen.get(version.hazard_id)
+        if current is None or version.seq > current.seq:
+            chosen[version.hazard_id] = version
+    window = None
+    if bbox is not None:
+        from shapely.geometry import box
+
+        window = box(*bbox)
+    for h in reader.iter(Hazard, Query(order_by="id")):
+        assert isinstance(h, Hazard)
+        state = chosen.get(h.id)
+        if state is not None:
+            h = _as_hazard(h, state)
+        elif h.id in with_history or (h.recorded_on is not None and h.recorded_on > on):
+            continue  # recorded after that day
+        if window is not None and (h.geometry is None or h.geometry.is_empty
+                                   or not h.geometry.intersects(window)):
+            continue
+        yield h
+
+
+def _as_hazard(h: Hazard, v: HazardVersion) -> Hazard:
+    h.geometry, h.kind, h.status, h.threat, h.contamination = (
+        v.geometry if v.geometry is not None else MultiPolygon(), v.kind, v.status, v.threat,
+        v.contamination)
+    if v.status == HazardStatus.OPEN:
+        h.closed_on = h.closed_by = None
+    return h
+
+
+@dataclass
+class Timeline:
+    hazard: Hazard
+    versions: list[HazardVersion]
+    steps: list[ReleaseStep]
+
+
+def timeline(reader: Reader, hazard_id: str) -> Timeline:
+    h = reader.get(Hazard, hazard_id)
+    versions = [v for v in reader.iter("hazard-versions", Query(where={"hazard_id": hazard_id},
+                                                                order_by="seq"))]
+    steps = [s for s in reader.iter("release-steps", Query(where={"hazard_id": hazard_id},
+                                                           order_by="released_on"))]
+    return Timeline(h, versions, steps)  # type: ignore[arg-type]
+
+
+def released_area(reader: Reader, by: Sequence[str] = ("method",), *,
+                  start: dt.date | None = None, end: dt.date | None = None,
+                  where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Released m² per group (method, activity_kind, operator, admin_area_id, hazard_id,
+    contamination, year, quarter), with the release steps behind each figure.
+
+    Cancelled, reduced and cleared land stay apart unless the caller groups them away.
+
+    Each figure is the sum of its steps' recorded areas, computed by the database: exact per
+    hazard, but a step is per hazard, so land under two overlapping hazards (or released twice
+    outside any hazard) counts once per step. For land released, as reports give it, use
+    :func:`mineaction.analysis.statistics.released`: the area of the union of the steps'
+    polygons."""
+    return reader.aggregate("release-steps", by, sums=("area_m2",), where=where,
+                            date_field="released_on", start=start, end=end, with_ids=True)
