@@ -408,6 +408,19 @@ MESSAGES: dict[str, str] = {
     "audit.not_ed25519": "holds a {kind}, not an Ed25519 key",
     "audit.must_be_a_whole": "{every_env} must be a whole number of entries, got {every!r}",
     # -- review.
+    "review.already_decided": "{id} is {status} already ({by}, {at})",
+    "review.changed_since": ("{id} was checked against records changed since ({count}): "
+                             "{records}; reject it and submit it again"),
+    "review.no_submission": "no submission {id!r}",
+    "review.no_trial": "what approving would release cannot be tried by this actor: {reason}",
+    "review.personal_layer": ("{layer} holds personal data and is not submitted for review: "
+                              "IM officers import it"),
+    "review.reject_needs_note": "say why the submission is rejected (--note TEXT)",
+    "review.approvers_only": ("{name} may not approve or reject submissions: approvers and "
+                              "administrators do"),
+    "review.own_submission": "{name} submitted this and may not approve or reject it",
+    "review.not_importable": ("submissions are made with 'import --submit' and "
+                              "'import-submissions', never imported"),
     # -- forms.
     # -- package.
     # -- api.
