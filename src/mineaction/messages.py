@@ -416,6 +416,7 @@ MESSAGES: dict[str, str] = {
     "review.personal_layer": ("{layer} holds personal data and is not submitted for review: "
                               "IM officers import it"),
     "review.reject_needs_note": "say why the submission is rejected (--note TEXT)",
+    "review.unknown_status": "unknown status {value!r}; expected one of {allowed}",
     "review.approvers_only": ("{name} may not approve or reject submissions: approvers and "
                               "administrators do"),
     "review.own_submission": "{name} submitted this and may not approve or reject it",

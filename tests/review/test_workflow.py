@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
-from tests.review.conftest import APPROVER, IMO, OP, OP2, feature, geojson_file
 
 from mineaction import audit
 from mineaction.domain.review import SubmissionStatus
@@ -16,6 +15,7 @@ from mineaction.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mineaction.geo.measure import area_m2
 from mineaction.services import review
 from mineaction.store import Store
+from tests.review.conftest import APPROVER, IMO, OP, OP2, feature, geojson_file
 
 CLEARED = box(50.60, 41.20, 50.605, 41.21)  # the west half of H1
 

@@ -45,8 +45,8 @@ from mineaction.services.context import Context
 from mineaction.services.imports import importable
 from mineaction.store.base import Query, Reader, Transaction
 
-__all__ = ["Decision", "Preview", "Released", "approve", "list_submissions", "reject", "show",
-           "submit"]
+__all__ = ["Decision", "Preview", "Released", "approve", "checksum", "list_submissions",
+           "parse_status", "reject", "show", "submit"]
 
 LAYER = "submissions"
 #: Layers whose import hooks derive records from each new one (hazard history, land release):
@@ -230,6 +230,24 @@ def submit(ctx: Context, name: str, src: SourceFile, *,
             source=label)
         tx.add(sub)
     return sub
+
+
+def parse_status(text: str | None) -> SubmissionStatus | None:
+    """The status named by ``text`` (None for None); InvalidInput naming the known ones."""
+    if text is None:
+        return None
+    try:
+        return SubmissionStatus(text.strip().lower())
+    except ValueError:
+        raise InvalidInput.of("review.unknown_status", value=text, allowed=", ".join(
+            s.value for s in SubmissionStatus)) from None
+
+
+def checksum(data: bytes) -> str:
+    """The SHA-256 of a file's bytes, as a submission records it."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def list_submissions(ctx: Context, status: SubmissionStatus | str | None = None,
