@@ -423,6 +423,16 @@ MESSAGES: dict[str, str] = {
     "review.not_importable": ("submissions are made with 'import --submit' and "
                               "'import-submissions', never imported"),
     # -- forms.
+    "forms.bad_geometry": ("{value!r} is not a geopoint, geotrace or geoshape ('lat lon alt acc', "
+                           "several separated by ';')"),
+    "forms.export": "an ODK Central or KoboToolbox export",
+    "forms.kind_only_activities": "--kind goes with activities only, not {layer}",
+    "forms.no_settings": "{path}: no settings sheet with a form_id: not an XLSForm of mineaction",
+    "forms.not_submissions": "{path}: not a list of submissions",
+    "forms.not_xlsform": "{path}: not an XLSX workbook ({reason})",
+    "forms.unknown_form": ("{path}: form_id {form_id!r} is not a form of mineaction "
+                           "(mineaction_LAYER or mineaction_activities_KIND)"),
+    "forms.unknown_kind": "unknown kind {value!r}; expected one of {allowed}",
     # -- package.
     # -- api.
     # -- intake.
