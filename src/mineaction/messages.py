@@ -409,19 +409,19 @@ MESSAGES: dict[str, str] = {
     "audit.must_be_a_whole": "{every_env} must be a whole number of entries, got {every!r}",
     # -- review.
     "review.already_decided": "{id} is {status} already ({by}, {at})",
+    "review.approvers_only": ("{name} may not approve or reject submissions: approvers and "
+                              "administrators do"),
     "review.changed_since": ("{id} was checked against records changed since ({count}): "
                              "{records}; reject it and submit it again"),
     "review.no_submission": "no submission {id!r}",
     "review.no_trial": "what approving would release cannot be tried by this actor: {reason}",
+    "review.not_importable": ("submissions are made with 'import --submit' and "
+                              "'import-submissions', never imported"),
+    "review.own_submission": "{name} submitted this and may not approve or reject it",
     "review.personal_layer": ("{layer} holds personal data and is not submitted for review: "
                               "IM officers import it"),
     "review.reject_needs_note": "say why the submission is rejected (--note TEXT)",
     "review.unknown_status": "unknown status {value!r}; expected one of {allowed}",
-    "review.approvers_only": ("{name} may not approve or reject submissions: approvers and "
-                              "administrators do"),
-    "review.own_submission": "{name} submitted this and may not approve or reject it",
-    "review.not_importable": ("submissions are made with 'import --submit' and "
-                              "'import-submissions', never imported"),
     # -- forms.
     "forms.bad_geometry": ("{value!r} is not a geopoint, geotrace or geoshape ('lat lon alt acc', "
                            "several separated by ';')"),

@@ -19,8 +19,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_import_submit_then_review(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "s.gpkg")
+def test_import_submit_then_review(store_url: str, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    db = store_url
     assert run(capsys, "--db", db, "init")[0] == 0
     hazards = tmp_path / "hazards.geojson"
     geojson_file(hazards, [feature(MultiPolygon([box(50.6, 41.2, 50.61, 41.21)]), id="H1",

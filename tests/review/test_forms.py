@@ -99,10 +99,10 @@ def _shape(x: float, y: float, w: float, h: float) -> str:
     return ";".join(f"{lat} {lon} 120.5 4.0" for lon, lat in pts)
 
 
-def test_odk_and_kobo_submissions_go_through_review(tmp_path: Path,
+def test_odk_and_kobo_submissions_go_through_review(store_url: str, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]
                                                     ) -> None:
-    db = str(tmp_path / "s.gpkg")
+    db = store_url
     assert run(capsys, "--db", db, "init")[0] == 0
     hz_form = _form(tmp_path, capsys, "hazards")
     cl_form = _form(tmp_path, capsys, "activities", "clearance")
@@ -178,9 +178,9 @@ def test_odk_and_kobo_submissions_go_through_review(tmp_path: Path,
         assert s.count("submissions", status="approved") == 3
 
 
-def test_a_bad_submission_stages_nothing(tmp_path: Path,
+def test_a_bad_submission_stages_nothing(store_url: str, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "s.gpkg")
+    db = store_url
     assert run(capsys, "--db", db, "init")[0] == 0
     form = _form(tmp_path, capsys, "finds")
     export = io.StringIO()
