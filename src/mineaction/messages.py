@@ -422,7 +422,31 @@ MESSAGES: dict[str, str] = {
     "audit.not_ed25519": "holds a {kind}, not an Ed25519 key",
     "audit.must_be_a_whole": "{every_env} must be a whole number of entries, got {every!r}",
     # -- review.
+    "review.already_decided": "{id} is {status} already ({by}, {at})",
+    "review.approvers_only": ("{name} may not approve or reject submissions: approvers and "
+                              "administrators do"),
+    "review.changed_since": ("{id} was checked against records changed since ({count}): "
+                             "{records}; reject it and submit it again"),
+    "review.no_submission": "no submission {id!r}",
+    "review.no_trial": "what approving would release cannot be tried by this actor: {reason}",
+    "review.not_importable": ("submissions are made with 'import --submit' and "
+                              "'import-submissions', never imported"),
+    "review.own_submission": "{name} submitted this and may not approve or reject it",
+    "review.personal_layer": ("{layer} holds personal data and is not submitted for review: "
+                              "IM officers import it"),
+    "review.reject_needs_note": "say why the submission is rejected (--note TEXT)",
+    "review.unknown_status": "unknown status {value!r}; expected one of {allowed}",
     # -- forms.
+    "forms.bad_geometry": ("{value!r} is not a geopoint, geotrace or geoshape ('lat lon alt acc', "
+                           "several separated by ';')"),
+    "forms.export": "an ODK Central or KoboToolbox export",
+    "forms.kind_only_activities": "--kind goes with activities only, not {layer}",
+    "forms.no_settings": "{path}: no settings sheet with a form_id: not an XLSForm of mineaction",
+    "forms.not_submissions": "{path}: not a list of submissions",
+    "forms.not_xlsform": "{path}: not an XLSX workbook ({reason})",
+    "forms.unknown_form": ("{path}: form_id {form_id!r} is not a form of mineaction "
+                           "(mineaction_LAYER or mineaction_activities_KIND)"),
+    "forms.unknown_kind": "unknown kind {value!r}; expected one of {allowed}",
     # -- package.
     # -- api.
     # -- intake.

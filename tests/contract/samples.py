@@ -7,6 +7,7 @@ import datetime as dt
 from shapely.geometry import MultiPolygon, Point, box
 
 from mineaction import domain as d
+from mineaction.domain.review import Submission
 from mineaction.domain.schema import Record
 
 D = dt.date(2023, 5, 17)
@@ -52,6 +53,11 @@ def sample(layer: str, n: int = 0) -> Record:
         "evidence": lambda: d.Evidence(id=f"EV{n}", kind=d.EvidenceKind.WITNESS_STATEMENT,
                                        credibility=d.Credibility.LOW, geometry=pt,
                                        description="shepherd saw mines laid", source=s),
+        "submissions": lambda: Submission(
+            id=f"S{n}", target_layer="finds", records='{"type": "FeatureCollection", '
+            '"features": []}', record_count=0, origin="file", file_name="finds.geojson",
+            submitted_by="op", submitter_org="OA", submitted_at="2023-05-17T10:00:00Z",
+            source=s),
     }
     return make[layer]()
 

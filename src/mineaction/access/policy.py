@@ -198,8 +198,13 @@ class Policy:
 
     def __init__(self, actor: Actor, *, agreements: Iterable[Any] = (),
                  personal: bool = False, reason: str | None = None,
-                 settings: PolicySettings | None = None, today: dt.date | None = None):
+                 settings: PolicySettings | None = None, today: dt.date | None = None,
+                 on_behalf: Actor | None = None):
         self.actor = actor
+        if on_behalf is not None:
+            check_decider(actor, on_behalf)
+        #: The submitter whose submission ``actor`` approves: records added are theirs.
+        self.on_behalf = on_behalf
         self.settings = settings or PolicySettings()
         self.today = today or dt.date.today()
         if personal:
@@ -318,12 +323,12 @@ class Policy:
                 if s.name != "owner" and (layer.name, s.name) not in SECRET_FIELDS
                 and (s.name in ("id", "version") or layer.field_level(s) <= self.level)]
 
-    def _check_writer(self, layer: Layer, record: Record) -> None:
-        actor = self.actor
+    def _check_writer(self, layer: Layer, record: Record, actor: Actor | None = None) -> None:
+        actor = actor or self.actor
         roles = set(actor.roles)
         if not roles & WRITER_ROLES:
             raise Forbidden.of("access.read_only_role", name=actor.name)
-        if layer.name in ADMIN_WRITTEN and not self.is_admin:
+        if layer.name in ADMIN_WRITTEN and not actor.has(Role.ADMIN):
             own_token = (layer.name == "tokens" and actor.user_id is not None
                          and getattr(record, "user_id", None) == actor.user_id)
             if not own_token:
@@ -336,9 +341,13 @@ class Policy:
               area_country: Callable[[str], str | None]) -> Record:
         """Check that the actor may add ``record`` and set what the store sets: ``owner``
         (the actor's organisation) and, when empty, ``country`` (of the record's
-        administrative area, else the actor's)."""
+        administrative area, else the actor's). Approving a submission (``on_behalf``),
+        the submitter must be allowed to add it too, and the record is the submitter's."""
         self._check_writer(layer, record)
         actor = self.actor
+        if self.on_behalf is not None:
+            actor = self.on_behalf
+            self._check_writer(layer, record, actor)
         if actor.org_id is not None:
             record.owner = actor.org_id
         if record.country is None:
@@ -366,6 +375,26 @@ class Policy:
                 raise Forbidden.of("access.may_not_change", name=actor.name, layer=layer.name,
                                    id=record.id)
         return self.writable_columns(layer)
+
+
+#: Roles that approve or reject submissions.
+DECIDER_ROLES = frozenset({Role.APPROVER, Role.ADMIN})
+
+
+def same_person(a: Actor, b: Actor) -> bool:
+    """Whether two actors are the same person: the same account, else the same name."""
+    if a.user_id is not None or b.user_id is not None:
+        return a.user_id == b.user_id
+    return a.name == b.name
+
+
+def check_decider(actor: Actor, submitter: Actor) -> None:
+    """Forbidden unless ``actor`` may approve or reject what ``submitter`` submitted: an
+    approver or an administrator, and never the submitter themselves."""
+    if not set(actor.roles) & DECIDER_ROLES:
+        raise Forbidden.of("review.approvers_only", name=actor.name)
+    if same_person(actor, submitter):
+        raise Forbidden.of("review.own_submission", name=actor.name)
 
 
 def agreement_filter(layer: Layer, rows_where: str | None

@@ -21,7 +21,7 @@ from mineaction.cli.app import (
 )
 from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
 from mineaction.io.readers import read_file
-from mineaction.services import exports, imports, layers
+from mineaction.services import exports, imports, layers, review
 from mineaction.services import summary as summaries
 from mineaction.services.context import protected
 
@@ -83,14 +83,25 @@ def import_(
                                  "e.g. cp1252, cp1251, utf-16"),
     allow_large: bool = typer.Option(False, "--allow-large-release",
                                      help="Accept activities larger than 100 km²"),
+    submit: bool = typer.Option(False, "--submit",
+                                help="Stage the checked rows for review instead of writing "
+                                "them (mineaction review ...)"),
 ) -> None:
     """Import FILE into LAYER: every row is checked; any bad row and nothing is written.
 
     Release steps and hazard history are never imported (the land release engine writes
-    them), and minefield records come in through ``mineaction records import``."""
+    them), and minefield records come in through ``mineaction records import``. With
+    --submit the rows wait for an approver (``mineaction review``)."""
     lyr = imports.importable(layer)
     with context() as ctx:
         src = read_file(file, layer=source_layer, encoding=encoding)
+        if submit:
+            sub = review.submit(ctx, lyr.name, src, crs=crs, operation=operation,
+                                repair=repair, allow_large=allow_large,
+                                checksum=review.checksum(file.read_bytes()))
+            console.print(f"submitted {sub.record_count} {lyr.name} record(s) from {file} "
+                          f"for review as {sub.id}", highlight=False)
+            return
         with progress_bar(f"importing {lyr.name}") as advance:
             result = imports.import_source(ctx, lyr.name, src, crs=crs, operation=operation,
                                            repair=repair, allow_large=allow_large,

@@ -21,6 +21,7 @@ from mineaction.domain.ordnance import Find, check_model_category
 from mineaction.domain.organisations import AdminArea, Organisation
 from mineaction.domain.quality import QualityEvent
 from mineaction.domain.release import HazardVersion, ReleaseStep
+from mineaction.domain.review import Submission
 from mineaction.domain.schema import FieldSpec, GeometryType, Record, field_specs
 
 
@@ -137,6 +138,8 @@ LAYERS: tuple[Layer, ...] = (
     Layer("users", User, "User accounts", level=C),
     Layer("tokens", Token, "API tokens", indexes=("user_id",), level=C),
     Layer("agreements", Agreement, "Data-sharing agreements", indexes=("grantee",), level=R),
+    Layer("submissions", Submission, "Submissions awaiting review",
+          indexes=("status", "target_layer"), level=C),
 )
 
 #: Layers of accounts and sharing: administrators manage them (see mineaction.access).

@@ -89,6 +89,7 @@ NOT_IMPORTED: dict[str, str] = {
     "release-steps": "import.not_importable_release_steps",
     "hazard-versions": "import.not_importable_hazard_versions",
     "minefield-records": "import.not_importable_minefield_records",
+    "submissions": "review.not_importable",
 }
 
 
@@ -656,3 +657,15 @@ def _kept(src: SourceFile, records: list[Record]) -> list[InputFeature]:
         if key is not None:
             by_id.setdefault(str(key).strip(), f)
     return [by_id.get(r.id, InputFeature(f"record {r.id}", {})) for r in records]
+
+
+def apply_hooks(tx: Transaction, layer_name: str, records: list[Record],
+                progress: Progress | None = None) -> list[str]:
+    """Run the import hooks of ``layer_name`` on ``records`` already added in ``tx`` (as an
+    import does after writing its rows); returns their messages. InvalidInput from a hook
+    undoes the caller's transaction."""
+    _load_hooks()
+    messages: list[str] = []
+    for hook in _HOOKS.get(get_layer(layer_name).name, []):
+        messages.extend(hook(tx, records, progress))
+    return messages

@@ -191,6 +191,7 @@ MIGRATIONS: list[Migration] = [
               lambda store, conn: [*(create_layers("users", "tokens", "agreements")(
                   store, conn) or ()), *owners_and_countries(store, conn)]),
     Migration(30, "audit log, with a baseline entry for every stored record", audit_log),
+    Migration(40, "submissions waiting for review", create_layers("submissions")),
     # Numbers kept for work in parallel: 21-29 intake and areas, 40-49 review and forms,
     # 50-59 exchange packages, 60-69 planning, 70-79 risk, 80-89 quality management.
 ]

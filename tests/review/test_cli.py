@@ -1,0 +1,63 @@
+"""The workbench at the command line: import --submit, review list, show, approve, reject."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from shapely.geometry import MultiPolygon, box
+
+from mineaction.cli import main
+from mineaction.store import open_store
+from tests.review.conftest import feature, geojson_file
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_submit_then_review(store_url: str, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    db = store_url
+    assert run(capsys, "--db", db, "init")[0] == 0
+    hazards = tmp_path / "hazards.geojson"
+    geojson_file(hazards, [feature(MultiPolygon([box(50.6, 41.2, 50.61, 41.21)]), id="H1",
+                                   kind="cha", recorded_on="2020-01-01")])
+    assert run(capsys, "--db", db, "--as", "lead", "import", "hazards", str(hazards))[0] == 0
+    acts = tmp_path / "acts.geojson"
+    geojson_file(acts, [feature(box(50.6, 41.2, 50.605, 41.21), id="T1", kind="clearance",
+                                operator="OA", ended_on="2024-05-20", outcome="cleared")])
+    code, out, _ = run(capsys, "--db", db, "--as", "alice", "import", "activities", str(acts),
+                       "--submit")
+    assert code == 0 and "for review as" in out
+    sub_id = re.search(r"as (S-\S+)", out).group(1)  # type: ignore[union-attr]
+    with open_store(db) as s:
+        assert s.count("activities") == 0 and len(s.get("submissions", sub_id).checksum) == 64
+
+    code, out, _ = run(capsys, "--db", db, "review", "list", "--status", "pending")
+    assert code == 0 and sub_id in out and "alice" in out
+    code, out, _ = run(capsys, "--db", db, "--as", "bob", "review", "show", sub_id)
+    assert code == 0 and "new: 1 (T1)" in out and "H1" in out and "cleared" in out
+    code, _, err = run(capsys, "--db", db, "--as", "alice", "review", "approve", sub_id)
+    assert code == 1 and "submitted this" in err
+    code, _, err = run(capsys, "--db", db, "review", "list", "--status", "maybe")
+    assert code == 2 and "pending" in err
+    code, out, _ = run(capsys, "--db", db, "--as", "bob", "review", "approve", sub_id,
+                       "--note", "matches the completion report")
+    assert code == 0 and "1 new" in out and "released 1 step(s)" in out
+    with open_store(db) as s:
+        assert s.count("activities") == 1 and s.count("release-steps") == 1
+    code, out, _ = run(capsys, "--db", db, "review", "show", sub_id)
+    assert "approved by bob" in out and "matches the completion report" in out
+
+    code, _, err = run(capsys, "--db", db, "--as", "alice", "import", "activities",
+                       str(acts), "--submit")
+    assert code == 2 and "T1" in err  # the id is stored now: refused as an import is
+    code, _, err = run(capsys, "--db", db, "--as", "bob", "review", "reject", sub_id)
+    assert code == 2 and "--note" in err
+    code, _, err = run(capsys, "--db", db, "--as", "bob", "review", "reject", sub_id,
+                       "--note", "too late")
+    assert code == 1 and "approved already" in err
