@@ -251,3 +251,26 @@ def test_survey_that_creates_a_hazard_still_has_its_evidence_checked(store, tmp_
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
     import_file(store, "activities", path)
     assert store.get(d.Hazard, "H-NEW").kind == d.HazardKind.SHA
+
+
+def test_many_activities_read_the_hazards_at_once_and_end_as_one_by_one(store_url, new_store_url, monkeypatch):
+    """Above engine.BULK activities the open hazards are read in one query (the activities'
+    bounding box) rather than one per activity: the history written is the same."""
+    from mineaction.release import engine
+
+    hs = [hazard(f"H{i}", metric_box(i * 100, 0, i * 100 + 150, 100)) for i in range(8)]
+    acts = [activity(f"A{k:02d}", ("nts", "ts", "clearance")[k % 3],
+                     metric_box(k * 15, 20 + k % 4 * 10, k * 15 + 40, 70 + k % 4 * 10),
+                     dt.date(2022, 1, 1) + dt.timedelta(days=k * 7)) for k in range(56)]
+    results = []
+    for bulk in (0, 1000):
+        monkeypatch.setattr(engine, "BULK", bulk)
+        with open_store(new_store_url()) as s:
+            s.create()
+            load(s, [hazard(h.id, h.geometry) for h in hs], acts)
+            results.append((
+                [(st.id, round(st.area_m2, 3)) for st in s.query("release-steps")],
+                [(v.id, v.change, round(v.area_m2, 3)) for v in s.query("hazard-versions")],
+                [(h.id, h.status, h.closed_by, h.version) for h in s.query(d.Hazard)]))
+    assert results[0] == results[1]
+    assert len(results[0][0]) > 56

@@ -9,9 +9,9 @@ away from the evidence, technical survey reduces to the edge of the contaminatio
 land they release then still holds mines. Accidents happen where remaining items meet people
 (an exposure model over settlements, farmland and roads, low inside the military belt).
 
-Geometry here is kept in EPSG:4326 exactly as it is stored, and each release is followed with
-:func:`mineaction.domain.release.split`, the same rule the land release engine applies, so that
-the plan made here and the engine's result agree.
+Geometry here is kept in EPSG:4326 exactly as it is stored, and each release is followed by
+the land release engine itself (a :class:`~mineaction.release.engine.Ledger` in memory over the
+planned hazards), so that what the plan sees left of a hazard is what the engine leaves.
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ from shapely.geometry.base import BaseGeometry
 from mineaction.demo.contamination import Site, site_items
 from mineaction.demo.frame import END, START, YEARS, geom_ll, geom_xy, substream, to_xy
 from mineaction.demo.territory import Territory
-from mineaction.domain.release import polygonal, split
+from mineaction.domain.activities import Activity
+from mineaction.domain.hazards import Hazard
+from mineaction.domain.release import polygonal
+from mineaction.release.engine import Ledger
 
 M2_PER_DEG2 = 111_320.0 * math.cos(math.radians(41.4)) * 110_950.0
 
@@ -291,14 +294,30 @@ def yearly_budgets(year: int, scale: float) -> tuple[float, float, float]:
     return 2162e6 * min(g, 1.0) * f, 500e6 * g * f, m2 * f
 
 
+def as_hazard(h: HazardPlan) -> Hazard:
+    """The planned hazard as the engine first holds it (its first recorded version)."""
+    return Hazard(id=h.id, kind=h.kind, threat=h.threat,  # type: ignore[arg-type]
+                  contamination=frozenset(h.contamination),  # type: ignore[arg-type]
+                  recorded_on=h.recorded_on, geometry=h.polygon)
+
+
+def as_activity(a: ActPlan) -> Activity:
+    return Activity(id=a.id, kind=a.kind, operator=a.operator,  # type: ignore[arg-type]
+                    started_on=a.started_on, ended_on=a.ended_on,
+                    outcome=a.outcome,  # type: ignore[arg-type]
+                    hazard_id=a.hazard_id, outside_hazard=a.outside_hazard, geometry=a.polygon)
+
+
 class Releaser:
-    """Plans activities and follows each release through every open hazard it overlaps."""
+    """Plans activities and follows each release through every open hazard it overlaps, with
+    the land release engine (in memory, in the order planned)."""
 
     def __init__(self, seed: int, sites: list[Site], hazards: list[HazardPlan]):
         self.seed = seed
         self.sites = sites
         self.hazards = hazards
-        self.tree = STRtree([h.polygon for h in hazards])
+        self.by_id = {h.id: h for h in hazards}
+        self.ledger = Ledger.follow(as_hazard(h) for h in hazards)
         self.acts: list[ActPlan] = []
         self.rng = substream(seed, 5)
 
@@ -308,17 +327,13 @@ class Releaser:
         return geom_ll(shapely.union_all(polys).buffer(margin, join_style="mitre"))
 
     def emit(self, act: ActPlan) -> None:
+        """Record the activity and follow its release through the engine."""
         self.acts.append(act)
-        for i in sorted(int(j) for j in self.tree.query(act.polygon, predicate="intersects")):
-            other = self.hazards[i]
-            if other.stage >= 3 or other.remaining.is_empty:
-                continue
-            remaining, part = split(other.remaining, act.polygon)
-            if part.is_empty:
-                continue
-            other.remaining = remaining
-            if remaining.is_empty:
-                other.stage, other.closed_on = 3, act.ended_on
+        for h in self.ledger.apply(as_activity(act)):
+            other = self.by_id[h.id]
+            other.remaining = h.geometry  # type: ignore[assignment]
+            if h.closed_on is not None:
+                other.stage, other.closed_on = 3, h.closed_on
 
     def act(self, kind: str, h: HazardPlan, poly: BaseGeometry, operator: str,
             start: dt.date, days: int, year_end: dt.date, misjudged: bool = False) -> ActPlan:
@@ -423,7 +438,7 @@ class Releaser:
             w0, w1 = window(year)
             start = w0 + dt.timedelta(days=int(rng.integers(0, (w1 - w0).days - 30)))
             op = OPERATORS[4 if year >= 2023 else 0][0]
-            self.acts.append(ActPlan(
+            self.emit(ActPlan(
                 f"ACT-{len(self.acts) + 1:06d}", "bac", op, start,
                 start + dt.timedelta(days=int(rng.integers(10, 30))), "cleared",
                 polygonal(poly), None, outside_hazard=True))

@@ -304,14 +304,16 @@ class Ledger:
 
     # -- applying activities ---------------------------------------------------------------
 
-    def apply(self, act: Activity) -> None:
+    def apply(self, act: Activity) -> list[Hazard]:
+        """Apply one activity; returns the hazards it changed or created."""
         on = _date(act)
         if act.survey_result is not None:
-            self.survey(act, on)
-        elif act.kind in RELEASING and act.outcome is not None:
-            self.release(act, on)
+            return self.survey(act, on)
+        if act.kind in RELEASING and act.outcome is not None:
+            return self.release(act, on)
+        return []
 
-    def survey(self, act: Activity, on: dt.date | None) -> None:
+    def survey(self, act: Activity, on: dt.date | None) -> list[Hazard]:
         """Survey that adds to the hazard list: a new hazard, an enlargement, a confirmation."""
         where = f"activity {act.id}"
         result = act.survey_result
@@ -320,7 +322,7 @@ class Ledger:
             if self.exists(hid):
                 self.problems.append(Problem.of(where, "hazard_id", "release.hazard_exists",
                                                 hazard_id=hid))
-                return
+                return []
             h = Hazard(id=hid, kind=HazardKind.CHA if act.kind == ActivityKind.TS
                        else HazardKind.SHA, contamination=act.contamination, recorded_on=on,
                        geometry=polygonal(act.geometry), source=act.source,
@@ -331,19 +333,19 @@ class Ledger:
             self._keep(_version(h, 1, HazardChange.CREATED, on, activity_id=act.id,
                                 evidence_id=act.evidence_id))
             self.report.created.append(hid)
-            return
+            return [h]
         if not act.hazard_id:
             self.problems.append(Problem.of(where, "hazard_id", "release.survey_needs_hazard",
                                             result=str(result)))
-            return
+            return []
         try:
             h = self.hazard(act.hazard_id)
         except NotFound:
             self.problems.append(Problem.of(where, "hazard_id", "release.no_such_hazard",
                                             hazard_id=act.hazard_id))
-            return
+            return []
         if self.too_early(act, h, on):
-            return
+            return []
         if result == SurveyResult.ENLARGED:
             h.geometry = polygonal(h.geometry.union(act.geometry))  # type: ignore[union-attr]
             h.contamination = h.contamination | act.contamination
@@ -356,13 +358,15 @@ class Ledger:
             change = HazardChange.CONFIRMED
         self._changed(h)
         self.append(h, change, on, activity_id=act.id, evidence_id=act.evidence_id)
+        return [h]
 
-    def release(self, act: Activity, on: dt.date | None) -> None:
+    def release(self, act: Activity, on: dt.date | None) -> list[Hazard]:
         """Release the activity's polygon from every open hazard it overlaps."""
         geom: BaseGeometry = act.geometry  # type: ignore[assignment]
         method = act.outcome
         assert method is not None
         released: list[BaseGeometry] = []
+        touched: list[Hazard] = []
         for h in self.open_hazards(geom):
             remaining, part = split(h.geometry, geom)  # type: ignore[arg-type]
             if part.is_empty:
@@ -370,6 +374,7 @@ class Ledger:
             if self.too_early(act, h, on):
                 continue
             released.append(part)
+            touched.append(h)
             h.geometry = remaining
             change = HazardChange.RELEASED
             if remaining.is_empty:
@@ -392,7 +397,7 @@ class Ledger:
                         area=0.0 if remaining.is_empty else None)
             self.report.add(step)
         if not self.history:
-            return
+            return touched
         outside = geom
         if released:
             outside = polygonal(geom.difference(union_all(released)))
@@ -409,6 +414,7 @@ class Ledger:
         elif not released and not any(p.where == f"activity {act.id}" for p in self.problems):
             self.problems.append(Problem.of(f"activity {act.id}", "geometry",
                                             "release.outside_no_hazard"))
+        return touched
 
     # -- writing ---------------------------------------------------------------------------
 
