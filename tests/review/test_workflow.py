@@ -182,3 +182,18 @@ def test_two_approvers_at_once_write_it_once(filled: Store, as_: Any, tmp_path: 
     assert len(audit.entries(filled, action=audit.APPROVE)) == 1
     stored = filled.get("submissions", sub.id)
     assert stored.decided_by == stored.note
+
+
+def test_a_submission_of_what_the_submitter_may_not_add_is_refused(
+        filled: Store, as_: Any, tmp_path: Path) -> None:
+    from mineaction.access import Actor, Role
+    from mineaction.io.readers import read_file
+
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text("id,name,kind,country\nOZ,New operator,operator,XV\n", encoding="utf-8")
+    with pytest.raises(Forbidden, match="administrators"):
+        review.submit(as_(filled, OP), "organisations", read_file(orgs))
+    analyst = Actor("ana", frozenset({Role.ANALYST}), "AX", "XV", "ana", "authority")
+    with pytest.raises(Forbidden, match="may not write"):
+        review.submit(as_(filled, analyst), "activities", clearance(tmp_path))
+    assert filled.count("submissions") == 0 and filled.count("organisations") == 0

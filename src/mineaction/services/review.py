@@ -23,6 +23,7 @@ must be records the submitter may add.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import uuid
@@ -200,18 +201,26 @@ def submit(ctx: Context, name: str, src: SourceFile, *,
         allow_large=allow_large, territory=territory)  # type: ignore[arg-type]
     where = {r.id: f.where for r, f in zip(records, load._kept(src, records), strict=False)}
     updates: dict[str, int] = {}
+    watched: dict[str, int] = {}
+    try:
+        # a transaction rolled back: the checks, and the adds the submitter may not make
+        with reader.transaction() as tx:
+            found = load.check_against_store(tx, lyr, records, where)
+            existing = tx.existing_ids(lyr, [r.id for r in records])
+            if lyr.name not in DERIVING and existing:
+                stored = _versions(tx, [f"{lyr.name}/{rid}" for rid in sorted(existing)])
+                updates = {key.partition("/")[2]: v for key, v in stored.items()}
+                found = [p for p in found
+                         if not (p.code == "import.id_exists" and p.field == "id")]
+            problems.extend(found)
+            if problems:
+                raise InvalidInput(problems, source=str(src.path))
+            watched = _watched(tx, lyr, records, updates)
+            tx.add_many(copy.deepcopy([r for r in records if r.id not in existing]))
+            raise _Rollback
+    except _Rollback:
+        pass
     with reader.transaction() as tx:
-        found = load.check_against_store(tx, lyr, records, where)
-        existing = tx.existing_ids(lyr, [r.id for r in records])
-        if lyr.name not in DERIVING and existing:
-            stored = _versions(tx, [f"{lyr.name}/{rid}" for rid in sorted(existing)])
-            updates = {key.partition("/")[2]: v for key, v in stored.items()}
-            found = [p for p in found
-                     if not (p.code == "import.id_exists" and p.field == "id")]
-        problems.extend(found)
-        if problems:
-            raise InvalidInput(problems, source=str(src.path))
-        watched = _watched(tx, lyr, records, updates)
         actor = ctx.actor
         label = f"{SubmissionOrigin(origin).value}:{src.path.name}"
         for r in records:
