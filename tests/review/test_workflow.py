@@ -15,7 +15,7 @@ from mineaction.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mineaction.geo.measure import area_m2
 from mineaction.services import review
 from mineaction.store import Store
-from tests.review.conftest import APPROVER, IMO, OP, OP2, feature, geojson_file
+from tests.review.conftest import APPROVER, IMO, OP, OP2, OP_APPROVER, feature, geojson_file
 
 CLEARED = box(50.60, 41.20, 50.605, 41.21)  # the west half of H1
 
@@ -160,3 +160,40 @@ def test_nothing_is_staged_when_a_submission_has_problems(filled: Store, as_: An
     assert audit.entries(filled, layer="submissions") == []
     with pytest.raises(InvalidInput, match="personal data"):
         review.submit(as_(filled, OP), "victims", src)
+
+
+def test_two_approvers_at_once_write_it_once(filled: Store, as_: Any, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sub = review.submit(as_(filled, OP), "activities", clearance(tmp_path))
+    contexts = [as_(filled, APPROVER), as_(filled, OP_APPROVER)]
+
+    def decide(ctx: Any) -> str:
+        try:
+            review.approve(ctx, sub.id, note=ctx.actor.name)
+        except Conflict:
+            return "conflict"
+        return "approved"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(decide, contexts))
+    assert outcomes == ["approved", "conflict"]
+    assert filled.count("activities") == 1 and filled.count("release-steps") == 1
+    assert len(audit.entries(filled, action=audit.APPROVE)) == 1
+    stored = filled.get("submissions", sub.id)
+    assert stored.decided_by == stored.note
+
+
+def test_a_submission_of_what_the_submitter_may_not_add_is_refused(
+        filled: Store, as_: Any, tmp_path: Path) -> None:
+    from mineaction.access import Actor, Role
+    from mineaction.io.readers import read_file
+
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text("id,name,kind,country\nOZ,New operator,operator,XV\n", encoding="utf-8")
+    with pytest.raises(Forbidden, match="administrators"):
+        review.submit(as_(filled, OP), "organisations", read_file(orgs))
+    analyst = Actor("ana", frozenset({Role.ANALYST}), "AX", "XV", "ana", "authority")
+    with pytest.raises(Forbidden, match="may not write"):
+        review.submit(as_(filled, analyst), "activities", clearance(tmp_path))
+    assert filled.count("submissions") == 0 and filled.count("organisations") == 0

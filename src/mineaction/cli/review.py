@@ -65,6 +65,8 @@ def show(sub_id: str = typer.Argument(..., metavar="ID")) -> None:
             t.add_row(escape(r.hazard_id or "(outside any hazard)"), r.method, str(r.steps),
                       f"{r.area_m2:,.1f}")
         console.print(t)
+    for w in view.warnings:
+        p(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     for m in view.messages:
         p(escape(m), highlight=False)
     for key, then, now in view.conflicts:

@@ -23,6 +23,7 @@ must be records the submitter may add.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import uuid
@@ -73,6 +74,8 @@ class Preview:
     """What approving a submission would do now."""
 
     submission: Submission
+    #: warnings found when it was checked (a CRS assumed, ...)
+    warnings: list[str] = field(default_factory=list)
     new: list[str] = field(default_factory=list)
     #: (id, stored version) of each stored record the submission changes
     updates: list[tuple[str, int]] = field(default_factory=list)
@@ -198,18 +201,26 @@ def submit(ctx: Context, name: str, src: SourceFile, *,
         allow_large=allow_large, territory=territory)  # type: ignore[arg-type]
     where = {r.id: f.where for r, f in zip(records, load._kept(src, records), strict=False)}
     updates: dict[str, int] = {}
+    watched: dict[str, int] = {}
+    try:
+        # a transaction rolled back: the checks, and the adds the submitter may not make
+        with reader.transaction() as tx:
+            found = load.check_against_store(tx, lyr, records, where)
+            existing = tx.existing_ids(lyr, [r.id for r in records])
+            if lyr.name not in DERIVING and existing:
+                stored = _versions(tx, [f"{lyr.name}/{rid}" for rid in sorted(existing)])
+                updates = {key.partition("/")[2]: v for key, v in stored.items()}
+                found = [p for p in found
+                         if not (p.code == "import.id_exists" and p.field == "id")]
+            problems.extend(found)
+            if problems:
+                raise InvalidInput(problems, source=str(src.path))
+            watched = _watched(tx, lyr, records, updates)
+            tx.add_many(copy.deepcopy([r for r in records if r.id not in existing]))
+            raise _Rollback
+    except _Rollback:
+        pass
     with reader.transaction() as tx:
-        found = load.check_against_store(tx, lyr, records, where)
-        existing = tx.existing_ids(lyr, [r.id for r in records])
-        if lyr.name not in DERIVING and existing:
-            for rid in sorted(existing):
-                updates[rid] = tx.get(lyr, rid).version
-            found = [p for p in found
-                     if not (p.code == "import.id_exists" and p.field == "id")]
-        problems.extend(found)
-        if problems:
-            raise InvalidInput(problems, source=str(src.path))
-        watched = _watched(tx, lyr, records, updates)
         actor = ctx.actor
         label = f"{SubmissionOrigin(origin).value}:{src.path.name}"
         for r in records:
@@ -335,7 +346,8 @@ def show(ctx: Context, sub_id: str) -> Preview:
     make it (an operator), the problems say so and the land released is not shown."""
     sub = get(ctx, sub_id)
     lyr, records, problems = _decode(sub, ctx.today())
-    view = Preview(sub, problems=list(problems))
+    view = Preview(sub, problems=list(problems),
+                   warnings=list(json.loads(sub.problems)) if sub.problems else [])
     reader = ctx.reader
     base: dict[str, int] = json.loads(sub.base_versions or "{}")
     view.conflicts = _conflicts(sub, _versions(reader, list(base)))
@@ -389,7 +401,8 @@ def approve(ctx: Context, sub_id: str, note: str | None = None) -> Decision:
         _decide(ctx, tx, sub, SubmissionStatus.APPROVED, note)
         audit.record(tx, audit.APPROVE, layer=LAYER, record=sub.id, after=sub, detail={
             "layer": lyr.name, "note": note or "", "added": len(new),
-            "updated": len(changed)})
+            "updated": len(changed), "submitted_by": sub.submitted_by,
+            "organisation": sub.submitter_org or "", "checksum": sub.checksum or ""})
     return Decision(sub, len(new), len(changed), messages)
 
 
