@@ -46,9 +46,11 @@ def fill(store: Store) -> None:
         records += [h, f, a]
     other = sample("hazards", 9)
     other.id, other.owner, other.country = "AZ-H9", "AZ", "XW"
+    own = sample("hazards", 8)
+    own.id, own.owner, own.country = "RP-H8", "RP", "XR"
     victim = sample("victims", 0)
     victim.owner, victim.country = "AY", "XW"
-    records += [other, victim]
+    records += [other, own, victim]
     with store.transaction() as tx:
         for r in records:
             tx.add(r)

@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 from mineaction import audit
-from mineaction.access import Actor
+from mineaction.access import Actor, authenticate
 from mineaction.access import accounts as acc
 from mineaction.access.generalise import grid_cells
 from mineaction.audit.checkpoint import load_private, load_public
@@ -155,8 +155,9 @@ def test_a_grid_agreement_never_lets_an_exact_polygon_in(gpkg_package: Path) -> 
         exact_vertices = {tuple(c) for c in shapely.get_coordinates(exact)}
         assert not exact_vertices & {tuple(c) for c in shapely.get_coordinates(g)}
         assert shapely.to_wkb(exact) not in data  # nowhere in the file
-    # the record AZ owns is shared by no agreement
-    assert "AZ-H9" not in shown
+    # neither AZ's record, which the public sees generalised, nor the recipient's own record
+    # is part of what the agreements grant
+    assert set(shown) == {"AY-H0", "AY-H1", "AY-H2"}
 
 
 def test_counts_only_gives_no_geometry(gpkg_package: Path) -> None:
@@ -196,6 +197,47 @@ def test_an_expired_or_revoked_agreement_exports_nothing(ctx: Context, keys: Key
     assert not (tmp_path / "none.gpkg").exists()
     assert sorted(p.name for p in tmp_path.glob("*.gpkg") if p.name != "store.gpkg") == [
         "rp.gpkg"]  # no stray file
+
+
+def test_personal_fields_never_travel(ctx: Context, keys: Keys, tmp_path: Path) -> None:
+    from tests.contract.samples import sample
+
+    ev = sample("evidence", 0)
+    ev.owner, ev.country = "AY", "XW"
+    ev.witness_name, ev.witness_contact = "W. Person", "village 3"  # type: ignore[attr-defined]
+    with ctx.store.transaction() as tx:
+        tx.add(ev)
+    acc.grant(ctx.store, HOLDER, grantor="AY", grantee="RP", layer="evidence",
+              precision="exact")
+    done = export(ctx, keys, tmp_path / "rp.gpkg", layers=["evidence"])
+    assert done.tables == {"evidence": 1}
+    (row,) = pkg.table_rows(done.path, "evidence")
+    assert row["witness_name"] is None and row["witness_contact"] is None
+    assert row["description"] == "shepherd saw mines laid"
+    assert b"W. Person" not in done.path.read_bytes()
+
+
+def test_the_recipient_owns_what_it_imports(ctx: Context, keys: Keys, tmp_path: Path) -> None:
+    """Imported by a user of the recipient organisation, the records are its own (it reads
+    them; the sender's owner is kept in the notes)."""
+    done = export(ctx, keys, tmp_path / "rp.gpkg")
+    target = open_store(str(tmp_path / "rp-store.gpkg"))
+    target.create()
+    try:
+        acc.add_organisation(target, HOLDER, "RP", "Regional platform", "regional_platform",
+                             "XR")
+        acc.add_user(target, HOLDER, "boss", "RP", "admin", "a long enough password")
+        boss = authenticate(target, "boss", "a long enough password")
+        acc.add_user(target, boss, "ima", "RP", "im_officer", "a long enough password")
+        ima = authenticate(target, "ima", "a long enough password")
+        svc.import_package(Context(target, ima), done.path, load_public(keys[1]))
+        seen = target.as_actor(ima).query("hazards")
+        assert {h.owner for h in seen} == {"RP"} and len(seen) == 3
+        assert all("owner at AY: AY" in (h.notes or "") for h in seen)
+        entry = audit.entries(target, action=svc.IMPORT_ACTION)[-1]
+        assert entry.actor == "ima"
+    finally:
+        target.close()
 
 
 # -- tampering ------------------------------------------------------------------------------------
