@@ -433,6 +433,7 @@ MESSAGES: dict[str, str] = {
     "package.table_unreadable": "table {table} cannot be read ({reason})",
     "package.tables_differ": ("its tables are not the manifest's (missing: {missing}; not in the"
                               " manifest: {extra})"),
+    "package.unreadable": "the package cannot be read ({reason})",
     "package.unknown_layer": "table {table} holds layer {layer!r}, unknown to this mineaction",
     "package.wrong_format": "format {found}, expected {expected}",
     # -- api.

@@ -160,6 +160,37 @@ def test_a_grid_agreement_never_lets_an_exact_polygon_in(gpkg_package: Path) -> 
     assert set(shown) == {"AY-H0", "AY-H1", "AY-H2"}
 
 
+def test_administrative_areas_and_snapped_points(ctx: Context, keys: Keys,
+                                                tmp_path: Path) -> None:
+    from shapely.geometry import MultiPolygon, box
+
+    from mineaction.access.generalise import snap_point
+    from mineaction.domain.organisations import AdminArea
+
+    store = ctx.store
+    district = MultiPolygon([box(50.55, 41.25, 51.0, 41.45)])
+    with store.transaction() as tx:
+        tx.add(AdminArea(id="D1", name="District 1", level=2, geometry=district,
+                         country="XW", owner="AY"))
+        for n in range(3):
+            h = tx.get("hazards", f"AY-H{n}")
+            h.admin_area_id = "D1"  # type: ignore[attr-defined]
+            tx.update(h)
+    for a in store.query("agreements"):
+        acc.revoke_agreement(store, HOLDER, a.id, "replaced")
+    acc.grant(store, HOLDER, grantor="AY", grantee="RP", layer="hazards", precision="admin")
+    acc.grant(store, HOLDER, grantor="AY", grantee="RP", layer="finds", precision="grid",
+              grid_km=2.0)
+    done = export(ctx, keys, tmp_path / "rp.gpkg")
+    assert set(done.tables) == {"hazards", "finds"}
+    for g in package_geometries(done.path, "hazards").values():
+        assert g is not None and g.equals(district)
+    exact = {f.id: f.geometry for f in store.iter("finds")}
+    for fid, g in package_geometries(done.path, "finds").items():
+        assert g is not None and not g.equals(exact[fid])
+        assert g.equals(snap_point(exact[fid], 2.0))  # type: ignore[arg-type]
+
+
 def test_counts_only_gives_no_geometry(gpkg_package: Path) -> None:
     conn = sqlite3.connect(gpkg_package)
     try:
@@ -320,6 +351,7 @@ def test_tampering_after_signing_is_refused(how: str, package_copy: Path, keys: 
         with pytest.raises(InvalidInput) as err:
             svc.import_package(Context(store, Actor.local("importer")), package_copy, public)
         assert err.value.problems[0].code == code
+        assert err.value.problems[0].where == str(package_copy)  # the file given, not a copy
         assert store.count("finds") == 0 and store.count("hazards") == 0
         assert audit.head(store) == head
     finally:

@@ -31,7 +31,7 @@ import binascii
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,12 +130,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """The package opened read-only; InvalidInput when it is no GeoPackage."""
     p = Path(path)
     bad = InvalidInput([Problem.of(str(p), None, "package.not_a_package")], source=str(p))
-    try:
-        with open(p, "rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise bad
-    except OSError:
-        raise
+    with open(p, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise bad
     conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
     try:
         app = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -244,57 +241,64 @@ def check(path: Path, public: Ed25519PublicKey) -> Checked:
         out.problem = exc.problems[0]
         return out
     try:
-        tables = contents(conn)
-        if MANIFEST_TABLE not in tables:
-            return bad("package.no_manifest", table=MANIFEST_TABLE)
-        found = list(rows(conn, MANIFEST_TABLE))
-        if len(found) != 1:
-            return bad("package.manifest_rows", count=len(found))
-        row = found[0]
-        text = row.get("manifest")
-        if not isinstance(text, str):
-            return bad("package.manifest_no_text")
-        try:
-            manifest = json.loads(text)
-            canonical = canonical_json(manifest)
-        except (ValueError, TypeError) as exc:
-            return bad("package.manifest_unreadable", reason=str(exc))
-        if canonical != text:
-            return bad("package.manifest_not_canonical")
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            return bad("package.wrong_format", found=str(manifest.get("format")
-                                                         if isinstance(manifest, dict)
-                                                         else None), expected=FORMAT)
-        out.manifest, out.digest = manifest, digest(text)
-        given = key_id(public)
-        out.key_id = str(row.get("key_id"))
-        if row.get("key_id") != given:
-            return bad("package.other_key", signed=str(row.get("key_id")), given=given)
-        try:
-            signature = base64.b64decode(str(row.get("signature")), validate=True)
-            public.verify(signature, text.encode("utf-8"))
-        except (binascii.Error, ValueError, InvalidSignature):
-            return bad("package.bad_signature", key=given)
-        listed = manifest.get("tables") or []
-        expected = sorted(str(t["table"]) for t in listed)
-        present = [t for t in tables if t != MANIFEST_TABLE]
-        if present != expected:
-            return bad("package.tables_differ",
-                       missing=", ".join(sorted(set(expected) - set(present))) or "-",
-                       extra=", ".join(sorted(set(present) - set(expected))) or "-")
-        for t in listed:
-            try:
-                count, sha = table_digest(conn, str(t["table"]))
-            except sqlite3.Error as exc:
-                return bad("package.table_unreadable", table=t["table"], reason=str(exc))
-            if count != t["rows"]:
-                return bad("package.row_count", table=t["table"], expected=t["rows"],
-                           found=count)
-            if sha != t["sha256"]:
-                return bad("package.table_changed", table=t["table"])
-        return out
+        return _check(conn, out, public, bad)
+    except sqlite3.Error as exc:
+        return bad("package.unreadable", reason=str(exc))
     finally:
         conn.close()
+
+
+def _check(conn: sqlite3.Connection, out: Checked, public: Ed25519PublicKey,
+           bad: Callable[..., Checked]) -> Checked:
+    tables = contents(conn)
+    if MANIFEST_TABLE not in tables:
+        return bad("package.no_manifest", table=MANIFEST_TABLE)
+    found = list(rows(conn, MANIFEST_TABLE))
+    if len(found) != 1:
+        return bad("package.manifest_rows", count=len(found))
+    row = found[0]
+    text = row.get("manifest")
+    if not isinstance(text, str):
+        return bad("package.manifest_no_text")
+    try:
+        manifest = json.loads(text)
+        canonical = canonical_json(manifest)
+    except (ValueError, TypeError) as exc:
+        return bad("package.manifest_unreadable", reason=str(exc))
+    if canonical != text:
+        return bad("package.manifest_not_canonical")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return bad("package.wrong_format", found=str(manifest.get("format")
+                                                     if isinstance(manifest, dict)
+                                                     else None), expected=FORMAT)
+    out.manifest, out.digest = manifest, digest(text)
+    given = key_id(public)
+    out.key_id = str(row.get("key_id"))
+    if row.get("key_id") != given:
+        return bad("package.other_key", signed=str(row.get("key_id")), given=given)
+    try:
+        signature = base64.b64decode(str(row.get("signature")), validate=True)
+        public.verify(signature, text.encode("utf-8"))
+    except (binascii.Error, ValueError, InvalidSignature):
+        return bad("package.bad_signature", key=given)
+    listed = manifest.get("tables") or []
+    expected = sorted(str(t["table"]) for t in listed)
+    present = [t for t in tables if t != MANIFEST_TABLE]
+    if present != expected:
+        return bad("package.tables_differ",
+                   missing=", ".join(sorted(set(expected) - set(present))) or "-",
+                   extra=", ".join(sorted(set(present) - set(expected))) or "-")
+    for t in listed:
+        try:
+            count, sha = table_digest(conn, str(t["table"]))
+        except sqlite3.Error as exc:
+            return bad("package.table_unreadable", table=t["table"], reason=str(exc))
+        if count != t["rows"]:
+            return bad("package.row_count", table=t["table"], expected=t["rows"],
+                       found=count)
+        if sha != t["sha256"]:
+            return bad("package.table_changed", table=t["table"])
+    return out
 
 
 def table_rows(path: Path, table: str) -> list[dict[str, Any]]:

@@ -23,6 +23,8 @@ it lies: its check is on the file's own rows, so these services take its path.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -266,7 +268,7 @@ def _records(ctx: Context, path: Path, entry: dict[str, Any], source: str, stamp
     try:
         lyr = get_layer(str(entry["layer"]))
     except KeyError:
-        problems.append(Problem.of(str(path), None, "package.unknown_layer", table=table,
+        problems.append(Problem.of(table, None, "package.unknown_layer", table=table,
                                    layer=str(entry["layer"])))
         return get_layer("organisations"), []
     out: list[Record] = []
@@ -298,9 +300,18 @@ def import_package(ctx: Context, path: Path, public: Ed25519PublicKey) -> Import
     written, unless :func:`verify_package` finds it intact; then every record of it, all or
     none, each stamped with its provenance; the import is logged. Counts tables are not
     imported (they are no records)."""
-    path = Path(path)
+    # checked and read from a private copy: the file cannot change between the two
+    with tempfile.TemporaryDirectory(prefix="mineaction-package-") as folder:
+        copy = Path(folder) / "package.gpkg"
+        shutil.copyfile(path, copy)
+        return _import_checked(ctx, Path(path), copy, public)
+
+
+def _import_checked(ctx: Context, shown: Path, path: Path, public: Ed25519PublicKey
+                    ) -> Imported:
     checked = pkg.check(path, public)
-    checked.raise_if_bad()
+    if checked.problem is not None:
+        raise InvalidInput([checked.problem.at(str(shown))], source=str(shown))
     manifest = checked.manifest or {}
     sha = checked.digest or ""
     source = str((manifest.get("source") or {}).get("organisation") or "")
@@ -313,6 +324,7 @@ def import_package(ctx: Context, path: Path, public: Ed25519PublicKey) -> Import
             result.counts_tables.append(str(entry["table"]))
             continue
         loaded.append(_records(ctx, path, entry, source, stamp, problems))
+    path = shown  # problems name the file given
     if problems:
         raise InvalidInput(problems, source=str(path))
     earlier = f"received from {source} on "
