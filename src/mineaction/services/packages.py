@@ -295,6 +295,14 @@ def _records(ctx: Context, path: Path, entry: dict[str, Any], source: str, stamp
     return lyr, out
 
 
+def _stored(tx: Any, lyr: Layer, ids: list[str], chunk: int = 500) -> dict[str, Record]:
+    """The stored records of ``ids`` the importer sees, read in chunks."""
+    out: dict[str, Record] = {}
+    for i in range(0, len(ids), chunk):
+        out.update((r.id, r) for r in tx.iter(lyr, id=ids[i:i + chunk]))
+    return out
+
+
 def import_package(ctx: Context, path: Path, public: Ed25519PublicKey) -> Imported:
     """Import the package at ``path`` signed with ``public``'s private key: refused, nothing
     written, unless :func:`verify_package` finds it intact; then every record of it, all or
@@ -331,13 +339,13 @@ def _import_checked(ctx: Context, shown: Path, path: Path, public: Ed25519Public
     with ctx.reader.transaction() as tx:
         plans = []
         for lyr, records in loaded:
-            existing = tx.existing_ids(lyr, [r.id for r in records])
+            existing = _stored(tx, lyr, [r.id for r in records])
             new, replace, same = [], [], 0
             for r in records:
-                if r.id not in existing:
+                stored = existing.get(r.id)
+                if stored is None:
                     new.append(r)
                     continue
-                stored = tx.get(lyr, r.id)
                 kept = stored.source or ""
                 if kept.endswith(f"package SHA-256 {sha}"):
                     same += 1
