@@ -18,7 +18,7 @@ from mineaction.access import Actor, authenticate
 from mineaction.access import accounts as acc
 from mineaction.access.generalise import grid_cells
 from mineaction.audit.checkpoint import load_private, load_public
-from mineaction.errors import InvalidInput
+from mineaction.errors import Forbidden, InvalidInput
 from mineaction.exchange import package as pkg
 from mineaction.geo.measure import area_m2
 from mineaction.services import packages as svc
@@ -191,6 +191,27 @@ def test_administrative_areas_and_snapped_points(ctx: Context, keys: Keys,
         assert g.equals(snap_point(exact[fid], 2.0))  # type: ignore[arg-type]
 
 
+def test_one_record_exact_the_others_on_the_grid(ctx: Context, keys: Keys, tmp_path: Path
+                                                ) -> None:
+    acc.grant(ctx.store, HOLDER, grantor="AY", grantee="RP", layer="hazards",
+              precision="exact", rows_where={"id": "AY-H0"})
+    done = export(ctx, keys, tmp_path / "rp.gpkg", layers=["hazards"])
+    shown = package_geometries(done.path, "hazards")
+    assert shown["AY-H0"].equals(hazard_shape(0))  # type: ignore[union-attr]
+    for n in (1, 2):
+        assert shown[f"AY-H{n}"].equals(grid_cells(hazard_shape(n), KM))  # type: ignore
+    target = open_store(str(tmp_path / "target.gpkg"))
+    target.create()
+    try:
+        svc.import_package(Context(target, Actor.local("importer")), done.path,
+                           load_public(keys[1]))
+        notes = {h.id: h.notes for h in target.iter("hazards")}
+        assert all("geometry exact or generalised: exact, grid of 5 km" in (n or "")
+                   for n in notes.values())
+    finally:
+        target.close()
+
+
 def test_counts_only_gives_no_geometry(gpkg_package: Path) -> None:
     conn = sqlite3.connect(gpkg_package)
     try:
@@ -228,6 +249,19 @@ def test_an_expired_or_revoked_agreement_exports_nothing(ctx: Context, keys: Key
     assert not (tmp_path / "none.gpkg").exists()
     assert sorted(p.name for p in tmp_path.glob("*.gpkg") if p.name != "store.gpkg") == [
         "rp.gpkg"]  # no stray file
+
+
+def test_the_package_reads_agreements_alone(shared: Store) -> None:
+    """The recipient's own records and the public view are no part of a package."""
+    from mineaction.services.packages import recipient_actor
+
+    rp = recipient_actor(shared.get("organisations", "RP"))  # type: ignore[arg-type]
+    everything = {h.id for h in shared.as_actor(rp).iter("hazards")}
+    assert everything == {"AY-H0", "AY-H1", "AY-H2", "AZ-H9", "RP-H8"}
+    granted = {h.id for h in shared.as_actor(rp, agreements_only=True).iter("hazards")}
+    assert granted == {"AY-H0", "AY-H1", "AY-H2"}
+    with pytest.raises(Forbidden):  # no agreement on victims, whatever else RP may read
+        list(shared.as_actor(rp, agreements_only=True).iter("victims"))
 
 
 def test_personal_fields_never_travel(ctx: Context, keys: Keys, tmp_path: Path) -> None:

@@ -110,9 +110,10 @@ def _precision(a: Agreement) -> dict[str, Any]:
 
 
 def _precisions(agreements: list[Agreement]) -> list[dict[str, Any]]:
-    """The distinct precisions of ``agreements``, in a fixed order."""
+    """The distinct precisions of ``agreements``, the most exact first."""
     found = {canonical_json(_precision(a)): _precision(a) for a in agreements}
-    return [found[k] for k in sorted(found)]
+    order = {"exact": 0, "grid": 1, "admin": 2, "counts": 3}
+    return [found[k] for k in sorted(found, key=lambda k: (order.get(found[k]["kind"], 9), k))]
 
 
 def precision_text(p: dict[str, Any]) -> str:
@@ -256,9 +257,11 @@ def _notes(row: dict[str, Any], source: str, precision: list[dict[str, Any]]
         parts.append(f"source at {source}: {row['source']}")
     if row.get("owner"):
         parts.append(f"owner at {source}: {row['owner']}")
-    if any(p.get("kind") != "exact" for p in precision):
-        parts.append("geometry generalised: " + ", ".join(precision_text(p)
-                                                         for p in precision))
+    shown = ", ".join(precision_text(p) for p in precision)
+    if precision and all(p.get("kind") != "exact" for p in precision):
+        parts.append(f"geometry generalised: {shown}")
+    elif len(precision) > 1:
+        parts.append(f"geometry exact or generalised: {shown}")
     return "; ".join(parts) or None
 
 
