@@ -448,6 +448,32 @@ MESSAGES: dict[str, str] = {
                            "(mineaction_LAYER or mineaction_activities_KIND)"),
     "forms.unknown_kind": "unknown kind {value!r}; expected one of {allowed}",
     # -- package.
+    "package.bad_record": "not a record of its layer ({reason})",
+    "package.bad_signature": ("the manifest's signature does not verify with key {key}: the "
+                              "manifest or its signature was changed after signing"),
+    "package.id_taken": ("{layer} {id} exists already and was not received from {source}: "
+                         "nothing was imported"),
+    "package.layer_not_shared": "no agreement active on {day} shares {layer} with {org}",
+    "package.manifest_no_text": "the manifest row holds no manifest text",
+    "package.manifest_not_canonical": ("the manifest is not in its canonical form: it was "
+                                       "changed after signing"),
+    "package.manifest_rows": "{count} manifest rows where a package has exactly one",
+    "package.manifest_unreadable": "the manifest cannot be read ({reason})",
+    "package.no_manifest": "no {table} table: not an exchange package",
+    "package.no_org": "no organisation {id!r}",
+    "package.not_a_package": "not a GeoPackage",
+    "package.nothing_shared": ("no agreement active on {day} shares anything with {org}: "
+                               "nothing exported"),
+    "package.other_key": "signed with key {signed}, not with the key given ({given})",
+    "package.row_count": "table {table}: {found} rows where the manifest says {expected}",
+    "package.table_changed": ("table {table}: its content is not what the manifest's SHA-256 "
+                              "says: changed after signing"),
+    "package.table_unreadable": "table {table} cannot be read ({reason})",
+    "package.tables_differ": ("its tables are not the manifest's (missing: {missing}; not in the"
+                              " manifest: {extra})"),
+    "package.unreadable": "the package cannot be read ({reason})",
+    "package.unknown_layer": "table {table} holds layer {layer!r}, unknown to this mineaction",
+    "package.wrong_format": "format {found}, expected {expected}",
     # -- api.
     # -- intake.
     # -- areas.

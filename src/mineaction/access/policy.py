@@ -199,12 +199,15 @@ class Policy:
     def __init__(self, actor: Actor, *, agreements: Iterable[Any] = (),
                  personal: bool = False, reason: str | None = None,
                  settings: PolicySettings | None = None, today: dt.date | None = None,
-                 on_behalf: Actor | None = None):
+                 on_behalf: Actor | None = None, agreements_only: bool = False):
         self.actor = actor
         if on_behalf is not None:
             check_decider(actor, on_behalf)
         #: The submitter whose submission ``actor`` approves: records added are theirs.
         self.on_behalf = on_behalf
+        #: Only the grants of the actor's agreements apply (no own records, no country, no
+        #: public view): what the agreements alone grant, as an exchange package carries it.
+        self.agreements_only = agreements_only
         self.settings = settings or PolicySettings()
         self.today = today or dt.date.today()
         if personal:
@@ -237,6 +240,10 @@ class Policy:
     def _grants(self, layer: Layer) -> list[Grant]:
         actor, lvl = self.actor, self.level
         grants: list[Grant] = []
+        if self.agreements_only:
+            if lvl == Level.PUBLIC or layer.name in ACCOUNT_LAYERS:
+                return []
+            return self._agreement_grants(layer, min(lvl, Level.CONFIDENTIAL))
         if self.is_admin:
             return [Grant((), EXACT, lvl, "administrator")]
         org = actor.org_id
@@ -260,14 +267,18 @@ class Policy:
             if _is_authority(actor) and actor.country and set(actor.roles) & COUNTRY_ROLES:
                 grants.append(Grant((("country", (actor.country,)),), EXACT, lvl,
                                     f"country {actor.country}"))
-            shared = min(lvl, Level.CONFIDENTIAL)
-            for a in self.agreements:
-                if a.shared_layer != layer.name:
-                    continue
-                match = (("owner", (a.grantor,)), *agreement_filter(layer, a.rows_where))
-                grants.append(Grant(match, agreement_precision(a), shared, f"agreement {a.id}"))
+            grants.extend(self._agreement_grants(layer, min(lvl, Level.CONFIDENTIAL)))
         if layer.access_level == Level.PUBLIC and layer.name not in ACCOUNT_LAYERS:
             grants.append(Grant((), self.public_precision(layer), Level.PUBLIC, "public"))
+        return grants
+
+    def _agreement_grants(self, layer: Layer, shared: Level) -> list[Grant]:
+        grants = []
+        for a in self.agreements:
+            if a.shared_layer != layer.name:
+                continue
+            match = (("owner", (a.grantor,)), *agreement_filter(layer, a.rows_where))
+            grants.append(Grant(match, agreement_precision(a), shared, f"agreement {a.id}"))
         return grants
 
     def public_precision(self, layer: Layer) -> Precision:

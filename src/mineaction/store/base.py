@@ -190,17 +190,21 @@ class Store(Reader):
                                 latest=LATEST)
 
     def as_actor(self, actor: Any, *, personal: bool = False, reason: str | None = None,
-                 settings: Any = None, on_behalf: Any = None) -> Store:
+                 settings: Any = None, today: Any = None, on_behalf: Any = None,
+                 agreements_only: bool = False) -> Store:
         """This store as ``actor`` (a :class:`mineaction.access.Actor`) may use it: reads
         filtered by their policy inside the store's queries (layers, fields, rows, precision),
         writes checked. Personal data is read only with ``personal=True`` and a ``reason``
         (by IM officers and administrators), and every such read is reported to the hooks
         of :meth:`on_personal_read`. ``settings``: a
         :class:`mineaction.access.policy.PolicySettings` (how generalised the public view
-        is). ``on_behalf``: the submitter of a submission ``actor`` approves (an approver or
+        is); ``today``: the day agreements are active on (default: the system's);
+        ``on_behalf``: the submitter of a submission ``actor`` approves (an approver or
         administrator, never the submitter: Forbidden otherwise), whose records the writes
-        add. The SQL stores apply it (:mod:`mineaction.store.policed`); the default is the
-        store itself, unfiltered."""
+        add; ``agreements_only``: only what the actor's organisation's agreements grant (no
+        own records, no country, no public view), as an exchange package carries it. The SQL
+        stores apply it (:mod:`mineaction.store.policed`); the default is the store itself,
+        unfiltered."""
         return self
 
     def on_personal_read(self, fn: Callable[[Any], None]) -> None:

@@ -250,13 +250,15 @@ class ActorStore(Store):
     @classmethod
     def of(cls, base: SqlStore, actor: Actor, *, personal: bool = False,
            reason: str | None = None, settings: PolicySettings | None = None,
-           today: dt.date | None = None, on_behalf: Actor | None = None) -> ActorStore:
+           today: dt.date | None = None, on_behalf: Actor | None = None,
+           agreements_only: bool = False) -> ActorStore:
         agreements: list[Any] = []
         if actor.org_id is not None and base.schema_version() > 0:
             with contextlib.suppress(Exception):  # a store before the agreements layer
                 agreements = base.query("agreements", grantee=actor.org_id)
         policy = Policy(actor, agreements=agreements, personal=personal, reason=reason,
-                        settings=settings, today=today, on_behalf=on_behalf)
+                        settings=settings, today=today, on_behalf=on_behalf,
+                        agreements_only=agreements_only)
         return cls(base, policy)
 
     @property

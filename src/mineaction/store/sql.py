@@ -277,13 +277,15 @@ class SqlStore(Store):
         self.engine.dispose()
 
     def as_actor(self, actor: Any, *, personal: bool = False, reason: str | None = None,
-                 settings: Any = None, on_behalf: Any = None) -> Store:
+                 settings: Any = None, today: Any = None, on_behalf: Any = None,
+                 agreements_only: bool = False) -> Store:
         """The store as ``actor`` may use it: every read applies their policy inside its SQL
         statement, every write is checked (:mod:`mineaction.access.policy`)."""
         from mineaction.store.policed import ActorStore
 
         return ActorStore.of(self, actor, personal=personal, reason=reason,
-                             settings=settings, on_behalf=on_behalf)
+                             settings=settings, today=today, on_behalf=on_behalf,
+                             agreements_only=agreements_only)
 
     def update_statement(self, layer: Layer, fields: Sequence[str] | None = None
                          ) -> sa.Update:

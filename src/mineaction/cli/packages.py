@@ -1,0 +1,88 @@
+"""``mineaction package``: export, verify and import signed exchange packages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from mineaction.audit.checkpoint import load_private, load_public
+from mineaction.cli.app import app, checked_output, console, context, err_console, state
+from mineaction.services import packages as svc
+
+package_app = typer.Typer(no_args_is_help=True, help="Exchange packages: what data-sharing "
+                          "agreements grant an organisation, in a signed GeoPackage.")
+app.add_typer(package_app, name="package")
+
+
+@package_app.command("export")
+def export(
+    to: str = typer.Option(..., "--to", metavar="ORG", help="Organisation the package is for"),
+    layer: list[str] = typer.Option(None, "--layer", metavar="LAYER",
+                                    help="Only this shared layer (repeatable; default: every "
+                                         "layer an active agreement shares)"),
+    key: Path = typer.Option(..., "--key", metavar="PRIVATE.pem",
+                             help="Ed25519 private key that signs the manifest "
+                                  "('mineaction audit keygen -o FILE' makes one)"),
+    out: Path = typer.Option(..., "-o", "--out", metavar="FILE.gpkg", help="Package to write"),
+) -> None:
+    """Write what the active agreements grant ORG, read as ORG reads it (exact, generalised,
+    snapped or counts only), with a manifest signed by KEY. The export is audited."""
+    target = checked_output(out)
+    private = load_private(key)
+    with context() as ctx:
+        done = svc.export_package(ctx, to, target, private, layers=layer or None)
+    for table, rows in done.tables.items():
+        console.print(f"  {table}: {rows} rows", highlight=False)
+    console.print(f"wrote {escape(str(done.path))} for {escape(done.recipient)} "
+                  f"(agreements {', '.join(done.agreements)}); package SHA-256 {done.digest}, "
+                  f"signed with key {done.key_id}", highlight=False)
+
+
+@package_app.command("verify")
+def verify(
+    file: Path = typer.Argument(..., metavar="FILE", help="The package"),
+    key: Path = typer.Option(..., "--key", metavar="PUBLIC.pem",
+                             help="The sender's public key, as you received it from them"),
+) -> None:
+    """Recompute every table's SHA-256 and check the manifest's signature with KEY. Prints OK,
+    or the first problem and exits 2."""
+    public = load_public(key)
+    checked = svc.verify_package(file, public)
+    if checked.problem is not None:
+        err_console.print(f"[bold red]refused:[/] {escape(checked.problem.line(state.locale))}",
+                          highlight=False)
+        raise typer.Exit(2)
+    m = checked.manifest or {}
+    tables = m.get("tables") or []
+    console.print(f"OK: {escape(str(file))} from {escape(str(m['source']['organisation']))} "
+                  f"to {escape(str(m['recipient']['organisation']))}, exported "
+                  f"{m.get('exported_at')}; {len(tables)} tables, "
+                  f"{sum(int(t['rows']) for t in tables)} rows; signed with key "
+                  f"{checked.key_id}; package SHA-256 {checked.digest}", highlight=False)
+
+
+@package_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., metavar="FILE", help="The package"),
+    key: Path = typer.Option(..., "--key", metavar="PUBLIC.pem",
+                             help="The sender's public key, as you received it from them"),
+) -> None:
+    """Import a package that verifies with KEY (a package that does not is refused, nothing
+    written), each record stamped 'received from ORG on DATE, package SHA-256 ...'.
+    Importing the same package again writes nothing."""
+    public = load_public(key)
+    with context() as ctx:
+        done = svc.import_package(ctx, file, public)
+    for name, n in done.added.items():
+        console.print(f"  {name}: {n} added", highlight=False)
+    for name, n in done.replaced.items():
+        console.print(f"  {name}: {n} replaced (an earlier package of "
+                      f"{escape(done.source)})", highlight=False)
+    for name, n in done.unchanged.items():
+        console.print(f"  {name}: {n} already imported from this package", highlight=False)
+    for table in done.counts_tables:
+        console.print(f"  {table}: counts only, not imported", highlight=False)
+    console.print(f"imported package {done.digest} from {escape(done.source)}: "
+                  f"{done.written} records written", highlight=False)
