@@ -409,7 +409,7 @@ def page(ctx: Context, layer: Layer, *, bbox: BBox | None = None,
     if bbox is not None and not layer.spatial:
         bbox = None  # features without geometry: a box filters nothing out (none is there)
     date_field = temporal_field(layer) if interval is not None else None
-    if interval is None and test is None:
+    if interval is None and test is None and not _counts_shared(ctx, layer):
         matched = reader.count(layer, Query(bbox=bbox))
         found = reader.query(layer, Query(bbox=bbox, limit=size, offset=offset))
         return Page(layer, found, matched, offset, size)
@@ -422,6 +422,14 @@ def page(ctx: Context, layer: Layer, *, bbox: BBox | None = None,
             continue
         kept.append(record)
     return Page(layer, kept[offset:offset + size], len(kept), offset, size)
+
+
+def _counts_shared(ctx: Context, layer: Layer) -> bool:
+    """Whether some grant shows the actor counts only of records of ``layer``: then a count
+    of the store counts records that no page returns."""
+    policy = getattr(ctx.reader, "policy", None)
+    return policy is not None and any(g.precision.kind == "counts"
+                                      for g in policy.access(layer).grants)
 
 
 def feature(ctx: Context, layer: Layer, id: str) -> Record:
