@@ -475,6 +475,30 @@ MESSAGES: dict[str, str] = {
     "package.unknown_layer": "table {table} holds layer {layer!r}, unknown to this mineaction",
     "package.wrong_format": "format {found}, expected {expected}",
     # -- api.
+    "api.bad_parameter": "parameter {name}: {error}",
+    "api.bbox_format": ("bbox must be minx,miny,maxx,maxy (four numbers, or six with heights), "
+                        "got {value!r}"),
+    "api.bbox_min_above_max": "bbox {value!r}: min is greater than max",
+    "api.bbox_not_finite": "bbox {value!r}: every value must be a finite number",
+    "api.bbox_out_of_range": "bbox {value!r} lies outside the coordinate system's area",
+    "api.crs_not_offered": "{param} {value!r} is not offered; offered: {allowed}",
+    "api.datetime_format": ("datetime {value!r}: a date or date-time (RFC 3339), or an interval "
+                            "START/END with '..' for an open end"),
+    "api.datetime_reversed": "datetime {value!r}: the interval ends before it starts",
+    "api.filter_crs": "filter-crs {value!r}: filters are read in CRS84 only",
+    "api.filter_function": "filter: function {name!r} is not offered",
+    "api.filter_lang": "filter-lang {value!r} is not offered; use cql2-text",
+    "api.filter_property": ("filter: {name!r} is not a queryable of {collection}; queryables: "
+                            "{allowed}"),
+    "api.filter_syntax": "filter is not CQL2 text: {error}",
+    "api.format_unknown": "f={value!r}: json or html",
+    "api.method_not_allowed": "method {method} is not allowed here",
+    "api.no_collection": "no collection {id!r}",
+    "api.no_resource": "no resource at {path}",
+    "api.offset_negative": "offset must be 0 or more, got {value}",
+    "api.server_error": "internal error; the server log has the details",
+    "api.sign_in": ("this is not public: sign in with an API token (header 'Authorization: "
+                    "Bearer TOKEN')"),
     # -- intake.
     # -- areas.
     # -- planning.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -158,19 +158,24 @@ def record_columns(layer: Layer, records: Sequence[Record], *, public_only: bool
     return cols
 
 
-def feature_collection(layer: Layer, records: Sequence[Record]) -> dict[str, Any]:
+def feature_collection(layer: Layer, records: Sequence[Record], *,
+                       geometry: Callable[[Any], Any] | None = None) -> dict[str, Any]:
     """Records as a GeoJSON FeatureCollection (RFC 7946: longitude, latitude in WGS84).
 
     Written by the json module rather than GDAL: coordinates come back exactly as stored (GDAL
     prints them with 15 or 17 significant digits and may miss by a unit in the last place) and
-    true/false, numbers and text keep their JSON types."""
-    return _collection(records, record_columns(layer, records))
+    true/false, numbers and text keep their JSON types. ``geometry`` maps each geometry to the
+    one written (another coordinate system, for a reader who asks for one)."""
+    return _collection(records, record_columns(layer, records), geometry)
 
 
-def _collection(records: Sequence[Record], cols: dict[str, list[Any]]) -> dict[str, Any]:
+def _collection(records: Sequence[Record], cols: dict[str, list[Any]],
+                geometry: Callable[[Any], Any] | None = None) -> dict[str, Any]:
     features = []
     for i, r in enumerate(records):
         geom = getattr(r, "geometry", None)
+        if geometry is not None and geom is not None:
+            geom = geometry(geom)
         features.append({"type": "Feature", "id": r.id,
                          "geometry": None if geom is None else geom.__geo_interface__,
                          "properties": {name: values[i] for name, values in cols.items()}})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,9 +46,11 @@ def export(ctx: Context, name: str, path: Path, fmt: str | None = None) -> int:
                          protected=protected(ctx.store.url))
 
 
-def geojson(layer: Layer, records: Sequence[Record]) -> dict[str, Any]:
-    """The records as a GeoJSON FeatureCollection (coordinates exactly as stored)."""
-    return feature_collection(layer, records)
+def geojson(layer: Layer, records: Sequence[Record], *,
+            geometry: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """The records as a GeoJSON FeatureCollection (coordinates exactly as stored, or as
+    ``geometry`` maps them: another coordinate system)."""
+    return feature_collection(layer, records, geometry=geometry)
 
 
 def csv_text(layer: Layer, records: Sequence[Record]) -> str:

@@ -1,0 +1,30 @@
+"""``mineaction serve``: the HTTP API (OGC API Features) over the store, under uvicorn."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from mineaction.cli.app import app, console, state
+
+
+@app.command()
+def serve(
+    db: str = typer.Option(None, "--db", metavar="PATH_OR_URL",
+                           help="Store to serve (default: the global --db)"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on"),
+) -> None:
+    """Serve the store as OGC API Features: the public sees the public views; a client
+    with an API token (``Authorization: Bearer TOKEN``) sees what its user may read."""
+    import uvicorn
+
+    from mineaction.api import create_app
+
+    url = db or state.db
+    application = create_app(url)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    console.print(f"serving {url} on http://{host}:{port}/ (OpenAPI document at /api)",
+                  highlight=False)
+    uvicorn.run(application, host=host, port=port, access_log=False, log_level="warning")
