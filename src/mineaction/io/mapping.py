@@ -162,8 +162,9 @@ def load_mapping(name_or_path: str | Path, layer: str | None = None) -> Mapping:
 
 
 def check(m: Mapping, lyr: Layer, where: str) -> list[Problem]:
-    """What is wrong with mapping ``m`` for layer ``lyr``: unknown fields and keys, required
-    fields it leaves unmapped (when it maps any field), keys of unknown units or conversions."""
+    """What is wrong with mapping ``m`` for layer ``lyr``: unknown fields and keys, fields
+    without a source, unknown units or conversions. (A required field it does not map may be
+    a column of the file named like it: each row's checks say when it is missing.)"""
     problems: list[Problem] = []
     names = {f.name for f in lyr.fields}
     for fname, f in m.fields.items():
@@ -192,12 +193,6 @@ def check(m: Mapping, lyr: Layer, where: str) -> list[Problem]:
             except re.error as exc:
                 problems.append(Problem.of(where, f"fields.{fname}.pattern",
                                            "intake.mapping_pattern", error=exc))
-    if m.fields and m.path is not None:
-        for spec in lyr.fields:
-            if spec.required and spec.name not in m.fields and spec.name not in SYSTEM_FIELDS \
-                    and spec.name != "id" and spec.name not in m.keep:
-                problems.append(Problem.of(where, f"fields.{spec.name}",
-                                           "import.mapping_required_field"))
     for kname in m.key:
         if kname not in names:
             problems.append(Problem.of(where, "mapping.key", "intake.mapping_unknown_field",
@@ -369,7 +364,15 @@ def apply(m: Mapping, src: SourceFile) -> Applied:
         used.update(re.findall(r"{([^}:!]+)", ident))
     used.update(str(v) for k, v in m.geometry.items() if k in ("lon", "lat", "wkt"))
     used.discard("row")
-    missing = sorted(c for c in used if c not in header)  # a kept one may be absent
+    from mineaction.io.readers import LONLAT_COLUMNS, WKT_COLUMNS
+
+    # geometry columns of standard names are read into the geometry by the reader itself
+    standard = {*WKT_COLUMNS, *(c for pair in LONLAT_COLUMNS for c in pair)}
+    geo_cols = {str(v) for k, v in m.geometry.items() if k in ("lon", "lat", "wkt")}
+    read_by_reader = bool(geo_cols) and all(c not in header and c.lower() in standard
+                                            for c in geo_cols)
+    missing = sorted(c for c in used if c not in header  # a kept one may be absent
+                     and not (read_by_reader and c in geo_cols))
     if missing and src.features:
         out.problems.extend(Problem.of("header", c, "import.mapped_column_missing")
                             for c in missing)
@@ -440,7 +443,7 @@ def apply(m: Mapping, src: SourceFile) -> Applied:
             props["attributes"] = json.dumps(merged, ensure_ascii=False, sort_keys=True,
                                              default=str)
         geometry, problem = feat.geometry, feat.geometry_problem
-        if m.geometry:
+        if m.geometry and not read_by_reader:
             geometry, problem = _geometry(m.geometry, row, thousands)
         mapped = InputFeature(feat.where, props, geometry, problem)
         out.originals[feat.where] = feat
