@@ -231,7 +231,14 @@ def match(reader: Reader, layer: Layer, records: list[Record], key: Sequence[str
             else:
                 rest.append(r)
         free = [s for s in candidates if s.id in by_id]
-        for r in rest:
+        unpaired: list[Record] = []
+        for r in rest:  # then a stored record that is the same in every field
+            same = next((i for i, s in enumerate(free) if not differences(s, r)), None)
+            if same is None:
+                unpaired.append(r)
+            else:
+                pairs.append((free.pop(same), r))
+        for r in unpaired:  # then any, in order: a changed record
             if free:
                 pairs.append((free.pop(0), r))
             else:
