@@ -155,17 +155,21 @@ def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
     """What an import did (or would do, in a dry run), for the screen."""
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
-    head = "dry run: nothing written; the import would find" if result.dry_run else \
-        f"imported {file} into {result.layer} as {result.import_id}:"
-    console.print(f"{head} {result.added:,} new, {result.changed:,} changed, "
-                  f"{result.unchanged:,} unchanged, {result.missing:,} missing"
-                  + (f" ({result.retired:,} retired)" if result.retired else "")
-                  + (f"; {result.rejected:,} row(s) rejected" if result.rejected else "")
-                  + f" (of {result.rows:,} rows; SHA-256 {result.sha256[:12]})",
-                  highlight=False)
-    if result.source_crs:
-        console.print(f"coordinates read as {result.source_crs}"
-                      + (f" via {result.operation}" if result.operation else ""))
+    crs_note = f" from {result.source_crs}" if result.source_crs else ""
+    if result.operation:
+        crs_note += f" via {result.operation}"
+    counts = (f"{result.added:,} new, {result.changed:,} changed, "
+              f"{result.unchanged:,} unchanged, {result.missing:,} missing"
+              + (f" ({result.retired:,} retired)" if result.retired else "")
+              + (f"; {result.rejected:,} row(s) rejected" if result.rejected else "")
+              + f" (of {result.rows:,} rows)")
+    if result.dry_run:
+        console.print(f"dry run of {file}, nothing written: {counts}", highlight=False)
+    else:
+        console.print(f"imported {result.count} {result.layer} record(s) from {file}"
+                      f"{crs_note}", highlight=False)
+        console.print(f"{counts}; recorded as import {result.import_id} (SHA-256 "
+                      f"{result.sha256[:12]})", highlight=False)
     if result.first_date:
         console.print(f"dates found: {result.first_date} to {result.last_date}")
     for method, area in sorted(result.released.items()):

@@ -128,7 +128,5 @@ def import_register(
     from mineaction.cli.layers import show_outcome
 
     show_outcome(result, str(file), None, ctx.locale)
-    console.print(f"imported {result.count} victims record(s) from {file} with mapping "
-                  f"{m.name}")
     if m.credit:
         err_console.print(f"[dim]source: {m.credit}[/]")
