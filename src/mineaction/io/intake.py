@@ -523,11 +523,15 @@ def write_rejects(path: Path, src: SourceFile,
                 header.append(str(k))
     suffix = path.suffix.lower()
     if src.format == "CSV" or suffix == ".csv":
+        # the reader turned geometry columns into the geometry: written back as WKT
+        wkt = any(f.geometry is not None for f, _ in rejects) and "wkt" not in header
         with path.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow([*header, REASON_COLUMN])
+            w.writerow([*header, *(["wkt"] if wkt else []), REASON_COLUMN])
             for f, ps in rejects:
                 w.writerow([spreadsheet_text(f.properties.get(h, "")) for h in header]
+                           + ([f.geometry.wkt if f.geometry is not None else ""] if wkt
+                              else [])
                            + [spreadsheet_text(reason(ps))])
         return len(rejects)
     import shapely
