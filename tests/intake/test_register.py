@@ -166,5 +166,9 @@ def test_every_unmapped_value_is_listed_with_its_count(tmp_path: Path,
     assert {r["field"] for r in listed} == {"Actividad"}
     assert all(r["row"].startswith("line ") and r["code"] == "intake.value_unmapped"
                for r in listed)
+    # refused all or nothing, the import says the same
+    assert main(["--db", db, "import", "victims", str(newer), "--mapping",
+                 "colombia-aicma"]) == 2
+    assert "activity_at_time, Actividad, 'Caza': 30" in capsys.readouterr().out
     with open_store(db) as store:
         assert store.count("victims") == 0 and store.count("imports") == 0

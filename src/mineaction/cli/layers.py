@@ -128,6 +128,9 @@ def import_(
                 result = imports.intake(ctx, lyr.name, src, m, options=options,
                                         progress=advance)
             except InvalidInput as exc:
+                found = getattr(exc, "outcome", None)
+                if found is not None:
+                    _unmapped_out(found)
                 _problems_out(exc.problems, problems_file, ctx.locale)
                 raise
     show_outcome(result, str(file), problems_file, ctx.locale)
@@ -138,6 +141,16 @@ def import_(
         raise typer.Exit(2)
 
 
+def _unmapped_out(result: imports.Outcome) -> None:
+    for column in result.uncovered:
+        console.print(f"column {column!r} is not in the mapping: kept in each record's "
+                      "attributes", highlight=False)
+    if result.unmapped:
+        console.print("values the mapping does not translate (field, column, value: rows):")
+        for (fname, column, value), n in sorted(result.unmapped.items()):
+            console.print(f"  {fname}, {column}, {value!r}: {n:,}", highlight=False)
+
+
 def _problems_out(problems: list, path: Path | None, locale: str) -> None:
     if path is not None:
         n = imports.write_problems(problems, path, locale)
@@ -145,9 +158,10 @@ def _problems_out(problems: list, path: Path | None, locale: str) -> None:
     if len(problems) > 10:
         err_console.print("problems by reason:")
         for group in imports.problems_by_reason(problems):
-            first = group.examples[0]
-            err_console.print(f"  {group.count:>7,}  {escape(group.code)}: "
-                              f"e.g. {escape(first.line(locale))}", highlight=False)
+            err_console.print(f"  {group.count:>7,}  {escape(group.code)}", highlight=False)
+            for example in group.examples:
+                err_console.print(f"             e.g. {escape(example.line(locale))}",
+                                  highlight=False)
 
 
 def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
@@ -174,13 +188,7 @@ def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
         console.print(f"dates found: {result.first_date} to {result.last_date}")
     for method, area in sorted(result.released.items()):
         console.print(f"land released, {method}: {area:,.0f} m²")
-    for column in result.uncovered:
-        console.print(f"column {column!r} is not in the mapping: kept in each record's "
-                      "attributes", highlight=False)
-    if result.unmapped:
-        console.print("values the mapping does not translate (field, column, value: rows):")
-        for (fname, column, value), n in sorted(result.unmapped.items()):
-            console.print(f"  {fname}, {column}, {value!r}: {n:,}", highlight=False)
+    _unmapped_out(result)
     if result.missing_ids and not result.retired:
         shown = ", ".join(result.missing_ids[:10])
         more = len(result.missing_ids) - 10

@@ -114,6 +114,15 @@ class _DryRun(Exception):
     pass
 
 
+class ImportRefused(InvalidInput):
+    """InvalidInput of an all-or-nothing import, with what the import found on the way
+    (``outcome``: the values no table translated, the columns no mapping named)."""
+
+    def __init__(self, problems: list[Problem], outcome: Outcome, source: str):
+        super().__init__(problems, source=source)
+        self.outcome = outcome
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -360,9 +369,9 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
             if bad and not (bad <= row_wheres):  # a problem of the file as a whole
                 if options.dry_run:
                     raise _DryRun
-                raise InvalidInput(problems, source=str(src.path))
+                raise ImportRefused(problems, out, str(src.path))
             if bad and not options.partial and not options.dry_run:
-                raise InvalidInput(problems, source=str(src.path))
+                raise ImportRefused(problems, out, str(src.path))
             if options.partial or options.dry_run:
                 found.new = [r for r in found.new if where.get(id(r)) not in bad]
                 found.changed = [c for c in found.changed if where.get(id(c[1])) not in bad]
