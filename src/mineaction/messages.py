@@ -420,6 +420,8 @@ MESSAGES: dict[str, str] = {
     "intake.mapping_unknown_field": "layer {layer} has no such field",
     "intake.mapping_unknown_key": "unknown key (known: {known})",
     "intake.mapping_unknown_section": "unknown section (known: {known})",
+    "intake.not_importable_provenance": ("cannot be imported: every import records itself and "
+                                         "the changes it makes"),
     "intake.retired_note": "retired by import {import_id} on {date}: no longer in the source",
     "intake.set_not_field_value": "--set {item!r}: expected FIELD=VALUE",
     "intake.value_unmapped": "value {value!r} is not in the mapping for {field} (known: {known})",

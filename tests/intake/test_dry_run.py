@@ -150,3 +150,14 @@ def test_rejects_of_a_csv_are_a_csv(tmp_path: Path, capsys: pytest.CaptureFixtur
     with open_store(db) as store:
         assert sorted(f.id for f in store.query("finds")) == ["F1", "F2", "F3"]
         assert json.loads(store.get("finds", "F2").attributes)["reject_reason"]
+
+
+def test_provenance_cannot_be_imported(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    p = tmp_path / "i.csv"
+    p.write_text("id,target_layer,file_name,sha256,rows,imported_at\n"
+                 "IMP-1,hazards,x.csv,00,1,2020-01-01\n", encoding="utf-8")
+    db = str(tmp_path / "p.gpkg")
+    assert main(["--db", db, "init"]) == 0
+    for layer in ("imports", "record-changes"):
+        assert main(["--db", db, "import", layer, str(p)]) == 2
+        assert "every import records itself" in capsys.readouterr().err

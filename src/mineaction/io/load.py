@@ -89,6 +89,8 @@ NOT_IMPORTED: dict[str, str] = {
     "release-steps": "import.not_importable_release_steps",
     "hazard-versions": "import.not_importable_hazard_versions",
     "minefield-records": "import.not_importable_minefield_records",
+    "imports": "intake.not_importable_provenance",
+    "record-changes": "intake.not_importable_provenance",
 }
 
 
