@@ -226,7 +226,6 @@ MESSAGES: dict[str, str] = {
     "import.id_exists": "id {id!r} is already in the store",
     "import.mapped_column_missing": "column named in the mapping is missing",
     "import.mapping_not_toml": "{path}: not valid TOML: {error}",
-    "import.mapping_required_field": "required field is not mapped",
     "import.no_geometry_layer": "layer {layer} has no geometry",
     "import.no_reference": "no {layer} record {id!r}",
     "import.not_importable_hazard_versions": ("cannot be imported: hazard history is derived: the"
