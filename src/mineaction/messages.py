@@ -239,10 +239,7 @@ MESSAGES: dict[str, str] = {
     "import.duplicate_id": "duplicate id {id!r} (first at {first})",
     "import.id_exists": "id {id!r} is already in the store",
     "import.mapped_column_missing": "column named in the mapping is missing",
-    "import.mapping_layer": "only the victims layer is supported",
     "import.mapping_not_toml": "{path}: not valid TOML: {error}",
-    "import.mapping_required_field": "required field is not mapped",
-    "import.mapping_unknown_field": "the victims layer has no such field",
     "import.no_geometry_layer": "layer {layer} has no geometry",
     "import.no_reference": "no {layer} record {id!r}",
     "import.not_importable_hazard_versions": ("cannot be imported: hazard history is derived: the"
@@ -255,12 +252,8 @@ MESSAGES: dict[str, str] = {
     "import.not_importable_release_steps": ("cannot be imported: release steps are derived: the "
                                             "land release engine records them when activities are"
                                             " imported (import the activities instead)"),
-    "import.register_duplicate": "already in the store (imported before?)",
     "import.register_layer": "import-register supports the victims layer, not {layer!r}",
     "import.register_unreadable": "{path}: cannot read: {error}",
-    "import.register_value_unmapped": ("value {raw!r} is not in the mapping for {field} (known: "
-                                       "{known})"),
-    "import.register_value_unreadable": "cannot read {field}: {error}",
     "import.too_large": ("it {size}, more than the {limit_km2:,.0f} km² one record of {layer} may"
                          " cover: check its CRS and polygon, or allow it explicitly "
                          "(--allow-large-release) if it is right"),
@@ -357,6 +350,8 @@ MESSAGES: dict[str, str] = {
                                 "'mineaction audit keygen -o FILE')"),
     "cli.format_table_or_json": "--format {fmt!r}: table or json",
     "cli.since_give_the_time": "--since {text!r}: give the time zone (Z or +HH:MM)",
+    "cli.submit_alone": ("--submit stages the file as it is: --mapping, --set, --dry-run, "
+                         "--rejects and --retire-missing apply to a direct import"),
     "cli.since_a_date_yyyy": "--since {text!r}: a date YYYY-MM-DD or an ISO 8601 time expected",
     # -- access. Accounts, sign-in, policy and sharing.
     "access.admins_only": "only administrators {what} ({name} is not one)",
@@ -500,6 +495,26 @@ MESSAGES: dict[str, str] = {
     "api.sign_in": ("this is not public: sign in with an API token (header 'Authorization: "
                     "Bearer TOKEN')"),
     # -- intake.
+    "intake.changed_not_reapplied": ("{count} changed {layer} record(s) got a new version; "
+                                     "land already released by them is not released again"),
+    "intake.geometry_unreadable": "cannot read a geometry from {column}: {error}",
+    "intake.mapping_conversion": "unknown conversion {conversion!r} (known: {known})",
+    "intake.mapping_geometry": "give lon and lat, or wkt: the columns the geometry comes from",
+    "intake.mapping_id": "an id table needs hash = [columns] (or give a template text)",
+    "intake.mapping_no_source": ("say where the value comes from: column, value, template or "
+                                 "year (a date_format needs a column)"),
+    "intake.mapping_other_layer": "the mapping is for layer {declared!r}, not {layer!r}",
+    "intake.mapping_pattern": "not a regular expression: {error}",
+    "intake.mapping_unit": "unknown unit {unit!r} (known: {known})",
+    "intake.mapping_unknown_field": "layer {layer} has no such field",
+    "intake.mapping_unknown_key": "unknown key (known: {known})",
+    "intake.mapping_unknown_section": "unknown section (known: {known})",
+    "intake.not_importable_provenance": ("cannot be imported: every import records itself and "
+                                         "the changes it makes"),
+    "intake.retired_note": "retired by import {import_id} on {date}: no longer in the source",
+    "intake.set_not_field_value": "--set {item!r}: expected FIELD=VALUE",
+    "intake.value_unmapped": "value {value!r} is not in the mapping for {field} (known: {known})",
+    "intake.value_unreadable": "cannot read {field} from {value!r}: {error}",
     # -- areas.
     # -- planning.
     # -- risk.

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from mineaction.cli.app import (
     app,
+    checked_output,
     console,
     context,
     err_console,
@@ -20,6 +21,7 @@ from mineaction.cli.app import (
     state,
 )
 from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
+from mineaction.errors import InvalidInput
 from mineaction.io.readers import read_file
 from mineaction.services import exports, imports, layers, review
 from mineaction.services import summary as summaries
@@ -86,16 +88,48 @@ def import_(
     submit: bool = typer.Option(False, "--submit",
                                 help="Stage the checked rows for review instead of writing "
                                 "them (mineaction review ...)"),
+    mapping: str = typer.Option(None, "--mapping", metavar="M",
+                                help="Column mapping: a shipped one by name (geoboundaries, "
+                                "cod-ab, colombia-aicma) or a TOML file (docs/mappings.md)"),
+    sets: list[str] = typer.Option(None, "--set", metavar="FIELD=VALUE",
+                                   help="A constant value of a field (repeatable)"),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help="Check everything and say what would happen; write "
+                                 "nothing"),
+    problems_file: Path = typer.Option(None, "--problems", metavar="FILE",
+                                       help="Write every problem to this CSV file"),
+    rejects_file: Path = typer.Option(None, "--rejects", metavar="FILE",
+                                      help="Import the good rows; write the bad ones, with "
+                                      "their reason, to FILE"),
+    retire_missing: bool = typer.Option(False, "--retire-missing",
+                                        help="Retire stored records of the same source that "
+                                        "the file no longer holds"),
+    source: str = typer.Option(None, "--source", metavar="TEXT",
+                               help="What the file is (recorded with the import)"),
 ) -> None:
-    """Import FILE into LAYER: every row is checked; any bad row and nothing is written.
+    """Import FILE into LAYER: every row is checked; any bad row and nothing is written
+    (unless --rejects). Records already stored (by the layer's natural key) are reconciled:
+    new ones added, changed ones given a new version, unchanged ones counted, missing ones
+    reported.
 
     Release steps and hazard history are never imported (the land release engine writes
     them), and minefield records come in through ``mineaction records import``. With
     --submit the rows wait for an approver (``mineaction review``)."""
     lyr = imports.importable(layer)
+    m = imports.mapping_for(lyr.name, mapping, sets)
+    for target in (problems_file, rejects_file):
+        if target is not None:
+            checked_output(target)
+    options = imports.intake_.Options(
+        crs=crs, operation=operation, repair=repair, allow_large=allow_large,
+        dry_run=dry_run, partial=rejects_file is not None, retire_missing=retire_missing,
+        description=source)
     with context() as ctx:
-        src = read_file(file, layer=source_layer, encoding=encoding)
+        src = read_file(file, layer=source_layer,
+                        encoding=encoding or (m.encoding if m else None))
         if submit:
+            if m is not None or dry_run or rejects_file is not None or retire_missing:
+                raise InvalidInput.of("cli.submit_alone")
             sub = review.submit(ctx, lyr.name, src, crs=crs, operation=operation,
                                 repair=repair, allow_large=allow_large,
                                 checksum=review.checksum(file.read_bytes()))
@@ -105,20 +139,87 @@ def import_(
                 err_console.print(f"[yellow]warning:[/] {escape(w)}")
             return
         with progress_bar(f"importing {lyr.name}") as advance:
-            result = imports.import_source(ctx, lyr.name, src, crs=crs, operation=operation,
-                                           repair=repair, allow_large=allow_large,
-                                           progress=advance, on_total=advance.set_total)
+            try:
+                result = imports.intake(ctx, lyr.name, src, m, options=options,
+                                        progress=advance)
+            except InvalidInput as exc:
+                found = getattr(exc, "outcome", None)
+                if found is not None:
+                    _unmapped_out(found)
+                _problems_out(exc.problems, problems_file, ctx.locale)
+                raise
+    show_outcome(result, str(file), problems_file, ctx.locale)
+    if rejects_file is not None and result.rejects and not result.dry_run:
+        n = imports.write_rejects(result, src, rejects_file, ctx.locale)
+        console.print(f"wrote {n} rejected row(s) to {rejects_file}")
+    if result.problems and (result.dry_run or rejects_file is None):
+        raise typer.Exit(2)
+
+
+def _unmapped_out(result: imports.Outcome) -> None:
+    for column in result.uncovered:
+        console.print(f"column {column!r} is not in the mapping: kept in each record's "
+                      "attributes", highlight=False)
+    if result.unmapped:
+        console.print("values the mapping does not translate (field, column, value: rows):")
+        for (fname, column, value), n in sorted(result.unmapped.items()):
+            console.print(f"  {fname}, {column}, {value!r}: {n:,}", highlight=False)
+
+
+def _problems_out(problems: list, path: Path | None, locale: str) -> None:
+    if path is not None:
+        n = imports.write_problems(problems, path, locale)
+        err_console.print(f"wrote {n} problem(s) to {path}")
+    if len(problems) > 10:
+        err_console.print("problems by reason:")
+        for group in imports.problems_by_reason(problems):
+            err_console.print(f"  {group.count:>7,}  {escape(group.code)}", highlight=False)
+            for example in group.examples:
+                err_console.print(f"             e.g. {escape(example.line(locale))}",
+                                  highlight=False)
+
+
+def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
+                 locale: str) -> None:
+    """What an import did (or would do, in a dry run), for the screen."""
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     crs_note = f" from {result.source_crs}" if result.source_crs else ""
     if result.operation:
         crs_note += f" via {result.operation}"
-    console.print(f"imported {result.count} {lyr.name} record(s) from {file}{crs_note}")
+    counts = (f"{result.added:,} new, {result.changed:,} changed, "
+              f"{result.unchanged:,} unchanged, {result.missing:,} missing"
+              + (f" ({result.retired:,} retired)" if result.retired else "")
+              + (f"; {result.rejected:,} row(s) rejected" if result.rejected else "")
+              + f" (of {result.rows:,} rows)")
+    if result.dry_run:
+        console.print(f"dry run of {file}, nothing written: {counts}", highlight=False)
+    else:
+        console.print(f"imported {result.count} {result.layer} record(s) from {file}"
+                      f"{crs_note}", highlight=False)
+        console.print(f"{counts}; recorded as import {result.import_id} (SHA-256 "
+                      f"{result.sha256[:12]})", highlight=False)
+    if result.first_date:
+        console.print(f"dates found: {result.first_date} to {result.last_date}")
+    for method, area in sorted(result.released.items()):
+        console.print(f"land released, {method}: {area:,.0f} m²")
+    _unmapped_out(result)
+    if result.missing_ids and not result.retired:
+        shown = ", ".join(result.missing_ids[:10])
+        more = len(result.missing_ids) - 10
+        console.print(f"missing from the file (kept; --retire-missing retires them): {shown}"
+                      + (f" and {more:,} more" if more > 0 else ""), highlight=False)
     repaired = imports.repair_summary(result.repairs)
     if repaired:
         console.print(repaired)
-    for m in result.messages:
-        console.print(m)
+    for msg in result.messages:
+        console.print(msg)
+    if result.problems:
+        err_console.print(f"{len(result.problems):,} problem(s)")
+        _problems_out(result.problems, problems_file, locale)
+        if len(result.problems) <= 10:
+            for p in result.problems:
+                err_console.print(f"  {escape(p.line(locale))}", highlight=False)
 
 
 @app.command()

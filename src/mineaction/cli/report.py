@@ -123,7 +123,10 @@ def import_register(
             raise InvalidInput.of("file.not_found", path=file)
         rows = read_register(file, m)
         with progress_bar("importing victims", None) as advance:
-            n = imports.import_register(ctx, layer, rows, m, progress=advance, source=str(file))
-    console.print(f"imported {n} victims record(s) from {file} with mapping {m.name}")
+            result = imports.import_register(ctx, layer, rows, m, progress=advance,
+                                             source=str(file))
+    from mineaction.cli.layers import show_outcome
+
+    show_outcome(result, str(file), None, ctx.locale)
     if m.credit:
         err_console.print(f"[dim]source: {m.credit}[/]")

@@ -16,6 +16,7 @@ from mineaction.domain.eore import RiskEducationSession
 from mineaction.domain.evidence import Evidence
 from mineaction.domain.figures import PublishedFigure
 from mineaction.domain.hazards import Hazard
+from mineaction.domain.intake import ImportRun, RecordChange
 from mineaction.domain.minefield_records import StoredMinefieldRecord
 from mineaction.domain.ordnance import Find, check_model_category
 from mineaction.domain.organisations import AdminArea, Organisation
@@ -140,6 +141,10 @@ LAYERS: tuple[Layer, ...] = (
     Layer("agreements", Agreement, "Data-sharing agreements", indexes=("grantee",), level=R),
     Layer("submissions", Submission, "Submissions awaiting review",
           indexes=("status", "target_layer"), level=C),
+    Layer("imports", ImportRun, "Imports: files, checksums and what each import did",
+          indexes=("target_layer",), level=P),
+    Layer("record-changes", RecordChange, "Changes re-imports made to stored records",
+          indexes=("record_id",), level=R),
 )
 
 #: Layers of accounts and sharing: administrators manage them (see mineaction.access).

@@ -90,6 +90,8 @@ NOT_IMPORTED: dict[str, str] = {
     "hazard-versions": "import.not_importable_hazard_versions",
     "minefield-records": "import.not_importable_minefield_records",
     "submissions": "review.not_importable",
+    "imports": "intake.not_importable_provenance",
+    "record-changes": "intake.not_importable_provenance",
 }
 
 

@@ -157,14 +157,15 @@ def synthetic(reader: Reader, layers: Sequence[str]) -> bool:
 
 
 def sources_of(reader: Reader, layers: Sequence[str]) -> list[str]:
-    """Credits for the data behind a report: one line per source of its records."""
-    from mineaction.io.victims_register import credit_for
+    """Credits for the data behind a report: one line per source of its records (for records
+    an import wrote, the import: its source, file, checksum, rows and dates)."""
+    from mineaction.io.intake import credit as credit_for
 
     out: list[str] = []
     for layer in layers:
         for row in reader.aggregate(layer, ["source"]):
             src = row["source"] or "(no source recorded)"
-            credit = credit_for(src)
+            credit = credit_for(reader, src)
             line = f"{layer}: {credit or src}"
             if layer not in PEOPLE_LAYERS:  # a count of victims is not printed unprotected
                 line += f" ({row['count']:,} records)"
@@ -174,13 +175,13 @@ def sources_of(reader: Reader, layers: Sequence[str]) -> list[str]:
 
 def new_report(reader: Reader, name: str, scope: Scope, options: Options,
                layers: Sequence[str]) -> Report:
-    from mineaction.io.victims_register import credit_for
+    from mineaction.io.intake import credit as credit_for
 
     rep = Report(name, REPORTS[name].title, scope, synthetic=synthetic(reader, layers),
                  sources=sources_of(reader, layers), suppress_below=options.suppress_below)
     for layer in layers:
         for row in reader.aggregate(layer, ["source"]):
-            credit = credit_for(str(row["source"]))
+            credit = credit_for(reader, str(row["source"]))
             if credit and credit not in rep.credits:
                 rep.credits.append(credit)
     return rep

@@ -8,20 +8,26 @@ The import hooks (the land release engine for activities) run in the same transa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from mineaction.domain.layers import Layer, all_layers, get_layer
 from mineaction.domain.schema import Record
 from mineaction.errors import InvalidInput, Problem
+from mineaction.io import intake as intake_
 from mineaction.io import load
+from mineaction.io import mapping as mappings
+from mineaction.io.intake import Outcome, by_reason
 from mineaction.io.load import ImportResult, RepairEffect
 from mineaction.io.readers import SourceFile
 from mineaction.services.context import Context
 from mineaction.store.base import Progress
 
-__all__ = ["ImportResult", "check", "hook_count", "import_register", "import_source",
-           "importable", "layer", "repair_summary"]
+__all__ = ["ImportResult", "Outcome", "check", "hook_count", "import_register",
+           "import_source", "importable", "intake", "layer", "mapping_for", "repair_summary",
+           "write_problems", "write_rejects"]
 
 
 def layer(name: str) -> Layer:
@@ -85,11 +91,65 @@ def repair_summary(repairs: list[RepairEffect]) -> str | None:
 
 
 def import_register(ctx: Context, name: str, rows: list[dict[str, str]], mapping: Any, *,
-                    progress: Progress | None = None, source: str | None = None) -> int:
+                    progress: Progress | None = None, source: str | None = None,
+                    options: intake_.Options | None = None) -> Outcome:
     """Import the rows of a national register (read with its mapping's encoding and
-    delimiter) into ``name`` (only ``victims``); all rows or none. Returns how many."""
-    from mineaction.io.victims_register import import_rows
+    delimiter) into ``name`` (only ``victims``), reconciled with the store as
+    :func:`intake` does; all rows or none."""
+    from mineaction.io.victims_register import source_file
 
     if name != "victims":
         raise InvalidInput.of("import.register_layer", layer=name)
-    return import_rows(ctx.reader, rows, mapping, progress, today=ctx.today(), source=source)
+    return intake(ctx, name, source_file(rows, source or "register"), mapping,
+                  options=options, progress=progress)
+
+
+def mapping_for(name: str, mapping: str | None, constants: list[str] | None
+                ) -> mappings.Mapping | None:
+    """The mapping of an import into layer ``name``: a shipped one by name or a TOML file,
+    with ``FIELD=VALUE`` constants added (``--set``); None when neither is given."""
+    lyr = importable(name)
+    sets = mappings.parse_constants(constants)
+    if mapping is None and not sets:
+        return None
+    m = mappings.load_mapping(mapping, lyr.name) if mapping else mappings.empty(lyr.name)
+    if sets:
+        m = m.with_constants(sets)
+        problems = mappings.check(m, lyr, "--set")
+        if problems:
+            raise InvalidInput(problems)
+    return m
+
+
+def intake(ctx: Context, name: str, src: SourceFile, mapping: mappings.Mapping | None = None,
+           *, options: intake_.Options | None = None, progress: Progress | None = None
+           ) -> Outcome:
+    """Import ``src`` into layer ``name`` through ``mapping``, reconciled with the store
+    (:mod:`mineaction.io.intake`): new records added, changed ones given a new version with
+    the change recorded, unchanged ones counted, missing ones reported (retired when asked).
+    All or nothing unless ``options.partial``; nothing written when ``options.dry_run``.
+    The import is recorded with the file's name, checksum, rows and dates."""
+    lyr = importable(name)
+    opts = options or intake_.Options()
+    if opts.actor is None:
+        opts = dataclasses.replace(opts, actor=ctx.actor.name)
+    return intake_.run(ctx.reader, lyr.name, src, mapping, opts, today=ctx.today(),
+                       progress=progress)
+
+
+def problems_by_reason(problems: list[Problem]) -> list[intake_.ReasonCount]:
+    """Problems grouped by reason, most frequent first, with the first examples of each."""
+    return by_reason(problems)
+
+
+def write_problems(outcome_or_problems: Outcome | list[Problem], path: Path,
+                   locale: str = "en") -> int:
+    """Every problem (row, field, value, reason code and text) to a CSV file."""
+    problems = (outcome_or_problems.problems if isinstance(outcome_or_problems, Outcome)
+                else outcome_or_problems)
+    return intake_.write_problems(path, problems, locale)
+
+
+def write_rejects(outcome: Outcome, src: SourceFile, path: Path, locale: str = "en") -> int:
+    """The rows an import left out, in the input's format, with the reason of each."""
+    return intake_.write_rejects(path, src, outcome.rejects, locale)
