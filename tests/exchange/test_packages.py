@@ -41,7 +41,13 @@ def test_round_trip_keeps_what_the_recipient_reads_and_its_provenance(
         ctx: Context, keys: Keys, tmp_path: Path, new_store_url: Callable[[], str]) -> None:
     done = export(ctx, keys, tmp_path / "rp.gpkg")
     assert done.tables == {"accidents_counts": 1, "finds": 3, "hazards": 3}
-    assert svc.verify_package(done.path, load_public(keys[1])).ok
+    checked = svc.verify_package(done.path, load_public(keys[1]))
+    assert checked.ok and checked.digest == done.digest
+    m = checked.manifest or {}
+    assert (m["source"], m["recipient"]["organisation"]) == ({"organisation": "AY"}, "RP")
+    assert [a["id"] for a in m["agreements"]] == done.agreements
+    assert "@" not in m["store"]["store"] and m["store"]["audit_head"]  # no credentials
+    assert m["exported_by"]["actor"] == "exporter" and m["mineaction_version"]
     # the export is in the audit log, with the package's digest
     logged = audit.entries(ctx.store, action=audit.EXPORT)
     assert logged and logged[-1].detail["package_sha256"] == done.digest  # type: ignore

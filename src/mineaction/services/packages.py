@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -45,7 +46,7 @@ from mineaction.domain.schema import Record, coerce_properties
 from mineaction.errors import InvalidInput, NotFound, Problem
 from mineaction.exchange import package as pkg
 from mineaction.io.writers import check_target
-from mineaction.services.context import Context, protected
+from mineaction.services.context import Context, protected, store_file
 from mineaction.services.imports import layer as layer_named
 from mineaction.store.rows import column_value
 
@@ -150,14 +151,16 @@ def _counts_table(layer: Layer, groups: list[dict[str, Any]]) -> pkg.Table:
 
 
 def _store_identity(ctx: Context) -> dict[str, Any]:
-    import sqlalchemy as sa
-
+    """The store without credentials: a file's name, or a server's host, port and database;
+    its schema version and its audit head."""
     url = ctx.store.url
-    if url.startswith(("postgresql", "postgres")):
-        u = sa.engine.make_url(url)
-        name = f"postgresql://{u.host or ''}{':' + str(u.port) if u.port else ''}/{u.database}"
+    own = store_file(url)
+    if own is not None:
+        name = own.name
     else:
-        name = Path(url.removeprefix("gpkg://").removeprefix("file://")).name
+        parts = urlsplit(url)
+        name = f"{parts.scheme}://{parts.hostname or ''}" + (
+            f":{parts.port}" if parts.port else "") + parts.path
     found = audit.head(ctx.store)
     return {"store": name, "schema_version": ctx.store.schema_version(),
             "audit_head": None if found is None else f"{found[0]}:{found[1]}"}
