@@ -413,6 +413,14 @@ MESSAGES: dict[str, str] = {
     # -- api.
     # -- intake.
     # -- areas.
+    "areas.ambiguous_name": ("{name!r} may name {count} administrative areas: {candidates}; "
+                             "give one of their ids"),
+    "areas.duplicate_name": ("warning: {count} administrative areas are named {name!r}: "
+                             "{areas}; tell them apart by id (or parent)"),
+    "areas.no_such_area": "{name!r}: no administrative area has this name or id",
+    "areas.not_placed_layer": ("{layer}: not a layer whose records are placed in an area by "
+                               "their geometry ({known})"),
+    "areas.unknown_area": "no administrative area {id!r} in admin-areas",
     # -- planning.
     # -- risk.
     # -- qm.

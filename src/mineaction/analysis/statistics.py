@@ -191,7 +191,9 @@ class Areas:
 
 
 def scope_for(reader: Reader, period: Period, area: str | None) -> Scope:
-    """A scope; an area that names no administrative area is an error naming it."""
+    """A scope; ``area`` is an id or a name in any transliteration
+    (:func:`mineaction.analysis.areas.resolve`). An area that names no administrative area is
+    an error naming it; one that names several, an error listing them."""
     if not area:
         return Scope(period)
     from mineaction.errors import InvalidInput
