@@ -1,10 +1,12 @@
 """Records and the store's administrative areas: which area a record lies in, whether the
 area a record names exists, area names that several rows share.
 
-Hooked into every import (:mod:`mineaction.io.load`): before anything is written, a record
-naming an ``admin_area_id`` that is neither stored nor in the same file is refused (row,
-field, ``areas.unknown_area``), and a record with a geometry and no area gets the smallest
-stored area that contains it (:mod:`mineaction.geo.areas`). After an import of areas, names
+Hooked into every import (:mod:`mineaction.io.load`), once the store holds administrative
+areas: before anything is written, a record naming an ``admin_area_id`` that is not stored is
+refused (row, field, ``areas.unknown_area``), and a record with a geometry and no area gets
+the smallest stored area that contains it (:mod:`mineaction.geo.areas`). A store without
+any area yet checks nothing (its areas are imported first, or the records' areas are
+placed later with ``mineaction areas assign``). After an import of areas, names
 that two of them share are reported, with what tells them apart.
 """
 
@@ -78,6 +80,8 @@ def check_areas(tx: Transaction, layer: Layer, records: list[Record], where: dic
     if not any(f.name == FIELD for f in layer.fields):
         return []
     named = {getattr(r, FIELD) for r in records if getattr(r, FIELD, None)}
+    if not tx.count(AREAS):  # a store without areas yet: nothing to check or place by
+        return []
     known = tx.existing_ids(AREAS, named) if named else set()
     problems = [Problem.of(where.get(r.id, f"record {r.id}"), FIELD, "areas.unknown_area",
                            id=getattr(r, FIELD))
