@@ -415,6 +415,8 @@ MESSAGES: dict[str, str] = {
     # -- areas.
     "areas.ambiguous_name": ("{name!r} may name {count} administrative areas: {candidates}; "
                              "give one of their ids"),
+    "areas.breakdown_unknown": ("--by {by}: report {report} has no such breakdown (casualties "
+                                "has: {known})"),
     "areas.duplicate_name": ("warning: {count} administrative areas are named {name!r}: "
                              "{areas}; tell them apart by id (or parent)"),
     "areas.no_such_area": "{name!r}: no administrative area has this name or id",
