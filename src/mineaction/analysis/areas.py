@@ -87,10 +87,10 @@ def check_areas(tx: Transaction, layer: Layer, records: list[Record], where: dic
                            id=getattr(r, FIELD))
                 for r in records if getattr(r, FIELD, None) and getattr(r, FIELD) not in known]
     if layer.spatial and not problems:
+        by_id = {r.id: r for r in records}
         for rid, area in assign(tx, records).items():
             if area is not None:
-                rec = next(r for r in records if r.id == rid)
-                setattr(rec, FIELD, area)
+                setattr(by_id[rid], FIELD, area)
     return problems
 
 
