@@ -516,6 +516,16 @@ MESSAGES: dict[str, str] = {
     "intake.value_unmapped": "value {value!r} is not in the mapping for {field} (known: {known})",
     "intake.value_unreadable": "cannot read {field} from {value!r}: {error}",
     # -- areas.
+    "areas.ambiguous_name": ("{name!r} may name {count} administrative areas: {candidates}; "
+                             "give one of their ids"),
+    "areas.breakdown_unknown": ("--by {by}: report {report} has no such breakdown (casualties "
+                                "has: {known})"),
+    "areas.duplicate_name": ("warning: {count} administrative areas are named {name!r}: "
+                             "{areas}; tell them apart by id (or parent)"),
+    "areas.no_such_area": "{name!r}: no administrative area has this name or id",
+    "areas.not_placed_layer": ("{layer}: not a layer whose records are placed in an area by "
+                               "their geometry ({known})"),
+    "areas.unknown_area": "no administrative area {id!r} in admin-areas",
     # -- planning.
     # -- risk.
     # -- qm.

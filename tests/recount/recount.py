@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -519,13 +520,27 @@ def casualty_table(name: str, key: str, victims: pd.DataFrame, values: pd.Series
     return t
 
 
-def casualties(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+def area_labels(tree: AdminTree, area_ids: Iterable[str | None]) -> list[str | None]:
+    """Per victim, the label of its district: the area's name (with the id when two districts
+    share the name), an id no area has as it is (a register's code), None without an area."""
+    districts = [None if a is None else tree.district(a) for a in area_ids]
+    names = {d: tree.name(d) for d in set(districts) if d is not None}
+    counts = Counter(names.values())
+    return [None if d is None else names[d] if counts[names[d]] == 1 else f"{names[d]} ({d})"
+            for d in districts]
+
+
+def casualties(d: Data, period: Period, area: str | None, threshold: int = 5, *,
+               by_area: bool = False) -> Expected:
     v = d.victims_in(period, area)
     tables = []
     for dim in DIMENSIONS:
         values = (v["occurred_on"].map(lambda x: None if x is None else x[:4]) if dim == "year"
                   else v[dim])
         tables.append(casualty_table(f"by-{dim.replace('_', '-')}", dim, v, values))
+    if by_area:
+        labels = pd.Series(area_labels(d.tree, v["admin_area_id"]), index=v.index, dtype=object)
+        tables.append(casualty_table("by-area", "area", v, labels))
     return Expected("casualties", period, area, tables, threshold)
 
 

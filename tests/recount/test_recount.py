@@ -93,6 +93,34 @@ def test_report_agrees_with_the_recount(seeded: Callable[[int], Seeded], seed: i
                     + (f"\n... and {more} more" if more else ""), pytrace=False)
 
 
+#: (period, area, threshold) of casualties by administrative area (``--by area``).
+BY_AREA: list[tuple[tuple[str, str], str | None, int]] = [
+    (("2020-01-01", "2025-12-31"), None, 5), (("2020-01-01", "2025-12-31"), None, 0),
+    (("2023-01-01", "2023-12-31"), BUSIEST, 5)]
+
+
+@pytest.mark.parametrize(("seed", "case"), seeded_params(
+    BY_AREA, lambda c: f"{c[0][0][:4]}..{c[0][1][:4]}{'-area' if c[1] else ''}-s{c[2]}"))
+def test_casualties_by_area_agree_with_the_recount(
+        seeded: Callable[[int], Seeded], seed: int,
+        case: tuple[tuple[str, str], str | None, int], tmp_path: Path) -> None:
+    """The by-area table of ``report casualties --by area``, suppressed jointly with the other
+    tables, cell by cell against the recount."""
+    s = seeded(seed)
+    (start, end), area, threshold = case
+    area = s.busiest if area == BUSIEST else area
+    args = ["--from", start, "--to", end, "--by", "area", "--suppress-below", str(threshold)]
+    if area:
+        args += ["--area", area]
+    rep = s.report("casualties", args, tmp_path / "report.json")
+    assert any(t["name"] == "by-area" for t in rep["tables"])
+    expected = rc.casualties(s.data, rc.Period(start, end), area, threshold, by_area=True)
+    outcome = rc.compare(rep, expected, f"{' '.join(args)} (seed {seed})")
+    assert outcome.cells > 0
+    problems = outcome.ordered()
+    assert not problems, "\n".join(problems[:40])
+
+
 # ---------------------------------------------------------------------------------------------
 # The store's own areas against the recount's measure
 

@@ -191,15 +191,20 @@ class Areas:
 
 
 def scope_for(reader: Reader, period: Period, area: str | None) -> Scope:
-    """A scope; an area that names no administrative area is an error naming it."""
+    """A scope; ``area`` is an id or a name in any transliteration
+    (:func:`mineaction.analysis.areas.resolve`). An area that names no administrative area is
+    an error naming it; one that names several, an error listing them."""
     if not area:
         return Scope(period)
+    from mineaction.analysis.areas import ambiguous, find
     from mineaction.errors import InvalidInput
 
-    ids = Areas.load(reader).within(area)
-    if not ids:
+    match = find(reader, area)  # by id, else by name in any transliteration
+    if match.found is None:
+        if match.candidates:
+            raise ambiguous(match)
         raise InvalidInput.of("report.no_such_area", area=area)
-    return Scope(period, area, ids)
+    return Scope(period, area, Areas.load(reader).within(match.found.id))
 
 
 # ---------------------------------------------------------------------------------------------

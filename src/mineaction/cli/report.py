@@ -51,6 +51,8 @@ def report(
                              "may be empty"),
     suppress_below: int = typer.Option(5, "--suppress-below", min=0,
                                        help="Hide counts of people below this (0: none)"),
+    by: list[str] = typer.Option([], "--by", help="A further breakdown: area (casualties "
+                                 "by administrative area, codes of a register included)"),
 ) -> None:
     """Build report NAME for a period and area; render it or explain its cells."""
     if quarter is not None and year is None:
@@ -64,7 +66,7 @@ def report(
     when = reports.period(year, start, end, quarter)
     with context() as ctx:
         rep = reports.build(ctx, name, when, area=area, quarter=quarter,
-                            suppress_below=suppress_below)
+                            suppress_below=suppress_below, by=tuple(by))
     if explain:
         items = reports.explain(rep, cell)
         text = reports.explain_text(items)

@@ -105,7 +105,7 @@ def check_importable(layer_name: str) -> None:
 ImportHook = Callable[[Transaction, list[Record], Progress | None], list[str]]
 _HOOKS: dict[str, list[ImportHook]] = {}
 #: Modules that register import hooks; imported before the first import runs.
-HOOK_MODULES = ["mineaction.release.engine"]
+HOOK_MODULES = ["mineaction.release.engine", "mineaction.analysis.areas"]
 
 
 def _load_hooks() -> None:
@@ -127,6 +127,23 @@ def on_import(layer: str) -> Callable[[ImportHook], ImportHook]:
 
     def deco(fn: ImportHook) -> ImportHook:
         _HOOKS.setdefault(layer, []).append(fn)
+        return fn
+
+    return deco
+
+
+CheckHook = Callable[[Transaction, Layer, list[Record], dict[str, str]], list[Problem]]
+_CHECKS: dict[str, list[CheckHook]] = {}
+
+
+def on_check(layer: str) -> Callable[[CheckHook], CheckHook]:
+    """Register ``fn(tx, layer, records, where) -> problems`` to run with the checks against
+    the store (``layer`` "*": every layer), before anything is written and in dry runs too;
+    ``where`` maps a record's id to its row. It may complete the records (an area found by
+    location)."""
+
+    def deco(fn: CheckHook) -> CheckHook:
+        _CHECKS.setdefault(layer, []).append(fn)
         return fn
 
     return deco
@@ -592,6 +609,9 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
             if ref not in known:
                 problems.append(Problem.of(where[r.id], fname, "import.no_reference", layer=target,
                                            id=ref))
+    _load_hooks()
+    for check in [*_CHECKS.get(layer.name, []), *_CHECKS.get("*", [])]:
+        problems.extend(check(tx, layer, records, where))
     return problems
 
 

@@ -29,6 +29,7 @@ PEOPLE_LAYERS = frozenset({"victims", "victims-personal"})
 class Options:
     suppress_below: int = 5  # public casualty cells with fewer people are hidden
     quarter: int | None = None  # for the progress report
+    by: tuple[str, ...] = ()  # further breakdowns: "area" (casualties by administrative area)
 
 
 @dataclass(frozen=True)
@@ -469,14 +470,47 @@ def suppress(tables: Sequence[Table], columns: Sequence[str], threshold: int, *,
             t.rows = []
 
 
-def casualty_tables(reader: Reader, scope: Scope, threshold: int) -> list[Table]:
-    """The casualty tables of a scope, one per dimension, suppressed jointly."""
+#: Breakdowns of casualties asked for with ``--by``: name -> (grouping key, table title,
+#: column heading).
+BY = {"area": ("district", "By administrative area (district)", "Administrative area")}
+
+
+def _area_labels(reader: Reader, groups: Sequence[st.Group]
+                 ) -> tuple[dict[Any, str], list[str]]:
+    """The label of each district id of ``groups``: the area's name (with its id when two
+    areas share it), the id itself for an area known only by its code (a municipality code in
+    a register), 'unknown' when no area is recorded; and those codes."""
+    areas = Areas.load(reader)
+    ids = {g.key["district"] for g in groups}
+    names = {i: areas.name(i) for i in ids if i is not None}
+    shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+    labels: dict[Any, str] = {i: f"{n} ({i})" if n in shared else n for i, n in names.items()}
+    labels[None] = st.UNKNOWN
+    return labels, sorted(i for i in names if i not in areas.by_id)
+
+
+def casualty_tables(reader: Reader, scope: Scope, threshold: int,
+                    by: Sequence[str] = ()) -> list[Table]:
+    """The casualty tables of a scope, one per dimension (and per breakdown of ``by``: see
+    :data:`BY`), suppressed jointly."""
     tables = []
-    for key, title, head in DIMENSIONS:
+    dims = [*((k, k, t, h) for k, t, h in DIMENSIONS), *((b, *BY[b]) for b in by)]
+    for name, key, title, head in dims:
         groups = st.casualties(reader, scope, [key, "outcome"])
+        label: dict[Any, str] = {g.key[key]: str(g.key[key]) for g in groups}
+        coded: list[str] = []
+        if key == "district":
+            label, coded = _area_labels(reader, groups)
+        for g in groups:
+            g.key[name] = label[g.key[key]]
+        key = name
         t = Table(f"by-{key.replace('_', '-')}", title, [
             Column(key, head, numeric=False), Column("killed", "Killed", "people"),
             Column("injured", "Injured", "people"), Column("total", "Total", "people")])
+        if coded:
+            t.notes.append(f"{len(coded)} area(s) known only by the code the records give (no "
+                           "administrative area of the store has it), shown by that code: "
+                           + ", ".join(coded[:10]) + (", ..." if len(coded) > 10 else ""))
         values = sorted({str(g.key[key]) for g in groups})
         for value in values:
             row: dict[str, Any] = {key: value}
@@ -507,7 +541,7 @@ def casualty_tables(reader: Reader, scope: Scope, threshold: int) -> list[Table]
         "at the time. Counts below the threshold are suppressed.")
 def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
     rep = new_report(reader, "casualties", scope, options, ["victims"])
-    rep.tables += casualty_tables(reader, scope, options.suppress_below)
+    rep.tables += casualty_tables(reader, scope, options.suppress_below, options.by)
     by_year = rep.table("by-year")
     rows = [r for r in by_year.rows if r["year"].value != st.UNKNOWN]
     marks = {o: [("" if not r[o].suppressed else f">={r[o].below}" if r[o].secondary

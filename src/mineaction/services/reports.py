@@ -43,19 +43,27 @@ def period(year: int | None = None, start: dt.date | None = None,
 
 
 def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
-          quarter: int | None = None, suppress_below: int | None = None) -> Report:
+          quarter: int | None = None, suppress_below: int | None = None,
+          by: tuple[str, ...] = ()) -> Report:
     """Report ``name`` over the period ``when`` (:func:`period`; ``quarter`` names the
-    quarter of a year's period) and an administrative area (name or id; the areas inside it
-    included), from the records the actor may see; counts of people below ``suppress_below``
-    (default: the settings') suppressed. InvalidInput for an unknown report or area."""
+    quarter of a year's period) and an administrative area (id, or name in any
+    transliteration; the areas inside it included), from the records the actor may see;
+    counts of people below ``suppress_below`` (default: the settings') suppressed. ``by``
+    adds breakdowns (``area``: casualties by administrative area). InvalidInput for an
+    unknown report, area or breakdown, or an ambiguous area (listing the candidates)."""
     from mineaction.analysis.statistics import scope_for
     from mineaction.reports import Options
     from mineaction.reports import build as build_report
+    from mineaction.reports.definitions import BY
 
+    for b in by:
+        if b not in BY or name != "casualties":
+            raise InvalidInput.of("areas.breakdown_unknown", by=b, report=name,
+                                  known=", ".join(BY))
     threshold = ctx.settings.suppress_below if suppress_below is None else suppress_below
     scope = scope_for(ctx.reader, when, area)
     rep = build_report(ctx.reader, name, scope,
-                       Options(suppress_below=threshold, quarter=quarter))
+                       Options(suppress_below=threshold, quarter=quarter, by=tuple(by)))
     rep.store = ctx.store.url
     return rep
 
