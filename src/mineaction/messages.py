@@ -414,6 +414,13 @@ MESSAGES: dict[str, str] = {
     # -- intake.
     # -- areas.
     # -- planning.
+    "planning.bad_list": "{option} takes whole numbers separated by commas, not {value}",
+    "planning.bad_scenario": "the scenario cannot be read: {error}",
+    "planning.bad_toml": "the TOML file cannot be read: {error}",
+    "planning.bad_weights": "the weights cannot be read: {error}",
+    "planning.unknown_criterion": "unknown criterion {name}; criteria: {criteria}",
+    "planning.unknown_keys": "unknown keys in the file: {keys}",
+    "planning.unknown_method": "unknown method {method}; methods: {methods}",
     # -- risk.
     # -- qm.
     # -- release.

@@ -22,6 +22,7 @@ from mineaction.cli import records  # noqa: F401,E402
 from mineaction.cli import demo  # noqa: F401,E402
 from mineaction.cli import accounts  # noqa: F401,E402
 from mineaction.cli import audit  # noqa: F401,E402
+from mineaction.cli import plan  # noqa: F401,E402
 from mineaction.cli.app import app, console, err_console, state  # noqa: F401
 from mineaction.cli.failure import (
     _abort_types,

@@ -122,6 +122,7 @@ class FigureRow:
     period_end: dt.date | None
     qualifier: str
     publication: str | None
+    as_of: dt.date | None = None
 
 
 @dataclass
@@ -138,6 +139,7 @@ class Record:
     figures: list[FigureRow] = field(default_factory=list)
     synthetic: bool = False
     areas: dict[str, str] = field(default_factory=dict)  # admin area id -> district name
+    countries: set[str] = field(default_factory=set)  # of the store's hazards and activities
 
     @property
     def has_history(self) -> bool:
@@ -166,7 +168,8 @@ class Record:
             capacity=[c for c in self.capacity if c.start <= cutoff],
             accidents=[a for a in self.accidents if a.occurred_on is None
                        or a.occurred_on <= cutoff],
-            figures=self.figures, synthetic=self.synthetic, areas=self.areas)
+            figures=self.figures, synthetic=self.synthetic, areas=self.areas,
+            countries=self.countries)
 
     def released_by_year(self) -> dict[int, dict[str, float]]:
         """Per calendar year, m² released by each method (the sum of the steps)."""

@@ -85,8 +85,11 @@ def read(reader: Reader, today: dt.date) -> Record:
         rec.figures.append(FigureRow(
             f.id, str(f.country), str(f.area), str(f.metric),  # type: ignore[attr-defined]
             float(f.value), str(f.unit), f.period_start, f.period_end,  # type: ignore[attr-defined]
-            str(f.qualifier), f.publication))  # type: ignore[attr-defined]
+            str(f.qualifier), f.publication, f.as_of))  # type: ignore[attr-defined]
     areas = Areas.load(reader)
     rec.areas = {i: areas.name(areas.district(i)) for i in areas.by_id}
+    for layer in ("hazards", "activities"):
+        rec.countries |= {str(r["country"]) for r in reader.aggregate(layer, ["country"])
+                          if r["country"]}
     rec.synthetic = synthetic(reader, ["hazards", "activities", "capacity"])
     return rec
