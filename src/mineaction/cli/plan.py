@@ -183,3 +183,68 @@ def backtest(
                       f"{bias:+.0%}")
     for h, (n, cov) in bt.by_horizon().items():
         console.print(f"  {h} year(s) ahead: {cov:.0%} of {n}")
+
+
+class RankFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@plan_app.command("rank")
+def rank(
+    weights: Path = typer.Option(None, "--weights", help="Criteria and weights (TOML); "
+                                 "default: the shipped file (see --show-weights)"),
+    places: Path = typer.Option(None, "--places", help="Settlements or returns planned: "
+                                "points with a population column (any format import reads)"),
+    places_layer: str = typer.Option(None, "--places-layer", help="Layer of --places"),
+    population_field: str = typer.Option("population", "--population-field"),
+    district: str = typer.Option(None, "--district", help="Only this district (name or id)"),
+    limit: int = typer.Option(30, "--limit", min=0, help="Hazards shown (0: all)"),
+    show_weights: bool = typer.Option(False, "--show-weights", help="Print the default "
+                                      "weights file and stop"),
+    fmt: RankFormat = typer.Option(RankFormat.table, "--format"),
+) -> None:
+    """Score and rank open hazards; each score shows each criterion's part of it."""
+    from mineaction.io.readers import read_file
+
+    if show_weights:
+        sys.stdout.write(planning.default_weights())
+        return
+    text = weights.read_text(encoding="utf-8") if weights else None
+    pts = None
+    if places:
+        pts = planning.places_from(read_file(places, places_layer).features, population_field)
+    with context() as ctx:
+        ranking = planning.rank(ctx, weights_text=text, places=pts)
+    items = ranking.items
+    if district:
+        d = district.strip().lower()
+        items = [r for r in items if r.district.lower() == d
+                 or (r.hazard.admin_area_id or "").lower() == d]
+    shown = items[:limit] if limit else items
+    crit = [k for k, v in ranking.weights.items() if float(v.get("weight", 0))]
+    if fmt == RankFormat.json:
+        sys.stdout.write(json.dumps({"notes": ranking.notes, "weights": ranking.weights,
+                                     "hazards": [_rank_json(r) for r in shown]}, indent=1,
+                                    default=str) + "\n")
+        return
+    if fmt == RankFormat.csv:
+        sys.stdout.write(planning.rank_csv(shown, crit))
+        return
+    t = Table(title=f"Open hazards ranked ({len(items):,}; score 0-100 = sum of the parts)")
+    for h in ("rank", "hazard", "district", "km²", "score", *crit):
+        t.add_column(h, justify="left" if h in ("hazard", "district") else "right")
+    for r in shown:
+        t.add_row(str(r.rank), escape(r.hazard.id), escape(r.district),
+                  f"{r.hazard.area_m2 / KM2:,.3f}", f"{r.score:.1f}",
+                  *(f"{r.parts[k]:.1f}" for k in crit))
+    console.print(t)
+    for n in ranking.notes:
+        console.print(f"[dim]{escape(n)}[/]")
+
+
+def _rank_json(r: Any) -> dict[str, Any]:
+    return {"rank": r.rank, "hazard": r.hazard.id, "district": r.district,
+            "area_m2": r.hazard.area_m2, "score": r.score, "parts": r.parts,
+            "values": r.values}

@@ -158,3 +158,57 @@ def productivity(reader: Reader, scope: Scope, options: Options) -> Report:
                      "(per hazard); cancelled, reduced and cleared land are the rates of NTS, "
                      "TS and clearance/BAC respectively, never added together.")
     return rep
+
+
+TASKS_PER_DISTRICT = 25
+
+
+@report("ranked-tasks", "Ranked task list per district", "The open hazards of each district as "
+        "the store holds them now, ranked by the default criteria and weights (mineaction "
+        "plan rank --show-weights), each score with each criterion's part; accidents up to "
+        "the end of the period count.")
+def ranked_tasks(reader: Reader, scope: Scope, options: Options) -> Report:
+    from mineaction.planning.priority import CRITERIA, load_weights, rank
+
+    rep = new_report(reader, "ranked-tasks", scope, options, ["hazards", "accidents"])
+    rec = _record(reader, scope)
+    if scope.period.end is not None:
+        rec.accidents = [a for a in rec.accidents
+                         if a.occurred_on is None or a.occurred_on <= scope.period.end]
+    ranking = rank(rec, load_weights())
+    crit = [k for k in CRITERIA if float(ranking.weights[k].get("weight", 0))]
+    by_district: dict[str, list[Any]] = {}
+    for r in ranking.items:
+        if scope.area_ids is not None and r.hazard.admin_area_id not in scope.area_ids:
+            continue
+        by_district.setdefault(r.district or "(no area recorded)", []).append(r)
+    for name in sorted(by_district):
+        items = by_district[name]
+        t = Table(f"district-{name}", f"{name}: {len(items):,} open hazard(s)", [
+            Column("rank", "Rank in district", numeric=False),
+            Column("hazard", "Hazard", numeric=False),
+            Column("area_km2", "Area", "km²", decimals=3),
+            Column("score", "Score", "0-100", decimals=1),
+            *(Column(k, k.replace("_", " ").capitalize(), "points", decimals=1)
+              for k in crit)])
+        for k, r in enumerate(items[:TASKS_PER_DISTRICT], 1):
+            c = {"hazard": r.hazard.id, "rank_overall": r.rank,
+                 "rule": "sum of weight x criterion score, scaled to 100"}
+            t.add({"rank": str(k), "hazard": r.hazard.id,
+                   "area_km2": Cell(r.hazard.area_m2 / 1e6, Figure(
+                       r.hazard.area_m2 / 1e6, "hazards", [r.hazard.id],
+                       {"hazard": r.hazard.id, "rule": "area of the open hazard"}, 1)),
+                   "score": Cell(round(r.score, 1), Figure(r.score, "hazards", [r.hazard.id],
+                                                           c, 1)),
+                   **{k2: Cell(round(r.parts[k2], 1), Figure(
+                       r.parts[k2], "hazards", [r.hazard.id],
+                       {"hazard": r.hazard.id, "criterion": k2,
+                        "measured": r.values.get(k2),
+                        "weight": ranking.weights[k2]["weight"]}, 1)) for k2 in crit}})
+        if len(items) > TASKS_PER_DISTRICT:
+            t.notes.append(f"The first {TASKS_PER_DISTRICT} of {len(items):,} shown.")
+        rep.tables.append(t)
+    rep.notes += ranking.notes
+    if not by_district:
+        rep.notes.append("No open hazard: nothing to rank.")
+    return rep

@@ -13,7 +13,8 @@ from typing import Any
 from mineaction.planning.data import Record
 from mineaction.services.context import Context
 
-__all__ = ["ForecastResult", "backtest", "fan_chart", "forecast", "scenario", "snapshot"]
+__all__ = ["ForecastResult", "backtest", "default_weights", "fan_chart", "forecast",
+           "places_from", "rank", "rank_csv", "scenario", "snapshot"]
 
 
 def snapshot(ctx: Context) -> Record:
@@ -84,3 +85,61 @@ def fan_chart(result: ForecastResult, paths: list[Any], *, title: str) -> list[A
 
     return draw(result.forecasts, result.history, paths, title=title,
                 synthetic=result.synthetic)
+
+
+def rank(ctx: Context, *, weights_text: str | None = None,
+         places: list[tuple[float, float, float]] | None = None) -> Any:
+    """Every open hazard the actor may see, scored by the criteria and weights of
+    ``weights_text`` (a TOML file's text; None: the default file) and ranked
+    (planning.priority.Ranking). ``places``: (lon, lat, people) of settlements or returns."""
+    from mineaction.planning.priority import load_weights
+    from mineaction.planning.priority import rank as run_rank
+
+    return run_rank(snapshot(ctx), load_weights(weights_text), places)
+
+
+def default_weights() -> str:
+    """The text of the default weights file, to copy and edit."""
+    from mineaction.planning.priority import default_weights_text
+
+    return default_weights_text()
+
+
+def places_from(features: list[Any], population_field: str) -> list[tuple[float, float, float]]:
+    """(lon, lat, people) of each feature read from a file (points; a polygon's centre)."""
+    from mineaction.errors import InvalidInput
+
+    out = []
+    for f in features:
+        g = f.geometry
+        if g is None or g.is_empty:
+            continue
+        raw = f.properties.get(population_field)
+        try:
+            people = float(raw) if raw not in (None, "") else 0.0
+        except (TypeError, ValueError):
+            raise InvalidInput.of("planning.bad_population", where=f.where,
+                                  field=population_field, value=raw) from None
+        p = g if g.geom_type == "Point" else g.representative_point()
+        out.append((p.x, p.y, people))
+    return out
+
+
+def rank_csv(items: list[Any], criteria: list[str]) -> str:
+    """Ranked hazards as CSV text: rank, hazard, district, area, score, each criterion's part
+    and what it measured (text cells written so that no spreadsheet runs them)."""
+    import csv
+    import io
+
+    from mineaction.io.writers import spreadsheet_text
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["rank", "hazard", "district", "area_m2", "score",
+                *(f"part_{k}" for k in criteria), *(f"value_{k}" for k in criteria)])
+    for r in items:
+        w.writerow([r.rank, spreadsheet_text(r.hazard.id), spreadsheet_text(r.district),
+                    round(r.hazard.area_m2, 1), round(r.score, 2),
+                    *(round(r.parts[k], 2) for k in criteria),
+                    *(spreadsheet_text(str(r.values.get(k))) for k in criteria)])
+    return buf.getvalue()
