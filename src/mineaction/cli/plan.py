@@ -248,3 +248,75 @@ def _rank_json(r: Any) -> dict[str, Any]:
     return {"rank": r.rank, "hazard": r.hazard.id, "district": r.district,
             "area_m2": r.hazard.area_m2, "score": r.score, "parts": r.parts,
             "values": r.values}
+
+
+@plan_app.command("schedule")
+def schedule(
+    start: str = typer.Option(None, "--start", help="First month, YYYY-MM (default: the "
+                              "month after the last release)"),
+    months: int = typer.Option(36, "--months", min=1, max=600),
+    weights: Path = typer.Option(None, "--weights", help="Criteria and weights (TOML)"),
+    teams: str = typer.Option(None, "--team-days", help="Team-days a month per method, "
+                              "e.g. nts=20,ts=60,clearance=150 (default: the record's)"),
+    limit: int = typer.Option(40, "--limit", min=0, help="Tasks shown (0: all)"),
+    fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
+) -> None:
+    """Which hazards are addressed when, by which method: NTS first, then TS, then clearance,
+    in the ranking's order and within capacity."""
+    import datetime as dt
+
+    from mineaction.errors import InvalidInput
+
+    first = None
+    if start:
+        try:
+            first = dt.date.fromisoformat(start + "-01")
+        except ValueError:
+            raise InvalidInput.of("planning.bad_month", value=start) from None
+    capacity = None
+    if teams:
+        names = {"nts": "cancelled", "ts": "reduced", "clearance": "cleared"}
+        capacity = {m: 0.0 for m in names.values()}
+        for part in teams.split(","):
+            k, _, v = part.partition("=")
+            try:
+                capacity[names[k.strip()]] = float(v)
+            except (KeyError, ValueError):
+                raise InvalidInput.of("planning.bad_team_days", value=part) from None
+    text = weights.read_text(encoding="utf-8") if weights else None
+    with context() as ctx:
+        if first is None:
+            first = planning.next_month(ctx)
+        sch = planning.schedule(ctx, start=first, months=months, weights_text=text,
+                                capacity=capacity)
+    shown = sch.tasks[:limit] if limit else sch.tasks
+    if fmt == OutFormat.json:
+        sys.stdout.write(json.dumps({
+            "capacity_team_days_per_month": sch.capacity, "m2_per_team_day": sch.rates,
+            "shares": {"cancelled_by_nts": sch.shares[0], "reduced_by_ts": sch.shares[1]},
+            "released_m2_by_month": sch.released, "unscheduled_hazards": sch.unscheduled,
+            "notes": sch.notes, "tasks": [t.__dict__ for t in shown]}, indent=1) + "\n")
+        return
+    method = {"cancelled": "NTS", "reduced": "TS", "cleared": "clearance"}
+    t = Table(title=f"Schedule {sch.months[0]} to {sch.months[-1]} ({len(sch.tasks):,} tasks)")
+    for h in ("start", "end", "method", "hazard", "rank", "district", "team-days",
+              "expected km² released"):
+        t.add_column(h, justify="right" if h in ("rank", "team-days",
+                                                 "expected km² released") else "left")
+    for task in shown:
+        t.add_row(task.start, task.end, method[task.method], escape(task.hazard),
+                  str(task.rank), escape(task.district), f"{task.team_days:,.0f}",
+                  f"{task.area_m2 / KM2:,.3f}")
+    console.print(t)
+    by_year: dict[str, dict[str, float]] = {}
+    for label, per in sch.released.items():
+        y = by_year.setdefault(label[:4], dict.fromkeys(per, 0.0))
+        for m, v in per.items():
+            y[m] += v
+    console.print("Expected release by year, km² (cancelled / reduced / cleared): " + "; ".join(
+        f"{y}: {v['cancelled'] / KM2:,.2f} / {v['reduced'] / KM2:,.2f} / "
+        f"{v['cleared'] / KM2:,.2f}" for y, v in by_year.items()))
+    console.print(f"{sch.unscheduled:,} hazard(s) still have work left after "
+                  f"{sch.months[-1]}.")
+    for n in sch.notes:
+        console.print(f"[dim]{escape(n)}[/]")

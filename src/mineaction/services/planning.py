@@ -14,7 +14,8 @@ from mineaction.planning.data import Record
 from mineaction.services.context import Context
 
 __all__ = ["ForecastResult", "backtest", "default_weights", "fan_chart", "forecast",
-           "places_from", "rank", "rank_csv", "scenario", "snapshot"]
+           "next_month", "places_from", "rank", "rank_csv", "scenario", "schedule",
+           "snapshot"]
 
 
 def snapshot(ctx: Context) -> Record:
@@ -143,3 +144,29 @@ def rank_csv(items: list[Any], criteria: list[str]) -> str:
                     *(round(r.parts[k], 2) for k in criteria),
                     *(spreadsheet_text(str(r.values.get(k))) for k in criteria)])
     return buf.getvalue()
+
+
+def schedule(ctx: Context, *, start: Any, months: int = 36, weights_text: str | None = None,
+             capacity: dict[str, float] | None = None,
+             places: list[tuple[float, float, float]] | None = None) -> Any:
+    """Month by month from ``start``, which hazards (in the ranking's order) are worked on by
+    which method, within capacity (team-days a month per method: cancelled/NTS, reduced/TS,
+    cleared/clearance; default the record's) (planning.schedule.Schedule)."""
+    from mineaction.planning.priority import load_weights
+    from mineaction.planning.priority import rank as run_rank
+    from mineaction.planning.schedule import schedule as run_schedule
+
+    rec = snapshot(ctx)
+    ranking = run_rank(rec, load_weights(weights_text), places)
+    out = run_schedule(rec, ranking.items, start=start, months=months, capacity=capacity)
+    out.notes = ranking.notes + out.notes
+    return out
+
+
+def next_month(ctx: Context) -> Any:
+    """The first day of the month after the record's last release (today's month when the
+    store has none)."""
+    import datetime as dt
+
+    last = snapshot(ctx).last_release() or ctx.today()
+    return dt.date(last.year + (last.month == 12), 1 if last.month == 12 else last.month + 1, 1)
