@@ -19,6 +19,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from mineaction.planning.data import FLOW_KINDS, METHODS, Record
 from mineaction.planning.productivity import team_days_by_year
 
@@ -93,27 +95,54 @@ def yearly_rates(rec: Record, until: dt.date | None = None) -> list[YearRate]:
 #: record's own spread counts for as many years as it has, this prior for two.
 PRIOR_LOG_SD = 0.5
 PRIOR_YEARS = 2
-#: Weight of a year against the next one in the mean productivity: recent years count more.
-RECENCY = 0.5
 
 
-def log_rate_stats(rates: list[YearRate], method: str) -> tuple[float, float, int] | None:
-    """Mean and spread of log(m² per team-day) over the years (weighted by how much of each
-    year the record covers, and halved for each year back) and the number of years. The
-    spread is the record's, pooled with :data:`PRIOR_LOG_SD` (worth :data:`PRIOR_YEARS`
-    years): two years of record cannot say how much productivity varies."""
-    last = max((r.year for r in rates), default=0)
-    pts = [(math.log(r.rate(method) or 0.0), r.weight * RECENCY ** (last - r.year))
-           for r in rates if (r.rate(method) or 0.0) > 0 and r.weight > 0.2]
+#: How fast productivity is taken to change a year before the record shows it (sd of the
+#: slope of log productivity per year).
+PRIOR_SLOPE_SD = 0.3
+
+
+@dataclass
+class RateTrend:
+    """log(m² per team-day) of one method: its level in the last year of the record, the
+    spread of a year about the trend, the trend a year and the trend's uncertainty."""
+
+    level: float
+    sd: float
+    years: int
+    slope: float
+    slope_sd: float
+
+
+def log_rate_stats(rates: list[YearRate], method: str) -> RateTrend | None:
+    """The level and trend of log(m² per team-day) over the years that the record covers for
+    at least a fifth (a weighted straight line; a single year is a level without a trend).
+    Spreads are the record's, pooled with :data:`PRIOR_LOG_SD` and :data:`PRIOR_SLOPE_SD`
+    (worth :data:`PRIOR_YEARS` years): two years of record cannot say how much productivity
+    varies, or how fast it changes."""
+    pts = [(r.year, math.log(r.rate(method) or 0.0), r.weight) for r in rates
+           if (r.rate(method) or 0.0) > 0 and r.weight > 0.2]
     if not pts:
         return None
-    w = sum(p[1] for p in pts)
-    mean = sum(v * wt for v, wt in pts) / w
-    var = sum(wt * (v - mean) ** 2 for v, wt in pts) / w if len(pts) > 1 else 0.0
     k = len(pts)
-    sd = math.sqrt((max(k - 1, 0) * var + PRIOR_YEARS * PRIOR_LOG_SD ** 2)
-                   / (max(k - 1, 0) + PRIOR_YEARS))
-    return mean, sd, k
+    x = np.array([p[0] for p in pts], float)
+    y = np.array([p[1] for p in pts])
+    w = np.array([p[2] for p in pts])
+    last = x.max()
+    if k == 1:
+        return RateTrend(float(y[0]), PRIOR_LOG_SD, 1, 0.0, PRIOR_SLOPE_SD)
+    xm = float(np.average(x, weights=w))
+    ym = float(np.average(y, weights=w))
+    sxx = float(np.sum(w * (x - xm) ** 2))
+    slope = float(np.sum(w * (x - xm) * (y - ym)) / sxx) if sxx > 0 else 0.0
+    resid = y - (ym + slope * (x - xm))
+    dof = max(k - 2, 0)
+    var = float(np.sum(w * resid ** 2) / max(np.sum(w), 1e-9)) * k / max(dof, 1)
+    sd = math.sqrt((dof * var + PRIOR_YEARS * PRIOR_LOG_SD ** 2) / (dof + PRIOR_YEARS))
+    se = sd / math.sqrt(sxx / max(float(np.mean(w)), 1e-9)) if sxx > 0 else PRIOR_SLOPE_SD
+    slope_sd = math.sqrt((dof * se ** 2 + PRIOR_YEARS * PRIOR_SLOPE_SD ** 2)
+                         / (dof + PRIOR_YEARS))
+    return RateTrend(ym + slope * (last - xm), sd, k, slope, slope_sd)
 
 
 @dataclass
