@@ -527,6 +527,16 @@ MESSAGES: dict[str, str] = {
                                "their geometry ({known})"),
     "areas.unknown_area": "no administrative area {id!r} in admin-areas",
     # -- planning.
+    "planning.bad_list": "{option} takes whole numbers separated by commas, not {value}",
+    "planning.bad_month": "not a month (YYYY-MM): {value}",
+    "planning.bad_population": "{where}: {field} is not a number of people: {value}",
+    "planning.bad_scenario": "the scenario cannot be read: {error}",
+    "planning.bad_team_days": "not METHOD=TEAM-DAYS (methods nts, ts, clearance): {value}",
+    "planning.bad_toml": "the TOML file cannot be read: {error}",
+    "planning.bad_weights": "the weights cannot be read: {error}",
+    "planning.unknown_criterion": "unknown criterion {name}; criteria: {criteria}",
+    "planning.unknown_keys": "unknown keys in the file: {keys}",
+    "planning.unknown_method": "unknown method {method}; methods: {methods}",
     # -- risk.
     # -- qm.
     # -- release.

@@ -34,7 +34,7 @@ class ReportFormat(StrEnum):
 def report(
     name: str = typer.Argument(..., help="Report: ap-release-by-district, "
                                "ap-clearance-five-year, capacity, casualties, article7, "
-                               "progress"),
+                               "progress, productivity, ranked-tasks"),
     year: int = typer.Option(None, "--year", min=1, max=9999, help="Calendar year"),
     date_from: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD"),
     date_to: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD"),

@@ -1,0 +1,83 @@
+"""The ranking: every score is the sum of its criteria's parts; the weights file changes it as
+it says; distances are geodesic metres; the ranked task list names its hazards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyproj
+import pytest
+from shapely.geometry import box
+
+from mineaction.errors import InvalidInput
+from mineaction.planning.priority import distance_m, load_weights, near
+from tests.planning.conftest import run
+
+
+def rank_json(db: Path, *args: str) -> dict:
+    code, out = run("--db", str(db), "plan", "rank", "--format", "json", "--limit", "0", *args)
+    assert code == 0, out
+    return json.loads(out)
+
+
+def test_scores_are_the_sum_of_their_parts_and_ranked(demo_db: Path) -> None:
+    out = rank_json(demo_db)
+    hz = out["hazards"]
+    assert len(hz) > 10
+    assert [h["rank"] for h in hz] == list(range(1, len(hz) + 1))
+    for h in hz:
+        assert abs(sum(h["parts"].values()) - h["score"]) < 1e-9
+        assert 0 <= h["score"] <= 100
+    assert all(a["score"] >= b["score"] for a, b in zip(hz, hz[1:], strict=False))
+    assert any("No places" in n for n in out["notes"])
+
+
+def test_a_weights_file_ranks_by_what_it_weighs(demo_db: Path, tmp_path: Path) -> None:
+    w = tmp_path / "w.toml"
+    w.write_text("".join(f"[criteria.{k}]\nweight = 0\n" for k in (
+        "accidents", "contamination", "people", "land_use", "environment", "cost"))
+        + "[criteria.threat]\nweight = 1\n", encoding="utf-8")
+    hz = rank_json(demo_db, "--weights", str(w))["hazards"]
+    order = {"high": 0, "medium": 1, "low": 2}
+    threats = [order.get(h["values"]["threat"], 1) for h in hz]
+    assert threats == sorted(threats)
+    assert all(set(h["parts"]) == {"threat"} for h in hz)
+    w.write_text("[criteria.nonsense]\nweight = 1\n", encoding="utf-8")
+    code, _ = run("--db", str(demo_db), "plan", "rank", "--weights", str(w))
+    assert code == 2
+    with pytest.raises(InvalidInput):
+        load_weights("[criteria.threat]\nweight = -1\n")
+
+
+def test_distances_are_geodesic_metres_from_the_edge() -> None:
+    geod = pyproj.Geod(ellps="WGS84")
+    hazard = box(50.90, 41.30, 50.91, 41.31)
+    lon, lat, _ = geod.fwd(50.905, 41.31, 0.0, 1500.0)  # 1.5 km north of the top edge
+    assert distance_m(hazard, lon, lat) == pytest.approx(1500.0, abs=1.0)
+    assert distance_m(hazard, 50.905, 41.305) == 0.0
+    lon2, lat2, _ = geod.fwd(50.91, 41.305, 90.0, 2500.0)  # 2.5 km east of the east edge
+
+    class H:
+        geometry = hazard
+
+    counts = near([H()], [(lon, lat, 1.0), (lon2, lat2, 10.0)], 2000.0)  # type: ignore[list-item]
+    assert counts == [1.0]
+
+
+def test_ranked_task_list_per_district_names_each_hazard(demo_db: Path, tmp_path: Path
+                                                        ) -> None:
+    out = tmp_path / "r.json"
+    code, _ = run("--db", str(demo_db), "report", "ranked-tasks", "--format", "json", "-o",
+                  str(out))
+    assert code == 0
+    rep = json.loads(out.read_text(encoding="utf-8"))
+    tables = [t for t in rep["tables"] if t["name"].startswith("district-")]
+    assert len(tables) >= 2
+    for t in tables:
+        for r in t["rows"]:
+            assert r["score"]["records"] == [r["hazard"]["value"]]
+
+
+def test_a_store_without_hazards_ranks_nothing(figures_db: Path) -> None:
+    assert rank_json(figures_db)["hazards"] == []
