@@ -197,3 +197,20 @@ def test_a_submission_of_what_the_submitter_may_not_add_is_refused(
     with pytest.raises(Forbidden, match="may not write"):
         review.submit(as_(filled, analyst), "activities", clearance(tmp_path))
     assert filled.count("submissions") == 0 and filled.count("organisations") == 0
+
+
+def test_a_geojson_body_is_submitted_as_through_the_api(filled: Store, as_: Any) -> None:
+    body = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "F9", "geometry": {"type": "Point",
+                                                     "coordinates": [50.603, 41.204]},
+         "properties": {"category": "uxo", "quantity": 2, "found_on": "2024-05-30"}}]}
+    sub = review.submit_geojson(as_(filled, OP), "finds", body)
+    assert (sub.origin.value, sub.file_name, len(sub.checksum or "")) == ("api", "request", 64)
+    review.approve(as_(filled, APPROVER), sub.id)
+    assert filled.get("finds", "F9").owner == "OA"
+    with pytest.raises(InvalidInput) as caught:
+        review.submit_geojson(as_(filled, OP), "finds", {"type": "FeatureCollection",
+                                                         "features": [{"type": "Point"}, 3]})
+    assert [p.where for p in caught.value.problems] == ["feature 1", "feature 2"]
+    with pytest.raises(InvalidInput, match="FeatureCollection"):
+        review.submit_geojson(as_(filled, OP), "finds", [])

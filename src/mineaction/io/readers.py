@@ -775,3 +775,8 @@ def iter_problems(src: SourceFile) -> Iterator[Problem]:
     for f in src.features:
         if f.geometry_problem:
             yield Problem.said(f.where, "geometry", f.geometry_problem)
+
+
+#: A GeoJSON geometry object as a shapely geometry, or why it cannot be one (for GeoJSON that
+#: comes other than in a file: an HTTP request's body).
+geojson_geometry = _geojson_geometry

@@ -46,8 +46,8 @@ from mineaction.services.context import Context
 from mineaction.services.imports import importable
 from mineaction.store.base import Query, Reader, Transaction
 
-__all__ = ["Decision", "Preview", "Released", "approve", "checksum", "list_submissions",
-           "parse_status", "reject", "show", "submit"]
+__all__ = ["Decision", "Preview", "Released", "approve", "checksum", "geojson_source",
+           "list_submissions", "parse_status", "reject", "show", "submit", "submit_geojson"]
 
 LAYER = "submissions"
 #: Layers whose import hooks derive records from each new one (hazard history, land release):
@@ -241,6 +241,57 @@ def submit(ctx: Context, name: str, src: SourceFile, *,
             source=label)
         tx.add(sub)
     return sub
+
+
+def geojson_source(data: Any, name: str = "request") -> SourceFile:
+    """A GeoJSON FeatureCollection or Feature already parsed (an HTTP request's body) as the
+    rows of a file, in EPSG:4326 (RFC 7946); InvalidInput when it is neither, and every
+    member that is no Feature named."""
+    from mineaction.io.readers import geojson_geometry
+    from mineaction.messages import Message
+
+    what = Message.of("file.what_geojson")
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind == "Feature":
+        features: Any = [data]
+    elif kind == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list):
+            raise InvalidInput.of("file.features_not_list", path=name, what=what)
+    else:
+        raise InvalidInput.of("file.not_feature_collection", path=name, what=what,
+                              found=f"type {kind!r}")
+    src = SourceFile(Path(name), "GeoJSON", "EPSG:4326", crs_is_default=True)
+    problems: list[Problem] = []
+    for i, feat in enumerate(features, start=1):
+        where = f"feature {i}"
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        if not isinstance(feat, dict) or feat.get("type") != "Feature" or not isinstance(
+                props if props is not None else {}, dict):
+            found = (f"type {feat.get('type')!r}" if isinstance(feat, dict)
+                     else f"a JSON {type(feat).__name__}")
+            problems.append(Problem.of(where, None, "file.not_a_feature", found=found))
+            continue
+        row = dict(props or {})
+        if "id" not in row and feat.get("id") is not None:
+            row["id"] = feat["id"]
+        if row.get("id") not in (None, ""):
+            where += f" (id {row['id']})"
+        geom, reason = geojson_geometry(feat.get("geometry"))
+        src.features.append(InputFeature(where, row, geom, reason))
+    if problems:
+        raise InvalidInput(problems, source=name)
+    return src
+
+
+def submit_geojson(ctx: Context, name: str, data: Any, *, source_name: str = "request",
+                   allow_large: bool = False) -> Submission:
+    """:func:`submit` of a GeoJSON document already parsed (an HTTP request's body), as
+    submitted through the API; its checksum is that of its canonical JSON text."""
+    src = geojson_source(data, source_name)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return submit(ctx, name, src, origin=SubmissionOrigin.API, allow_large=allow_large,
+                  checksum=checksum(text.encode("utf-8")))
 
 
 def parse_status(text: str | None) -> SubmissionStatus | None:
