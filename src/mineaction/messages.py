@@ -533,10 +533,12 @@ MESSAGES: dict[str, str] = {
     "planning.bad_scenario": "the scenario cannot be read: {error}",
     "planning.bad_team_days": "not METHOD=TEAM-DAYS (methods nts, ts, clearance): {value}",
     "planning.bad_toml": "the TOML file cannot be read: {error}",
-    "planning.bad_weights": "the weights cannot be read: {error}",
+    "planning.bad_weights": "{key} in the weights file must be a table, with a weight of 0 or "
+                            "more",
     "planning.unknown_criterion": "unknown criterion {name}; criteria: {criteria}",
     "planning.unknown_keys": "unknown keys in the file: {keys}",
     "planning.unknown_method": "unknown method {method}; methods: {methods}",
+    "planning.weights_layout": "a weights file holds [criteria.NAME] tables and nothing else",
     # -- risk.
     # -- qm.
     # -- release.

@@ -62,6 +62,8 @@ def forecast(
         for p in planning.fan_chart(res, paths, title="Land released per year: record and "
                                     "forecast"):
             console.print(f"wrote {p}")
+    elif paths:
+        console.print("No fan chart: there is no forecast of the store's own record to draw.")
 
 
 def _forecast_json(res: Any, years: int) -> dict[str, Any]:

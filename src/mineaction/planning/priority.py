@@ -44,14 +44,13 @@ def load_weights(text: str | None = None) -> dict[str, dict[str, Any]]:
         raise InvalidInput.of("planning.bad_toml", error=str(exc)) from None
     given = data.get("criteria")
     if not isinstance(given, dict) or set(data) - {"criteria"}:
-        raise InvalidInput.of("planning.bad_weights",
-                              error="the file holds one table, [criteria.NAME]")
+        raise InvalidInput.of("planning.weights_layout")
     for name, table in given.items():
         if name not in CRITERIA:
             raise InvalidInput.of("planning.unknown_criterion", name=name,
                                   criteria=", ".join(CRITERIA))
         if not isinstance(table, dict):
-            raise InvalidInput.of("planning.bad_weights", error=f"criteria.{name}")
+            raise InvalidInput.of("planning.bad_weights", key=f"criteria.{name}")
         for key, value in table.items():
             if isinstance(value, dict):
                 base[name][key] = {**base[name].get(key, {}), **value}
@@ -59,7 +58,7 @@ def load_weights(text: str | None = None) -> dict[str, dict[str, Any]]:
                 base[name][key] = value
         w = base[name].get("weight")
         if not isinstance(w, (int, float)) or w < 0:
-            raise InvalidInput.of("planning.bad_weights", error=f"criteria.{name}.weight")
+            raise InvalidInput.of("planning.bad_weights", key=f"criteria.{name}.weight")
     return base
 
 

@@ -71,6 +71,8 @@ def stage_of(rec: Record, on: dt.date) -> dict[str, int]:
 def schedule(rec: Record, ranked: Sequence[Ranked], *, start: dt.date, months: int = 36,
              capacity: dict[str, float] | None = None) -> Schedule:
     notes: list[str] = []
+    if not ranked:
+        notes.append("The store holds no open hazard the actor may see: nothing to schedule.")
     rates, c0, r0 = team_days(rec)
     r1 = r0 / max(1 - c0, 0.01)
     r1 = min(max(r1, 0.0), 1.0)
