@@ -7,6 +7,7 @@ import datetime as dt
 from shapely.geometry import MultiPolygon, Point, box
 
 from mineaction import domain as d
+from mineaction.domain.intake import ChangeKind, ImportRun, RecordChange
 from mineaction.domain.review import Submission
 from mineaction.domain.schema import Record
 
@@ -58,6 +59,14 @@ def sample(layer: str, n: int = 0) -> Record:
             '"features": []}', record_count=0, origin="file", file_name="finds.geojson",
             submitted_by="op", submitter_org="OA", submitted_at="2023-05-17T10:00:00Z",
             source=s),
+        "imports": lambda: ImportRun(
+            id=f"I{n}", target_layer="finds", file_name="finds.geojson", sha256="0" * 64,
+            rows=3, first_date=D, last_date=D, imported_at="2023-05-17T10:00:00Z", added=3,
+            source=s),
+        "record-changes": lambda: RecordChange(
+            id=f"RC{n}", target_layer="finds", record_id=f"F{n}", record_version=2,
+            import_id=f"I{n}", kind=ChangeKind.CHANGED, changes='{"quantity": [1, 2]}',
+            changed_on=D, source=s),
     }
     return make[layer]()
 
