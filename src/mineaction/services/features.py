@@ -42,6 +42,8 @@ CRSS: tuple[str, ...] = (CRS84, EPSG + "4326", EPSG + "32637", EPSG + "32638", E
 #: Items per page unless asked otherwise, and at most.
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+#: The largest offset accepted (a store's integers end at 2**63 - 1).
+MAX_OFFSET = 10**12
 #: Layers never served as collections (accounts and sharing are managed, not published).
 UNSERVED = ACCOUNT_LAYERS
 #: The date a layer's records are placed in time by (``datetime`` filters on it).
@@ -403,8 +405,8 @@ def page(ctx: Context, layer: Layer, *, bbox: BBox | None = None,
     checked by the store), dated within ``interval`` and passing ``test``; ``matched``
     counts them all."""
     size = clamp_limit(limit)
-    if offset < 0:
-        raise InvalidInput.of("api.offset_negative", value=offset)
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput.of("api.offset_range", value=offset, maximum=MAX_OFFSET)
     reader = ctx.reader
     if bbox is not None and not layer.spatial:
         bbox = None  # features without geometry: a box filters nothing out (none is there)
