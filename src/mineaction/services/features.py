@@ -437,4 +437,7 @@ def _counts_shared(ctx: Context, layer: Layer) -> bool:
 def feature(ctx: Context, layer: Layer, id: str) -> Record:
     """One record the actor reads (NotFound for one they do not see: the same answer as
     for one that does not exist)."""
-    return ctx.reader.get(layer, id)
+    try:
+        return ctx.reader.get(layer, id)
+    except NotFound:
+        raise NotFound.of("api.no_feature", collection=layer.name, id=id) from None
