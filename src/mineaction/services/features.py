@@ -47,8 +47,8 @@ MAX_OFFSET = 10**12
 #: Layers never served as collections (accounts and sharing are managed, not published).
 UNSERVED = ACCOUNT_LAYERS
 #: The date a layer's records are placed in time by (``datetime`` filters on it).
-TEMPORAL = ("recorded_on", "occurred_on", "released_on", "started_on", "held_on", "on",
-            "as_of", "valid_from", "received_on", "date")
+TEMPORAL = ("recorded_on", "occurred_on", "released_on", "started_on", "held_on", "found_on",
+            "as_of", "valid_from", "received_on", "period_start")
 
 
 def _public(ctx: Context) -> bool:
