@@ -14,16 +14,18 @@ import pytest
 import shapely
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from shapely.geometry import shape
+from shapely.geometry import MultiPolygon, box, shape
 
 from mineaction.api import create_app
 from mineaction.api.app import negotiate_locale
+from mineaction.domain.organisations import AdminArea
 from mineaction.messages import MESSAGES
 from mineaction.services import features
 from mineaction.store import open_store
 from tests.api.conftest import make_accounts, served, synthetic_hazards
 
 N = 60
+SCRIPT = "<script>alert(1)</script>"
 CRS84 = features.CRS84
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
@@ -35,6 +37,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Any:
     store.create()
     tokens = make_accounts(store)
     synthetic_hazards(store, N)
+    with store.transaction() as tx:
+        tx.add(AdminArea(id="ADM-1", name=SCRIPT, level=1, source="synthetic: api tests",
+                         geometry=MultiPolygon([box(51.0, 41.0, 51.2, 41.2)])))
     stored = {h.id: h for h in store.iter("hazards")}
     with served(create_app(str(path), store=store)) as base, httpx.Client(
             base_url=base, timeout=60,
@@ -66,6 +71,12 @@ def test_landing_conformance_and_formats(api: Any) -> None:
                       params={"f": "json"}).json()["collections"]
     bad = client.get("/collections", params={"f": "xml"})
     assert bad.status_code == 400 and bad.json()["code"] == "api.bad_parameter"
+    # stored text is shown as text, never as markup
+    for url in ("/collections/admin-areas/items", "/collections/admin-areas/items/ADM-1"):
+        shown = client.get(url, params={"f": "html"}).text
+        assert SCRIPT not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert client.get("/collections/admin-areas/items/ADM-1").json()["properties"][
+        "name"] == SCRIPT
     assert client.get("/health").json() == {"status": "ok"}
     assert client.get("/version").json()["schema"] > 0
 

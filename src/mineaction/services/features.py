@@ -62,11 +62,14 @@ def _refused(ctx: Context, exc: Forbidden) -> Forbidden:
     return exc
 
 
-def readable(ctx: Context, layer: Layer) -> bool:
-    """Whether the actor reads records of ``layer`` (not only counts of them)."""
+def readable(ctx: Context, layer: Layer, policy: Any = None) -> bool:
+    """Whether the actor reads records of ``layer`` (not only counts of them). ``policy``:
+    the actor's, when the caller has it already (a view of the store reads the agreements
+    once)."""
     if layer.name in UNSERVED:
         return False
-    policy = getattr(ctx.reader, "policy", None)
+    if policy is None:
+        policy = getattr(ctx.reader, "policy", None)
     if policy is None:
         return True
     try:
@@ -78,7 +81,8 @@ def readable(ctx: Context, layer: Layer) -> bool:
 
 def collections(ctx: Context) -> list[Layer]:
     """The layers the actor reads, in the registry's order."""
-    return [lyr for lyr in all_layers() if readable(ctx, lyr)]
+    policy = getattr(ctx.reader, "policy", None)
+    return [lyr for lyr in all_layers() if readable(ctx, lyr, policy)]
 
 
 def collection(ctx: Context, name: str) -> Layer:
