@@ -489,8 +489,9 @@ MESSAGES: dict[str, str] = {
     "api.format_unknown": "f={value!r}: json or html",
     "api.method_not_allowed": "method {method} is not allowed here",
     "api.no_collection": "no collection {id!r}",
+    "api.no_feature": "{collection} has no feature {id!r}",
     "api.no_resource": "no resource at {path}",
-    "api.offset_negative": "offset must be 0 or more, got {value}",
+    "api.offset_range": "offset must be 0 to {maximum}, got {value}",
     "api.server_error": "internal error; the server log has the details",
     "api.sign_in": ("this is not public: sign in with an API token (header 'Authorization: "
                     "Bearer TOKEN')"),

@@ -118,6 +118,46 @@ def context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(context)]
 
 
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "detail", "code"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "code": {"type": "string", "description": "The message code, as the "
+                            "command line's"},
+                   "instance": {"type": "string"}}}
+ERRORS = {"400": "Invalid parameter", "401": "Not signed in, or a bad token",
+          "403": "Signed in without a grant", "404": "No such collection or feature"}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the errors as they are answered: problem+json with 400 for
+    an invalid parameter (not 422), 401, 403 and 404."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                      routes=app.routes)
+    components = doc.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    ref = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, ops in doc.get("paths", {}).items():
+        for op in ops.values():
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            if path in ("/health", "/version"):
+                continue
+            for status, text in ERRORS.items():
+                responses[status] = {"description": text, "content": ref}
+    if not schemas:
+        components.pop("schemas")
+    app.openapi_schema = doc
+    return doc
+
+
 def create_app(store_url: str, settings: Settings | None = None, *,
                store: Store | None = None) -> FastAPI:
     """The ASGI application serving the store at ``store_url`` (which must be at the current
@@ -138,6 +178,7 @@ def create_app(store_url: str, settings: Settings | None = None, *,
                   description="Mine action data as OGC API Features, as each caller may "
                               "read it: the public sees the public views only.")
     app.state.store = the_store
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.state.settings = conf
 
     # -- every request ------------------------------------------------------------------
@@ -319,7 +360,8 @@ def create_app(store_url: str, settings: Settings | None = None, *,
                                     f"{feat.MAX_LIMIT})",
                                     json_schema_extra={"maximum": feat.MAX_LIMIT})
                          ] = feat.DEFAULT_LIMIT,
-        offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+        offset: Annotated[int, Query(ge=0, le=feat.MAX_OFFSET,
+                                     description="Items to skip")] = 0,
         crs: Annotated[str | None, Query(description="CRS of the geometries returned")] = None,
         filter: Annotated[str | None, Query(description="A CQL2 text filter")] = None,
         filter_lang: Annotated[str | None, Query(alias="filter-lang",

@@ -24,7 +24,13 @@ def serve(
 
     url = db or state.db
     application = create_app(url)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # one JSON line per request on stderr (method, path, status, duration, actor)
+    requests = logging.getLogger("mineaction.api")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    requests.addHandler(handler)
+    requests.setLevel(logging.INFO)
+    requests.propagate = False
     console.print(f"serving {url} on http://{host}:{port}/ (OpenAPI document at /api)",
                   highlight=False)
     uvicorn.run(application, host=host, port=port, access_log=False, log_level="warning")

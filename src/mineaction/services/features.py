@@ -42,11 +42,13 @@ CRSS: tuple[str, ...] = (CRS84, EPSG + "4326", EPSG + "32637", EPSG + "32638", E
 #: Items per page unless asked otherwise, and at most.
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+#: The largest offset accepted (a store's integers end at 2**63 - 1).
+MAX_OFFSET = 10**12
 #: Layers never served as collections (accounts and sharing are managed, not published).
 UNSERVED = ACCOUNT_LAYERS
 #: The date a layer's records are placed in time by (``datetime`` filters on it).
-TEMPORAL = ("recorded_on", "occurred_on", "released_on", "started_on", "held_on", "on",
-            "as_of", "valid_from", "received_on", "date")
+TEMPORAL = ("recorded_on", "occurred_on", "released_on", "started_on", "held_on", "found_on",
+            "as_of", "valid_from", "received_on", "period_start")
 
 
 def _public(ctx: Context) -> bool:
@@ -60,11 +62,14 @@ def _refused(ctx: Context, exc: Forbidden) -> Forbidden:
     return exc
 
 
-def readable(ctx: Context, layer: Layer) -> bool:
-    """Whether the actor reads records of ``layer`` (not only counts of them)."""
+def readable(ctx: Context, layer: Layer, policy: Any = None) -> bool:
+    """Whether the actor reads records of ``layer`` (not only counts of them). ``policy``:
+    the actor's, when the caller has it already (a view of the store reads the agreements
+    once)."""
     if layer.name in UNSERVED:
         return False
-    policy = getattr(ctx.reader, "policy", None)
+    if policy is None:
+        policy = getattr(ctx.reader, "policy", None)
     if policy is None:
         return True
     try:
@@ -76,7 +81,8 @@ def readable(ctx: Context, layer: Layer) -> bool:
 
 def collections(ctx: Context) -> list[Layer]:
     """The layers the actor reads, in the registry's order."""
-    return [lyr for lyr in all_layers() if readable(ctx, lyr)]
+    policy = getattr(ctx.reader, "policy", None)
+    return [lyr for lyr in all_layers() if readable(ctx, lyr, policy)]
 
 
 def collection(ctx: Context, name: str) -> Layer:
@@ -403,8 +409,8 @@ def page(ctx: Context, layer: Layer, *, bbox: BBox | None = None,
     checked by the store), dated within ``interval`` and passing ``test``; ``matched``
     counts them all."""
     size = clamp_limit(limit)
-    if offset < 0:
-        raise InvalidInput.of("api.offset_negative", value=offset)
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput.of("api.offset_range", value=offset, maximum=MAX_OFFSET)
     reader = ctx.reader
     if bbox is not None and not layer.spatial:
         bbox = None  # features without geometry: a box filters nothing out (none is there)
@@ -435,4 +441,7 @@ def _counts_shared(ctx: Context, layer: Layer) -> bool:
 def feature(ctx: Context, layer: Layer, id: str) -> Record:
     """One record the actor reads (NotFound for one they do not see: the same answer as
     for one that does not exist)."""
-    return ctx.reader.get(layer, id)
+    try:
+        return ctx.reader.get(layer, id)
+    except NotFound:
+        raise NotFound.of("api.no_feature", collection=layer.name, id=id) from None
