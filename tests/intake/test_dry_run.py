@@ -161,3 +161,21 @@ def test_provenance_cannot_be_imported(tmp_path: Path, capsys: pytest.CaptureFix
     for layer in ("imports", "record-changes"):
         assert main(["--db", db, "import", layer, str(p)]) == 2
         assert "every import records itself" in capsys.readouterr().err
+
+
+def test_a_newer_copy_cannot_give_released_land_back(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    db = str(tmp_path / "r.gpkg")
+    assert main(["--db", db, "init"]) == 0
+    assert main(["--db", db, "import", "hazards", str(EXAMPLES / "hazards.geojson")]) == 0
+    assert main(["--db", db, "import", "activities", str(EXAMPLES / "activities.geojson")]) == 0
+    with open_store(db) as store:
+        steps = {str(r["hazard_id"]) for r in store.aggregate("release-steps", ["hazard_id"])}
+        before = {h.id: h.version for h in store.query("hazards")}
+    capsys.readouterr()
+    # the hazards file again: the hazards land was released from differ from it now
+    assert main(["--db", db, "import", "hazards", str(EXAMPLES / "hazards.geojson")]) == 2
+    err = capsys.readouterr().err
+    assert all(f"hazard '{h}' has had land released" in err for h in steps if h != "None")
+    with open_store(db) as store:
+        assert {h.id: h.version for h in store.query("hazards")} == before

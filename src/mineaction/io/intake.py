@@ -314,6 +314,27 @@ def _references(tx: Reader, layer: Layer, records: list[Record], where: dict[int
     return problems
 
 
+#: Fields of a hazard that the land release engine changes: a re-import may not change them
+#: once land has been released from the hazard (a newer copy of the original polygons would
+#: give the released land back).
+RELEASE_FIELDS = frozenset({"geometry", "status", "closed_on", "closed_by", "kind"})
+
+
+def _released(tx: Reader, layer: Layer, found: Match, where: dict[int, str]) -> list[Problem]:
+    """A change to what the land release engine maintains, on a hazard it has released land
+    from: refused, naming the row and the fields."""
+    if layer.name != "hazards" or not found.changed:
+        return []
+    touched = {s.id: (r, diff) for s, r, diff in found.changed if RELEASE_FIELDS & set(diff)}
+    if not touched:
+        return []
+    released = {str(row["hazard_id"]) for row in tx.aggregate(
+        "release-steps", ["hazard_id"], where={"hazard_id": sorted(touched)})}
+    return [Problem.of(where[id(r)], ", ".join(sorted(RELEASE_FIELDS & set(diff))),
+                       "intake.hazard_released", id=hid)
+            for hid, (r, diff) in sorted(touched.items()) if hid in released]
+
+
 def _run_id(tx: Reader, now: dt.datetime, digest: str) -> str:
     base = f"IMP-{now:%Y%m%dT%H%M%S}-{digest[:8]}"
     taken = tx.existing_ids("imports", [base] + [f"{base}-{i}" for i in range(2, 50)])
@@ -364,6 +385,7 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
                 where[id(r)] = where.get(id(r), s.id)
             problems.extend(_references(tx, layer, found.new + [r for _, r, _ in found.changed],
                                         where, stored_ids))
+            problems.extend(_released(tx, layer, found, where))
             out.problems = problems
             bad = {p.where for p in problems}
             if bad and not (bad <= row_wheres):  # a problem of the file as a whole
