@@ -179,3 +179,23 @@ def test_a_newer_copy_cannot_give_released_land_back(tmp_path: Path,
     assert all(f"hazard '{h}' has had land released" in err for h in steps if h != "None")
     with open_store(db) as store:
         assert {h.id: h.version for h in store.query("hazards")} == before
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".xlsx"])
+def test_rejects_of_other_formats_read_back(tmp_path: Path, suffix: str) -> None:
+    import pyogrio.raw
+
+    db = str(tmp_path / "g.gpkg")
+    assert main(["--db", db, "init"]) == 0
+    m = tmp_path / "suspect.toml"
+    m.write_text(MAPPING, encoding="utf-8")
+    data = tmp_path / "suspect_areas.gpkg"
+    meta, _, geometry, fields = pyogrio.raw.read(suspect_areas(tmp_path))
+    pyogrio.raw.write(data, geometry, fields, meta["fields"], driver="GPKG", layer="areas",
+                      geometry_type="Polygon", crs="EPSG:4326")
+    rejects = tmp_path / f"rejects{suffix}"
+    assert main(["--db", db, "import", "hazards", str(data), "--mapping", str(m),
+                 "--rejects", str(rejects)]) == 0
+    back = read_file(rejects)
+    assert sorted(int(f.properties["fileId"]) for f in back.features) == [1002, 1005, 1009]
+    assert all("geometry" in f.properties["reject_reason"] for f in back.features)

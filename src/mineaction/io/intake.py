@@ -553,6 +553,23 @@ def write_rejects(path: Path, src: SourceFile,
             if k not in header:
                 header.append(str(k))
     suffix = path.suffix.lower()
+    if suffix == ".xlsx" or (src.format == "XLSX" and suffix not in (".csv", ".geojson",
+                                                                     ".json", ".gpkg")):
+        from openpyxl import Workbook
+
+        from mineaction.io.writers import xlsx_row
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "rejects"
+        wkt = any(f.geometry is not None for f, _ in rejects) and "wkt" not in header
+        xlsx_row(ws, [*header, *(["wkt"] if wkt else []), REASON_COLUMN])
+        for f, ps in rejects:
+            xlsx_row(ws, [f.properties.get(h) for h in header]
+                     + ([f.geometry.wkt if f.geometry is not None else None] if wkt else [])
+                     + [reason(ps)])
+        wb.save(path)
+        return len(rejects)
     if src.format == "CSV" or suffix == ".csv":
         # the reader turned geometry columns into the geometry: written back as WKT
         wkt = any(f.geometry is not None for f, _ in rejects) and "wkt" not in header
