@@ -199,3 +199,17 @@ def test_rejects_of_other_formats_read_back(tmp_path: Path, suffix: str) -> None
     back = read_file(rejects)
     assert sorted(int(f.properties["fileId"]) for f in back.features) == [1002, 1005, 1009]
     assert all("geometry" in f.properties["reject_reason"] for f in back.features)
+
+
+def test_records_imported_before_imports_were_kept_are_reconciled(tmp_path: Path) -> None:
+    from mineaction.io.load import import_file
+
+    db = str(tmp_path / "o.gpkg")
+    p = tmp_path / "f.csv"
+    p.write_text("id,category,lon,lat\nF1,ap,50.5,41.0\nF2,uxo,50.6,41.0\n", encoding="utf-8")
+    with open_store(db) as store:
+        store.create()
+        import_file(store, "finds", p)  # the older path: source "file:f.csv", no import kept
+        p.write_text("id,category,lon,lat\nF1,ap,50.5,41.0\n", encoding="utf-8")
+        out = imports.intake(Context(store), "finds", read_file(p))
+    assert (out.added, out.unchanged, out.missing, out.missing_ids) == (0, 1, 1, ["F2"])

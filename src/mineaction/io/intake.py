@@ -207,7 +207,9 @@ def _origins(reader: Reader, m: mappings.Mapping | None, file_name: str,
     """The ``source`` values of stored records of the same origin as this import."""
     out: set[str] = set()
     if m is not None and m.path is not None:
-        out.add(m.source)
+        out.add(m.source)  # a register imported before imports were recorded
+    else:
+        out.add(f"file:{file_name}")  # a file imported before imports were recorded
     for run in reader.iter("imports", target_layer=layer.name):
         assert isinstance(run, ImportRun)
         same = (run.mapping == m.name) if (m is not None and m.path is not None) else (
