@@ -7,7 +7,6 @@ import datetime as dt
 from shapely.geometry import MultiPolygon, Point, box
 
 from mineaction import domain as d
-from mineaction.domain.intake import ImportRun, RecordChange
 from mineaction.domain.schema import Record
 
 D = dt.date(2023, 5, 17)
@@ -53,16 +52,6 @@ def sample(layer: str, n: int = 0) -> Record:
         "evidence": lambda: d.Evidence(id=f"EV{n}", kind=d.EvidenceKind.WITNESS_STATEMENT,
                                        credibility=d.Credibility.LOW, geometry=pt,
                                        description="shepherd saw mines laid", source=s),
-        "imports": lambda: ImportRun(id=f"IMP-{n}", target_layer="hazards",
-                                       file_name="h.geojson", sha256="0" * 64, rows=3,
-                                       first_date=D, last_date=D, description="survey",
-                                       mapping="m", credit="c", imported_at="2023-05-17T10:00",
-                                       imported_by="someone", added=3, source=s),
-        "record-changes": lambda: RecordChange(id=f"RC{n}", target_layer="hazards",
-                                                 record_id="H0", record_version=2,
-                                                 import_id="IMP-0", kind="changed",
-                                                 changes='{"name": ["a", "b"]}', changed_on=D,
-                                                 source=s),
     }
     return make[layer]()
 
