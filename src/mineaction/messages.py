@@ -499,6 +499,8 @@ MESSAGES: dict[str, str] = {
     "intake.changed_not_reapplied": ("{count} changed {layer} record(s) got a new version; "
                                      "land already released by them is not released again"),
     "intake.geometry_unreadable": "cannot read a geometry from {column}: {error}",
+    "intake.hazard_released": ("hazard {id!r} has had land released from it: its polygon and "
+                               "status change through activities and surveys, not a re-import"),
     "intake.mapping_conversion": "unknown conversion {conversion!r} (known: {known})",
     "intake.mapping_geometry": "give lon and lat, or wkt: the columns the geometry comes from",
     "intake.mapping_id": "an id table needs hash = [columns] (or give a template text)",

@@ -157,3 +157,27 @@ def test_integers_beyond_32_bits_are_kept_by_every_adapter(store):
                         source=S))
     assert store.get("hazards", "HB").estimated_mines == big
     assert store.aggregate("hazards", sums=["estimated_mines"])[0]["estimated_mines"] == big
+
+
+def test_a_store_of_the_last_release_gains_every_later_layer(store_url):
+    """Schema 30 was the last released one: a store at it takes every step numbered above
+    it, so none made in parallel with a lower number is skipped (which would leave it without
+    the layers that imports, re-imports and reviews write)."""
+    released = 30
+    later = sorted(m.version for m in MIGRATIONS if m.version > released)
+    assert later and all(
+        m.version < released for m in MIGRATIONS if m.version not in later and m.version != 30)
+    s = open_store(store_url)
+    try:
+        assert s.migrate(target=released)[-1] == released
+        assert s.migrate() == later
+        assert isinstance(s, sql.SqlStore)
+        with s.engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+        assert {"imports", "record_changes", "submissions"} <= tables
+        with s.transaction() as tx:
+            tx.add(d.Organisation(id="O1", name="Org", kind=d.OrganisationKind.OPERATOR,
+                                  country="XS", source=S))
+        assert s.count("organisations") == 1
+    finally:
+        s.close()

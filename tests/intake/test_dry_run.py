@@ -161,3 +161,55 @@ def test_provenance_cannot_be_imported(tmp_path: Path, capsys: pytest.CaptureFix
     for layer in ("imports", "record-changes"):
         assert main(["--db", db, "import", layer, str(p)]) == 2
         assert "every import records itself" in capsys.readouterr().err
+
+
+def test_a_newer_copy_cannot_give_released_land_back(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    db = str(tmp_path / "r.gpkg")
+    assert main(["--db", db, "init"]) == 0
+    assert main(["--db", db, "import", "hazards", str(EXAMPLES / "hazards.geojson")]) == 0
+    assert main(["--db", db, "import", "activities", str(EXAMPLES / "activities.geojson")]) == 0
+    with open_store(db) as store:
+        steps = {str(r["hazard_id"]) for r in store.aggregate("release-steps", ["hazard_id"])}
+        before = {h.id: h.version for h in store.query("hazards")}
+    capsys.readouterr()
+    # the hazards file again: the hazards land was released from differ from it now
+    assert main(["--db", db, "import", "hazards", str(EXAMPLES / "hazards.geojson")]) == 2
+    err = capsys.readouterr().err
+    assert all(f"hazard '{h}' has had land released" in err for h in steps if h != "None")
+    with open_store(db) as store:
+        assert {h.id: h.version for h in store.query("hazards")} == before
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".xlsx"])
+def test_rejects_of_other_formats_read_back(tmp_path: Path, suffix: str) -> None:
+    import pyogrio.raw
+
+    db = str(tmp_path / "g.gpkg")
+    assert main(["--db", db, "init"]) == 0
+    m = tmp_path / "suspect.toml"
+    m.write_text(MAPPING, encoding="utf-8")
+    data = tmp_path / "suspect_areas.gpkg"
+    meta, _, geometry, fields = pyogrio.raw.read(suspect_areas(tmp_path))
+    pyogrio.raw.write(data, geometry, fields, meta["fields"], driver="GPKG", layer="areas",
+                      geometry_type="Polygon", crs="EPSG:4326")
+    rejects = tmp_path / f"rejects{suffix}"
+    assert main(["--db", db, "import", "hazards", str(data), "--mapping", str(m),
+                 "--rejects", str(rejects)]) == 0
+    back = read_file(rejects)
+    assert sorted(int(f.properties["fileId"]) for f in back.features) == [1002, 1005, 1009]
+    assert all("geometry" in f.properties["reject_reason"] for f in back.features)
+
+
+def test_records_imported_before_imports_were_kept_are_reconciled(tmp_path: Path) -> None:
+    from mineaction.io.load import import_file
+
+    db = str(tmp_path / "o.gpkg")
+    p = tmp_path / "f.csv"
+    p.write_text("id,category,lon,lat\nF1,ap,50.5,41.0\nF2,uxo,50.6,41.0\n", encoding="utf-8")
+    with open_store(db) as store:
+        store.create()
+        import_file(store, "finds", p)  # the older path: source "file:f.csv", no import kept
+        p.write_text("id,category,lon,lat\nF1,ap,50.5,41.0\n", encoding="utf-8")
+        out = imports.intake(Context(store), "finds", read_file(p))
+    assert (out.added, out.unchanged, out.missing, out.missing_ids) == (0, 1, 1, ["F2"])

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 from enum import StrEnum
 
+from mineaction.access import Level
 from mineaction.domain.schema import Record, attr
 
 #: What ``source`` holds on a record written by an import: this prefix and the import's id.
@@ -45,7 +46,7 @@ class ImportRun(Record):
     mapping: str | None = attr("Column mapping used, by name", None)
     credit: str | None = attr("Credit line of the source, from its mapping", None)
     imported_at: str = attr("When the import ran (UTC, ISO 8601)")
-    imported_by: str | None = attr("Who ran it", None)
+    imported_by: str | None = attr("Who ran it", None, level=Level.RESTRICTED)
     added: int = attr("Records added", 0, minimum=0)
     changed: int = attr("Stored records given a new version", 0, minimum=0)
     unchanged: int = attr("Rows matching a stored record exactly", 0, minimum=0)

@@ -207,7 +207,9 @@ def _origins(reader: Reader, m: mappings.Mapping | None, file_name: str,
     """The ``source`` values of stored records of the same origin as this import."""
     out: set[str] = set()
     if m is not None and m.path is not None:
-        out.add(m.source)
+        out.add(m.source)  # a register imported before imports were recorded
+    else:
+        out.add(f"file:{file_name}")  # a file imported before imports were recorded
     for run in reader.iter("imports", target_layer=layer.name):
         assert isinstance(run, ImportRun)
         same = (run.mapping == m.name) if (m is not None and m.path is not None) else (
@@ -314,6 +316,27 @@ def _references(tx: Reader, layer: Layer, records: list[Record], where: dict[int
     return problems
 
 
+#: Fields of a hazard that the land release engine changes: a re-import may not change them
+#: once land has been released from the hazard (a newer copy of the original polygons would
+#: give the released land back).
+RELEASE_FIELDS = frozenset({"geometry", "status", "closed_on", "closed_by", "kind"})
+
+
+def _released(tx: Reader, layer: Layer, found: Match, where: dict[int, str]) -> list[Problem]:
+    """A change to what the land release engine maintains, on a hazard it has released land
+    from: refused, naming the row and the fields."""
+    if layer.name != "hazards" or not found.changed:
+        return []
+    touched = {s.id: (r, diff) for s, r, diff in found.changed if RELEASE_FIELDS & set(diff)}
+    if not touched:
+        return []
+    released = {str(row["hazard_id"]) for row in tx.aggregate(
+        "release-steps", ["hazard_id"], where={"hazard_id": sorted(touched)})}
+    return [Problem.of(where[id(r)], ", ".join(sorted(RELEASE_FIELDS & set(diff))),
+                       "intake.hazard_released", id=hid)
+            for hid, (r, diff) in sorted(touched.items()) if hid in released]
+
+
 def _run_id(tx: Reader, now: dt.datetime, digest: str) -> str:
     base = f"IMP-{now:%Y%m%dT%H%M%S}-{digest[:8]}"
     taken = tx.existing_ids("imports", [base] + [f"{base}-{i}" for i in range(2, 50)])
@@ -364,6 +387,7 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
                 where[id(r)] = where.get(id(r), s.id)
             problems.extend(_references(tx, layer, found.new + [r for _, r, _ in found.changed],
                                         where, stored_ids))
+            problems.extend(_released(tx, layer, found, where))
             out.problems = problems
             bad = {p.where for p in problems}
             if bad and not (bad <= row_wheres):  # a problem of the file as a whole
@@ -531,6 +555,23 @@ def write_rejects(path: Path, src: SourceFile,
             if k not in header:
                 header.append(str(k))
     suffix = path.suffix.lower()
+    if suffix == ".xlsx" or (src.format == "XLSX" and suffix not in (".csv", ".geojson",
+                                                                     ".json", ".gpkg")):
+        from openpyxl import Workbook
+
+        from mineaction.io.writers import xlsx_row
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "rejects"
+        wkt = any(f.geometry is not None for f, _ in rejects) and "wkt" not in header
+        xlsx_row(ws, [*header, *(["wkt"] if wkt else []), REASON_COLUMN])
+        for f, ps in rejects:
+            xlsx_row(ws, [f.properties.get(h) for h in header]
+                     + ([f.geometry.wkt if f.geometry is not None else None] if wkt else [])
+                     + [reason(ps)])
+        wb.save(path)
+        return len(rejects)
     if src.format == "CSV" or suffix == ".csv":
         # the reader turned geometry columns into the geometry: written back as WKT
         wkt = any(f.geometry is not None for f, _ in rejects) and "wkt" not in header
