@@ -100,6 +100,9 @@ MESSAGES: dict[str, str] = {
                                        " store's administrative areas ({territory}); swapped, it "
                                        "is inside"),
     "crs.no_transformation": "no transformation from {crs} to EPSG:4326 is available offline",
+    "crs.operation_not_needed": ("--operation {operation!r} does not apply: the coordinates are "
+                                 "read as {crs}, which needs no transformation to EPSG:4326; give"
+                                 " --crs with the CRS they are in"),
     "crs.operation_not_available": ("{operation!r} is not among the transformations from {crs} to"
                                     " EPSG:4326 here: {available}"),
     "crs.out_of_range": ("coordinates are outside longitude/latitude range ({at}): is the CRS "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from rich.markup import escape
 
@@ -39,6 +40,21 @@ def message(exc: MineActionError, locale: str = "en") -> str:
     return exc.text(locale)
 
 
+_COMMAND: dict[tuple[int, int], Any] = {}
+
+
+def _command() -> Any:
+    """The click command of :data:`app`, built once: building it from the command functions
+    takes longer than most commands run (rebuilt if a command was registered since)."""
+    key = (len(app.registered_commands), len(app.registered_groups))
+    if key not in _COMMAND:
+        import typer.main
+
+        _COMMAND.clear()
+        _COMMAND[key] = typer.main.get_command(app)
+    return _COMMAND[key]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); returns the exit status.
 
@@ -46,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     interrupted. Nothing but a one-line message (or the list of problems) reaches stderr.
     """
     try:
-        rv = app(args=argv, prog_name="mineaction", standalone_mode=False)
+        rv = _command()(args=argv, prog_name="mineaction", standalone_mode=False)
     except MineActionError as exc:
         err_console.print(f"[bold red]error:[/] {escape(message(exc, state.locale))}",
                           highlight=False, markup=True, soft_wrap=True)

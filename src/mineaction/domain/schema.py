@@ -385,6 +385,8 @@ def coerce_properties(
             continue
         if is_blank(raw):
             continue
+        if spec.name == "id" and isinstance(raw, str):
+            raw = raw.strip()  # " H-1 " is H-1: an id padded by a spreadsheet is the same id
         try:
             values[spec.name] = coerce_value(spec, raw, today=today)
         except ValueError as exc:

@@ -99,6 +99,14 @@ def credit_for(source: str) -> str | None:
     return _credits().get(source)
 
 
+class _BadColumn(Exception):
+    """A value that cannot be read, in another column than the field's first."""
+
+    def __init__(self, column: str, error: Exception):
+        super().__init__(column, error)
+        self.column, self.error = column, error
+
+
 def _number(text: str, thousands: str) -> int:
     cleaned = text.strip().replace(thousands, "") if thousands else text.strip()
     return int(cleaned)
@@ -136,6 +144,9 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *
                 if "year" in f:
                     year = _number(row[f["year"]], thousands)
                     month = _number(row[f["month"]], thousands) if f.get("month") else 1
+                    if f.get("month") and not 1 <= month <= 12:
+                        raise _BadColumn(f["month"], ValueError(f"month must be in 1..12, got "
+                                                                f"{month}"))
                     values[fname] = coerce_value(spec, dt.date(year, month, 1), today=today)
                     attrs["date_precision"] = "month" if f.get("month") else "year"
                     continue
@@ -158,10 +169,13 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *
                 if "format" in f:
                     value = str(f["format"]).format(value=value)
                 values[fname] = coerce_value(spec, value, today=today)
-            except (ValueError, KeyError) as exc:
+            except (ValueError, KeyError, OverflowError, _BadColumn) as exc:
                 col = f.get("column") or f.get("year")
+                error: Exception = exc
+                if isinstance(exc, _BadColumn):
+                    col, error = exc.column, exc.error
                 problems.append(Problem.of(where, col, "import.register_value_unreadable",
-                                           field=fname, error=exc))
+                                           field=fname, error=error))
                 bad = True
         for col in keep:
             if (row.get(col) or "").strip():
