@@ -166,13 +166,23 @@ def secondary(layer: str) -> tuple[str, ...]:
                                                                          "gpkg")
 
 
-def rows_of(layer: str, change: Callable[[dict[str, Any]], None] | None = None
-            ) -> list[dict[str, Any]]:
-    """The two base rows of ``layer``, the second changed by ``change``."""
+def rows_of(layer: str, change: Callable[[dict[str, Any]], None] | None = None,
+            tag: str = "") -> list[dict[str, Any]]:
+    """The two base rows of ``layer``, the second changed by ``change``; ``tag`` ends their
+    ids (accepted cases share a store: each writes ids of its own)."""
     rows = [BASE_ROWS[layer](1), BASE_ROWS[layer](2)]
+    for r in rows:
+        r["id"] += tag
     if change:
         change(rows[1])
     return rows
+
+
+def tag_of(cid: str) -> str:
+    """A short suffix for the ids an accepted case writes, from the case's id."""
+    import hashlib
+
+    return "-" + hashlib.sha1(cid.encode()).hexdigest()[:6]
 
 
 def import_case(cid: str, category: str, fmt: str, layer: str,
@@ -182,7 +192,9 @@ def import_case(cid: str, category: str, fmt: str, layer: str,
                 rows: list[dict[str, Any]] | None = None, bad_row: int = 2,
                 xfail: str | None = None, whole_file: bool = False) -> Case:
     """A case importing a two-row file of ``layer`` whose second row ``change`` breaks."""
-    table = rows if rows is not None else rows_of(layer, change)
+    cid_full = f"{category}/{layer}/{fmt}/{cid}"
+    table = rows if rows is not None else rows_of(layer, change,
+                                                  tag_of(cid_full) if exit_ == 0 else "")
     geometry_type = {"POINT": "Point", "MULTIPOLYGON": "Polygon"}.get(
         get_layer(layer).geometry_type or "", "Unknown") if fmt == "shp" else "Unknown"
 
@@ -194,7 +206,7 @@ def import_case(cid: str, category: str, fmt: str, layer: str,
     where = row_label(fmt, bad_row, table[bad_row - 1]) if exit_ == 2 and field_ != "" else None
     if whole_file:  # a problem of every row at once is named on the file
         where = layer.replace("-", "_") + SUFFIX[fmt]
-    return Case(f"{category}/{layer}/{fmt}/{cid}", category, fmt, make, exit_,
+    return Case(cid_full, category, fmt, make, exit_,
                 where, field_ or None, says, writes or {}, xfail)
 
 
@@ -435,8 +447,8 @@ def _utm(geom: Any) -> Any:
     return shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
 
 
-def _projected_rows(layer: str) -> list[dict[str, Any]]:
-    rows = rows_of(layer)
+def _projected_rows(layer: str, tag: str) -> list[dict[str, Any]]:
+    rows = rows_of(layer, tag=tag)
     for r in rows:
         r["geometry"] = _utm(r["geometry"])
     return rows
@@ -450,9 +462,11 @@ def accepted_cases() -> Iterator[Case]:
     for layer, fmt in (("hazards", "geojson"), ("finds", "gpkg"), ("activities", "shp"),
                        ("evidence", "fgb")):
         yield import_case("in-utm-39n", "accepted", fmt, layer, None, field_="", exit_=0,
-                          rows=_projected_rows(layer), crs="EPSG:32639", writes={layer: 2})
+                          rows=_projected_rows(layer, f"-utm-{fmt}"), crs="EPSG:32639",
+                          writes={layer: 2})
     yield import_case("utm-by-option", "accepted", "csv", "hazards", None, field_="", exit_=0,
-                      rows=_projected_rows("hazards"), options=("--crs", "EPSG:32639"),
+                      rows=_projected_rows("hazards", "-utm-option"),
+                      options=("--crs", "EPSG:32639"),
                       writes={"hazards": 2})
     yield import_case("pulkovo-with-operation", "accepted", "geojson", "hazards", None,
                       field_="", exit_=0, options=("--crs", "EPSG:4284", "--operation",
@@ -486,25 +500,38 @@ def accepted_cases() -> Iterator[Case]:
                       field_="", exit_=0, writes={"finds": 2})
     yield import_case("new-hazard-by-survey", "accepted", "geojson", "activities",
                       lambda r: r.update({"survey_result": "new_hazard",
-                                          "hazard_id": "HZ-NEW", "kind": "nts"}),
+                                          "hazard_id": "HZ-NEW-1", "kind": "nts"}),
                       field_="", exit_=0, writes={"activities": 2})
-    yield Case("accepted/hazards/shp/cpg-cp1251", "accepted", "shp", _shp_cp1251, 0,
+    yield import_case("beyond-2^31", "accepted", "gpkg", "hazards",
+                      _set("estimated_mines", 3_000_000_000), field_="", exit_=0,
+                      writes={"hazards": 2})
+    yield import_case("z-and-m-in-gpkg", "accepted", "gpkg", "finds",
+                      _set("geometry", shapely.Point(50.454, 41.655, 12.5)), field_="",
+                      exit_=0, writes={"finds": 2})
+    yield import_case("text-over-128-kib", "accepted", "csv", "hazards",
+                      _set("name", "n" * 200_000), field_="", exit_=0, writes={"hazards": 2})
+    yield Case("accepted/finds/xlsx/dimension-understated", "accepted", "xlsx",
+               _xlsx_small_dimension, 0, writes={"finds": 3})
+    yield Case("accepted/hazards/shp/cpg-cp1251", "accepted", "shp",
+               lambda f: _shp_cp1251(f, tag="-cpg"), 0,
                writes={"hazards": 2})
     yield Case("accepted/hazards/shp/no-cpg-with-encoding", "accepted", "shp",
-               lambda f: _shp_cp1251(f, cpg=False) + ["--encoding", "cp1251"], 0,
+               lambda f: _shp_cp1251(f, cpg=False, tag="-enc") + ["--encoding", "cp1251"], 0,
                writes={"hazards": 2})
     yield Case("accepted/finds/xlsx/formula-with-cached-value", "accepted", "xlsx",
-               lambda f: _xlsx_formula(f, cached=True), 0, writes={"finds": 2})
+               lambda f: _xlsx_formula(f, cached=True, tag="-formula"), 0,
+               writes={"finds": 2})
     yield Case("accepted/organisations/csv/semicolons-and-bom", "accepted", "csv",
-               _csv_semicolons, 0, writes={"organisations": 2})
+               lambda f: _csv_semicolons(f, "-semi"), 0, writes={"organisations": 2})
     yield Case("accepted/organisations/csv/cp1252-with-encoding", "accepted", "csv",
-               lambda f: _csv_cp1252(f) + ["--encoding", "cp1252"], 0,
+               lambda f: _csv_cp1252(f, "-1252") + ["--encoding", "cp1252"], 0,
                writes={"organisations": 2})
-    yield Case("accepted/finds/csv/lon-lat-columns", "accepted", "csv", _csv_lonlat, 0,
+    yield Case("accepted/finds/csv/lon-lat-columns", "accepted", "csv",
+               lambda f: _csv_lonlat(f, "-lonlat"), 0,
                writes={"finds": 2})
     yield Case("accepted/hazards/gpkg/chosen-layer", "accepted", "gpkg",
-               lambda f: ["import", "hazards", *_gpkg_two_layers(f), "--source-layer",
-                          "hazards"], 0,
+               lambda f: ["import", "hazards", *_gpkg_two_layers(f, "-chosen"),
+                          "--source-layer", "hazards"], 0,
                writes={"hazards": 2})
     yield Case("accepted/minefield-records/record-json/example", "accepted", "record-json",
                lambda f: ["records", "import", _record_file(f, "ok", lambda r: None)], 0,
@@ -521,8 +548,8 @@ def accepted_cases() -> Iterator[Case]:
                           _colombia_mapping(f)], 0, writes={"victims": 2})
 
 
-def _shp_cp1251(folder: Path, cpg: bool = True) -> list[str]:
-    rows = rows_of("hazards")
+def _shp_cp1251(folder: Path, cpg: bool = True, tag: str = "") -> list[str]:
+    rows = rows_of("hazards", tag=tag)
     rows[0]["name"], rows[1]["name"] = "Поле у реки", "Сад"
     shp = folder / "hz_cp1251.shp"
     import numpy as np
@@ -540,10 +567,10 @@ def _shp_cp1251(folder: Path, cpg: bool = True) -> list[str]:
     return ["import", "hazards", str(zip_parts(folder / "hz_cp1251.zip", shp))]
 
 
-def _xlsx_formula(folder: Path, cached: bool) -> list[str]:
+def _xlsx_formula(folder: Path, cached: bool, tag: str = "") -> list[str]:
     """Finds in an XLSX whose quantity of row 3 is a formula, with or without the value a
     spreadsheet program computed for it."""
-    path = write_rows("xlsx", folder / "finds_formula", rows_of("finds"))
+    path = write_rows("xlsx", folder / "finds_formula", rows_of("finds", tag=tag))
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
@@ -562,34 +589,55 @@ def _xlsx_formula(folder: Path, cached: bool) -> list[str]:
     return ["import", "finds", str(path)]
 
 
-def _csv_semicolons(folder: Path) -> list[str]:
+def _xlsx_small_dimension(folder: Path) -> list[str]:
+    """Three finds in an XLSX whose <dimension> says it holds one row (as some programs
+    write it)."""
+    import re
+
+    rows = rows_of("finds", tag="-dim") + [BASE_ROWS["finds"](3)]
+    rows[2]["id"] += "-dim"
+    path = write_rows("xlsx", folder / "finds_dimension", rows)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml, n = re.subn(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:I2"/>',
+                     parts[sheet].decode("utf-8"))
+    assert n == 1
+    parts[sheet] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return ["import", "finds", str(path)]
+
+
+def _csv_semicolons(folder: Path, tag: str) -> list[str]:
     p = folder / "orgs.csv"
-    p.write_bytes("\ufeffid;name;kind\nORG-C1;Opérateur;ngo\nORG-C2;Другой;donor\n"
-                  .encode("utf-8"))
+    p.write_bytes(f"\ufeffid;name;kind\nORG-C1{tag};Opérateur;ngo\nORG-C2{tag};Другой;donor\n"
+                  .encode())
     return ["import", "organisations", str(p)]
 
 
-def _csv_cp1252(folder: Path) -> list[str]:
+def _csv_cp1252(folder: Path, tag: str) -> list[str]:
     p = folder / "orgs.csv"
-    p.write_bytes("id,name,kind\nORG-C1,Opérateur,ngo\nORG-C2,Société,donor\n"
+    p.write_bytes(f"id,name,kind\nORG-C1{tag},Opérateur,ngo\nORG-C2{tag},Société,donor\n"
                   .encode("cp1252"))
     return ["import", "organisations", str(p)]
 
 
-def _csv_lonlat(folder: Path) -> list[str]:
+def _csv_lonlat(folder: Path, tag: str) -> list[str]:
     p = folder / "finds.csv"
-    p.write_text("id,category,quantity,lon,lat\nF-C1,ap,1,50.453,41.655\n"
-                 "F-C2,uxo,4,50.454,41.655\n", encoding="utf-8")
+    p.write_text(f"id,category,quantity,lon,lat\nF-C1{tag},ap,1,50.453,41.655\n"
+                 f"F-C2{tag},uxo,4,50.454,41.655\n", encoding="utf-8")
     return ["import", "finds", str(p)]
 
 
-def _gpkg_two_layers(folder: Path) -> list[str]:
+def _gpkg_two_layers(folder: Path, tag: str = "") -> list[str]:
     import numpy as np
     import pyogrio
 
     p = folder / "two.gpkg"
     for layer in ("hazards", "activities"):
-        rows = rows_of(layer)
+        rows = rows_of(layer, tag=tag)
         names = [k for k in rows[0] if k != "geometry"]
         pyogrio.raw.write(str(p), np.array([shapely.to_wkb(r["geometry"]) for r in rows],
                                            dtype=object),

@@ -1,6 +1,6 @@
-"""The corpus's stores: per adapter, one store holding the records the cases refer to (built
-through the CLI once per test process), a copy of it that every refusal runs against (nothing
-is ever written to it), and fresh copies for accepted cases."""
+"""The corpus's stores: per adapter and test process, one store holding the records the cases
+refer to (built through the CLI), that every case runs against: refusals write nothing, and
+accepted cases write ids of their own."""
 
 from __future__ import annotations
 
@@ -77,8 +77,9 @@ def build_store(url: str, folder: Path) -> None:
 
 @dataclasses.dataclass
 class CorpusStores:
-    """The stores of one test process: per adapter a base, the shared store of refusals and
-    its state, and a factory of fresh copies."""
+    """The stores of one test process: per adapter a base built once, and the store the cases
+    run against (a copy of the base, made again should a refusal ever write) with its
+    state."""
 
     adapters: list[str]
     root: Path
