@@ -48,6 +48,8 @@ MESSAGES: dict[str, str] = {
     "value.date_too_early": "{field} {value} is before {earliest}, the earliest date accepted",
     "value.date_too_late": "{field} {value} is after {latest} (the latest date this field accepts)",
     "value.ended_before_started": "ended_on is before started_on",
+    "value.id_too_long": ("an id of {length} characters; ids and references to them have at most"
+                          " {most}"),
     "value.integer_too_large": ("{value} is too large for a whole number (stores keep {least} to "
                                 "{most})"),
     "value.not_a_boolean": "expected true or false, got {value!r}",
@@ -57,6 +59,10 @@ MESSAGES: dict[str, str] = {
     "value.not_finite": "expected a finite number, got {value!r}",
     "value.not_in_vocabulary": "unknown value {value!r}; expected one of {allowed}",
     "value.not_json": "expected JSON: {error}",
+    "value.not_unicode": ("text holds a lone surrogate (a broken \\u escape), which is no "
+                          "character: {value!r}"),
+    "value.not_unicode_column": ("the column's name or value holds a lone surrogate (a broken "
+                                 "\\u escape), which is no character"),
     "value.nul_in_name": "text contains a NUL character (\\x00), which no store can keep",
     "value.nul_in_text": ("text contains a NUL character (\\x00), which no store can keep: "
                           "{value!r}"),

@@ -236,6 +236,20 @@ def value_mutations(layer: str, today: dt.date) -> Iterator[Mutation]:
         yield ("nul-in-text", _set(texts[0], "ab\x00cd"), texts[0], ("NUL",))
     else:
         yield ("nul-in-id", _set("id", "X\x00Y"), "id", ("NUL",))
+    yield ("id-too-long", _set("id", LONG_ID), "id", ("an id of 3000 characters",))
+    refs = [s.name for s in specs if s.name.endswith("_id")]
+    if refs:
+        yield (f"{refs[0]}-too-long", _set(refs[0], LONG_ID), refs[0],
+               ("an id of 3000 characters",))
+    if spatial(layer):  # JSON can write a lone surrogate; no other format can
+        name = texts[0] if texts else "kind"
+        yield ("nul-surrogate-in-text", _set(name, "ab\ud800cd"), name, ("lone surrogate",))
+        yield ("nul-surrogate-in-column", _set("col\udc80", "v"), "col\\udc80",
+               ("lone surrogate",))
+
+
+#: An id too long for any index (PostgreSQL's has a size limit), random so as not to compress.
+LONG_ID = "".join(f"{i * 7919 % 1000:03d}" for i in range(1000))
 
 
 def _mutations_of(s: FieldSpec, today: dt.date, first_date: bool, first_int: bool
@@ -309,6 +323,8 @@ def value_cases(today: dt.date) -> Iterator[Case]:
                 k += 1
             for fmt in fmts:
                 if "\x00" in name or (name.startswith("nul") and fmt != primary(layer)):
+                    continue
+                if name.endswith("too-long") and fmt == "shp":  # a DBF keeps 254 characters
                     continue
                 yield import_case(name, "bad-value", fmt, layer, change,
                                   field_=field_ or "", says=says)

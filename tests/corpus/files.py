@@ -70,7 +70,7 @@ def write_rows(fmt: str, path: Path, rows: list[dict[str, Any]], *,
         doc: dict[str, Any] = {"type": "FeatureCollection", "features": feats}
         if crs:
             doc["crs"] = {"type": "name", "properties": {"name": crs}}
-        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        path.write_text(json.dumps(doc), encoding="utf-8")  # escapes keep lone surrogates
         return path
     spatial = any("geometry" in r for r in rows)
     header = names + (["wkt"] if spatial else [])

@@ -29,9 +29,7 @@ DERIVED = {"release-steps", "hazard-versions", "hazards"}
 def params() -> list:  # type: ignore[type-arg]
     out = []
     for c in CASES:
-        marks = [pytest.mark.xdist_group(f"corpus-{c.category}")]
-        if c.xfail:
-            marks.append(pytest.mark.xfail(reason=c.xfail, strict=True))
+        marks = [pytest.mark.xfail(reason=c.xfail, strict=True)] if c.xfail else []
         out.append(pytest.param(c, id=c.id, marks=marks))
     return out
 
