@@ -287,6 +287,8 @@ MESSAGES: dict[str, str] = {
     "records.not_above": "{value!r} must be greater than {limit}",
     "records.not_finite": "{value!r} is not a finite number",
     "records.not_json": "not JSON: {error}",
+    "records.not_unicode": ("holds a lone surrogate (a broken \\u escape), which is no "
+                            "character"),
     "records.part_off_crs": "part of the record lies where the CRS {crs} has no position",
     "records.point_defined_later": ("{point!r} is defined only later; a point is reached from a "
                                     "reference point or an earlier turning point"),

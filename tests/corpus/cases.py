@@ -923,6 +923,11 @@ RECORD_MUTATIONS: list[tuple[str, tuple[Any, ...], Any, str]] = [
     ("mine-category-unknown", ("mines", 0, "category"), "boom", "mines[0].category"),
     ("unknown-field", ("colour",), "red", "(record)"),
     ("record-id-empty", ("record_id",), "", "record_id"),
+    ("record-id-too-long", ("record_id",), "MR-" + "".join(
+        f"{i * 7919 % 1000:03d}" for i in range(1000)), "record_id"),
+    ("record-id-surrogate", ("record_id",), "MR-\ud800", "record_id"),
+    ("notes-surrogate", ("notes",), "caf\udce9", "notes"),
+    ("key-surrogate", ("x-\udc80",), "v", "x-\\udc80"),
 ]
 
 
@@ -932,14 +937,15 @@ def record_cases() -> Iterator[Case]:
     for name, path, value, field_ in RECORD_MUTATIONS:
         rid = f"MR-{name.upper()}"
         category = next((c for k, c in cat.items() if k in name), "bad-value")
-        row = "record" if name == "record-id-empty" else f"record {rid}"
+        row = None if name.startswith("record-id") else f"record {rid}"
+        says = (field_,) if row is None else ()
 
         def make(folder: Path, name: str = name, path: tuple[Any, ...] = path,
                  value: Any = value) -> list[str]:
             return ["records", "import", _record_file(folder, name, _at(path, value))]
 
         yield Case(f"{category}/minefield-records/record-json/{name}", category, "record-json",
-                   make, 2, row, field_)
+                   make, 2, row, field_ if row else None, says)
     yield Case("reference/minefield-records/record-json/id-in-store", "reference",
                "record-json",
                lambda f: ["records", "import", _record_file(f, "0001", lambda r: None)], 2,

@@ -34,6 +34,12 @@ from mineaction.cli.failure import (
 from mineaction.errors import MineActionError
 
 
+def printable(text: str) -> str:
+    """``text`` as it can be written out: a lone surrogate (from a broken JSON escape in the
+    input) shown as its escape rather than failing the write."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def message(exc: MineActionError, locale: str = "en") -> str:
     """What to print for an error, in ``locale``: one line for a refused argument or option,
     every problem (row, field, reason) for refused input."""
@@ -64,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = _command()(args=argv, prog_name="mineaction", standalone_mode=False)
     except MineActionError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(message(exc, state.locale))}",
+        err_console.print(f"[bold red]error:[/] {escape(printable(message(exc, state.locale)))}",
                           highlight=False, markup=True, soft_wrap=True)
         return exc.exit_code
     except SystemExit as exc:
