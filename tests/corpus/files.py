@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -104,9 +105,11 @@ def write_rows(fmt: str, path: Path, rows: list[dict[str, Any]], *,
         geoms = np.array([None if r.get("geometry") is None else
                           shapely.to_wkb(r["geometry"]) for r in rows], dtype=object)
     fields = [np.array([_text(r.get(k)) for r in rows], dtype=object) for k in names]
-    pyogrio.raw.write(str(target), geoms, fields, names, driver=driver,
-                      geometry_type=geometry_type if spatial else None,
-                      crs=(crs or "EPSG:4326") if spatial else None, encoding="UTF-8")
+    with warnings.catch_warnings():  # a Shapefile cuts field names to 10 characters
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pyogrio.raw.write(str(target), geoms, fields, names, driver=driver,
+                          geometry_type=geometry_type if spatial else None,
+                          crs=(crs or "EPSG:4326") if spatial else None, encoding="UTF-8")
     if fmt == "shp":
         return zip_parts(path, target)
     return path
