@@ -16,6 +16,7 @@ import copy
 import datetime as dt
 import json
 import math
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -573,11 +574,13 @@ def _shp_cp1251(folder: Path, cpg: bool = True, tag: str = "") -> list[str]:
     import pyogrio
 
     names = [k for k in rows[0] if k != "geometry"]
-    pyogrio.raw.write(str(shp), np.array([shapely.to_wkb(r["geometry"]) for r in rows],
-                                         dtype=object),
-                      [np.array([str(r[k]) for r in rows], dtype=object) for k in names],
-                      names, driver="ESRI Shapefile", geometry_type="Polygon",
-                      crs="EPSG:4326", encoding="cp1251")
+    with warnings.catch_warnings():  # field names cut to 10 characters
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pyogrio.raw.write(str(shp), np.array([shapely.to_wkb(r["geometry"]) for r in rows],
+                                             dtype=object),
+                          [np.array([str(r[k]) for r in rows], dtype=object) for k in names],
+                          names, driver="ESRI Shapefile", geometry_type="Polygon",
+                          crs="EPSG:4326", encoding="cp1251")
     if not cpg:
         for p in folder.glob("hz_cp1251.cpg"):
             p.unlink()
