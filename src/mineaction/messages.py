@@ -48,6 +48,8 @@ MESSAGES: dict[str, str] = {
     "value.date_too_early": "{field} {value} is before {earliest}, the earliest date accepted",
     "value.date_too_late": "{field} {value} is after {latest} (the latest date this field accepts)",
     "value.ended_before_started": "ended_on is before started_on",
+    "value.id_too_long": ("an id of {length} characters; ids and references to them have at most"
+                          " {most}"),
     "value.integer_too_large": ("{value} is too large for a whole number (stores keep {least} to "
                                 "{most})"),
     "value.not_a_boolean": "expected true or false, got {value!r}",
@@ -57,6 +59,10 @@ MESSAGES: dict[str, str] = {
     "value.not_finite": "expected a finite number, got {value!r}",
     "value.not_in_vocabulary": "unknown value {value!r}; expected one of {allowed}",
     "value.not_json": "expected JSON: {error}",
+    "value.not_unicode": ("text holds a lone surrogate (a broken \\u escape), which is no "
+                          "character: {value!r}"),
+    "value.not_unicode_column": ("the column's name or value holds a lone surrogate (a broken "
+                                 "\\u escape), which is no character"),
     "value.nul_in_name": "text contains a NUL character (\\x00), which no store can keep",
     "value.nul_in_text": ("text contains a NUL character (\\x00), which no store can keep: "
                           "{value!r}"),
@@ -100,6 +106,9 @@ MESSAGES: dict[str, str] = {
                                        " store's administrative areas ({territory}); swapped, it "
                                        "is inside"),
     "crs.no_transformation": "no transformation from {crs} to EPSG:4326 is available offline",
+    "crs.operation_not_needed": ("--operation {operation!r} does not apply: the coordinates are "
+                                 "read as {crs}, which needs no transformation to EPSG:4326; give"
+                                 " --crs with the CRS they are in"),
     "crs.operation_not_available": ("{operation!r} is not among the transformations from {crs} to"
                                     " EPSG:4326 here: {available}"),
     "crs.out_of_range": ("coordinates are outside longitude/latitude range ({at}): is the CRS "
@@ -285,6 +294,8 @@ MESSAGES: dict[str, str] = {
     "records.not_above": "{value!r} must be greater than {limit}",
     "records.not_finite": "{value!r} is not a finite number",
     "records.not_json": "not JSON: {error}",
+    "records.not_unicode": ("holds a lone surrogate (a broken \\u escape), which is no "
+                            "character"),
     "records.part_off_crs": "part of the record lies where the CRS {crs} has no position",
     "records.point_defined_later": ("{point!r} is defined only later; a point is reached from a "
                                     "reference point or an earlier turning point"),

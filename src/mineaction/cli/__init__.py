@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from rich.markup import escape
 
@@ -39,10 +40,31 @@ from mineaction.cli.failure import (
 from mineaction.errors import MineActionError
 
 
+def printable(text: str) -> str:
+    """``text`` as it can be written out: a lone surrogate (from a broken JSON escape in the
+    input) shown as its escape rather than failing the write."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def message(exc: MineActionError, locale: str = "en") -> str:
     """What to print for an error, in ``locale``: one line for a refused argument or option,
     every problem (row, field, reason) for refused input."""
     return exc.text(locale)
+
+
+_COMMAND: dict[tuple[int, int], Any] = {}
+
+
+def _command() -> Any:
+    """The click command of :data:`app`, built once: building it from the command functions
+    takes longer than most commands run (rebuilt if a command was registered since)."""
+    key = (len(app.registered_commands), len(app.registered_groups))
+    if key not in _COMMAND:
+        import typer.main
+
+        _COMMAND.clear()
+        _COMMAND[key] = typer.main.get_command(app)
+    return _COMMAND[key]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,9 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     interrupted. Nothing but a one-line message (or the list of problems) reaches stderr.
     """
     try:
-        rv = app(args=argv, prog_name="mineaction", standalone_mode=False)
+        rv = _command()(args=argv, prog_name="mineaction", standalone_mode=False)
     except MineActionError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(message(exc, state.locale))}",
+        err_console.print(f"[bold red]error:[/] {escape(printable(message(exc, state.locale)))}",
                           highlight=False, markup=True, soft_wrap=True)
         return exc.exit_code
     except SystemExit as exc:

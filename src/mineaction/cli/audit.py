@@ -15,6 +15,7 @@ from mineaction import audit
 from mineaction.access.accounts import require_admin
 from mineaction.audit.checkpoint import KEY_ENV, generate, key_id, load_public
 from mineaction.cli.app import app, console, context
+from mineaction.domain.schema import INT64_MAX
 from mineaction.errors import InvalidInput
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit log: every write, approval, "
@@ -110,7 +111,7 @@ def list_entries(
     action: str = typer.Option(None, "--action", help="insert, update, approve, export, ..."),
     since: str = typer.Option(None, "--since", metavar="DATE",
                               help="From this UTC date (YYYY-MM-DD) or time (ISO 8601 with zone)"),
-    limit: int = typer.Option(100, "--limit", min=0,
+    limit: int = typer.Option(100, "--limit", min=0, max=INT64_MAX,
                               help="The newest N entries matching (0: all)"),
     fmt: str = typer.Option("table", "--format", help="table or json (one entry a line)"),
 ) -> None:

@@ -110,7 +110,7 @@ def write_log(exc: BaseException, argv: list[str] | None) -> Path | None:
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists() and path.stat().st_size > LOG_LIMIT_BYTES:
                 path.replace(path.with_name(path.name + ".1"))
-            with open(path, "a", encoding="utf-8") as fh:
+            with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:
                 fh.write(header + text + "\n")
             return path
         except OSError:
@@ -120,7 +120,8 @@ def write_log(exc: BaseException, argv: list[str] | None) -> Path | None:
 
 def describe(exc: BaseException) -> str:
     """One line naming an unexpected error: its kind and the first line of its message."""
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    text = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     kind = type(exc).__name__
     return f"{kind}: {first}" if first else kind
 

@@ -21,6 +21,7 @@ from mineaction.cli.app import (
     state,
 )
 from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
+from mineaction.domain.schema import INT64_MAX
 from mineaction.errors import InvalidInput
 from mineaction.io.readers import read_file
 from mineaction.services import exports, imports, layers, review
@@ -244,7 +245,8 @@ def list_(
     layer: str = typer.Argument(..., help=LAYER_HELP),
     bbox: str = typer.Option(None, "--bbox", help="minx,miny,maxx,maxy in degrees (EPSG:4326)"),
     fmt: ListFormat = typer.Option(ListFormat.table, "--format"),
-    limit: int = typer.Option(None, "--limit", min=0, help="At most this many records"),
+    limit: int = typer.Option(None, "--limit", min=0, max=INT64_MAX,
+                              help="At most this many records"),
     at: str = typer.Option(None, "--at", metavar="YYYY-MM-DD",
                            help="hazards only: each hazard as it stood on that date"),
     personal: bool = typer.Option(False, "--personal", help=PERSONAL_HELP),

@@ -193,7 +193,7 @@ def _path(parts: Any) -> str:
 
 
 def _where(data: Any, source: str | None, index: int | None) -> str:
-    rid = data.get("record_id") if isinstance(data, Mapping) else None
+    rid = _shown(data.get("record_id")) if isinstance(data, Mapping) else None
     where = f"record {rid}" if isinstance(rid, str) and rid else (
         f"record #{index + 1}" if index is not None else "record")
     return f"{source}: {where}" if source else where
@@ -201,6 +201,20 @@ def _where(data: Any, source: str | None, index: int | None) -> str:
 
 #: Deepest nesting a record may have (the format itself needs 4 levels; extension fields more).
 MAX_DEPTH = 32
+
+
+def _unencodable(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (a JSON escape such as ``\\ud800`` alone),
+    which is no character and which no store can keep."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shown(text: Any) -> Any:
+    return text.encode("utf-8", "backslashreplace").decode() if isinstance(text, str) else text
 
 
 def _unsound(data: Any) -> list[tuple[str, Message]]:
@@ -214,13 +228,18 @@ def _unsound(data: Any) -> list[tuple[str, Message]]:
         value, path = stack.pop()
         if isinstance(value, float) and not math.isfinite(value):
             found.append((_path(path), Message.of("records.not_finite", value=value)))
+        elif isinstance(value, str) and _unencodable(value):
+            found.append((_path(path), Message.of("records.not_unicode")))
         elif isinstance(value, (dict, list)):
             if len(path) >= MAX_DEPTH:
                 found.append((_path(path), Message.of("records.nested_too_deep",
                                                       depth=MAX_DEPTH)))
                 continue
+            if isinstance(value, dict):
+                found.extend((_path((*path, _shown(k))), Message.of("records.not_unicode"))
+                             for k in value if _unencodable(k))
             items = value.items() if isinstance(value, dict) else enumerate(value)
-            stack.extend((v, (*path, k)) for k, v in items)
+            stack.extend((v, (*path, _shown(k))) for k, v in items)
     return sorted(found)
 
 

@@ -252,9 +252,33 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _unencodable(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (JSON can write one: ``"\\ud800"``), which is
+    no character: no store can keep it, and writing it fails."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _check_text(text: str) -> str:
     if "\x00" in text:
         raise BadValue.of("value.nul_in_text", value=text.replace(chr(0), '<NUL>')[:60])
+    if _unencodable(text):
+        raise BadValue.of("value.not_unicode",
+                          value=text.encode("utf-8", "backslashreplace").decode()[:60])
+    return text
+
+
+#: The longest id, or reference to one, a field may hold: ids are indexed, and an index entry
+#: has a size limit in PostgreSQL (about 2,700 bytes) that a GeoPackage does not have.
+MAX_ID_LENGTH = 256
+
+
+def _check_id(spec: FieldSpec, text: str) -> str:
+    if (spec.name == "id" or spec.name.endswith("_id")) and len(text) > MAX_ID_LENGTH:
+        raise BadValue.of("value.id_too_long", length=len(text), most=MAX_ID_LENGTH)
     return text
 
 
@@ -269,7 +293,7 @@ def coerce_value(spec: FieldSpec, value: Any, *, today: dt.date) -> Any:
     """
     k = spec.kind
     if k == "text":
-        return _check_text(value if isinstance(value, str) else str(value))
+        return _check_id(spec, _check_text(value if isinstance(value, str) else str(value)))
     if k == "integer":
         number = _integer(value)
         if not INT64_MIN <= number <= INT64_MAX:
@@ -381,10 +405,16 @@ def coerce_properties(
                     problems.append(Problem.of(where, name.replace("\x00", "<NUL>"),
                                                "value.nul_in_name"))
                     continue
+                if _unencodable(name) or (isinstance(value, str) and _unencodable(value)):
+                    shown = name.encode("utf-8", "backslashreplace").decode()
+                    problems.append(Problem.of(where, shown, "value.not_unicode_column"))
+                    continue
                 extra[name] = value
             continue
         if is_blank(raw):
             continue
+        if spec.name == "id" and isinstance(raw, str):
+            raw = raw.strip()  # " H-1 " is H-1: an id padded by a spreadsheet is the same id
         try:
             values[spec.name] = coerce_value(spec, raw, today=today)
         except ValueError as exc:

@@ -71,7 +71,10 @@ def check_geometry(geom: BaseGeometry | None, expected: str, *, required: bool =
     if not shapely.is_valid(geom):
         return GeometryProblem(Message.of("geometry.invalid", reason=describe_invalid(geom)),
                                repairable=True)
-    if geom.geom_type in ("Polygon", "MultiPolygon") and area_m2(geom) <= 0:
+    # Whether a valid polygon has any area at all: its edges run straight in longitude and
+    # latitude, so the area on the ellipsoid is zero exactly when the planar one is. (The
+    # geodesic area of a continent-sized polygon takes seconds to measure; this takes none.)
+    if geom.geom_type in ("Polygon", "MultiPolygon") and shapely.area(geom) <= 0:
         return GeometryProblem(Message.of("geometry.no_area"))
     return None
 

@@ -365,6 +365,9 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
             warnings.simplefilter("always", DatumWarning)
             rp: Reprojection = reprojection(source_crs, operation, bounds=bounds)  # type: ignore
         result.warnings.extend(str(w.message) for w in caught)
+        if operation and rp.transformer is None:  # asked for, and nothing to apply it to
+            raise InvalidInput.of("crs.operation_not_needed", operation=operation,
+                                  crs=rp.source_label)
     except InvalidInput as exc:
         raise InvalidInput(exc.problems, source=str(src.path)) from None
     if layer.spatial and geoms:

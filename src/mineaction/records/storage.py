@@ -20,7 +20,8 @@ from mineaction.domain.minefield_records import (
     StoredMinefieldRecord,
     parse_text,
 )
-from mineaction.errors import InvalidInput, NotFound, Problem
+from mineaction.domain.schema import coerce_value, field_specs
+from mineaction.errors import BadValue, InvalidInput, NotFound, Problem
 from mineaction.geo.crs import DatumWarning
 from mineaction.records.georef import Georef, georef_json, georeference
 
@@ -53,18 +54,23 @@ def read_files(paths: Sequence[Path | str]) -> list[MinefieldRecord]:
     return parse_documents(documents, problems)
 
 
-def parse_documents(documents: Sequence[tuple[str, str]], problems: list[Problem] | None = None
-                    ) -> list[MinefieldRecord]:
+def parse_documents(documents: Sequence[tuple[str, str]], problems: list[Problem] | None = None,
+                    *, today: dt.date | None = None) -> list[MinefieldRecord]:
     """Every record of every document (name, JSON text), or InvalidInput listing every
     problem (``problems`` found before, such as files that could not be read, included);
-    a record id given twice is refused."""
+    a record id given twice is refused, and so is a date of receipt or laying before 1900 or
+    after ``today`` (default: the system's clock), as for every date of something that
+    happened."""
     records: list[MinefieldRecord] = []
     problems = list(problems or [])
     for name, text in documents:
         try:
-            records.extend(parse_text(text, source=name))
+            found = parse_text(text, source=name)
         except InvalidInput as exc:
             problems.extend(exc.problems)
+            continue
+        records.extend(found)
+        problems.extend(_date_problems(name, found, today or dt.date.today()))
     seen: dict[str, int] = {}
     for r in records:
         seen[r.record_id] = seen.get(r.record_id, 0) + 1
@@ -73,6 +79,22 @@ def parse_documents(documents: Sequence[tuple[str, str]], problems: list[Problem
     if problems:
         raise InvalidInput(problems)
     return records
+
+
+def _date_problems(source: str, records: Iterable[MinefieldRecord], today: dt.date
+                   ) -> list[Problem]:
+    specs = {f.name: f for f in field_specs(StoredMinefieldRecord)}  # type: ignore[arg-type]
+    problems = []
+    for r in records:
+        for name in ("received_on", "laid_on"):
+            day = getattr(r, name)
+            if day is None:
+                continue
+            try:
+                coerce_value(specs[name], day, today=today)
+            except BadValue as exc:
+                problems.append(exc.problem(f"{source}: record {r.record_id}", name))
+    return problems
 
 
 def import_records(store: Any, records: Iterable[MinefieldRecord], *,

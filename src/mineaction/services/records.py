@@ -34,7 +34,7 @@ def import_documents(ctx: Context, documents: Sequence[tuple[str, str]], *,
     warnings."""
     from mineaction.records.storage import import_records, parse_documents
 
-    records = parse_documents(documents, problems)
+    records = parse_documents(documents, problems, today=ctx.today())
     return import_records(ctx.reader, records, transformation=transformation)
 
 

@@ -80,12 +80,15 @@ class _Server:
         except psycopg.errors.UndefinedFile as exc:
             raise ClusterUnavailable(f"PostGIS is not installed on the server: {exc}") from exc
 
-    def new_database(self, prefix: str = "mineaction_") -> str:
-        """Create an empty database with PostGIS; returns its ``postgresql://`` URL."""
+    def new_database(self, prefix: str = "mineaction_", *, like: str | None = None) -> str:
+        """Create an empty database with PostGIS, or a copy of the database ``like`` (a URL or
+        name on this server, with nobody connected to it); returns its ``postgresql://``
+        URL."""
         name = prefix + uuid.uuid4().hex[:12]
+        template = like.rsplit("/", 1)[-1].split("?")[0] if like else self.template
         with self._admin() as conn:
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-                sql.Identifier(name), sql.Identifier(self.template)))
+                sql.Identifier(name), sql.Identifier(template)))
         self.databases.append(name)
         return self.url_for(name)
 
