@@ -272,6 +272,36 @@ class _Row(dict):  # type: ignore[type-arg]
         raise KeyError(key)
 
 
+class _BadColumn(Exception):
+    """A value that cannot be read, in another column than the field's first one."""
+
+    def __init__(self, column: str, error: Exception):
+        super().__init__(column, error)
+        self.column, self.error = column, error
+
+
+def _split_date(f: dict[str, Any], row: dict[str, Any], thousands: str) -> dt.date:
+    """A date from year, month and day columns; a part that cannot be read or lies outside
+    its range is blamed on its own column."""
+    parts: dict[str, int] = {}
+    for key, low, high in (("year", dt.MINYEAR, dt.MAXYEAR), ("month", 1, 12), ("day", 1, 31)):
+        column = f.get(key)
+        if not column:
+            parts[key] = 1
+            continue
+        try:
+            parts[key] = int(_number(row.get(column), thousands))
+        except (ValueError, TypeError, OverflowError, KeyError) as exc:
+            raise _BadColumn(str(column), exc) from exc
+        if not low <= parts[key] <= high:
+            raise _BadColumn(str(column), ValueError(f"{key} must be in {low}..{high}, got "
+                                                     f"{parts[key]}"))
+    try:
+        return dt.date(parts["year"], parts["month"], parts["day"])
+    except ValueError as exc:  # 31 April
+        raise _BadColumn(str(f.get("day") or f.get("month") or f["year"]), exc) from exc
+
+
 def _field_value(fname: str, f: dict[str, Any], row: dict[str, Any], n: int,
                  thousands: str, counts: Counter[tuple[str, str, str]]) -> Any:
     """The value of one field for one row (None: nothing), or an exception saying why not."""
@@ -280,10 +310,7 @@ def _field_value(fname: str, f: dict[str, Any], row: dict[str, Any], n: int,
     if "template" in f:
         return _template(str(f["template"]), row, n)
     if "year" in f:
-        year = int(_number(row.get(f["year"]), thousands))
-        month = int(_number(row[f["month"]], thousands)) if f.get("month") else 1
-        day = int(_number(row[f["day"]], thousands)) if f.get("day") else 1
-        return dt.date(year, month, day)
+        return _split_date(f, row, thousands)
     column = str(f["column"])
     raw = _text(row, column)
     if raw == "":
@@ -398,7 +425,13 @@ def apply(m: Mapping, src: SourceFile) -> Applied:
                                                value=exc.raw, field=fname, known=known))
                 ok = False
                 continue
-            except (ValueError, KeyError, TypeError, IndexError) as exc:
+            except _BadColumn as exc:
+                out.problems.append(Problem.of(feat.where, exc.column,
+                                               "intake.value_unreadable", field=fname,
+                                               value=_text(row, exc.column), error=exc.error))
+                ok = False
+                continue
+            except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:
                 col = f.get("column") or f.get("year") or f.get("template")
                 out.problems.append(Problem.of(feat.where, str(col),
                                                "intake.value_unreadable", field=fname,
