@@ -253,7 +253,8 @@ def test_survey_that_creates_a_hazard_still_has_its_evidence_checked(store, tmp_
     assert store.get(d.Hazard, "H-NEW").kind == d.HazardKind.SHA
 
 
-def test_many_activities_read_the_hazards_at_once_and_end_as_one_by_one(store_url, new_store_url, monkeypatch):
+def test_many_activities_read_the_hazards_at_once_and_end_as_one_by_one(
+        store_url, new_store_url, monkeypatch):
     """Above engine.BULK activities the open hazards are read in one query (the activities'
     bounding box) rather than one per activity: the history written is the same."""
     from mineaction.release import engine
