@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from shapely import STRtree, union_all
 from shapely.geometry.base import BaseGeometry
 
@@ -226,7 +227,9 @@ class Ledger:
                  and a.geometry is not None and not a.geometry.is_empty]
         found: dict[str, Hazard] = {}
         if len(geoms) > BULK:
-            box: BBox = tuple(union_all([g.envelope for g in geoms]).bounds)  # type: ignore
+            b = shapely.bounds(geoms)
+            box: BBox = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+                         float(b[:, 3].max()))
             found = {h.id: h for h in self.reader.iter(  # type: ignore[misc]
                 Hazard, Query(bbox=box, where={"status": "open"}))}
         else:

@@ -33,23 +33,15 @@ METHODS = tuple(ReleaseOutcome)
 
 def overlaps(reader: Reader, hazards: Sequence[Hazard], min_m2: float = 1.0
              ) -> list[tuple[str, str, float]]:
-    """Pairs (hazard, other open hazard, m² in common) for the given hazards."""
-    found: dict[tuple[str, str], float] = {}
-    for h in hazards:
-        if h.geometry is None or h.geometry.is_empty or h.status != HazardStatus.OPEN:
-            continue
-        for other in reader.iter(Hazard, Query(intersects=h.geometry,
-                                               where={"status": "open"})):
-            assert isinstance(other, Hazard)
-            if other.id == h.id or other.geometry is None:
-                continue
-            key = (min(h.id, other.id), max(h.id, other.id))
-            if key in found:
-                continue
-            common = area_m2(h.geometry.intersection(other.geometry))
-            if common >= min_m2:
-                found[key] = common
-    return [(a, b, m2) for (a, b), m2 in sorted(found.items())]
+    """Pairs (hazard, other open hazard, m² in common) for the given open hazards: among them
+    (compared in memory) and with the other open hazards of the store."""
+
+    def is_open(r: Record) -> bool:
+        return getattr(r, "status", None) == HazardStatus.OPEN
+
+    found = _overlapping([(h.id, h.geometry) for h in hazards  # type: ignore[misc]
+                          if is_open(h)], reader, "hazards", is_open, min_m2)
+    return [(a, b, v[0]) for (a, b), v in sorted(found.items())]
 
 
 def pair_text(pairs: Sequence[tuple[str, str, float]]) -> str:

@@ -775,10 +775,11 @@ class SqlTransaction(Transaction):
 
 
     def update_many(self, records: Sequence[Record]) -> int:
-        """:meth:`update` of many records: one statement per layer, executed for all of them,
-        with the same version check and one audit entry per record. An actor's writes (each
-        checked against the policy) go one by one."""
-        if self.policy is not None or len(records) < 2:
+        """:meth:`update` of many records: one statement per layer (and, for an actor, per set
+        of columns the policy lets them write), executed for all of them, with the same checks
+        (each record's version; for an actor, the policy, record by record) and one audit entry
+        per record."""
+        if len(records) < 2:
             return super().update_many(records)
         self._check_writable()
         by_layer: dict[str, tuple[Layer, list[Record]]] = {}
@@ -791,6 +792,8 @@ class SqlTransaction(Transaction):
                 for record in group:  # the same record twice: in turn, as update would
                     self.update(record)
                 continue
+            allowed: list[list[str] | None] = [
+                self._admit_update(lyr, r) if self.policy is not None else None for r in group]
             stored = audit_log.stored_rows(self, lyr, ids)
             for record in group:
                 before = stored.get(record.id)
@@ -799,18 +802,30 @@ class SqlTransaction(Transaction):
                 if before["version"] != record.version:
                     raise Conflict.of("store.changed_by_someone", layer=lyr.name, id=record.id,
                                       stored=before["version"], yours=record.version)
+            statements: dict[tuple[str, ...] | None, list[dict[str, Any]]] = {}
             rows = []
-            for record in group:
+            for record, fields in zip(group, allowed, strict=True):
                 row = to_row(lyr, record)
                 row["version"] = record.version + 1
                 row["_id"], row["_version"] = record.id, record.version
+                if fields is not None:
+                    row = {k: v for k, v in row.items()
+                           if k in fields or k in (GEOM, "_id", "_version")}
                 rows.append(row)
-            for start in range(0, len(rows), BATCH):
-                self.conn.execute(self.store.update_statement(lyr), rows[start:start + BATCH])
+                statements.setdefault(None if fields is None else tuple(fields), []).append(row)
+            for key, batch in statements.items():
+                stmt = self.store.update_statement(lyr, None if key is None else list(key))
+                for start in range(0, len(batch), BATCH):
+                    self.conn.execute(stmt, batch[start:start + BATCH])
             for record in group:
                 record.version += 1
             self.written.add(lyr.table)
-            self._audit(audit_log.UPDATE, lyr, [stored[i] for i in ids], rows)
+            if any(f is not None for f in allowed):  # as stored (fields the actor cannot see)
+                now = audit_log.stored_rows(self, lyr, ids)
+                after: list[Any] = [now[i] for i in ids]
+            else:
+                after = rows
+            self._audit(audit_log.UPDATE, lyr, [stored[i] for i in ids], after)
         return len(records)
 
     def _area_country(self, area_id: str) -> str | None:
