@@ -71,3 +71,20 @@ def test_the_duplicate_lankaran_district_is_found(aze_adm2: list[dict[str, Any]]
     (dup,) = dups
     assert len(dup.where) == 2 and all(w.startswith("feature ") for w in dup.where)
     assert len({a.id for a in dup.areas}) == 2
+
+
+def test_published_figures_find_their_area_in_another_transliteration(
+        aze_adm2: list[dict[str, Any]]) -> None:
+    """The published table of 2023 says Aghdam, Gubadly, Fuzili where the shapes say Agdam
+    District, Qubadli District, Fuzuli District: the comparison of figures finds them."""
+    from mineaction.analysis.figures import Places
+
+    ids = {f["name"]: f["id"] for f in aze_adm2}
+    places = Places({f["id"]: "AZ" for f in aze_adm2}, {f["id"]: f["name"] for f in aze_adm2},
+                    {})
+    for published, shape in (("Aghdam", "Agdam District"), ("Gubadly", "Qubadli District"),
+                             ("Fuzili", "Fuzuli District"), ("Gazakh", "Qazakh District")):
+        assert places.within("AZ", published) == {ids[shape]}
+    assert places.within("AZ", "Askeran") == frozenset()  # no polygon of its own here
+    assert places.within("AZ", "Lankaran") == frozenset()  # a city and two districts: none
+    assert places.within("GE", "Aghdam") == frozenset()
