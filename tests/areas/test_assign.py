@@ -122,3 +122,36 @@ def test_areas_assign_places_stored_records(districts: Store, tmp_path: Path,
     with open_context(db) as ctx:
         (again,) = service.assign(ctx, "hazards")
     assert again.assigned == {} and again.unassigned == ["HZ-2"] and again.unchanged == 1
+
+
+def test_release_steps_follow_their_hazard(store: Store, tmp_path: Path,
+                                           aze_adm2: list[dict[str, Any]]) -> None:
+    """Hazards and a clearance stored before the areas: assigning the hazard's area gives its
+    release step the same area, so that released land counts in the district."""
+    fuzuli = by_name(aze_adm2, "Fuzuli District")
+    center = fuzuli["geometry"].representative_point()
+    import_file(store, "hazards", hazards_file(tmp_path, [("HZ-1", square(center, 0.002),
+                                                           None)]))
+    acts = tmp_path / "activities.geojson"
+    acts.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {
+            "id": "ACT-1", "kind": "clearance", "operator": "OP-A", "started_on": "2023-03-01",
+            "ended_on": "2023-03-20", "outcome": "cleared", "hazard_id": "HZ-1",
+            "source": "synthetic:test"},
+        "geometry": mapping(square(center, 0.001))}]}), encoding="utf-8")
+    import_file(store, "activities", acts)
+    (step,) = store.query("release-steps")
+    assert step.admin_area_id is None  # type: ignore[attr-defined]
+    import_file(store, "admin-areas", areas_file(tmp_path, aze_adm2, 2, "AZ"), do_repair=True)
+    from mineaction.services import areas as service
+    from mineaction.services.context import open_context
+
+    with open_context(store.url) as ctx:
+        (dry,) = service.assign(ctx, "hazards", dry_run=True)
+        assert dry.assigned == {"HZ-1": fuzuli["id"]} and dry.steps == 1
+        assert store.get("hazards", "HZ-1").admin_area_id is None  # type: ignore[attr-defined]
+        (done,) = service.assign(ctx, "hazards")
+    assert done.steps == 1
+    (step,) = store.query("release-steps")
+    assert step.admin_area_id == fuzuli["id"]  # type: ignore[attr-defined]
+    assert store.get("hazards", "HZ-1").admin_area_id == fuzuli["id"]  # type: ignore[attr-defined]

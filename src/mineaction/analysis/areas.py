@@ -132,13 +132,15 @@ class Assigned:
     assigned: dict[str, str] = field(default_factory=dict)  # record id -> area id
     unassigned: list[str] = field(default_factory=list)  # a geometry in no area
     unchanged: int = 0  # an area already, or no geometry
+    steps: int = 0  # release steps of the hazards assigned, given the hazard's area
 
 
 def assign_stored(tx: Transaction, layers: Iterable[str], *, write: bool = True
                   ) -> list[Assigned]:
     """Give each stored record of ``layers`` that has a geometry and no area the area that
-    contains it, as a new version of the record (``tx.update``: audited, version checked);
-    with ``write`` False, only say what would change."""
+    contains it, as a new version of the record (``tx.update``: audited, version checked),
+    and the release steps of a hazard so placed that have no area the hazard's; with
+    ``write`` False, only say what would change."""
     out = []
     for name in layers:
         lyr = get_layer(name)
@@ -159,6 +161,15 @@ def assign_stored(tx: Transaction, layers: Iterable[str], *, write: bool = True
                 if r.id in done.assigned:
                     setattr(r, FIELD, done.assigned[r.id])
                     tx.update(r)
+        if lyr.name == "hazards" and done.assigned:
+            # A release step is in its hazard's area (as the engine writes it): those written
+            # before the hazard had one follow it.
+            for step in tx.iter("release-steps", Query(where={"hazard_id": sorted(
+                    done.assigned), FIELD: None})):
+                done.steps += 1
+                if write:
+                    setattr(step, FIELD, done.assigned[step.hazard_id])  # type: ignore[attr-defined]
+                    tx.update(step)
         out.append(done)
     return out
 
