@@ -155,3 +155,30 @@ def test_release_steps_follow_their_hazard(store: Store, tmp_path: Path,
     (step,) = store.query("release-steps")
     assert step.admin_area_id == fuzuli["id"]  # type: ignore[attr-defined]
     assert store.get("hazards", "HZ-1").admin_area_id == fuzuli["id"]  # type: ignore[attr-defined]
+
+
+def test_points_and_the_dry_run_check(districts: Store, tmp_path: Path,
+                                      aze_adm2: list[dict[str, Any]]) -> None:
+    """An accident (a point) is placed in the district around it; the check that writes
+    nothing (the dry run's) refuses an unknown area and places the others the same way."""
+    from mineaction.io.readers import read_file
+    from mineaction.services import imports
+    from mineaction.services.context import open_context
+
+    agdam = by_name(aze_adm2, "Agdam District")
+    at = agdam["geometry"].representative_point()
+    path = tmp_path / "accidents.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": rid, "occurred_on": "2022-05-02",
+                                           "admin_area_id": area, "source": "synthetic:test"},
+         "geometry": mapping(at)} for rid, area in (("AC-1", None), ("AC-2", "NOPE"))]}),
+        encoding="utf-8")
+    with open_context(districts.url) as ctx:
+        records, problems, _ = imports.check(ctx, "accidents", read_file(path))
+    assert [(p.code, p.field) for p in problems] == [("areas.unknown_area", "admin_area_id")]
+    assert "feature 2" in problems[0].where
+    assert districts.count("accidents") == 0
+    path.write_text(path.read_text(encoding="utf-8").replace('"NOPE"', "null"),
+                    encoding="utf-8")
+    import_file(districts, "accidents", path)
+    assert {a.admin_area_id for a in districts.iter("accidents")} == {agdam["id"]}  # type: ignore[attr-defined]
