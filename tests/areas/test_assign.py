@@ -59,11 +59,15 @@ def test_import_assigns_the_smallest_containing_area(districts: Store, tmp_path:
     across = square(edge, 0.01)
     share = area_m2(across.intersection(agdam["geometry"])) / area_m2(across)
     assert 0.0 < share < 0.99
-    import_file(districts, "hazards", hazards_file(tmp_path, [
+    result = import_file(districts, "hazards", hazards_file(tmp_path, [
         ("HZ-IN", inside, None), ("HZ-ACROSS", across, None),
         ("HZ-SEA", square(Point(50.9, 41.3), 0.01), None),
         ("HZ-GIVEN", inside, agdam["id"])]))
+    assert any(m.startswith("2 of 4 record(s) placed") for m in result.messages)
     got = {h.id: h.admin_area_id for h in districts.iter("hazards")}
+    notes = {h.id: h.notes or "" for h in districts.iter("hazards")}
+    assert "smallest administrative area" in notes["HZ-IN"]
+    assert "smallest administrative area" not in notes["HZ-GIVEN"]
     assert got["HZ-IN"] == fuzuli["id"]
     assert got["HZ-GIVEN"] == agdam["id"]  # a given area is kept
     assert got["HZ-SEA"] is None

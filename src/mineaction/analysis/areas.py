@@ -90,8 +90,31 @@ def check_areas(tx: Transaction, layer: Layer, records: list[Record], where: dic
         by_id = {r.id: r for r in records}
         for rid, area in assign(tx, records).items():
             if area is not None:
-                setattr(by_id[rid], FIELD, area)
+                place(by_id[rid], area)
     return problems
+
+
+#: What the notes of a record placed by its geometry say.
+PLACED_NOTE = "admin_area_id: the smallest administrative area containing the geometry"
+
+
+def place(record: Record, area: str) -> None:
+    """Give ``record`` the area ``area``, noting that it was placed by its geometry."""
+    setattr(record, FIELD, area)
+    record.notes = f"{record.notes}; {PLACED_NOTE}" if record.notes else PLACED_NOTE
+
+
+def placed_count(tx: Transaction, records: list[Record], progress: Progress | None
+                 ) -> list[str]:
+    """After an import: how many of its records were placed in an area by their geometry."""
+    n = sum(1 for r in records if r.notes and PLACED_NOTE in r.notes)
+    if progress:
+        progress(len(records))
+    return [str(Message.of("areas.placed", count=n, total=len(records)))] if n else []
+
+
+for _layer in area_layers(spatial=True):
+    on_import(_layer.name)(placed_count)
 
 
 def named(reader: Reader) -> list[Named]:
@@ -159,7 +182,7 @@ def assign_stored(tx: Transaction, layers: Iterable[str], *, write: bool = True
         if write:
             for r in todo:
                 if r.id in done.assigned:
-                    setattr(r, FIELD, done.assigned[r.id])
+                    place(r, done.assigned[r.id])
                     tx.update(r)
         if lyr.name == "hazards" and done.assigned:
             # A release step is in its hazard's area (as the engine writes it): those written
