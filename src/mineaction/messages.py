@@ -539,6 +539,8 @@ MESSAGES: dict[str, str] = {
     "areas.no_such_area": "{name!r}: no administrative area has this name or id",
     "areas.not_placed_layer": ("{layer}: not a layer whose records are placed in an area by "
                                "their geometry ({known})"),
+    "areas.placed": ("{count} of {total} record(s) placed in the smallest administrative area "
+                     "containing them (noted on each)"),
     "areas.unknown_area": "no administrative area {id!r} in admin-areas",
     # -- planning.
     "planning.bad_list": "{option} takes whole numbers separated by commas, not {value}",

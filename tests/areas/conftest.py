@@ -16,6 +16,7 @@ from tests.conftest import SHARED, skip_or_fail
 BOUNDARIES = SHARED / "data" / "boundaries"
 AZE_ADM2 = BOUNDARIES / "geoBoundaries-AZE-ADM2_simplified.topojson"
 ARM_ADM1 = BOUNDARIES / "geoBoundaries-ARM-ADM1_simplified.geojson"
+GEO_ADM1 = BOUNDARIES / "geoBoundaries-GEO-ADM1_simplified.geojson"
 
 
 def boundary(path: Path) -> list[dict[str, Any]]:

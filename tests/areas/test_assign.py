@@ -59,11 +59,15 @@ def test_import_assigns_the_smallest_containing_area(districts: Store, tmp_path:
     across = square(edge, 0.01)
     share = area_m2(across.intersection(agdam["geometry"])) / area_m2(across)
     assert 0.0 < share < 0.99
-    import_file(districts, "hazards", hazards_file(tmp_path, [
+    result = import_file(districts, "hazards", hazards_file(tmp_path, [
         ("HZ-IN", inside, None), ("HZ-ACROSS", across, None),
         ("HZ-SEA", square(Point(50.9, 41.3), 0.01), None),
         ("HZ-GIVEN", inside, agdam["id"])]))
+    assert any(m.startswith("2 of 4 record(s) placed") for m in result.messages)
     got = {h.id: h.admin_area_id for h in districts.iter("hazards")}
+    notes = {h.id: h.notes or "" for h in districts.iter("hazards")}
+    assert "smallest administrative area" in notes["HZ-IN"]
+    assert "smallest administrative area" not in notes["HZ-GIVEN"]
     assert got["HZ-IN"] == fuzuli["id"]
     assert got["HZ-GIVEN"] == agdam["id"]  # a given area is kept
     assert got["HZ-SEA"] is None
@@ -122,3 +126,63 @@ def test_areas_assign_places_stored_records(districts: Store, tmp_path: Path,
     with open_context(db) as ctx:
         (again,) = service.assign(ctx, "hazards")
     assert again.assigned == {} and again.unassigned == ["HZ-2"] and again.unchanged == 1
+
+
+def test_release_steps_follow_their_hazard(store: Store, tmp_path: Path,
+                                           aze_adm2: list[dict[str, Any]]) -> None:
+    """Hazards and a clearance stored before the areas: assigning the hazard's area gives its
+    release step the same area, so that released land counts in the district."""
+    fuzuli = by_name(aze_adm2, "Fuzuli District")
+    center = fuzuli["geometry"].representative_point()
+    import_file(store, "hazards", hazards_file(tmp_path, [("HZ-1", square(center, 0.002),
+                                                           None)]))
+    acts = tmp_path / "activities.geojson"
+    acts.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {
+            "id": "ACT-1", "kind": "clearance", "operator": "OP-A", "started_on": "2023-03-01",
+            "ended_on": "2023-03-20", "outcome": "cleared", "hazard_id": "HZ-1",
+            "source": "synthetic:test"},
+        "geometry": mapping(square(center, 0.001))}]}), encoding="utf-8")
+    import_file(store, "activities", acts)
+    (step,) = store.query("release-steps")
+    assert step.admin_area_id is None  # type: ignore[attr-defined]
+    import_file(store, "admin-areas", areas_file(tmp_path, aze_adm2, 2, "AZ"), do_repair=True)
+    from mineaction.services import areas as service
+    from mineaction.services.context import open_context
+
+    with open_context(store.url) as ctx:
+        (dry,) = service.assign(ctx, "hazards", dry_run=True)
+        assert dry.assigned == {"HZ-1": fuzuli["id"]} and dry.steps == 1
+        assert store.get("hazards", "HZ-1").admin_area_id is None  # type: ignore[attr-defined]
+        (done,) = service.assign(ctx, "hazards")
+    assert done.steps == 1
+    (step,) = store.query("release-steps")
+    assert step.admin_area_id == fuzuli["id"]  # type: ignore[attr-defined]
+    assert store.get("hazards", "HZ-1").admin_area_id == fuzuli["id"]  # type: ignore[attr-defined]
+
+
+def test_points_and_the_dry_run_check(districts: Store, tmp_path: Path,
+                                      aze_adm2: list[dict[str, Any]]) -> None:
+    """An accident (a point) is placed in the district around it; the check that writes
+    nothing (the dry run's) refuses an unknown area and places the others the same way."""
+    from mineaction.io.readers import read_file
+    from mineaction.services import imports
+    from mineaction.services.context import open_context
+
+    agdam = by_name(aze_adm2, "Agdam District")
+    at = agdam["geometry"].representative_point()
+    path = tmp_path / "accidents.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": rid, "occurred_on": "2022-05-02",
+                                           "admin_area_id": area, "source": "synthetic:test"},
+         "geometry": mapping(at)} for rid, area in (("AC-1", None), ("AC-2", "NOPE"))]}),
+        encoding="utf-8")
+    with open_context(districts.url) as ctx:
+        records, problems, _ = imports.check(ctx, "accidents", read_file(path))
+    assert [(p.code, p.field) for p in problems] == [("areas.unknown_area", "admin_area_id")]
+    assert "feature 2" in problems[0].where
+    assert districts.count("accidents") == 0
+    path.write_text(path.read_text(encoding="utf-8").replace('"NOPE"', "null"),
+                    encoding="utf-8")
+    import_file(districts, "accidents", path)
+    assert {a.admin_area_id for a in districts.iter("accidents")} == {agdam["id"]}  # type: ignore[attr-defined]

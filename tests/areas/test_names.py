@@ -3,11 +3,13 @@ of Azerbaijan."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mineaction.geo.areas import Named, duplicate_names, match_name, name_key
+from tests.areas.conftest import ARM_ADM1, GEO_ADM1, boundary
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +73,35 @@ def test_the_duplicate_lankaran_district_is_found(aze_adm2: list[dict[str, Any]]
     (dup,) = dups
     assert len(dup.where) == 2 and all(w.startswith("feature ") for w in dup.where)
     assert len({a.id for a in dup.areas}) == 2
+
+
+def test_published_figures_find_their_area_in_another_transliteration(
+        aze_adm2: list[dict[str, Any]]) -> None:
+    """The published table of 2023 says Aghdam, Gubadly, Fuzili where the shapes say Agdam
+    District, Qubadli District, Fuzuli District: the comparison of figures finds them."""
+    from mineaction.analysis.figures import Places
+
+    ids = {f["name"]: f["id"] for f in aze_adm2}
+    places = Places({f["id"]: "AZ" for f in aze_adm2}, {f["id"]: f["name"] for f in aze_adm2},
+                    {})
+    for published, shape in (("Aghdam", "Agdam District"), ("Gubadly", "Qubadli District"),
+                             ("Fuzili", "Fuzuli District"), ("Gazakh", "Qazakh District")):
+        assert places.within("AZ", published) == {ids[shape]}
+    assert places.within("AZ", "Askeran") == frozenset()  # no polygon of its own here
+    assert places.within("AZ", "Lankaran") == frozenset()  # a city and two districts: none
+    assert places.within("GE", "Aghdam") == frozenset()
+
+
+@pytest.mark.parametrize(("path", "query", "expected"), [
+    (ARM_ADM1, "Սյունիք", "Syunik"), (ARM_ADM1, "Сюник", "Syunik"),
+    (ARM_ADM1, "Տավուշ", "Tavush"), (ARM_ADM1, "Гехаркуник", "Gegharkunik"),
+    (ARM_ADM1, "Երևան", "Yerevan"), (ARM_ADM1, "Ереван", "Yerevan"),
+    (GEO_ADM1, "Аджария", "Autonomous Republic of Adjara"),
+    (GEO_ADM1, "Adjara", "Autonomous Republic of Adjara"),
+    (GEO_ADM1, "კახეთი", "Kakheti"), (GEO_ADM1, "Имеретия", "Imereti"),
+    (GEO_ADM1, "თბილისი", "Tbilisi"), (GEO_ADM1, "Абхазия", "Autonomous Republic of Abkhazia"),
+])
+def test_armenian_and_georgian_regions(path: Path, query: str, expected: str) -> None:
+    regions = [Named(f["id"], f["name"]) for f in boundary(path)]
+    m = match_name(query, regions)
+    assert m.found is not None and m.found.name == expected, m

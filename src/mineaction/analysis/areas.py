@@ -90,8 +90,31 @@ def check_areas(tx: Transaction, layer: Layer, records: list[Record], where: dic
         by_id = {r.id: r for r in records}
         for rid, area in assign(tx, records).items():
             if area is not None:
-                setattr(by_id[rid], FIELD, area)
+                place(by_id[rid], area)
     return problems
+
+
+#: What the notes of a record placed by its geometry say.
+PLACED_NOTE = "admin_area_id: the smallest administrative area containing the geometry"
+
+
+def place(record: Record, area: str) -> None:
+    """Give ``record`` the area ``area``, noting that it was placed by its geometry."""
+    setattr(record, FIELD, area)
+    record.notes = f"{record.notes}; {PLACED_NOTE}" if record.notes else PLACED_NOTE
+
+
+def placed_count(tx: Transaction, records: list[Record], progress: Progress | None
+                 ) -> list[str]:
+    """After an import: how many of its records were placed in an area by their geometry."""
+    n = sum(1 for r in records if r.notes and PLACED_NOTE in r.notes)
+    if progress:
+        progress(len(records))
+    return [str(Message.of("areas.placed", count=n, total=len(records)))] if n else []
+
+
+for _layer in area_layers(spatial=True):
+    on_import(_layer.name)(placed_count)
 
 
 def named(reader: Reader) -> list[Named]:
@@ -132,13 +155,15 @@ class Assigned:
     assigned: dict[str, str] = field(default_factory=dict)  # record id -> area id
     unassigned: list[str] = field(default_factory=list)  # a geometry in no area
     unchanged: int = 0  # an area already, or no geometry
+    steps: int = 0  # release steps of the hazards assigned, given the hazard's area
 
 
 def assign_stored(tx: Transaction, layers: Iterable[str], *, write: bool = True
                   ) -> list[Assigned]:
     """Give each stored record of ``layers`` that has a geometry and no area the area that
-    contains it, as a new version of the record (``tx.update``: audited, version checked);
-    with ``write`` False, only say what would change."""
+    contains it, as a new version of the record (``tx.update``: audited, version checked),
+    and the release steps of a hazard so placed that have no area the hazard's; with
+    ``write`` False, only say what would change."""
     out = []
     for name in layers:
         lyr = get_layer(name)
@@ -157,8 +182,17 @@ def assign_stored(tx: Transaction, layers: Iterable[str], *, write: bool = True
         if write:
             for r in todo:
                 if r.id in done.assigned:
-                    setattr(r, FIELD, done.assigned[r.id])
+                    place(r, done.assigned[r.id])
                     tx.update(r)
+        if lyr.name == "hazards" and done.assigned:
+            # A release step is in its hazard's area (as the engine writes it): those written
+            # before the hazard had one follow it.
+            for step in tx.iter("release-steps", Query(where={"hazard_id": sorted(
+                    done.assigned), FIELD: None})):
+                done.steps += 1
+                if write:
+                    setattr(step, FIELD, done.assigned[step.hazard_id])  # type: ignore[attr-defined]
+                    tx.update(step)
         out.append(done)
     return out
 

@@ -380,7 +380,8 @@ class Places:
 
     def within(self, country: str, area: str) -> frozenset[str]:
         """Ids of the areas of ``country`` that ``area`` covers: all of them for 'national',
-        else the areas of that name or id (any case) and the areas inside them."""
+        else the areas of that name or id (any case; else the one area it names in another
+        transliteration, :func:`mineaction.geo.areas.match_name`) and the areas inside them."""
         code = country.strip().upper()
         mine = {i for i, c in self.country_of.items() if c == code}
         wanted = area.strip().lower()
@@ -389,6 +390,11 @@ class Places:
         out: set[str] = set()
         stack = [i for i in sorted(mine) if i.lower() == wanted
                  or self.names[i].strip().lower() == wanted]
+        if not stack:  # another transliteration (Aghdam, Agdam District): one area, or none
+            from mineaction.geo.areas import Named, match_name
+
+            found = match_name(area, [Named(i, self.names[i]) for i in sorted(mine)]).found
+            stack = [found.id] if found else []
         while stack:
             current = stack.pop()
             if current not in out:

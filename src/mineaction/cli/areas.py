@@ -46,6 +46,8 @@ def assign(
     verb = "would assign" if dry_run else "assigned"
     for d in done:
         console.print(f"{d.layer}: {verb} {len(d.assigned)}, in no area {len(d.unassigned)}, "
-                      f"unchanged {d.unchanged}", highlight=False)
+                      f"unchanged {d.unchanged}"
+                      + (f"; release steps given their hazard's area: {d.steps}"
+                         if d.steps else ""), highlight=False)
         for rid in d.unassigned[:20]:
             console.print(f"  in no stored area: {escape(rid)}", highlight=False)

@@ -53,7 +53,7 @@ FUZZY_MARGIN = 5.0
 #: languages of the programmes: English, Azerbaijani, Russian, Armenian, Georgian, Spanish).
 GENERIC_WORDS = frozenset({
     "district", "rayon", "raion", "region", "province", "city", "municipality", "autonomous",
-    "republic", "marz", "oblast", "county", "town",
+    "republic", "marz", "oblast", "county", "town", "of",
     "rayonu", "şəhəri", "seheri", "şəhər", "bələdiyyəsi",
     "район", "р-н", "город", "г", "область", "марз", "республика",
     "մարզ", "շրջան", "քաղաք",
@@ -62,11 +62,12 @@ GENERIC_WORDS = frozenset({
 })
 
 #: Letters mapped before transliteration: Azerbaijani Latin (as the English forms write them,
-#: folded the same way as the digraphs below), Armenian ու (u) and ղ (gh), Georgian ფ (f in
-#: the Russian and English forms of the region's names).
+#: folded the same way as the digraphs below), Armenian ու (u), ղ (gh) and the ւ of և (ev,
+#: which case folding splits), Georgian ფ (f in the Russian and English forms of the region's
+#: names).
 _LETTERS = str.maketrans({
     "ə": "a", "ğ": "g", "ı": "i", "ş": "s", "ç": "c", "ü": "u", "ö": "o", "x": "h", "q": "g",
-    "ղ": "g", "ფ": "f", "ь": "", "ъ": "",
+    "ղ": "g", "ւ": "v", "ფ": "f", "ь": "", "ъ": "",
 })
 _DIGRAPHS = (("dzh", "j"), ("dj", "j"), ("zh", "j"), ("gh", "g"), ("kh", "h"), ("sh", "s"),
              ("ch", "c"), ("ow", "u"), ("ou", "u"), ("y", "i"))

@@ -612,7 +612,16 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
             if ref not in known:
                 problems.append(Problem.of(where[r.id], fname, "import.no_reference", layer=target,
                                            id=ref))
+    return problems + run_checks(tx, layer, records, where)
+
+
+def run_checks(tx: Transaction, layer: Layer, records: list[Record], where: dict[str, str]
+               ) -> list[Problem]:
+    """The problems the hooks of :func:`on_check` find in ``records`` (``where``: record id
+    -> row). Call it before comparing the records with stored ones: a hook may complete them
+    (the administrative area found by location)."""
     _load_hooks()
+    problems: list[Problem] = []
     for check in [*_CHECKS.get(layer.name, []), *_CHECKS.get("*", [])]:
         problems.extend(check(tx, layer, records, where))
     return problems
