@@ -388,6 +388,9 @@ def create_app(store_url: str, settings: Settings | None = None, *,
                          [html.Table(["field", "value"], rows)])
         return reply(request, f, body, page, GEOJSON, headers)
 
+    from mineaction.api import writes
+    app.include_router(writes.router)
+
     # -- service --------------------------------------------------------------------------
 
     @app.get("/health", summary="Whether the service and its store answer")
