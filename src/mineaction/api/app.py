@@ -388,8 +388,8 @@ def create_app(store_url: str, settings: Settings | None = None, *,
                          [html.Table(["field", "value"], rows)])
         return reply(request, f, body, page, GEOJSON, headers)
 
-    from mineaction.api import writes
-    app.include_router(writes.router)
+    from mineaction.api import reports, writes
+    app.include_router(writes.router); app.include_router(reports.router)  # noqa: E702
 
     # -- service --------------------------------------------------------------------------
 
