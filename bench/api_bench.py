@@ -122,9 +122,11 @@ metadata:
     keywords_type: theme
     terms_of_service: none
     url: http://127.0.0.1
-  license: {{name: none}}
+  license: {{name: none, url: 'http://127.0.0.1'}}
   provider: {{name: bench, url: http://127.0.0.1}}
-  contact: {{name: bench}}
+  contact: {{name: bench, position: none, address: none, city: none, stateorprovince: none,
+            postalcode: none, country: none, phone: none, fax: none, email: none@example.org,
+            url: 'http://127.0.0.1', hours: none, instructions: none, role: pointOfContact}}
 resources:
   hazards:
     type: collection
@@ -189,7 +191,7 @@ def pygeoapi(store: Path, folder: Path) -> Iterator[str]:
     config.write_text(CONFIG.format(port=port, page=PAGE, source=store), encoding="utf-8")
     openapi = folder / "pygeoapi-openapi.yml"
     env = dict(os.environ, PYGEOAPI_CONFIG=str(config), PYGEOAPI_OPENAPI=str(openapi))
-    subprocess.run([str(python), "-m", "pygeoapi", "openapi", "generate", str(config),
+    subprocess.run([str(python.parent / "pygeoapi"), "openapi", "generate", str(config),
                     "--output-file", str(openapi)], check=True, env=env,
                    capture_output=True)
     with process([str(python), "-m", "uvicorn", "pygeoapi.starlette_app:APP", "--host",
