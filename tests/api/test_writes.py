@@ -149,6 +149,8 @@ def test_reject_and_refusals(world: Any) -> None:
     problem(client.get(f"/submissions/{own['id']}", headers=auth(tokens, "oao")), 404,
             "review.no_submission")
     problem(client.get("/submissions"), 401, "api.sign_in")
+    problem(client.get("/submissions", params={"layer": "null"}, headers=auth(tokens, "oao")),
+            400, "import.unknown_layer")
 
 
 def test_writes_are_in_the_openapi_document(world: Any) -> None:

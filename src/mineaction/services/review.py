@@ -51,6 +51,7 @@ from mineaction.io.readers import InputFeature, SourceFile
 from mineaction.io.writers import record_columns
 from mineaction.services.context import Context
 from mineaction.services.imports import importable
+from mineaction.services.imports import layer as layer_named
 from mineaction.store.base import Query, Reader, Transaction
 
 __all__ = ["Decision", "Preview", "Released", "approve", "as_json", "checksum",
@@ -278,7 +279,7 @@ def list_submissions(ctx: Context, status: SubmissionStatus | str | None = None,
     if status is not None:
         where["status"] = SubmissionStatus(status).value
     if layer is not None:
-        where["target_layer"] = get_layer(layer).name
+        where["target_layer"] = layer_named(layer).name
     subs = ctx.reader.query(LAYER, Query(where=where or None, order_by="submitted_at"))
     return [s for s in subs if isinstance(s, Submission)]
 
