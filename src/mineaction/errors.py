@@ -222,6 +222,21 @@ class Conflict(MineActionError):
     api_code = "Conflict"
 
 
+class PreconditionFailed(Conflict):
+    """A write conditional on a version the caller saw (HTTP If-Match) when another one is
+    stored now."""
+
+    http_status = 412
+    api_code = "PreconditionFailed"
+
+
+class PreconditionRequired(PreconditionFailed):
+    """A conditional write sent without its condition (HTTP If-Match missing)."""
+
+    http_status = 428
+    api_code = "PreconditionRequired"
+
+
 class StoreError(MineActionError):
     """The store cannot be opened or used (wrong file, unknown schema version, ...)."""
 

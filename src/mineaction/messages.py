@@ -498,6 +498,8 @@ MESSAGES: dict[str, str] = {
                             "{allowed}"),
     "api.filter_syntax": "filter is not CQL2 text: {error}",
     "api.format_unknown": "f={value!r}: json or html",
+    "api.if_match_required": ("say which version of {id} this decides on: send the header "
+                              "If-Match with its ETag"),
     "api.method_not_allowed": "method {method} is not allowed here",
     "api.no_collection": "no collection {id!r}",
     "api.no_feature": "{collection} has no feature {id!r}",
@@ -506,6 +508,8 @@ MESSAGES: dict[str, str] = {
     "api.server_error": "internal error; the server log has the details",
     "api.sign_in": ("this is not public: sign in with an API token (header 'Authorization: "
                     "Bearer TOKEN')"),
+    "api.version_stale": ("{id} is at version {current} now, not {version}: read it again "
+                          "before deciding"),
     # -- intake.
     "intake.changed_not_reapplied": ("{count} changed {layer} record(s) got a new version; "
                                      "land already released by them is not released again"),

@@ -430,6 +430,9 @@ def create_app(store_url: str, settings: Settings | None = None, *,
                          [html.Table(["field", "value"], rows)])
         return reply(request, f, body, page, GEOJSON, headers)
 
+    from mineaction.api import reports, writes
+    app.include_router(writes.router); app.include_router(reports.router)  # noqa: E702
+
     # -- service --------------------------------------------------------------------------
 
     @app.get("/health", summary="Whether the service and its store answer")

@@ -380,6 +380,9 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
     row_wheres = {f.where for f in src.features}
     try:
         with store.transaction() as tx:
+            # before matching: a check may complete a record (its area, found by location)
+            problems.extend(load.run_checks(tx, layer, records, {
+                r.id: where.get(id(r), f"record {r.id}") for r in records}))
             found = match(tx, layer, records, key, _origins(tx, m, out.file_name, layer), scope)
             stored_ids = {c[0].id for c in found.changed} | {s.id for s, _ in found.unchanged}
             # a changed record keeps the stored id: references are checked on what is written

@@ -119,3 +119,27 @@ def compare_notes(rows: list[dict[str, Any]], threshold: int) -> list[str]:
                          "(no administrative area, or one without a country) and were left "
                          "out.")
     return notes
+
+
+def conflicts_json(found: list[Any]) -> list[dict[str, Any]]:
+    """:func:`conflicts` as JSON objects."""
+    return [c.as_dict() for c in found]
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """Rows of :func:`as_json`, :func:`conflicts_json` or :func:`compare` as CSV: one column
+    per key, lists joined with ``;``."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    if not rows:
+        return ""
+    names = list(rows[0])
+    writer = csv.DictWriter(out, fieldnames=names, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ";".join("" if x is None else str(x) for x in v)
+                         if isinstance(v, (list, tuple)) else ("" if v is None else v)
+                         for k, v in row.items()})
+    return out.getvalue()

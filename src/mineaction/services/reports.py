@@ -142,3 +142,48 @@ def screen(report: Report) -> list[ScreenTable]:
                                          for c in t.columns],
                                [c.numeric for c in t.columns], rows, total, list(t.notes)))
     return out
+
+
+# -- for clients over the network (the HTTP API) --------------------------------------------
+
+#: Formats a report is sent in, and their media types.
+MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+         "pdf": "application/pdf"}
+
+
+def catalogue() -> list[dict[str, str]]:
+    """Every report: its name, title and description."""
+    from mineaction.reports.definitions import REPORTS
+
+    return [{"name": d.name, "title": d.title, "description": d.description}
+            for d in REPORTS.values()]
+
+
+def threshold(ctx: Context, asked: int | None = None) -> int:
+    """The suppression threshold of a report for the actor: the settings' for the public
+    (never lower, whatever it asks), ``asked`` (else the settings') for anyone signed in."""
+    from mineaction.access import Role
+
+    floor = ctx.settings.suppress_below
+    if not (set(ctx.actor.roles) - {Role.PUBLIC}):
+        return max(floor, asked or 0)
+    return floor if asked is None else asked
+
+
+def render(report: Report, fmt: str) -> bytes:
+    """The report in ``fmt`` (:data:`MEDIA`) as bytes, without the store's location (a
+    server's URL names its host and user)."""
+    import copy
+    import tempfile
+
+    sent = copy.copy(report)
+    sent.store = None
+    if fmt == "json":
+        return json_text(sent).encode("utf-8")
+    if fmt == "csv":
+        return csv_text(sent).encode("utf-8")
+    if fmt not in MEDIA:
+        raise InvalidInput.of("report.unknown_format", fmt=fmt, formats=", ".join(MEDIA))
+    with tempfile.TemporaryDirectory(prefix="mineaction-report-") as folder:
+        paths = write(sent, Path(folder) / f"{report.name}.{fmt}", fmt)
+        return paths[0].read_bytes()

@@ -38,16 +38,25 @@ from mineaction.access import Actor, Level, Role
 from mineaction.domain.layers import Layer, get_layer
 from mineaction.domain.review import Submission, SubmissionOrigin, SubmissionStatus
 from mineaction.domain.schema import Record
-from mineaction.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
+from mineaction.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    Problem,
+)
 from mineaction.io import load
 from mineaction.io.readers import InputFeature, SourceFile
 from mineaction.io.writers import record_columns
 from mineaction.services.context import Context
 from mineaction.services.imports import importable
+from mineaction.services.imports import layer as layer_named
 from mineaction.store.base import Query, Reader, Transaction
 
-__all__ = ["Decision", "Preview", "Released", "approve", "checksum", "geojson_source",
-           "list_submissions", "parse_status", "reject", "show", "submit", "submit_geojson"]
+__all__ = ["Decision", "Preview", "Released", "approve", "as_json", "checksum", "geojson_source",
+           "list_submissions", "parse_status", "preview_json", "reject", "show", "submit",
+           "submit_geojson", "submit_geojson_bytes"]
 
 LAYER = "submissions"
 #: Layers whose import hooks derive records from each new one (hazard history, land release):
@@ -321,7 +330,7 @@ def list_submissions(ctx: Context, status: SubmissionStatus | str | None = None,
     if status is not None:
         where["status"] = SubmissionStatus(status).value
     if layer is not None:
-        where["target_layer"] = get_layer(layer).name
+        where["target_layer"] = layer_named(layer).name
     subs = ctx.reader.query(LAYER, Query(where=where or None, order_by="submitted_at"))
     return [s for s in subs if isinstance(s, Submission)]
 
@@ -434,14 +443,17 @@ def _is_submitter(actor: Actor, sub: Submission) -> bool:
     return same_person(actor, _submitter(sub))
 
 
-def approve(ctx: Context, sub_id: str, note: str | None = None) -> Decision:
+def approve(ctx: Context, sub_id: str, note: str | None = None, *,
+            version: int | None = None) -> Decision:
     """Approve ``sub_id``: write its records in one transaction, as an import does (land
     release included), owned by the submitter's organisation; mark it approved with who, when
     and ``note``; log the approval in the audit log. Forbidden for anyone but an approver or
     administrator, and for the submitter; Conflict when a record it was checked against has
     changed since it was submitted, or when it is no longer pending; InvalidInput (nothing
-    written) when a check fails now."""
+    written) when a check fails now. ``version``: the submission's version the caller saw
+    (PreconditionFailed when it is no longer the stored one)."""
     sub = get(ctx, sub_id)
+    _expect(sub, version)
     _pending(sub)
     lyr, records, problems = _decode(sub, ctx.today())
     if problems:
@@ -457,12 +469,13 @@ def approve(ctx: Context, sub_id: str, note: str | None = None) -> Decision:
     return Decision(sub, len(new), len(changed), messages)
 
 
-def reject(ctx: Context, sub_id: str, note: str) -> Decision:
+def reject(ctx: Context, sub_id: str, note: str, *, version: int | None = None) -> Decision:
     """Reject ``sub_id``, keeping it with the reason ``note`` (required), who and when; the
-    rejection is in the audit log. Same rights as :func:`approve`."""
+    rejection is in the audit log. Same rights and ``version`` as :func:`approve`."""
     if not (note and note.strip()):
         raise InvalidInput.of("review.reject_needs_note")
     sub = get(ctx, sub_id)
+    _expect(sub, version)
     _pending(sub)
     view = ctx.store.as_actor(ctx.actor, on_behalf=_submitter(sub))
     with view.transaction(clock=ctx.clock) as tx:
@@ -470,6 +483,12 @@ def reject(ctx: Context, sub_id: str, note: str) -> Decision:
         audit.record(tx, audit.REJECT, layer=LAYER, record=sub.id, after=sub,
                      detail={"layer": sub.target_layer, "note": note})
     return Decision(sub)
+
+
+def _expect(sub: Submission, version: int | None) -> None:
+    if version is not None and sub.version != version:
+        raise PreconditionFailed.of("api.version_stale", id=sub.id, version=version,
+                                    current=sub.version)
 
 
 def _pending(sub: Submission) -> None:
@@ -485,3 +504,49 @@ def _decide(ctx: Context, tx: Transaction, sub: Submission, status: SubmissionSt
     sub.decided_at = _stamp(ctx.now())
     sub.note = note
     tx.update(sub)
+
+
+# -- for machines (the HTTP API) ------------------------------------------------------------
+
+def submit_geojson_bytes(ctx: Context, name: str, data: bytes, *,
+                         file_name: str = "api.geojson") -> Submission:
+    """Stage a GeoJSON Feature or FeatureCollection (``data``, as sent) for layer ``name``:
+    read as a GeoJSON file is (:func:`mineaction.io.readers.read_file`), then
+    :func:`submit` with origin ``api`` and the SHA-256 of ``data``."""
+    import tempfile
+
+    from mineaction.io.readers import read_file
+
+    _layer(name)
+    with tempfile.TemporaryDirectory(prefix="mineaction-api-") as folder:
+        path = Path(folder) / file_name
+        path.write_bytes(data)
+        src = read_file(path)
+    return submit(ctx, name, src, origin=SubmissionOrigin.API, checksum=checksum(data))
+
+
+def as_json(sub: Submission) -> dict[str, Any]:
+    """A submission without its records: who, when, what for, its status and version."""
+    return {"id": sub.id, "version": sub.version, "layer": sub.target_layer,
+            "records": sub.record_count, "origin": sub.origin.value,
+            "file_name": sub.file_name, "checksum": sub.checksum,
+            "submitted_by": sub.submitted_by, "organisation": sub.submitter_org,
+            "submitted_at": sub.submitted_at, "status": sub.status.value,
+            "decided_by": sub.decided_by, "decided_at": sub.decided_at, "note": sub.note,
+            "warnings": json.loads(sub.problems) if sub.problems else []}
+
+
+def preview_json(view: Preview, locale: str = "en") -> dict[str, Any]:
+    """:func:`show` as JSON: the submission, what approving would change now, its problems
+    (code, parameters and text in ``locale``) and conflicts."""
+    return {**as_json(view.submission), "warnings": list(view.warnings),
+            "new": list(view.new),
+            "updates": [{"id": rid, "version": v} for rid, v in view.updates],
+            "released": [{"hazard_id": r.hazard_id, "method": r.method, "area_m2": r.area_m2,
+                          "steps": r.steps} for r in view.released],
+            "messages": list(view.messages),
+            "problems": [{"where": p.where, "field": p.field, "code": p.code,
+                          "params": {k: str(v) for k, v in p.params},
+                          "text": p.text(locale)} for p in view.problems],
+            "conflicts": [{"record": key, "checked_version": then, "stored_version": now}
+                          for key, then, now in view.conflicts]}
