@@ -110,3 +110,32 @@ def test_a_passed_inspection_changes_nothing_and_bad_ones_write_nothing(store):
         ("inspection QC7", "qm.fail_needs_activity")]
     assert store.count("quality") == 1 and cleared(ctx) == 20_000
     assert store.get(d.Hazard, "H1").status == d.HazardStatus.CLOSED
+
+
+def test_a_failed_inspection_imported_from_a_file_reopens_the_land(store, tmp_path):
+    from mineaction.io.load import import_file
+
+    ctx = setup(store)
+    path = tmp_path / "qc.csv"
+    path.write_text("id,kind,held_on,activity_id,result,items_found,reason,severity\n"
+                    "QC8,qc_inspection,2023-04-01,A1,pass,0,,\n"
+                    "QC9,qc_inspection,2023-04-02,A2,fail,2,two AP mines,critical\n")
+    import_file(store, "quality", path)
+    assert store.count("quality") == 2
+    (last,) = release.timeline(ctx, "H2").versions[-1:]
+    assert (last.change, last.quality_id, last.reason) == ("reopened", "QC9", "two AP mines")
+    assert cleared(ctx) == 15_000
+
+
+def test_qm_record_command(store, store_url, capsys):
+    from mineaction.cli import main
+
+    setup(store)
+    assert main(["--db", store_url, "qm", "record", "QC10", "--activity", "A1", "--on",
+                 "2023-04-01", "--result", "fail", "--reason", "missed mine",
+                 "--severity", "major", "--corrective-action", "re-clear the lot"]) == 0
+    out = capsys.readouterr().out
+    assert "land returned to 1 hazard(s): H1" in out
+    assert store.get(d.Hazard, "H1").status == d.HazardStatus.OPEN
+    assert main(["--db", store_url, "qm", "record", "QC11", "--on", "2023-04-01",
+                 "--result", "maybe"]) == 2
