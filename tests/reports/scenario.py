@@ -134,7 +134,14 @@ def build(store: Store) -> None:
                        activity_id="ACT-3", organisation="NMAA",
                        result=d.QualityResult.OBSERVATION, source=S),
     ]
+    eore = [d.RiskEducationSession(id=f"EORE-{k}", held_on=y(2023, 4, k), girls=g, boys=b,
+                                   women=w, men=m, admin_area_id=admin, method=method,
+                                   geometry=Point(50.5 + 0.01 * k, 41.19), source=S)
+            for k, (g, b, w, m, admin, method) in enumerate([
+                (12, 9, 20, 14, "D1", "group_session"), (3, 4, 0, 2, "D2", "house_to_house"),
+                (30, 28, 25, 22, "D1-V", "group_session")], start=1)]
     with store.transaction() as tx:
+        tx.add_many(eore)
         tx.add_many(quality)
         tx.add_many(areas)
         tx.add_many(hazards)

@@ -209,6 +209,8 @@ MIGRATIONS: list[Migration] = [
     Migration(80, "quality management: findings and non-conformities of QC inspections, "
               "rejected release steps, reopened hazard versions",
               add_quality_fields),
+    Migration(81, "risk education: method, audience and place of each session",
+              add_columns("eore", "method", "audience", "place")),
     # Numbers kept for work in parallel: 21-29 intake and areas, 40-49 review and forms,
     # 50-59 exchange packages, 60-69 planning, 70-79 risk, 80-89 quality management.
 ]
