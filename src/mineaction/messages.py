@@ -541,6 +541,12 @@ MESSAGES: dict[str, str] = {
     "planning.weights_layout": "a weights file holds [criteria.NAME] tables and nothing else",
     # -- risk.
     # -- qm.
+    "qm.cert_checksum_mismatch": ("the attached content does not match the checksum: "
+                                  "expected {expected}, found {actual}"),
+    "qm.cert_no_checksum": "no certificate checksum in the file's metadata",
+    "qm.cert_no_content": "no certificate content attached to the file",
+    "qm.cert_not_canonical": "the attached content is not in canonical form",
+    "qm.cert_text_mismatch": "the printed certificate does not say {line!r}",
     "qm.confidence_range": "the confidence must lie between 0 and 1 (exclusive), got {confidence}",
     "qm.fail_needs_activity": "a failed QC inspection names the activity whose land it rejects",
     "qm.lq_range": "the limiting quality must lie between 0 and 1 (exclusive), got {lq}",

@@ -6,12 +6,13 @@ import json
 import sys
 from dataclasses import asdict
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, console, context
+from mineaction.cli.app import app, checked_output, console, context, err_console
 from mineaction.quality import sampling
 from mineaction.services import layers, quality, reports
 
@@ -99,3 +100,38 @@ def record(
     console.print(f"recorded {escape(inspection_id)}")
     for m in said:
         console.print(escape(m.text(ctx.locale)))
+
+
+@qm_app.command("certificate")
+def certificate(
+    activity_id: str = typer.Argument(..., help="Activity whose released land is handed over"),
+    output: Path = typer.Option(..., "-o", "--output", help="PDF file to write"),
+) -> None:
+    """Write the handover certificate of a task's released land (PDF): map, corners in
+    WGS84 and UTM, area, method, depth, items found, inspections passed, parties, and the
+    SHA-256 of its content."""
+    from mineaction.services import certificate as certs
+
+    checked_output(output)
+    with context() as ctx:
+        body, checksum = certs.write(ctx, activity_id, output)
+    console.print(f"wrote {escape(str(output))}: certificate {escape(body['number'])}, "
+                  f"SHA-256 {checksum}")
+
+
+@qm_app.command("verify-certificate")
+def verify_certificate(
+    file: Path = typer.Argument(..., help="A copy of a handover certificate (PDF)"),
+) -> None:
+    """Verify a copy of a handover certificate: exit 0 when its checksum, attached content
+    and printed facts agree, 1 otherwise."""
+    from mineaction.services import certificate as certs
+
+    res = certs.verify(file)
+    if res.ok:
+        console.print(f"certificate {escape(str(res.number))} verified: SHA-256 "
+                      f"{res.checksum}")
+        return
+    for m in res.problems:
+        err_console.print(f"[bold red]altered or not a certificate:[/] {escape(m.text())}")
+    raise typer.Exit(1)

@@ -27,13 +27,14 @@ __all__ = ["Plan", "lot_geometry", "plans", "record"]
 
 
 def lot_geometry(ctx: Context, act: Activity) -> BaseGeometry | None:
-    """The land ``act`` released: the union of its release steps' polygons, or its own
-    polygon when it releases land and has no steps (None when it released none)."""
-    geoms = [g for g in (getattr(s, "geometry", None) for s in ctx.reader.iter(
-        "release-steps", Query(where={"activity_id": act.id, "rejected_by": None})))
-        if g is not None]
-    if geoms:
-        return union_all(geoms)
+    """The land ``act`` released and still counts as released: the union of its release
+    steps' polygons not rejected by a QC inspection; its own polygon when it releases land and
+    has no steps at all; None when it released none or all of it was rejected."""
+    steps = list(ctx.reader.iter("release-steps", Query(where={"activity_id": act.id})))
+    if steps:
+        geoms = [g for g in (getattr(s, "geometry", None) for s in steps
+                             if getattr(s, "rejected_by", None) is None) if g is not None]
+        return union_all(geoms) if geoms else None
     if releases_land(act) and act.geometry is not None:
         return act.geometry
     return None
