@@ -561,6 +561,23 @@ MESSAGES: dict[str, str] = {
     "planning.weights_layout": "a weights file holds [criteria.NAME] tables and nothing else",
     # -- risk.
     # -- qm.
+    "qm.cert_checksum_mismatch": ("the attached content does not match the checksum: "
+                                  "expected {expected}, found {actual}"),
+    "qm.cert_no_checksum": "no certificate checksum in the file's metadata",
+    "qm.cert_no_content": "no certificate content attached to the file",
+    "qm.cert_not_canonical": "the attached content is not in canonical form",
+    "qm.cert_text_mismatch": "the printed certificate does not say {line!r}",
+    "qm.confidence_range": "the confidence must lie between 0 and 1 (exclusive), got {confidence}",
+    "qm.fail_needs_activity": "a failed QC inspection names the activity whose land it rejects",
+    "qm.lq_range": "the limiting quality must lie between 0 and 1 (exclusive), got {lq}",
+    "qm.no_released_land": "activity {activity_id!r} released no land: there is no lot to inspect",
+    "qm.no_such_activity": "no activity has the id {activity_id!r}",
+    "qm.nothing_to_reject": ("activity {activity_id!r} holds no released land that is not "
+                             "rejected already"),
+    "qm.plot_range": "the sample plot area must be above 0 m², got {plot_m2}",
+    "qm.reopened": "lot rejected: land returned to {count} hazard(s): {ids}",
+    "qm.reopened_new": "lot rejected: land released outside any hazard is now {count} new "
+                       "hazard(s): {ids}",
     # -- release.
     "release.activities_overlap": ("warning: {count} pair(s) of activities overlap: {pairs}; "
                                    "land both released is counted once in reports of land"),

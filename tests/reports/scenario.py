@@ -123,7 +123,26 @@ def build(store: Store) -> None:
         d.Hazard(id="H-OPEN-2", kind=d.HazardKind.SHA, contamination=frozenset({CMR}),
                  admin_area_id="D2", geometry=released_polygon(21, 25_000.0), source=S),
     ]
+    quality = [  # recorded as they stand; the release engine is not involved here
+        d.QualityEvent(id="QC-1", kind=d.QualityKind.QC_INSPECTION, held_on=y(2023, 3, 1),
+                       activity_id="ACT-1", organisation="NMAA", result=d.QualityResult.PASS,
+                       items_found=0, source=S),
+        d.QualityEvent(id="QC-2", kind=d.QualityKind.QC_INSPECTION, held_on=y(2023, 6, 1),
+                       activity_id="ACT-2", organisation="NMAA", result=d.QualityResult.FAIL,
+                       items_found=1, severity=d.Severity.MAJOR, source=S),
+        d.QualityEvent(id="QA-1", kind=d.QualityKind.QA_VISIT, held_on=y(2023, 7, 1),
+                       activity_id="ACT-3", organisation="NMAA",
+                       result=d.QualityResult.OBSERVATION, source=S),
+    ]
+    eore = [d.RiskEducationSession(id=f"EORE-{k}", held_on=y(2023, 4, k), girls=g, boys=b,
+                                   women=w, men=m, admin_area_id=admin, method=method,
+                                   geometry=Point(50.5 + 0.01 * k, 41.19), source=S)
+            for k, (g, b, w, m, admin, method) in enumerate([
+                (12, 9, 20, 14, "D1", "group_session"), (3, 4, 0, 2, "D2", "house_to_house"),
+                (30, 28, 25, 22, "D1-V", "group_session")], start=1)]
     with store.transaction() as tx:
+        tx.add_many(eore)
+        tx.add_many(quality)
         tx.add_many(areas)
         tx.add_many(hazards)
         tx.add_many(steps)

@@ -347,8 +347,10 @@ def released(reader: Reader, scope: Scope, by: Sequence[str] = ("method",), *,
                                                                                         name)
         if col not in db_by:
             db_by.append(col)
+    # Land a failed QC inspection returned to a hazard is no longer released.
     rows = reader.aggregate("release-steps", db_by, sums=["area_m2"],
-                            where=_where(scope, extra=where), date_field="released_on",
+                            where=_where(scope, extra={**(where or {}), "rejected_by": None}),
+                            date_field="released_on",
                             start=scope.period.start, end=scope.period.end, with_ids=True)
     if "district" in by and areas is None:
         areas = Areas.load(reader)

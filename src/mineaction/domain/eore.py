@@ -17,6 +17,11 @@ class RiskEducationSession(SpatialRecord):
     held_on: dt.date = attr("Date of the session")
     organisation: str | None = attr("Organisation that delivered it", None)
     admin_area_id: str | None = attr("Administrative area", None)
+    method: str | None = attr("How it was delivered: e.g. group_session, house_to_house, "
+                              "school_lesson, mass_media", None)
+    audience: str | None = attr("Who it was for: e.g. community, school, farmers, "
+                                "displaced, returnees", None)
+    place: str | None = attr("Where it was held: e.g. school, village_square, home, camp", None)
     girls: int = attr("Female beneficiaries under 18", 0, minimum=0)
     boys: int = attr("Male beneficiaries under 18", 0, minimum=0)
     women: int = attr("Female beneficiaries 18 and over", 0, minimum=0)

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from mineaction.domain.schema import SpatialRecord, attr
-from mineaction.domain.vocabulary import QualityKind, QualityResult
+from mineaction.domain.vocabulary import QualityKind, QualityResult, Severity
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -20,3 +20,7 @@ class QualityEvent(SpatialRecord):
     result: QualityResult | None = attr("pass, fail or observation", None)
     items_found: int | None = attr("Items found by a QC inspection on released land", None,
                                     minimum=0)
+    reason: str | None = attr("Finding: why the inspection failed, what was observed", None)
+    severity: Severity | None = attr("Non-conformity: minor, major or critical", None)
+    corrective_action: str | None = attr("Corrective action required", None)
+    closed_on: dt.date | None = attr("Date the non-conformity was closed (corrected)", None)

@@ -38,6 +38,7 @@ class HazardChange(StrEnum):
     CONFIRMED = "confirmed"  # technical survey confirms it: SHA becomes CHA
     RELEASED = "released"  # part of it cancelled, reduced or cleared
     CLOSED = "closed"  # nothing left
+    REOPENED = "reopened"  # released land returned to it: a lot rejected by a QC inspection
 
 
 class SurveyResult(StrEnum):
@@ -65,6 +66,10 @@ class ReleaseStep(SpatialRecord):
         "Contamination recorded for the hazard when it was released", frozenset())
     admin_area_id: str | None = attr("Administrative area of the hazard", None)
     outside_hazard: bool = attr("Released land outside any recorded hazard", False)
+    rejected_by: str | None = attr(
+        "QC inspection that rejected the land: it returned to a hazard, and it no longer "
+        "counts as released", None)
+    rejected_on: dt.date | None = attr("Date of the rejection", None)
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -85,6 +90,8 @@ class HazardVersion(SpatialRecord):
     activity_id: str | None = attr("Activity that caused the change", None)
     step_id: str | None = attr("Release step that caused the change", None)
     evidence_id: str | None = attr("Evidence the change rests on", None)
+    quality_id: str | None = attr("QC inspection that reopened the hazard", None)
+    reason: str | None = attr("Why the hazard was reopened", None)
 
 
 def polygonal(geom: BaseGeometry | None) -> MultiPolygon:

@@ -150,6 +150,14 @@ class QualityResult(StrEnum):
     OBSERVATION = "observation"
 
 
+class Severity(StrEnum):
+    """Severity of a non-conformity found by quality management."""
+
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
 class EvidenceKind(StrEnum):
     FIND = "find"
     ACCIDENT = "accident"

@@ -457,3 +457,91 @@ def apply_activities_messages(tx: Transaction, activities: Iterable[Record],
 
 
 on_import("activities")(apply_activities)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rejected lots: a failed QC inspection returns released land to a hazard
+
+
+def reject_lots(tx: Transaction, inspections: Iterable[Record],
+                progress: Progress | None = None) -> list[Message]:
+    """Reject the lot of every failed QC inspection among ``inspections`` (already added in
+    ``tx``): the land its activity released returns to a hazard.
+
+    Each release step of the activity not rejected yet is marked rejected (by the inspection,
+    on its date), so that it no longer counts as released land; the hazard it came from gets
+    its land back in a new version (change ``reopened``, with the inspection and its reason),
+    open again if it had closed; land released outside any hazard becomes a new hazard, whose
+    first version says the same. Nothing recorded before is rewritten. InvalidInput (and the
+    transaction rolls back) names each inspection whose lot cannot be rejected: no activity,
+    no land released, or dated before the last change recorded on a hazard it would reopen.
+    """
+    from mineaction.domain.quality import QualityEvent
+    from mineaction.domain.vocabulary import QualityKind, QualityResult
+
+    failed = sorted((q for q in inspections if isinstance(q, QualityEvent)
+                     and q.kind == QualityKind.QC_INSPECTION and q.result == QualityResult.FAIL),
+                    key=lambda q: (q.held_on, q.id))
+    problems: list[Problem] = []
+    reopened: list[str] = []
+    created: list[str] = []
+    for q in failed:
+        where = f"inspection {q.id}"
+        if not q.activity_id:
+            problems.append(Problem.of(where, "activity_id", "qm.fail_needs_activity"))
+            continue
+        steps = [s for s in tx.iter("release-steps", Query(where={
+            "activity_id": q.activity_id, "rejected_by": None})) if isinstance(s, ReleaseStep)]
+        if not steps:
+            problems.append(Problem.of(where, "activity_id", "qm.nothing_to_reject",
+                                       activity_id=q.activity_id))
+            continue
+        for s in steps:
+            if s.hazard_id is not None:
+                h = tx.get(Hazard, s.hazard_id)
+                versions = list(tx.iter("hazard-versions", Query(
+                    where={"hazard_id": h.id}, order_by="seq")))
+                last = versions[-1] if versions else None
+                seq = last.seq if last else 0  # type: ignore[attr-defined]
+                last_on = last.valid_from if last else None  # type: ignore[attr-defined]
+                if last_on is not None and q.held_on < last_on:
+                    problems.append(Problem.of(where, "held_on", "release.dated_before_change",
+                                               on=q.held_on, hazard_id=h.id, last=last_on))
+                    continue
+                h.geometry = polygonal(union_all([g for g in (h.geometry, s.geometry)
+                                                  if g is not None and not g.is_empty]))
+                h.status = HazardStatus.OPEN
+                h.closed_on = None
+                h.closed_by = None
+                tx.update(h)
+                reopened.append(h.id)
+            else:
+                h = Hazard(id=f"{s.activity_id}-{q.id}", kind=HazardKind.SHA,
+                           contamination=s.contamination, recorded_on=q.held_on,
+                           geometry=polygonal(s.geometry), admin_area_id=s.admin_area_id,
+                           source=q.source, notes=f"reopened by QC inspection {q.id}")
+                tx.add(h)
+                seq = 0
+                created.append(h.id)
+            v = _version(h, seq + 1, HazardChange.REOPENED, q.held_on,
+                         activity_id=s.activity_id, step_id=s.id, source=q.source)
+            v.quality_id, v.reason = q.id, q.reason
+            tx.add(v)
+            s.rejected_by, s.rejected_on = q.id, q.held_on
+            tx.update(s)
+        if progress:
+            progress(1)
+    if problems:
+        raise InvalidInput(problems)
+    out = []
+    if reopened:
+        out.append(Message.of("qm.reopened", count=len(reopened), ids=", ".join(reopened)))
+    if created:
+        out.append(Message.of("qm.reopened_new", count=len(created), ids=", ".join(created)))
+    return out
+
+
+@on_import("quality")
+def _reject_on_import(tx: Transaction, records: Sequence[Record],
+                      progress: Progress | None = None) -> list[str]:
+    return [m.text() for m in reject_lots(tx, records, progress)]

@@ -223,5 +223,6 @@ def released_area(reader: Reader, by: Sequence[str] = ("method",), *,
     outside any hazard) counts once per step. For land released, as reports give it, use
     :func:`mineaction.analysis.statistics.released`: the area of the union of the steps'
     polygons."""
+    where = {**(where or {}), "rejected_by": None}  # land a QC inspection returned: not released
     return reader.aggregate("release-steps", by, sums=("area_m2",), where=where,
                             date_field="released_on", start=start, end=end, with_ids=True)

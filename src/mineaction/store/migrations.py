@@ -174,6 +174,17 @@ def owners_and_countries(store: SqlStore, conn: Connection) -> list[str]:
 _NEW_FIELDS = {"evidence": ("witness_name", "witness_contact")}
 
 
+def add_quality_fields(store: SqlStore, conn: Connection) -> list[str]:
+    """Add the fields of non-conformities to QC inspections, of rejection to release steps
+    and of reopening to hazard versions."""
+    add_columns("quality", "reason", "severity", "corrective_action", "closed_on")(store, conn)
+    add_columns("release-steps", "rejected_by", "rejected_on")(store, conn)
+    add_columns("hazard-versions", "quality_id", "reason")(store, conn)
+    return ["quality: reason, severity, corrective_action, closed_on",
+            "release-steps: rejected_by, rejected_on",
+            "hazard-versions: quality_id, reason"]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "core layers", create_layers(
         "organisations", "admin-areas", "hazards", "activities", "finds", "accidents",
@@ -195,9 +206,13 @@ MIGRATIONS: list[Migration] = [
               create_layers("imports")),
     Migration(32, "changes re-imports made to stored records", create_layers("record-changes")),
     Migration(40, "submissions waiting for review", create_layers("submissions")),
-    # A store takes only the steps above its schema version: a new step is numbered above
-    # every step already released. Kept for work in parallel: 41-49 review and forms,
-    # 50-59 exchange packages, 60-69 planning, 70-79 risk, 80-89 quality management.
+    Migration(80, "quality management: findings and non-conformities of QC inspections, "
+              "rejected release steps, reopened hazard versions",
+              add_quality_fields),
+    Migration(81, "risk education: method, audience and place of each session",
+              add_columns("eore", "method", "audience", "place")),
+    # A store takes only the steps above its schema version: every new step is numbered
+    # above the last one here.
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)

@@ -1,0 +1,64 @@
+"""The quality report: inspections per operator and method, pass rate, open
+non-conformities, items found in released land; every figure explained by its records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from mineaction.domain.quality import QualityEvent
+from mineaction.services import quality, reports
+
+from .test_reject import inspection, setup
+
+
+def test_quality_report_counts_and_explains(store):
+    ctx = setup(store)
+    quality.record(ctx, [
+        inspection("QC1", "A1", dt.date(2023, 4, 1), "pass"),
+        inspection("QC2", "A2", dt.date(2023, 4, 2), "fail", items_found=3,
+                   reason="3 AP mines", severity="critical"),
+        inspection("QC3", "A3", dt.date(2023, 4, 3), "pass", severity="minor",
+                   corrective_action="mark the lanes", closed_on=dt.date(2023, 5, 1)),
+        QualityEvent(id="QA1", kind="qa_visit", held_on=dt.date(2023, 4, 4),  # type: ignore
+                     activity_id="A1", result="observation"),  # type: ignore[arg-type]
+        inspection("QC0", "A1", dt.date(2022, 4, 1), "pass")])  # before the period
+    rep = reports.build(ctx, "quality", reports.period(2023))
+    t = {x.name: x for x in rep.tables}
+    ins = t["inspections"]
+    by = {r["operator"].value: r for r in ins.rows}
+    assert set(by) == {"OP-A"}
+    row = by["OP-A"]
+    assert (row["qc_inspections"].value, row["passed"].value, row["failed"].value,
+            row["qa_visits"].value) == (3, 2, 1, 1)
+    assert row["pass_rate"].value == round(100 * 2 / 3, 1)
+    assert row["failed"].figure.ids == ["QC2"]
+    assert sorted(row["pass_rate"].figure.ids) == ["QC1", "QC2", "QC3"]
+    nc = {r["severity"].value: r for r in t["non-conformities"].rows}
+    assert (nc["critical"]["open"].value, nc["critical"]["without_action"].value) == (1, 1)
+    assert (nc["minor"]["raised"].value, nc["minor"]["closed"].value,
+            nc["minor"]["open"].value) == (1, 1, 0)
+    assert nc["critical"]["open"].figure.ids == ["QC2"]
+    items = t["items-in-released-land"]
+    assert [(r["operator"].value, r["inspections"].value, r["items"].value)
+            for r in items.rows] == [("OP-A", 1, 3)]
+    # the minor non-conformity is still open at the end of April
+    april = reports.build(ctx, "quality", reports.period(None, dt.date(2023, 4, 1),
+                                                         dt.date(2023, 4, 30)))
+    nc = {r["severity"].value: r for r in april.tables[1].rows}
+    assert nc["minor"]["open"].value == 1 and nc["minor"]["closed"].value == 0
+    cells = reports.explain(rep, "inspections//failed")
+    assert any(c.get("ids") == ["QC2"] or "QC2" in json.dumps(c) for c in cells)
+
+
+def test_report_quality_command_with_explain(store, store_url, capsys):
+    from mineaction.cli import main
+
+    ctx = setup(store)
+    quality.record(ctx, [inspection("QC2", "A2", dt.date(2023, 4, 2), "fail", items_found=1,
+                                    severity="major")])
+    assert main(["--db", store_url, "report", "quality", "--year", "2023"]) == 0
+    out = capsys.readouterr().out
+    assert "Quality management" in out and "Items found in released land" in out
+    assert main(["--db", store_url, "report", "quality", "--year", "2023", "--explain"]) == 0
+    assert "QC2" in capsys.readouterr().out
