@@ -62,3 +62,13 @@ def test_report_quality_command_with_explain(store, store_url, capsys):
     assert "Quality management" in out and "Items found in released land" in out
     assert main(["--db", store_url, "report", "quality", "--year", "2023", "--explain"]) == 0
     assert "QC2" in capsys.readouterr().out
+
+
+def test_qm_report_is_the_quality_report(store, store_url, capsys):
+    from mineaction.cli import main
+
+    ctx = setup(store)
+    quality.record(ctx, [inspection("QC1", "A1", dt.date(2023, 4, 1), "pass")])
+    assert main(["--db", store_url, "qm", "report", "--year", "2023", "--explain",
+                 "--cell", "inspections//passed"]) == 0
+    assert "QC1" in capsys.readouterr().out

@@ -135,3 +135,23 @@ def verify_certificate(
     for m in res.problems:
         err_console.print(f"[bold red]altered or not a certificate:[/] {escape(m.text())}")
     raise typer.Exit(1)
+
+
+@qm_app.command("report")
+def qm_report(
+    year: int = typer.Option(None, "--year", min=1, max=9999, help="Calendar year"),
+    date_from: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD"),
+    date_to: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD"),
+    area: str = typer.Option(None, "--area", help="Administrative area (name or id)"),
+    output: Path = typer.Option(None, "-o", "--output", help="File to write (csv, xlsx, "
+                                "html, pdf, json)"),
+    explain: bool = typer.Option(False, "--explain", help="List, for each cell, the filter "
+                                 "and the records behind it (JSON)"),
+    cell: str = typer.Option(None, "--cell", help="With --explain: TABLE/ROW/COLUMN"),
+) -> None:
+    """The quality report (the same as `mineaction report quality`)."""
+    from mineaction.cli.report import report as report_command
+
+    report_command(name="quality", year=year, date_from=date_from, date_to=date_to,
+                   quarter=None, area=area, fmt=None, output=output, explain=explain,  # type: ignore[arg-type]
+                   cell=cell, suppress_below=5, by=[])
