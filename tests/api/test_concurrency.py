@@ -194,6 +194,7 @@ def test_twenty_clients_no_lost_update_no_duplicate(pg_server: Any) -> None:
     shared = [sid for sid in approved if submitted[sid] == ["F-SHARED"]]
     record = store.get("finds", "F-SHARED")
     assert record.version == 1 + len(shared)
+    assert (record.owner, record.country) == ("OA", "XV")  # still in its country's sight
     said = {json.loads(stored[sid].records)["features"][0]["properties"]["quantity"]
             for sid in shared}
     assert (record.quantity in said) if shared else record.quantity == 1
