@@ -63,8 +63,8 @@ def server(url: str) -> Iterator[str]:
             proc.terminate()
             proc.wait(20)
             log.seek(0)
-            tail = log.read().decode(errors="replace")[-2000:]
-            assert "Traceback" not in tail, tail
+            text = log.read().decode(errors="replace")
+            assert "Traceback" not in text and "server_error" not in text, text[-3000:]
 
 
 def find(fid: str, quantity: int, x: float = 50.605) -> dict[str, Any]:
