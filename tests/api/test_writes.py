@@ -153,6 +153,30 @@ def test_reject_and_refusals(world: Any) -> None:
             400, "import.unknown_layer")
 
 
+def test_an_update_keeps_the_record_in_its_country(world: Any) -> None:
+    """An operator's update approved by the authority leaves the record where the authority
+    sees it: the stored country is kept when the update names none."""
+    client, tokens, store = world
+    first = client.post("/collections/finds/items", json=find("F-UPD"),
+                        headers=auth(tokens, "oao")).json()
+    client.post(f"/submissions/{first['id']}/approve", json={},
+                headers=auth(tokens, "axp", **{"If-Match": f'"{first["version"]}"'}))
+    assert (store.get("finds", "F-UPD").owner, store.get("finds", "F-UPD").country) == (
+        "OA", "XV")
+    second = client.post("/collections/finds/items", json=find("F-UPD", quantity=4),
+                         headers=auth(tokens, "oao")).json()
+    view = client.get(f"/submissions/{second['id']}", headers=auth(tokens, "axp"))
+    assert view.json()["updates"] == [{"id": "F-UPD", "version": 1}]
+    r = client.post(f"/submissions/{second['id']}/approve", json={},
+                    headers=auth(tokens, "axp", **{"If-Match": view.headers["etag"]}))
+    assert r.status_code == 200 and r.json()["updated"] == 1, r.text
+    stored = store.get("finds", "F-UPD")
+    assert (stored.quantity, stored.version, stored.owner, stored.country) == (4, 2, "OA", "XV")
+    # the authority still sees it, through the API too
+    got = client.get("/collections/finds/items/F-UPD", headers=auth(tokens, "axa"))
+    assert got.status_code == 200 and got.json()["properties"]["quantity"] == 4
+
+
 def test_writes_are_in_the_openapi_document(world: Any) -> None:
     client, _, _ = world
     paths = client.get("/api").json()["paths"]

@@ -370,10 +370,13 @@ class Policy:
                      stored_country: str | None) -> list[str]:
         """Check that the actor may change the stored record (owner ``stored_owner``, country
         ``stored_country``) into ``record``; returns the columns to write. The owner never
-        changes by an update."""
+        changes by an update; a record that names no country keeps the stored one (as an add
+        takes the writer's), so that an update never takes it out of its country's sight."""
         self._check_writer(layer, record)
         actor = self.actor
         record.owner = stored_owner
+        if hasattr(record, "country") and record.country is None:
+            record.country = stored_country
         if not self.is_admin:
             own = actor.org_id is not None and stored_owner == actor.org_id
             country = (_is_authority(actor) and actor.country is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -48,6 +49,10 @@ _SQL_TYPES: dict[str, Any] = {
     "integer": sa.BigInteger().with_variant(sa.Integer(), "sqlite"), "real": sa.Double(),
     "boolean": sa.Boolean(), "date": sa.Date(),
 }
+
+
+#: Guards the lazy building of a store's tables by concurrent threads.
+_TABLES_LOCK = threading.RLock()
 
 
 class SqlStore(Store):
@@ -138,7 +143,10 @@ class SqlStore(Store):
         lyr = layer_of(layer)
         tbl = self._tables.get(lyr.table)
         if tbl is None:
-            tbl = self._tables[lyr.table] = self._build_table(lyr)
+            with _TABLES_LOCK:  # threads of one server build a table once (MetaData refuses twice)
+                tbl = self._tables.get(lyr.table)
+                if tbl is None:
+                    tbl = self._tables[lyr.table] = self._build_table(lyr)
         return tbl
 
     def _build_table(self, layer: Layer) -> sa.Table:
