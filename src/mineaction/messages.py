@@ -523,6 +523,8 @@ MESSAGES: dict[str, str] = {
                                  "year (a date_format needs a column)"),
     "intake.mapping_other_layer": "the mapping is for layer {declared!r}, not {layer!r}",
     "intake.mapping_pattern": "not a regular expression: {error}",
+    "intake.mapping_required_unmapped": ("required field is not mapped, and the file has no "
+                                         "column of its name"),
     "intake.mapping_unit": "unknown unit {unit!r} (known: {known})",
     "intake.mapping_unknown_field": "layer {layer} has no such field",
     "intake.mapping_unknown_key": "unknown key (known: {known})",

@@ -362,6 +362,12 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
     digest = file_digest(src)
     out = Outcome(layer.name, Path(src.path).name, digest, len(src.features),
                   dry_run=options.dry_run, mapping=m.name if m and m.path else None)
+    unmapped = mappings.unmapped_required(m, src) if m else []
+    if unmapped:  # said once, before any row is read
+        out.problems = unmapped
+        if options.dry_run:
+            return out
+        raise ImportRefused(unmapped, out, str(src.path))
     applied = mappings.apply(m or mappings.empty(layer.name), src)
     out.unmapped, out.uncovered = applied.unmapped, applied.uncovered
     problems = list(applied.problems)

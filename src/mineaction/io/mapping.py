@@ -140,7 +140,8 @@ def load_mapping(name_or_path: str | Path, layer: str | None = None) -> Mapping:
     problems: list[Problem] = []
     declared = head.get("layer")
     if layer and declared and declared != layer:
-        problems.append(Problem.of(str(p), "mapping.layer", "intake.mapping_other_layer",
+        section = "mapping" if "mapping" in spec else "register"  # the table the file uses
+        problems.append(Problem.of(str(p), f"{section}.layer", "intake.mapping_other_layer",
                                    declared=declared, layer=layer))
     lname = str(declared or layer or "victims")
     try:
@@ -204,6 +205,22 @@ def check(m: Mapping, lyr: Layer, where: str) -> list[Problem]:
     if g and not (("lon" in g and "lat" in g) or "wkt" in g):
         problems.append(Problem.of(where, "geometry", "intake.mapping_geometry"))
     return problems
+
+
+def unmapped_required(m: Mapping, src: SourceFile) -> list[Problem]:
+    """The required fields of ``m``'s layer that a mapping file neither maps nor finds as a
+    column of ``src`` named like them: one problem each, naming the mapping file and the field,
+    rather than one per row. (Nothing for a mapping made of ``--set`` constants alone, nor for
+    a file without rows.)"""
+    if m.path is None or not src.features:
+        return []
+    header = {str(k).strip() for feat in src.features for k in feat.properties}
+    named = header | {c.lower() for c in header}
+    mapped = set(m.fields) | ({"id"} if m.head.get("id") else set())
+    return [Problem.of(str(m.path), f"fields.{s.name}", "intake.mapping_required_unmapped")
+            for s in get_layer(m.layer).fields
+            if s.required and s.name not in SYSTEM_FIELDS and s.name not in mapped
+            and s.name not in named]
 
 
 # ---------------------------------------------------------------------------------------------
