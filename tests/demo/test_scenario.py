@@ -222,6 +222,32 @@ def test_release_history_follows_the_engine(scenario: Built) -> None:
     assert per_year[2025] > per_year[2023] > per_year[2021]
 
 
+def test_survey_that_cancels_nothing_confirms_the_hazard(scenario: Built) -> None:
+    """Every hazard worked on after survey was visited by NTS; a visit that cancelled nothing
+    is recorded as a survey that confirms the hazard: no land released, a confirmed version."""
+    rows = store_rows(scenario.db)
+    acts = rows["activities"]
+    confirming = [a for a in acts if a["survey_result"] is not None]
+    assert confirming, "some survey visits cancel nothing"
+    assert all(str(a["kind"]) == "nts" and str(a["survey_result"]) == "confirmed"
+               and a["outcome"] is None and a["hazard_id"] for a in confirming)
+    stepped = {s["activity_id"] for s in rows["release-steps"]}
+    assert not stepped & {a["id"] for a in confirming}
+    confirmed = {(v["hazard_id"], v["activity_id"]) for v in rows["hazard-versions"]
+                 if str(v["change"]) == "confirmed"}
+    assert confirmed == {(a["hazard_id"], a["id"]) for a in confirming}
+    assert all(str(h["kind"]) == "cha" for h in rows["hazards"]
+               if h["id"] in {a["hazard_id"] for a in confirming})
+    nts_end: dict[str, Any] = {}
+    for a in acts:
+        if str(a["kind"]) == "nts" and a["hazard_id"]:
+            nts_end[a["hazard_id"]] = min(a["ended_on"], nts_end.get(a["hazard_id"],
+                                                                    a["ended_on"]))
+    later = [a for a in acts if str(a["kind"]) != "nts" and a["hazard_id"]]
+    assert later and all(a["hazard_id"] in nts_end for a in later)
+    assert all(nts_end[a["hazard_id"]] <= a["started_on"] for a in later)
+
+
 def test_the_exposure_model_puts_most_accidents_near_people_and_outside_the_belt(
         scenario: Built, plan: Plan) -> None:
     """Draw many accidents from the model on the scenario's ground and compare with design."""

@@ -112,11 +112,12 @@ class ActPlan:
     operator: str
     started_on: dt.date
     ended_on: dt.date
-    outcome: str
+    outcome: str | None  # None for a survey that releases nothing (``survey_result`` set)
     polygon: MultiPolygon
     hazard_id: str | None
     outside_hazard: bool = False
     misjudged: bool = False  # survey released land that holds items (truth)
+    survey_result: str | None = None  # confirmed: survey found the evidence, cancelled nothing
 
 
 @dataclass
@@ -305,7 +306,9 @@ def as_activity(a: ActPlan) -> Activity:
     return Activity(id=a.id, kind=a.kind, operator=a.operator,  # type: ignore[arg-type]
                     started_on=a.started_on, ended_on=a.ended_on,
                     outcome=a.outcome,  # type: ignore[arg-type]
-                    hazard_id=a.hazard_id, outside_hazard=a.outside_hazard, geometry=a.polygon)
+                    hazard_id=a.hazard_id, outside_hazard=a.outside_hazard,
+                    survey_result=a.survey_result,  # type: ignore[arg-type]
+                    geometry=a.polygon)
 
 
 class Releaser:
@@ -320,6 +323,7 @@ class Releaser:
         self.ledger = Ledger.follow(as_hazard(h) for h in hazards)
         self.acts: list[ActPlan] = []
         self.rng = substream(seed, 5)
+        self.visits = substream(seed, 5, 2)  # lengths of visits to confirmed hazards
 
     def core(self, h: HazardPlan, margin: float) -> BaseGeometry:
         """The true contamination in a hazard, grown (or shrunk) by ``margin`` metres."""
@@ -341,6 +345,16 @@ class Releaser:
         outcome = {"nts": "cancelled", "ts": "reduced"}.get(kind, "cleared")
         a = ActPlan(f"ACT-{len(self.acts) + 1:06d}", kind, operator, start, end, outcome,
                     polygonal(poly), h.id, misjudged=misjudged)
+        self.emit(a)
+        return a
+
+    def confirm(self, h: HazardPlan, operator: str, start: dt.date, days: int,
+                year_end: dt.date) -> ActPlan:
+        """Non-technical survey that visits the hazard and cancels nothing: recorded as a
+        survey that confirms it (no land released, no release step)."""
+        end = min(start + dt.timedelta(days=max(days, 1)), year_end)
+        a = ActPlan(f"ACT-{len(self.acts) + 1:06d}", "nts", operator, start, end, None,
+                    polygonal(buffer_m(h.remaining, 1.0)), h.id, survey_result="confirmed")
         self.emit(a)
         return a
 
@@ -372,25 +386,28 @@ class Releaser:
 
     def nts(self, h: HazardPlan, op: str, day: dt.date, year_end: dt.date
             ) -> tuple[float, dt.date]:
-        """Non-technical survey: cancel what the evidence does not support."""
+        """Non-technical survey: cancel what the evidence does not support; a visit that
+        cancels nothing confirms the hazard. The length of a visit to a confirmed hazard comes
+        from a generator of its own, so that the release plan's draws stay as they were."""
         rng = self.rng
         area = area_m2_approx(h.remaining)
         h.stage = 1
         if h.kind == "cha":
-            return 0.0, day
+            return 0.0, self.confirm(h, op, day, int(self.visits.integers(1, 3)),
+                                     year_end).ended_on
         days = int(rng.integers(1, 6))
         if not h.sites:
             if rng.random() < 0.8:
                 a = self.act("nts", h, buffer_m(h.remaining, 1.0), op, day, days, year_end)
                 return area, a.ended_on
-            return area, day
+            return area, self.confirm(h, op, day, days, year_end).ended_on
         misjudged = rng.random() < 0.06
         margin = -rng.uniform(10, 60) if misjudged else rng.uniform(60, 250)
         cancel = polygonal(shapely.difference(h.remaining, self.core(h, margin)))
         if area_m2_approx(cancel) > 0.05 * area:
             a = self.act("nts", h, cancel, op, day, days, year_end, misjudged)
             return area, a.ended_on
-        return area, day
+        return area, self.confirm(h, op, day, days, year_end).ended_on
 
     def ts(self, h: HazardPlan, op: str, day: dt.date, year_end: dt.date
            ) -> tuple[float, dt.date]:
@@ -480,6 +497,8 @@ def trace_items(seed: int, sites: list[Site], acts: list[ActPlan]) -> ItemFate:
     tree = STRtree([s.polygon_ll for s in sites])
     for ai in engine_order(acts):
         a = acts[ai]
+        if a.outcome is None:
+            continue  # a survey that released nothing leaves nothing behind
         shapely.prepare(a.polygon)
         for si in sorted(int(j) for j in tree.query(a.polygon, predicate="intersects")):
             it = site_items(seed, sites[si])
@@ -516,6 +535,8 @@ def plan_qc(seed: int, sites: list[Site], acts: list[ActPlan], fate: ItemFate
     out: list[QCPlan] = []
     for ai in engine_order(acts):
         a = acts[ai]
+        if a.outcome is None:
+            continue  # nothing released to inspect
         if rng.random() > 0.5:
             continue
         held = a.ended_on + dt.timedelta(days=int(rng.integers(7, 60)))

@@ -247,6 +247,7 @@ def activity_records(acts: list[H.ActPlan], hazards: list[H.HazardPlan], src: st
                             started_on=a.started_on, ended_on=a.ended_on,
                             outcome=a.outcome, depth_cm=depth,  # type: ignore[arg-type]
                             hazard_id=a.hazard_id, outside_hazard=a.outside_hazard,
+                            survey_result=a.survey_result,  # type: ignore[arg-type]
                             geometry=a.polygon, source=src))
     return out
 
