@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import pyproj
+import shapely
 from shapely import STRtree, box
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 #: Band limits in metres: under 1 km, 1 to 5 km, over 5 km.
 BANDS: tuple[tuple[str, float], ...] = (("under 1 km", 1000.0), ("1-5 km", 5000.0),
@@ -58,7 +58,7 @@ class Nearest:
             g = self.polygons[int(i)]
             if g.covers(point):
                 return 0.0
-            best = min(best, transform(tr.transform, g).distance(centre))
+            best = min(best, shapely.transform(g, tr.transform, interleaved=False).distance(centre))
         return best if best <= self.reach_m else math.inf
 
     def band(self, point: BaseGeometry | None) -> str:

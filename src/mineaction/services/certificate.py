@@ -84,10 +84,10 @@ def _map_png(geom: Any, epsg: int) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import pyproj
-    from shapely.ops import transform
+    import shapely
 
     tr = pyproj.Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
-    g = transform(tr.transform, geom)
+    g = shapely.transform(geom, tr.transform, interleaved=False)
     fig, ax = plt.subplots(figsize=(5.5, 4.0), dpi=110)
     for p in getattr(g, "geoms", [g]):
         x, y = p.exterior.xy
