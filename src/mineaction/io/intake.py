@@ -293,27 +293,11 @@ def _references(tx: Reader, layer: Layer, records: list[Record], where: dict[int
     """References to records that exist neither in the file nor in the store, and new ids
     that a stored record of another key already has."""
     problems: list[Problem] = []
-    in_file = {r.id for r in records}
     taken = tx.existing_ids(layer, [r.id for r in records if r.id not in stored_ids])
     for r in records:
         if r.id in taken:
             problems.append(Problem.of(where[id(r)], "id", "import.id_exists", id=r.id))
-    for (lname, fname), target in load.REFERENCES.items():
-        if lname != layer.name:
-            continue
-        creates = load.CREATED_BY_ROW.get((lname, fname))
-        checked = [r for r in records if getattr(r, fname, None)
-                   and not (creates and creates(r))]
-        if not checked:
-            continue
-        known = tx.existing_ids(target, {getattr(r, fname) for r in checked}) | (
-            in_file if target == layer.name else set())
-        for r in checked:
-            ref = getattr(r, fname)
-            if ref not in known:
-                problems.append(Problem.of(where[id(r)], fname, "import.no_reference",
-                                           layer=target, id=ref))
-    return problems
+    return problems + load.reference_problems(tx, layer, records, lambda r: where[id(r)])
 
 
 #: Fields of a hazard that the land release engine changes: a re-import may not change them

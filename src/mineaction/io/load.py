@@ -60,7 +60,7 @@ from mineaction.geo.measure import area_m2
 from mineaction.geo.validate import RepairFailed, as_multipolygon, check_geometry, repair
 from mineaction.io.readers import InputFeature, SourceFile, read_file
 from mineaction.messages import Message
-from mineaction.store.base import Progress, Store, Transaction
+from mineaction.store.base import Progress, Reader, Store, Transaction
 
 #: References checked on import: (layer, field) -> layer the id must exist in.
 REFERENCES: dict[tuple[str, str], str] = {
@@ -596,6 +596,15 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
     for r in records:
         if r.id in existing:
             problems.append(Problem.of(where[r.id], "id", "import.id_exists", id=r.id))
+    problems += reference_problems(tx, layer, records, lambda r: where[r.id])
+    return problems + run_checks(tx, layer, records, where)
+
+
+def reference_problems(tx: Reader, layer: Layer, records: list[Record],
+                       where_of: Callable[[Record], str]) -> list[Problem]:
+    """A problem for each reference of ``records`` that names neither a stored record nor
+    one of ``records`` (``where_of``: the row of a record)."""
+    problems: list[Problem] = []
     in_file = {r.id for r in records}
     for (lname, fname), target in REFERENCES.items():
         if lname != layer.name:
@@ -610,9 +619,9 @@ def check_against_store(tx: Transaction, layer: Layer, records: list[Record],
         for r in checked:
             ref = getattr(r, fname)
             if ref not in known:
-                problems.append(Problem.of(where[r.id], fname, "import.no_reference", layer=target,
-                                           id=ref))
-    return problems + run_checks(tx, layer, records, where)
+                problems.append(Problem.of(where_of(r), fname, "import.no_reference",
+                                           layer=target, id=ref))
+    return problems
 
 
 def run_checks(tx: Transaction, layer: Layer, records: list[Record], where: dict[str, str]
