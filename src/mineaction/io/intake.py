@@ -371,8 +371,13 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
     try:
         with store.transaction() as tx:
             # before matching: a check may complete a record (its area, found by location)
-            problems.extend(load.run_checks(tx, layer, records, {
-                r.id: where.get(id(r), f"record {r.id}") for r in records}))
+            # a field whose values are codes of an outside list (a register's municipality
+            # codes) is not checked against the stored areas
+            outside = {name for name, f in (m.fields.items() if m else ())
+                       if f.get("outside_codes")}
+            problems.extend(p for p in load.run_checks(tx, layer, records, {
+                r.id: where.get(id(r), f"record {r.id}") for r in records})
+                if not (p.code == "areas.unknown_area" and p.field in outside))
             found = match(tx, layer, records, key, _origins(tx, m, out.file_name, layer), scope)
             stored_ids = {c[0].id for c in found.changed} | {s.id for s, _ in found.unchanged}
             # a changed record keeps the stored id: references are checked on what is written

@@ -48,7 +48,7 @@ CONVERSIONS = ("iso3_to_iso2", "upper", "lower", "strip")
 #: Keys a field's table may hold.
 FIELD_KEYS = {"column", "value", "template", "values", "default", "must_map", "number",
               "format", "date_format", "year", "month", "day", "unit", "missing", "pattern",
-              "convert", "optional", "note"}
+              "convert", "optional", "note", "outside_codes"}
 #: Sections a mapping may hold.
 SECTIONS = {"mapping", "register", "fields", "geometry", "keep", "drop"}
 
