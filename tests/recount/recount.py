@@ -48,6 +48,8 @@ STEP_DEG = 0.0005
 #: Tolerance on an area, per record behind the cell (m²).
 AREA_TOL_PER_RECORD = 0.1
 KM2 = 1_000_000.0
+#: A percentage is printed to one decimal: it may differ from the exact ratio by half of that.
+PERCENT_TOL = 0.05 + 1e-9
 
 METHODS = ("cancelled", "reduced", "cleared")
 CLASS_TITLES = {
@@ -62,7 +64,7 @@ UNKNOWN = "unknown"
 
 #: The layers the reports read, as exported.
 LAYERS = ("release-steps", "hazards", "hazard-versions", "finds", "victims", "capacity",
-          "admin-areas", "activities", "figures")
+          "admin-areas", "activities", "figures", "quality", "eore")
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -198,12 +200,15 @@ class Data:
     areas: pd.DataFrame
     activities: pd.DataFrame
     figures: pd.DataFrame
+    quality: pd.DataFrame
+    eore: pd.DataFrame
     tree: AdminTree
 
     @classmethod
     def load(cls, folder: Path) -> Data:
         raw = {layer: _read(folder / f"{layer}.csv") for layer in LAYERS}
-        for layer in ("release-steps", "hazards", "hazard-versions", "activities", "admin-areas"):
+        for layer in ("release-steps", "hazards", "hazard-versions", "activities", "admin-areas",
+                      "eore"):
             df = raw[layer]
             df["geom"] = _geoms(df)
             df["area"] = [geodesic_area(g) for g in df["geom"]]
@@ -221,8 +226,12 @@ class Data:
             cap[col] = [_int(v) or 0 for v in cap[col]]
         tree = AdminTree(raw["admin-areas"])
         steps["district"] = [tree.district(a) for a in steps["admin_area_id"]]
+        eore = raw["eore"]
+        for col in EORE_PEOPLE:
+            eore[col] = [_int(v) or 0 for v in eore[col]]
         return cls(steps, raw["hazards"], versions, finds, raw["victims"], cap,
-                   raw["admin-areas"], raw["activities"], raw["figures"], tree)
+                   raw["admin-areas"], raw["activities"], raw["figures"], raw["quality"], eore,
+                   tree)
 
     def area_ids(self, area: str | None) -> set[str] | None:
         return None if area is None else self.tree.within(area)
@@ -343,6 +352,10 @@ class Table:
     rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
     total: dict[str, Cell] | None = None
     total_required: bool = True
+    #: A row's key made of several columns (joined with " / "); empty: ``key`` alone.
+    key_columns: tuple[str, ...] = ()
+    #: The columns whose sum is the ``total`` column on every row (default: all the others).
+    row_sum: tuple[str, ...] | None = None
 
     def add(self, key: str, cells: dict[str, Cell]) -> None:
         self.rows[key] = cells
@@ -692,6 +705,197 @@ def progress(d: Data, year: int, quarter: int, area: str | None,
 
 
 # ---------------------------------------------------------------------------------------------
+# quality
+
+SEVERITIES = ("minor", "major", "critical")
+
+
+def _keep(df: pd.DataFrame, flags: Sequence[bool]) -> pd.DataFrame:
+    """The rows of ``df`` whose flag is true (also when there are none)."""
+    return df[pd.Series(list(flags), index=df.index, dtype=bool)]
+
+
+def records(df: pd.DataFrame, kind: str = "count") -> Cell:
+    """A count of records: one per row."""
+    return Cell(len(df), kind, tuple(sorted(df["id"])))
+
+
+def quality(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+    """QC inspections and QA visits held in the period by operator and method (the inspected
+    activity's operator and kind; without one, the inspecting organisation and "-"), their
+    pass rate (passed over passed and failed), non-conformities by severity (raised and closed
+    in the period, open at its end: raised by then and not closed by then, and open without a
+    corrective action), items found in released land by QC inspections held in the period.
+    With an area: events of activities that released land in it."""
+    q = d.quality
+    start, end = period.start or "0000-00-00", period.end or "9999-99-99"
+    ids = d.area_ids(area)
+    if ids is not None:
+        acts_here = set(d.steps.loc[d.steps["admin_area_id"].isin(ids), "activity_id"])
+        q = q[q["activity_id"].isin(acts_here - {None})]
+    q = _keep(q, [h <= end for h in q["held_on"]])
+    held = _keep(q, [h >= start for h in q["held_on"]])
+    acts = {r["id"]: r for r in d.activities.to_dict("records")}
+
+    def who(r: dict[str, Any]) -> tuple[str, str]:
+        a = acts.get(r["activity_id"])
+        if a is not None:
+            return str(a["operator"]), str(a["kind"])
+        return str(r["organisation"] or "-"), "-"
+
+    keys = [who(r) for r in held.to_dict("records")]
+    held = held.assign(_op=[k[0] for k in keys], _method=[k[1] for k in keys])
+    qc = held[held["kind"] == "qc_inspection"]
+    t = Table("inspections", "operator", ["method", "qc_inspections", "passed", "failed",
+                                          "pass_rate", "qa_visits"],
+              key_columns=("operator", "method"))
+
+    def rate(g: pd.DataFrame) -> Cell:
+        judged = g[g["result"].isin(["pass", "fail"])]
+        ok = judged[judged["result"] == "pass"]
+        value = 100.0 * len(ok) / len(judged) if len(judged) else None
+        return Cell(value, "percent", tuple(sorted(judged["id"])))
+
+    for op, method in sorted(set(keys)):
+        mine = held[(held["_op"] == op) & (held["_method"] == method)]
+        i = mine[mine["kind"] == "qc_inspection"]
+        t.add(f"{op} / {method}", {
+            "method": text(method), "qc_inspections": records(i),
+            "passed": records(i[i["result"] == "pass"]),
+            "failed": records(i[i["result"] == "fail"]), "pass_rate": rate(i),
+            "qa_visits": records(mine[mine["kind"] == "qa_visit"])})
+    t.total = {"qc_inspections": records(qc), "passed": records(qc[qc["result"] == "pass"]),
+               "failed": records(qc[qc["result"] == "fail"]), "pass_rate": rate(qc),
+               "qa_visits": records(held[held["kind"] == "qa_visit"])}
+    nc = Table("non-conformities", "severity", ["raised", "closed", "open", "without_action"])
+    for sev in SEVERITIES:
+        mine = q[q["severity"] == sev]
+        still = _keep(mine, [c is None or c > end for c in mine["closed_on"]])
+        nc.add(sev, {
+            "raised": records(_keep(mine, [h >= start for h in mine["held_on"]])),
+            "closed": records(_keep(mine, [c is not None and start <= c <= end
+                                         for c in mine["closed_on"]])),
+            "open": records(still),
+            "without_action": records(still[still["corrective_action"].isna()])})
+    nc.total = _sum_total(nc, nc.columns)
+    found = _keep(qc, [(_int(n) or 0) > 0 for n in qc["items_found"]])
+    it = Table("items-in-released-land", "operator", ["inspections", "items"])
+    for op in sorted(set(found["_op"])):
+        mine = found[found["_op"] == op]
+        it.add(op, {"inspections": records(mine),
+                    "items": Cell(sum(_int(n) or 0 for n in mine["items_found"]), "count",
+                                  tuple(sorted(mine["id"])))})
+    it.total = _sum_total(it, it.columns)
+    return Expected("quality", period, area, [t, nc, it], threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# eore
+
+EORE_PEOPLE = ("girls", "boys", "women", "men")
+#: Distance bands to the nearest open hazard: (label, upper limit in metres, exclusive).
+BANDS = (("under 1 km", 1000.0), ("1-5 km", 5000.0), ("over 5 km", math.inf))
+NO_LOCATION = "no location"
+NO_HAZARD = "no open hazard"
+NOT_RECORDED = "(not recorded)"
+
+
+def _segments_distance(lon: float, lat: float, a: np.ndarray, b: np.ndarray) -> float:
+    """Least geodesic distance from (lon, lat) to straight lon/lat segments a-b (short ones):
+    a ternary search along each segment, all at once."""
+    lo, hi = np.zeros(len(a)), np.ones(len(a))
+
+    def dist(t: np.ndarray) -> np.ndarray:
+        p = a + t[:, None] * (b - a)
+        _, _, m = _GEOD.inv(np.full(len(p), lon), np.full(len(p), lat), p[:, 0], p[:, 1])
+        return np.asarray(m)
+
+    for _ in range(60):
+        m1, m2 = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+        left = dist(m1) < dist(m2)
+        hi = np.where(left, m2, hi)
+        lo = np.where(left, lo, m1)
+    return float(dist((lo + hi) / 2).min())
+
+
+def distance_to(point: Any, geom: Any) -> float:
+    """Geodesic metres on WGS84 from a point to a polygon (0 when the polygon covers it): to
+    the nearest point of its edges, drawn straight in longitude/latitude."""
+    if geom.covers(point):
+        return 0.0
+    best = math.inf
+    for part in shapely.get_parts(geom):
+        for ring in [part.exterior, *part.interiors]:
+            xy = _densify(np.asarray(ring.coords))
+            _, _, m = _GEOD.inv(np.full(len(xy), point.x), np.full(len(xy), point.y),
+                                xy[:, 0], xy[:, 1])
+            m = np.asarray(m)
+            # the nearest edge point lies on a piece with an end within a piece's length of
+            # the nearest vertex's distance (pieces are at most STEP_DEG: < 100 m here)
+            near = np.nonzero(np.minimum(m[:-1], m[1:]) <= m.min() + 100.0)[0]
+            best = min(best, _segments_distance(point.x, point.y, xy[near], xy[near + 1]))
+    return best
+
+
+def distance_band(point: Any, hazards: Sequence[Any]) -> tuple[str, float]:
+    if point is None or point.is_empty:
+        return NO_LOCATION, math.nan
+    if not hazards:
+        return NO_HAZARD, math.nan
+    p = point if point.geom_type == "Point" else point.representative_point()
+    # a hazard more than 0.1 degree away in both is well over 5 km away at these latitudes
+    near = [h for h in hazards if h.distance(p) < 0.1]
+    d = min((distance_to(p, h) for h in near), default=math.inf)
+    return next(name for name, limit in BANDS if d < limit or math.isinf(limit)), d
+
+
+def eore(d: Data, period: Period, area: str | None, threshold: int = 5,
+         today: str | None = None) -> Expected:
+    """Sessions held in the period (in the area), their beneficiaries by sex and age group
+    (people: suppressed) by district, method, audience, place, and by distance band to the
+    nearest hazard open at the end of the period (the version in force that day)."""
+    s = d.eore[period.mask(d.eore["held_on"])]
+    ids = d.area_ids(area)
+    if ids is not None:
+        s = s[s["admin_area_id"].isin(ids)]
+    on = period.end or today or dt.date.today().isoformat()
+    hazards = [g for g in hazards_open_at(d, on)["geom"] if g is not None and not g.is_empty]
+    found = [distance_band(g, hazards) for g in s["geom"]]
+    bands = pd.Series([b for b, _ in found], index=s.index, dtype=object)
+    metres = dict(zip(s["id"], [m for _, m in found], strict=True))
+    labels = {
+        "district": s["admin_area_id"].map(
+            lambda a: NOT_RECORDED if a is None else d.tree.name(d.tree.district(a))),
+        "method": s["method"].map(lambda x: x or NOT_RECORDED),
+        "audience": s["audience"].map(lambda x: x or NOT_RECORDED),
+        "place": s["place"].map(lambda x: x or NOT_RECORDED),
+        "distance": bands}
+    tables = []
+    for name, values in labels.items():
+        t = Table(name, name, ["sessions", *EORE_PEOPLE, "total"],
+                  row_sum=EORE_PEOPLE)
+        keys = sorted(set(values))
+        if name == "distance":
+            keys = [b for b, _ in BANDS] + [k for k in (NO_LOCATION, NO_HAZARD) if k in keys]
+        for k in keys:
+            t.add(k, _eore_row(s[values == k], metres if name == "distance" else None))
+        t.total = _eore_row(s, None)
+        tables.append(t)
+    return Expected("eore", period, area, tables, threshold)
+
+
+def _eore_row(s: pd.DataFrame, metres: dict[str, float] | None) -> dict[str, Cell]:
+    ids = tuple(sorted(s["id"]))
+    note = ("" if metres is None else "distances (m): " + ", ".join(
+        f"{i} {metres[i]:,.1f}" for i in ids[:8]))
+    row = {"sessions": Cell(len(s), "count", ids, note=note)}
+    for p in EORE_PEOPLE:
+        row[p] = Cell(int(s[p].sum()), "people", ids)
+    row["total"] = Cell(int(sum(s[p].sum() for p in EORE_PEOPLE)), "people", ids)
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
 # Comparison with the report's JSON
 
 
@@ -762,6 +966,15 @@ def check_cell(where: str, ours: dict[str, Any], exp: Cell, threshold: int) -> s
         return None
     if suppressed:
         return f"{where}: suppressed ({ours.get('shown')!r}) but only people are suppressed"
+    if exp.kind == "percent":
+        if exp.value is None or value is None:
+            return None if exp.value is None and value is None else (
+                f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
+                f"{_record_diff(ours, exp)}")
+        if abs(float(value) - exp.value) <= PERCENT_TOL:
+            return None
+        return (f"{where}: report {_fmt(value)} %, recount {exp.value:,.4f} % (to "
+                f"{PERCENT_TOL} %); {_record_diff(ours, exp)}")
     if exp.kind in ("count", "stock"):
         if value != exp.value or isinstance(value, float) and not float(value).is_integer():
             return (f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
@@ -851,7 +1064,8 @@ def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
             et = dataclasses.replace(et, rows={})
         rows: dict[str, dict[str, Any]] = {}
         for r in t["rows"]:
-            k = str(r[key]["value"])
+            k = (" / ".join(str(r[c]["value"]) for c in et.key_columns) if et.key_columns
+                 else str(r[key]["value"]))
             if k in rows:
                 say(f"{head} table {et.name}: row {k!r} appears twice")
             rows[k] = r
@@ -885,7 +1099,8 @@ def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
         elif total is None and et.total_required and et.rows:
             say(f"{head} table {et.name}: no total row")
         if any(x.kind == "people" for r in et.rows.values() for x in r.values()):
-            out.problems += [f"{head} table {et.name}: {p}" for p in worked_out(t, threshold)]
+            out.problems += [f"{head} table {et.name}: {p}"
+                             for p in worked_out(t, threshold, et.row_sum)]
     return out
 
 
@@ -893,7 +1108,8 @@ def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
 # Can a suppressed count be worked out from what is printed?
 
 
-def worked_out(table: dict[str, Any], threshold: int) -> list[str]:
+def worked_out(table: dict[str, Any], threshold: int,
+               row_sum: Sequence[str] | None = None) -> list[str]:
     """Suppressed cells whose value follows from the printed cells: the sums a table states
     (each column's rows add up to its total row; killed + injured = total on every row),
     a primary cell lying in 1..threshold-1 and a secondary one being at least 0. A cell is
@@ -919,7 +1135,7 @@ def worked_out(table: dict[str, Any], threshold: int) -> list[str]:
     # Equations sum(coef * cell) = 0 over (label, column) cells.
     equations: list[list[tuple[int, tuple[str, str]]]] = []
     if "total" in cols:
-        parts = [c for c in cols if c != "total"]
+        parts = [c for c in cols if c != "total"] if row_sum is None else list(row_sum)
         for label, _ in rows:
             equations.append([(1, (label, c)) for c in parts] + [(-1, (label, "total"))])
     if table.get("total"):
