@@ -20,6 +20,8 @@ The rules, as the recount implements them:
 - **Contamination class** of a release step, from the contamination recorded on it: AP and AV
   mines: mixed; AP without AV: AP only; AV without AP: AV only; no AP or AV but CMR, UXO or
   AXO: battle area; anything else: not recorded.
+- **Rejected lots**: a release step a failed QC inspection rejected (``rejected_by``) is no
+  longer released land, whatever the period.
 - **District**: the area at level 2 above the record's administrative area (the area itself
   when it is at level 2 or above, or has no parent).
 - **Counts** (items, people, capacity) are exact; a count of people may be suppressed
@@ -203,6 +205,8 @@ class Data:
     quality: pd.DataFrame
     eore: pd.DataFrame
     tree: AdminTree
+    #: Release steps of lots a failed QC inspection rejected: no longer released land.
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def load(cls, folder: Path) -> Data:
@@ -229,9 +233,11 @@ class Data:
         eore = raw["eore"]
         for col in EORE_PEOPLE:
             eore[col] = [_int(v) or 0 for v in eore[col]]
-        return cls(steps, raw["hazards"], versions, finds, raw["victims"], cap,
+        gone = steps["rejected_by"].notna() if "rejected_by" in steps.columns else \
+            pd.Series(False, index=steps.index)
+        return cls(steps[~gone], raw["hazards"], versions, finds, raw["victims"], cap,
                    raw["admin-areas"], raw["activities"], raw["figures"], raw["quality"], eore,
-                   tree)
+                   tree, steps[gone])
 
     def area_ids(self, area: str | None) -> set[str] | None:
         return None if area is None else self.tree.within(area)
@@ -730,8 +736,9 @@ def quality(d: Data, period: Period, area: str | None, threshold: int = 5) -> Ex
     q = d.quality
     start, end = period.start or "0000-00-00", period.end or "9999-99-99"
     ids = d.area_ids(area)
-    if ids is not None:
-        acts_here = set(d.steps.loc[d.steps["admin_area_id"].isin(ids), "activity_id"])
+    if ids is not None:  # a lot rejected still lies where it was released
+        every = pd.concat([d.steps, d.rejected])
+        acts_here = set(every.loc[every["admin_area_id"].isin(ids), "activity_id"])
         q = q[q["activity_id"].isin(acts_here - {None})]
     q = _keep(q, [h <= end for h in q["held_on"]])
     held = _keep(q, [h >= start for h in q["held_on"]])
