@@ -903,6 +903,200 @@ def _eore_row(s: pd.DataFrame, metres: dict[str, float] | None) -> dict[str, Cel
 
 
 # ---------------------------------------------------------------------------------------------
+# productivity
+
+METHOD_OF_KIND = {"nts": "cancelled", "ts": "reduced", "clearance": "cleared", "bac": "cleared"}
+ASSET_OF = {"manual": ("deminers", "deminer-day"), "dogs": ("dogs", "dog-day"),
+            "mechanical": ("machines", "machine-day")}
+#: Bootstrap of the asset fit: resamples, and the seed of numpy's default generator.
+RESAMPLES, BOOT_SEED = 200, 0
+
+
+def _day(text: str | None) -> dt.date | None:
+    return None if not text else dt.date.fromisoformat(str(text)[:10])
+
+
+def _rate(value: float | None, ids: Iterable[str]) -> Cell:
+    return Cell(value, "rate", tuple(sorted(set(ids))))  # printed to one decimal
+
+
+def _spread(values: Sequence[float], pooled: float | None, ids: Iterable[str]
+            ) -> dict[str, Cell]:
+    ids = tuple(sorted(set(ids)))
+    if not values:
+        return {"n": Cell(0, "count", ids), **{k: _rate(None, ids)
+                                                for k in ("pooled", "p10", "p50", "p90")}}
+    q = np.quantile(np.asarray(values, float), (0.1, 0.5, 0.9))
+    return {"n": Cell(len(values), "count", ids), "pooled": _rate(pooled, ids),
+            "p10": _rate(float(q[0]), ids), "p50": _rate(float(q[1]), ids),
+            "p90": _rate(float(q[2]), ids)}
+
+
+def nnls_exhaustive(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-negative least squares by trying every set of free columns: the least residual
+    among the unconstrained solutions with no negative coefficient (a few columns only)."""
+    k = x.shape[1]
+    best, best_r = np.zeros(k), float(np.sum(y * y))
+    for mask in range(1, 2 ** k):
+        cols = [j for j in range(k) if mask >> j & 1]
+        sol, *_ = np.linalg.lstsq(x[:, cols], y, rcond=None)
+        if (sol < 0).any():
+            continue
+        coef = np.zeros(k)
+        coef[cols] = sol
+        r = float(np.sum((y - x @ coef) ** 2))
+        if r < best_r - 1e-9 * max(1.0, best_r):
+            best, best_r = coef, r
+    return best
+
+
+def productivity(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+    """docs/planning.md: rates per team-day by method (capacity records overlapping the
+    period; activities ended in it), per asset-day (a non-negative least-squares fit over
+    clearance and BAC records), per task-day by threat, land use and contamination (released
+    land of an activity: its release steps' areas added up, per hazard), capacity by month."""
+    start = _day(period.start) or dt.date.min
+    end = _day(period.end) or dt.date.max
+    released: dict[str, dict[str, float]] = {}
+    for a, m, x in zip(d.steps["activity_id"], d.steps["method"], d.steps["area"],
+                       strict=True):
+        per = released.setdefault(str(a), {})
+        per[str(m)] = per.get(str(m), 0.0) + float(x)
+    haz = {r["id"]: r for r in d.hazards.to_dict("records")}
+    ids = d.area_ids(area)
+    all_acts = [dict(r, ended=_day(r["ended_on"]), started=_day(r["started_on"]))
+                for r in d.activities.to_dict("records")]
+    acts = [a for a in all_acts if a["ended"] is not None and start <= a["ended"] <= end
+            and (ids is None or (haz.get(a["hazard_id"]) or {}).get("admin_area_id") in ids)]
+    caps = [dict(r, start=_day(r["period_start"]), end=_day(r["period_end"]))
+            for r in d.capacity.to_dict("records")]
+    for c in caps:
+        c["days"] = (c["end"] - c["start"]).days + 1
+    in_period = [c for c in caps if c["start"] <= end and c["end"] >= start]
+
+    def land(op: str, kind: str, first: dt.date, last: dt.date) -> tuple[float, list[str]]:
+        mine = [a for a in acts if a["operator"] == op and a["kind"] == kind
+                and first <= a["ended"] <= last]
+        return (sum(released.get(a["id"], {}).get(METHOD_OF_KIND[kind], 0.0) for a in mine),
+                [a["id"] for a in mine])
+
+    tables = []
+    if ids is None:
+        t = Table("by-method", "method", ["per", "n", "pooled", "p10", "p50", "p90"],
+                  total_required=False)
+        for kind in METHOD_OF_KIND:
+            values, total, effort, behind = [], 0.0, 0.0, []
+            for c in in_period:
+                if c["activity_kind"] != kind or c["teams"] <= 0:
+                    continue
+                x, who = land(str(c["operator"]), kind, c["start"], c["end"])
+                values.append(x / (c["teams"] * c["days"]))
+                total += x
+                effort += c["teams"] * c["days"]
+                behind += who
+            t.add(kind, {"per": text("team-day"),
+                         **_spread(values, total / effort if effort else None, behind)})
+        rows, behind = [], []
+        for c in in_period:
+            if c["activity_kind"] in ("clearance", "bac"):
+                x, who = land(str(c["operator"]), c["activity_kind"], c["start"], c["end"])
+                rows.append([c[ASSET_OF[a][0]] * c["days"] for a in ASSET_OF] + [x])
+                behind += who
+        m = np.asarray(rows, float).reshape(-1, 4)
+        used = m[:, :3].sum(axis=0) > 0 if len(m) else np.zeros(3, bool)
+        if len(m) >= 3:
+            def fit(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+                coef = np.zeros(3)
+                if used.any():
+                    coef[used] = nnls_exhaustive(xs[:, used], ys)
+                return coef
+
+            central = fit(m[:, :3], m[:, 3])
+            rng = np.random.default_rng(BOOT_SEED)
+            boots = np.array([fit(m[i, :3], m[i, 3]) for i in
+                              (rng.integers(0, len(m), len(m)) for _ in range(RESAMPLES))])
+        for j, (asset, (_, per)) in enumerate(ASSET_OF.items()):
+            if len(m) < 3 or not used[j]:
+                cells = _spread([], None, behind)
+            else:
+                q = np.quantile(boots[:, j], (0.1, 0.5, 0.9))
+                cells = {"n": Cell(len(m), "count", tuple(sorted(set(behind)))),
+                         "pooled": _rate(float(central[j]), behind),
+                         **{k: _rate(float(v), behind)
+                            for k, v in zip(("p10", "p50", "p90"), q, strict=True)}}
+            t.add(asset, {"per": text(per), **cells})
+        tables.append(t)
+    for by in ("threat", "land_use", "contamination"):
+        t = Table(f"by-{by.replace('_', '-')}", "group", ["n", "pooled", "p10", "p50", "p90"],
+                  total_required=False)
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for a in acts:
+            if a["kind"] not in METHOD_OF_KIND or a["started"] is None:
+                continue
+            h = haz.get(a["hazard_id"]) if a["hazard_id"] else None
+            if h is None:
+                value = "no hazard"
+            elif by == "contamination":
+                value = contamination_class(_cats(h["contamination"]))
+            else:
+                value = h[by] or "not recorded"
+            groups.setdefault(f"{a['kind']} / {value}", []).append(a)
+        for label, mine in groups.items():
+            days = [(a["ended"] - a["started"]).days + 1 for a in mine]
+            areas = [sum(released.get(a["id"], {}).values()) for a in mine]
+            t.add(label, _spread([x / n for x, n in zip(areas, days, strict=True)],
+                                 sum(areas) / sum(days), [a["id"] for a in mine]))
+        tables.append(t)
+    tables.append(capacity_months(in_period if (period.start or period.end) else caps,
+                                  all_acts, period))
+    return Expected("productivity", period, area, tables, threshold)
+
+
+def capacity_months(chosen_from: list[dict[str, Any]], acts: list[dict[str, Any]],
+                    period: Period) -> Table:
+    """Per month, the latest capacity record of each operator and kind overlapping it (a
+    stock), and the operators that released land by a kind with no such record."""
+    kinds = ("nts", "ts", "clearance", "bac")
+    t = Table("capacity-by-month", "month", [*(f"{k}_teams" for k in kinds), "deminers",
+                                             "dogs", "machines", "missing"],
+              total_required=False)
+    ended = [a for a in acts if a["ended"] is not None]
+    if not chosen_from and not ended:
+        return t
+    dates = ([c["start"] for c in chosen_from] + [c["end"] for c in chosen_from]
+             + [a["ended"] for a in ended])
+    first, last = _day(period.start) or min(dates), _day(period.end) or max(dates)
+    worked: dict[str, set[tuple[str, str]]] = {}
+    for a in ended:
+        if a["kind"] in METHOD_OF_KIND:
+            worked.setdefault(a["ended"].strftime("%Y-%m"), set()).add(
+                (str(a["operator"]), str(a["kind"])))
+    y, mo = first.year, first.month
+    while (y, mo) <= (last.year, last.month):
+        m0 = dt.date(y, mo, 1)
+        nxt = dt.date(y + (mo == 12), 1 if mo == 12 else mo + 1, 1)
+        m1 = nxt - dt.timedelta(days=1)
+        latest: dict[tuple[str, Any], dict[str, Any]] = {}
+        for c in chosen_from:
+            if c["start"] <= m1 and c["end"] >= m0:
+                k = (str(c["operator"]), c["activity_kind"])
+                if k not in latest or c["start"] > latest[k]["start"]:
+                    latest[k] = c
+        recs = tuple(sorted(c["id"] for c in latest.values()))
+        label = m0.strftime("%Y-%m")
+        missing = sorted(w for w in worked.get(label, set()) if w not in latest)
+        t.add(label, {
+            **{f"{k}_teams": Cell(sum(c["teams"] for c in latest.values()
+                                      if c["activity_kind"] == k), "stock", recs)
+               for k in kinds},
+            **{col: Cell(sum(c[col] for c in latest.values()), "stock", recs)
+               for col in ("deminers", "dogs", "machines")},
+            "missing": text(", ".join(f"{op} {k}" for op, k in missing))})
+        y, mo = nxt.year, nxt.month
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
 # Comparison with the report's JSON
 
 
@@ -973,15 +1167,16 @@ def check_cell(where: str, ours: dict[str, Any], exp: Cell, threshold: int) -> s
         return None
     if suppressed:
         return f"{where}: suppressed ({ours.get('shown')!r}) but only people are suppressed"
-    if exp.kind == "percent":
+    if exp.kind in ("percent", "rate"):
         if exp.value is None or value is None:
             return None if exp.value is None and value is None else (
                 f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
                 f"{_record_diff(ours, exp)}")
         if abs(float(value) - exp.value) <= PERCENT_TOL:
             return None
-        return (f"{where}: report {_fmt(value)} %, recount {exp.value:,.4f} % (to "
-                f"{PERCENT_TOL} %); {_record_diff(ours, exp)}")
+        unit = " %" if exp.kind == "percent" else ""
+        return (f"{where}: report {_fmt(value)}{unit}, recount {exp.value:,.4f}{unit} (to "
+                f"{PERCENT_TOL}); {_record_diff(ours, exp)}")
     if exp.kind in ("count", "stock"):
         if value != exp.value or isinstance(value, float) and not float(value).is_integer():
             return (f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
