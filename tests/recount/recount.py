@@ -66,7 +66,7 @@ UNKNOWN = "unknown"
 
 #: The layers the reports read, as exported.
 LAYERS = ("release-steps", "hazards", "hazard-versions", "finds", "victims", "capacity",
-          "admin-areas", "activities", "figures", "quality", "eore")
+          "admin-areas", "activities", "figures", "quality", "eore", "accidents")
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -207,12 +207,13 @@ class Data:
     tree: AdminTree
     #: Release steps of lots a failed QC inspection rejected: no longer released land.
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    accidents: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def load(cls, folder: Path) -> Data:
         raw = {layer: _read(folder / f"{layer}.csv") for layer in LAYERS}
         for layer in ("release-steps", "hazards", "hazard-versions", "activities", "admin-areas",
-                      "eore"):
+                      "eore", "accidents"):
             df = raw[layer]
             df["geom"] = _geoms(df)
             df["area"] = [geodesic_area(g) for g in df["geom"]]
@@ -237,7 +238,7 @@ class Data:
             pd.Series(False, index=steps.index)
         return cls(steps[~gone], raw["hazards"], versions, finds, raw["victims"], cap,
                    raw["admin-areas"], raw["activities"], raw["figures"], raw["quality"], eore,
-                   tree, steps[gone])
+                   tree, steps[gone], raw["accidents"])
 
     def area_ids(self, area: str | None) -> set[str] | None:
         return None if area is None else self.tree.within(area)
@@ -374,6 +375,8 @@ class Expected:
     area: str | None
     tables: list[Table]
     suppress_below: int = 5
+    #: Disagreements found while recounting (an order the figures do not support, ...).
+    problems: list[str] = field(default_factory=list)
 
 
 def _sum_total(table: Table, columns: Sequence[str]) -> dict[str, Cell]:
@@ -1097,6 +1100,108 @@ def capacity_months(chosen_from: list[dict[str, Any]], acts: list[dict[str, Any]
 
 
 # ---------------------------------------------------------------------------------------------
+# ranked-tasks
+
+#: The default criteria and weights, read as TOML (docs/planning.md).
+WEIGHTS = Path(__file__).resolve().parents[2] / "src" / "mineaction" / "planning" / "weights.toml"
+TASKS_PER_DISTRICT = 25
+#: A score adds the report's cost part, printed to one decimal, to the parts recounted here,
+#: and is printed to one decimal itself.
+SCORE_TOL = 0.1 + 1e-9
+#: Criteria recounted here; ``cost`` rests on the record's yearly productivity model and is
+#: only checked to lie within its weight's share.
+RECOUNTED_CRITERIA = ("threat", "accidents", "contamination", "risk", "people", "land_use",
+                      "environment")
+
+
+def ranked_tasks(d: Data, period: Period, area: str | None, threshold: int = 5,
+                 report: dict[str, Any] | None = None) -> Expected:
+    """Open hazards (as the store holds them now) per district, each criterion's part of the
+    score: 100 x weight x criterion score / sum of weights; accidents (up to the period's end)
+    within the radius of the hazard's edge, geodesic. The cost part is the report's own (read
+    from ``report``), checked against its bounds, and enters the score and the order."""
+    import tomllib
+
+    crit = tomllib.loads(WEIGHTS.read_text(encoding="utf-8"))["criteria"]
+    w = {k: float(v.get("weight", 0)) for k, v in crit.items()}
+    total_w = sum(w.values()) or 1.0
+    shown = [k for k in crit if w[k]]
+    cost_of: dict[str, float] = {}
+    for t in (report or {}).get("tables", []):
+        for r in t["rows"]:
+            if "cost" in r:
+                cost_of[str(r["hazard"]["value"])] = float(r["cost"]["value"] or 0.0)
+    latest = d.versions.loc[d.versions.groupby("hazard_id")["seq"].idxmax()]
+    area_of = dict(zip(latest["hazard_id"], latest["area"], strict=True))
+    h = d.hazards[d.hazards["status"] == "open"]
+    ids = d.area_ids(area)
+    acc = d.accidents
+    if period.end is not None:
+        acc = acc[[o is None or o <= period.end for o in acc["occurred_on"]]]
+    points = [g if g.geom_type == "Point" else g.representative_point()
+              for g in acc["geom"] if g is not None and not g.is_empty]
+    radius = float(crit["accidents"]["radius_m"])
+    per: dict[str, list[tuple[float, str, dict[str, Cell]]]] = {}
+    for r in h.to_dict("records"):
+        if ids is not None and r["admin_area_id"] not in ids:
+            continue
+        g = r["geom"]
+        near = 0 if g is None or g.is_empty else sum(
+            1 for p in points if g.distance(p) < 0.1 and distance_to(p, g) <= radius)
+        use = r["land_use"] or "not recorded"
+        score = {
+            "threat": float(crit["threat"]["levels"].get(r["threat"] or "not recorded", 0.5)),
+            "accidents": min(near / float(crit["accidents"]["saturate"]), 1.0),
+            "contamination": max((float(crit["contamination"]["categories"].get(c, 0.0))
+                                  for c in _cats(r["contamination"])), default=0.0),
+            "risk": float(crit["risk"]["missing"]),  # the demo's hazards carry no risk_score
+            "people": 0.0,  # the report is given no places
+            "land_use": float(crit["land_use"]["uses"].get(use, 0.0)),
+            "environment": float(crit["environment"]["uses"].get(use, 0.0))}
+        hid = str(r["id"])
+        rec = (hid,)
+        parts = {k: 100.0 * w[k] * score[k] / total_w for k in RECOUNTED_CRITERIA if w[k]}
+        cost = cost_of.get(hid, 0.0)
+        cells = {"hazard": text(hid),
+                 "area_km2": Cell(area_of.get(hid, r["area"]), "km2", rec),
+                 **{k: Cell(v, "rate", rec) for k, v in parts.items()}}
+        if w.get("cost"):
+            top = 100.0 * w["cost"] / total_w
+            cells["cost"] = Cell(min(max(cost, 0.0), top), "rate", rec,
+                                 note=f"the cost part lies in 0..{top:.1f}")
+        total = sum(parts.values()) + (cost if w.get("cost") else 0.0)
+        cells["score"] = Cell(total, "score", rec)
+        district = d.tree.name(d.tree.district(r["admin_area_id"])) \
+            if r["admin_area_id"] else NO_AREA
+        per.setdefault(district, []).append((total, hid, cells))
+    tables = []
+    problems: list[str] = []
+    shown_rows = {t["name"]: t["rows"] for t in (report or {}).get("tables", [])}
+    for name in sorted(per):
+        t = Table(f"district-{name}", "rank", ["hazard", "area_km2", "score", *shown],
+                  total_required=False, key_columns=("hazard",))
+        mine = {hid: (total, cells) for total, hid, cells in per[name]}
+        listed = [str(r["hazard"]["value"]) for r in shown_rows.get(t.name, [])]
+        floor = min((mine[x][0] for x in listed if x in mine), default=-math.inf)
+        # every hazard the figures put clearly above the last one listed must be listed
+        want = set(listed) | ({x for x, (v, _) in mine.items() if v > floor + SCORE_TOL}
+                              if len(mine) > TASKS_PER_DISTRICT else set(mine))
+        for x in sorted(want & set(mine)):
+            t.add(x, mine[x][1])
+        for k in range(len(listed) - 1):
+            a, b = listed[k], listed[k + 1]
+            if a in mine and b in mine and mine[a][0] < mine[b][0] - SCORE_TOL:
+                problems.append(f"ranked-tasks table {t.name}: {a} ranked {k + 1} above {b}, "
+                                f"yet their scores recount to {mine[a][0]:.3f} < "
+                                f"{mine[b][0]:.3f}")
+        tables.append(t)
+    out = Expected("ranked-tasks", period, area, tables, threshold)
+    out.problems += problems
+    return out
+
+
+
+# ---------------------------------------------------------------------------------------------
 # Comparison with the report's JSON
 
 
@@ -1167,12 +1272,12 @@ def check_cell(where: str, ours: dict[str, Any], exp: Cell, threshold: int) -> s
         return None
     if suppressed:
         return f"{where}: suppressed ({ours.get('shown')!r}) but only people are suppressed"
-    if exp.kind in ("percent", "rate"):
+    if exp.kind in ("percent", "rate", "score"):
         if exp.value is None or value is None:
             return None if exp.value is None and value is None else (
                 f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
                 f"{_record_diff(ours, exp)}")
-        if abs(float(value) - exp.value) <= PERCENT_TOL:
+        if abs(float(value) - exp.value) <= (SCORE_TOL if exp.kind == "score" else PERCENT_TOL):
             return None
         unit = " %" if exp.kind == "percent" else ""
         return (f"{where}: report {_fmt(value)}{unit}, recount {exp.value:,.4f}{unit} (to "
@@ -1218,6 +1323,7 @@ def _file(out: Outcome, problem: str, ours: dict[str, Any], exp: Cell) -> None:
 def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
     """Every table, row and cell of the report's JSON against the recount."""
     out = Outcome()
+    out.problems += exp.problems
     say = out.problems.append
     head = f"{exp.report}{' ' + label if label else ''}"
     if rep.get("report") != exp.report:

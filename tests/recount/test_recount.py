@@ -48,6 +48,8 @@ CASES: list[tuple[str, tuple[Any, ...], str | None, int]] = [
     ("eore", ("year", 2024), None, 10),
     ("eore", ("range", "2020-01-01", "2025-12-31"), None, 5),
     ("productivity", ("year", 2024), BUSIEST, 5),
+    *(("ranked-tasks", ("year", y), None, 5) for y in (2022, 2025)),
+    ("ranked-tasks", ("year", 2025), BUSIEST, 5),
 ]
 
 
@@ -89,6 +91,8 @@ def test_report_agrees_with_the_recount(seeded: Callable[[int], Seeded], seed: i
     rep = s.report(name, args, tmp_path / "report.json")
     if name == "progress":
         expected = rc.progress(s.data, period[1], period[2], area, threshold)
+    elif name == "ranked-tasks":
+        expected = rc.ranked_tasks(s.data, when, area, threshold, rep)
     else:
         expected = YEARLY[name](s.data, when, area, threshold)
     outcome = rc.compare(rep, expected, f"{' '.join(args)} (seed {seed})")
@@ -212,8 +216,12 @@ def test_the_recount_imports_no_mineaction_module() -> None:
 # No report escapes the recount
 
 #: Reports not (yet) recounted, each with the reason; the guard below fails for any other.
-NOT_RECOUNTED: dict[str, str] = {
-    "ranked-tasks": "not yet recounted here",
+NOT_RECOUNTED: dict[str, str] = {}
+#: Reports recounted but for a part, each with what is left and why.
+PARTLY: dict[str, str] = {
+    "ranked-tasks": "the cost criterion (team-days from the record's yearly productivity and "
+                    "survey shares, planning.model) is checked only to lie within its weight's "
+                    "share; it enters the recounted score and order as the report prints it",
 }
 
 
@@ -235,3 +243,4 @@ def test_every_report_is_recounted() -> None:
     stale = (recounted() | set(NOT_RECOUNTED)) - known
     assert not stale, f"recount cases for report(s) mineaction does not know: {sorted(stale)}"
     assert not recounted() & set(NOT_RECOUNTED), sorted(recounted() & set(NOT_RECOUNTED))
+    assert set(PARTLY) <= recounted(), sorted(set(PARTLY) - recounted())
