@@ -24,6 +24,17 @@ The rules, as the recount implements them:
   longer released land, whatever the period.
 - **District**: the area at level 2 above the record's administrative area (the area itself
   when it is at level 2 or above, or has no parent).
+- **Quality**: events held in the period per operator and method of the inspected activity;
+  pass rate over passed and failed QC inspections (to its printed tenth); non-conformities
+  raised, closed, open at the period's end (raised by then, not closed by then).
+- **Risk education**: sessions and beneficiaries per district, method, audience, place and
+  band of geodesic distance to the nearest hazard open at the period's end (the version in
+  force; distance to its edges, drawn straight in lon/lat, by a search along each piece with
+  ``Geod.inv``); beneficiaries are people (suppressed), girls + boys + women + men = total.
+- **Planning** (docs/planning.md): rates per team-day, per asset-day (non-negative least
+  squares by trying every set of free columns; 200 bootstrap resamples of numpy's default
+  generator seeded 0), per task-day, capacity by month; ranked tasks' criteria parts from the
+  default weights file, accidents within its radius of the hazard's edge.
 - **Counts** (items, people, capacity) are exact; a count of people may be suppressed
   (primary ``<N``: the recount must be 1..N-1; secondary ``x``: never a zero) and no
   suppressed count may be worked out from what the table prints.
