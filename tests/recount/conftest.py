@@ -23,6 +23,8 @@ from tests.recount import recount as rc
 SEEDS = (1, 2, 3)
 #: The demo at a quarter of its default size: every report has rows, a store builds in ~5 s.
 SCALE = "0.25"
+#: The seed whose store also holds quality findings and small risk education sessions.
+ENRICHED = 3
 
 
 @dataclass
@@ -53,11 +55,56 @@ def _build(root: Path, seed: int) -> None:
     db = root / "store.gpkg"
     assert main(["--db", str(db), "init"]) == 0
     assert main(["--db", str(db), "demo", "--seed", str(seed), "--scale", SCALE]) == 0
+    if seed == ENRICHED:
+        enrich(root, db)
     exports = root / "exports"
     exports.mkdir()
     for layer in rc.LAYERS:
         code = main(["--db", str(db), "export", layer, "-o", str(exports / f"{layer}.csv")])
         assert code == 0, f"export {layer} exited with {code}"
+
+
+EORE_EXTRA = """WKT,id,held_on,organisation,admin_area_id,method,audience,place,girls,boys,women,men
+POINT (50.9 41.4),EORE-X1,2024-03-01,ORG-X,{area},group_session,community,village_square,2,0,1,3
+,EORE-X2,2024-04-01,ORG-X,{area},school_lesson,school,school,12,9,0,1
+POINT (51.2 41.6),EORE-X3,2024-05-01,ORG-X,,house_to_house,returnees,home,1,1,2,0
+POINT (50.9 41.4),EORE-X4,2024-06-01,ORG-X,{area},group_session,farmers,,0,0,0,2
+"""
+
+
+def enrich(root: Path, db: Path) -> None:
+    """What the demo lacks, for the quality and eore recounts: a failed QC inspection that
+    found items (it rejects its lot and reopens land), non-conformities open, closed and
+    without corrective action, a QA visit of no activity; risk education sessions with small
+    counts, methods, audiences and places, one without a location."""
+    import pandas as pd
+
+    tmp = root / "enrich"
+    tmp.mkdir()
+    assert main(["--db", str(db), "export", "activities", "-o", str(tmp / "a.csv")]) == 0
+    acts = pd.read_csv(tmp / "a.csv", dtype=str, keep_default_na=False)
+    acts = acts[acts["ended_on"] != ""].sort_values(["ended_on", "id"])
+    last, before = acts.iloc[-1], acts.iloc[-2]
+    early = acts[acts["ended_on"] < "2024-01-01"].iloc[-1]
+    assert main(["--db", str(db), "export", "admin-areas", "-o", str(tmp / "z.csv")]) == 0
+    zones = pd.read_csv(tmp / "z.csv", dtype=str, keep_default_na=False)
+    area = sorted(zones.loc[zones["level"] == "2", "id"])[0]
+    (tmp / "e.csv").write_text(EORE_EXTRA.format(area=area), encoding="utf-8")
+    assert main(["--db", str(db), "import", "eore", str(tmp / "e.csv")]) == 0
+    (tmp / "q.csv").write_text(
+        "id,kind,held_on,activity_id,organisation,result,items_found,reason,severity,"
+        "corrective_action,closed_on\n"
+        f"QC-X3,qc_inspection,2024-02-01,{early['id']},ORG-X,observation,,marking "
+        "incomplete,critical,fence the site,2024-09-01\n"
+        "QA-X4,qa_visit,2024-05-05,,ORG-X,,,,,,\n", encoding="utf-8")
+    assert main(["--db", str(db), "import", "quality", str(tmp / "q.csv")]) == 0
+    on = str(last["ended_on"])
+    assert main(["--db", str(db), "qm", "record", "QC-X1", "--activity", str(last["id"]),
+                 "--on", on, "--result", "fail", "--severity", "major", "--reason", "item",
+                 "--items-found", "3"]) == 0
+    assert main(["--db", str(db), "qm", "record", "QC-X2", "--activity", str(before["id"]),
+                 "--on", on, "--result", "observation", "--severity", "minor", "--reason",
+                 "late"]) == 0
 
 
 def load(root: Path, seed: int) -> Seeded:

@@ -20,8 +20,21 @@ The rules, as the recount implements them:
 - **Contamination class** of a release step, from the contamination recorded on it: AP and AV
   mines: mixed; AP without AV: AP only; AV without AP: AV only; no AP or AV but CMR, UXO or
   AXO: battle area; anything else: not recorded.
+- **Rejected lots**: a release step a failed QC inspection rejected (``rejected_by``) is no
+  longer released land, whatever the period.
 - **District**: the area at level 2 above the record's administrative area (the area itself
   when it is at level 2 or above, or has no parent).
+- **Quality**: events held in the period per operator and method of the inspected activity;
+  pass rate over passed and failed QC inspections (to its printed tenth); non-conformities
+  raised, closed, open at the period's end (raised by then, not closed by then).
+- **Risk education**: sessions and beneficiaries per district, method, audience, place and
+  band of geodesic distance to the nearest hazard open at the period's end (the version in
+  force; distance to its edges, drawn straight in lon/lat, by a search along each piece with
+  ``Geod.inv``); beneficiaries are people (suppressed), girls + boys + women + men = total.
+- **Planning** (docs/planning.md): rates per team-day, per asset-day (non-negative least
+  squares by trying every set of free columns; 200 bootstrap resamples of numpy's default
+  generator seeded 0), per task-day, capacity by month; ranked tasks' criteria parts from the
+  default weights file, accidents within its radius of the hazard's edge.
 - **Counts** (items, people, capacity) are exact; a count of people may be suppressed
   (primary ``<N``: the recount must be 1..N-1; secondary ``x``: never a zero) and no
   suppressed count may be worked out from what the table prints.
@@ -48,6 +61,8 @@ STEP_DEG = 0.0005
 #: Tolerance on an area, per record behind the cell (m²).
 AREA_TOL_PER_RECORD = 0.1
 KM2 = 1_000_000.0
+#: A percentage is printed to one decimal: it may differ from the exact ratio by half of that.
+PERCENT_TOL = 0.05 + 1e-9
 
 METHODS = ("cancelled", "reduced", "cleared")
 CLASS_TITLES = {
@@ -62,7 +77,7 @@ UNKNOWN = "unknown"
 
 #: The layers the reports read, as exported.
 LAYERS = ("release-steps", "hazards", "hazard-versions", "finds", "victims", "capacity",
-          "admin-areas", "activities", "figures")
+          "admin-areas", "activities", "figures", "quality", "eore", "accidents")
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -198,12 +213,18 @@ class Data:
     areas: pd.DataFrame
     activities: pd.DataFrame
     figures: pd.DataFrame
+    quality: pd.DataFrame
+    eore: pd.DataFrame
     tree: AdminTree
+    #: Release steps of lots a failed QC inspection rejected: no longer released land.
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    accidents: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def load(cls, folder: Path) -> Data:
         raw = {layer: _read(folder / f"{layer}.csv") for layer in LAYERS}
-        for layer in ("release-steps", "hazards", "hazard-versions", "activities", "admin-areas"):
+        for layer in ("release-steps", "hazards", "hazard-versions", "activities", "admin-areas",
+                      "eore", "accidents"):
             df = raw[layer]
             df["geom"] = _geoms(df)
             df["area"] = [geodesic_area(g) for g in df["geom"]]
@@ -221,8 +242,14 @@ class Data:
             cap[col] = [_int(v) or 0 for v in cap[col]]
         tree = AdminTree(raw["admin-areas"])
         steps["district"] = [tree.district(a) for a in steps["admin_area_id"]]
-        return cls(steps, raw["hazards"], versions, finds, raw["victims"], cap,
-                   raw["admin-areas"], raw["activities"], raw["figures"], tree)
+        eore = raw["eore"]
+        for col in EORE_PEOPLE:
+            eore[col] = [_int(v) or 0 for v in eore[col]]
+        gone = steps["rejected_by"].notna() if "rejected_by" in steps.columns else \
+            pd.Series(False, index=steps.index)
+        return cls(steps[~gone], raw["hazards"], versions, finds, raw["victims"], cap,
+                   raw["admin-areas"], raw["activities"], raw["figures"], raw["quality"], eore,
+                   tree, steps[gone], raw["accidents"])
 
     def area_ids(self, area: str | None) -> set[str] | None:
         return None if area is None else self.tree.within(area)
@@ -343,6 +370,10 @@ class Table:
     rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
     total: dict[str, Cell] | None = None
     total_required: bool = True
+    #: A row's key made of several columns (joined with " / "); empty: ``key`` alone.
+    key_columns: tuple[str, ...] = ()
+    #: The columns whose sum is the ``total`` column on every row (default: all the others).
+    row_sum: tuple[str, ...] | None = None
 
     def add(self, key: str, cells: dict[str, Cell]) -> None:
         self.rows[key] = cells
@@ -355,6 +386,8 @@ class Expected:
     area: str | None
     tables: list[Table]
     suppress_below: int = 5
+    #: Disagreements found while recounting (an order the figures do not support, ...).
+    problems: list[str] = field(default_factory=list)
 
 
 def _sum_total(table: Table, columns: Sequence[str]) -> dict[str, Cell]:
@@ -692,6 +725,494 @@ def progress(d: Data, year: int, quarter: int, area: str | None,
 
 
 # ---------------------------------------------------------------------------------------------
+# quality
+
+SEVERITIES = ("minor", "major", "critical")
+
+
+def _keep(df: pd.DataFrame, flags: Sequence[bool]) -> pd.DataFrame:
+    """The rows of ``df`` whose flag is true (also when there are none)."""
+    return df[pd.Series(list(flags), index=df.index, dtype=bool)]
+
+
+def records(df: pd.DataFrame, kind: str = "count") -> Cell:
+    """A count of records: one per row."""
+    return Cell(len(df), kind, tuple(sorted(df["id"])))
+
+
+def quality(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+    """QC inspections and QA visits held in the period by operator and method (the inspected
+    activity's operator and kind; without one, the inspecting organisation and "-"), their
+    pass rate (passed over passed and failed), non-conformities by severity (raised and closed
+    in the period, open at its end: raised by then and not closed by then, and open without a
+    corrective action), items found in released land by QC inspections held in the period.
+    With an area: events of activities that released land in it."""
+    q = d.quality
+    start, end = period.start or "0000-00-00", period.end or "9999-99-99"
+    ids = d.area_ids(area)
+    if ids is not None:  # a lot rejected still lies where it was released
+        every = pd.concat([d.steps, d.rejected])
+        acts_here = set(every.loc[every["admin_area_id"].isin(ids), "activity_id"])
+        q = q[q["activity_id"].isin(acts_here - {None})]
+    q = _keep(q, [h <= end for h in q["held_on"]])
+    held = _keep(q, [h >= start for h in q["held_on"]])
+    acts = {r["id"]: r for r in d.activities.to_dict("records")}
+
+    def who(r: dict[str, Any]) -> tuple[str, str]:
+        a = acts.get(r["activity_id"])
+        if a is not None:
+            return str(a["operator"]), str(a["kind"])
+        return str(r["organisation"] or "-"), "-"
+
+    keys = [who(r) for r in held.to_dict("records")]
+    held = held.assign(_op=[k[0] for k in keys], _method=[k[1] for k in keys])
+    qc = held[held["kind"] == "qc_inspection"]
+    t = Table("inspections", "operator", ["method", "qc_inspections", "passed", "failed",
+                                          "pass_rate", "qa_visits"],
+              key_columns=("operator", "method"))
+
+    def rate(g: pd.DataFrame) -> Cell:
+        judged = g[g["result"].isin(["pass", "fail"])]
+        ok = judged[judged["result"] == "pass"]
+        value = 100.0 * len(ok) / len(judged) if len(judged) else None
+        return Cell(value, "percent", tuple(sorted(judged["id"])))
+
+    for op, method in sorted(set(keys)):
+        mine = held[(held["_op"] == op) & (held["_method"] == method)]
+        i = mine[mine["kind"] == "qc_inspection"]
+        t.add(f"{op} / {method}", {
+            "method": text(method), "qc_inspections": records(i),
+            "passed": records(i[i["result"] == "pass"]),
+            "failed": records(i[i["result"] == "fail"]), "pass_rate": rate(i),
+            "qa_visits": records(mine[mine["kind"] == "qa_visit"])})
+    t.total = {"qc_inspections": records(qc), "passed": records(qc[qc["result"] == "pass"]),
+               "failed": records(qc[qc["result"] == "fail"]), "pass_rate": rate(qc),
+               "qa_visits": records(held[held["kind"] == "qa_visit"])}
+    nc = Table("non-conformities", "severity", ["raised", "closed", "open", "without_action"])
+    for sev in SEVERITIES:
+        mine = q[q["severity"] == sev]
+        still = _keep(mine, [c is None or c > end for c in mine["closed_on"]])
+        nc.add(sev, {
+            "raised": records(_keep(mine, [h >= start for h in mine["held_on"]])),
+            "closed": records(_keep(mine, [c is not None and start <= c <= end
+                                         for c in mine["closed_on"]])),
+            "open": records(still),
+            "without_action": records(still[still["corrective_action"].isna()])})
+    nc.total = _sum_total(nc, nc.columns)
+    found = _keep(qc, [(_int(n) or 0) > 0 for n in qc["items_found"]])
+    it = Table("items-in-released-land", "operator", ["inspections", "items"])
+    for op in sorted(set(found["_op"])):
+        mine = found[found["_op"] == op]
+        it.add(op, {"inspections": records(mine),
+                    "items": Cell(sum(_int(n) or 0 for n in mine["items_found"]), "count",
+                                  tuple(sorted(mine["id"])))})
+    it.total = _sum_total(it, it.columns)
+    return Expected("quality", period, area, [t, nc, it], threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# eore
+
+EORE_PEOPLE = ("girls", "boys", "women", "men")
+#: Distance bands to the nearest open hazard: (label, upper limit in metres, exclusive).
+BANDS = (("under 1 km", 1000.0), ("1-5 km", 5000.0), ("over 5 km", math.inf))
+NO_LOCATION = "no location"
+NO_HAZARD = "no open hazard"
+NOT_RECORDED = "(not recorded)"
+
+
+def _segments_distance(lon: float, lat: float, a: np.ndarray, b: np.ndarray) -> float:
+    """Least geodesic distance from (lon, lat) to straight lon/lat segments a-b (short ones):
+    a ternary search along each segment, all at once."""
+    lo, hi = np.zeros(len(a)), np.ones(len(a))
+
+    def dist(t: np.ndarray) -> np.ndarray:
+        p = a + t[:, None] * (b - a)
+        _, _, m = _GEOD.inv(np.full(len(p), lon), np.full(len(p), lat), p[:, 0], p[:, 1])
+        return np.asarray(m)
+
+    for _ in range(60):
+        m1, m2 = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+        left = dist(m1) < dist(m2)
+        hi = np.where(left, m2, hi)
+        lo = np.where(left, lo, m1)
+    return float(dist((lo + hi) / 2).min())
+
+
+def distance_to(point: Any, geom: Any) -> float:
+    """Geodesic metres on WGS84 from a point to a polygon (0 when the polygon covers it): to
+    the nearest point of its edges, drawn straight in longitude/latitude."""
+    if geom.covers(point):
+        return 0.0
+    best = math.inf
+    for part in shapely.get_parts(geom):
+        for ring in [part.exterior, *part.interiors]:
+            xy = _densify(np.asarray(ring.coords))
+            _, _, m = _GEOD.inv(np.full(len(xy), point.x), np.full(len(xy), point.y),
+                                xy[:, 0], xy[:, 1])
+            m = np.asarray(m)
+            # the nearest edge point lies on a piece with an end within a piece's length of
+            # the nearest vertex's distance (pieces are at most STEP_DEG: < 100 m here)
+            near = np.nonzero(np.minimum(m[:-1], m[1:]) <= m.min() + 100.0)[0]
+            best = min(best, _segments_distance(point.x, point.y, xy[near], xy[near + 1]))
+    return best
+
+
+def distance_band(point: Any, hazards: Sequence[Any]) -> tuple[str, float]:
+    if point is None or point.is_empty:
+        return NO_LOCATION, math.nan
+    if not hazards:
+        return NO_HAZARD, math.nan
+    p = point if point.geom_type == "Point" else point.representative_point()
+    # a hazard more than 0.1 degree away in both is well over 5 km away at these latitudes
+    near = [h for h in hazards if h.distance(p) < 0.1]
+    d = min((distance_to(p, h) for h in near), default=math.inf)
+    return next(name for name, limit in BANDS if d < limit or math.isinf(limit)), d
+
+
+def eore(d: Data, period: Period, area: str | None, threshold: int = 5,
+         today: str | None = None) -> Expected:
+    """Sessions held in the period (in the area), their beneficiaries by sex and age group
+    (people: suppressed) by district, method, audience, place, and by distance band to the
+    nearest hazard open at the end of the period (the version in force that day)."""
+    s = d.eore[period.mask(d.eore["held_on"])]
+    ids = d.area_ids(area)
+    if ids is not None:
+        s = s[s["admin_area_id"].isin(ids)]
+    on = period.end or today or dt.date.today().isoformat()
+    hazards = [g for g in hazards_open_at(d, on)["geom"] if g is not None and not g.is_empty]
+    found = [distance_band(g, hazards) for g in s["geom"]]
+    bands = pd.Series([b for b, _ in found], index=s.index, dtype=object)
+    metres = dict(zip(s["id"], [m for _, m in found], strict=True))
+    labels = {
+        "district": s["admin_area_id"].map(
+            lambda a: NOT_RECORDED if a is None else d.tree.name(d.tree.district(a))),
+        "method": s["method"].map(lambda x: x or NOT_RECORDED),
+        "audience": s["audience"].map(lambda x: x or NOT_RECORDED),
+        "place": s["place"].map(lambda x: x or NOT_RECORDED),
+        "distance": bands}
+    tables = []
+    for name, values in labels.items():
+        t = Table(name, name, ["sessions", *EORE_PEOPLE, "total"],
+                  row_sum=EORE_PEOPLE)
+        keys = sorted(set(values))
+        if name == "distance":
+            keys = [b for b, _ in BANDS] + [k for k in (NO_LOCATION, NO_HAZARD) if k in keys]
+        for k in keys:
+            t.add(k, _eore_row(s[values == k], metres if name == "distance" else None))
+        t.total = _eore_row(s, None)
+        tables.append(t)
+    return Expected("eore", period, area, tables, threshold)
+
+
+def _eore_row(s: pd.DataFrame, metres: dict[str, float] | None) -> dict[str, Cell]:
+    ids = tuple(sorted(s["id"]))
+    note = ("" if metres is None else "distances (m): " + ", ".join(
+        f"{i} {metres[i]:,.1f}" for i in ids[:8]))
+    row = {"sessions": Cell(len(s), "count", ids, note=note)}
+    for p in EORE_PEOPLE:
+        row[p] = Cell(int(s[p].sum()), "people", ids)
+    row["total"] = Cell(int(sum(s[p].sum() for p in EORE_PEOPLE)), "people", ids)
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# productivity
+
+METHOD_OF_KIND = {"nts": "cancelled", "ts": "reduced", "clearance": "cleared", "bac": "cleared"}
+ASSET_OF = {"manual": ("deminers", "deminer-day"), "dogs": ("dogs", "dog-day"),
+            "mechanical": ("machines", "machine-day")}
+#: Bootstrap of the asset fit: resamples, and the seed of numpy's default generator.
+RESAMPLES, BOOT_SEED = 200, 0
+
+
+def _day(text: str | None) -> dt.date | None:
+    return None if not text else dt.date.fromisoformat(str(text)[:10])
+
+
+def _rate(value: float | None, ids: Iterable[str]) -> Cell:
+    return Cell(value, "rate", tuple(sorted(set(ids))))  # printed to one decimal
+
+
+def _spread(values: Sequence[float], pooled: float | None, ids: Iterable[str]
+            ) -> dict[str, Cell]:
+    ids = tuple(sorted(set(ids)))
+    if not values:
+        return {"n": Cell(0, "count", ids), **{k: _rate(None, ids)
+                                                for k in ("pooled", "p10", "p50", "p90")}}
+    q = np.quantile(np.asarray(values, float), (0.1, 0.5, 0.9))
+    return {"n": Cell(len(values), "count", ids), "pooled": _rate(pooled, ids),
+            "p10": _rate(float(q[0]), ids), "p50": _rate(float(q[1]), ids),
+            "p90": _rate(float(q[2]), ids)}
+
+
+def nnls_exhaustive(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-negative least squares by trying every set of free columns: the least residual
+    among the unconstrained solutions with no negative coefficient (a few columns only)."""
+    k = x.shape[1]
+    best, best_r = np.zeros(k), float(np.sum(y * y))
+    for mask in range(1, 2 ** k):
+        cols = [j for j in range(k) if mask >> j & 1]
+        sol, *_ = np.linalg.lstsq(x[:, cols], y, rcond=None)
+        if (sol < 0).any():
+            continue
+        coef = np.zeros(k)
+        coef[cols] = sol
+        r = float(np.sum((y - x @ coef) ** 2))
+        if r < best_r - 1e-9 * max(1.0, best_r):
+            best, best_r = coef, r
+    return best
+
+
+def productivity(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+    """docs/planning.md: rates per team-day by method (capacity records overlapping the
+    period; activities ended in it), per asset-day (a non-negative least-squares fit over
+    clearance and BAC records), per task-day by threat, land use and contamination (released
+    land of an activity: its release steps' areas added up, per hazard), capacity by month."""
+    start = _day(period.start) or dt.date.min
+    end = _day(period.end) or dt.date.max
+    released: dict[str, dict[str, float]] = {}
+    for a, m, x in zip(d.steps["activity_id"], d.steps["method"], d.steps["area"],
+                       strict=True):
+        per = released.setdefault(str(a), {})
+        per[str(m)] = per.get(str(m), 0.0) + float(x)
+    haz = {r["id"]: r for r in d.hazards.to_dict("records")}
+    ids = d.area_ids(area)
+    all_acts = [dict(r, ended=_day(r["ended_on"]), started=_day(r["started_on"]))
+                for r in d.activities.to_dict("records")]
+    acts = [a for a in all_acts if a["ended"] is not None and start <= a["ended"] <= end
+            and (ids is None or (haz.get(a["hazard_id"]) or {}).get("admin_area_id") in ids)]
+    caps = [dict(r, start=_day(r["period_start"]), end=_day(r["period_end"]))
+            for r in d.capacity.to_dict("records")]
+    for c in caps:
+        c["days"] = (c["end"] - c["start"]).days + 1
+    in_period = [c for c in caps if c["start"] <= end and c["end"] >= start]
+
+    def land(op: str, kind: str, first: dt.date, last: dt.date) -> tuple[float, list[str]]:
+        mine = [a for a in acts if a["operator"] == op and a["kind"] == kind
+                and first <= a["ended"] <= last]
+        return (sum(released.get(a["id"], {}).get(METHOD_OF_KIND[kind], 0.0) for a in mine),
+                [a["id"] for a in mine])
+
+    tables = []
+    if ids is None:
+        t = Table("by-method", "method", ["per", "n", "pooled", "p10", "p50", "p90"],
+                  total_required=False)
+        for kind in METHOD_OF_KIND:
+            values, total, effort, behind = [], 0.0, 0.0, []
+            for c in in_period:
+                if c["activity_kind"] != kind or c["teams"] <= 0:
+                    continue
+                x, who = land(str(c["operator"]), kind, c["start"], c["end"])
+                values.append(x / (c["teams"] * c["days"]))
+                total += x
+                effort += c["teams"] * c["days"]
+                behind += who
+            t.add(kind, {"per": text("team-day"),
+                         **_spread(values, total / effort if effort else None, behind)})
+        rows, behind = [], []
+        for c in in_period:
+            if c["activity_kind"] in ("clearance", "bac"):
+                x, who = land(str(c["operator"]), c["activity_kind"], c["start"], c["end"])
+                rows.append([c[ASSET_OF[a][0]] * c["days"] for a in ASSET_OF] + [x])
+                behind += who
+        m = np.asarray(rows, float).reshape(-1, 4)
+        used = m[:, :3].sum(axis=0) > 0 if len(m) else np.zeros(3, bool)
+        if len(m) >= 3:
+            def fit(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+                coef = np.zeros(3)
+                if used.any():
+                    coef[used] = nnls_exhaustive(xs[:, used], ys)
+                return coef
+
+            central = fit(m[:, :3], m[:, 3])
+            rng = np.random.default_rng(BOOT_SEED)
+            boots = np.array([fit(m[i, :3], m[i, 3]) for i in
+                              (rng.integers(0, len(m), len(m)) for _ in range(RESAMPLES))])
+        for j, (asset, (_, per)) in enumerate(ASSET_OF.items()):
+            if len(m) < 3 or not used[j]:
+                cells = _spread([], None, behind)
+            else:
+                q = np.quantile(boots[:, j], (0.1, 0.5, 0.9))
+                cells = {"n": Cell(len(m), "count", tuple(sorted(set(behind)))),
+                         "pooled": _rate(float(central[j]), behind),
+                         **{k: _rate(float(v), behind)
+                            for k, v in zip(("p10", "p50", "p90"), q, strict=True)}}
+            t.add(asset, {"per": text(per), **cells})
+        tables.append(t)
+    for by in ("threat", "land_use", "contamination"):
+        t = Table(f"by-{by.replace('_', '-')}", "group", ["n", "pooled", "p10", "p50", "p90"],
+                  total_required=False)
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for a in acts:
+            if a["kind"] not in METHOD_OF_KIND or a["started"] is None:
+                continue
+            h = haz.get(a["hazard_id"]) if a["hazard_id"] else None
+            if h is None:
+                value = "no hazard"
+            elif by == "contamination":
+                value = contamination_class(_cats(h["contamination"]))
+            else:
+                value = h[by] or "not recorded"
+            groups.setdefault(f"{a['kind']} / {value}", []).append(a)
+        for label, mine in groups.items():
+            days = [(a["ended"] - a["started"]).days + 1 for a in mine]
+            areas = [sum(released.get(a["id"], {}).values()) for a in mine]
+            t.add(label, _spread([x / n for x, n in zip(areas, days, strict=True)],
+                                 sum(areas) / sum(days), [a["id"] for a in mine]))
+        tables.append(t)
+    tables.append(capacity_months(in_period if (period.start or period.end) else caps,
+                                  all_acts, period))
+    return Expected("productivity", period, area, tables, threshold)
+
+
+def capacity_months(chosen_from: list[dict[str, Any]], acts: list[dict[str, Any]],
+                    period: Period) -> Table:
+    """Per month, the latest capacity record of each operator and kind overlapping it (a
+    stock), and the operators that released land by a kind with no such record."""
+    kinds = ("nts", "ts", "clearance", "bac")
+    t = Table("capacity-by-month", "month", [*(f"{k}_teams" for k in kinds), "deminers",
+                                             "dogs", "machines", "missing"],
+              total_required=False)
+    ended = [a for a in acts if a["ended"] is not None]
+    if not chosen_from and not ended:
+        return t
+    dates = ([c["start"] for c in chosen_from] + [c["end"] for c in chosen_from]
+             + [a["ended"] for a in ended])
+    first, last = _day(period.start) or min(dates), _day(period.end) or max(dates)
+    worked: dict[str, set[tuple[str, str]]] = {}
+    for a in ended:
+        if a["kind"] in METHOD_OF_KIND:
+            worked.setdefault(a["ended"].strftime("%Y-%m"), set()).add(
+                (str(a["operator"]), str(a["kind"])))
+    y, mo = first.year, first.month
+    while (y, mo) <= (last.year, last.month):
+        m0 = dt.date(y, mo, 1)
+        nxt = dt.date(y + (mo == 12), 1 if mo == 12 else mo + 1, 1)
+        m1 = nxt - dt.timedelta(days=1)
+        latest: dict[tuple[str, Any], dict[str, Any]] = {}
+        for c in chosen_from:
+            if c["start"] <= m1 and c["end"] >= m0:
+                k = (str(c["operator"]), c["activity_kind"])
+                if k not in latest or c["start"] > latest[k]["start"]:
+                    latest[k] = c
+        recs = tuple(sorted(c["id"] for c in latest.values()))
+        label = m0.strftime("%Y-%m")
+        missing = sorted(w for w in worked.get(label, set()) if w not in latest)
+        t.add(label, {
+            **{f"{k}_teams": Cell(sum(c["teams"] for c in latest.values()
+                                      if c["activity_kind"] == k), "stock", recs)
+               for k in kinds},
+            **{col: Cell(sum(c[col] for c in latest.values()), "stock", recs)
+               for col in ("deminers", "dogs", "machines")},
+            "missing": text(", ".join(f"{op} {k}" for op, k in missing))})
+        y, mo = nxt.year, nxt.month
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# ranked-tasks
+
+#: The default criteria and weights, read as TOML (docs/planning.md).
+WEIGHTS = Path(__file__).resolve().parents[2] / "src" / "mineaction" / "planning" / "weights.toml"
+TASKS_PER_DISTRICT = 25
+#: A score adds the report's cost part, printed to one decimal, to the parts recounted here,
+#: and is printed to one decimal itself.
+SCORE_TOL = 0.1 + 1e-9
+#: Criteria recounted here; ``cost`` rests on the record's yearly productivity model and is
+#: only checked to lie within its weight's share.
+RECOUNTED_CRITERIA = ("threat", "accidents", "contamination", "risk", "people", "land_use",
+                      "environment")
+
+
+def ranked_tasks(d: Data, period: Period, area: str | None, threshold: int = 5,
+                 report: dict[str, Any] | None = None) -> Expected:
+    """Open hazards (as the store holds them now) per district, each criterion's part of the
+    score: 100 x weight x criterion score / sum of weights; accidents (up to the period's end)
+    within the radius of the hazard's edge, geodesic. The cost part is the report's own (read
+    from ``report``), checked against its bounds, and enters the score and the order."""
+    import tomllib
+
+    crit = tomllib.loads(WEIGHTS.read_text(encoding="utf-8"))["criteria"]
+    w = {k: float(v.get("weight", 0)) for k, v in crit.items()}
+    total_w = sum(w.values()) or 1.0
+    shown = [k for k in crit if w[k]]
+    cost_of: dict[str, float] = {}
+    for t in (report or {}).get("tables", []):
+        for r in t["rows"]:
+            if "cost" in r:
+                cost_of[str(r["hazard"]["value"])] = float(r["cost"]["value"] or 0.0)
+    latest = d.versions.loc[d.versions.groupby("hazard_id")["seq"].idxmax()]
+    area_of = dict(zip(latest["hazard_id"], latest["area"], strict=True))
+    h = d.hazards[d.hazards["status"] == "open"]
+    ids = d.area_ids(area)
+    acc = d.accidents
+    if period.end is not None:
+        acc = acc[[o is None or o <= period.end for o in acc["occurred_on"]]]
+    points = [g if g.geom_type == "Point" else g.representative_point()
+              for g in acc["geom"] if g is not None and not g.is_empty]
+    radius = float(crit["accidents"]["radius_m"])
+    per: dict[str, list[tuple[float, str, dict[str, Cell]]]] = {}
+    for r in h.to_dict("records"):
+        if ids is not None and r["admin_area_id"] not in ids:
+            continue
+        g = r["geom"]
+        near = 0 if g is None or g.is_empty else sum(
+            1 for p in points if g.distance(p) < 0.1 and distance_to(p, g) <= radius)
+        use = r["land_use"] or "not recorded"
+        score = {
+            "threat": float(crit["threat"]["levels"].get(r["threat"] or "not recorded", 0.5)),
+            "accidents": min(near / float(crit["accidents"]["saturate"]), 1.0),
+            "contamination": max((float(crit["contamination"]["categories"].get(c, 0.0))
+                                  for c in _cats(r["contamination"])), default=0.0),
+            "risk": float(crit["risk"]["missing"]),  # the demo's hazards carry no risk_score
+            "people": 0.0,  # the report is given no places
+            "land_use": float(crit["land_use"]["uses"].get(use, 0.0)),
+            "environment": float(crit["environment"]["uses"].get(use, 0.0))}
+        hid = str(r["id"])
+        rec = (hid,)
+        parts = {k: 100.0 * w[k] * score[k] / total_w for k in RECOUNTED_CRITERIA if w[k]}
+        cost = cost_of.get(hid, 0.0)
+        cells = {"hazard": text(hid),
+                 "area_km2": Cell(area_of.get(hid, r["area"]), "km2", rec),
+                 **{k: Cell(v, "rate", rec) for k, v in parts.items()}}
+        if w.get("cost"):
+            top = 100.0 * w["cost"] / total_w
+            cells["cost"] = Cell(min(max(cost, 0.0), top), "rate", rec,
+                                 note=f"the cost part lies in 0..{top:.1f}")
+        total = sum(parts.values()) + (cost if w.get("cost") else 0.0)
+        cells["score"] = Cell(total, "score", rec)
+        district = d.tree.name(d.tree.district(r["admin_area_id"])) \
+            if r["admin_area_id"] else NO_AREA
+        per.setdefault(district, []).append((total, hid, cells))
+    tables = []
+    problems: list[str] = []
+    shown_rows = {t["name"]: t["rows"] for t in (report or {}).get("tables", [])}
+    for name in sorted(per):
+        t = Table(f"district-{name}", "rank", ["hazard", "area_km2", "score", *shown],
+                  total_required=False, key_columns=("hazard",))
+        mine = {hid: (total, cells) for total, hid, cells in per[name]}
+        listed = [str(r["hazard"]["value"]) for r in shown_rows.get(t.name, [])]
+        floor = min((mine[x][0] for x in listed if x in mine), default=-math.inf)
+        # every hazard the figures put clearly above the last one listed must be listed
+        want = set(listed) | ({x for x, (v, _) in mine.items() if v > floor + SCORE_TOL}
+                              if len(mine) > TASKS_PER_DISTRICT else set(mine))
+        for x in sorted(want & set(mine)):
+            t.add(x, mine[x][1])
+        for k in range(len(listed) - 1):
+            a, b = listed[k], listed[k + 1]
+            if a in mine and b in mine and mine[a][0] < mine[b][0] - SCORE_TOL:
+                problems.append(f"ranked-tasks table {t.name}: {a} ranked {k + 1} above {b}, "
+                                f"yet their scores recount to {mine[a][0]:.3f} < "
+                                f"{mine[b][0]:.3f}")
+        tables.append(t)
+    out = Expected("ranked-tasks", period, area, tables, threshold)
+    out.problems += problems
+    return out
+
+
+
+# ---------------------------------------------------------------------------------------------
 # Comparison with the report's JSON
 
 
@@ -762,6 +1283,16 @@ def check_cell(where: str, ours: dict[str, Any], exp: Cell, threshold: int) -> s
         return None
     if suppressed:
         return f"{where}: suppressed ({ours.get('shown')!r}) but only people are suppressed"
+    if exp.kind in ("percent", "rate", "score"):
+        if exp.value is None or value is None:
+            return None if exp.value is None and value is None else (
+                f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
+                f"{_record_diff(ours, exp)}")
+        if abs(float(value) - exp.value) <= (SCORE_TOL if exp.kind == "score" else PERCENT_TOL):
+            return None
+        unit = " %" if exp.kind == "percent" else ""
+        return (f"{where}: report {_fmt(value)}{unit}, recount {exp.value:,.4f}{unit} (to "
+                f"{PERCENT_TOL}); {_record_diff(ours, exp)}")
     if exp.kind in ("count", "stock"):
         if value != exp.value or isinstance(value, float) and not float(value).is_integer():
             return (f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
@@ -803,6 +1334,7 @@ def _file(out: Outcome, problem: str, ours: dict[str, Any], exp: Cell) -> None:
 def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
     """Every table, row and cell of the report's JSON against the recount."""
     out = Outcome()
+    out.problems += exp.problems
     say = out.problems.append
     head = f"{exp.report}{' ' + label if label else ''}"
     if rep.get("report") != exp.report:
@@ -851,7 +1383,8 @@ def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
             et = dataclasses.replace(et, rows={})
         rows: dict[str, dict[str, Any]] = {}
         for r in t["rows"]:
-            k = str(r[key]["value"])
+            k = (" / ".join(str(r[c]["value"]) for c in et.key_columns) if et.key_columns
+                 else str(r[key]["value"]))
             if k in rows:
                 say(f"{head} table {et.name}: row {k!r} appears twice")
             rows[k] = r
@@ -885,7 +1418,8 @@ def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
         elif total is None and et.total_required and et.rows:
             say(f"{head} table {et.name}: no total row")
         if any(x.kind == "people" for r in et.rows.values() for x in r.values()):
-            out.problems += [f"{head} table {et.name}: {p}" for p in worked_out(t, threshold)]
+            out.problems += [f"{head} table {et.name}: {p}"
+                             for p in worked_out(t, threshold, et.row_sum)]
     return out
 
 
@@ -893,7 +1427,8 @@ def compare(rep: dict[str, Any], exp: Expected, label: str = "") -> Outcome:
 # Can a suppressed count be worked out from what is printed?
 
 
-def worked_out(table: dict[str, Any], threshold: int) -> list[str]:
+def worked_out(table: dict[str, Any], threshold: int,
+               row_sum: Sequence[str] | None = None) -> list[str]:
     """Suppressed cells whose value follows from the printed cells: the sums a table states
     (each column's rows add up to its total row; killed + injured = total on every row),
     a primary cell lying in 1..threshold-1 and a secondary one being at least 0. A cell is
@@ -919,7 +1454,7 @@ def worked_out(table: dict[str, Any], threshold: int) -> list[str]:
     # Equations sum(coef * cell) = 0 over (label, column) cells.
     equations: list[list[tuple[int, tuple[str, str]]]] = []
     if "total" in cols:
-        parts = [c for c in cols if c != "total"]
+        parts = [c for c in cols if c != "total"] if row_sum is None else list(row_sum)
         for label, _ in rows:
             equations.append([(1, (label, c)) for c in parts] + [(-1, (label, "total"))])
     if table.get("total"):

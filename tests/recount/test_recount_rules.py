@@ -125,3 +125,20 @@ def test_areas_agree_to_a_tenth_of_a_square_metre_per_record() -> None:
     km2 = rc.Cell(2_500_000.0, "km2", ("a",))
     assert rc.check_cell("t", {"value": 2.5}, km2, 5) is None
     assert rc.check_cell("t", {"value": 2.5000002}, km2, 5) is not None
+
+
+def test_a_row_sum_of_named_columns_leaves_other_counts_out() -> None:
+    """Risk education: girls + boys + women + men = total on every row; the sessions column is
+    no part of that sum, and a hidden count follows from the others only through it."""
+    cols = [{"name": "place", "numeric": False}] + [
+        {"name": n, "numeric": True} for n in ("sessions", "girls", "boys", "total")]
+
+    def table(girls: dict[str, Any], boys: dict[str, Any]) -> dict[str, Any]:
+        return {"name": "place", "key": "place", "columns": cols,
+                "rows": [{"place": {"value": "school"}, "sessions": cell(3), "girls": girls,
+                          "boys": boys, "total": cell(9)}]}
+
+    leaky = table(cell(2, "primary"), cell(7))
+    assert any("column girls" in f for f in rc.worked_out(leaky, 5, ("girls", "boys")))
+    safe = table(cell(2, "primary"), cell(7, "secondary"))
+    assert rc.worked_out(safe, 5, ("girls", "boys")) == []

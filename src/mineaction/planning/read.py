@@ -35,8 +35,10 @@ def read(reader: Reader, today: dt.date) -> Record:
     from mineaction.reports.definitions import synthetic
 
     rec = Record(today=today)
+    # Land a failed QC inspection returned to a hazard is no longer released.
     steps = reader.aggregate("release-steps", ["activity_id", "hazard_id", "method",
-                                               "released_on"], sums=["area_m2"], with_ids=True)
+                                               "released_on"], sums=["area_m2"],
+                             where={"rejected_by": None}, with_ids=True)
     by_act: dict[str, dict[str, float]] = {}
     for r in steps:
         s = StepRow(r["hazard_id"], str(r["activity_id"]), str(r["method"]),
