@@ -176,13 +176,19 @@ _NEW_FIELDS = {"evidence": ("witness_name", "witness_contact")}
 
 def add_quality_fields(store: SqlStore, conn: Connection) -> list[str]:
     """Add the fields of non-conformities to QC inspections, of rejection to release steps
-    and of reopening to hazard versions."""
-    add_columns("quality", "reason", "severity", "corrective_action", "closed_on")(store, conn)
-    add_columns("release-steps", "rejected_by", "rejected_on")(store, conn)
-    add_columns("hazard-versions", "quality_id", "reason")(store, conn)
-    return ["quality: reason, severity, corrective_action, closed_on",
-            "release-steps: rejected_by, rejected_on",
-            "hazard-versions: quality_id, reason"]
+    and of reopening to hazard versions; says which it added (none to a store made with
+    them)."""
+    said = []
+    for layer_name, fields in (("quality", ("reason", "severity", "corrective_action",
+                                            "closed_on")),
+                               ("release-steps", ("rejected_by", "rejected_on")),
+                               ("hazard-versions", ("quality_id", "reason"))):
+        table = store.table(get_layer(layer_name))
+        have = set(conn.exec_driver_sql(f'SELECT * FROM "{table.name}" LIMIT 0').keys())
+        if added := [f for f in fields if f not in have]:
+            add_columns(layer_name, *added)(store, conn)
+            said.append(f"{layer_name}: {', '.join(added)}")
+    return said
 
 
 MIGRATIONS: list[Migration] = [
