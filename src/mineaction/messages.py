@@ -32,7 +32,8 @@ DOMAIN = "mineaction"
 #: code -> English template. Codes are dotted: the family first, then what went wrong.
 #: Families, in this order: text, input, value., geometry., crs., file., store., import.,
 #: report., records., figures., cli., access., audit., review., forms., package., api., intake.,
-#: areas., planning., risk., qm., then release. (the land release engine's own section).
+#: areas., planning., risk., qm., release. (the land release engine's own section), eore.,
+#: evidence., surface., web., tiles., workspace., bulk., query.
 MESSAGES: dict[str, str] = {
     # -- text. Finished text: a library's message, passed on as it is.
     "text": "{text}",
@@ -604,6 +605,14 @@ MESSAGES: dict[str, str] = {
     "release.survey_needs_hazard": "a survey result {result!r} needs the hazard's id",
     "release.undated_after_change": ("without a date, after the last recorded change to hazard "
                                      "{hazard_id} ({last}); import activities in date order"),
+    # -- eore.
+    # -- evidence.
+    # -- surface.
+    # -- web.
+    # -- tiles.
+    # -- workspace.
+    # -- bulk.
+    # -- query.
 }
 
 

@@ -86,7 +86,8 @@ def test_each_code_used_has_a_template_that_renders_with_its_parameters(
 def test_messages_are_grouped_by_family_in_order() -> None:
     order = ["text", "input", "value", "geometry", "crs", "file", "store", "import", "report",
              "records", "figures", "cli", "access", "audit", "review", "forms", "package", "api",
-             "intake", "areas", "planning", "risk", "qm", "release"]
+             "intake", "areas", "planning", "risk", "qm", "release", "eore", "evidence",
+             "surface", "web", "tiles", "workspace", "bulk", "query"]
     families = [code.split(".")[0] for code in MESSAGES]
     assert set(families) <= set(order)
     positions = [order.index(f) for f in families]

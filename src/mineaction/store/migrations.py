@@ -219,6 +219,9 @@ MIGRATIONS: list[Migration] = [
               add_columns("eore", "method", "audience", "place")),
     # A store takes only the steps above its schema version: every new step is numbered
     # above the last one here.
+    # Numbers kept for steps made on branches at the same time: 82-89 quality and risk
+    # education, 90-94 web, 95-99 tiles and workspace, 100-109 evidence and risk,
+    # 110-119 bulk paths and queries.
 ]
 
 LATEST = max(m.version for m in MIGRATIONS)
