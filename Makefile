@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DEMO_DB ?= demo/mineaction.gpkg
+# Browser libraries (MapLibre GL JS, axe-core) from npm, served by the web interface itself.
+JS     := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck system-deps venv clean
+.PHONY: demo test lint typecheck system-deps venv js clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +18,18 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+$(JS): package.json package-lock.json
+	command -v npm >/dev/null 2>&1 || bash scripts/system-deps.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-*
+	touch $(JS)
+
+js: $(JS)
+
 system-deps:
 	bash scripts/system-deps.sh
 
-demo: $(STAMP)
+demo: $(STAMP) $(JS)
 	bash scripts/demo.sh $(DEMO_DB)
 
 lint: $(STAMP)
@@ -28,8 +38,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) system-deps lint typecheck
+test: $(STAMP) system-deps $(JS) lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules demo .pytest_cache .mypy_cache .ruff_cache

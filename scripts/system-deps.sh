@@ -9,6 +9,10 @@ command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
   ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || \
   need+=(postgresql-15-postgis-3)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# npm fetches the browser libraries the web interface serves (MapLibre GL JS, axe-core).
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+# Debian's Chromium: the web interface's tests drive it with Playwright.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # WeasyPrint (PDF reports) needs pango, and fonts with Armenian and Georgian glyphs.
 ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || need+=(libpango-1.0-0)
 ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || need+=(libpangoft2-1.0-0)
