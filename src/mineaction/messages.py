@@ -7,7 +7,15 @@ are these English texts, so that a translator sees the sentence, not the code. A
 a template renders as the code and its parameters, which a test forbids for codes the core uses.
 
 Catalogues are looked up in ``$MINEACTION_LOCALEDIR`` (folders separated by ``os.pathsep``),
-then in the package's ``locale/`` folder, as ``<folder>/<locale>/LC_MESSAGES/mineaction.mo``.
+then in the package's ``locale/`` folder, as ``<folder>/<locale>/LC_MESSAGES/mineaction.mo``
+(for "ru_RU", then "ru"). The package holds the translators' ``.po`` files only: a ``.po`` is
+compiled (Babel) to its ``.mo`` when first used and whenever it is newer than its ``.mo``, beside
+it, or under ``$XDG_CACHE_HOME/mineaction/locale`` when the package folder cannot be written.
+``scripts/messages-pot.py`` brings the catalogues up to date with the code (see
+:mod:`mineaction.catalogues`).
+
+A message with a ``{count}`` (or ``{n}``) parameter is a plural entry in the catalogues: each
+language gives the forms its plural rules (CLDR) need, chosen by that number.
 
 To add a message: add ``"family.what": "English text with {param}"`` to the family's section
 below (families in the order they are, codes sorted within each), and raise or report it with
@@ -19,7 +27,9 @@ that varies gets a code per variant.
 from __future__ import annotations
 
 import gettext
+import hashlib
 import os
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -622,12 +632,65 @@ def locale_dirs() -> list[Path]:
     return [*dirs, Path(__file__).with_name("locale")]
 
 
+def plural_param(template: str) -> str | None:
+    """The parameter that chooses a plural form of ``template``: ``count``, else ``n``, when
+    the template names it; None for a message without plural forms."""
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return next((p for p in ("count", "n") if p in names), None)
+
+
+def cache_dir() -> Path:
+    """Where catalogues are compiled when the package folder cannot be written."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mineaction" / "locale"
+
+
+def compiled(po: Path) -> Path:
+    """The ``.mo`` of the catalogue ``po``, compiled (Babel) when it is missing or older than
+    the ``.po``: beside it, else in :func:`cache_dir` under a name made of the ``.po``'s
+    content (so that a changed ``.po`` is compiled again)."""
+    mo = po.with_suffix(".mo")
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        return mo
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    data = po.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    cached = cache_dir() / f"{po.parent.parent.name}-{digest}.mo"
+    if cached.exists() and not os.access(po.parent, os.W_OK):
+        return cached
+    with open(po, "rb") as fh:
+        catalog = read_po(fh)
+    for target in (mo, cached):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part = target.with_name(f"{target.name}.{os.getpid()}.part")
+            with open(part, "wb") as out:
+                write_mo(out, catalog)
+            os.replace(part, target)  # whole or not at all, also when two processes compile
+            return target
+        except OSError:
+            continue
+    raise OSError(f"cannot write {mo} nor {cached}")
+
+
+def _candidates(locale: str) -> list[str]:
+    """"ru-RU" -> ["ru_RU", "ru"]; "ru" -> ["ru"]."""
+    name = locale.replace("-", "_")
+    return list(dict.fromkeys([name, name.split("_")[0]]))
+
+
 @lru_cache(maxsize=64)
 def _translation(locale: str, dirs: tuple[Path, ...]) -> gettext.NullTranslations:
-    for d in dirs:
-        found = gettext.translation(DOMAIN, localedir=d, languages=[locale], fallback=True)
-        if type(found) is not gettext.NullTranslations:
-            return found
+    for name in _candidates(locale):
+        for d in dirs:
+            base = d / name / "LC_MESSAGES"
+            po, mo = base / f"{DOMAIN}.po", base / f"{DOMAIN}.mo"
+            path = compiled(po) if po.is_file() else mo if mo.is_file() else None
+            if path is not None:
+                with open(path, "rb") as fh:
+                    return gettext.GNUTranslations(fh)
     return gettext.NullTranslations()
 
 
@@ -635,6 +698,22 @@ def translator(locale: str) -> gettext.NullTranslations:
     """The gettext translation for ``locale`` ("de", "ru_RU"; the identity when there is no
     catalogue for it)."""
     return _translation(locale, tuple(locale_dirs()))
+
+
+def say(template: str, params: Mapping[str, Any], locale: str) -> str:
+    """``template`` in ``locale``, not yet formatted: its plural form for the number of
+    :func:`plural_param` when the catalogue gives plural forms, else its one translation."""
+    t = translator(locale)
+    name = plural_param(template)
+    n = params.get(name) if name else None
+    if isinstance(n, int) and not isinstance(n, bool):
+        found = t.ngettext(template, _NO_PLURAL, n)
+        if found is not _NO_PLURAL and found != template:
+            return found
+    return t.gettext(template)
+
+
+_NO_PLURAL = "\0no plural entry"
 
 
 def normalise_locale(value: str | None) -> str:
@@ -677,7 +756,7 @@ def render(code: str, params: Mapping[str, Any], locale: str = "en") -> str:
     if template is None:
         args = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
         return f"{code}({args})" if args else code
-    text = template if locale == "en" else translator(locale).gettext(template)
+    text = template if locale == "en" else say(template, params, locale)
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder

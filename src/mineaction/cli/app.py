@@ -51,8 +51,14 @@ state = State()
 
 
 def default_locale() -> str:
-    """The language of messages when --lang is not given: from $LANG, else English."""
-    return normalise_locale(os.environ.get("LANG"))
+    """The language of messages when --lang is not given: from $LC_ALL, $LC_MESSAGES or
+    $LANG, the first set (as POSIX has it), else English. "C" or "POSIX" names no language,
+    so the next one is looked at (a container's LC_ALL=C.UTF-8 beside the reader's LANG)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        locale = normalise_locale(os.environ.get(name))
+        if locale != "en" or os.environ.get(name, "").lower().startswith("en"):
+            return locale
+    return "en"
 
 
 @app.callback()
@@ -67,7 +73,8 @@ def _root(
     token: str = typer.Option(None, "--token", metavar="TOKEN",
                               help="Act with this API token (default: $MINEACTION_TOKEN)"),
     lang: str = typer.Option(None, "--lang", metavar="LOCALE",
-                             help="Language of messages, e.g. en, ru (default: from $LANG)"),
+                             help="Language of messages and reports: en, az, hy, ka, ru "
+                                  "(default: from $LC_ALL, $LC_MESSAGES or $LANG)"),
     personal: bool = typer.Option(False, "--personal",
                                   help="Read personal data (IM officers and administrators; "
                                        "with --reason; every read is recorded)"),

@@ -88,9 +88,11 @@ def report(
     if fmt == ReportFormat.csv:
         sys.stdout.write(reports.csv_text(rep))
         return
-    console.print(f"[bold]{rep.title}[/]  {escape(rep.filter_text())}")
+    rep = reports.for_people(rep)
+    w = reports.words(rep)
+    console.print(f"[bold]{escape(rep.title)}[/]  {escape(rep.filter_text())}")
     if rep.synthetic:
-        console.print("[bold red]SYNTHETIC DATA[/]")
+        console.print(f"[bold red]{escape(w['synthetic'])}[/]")
     for t in reports.screen(rep):
         rt = RichTable(title=t.title)
         for header, numeric in zip(t.headers, t.numeric, strict=True):
@@ -104,7 +106,7 @@ def report(
         for n in t.notes:
             console.print(f"  [dim]{n}[/]")
     for s in rep.sources:
-        console.print(f"[dim]source: {s}[/]")
+        console.print(f"[dim]{escape(w['source'].format(source=s))}[/]")
 
 
 @app.command("import-register")

@@ -106,6 +106,8 @@ class Report:
     suppress_below: int = 0
     generated_on: dt.date = field(default_factory=dt.date.today)
     store: str | None = None
+    locale: str = "en"  # the language people read it in (reports.localise)
+    localised: bool = False  # its texts are in that language already
 
     def table(self, name: str) -> Table:
         for t in self.tables:
@@ -114,9 +116,12 @@ class Report:
         raise KeyError(f"report {self.name} has no table {name!r}")
 
     def filter_text(self) -> str:
-        text = f"Period: {self.scope.period.label}"
+        from mineaction.reports.localise import words
+
+        w = words(self.locale)
+        text = w["period"].format(period=self.scope.period.label)
         if self.scope.area:
-            text += f"; area: {self.scope.area}"
+            text += w["area"].format(area=self.scope.area)
         return text
 
 

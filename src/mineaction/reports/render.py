@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
 from mineaction.io.writers import spreadsheet_text, xlsx_row
+from mineaction.reports.localise import css_counter, localise, words
 from mineaction.reports.model import Cell, Column, Report, Table
 
 FORMATS = ("csv", "xlsx", "html", "pdf", "json")
@@ -93,6 +95,7 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    report = localise(report)
     wb = Workbook()
     about = wb.active
     assert about is not None
@@ -118,12 +121,12 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
 
 
 TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ r.title }}</title>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ r.title }}</title>
 <style>
 @page { size: A4 {{ orientation }}; margin: 14mm 12mm 16mm 12mm;
   @bottom-left { content: "{{ footer }}"; font-size: 7pt; color: #555;
     font-family: "Noto Sans", "DejaVu Sans", sans-serif; }
-  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 7pt;
+  @bottom-right { content: {{ page_counter }}; font-size: 7pt;
     font-family: "Noto Sans", "DejaVu Sans", sans-serif; } }
 body { font-family: "Noto Sans", "DejaVu Sans", sans-serif; font-size: 9pt; color: #111; }
 h1 { font-size: 15pt; margin: 0 0 2mm 0; } h2 { font-size: 11pt; margin: 5mm 0 1.5mm 0; }
@@ -144,10 +147,9 @@ td.suppressed { color: #777; font-style: italic; }
 section { page-break-inside: auto; } thead { display: table-header-group; }
 </style></head><body>
 <h1>{{ r.title }}</h1>
-<p class="meta">{{ r.filter_text() }} · generated {{ r.generated_on.isoformat() }}
-{% if r.store %} · store {{ r.store }}{% endif %}</p>
-{% if r.synthetic %}<p class="synthetic">SYNTHETIC DATA: every figure below comes from
-demonstration records, not from a real programme.</p>{% endif %}
+<p class="meta">{{ r.filter_text() }} · {{ w.generated.format(date=r.generated_on.isoformat()) }}
+{% if r.store %} · {{ w.store.format(store=r.store) }}{% endif %}</p>
+{% if r.synthetic %}<p class="synthetic">{{ w.synthetic_note }}</p>{% endif %}
 {% for n in r.notes %}<p class="note">{{ n }}</p>{% endfor %}
 {% for t in r.tables %}<section>
 <h2>{{ t.title }}</h2>
@@ -161,11 +163,11 @@ demonstration records, not from a real programme.</p>{% endif %}
 <td class="{{ 'num' if c.numeric else '' }}">{{ fmt(t.total[c.name], c) }}</td>{% endfor %}
 </tr>{% endif %}
 </tbody></table>
-{% if not t.rows %}<p class="note">No records in this period.</p>{% endif %}
+{% if not t.rows %}<p class="note">{{ w.no_records }}</p>{% endif %}
 {% for n in t.notes %}<p class="note">{{ n }}</p>{% endfor %}
 </section>{% endfor %}
 {% for svg in charts %}<div class="chart">{{ svg | safe }}</div>{% endfor %}
-<h2>Sources</h2>
+<h2>{{ w.sources }}</h2>
 {% for s in r.sources %}<p class="note">{{ s }}</p>{% endfor %}
 </body></html>
 """
@@ -174,17 +176,20 @@ demonstration records, not from a real programme.</p>{% endif %}
 def html(report: Report) -> str:
     from mineaction.reports.charts import svg
 
+    report = localise(report)
+    w = words(report.locale)
     env = Environment(autoescape=select_autoescape(default=True))
     template = env.from_string(TEMPLATE)
     widest = max((len(t.columns) for t in report.tables), default=0)
     footer = f"{report.title} · {report.filter_text()}"
     if report.synthetic:
-        footer += " · SYNTHETIC DATA"
+        footer += f" · {w['synthetic']}"
     footer = footer.replace('"', "'")
     return template.render(r=report, charts=[svg(c) for c in report.charts],
                            fmt=lambda cell, col: shown(cell, col, report.suppress_below),
                            orientation="landscape" if widest >= 6 else "portrait",
-                           footer=footer)
+                           footer=footer, w=w, lang=report.locale.split("_")[0],
+                           page_counter=Markup(css_counter(w["page"])))
 
 
 def write_html(report: Report, path: Path) -> list[Path]:

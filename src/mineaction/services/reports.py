@@ -16,7 +16,7 @@ from mineaction.reports.render import FORMATS
 from mineaction.services.context import Context
 
 __all__ = ["FORMATS", "Report", "ScreenTable", "build", "csv_text", "explain", "json_text",
-           "names", "output_format", "screen", "write"]
+           "for_people", "names", "output_format", "screen", "words", "write"]
 
 
 def names() -> list[str]:
@@ -65,6 +65,7 @@ def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
     rep = build_report(ctx.reader, name, scope,
                        Options(suppress_below=threshold, quarter=quarter, by=tuple(by)))
     rep.store = ctx.store.url
+    rep.locale = ctx.locale
     return rep
 
 
@@ -117,6 +118,21 @@ def csv_text(report: Report) -> str:
     return "".join(parts)
 
 
+def for_people(report: Report) -> Report:
+    """The report with its title and headings in its language (the reader's)."""
+    from mineaction.reports.localise import localise
+
+    return localise(report)
+
+
+def words(report: Report) -> dict[str, str]:
+    """The words around a report's tables ("SYNTHETIC DATA", "source: {source}") in its
+    language."""
+    from mineaction.reports.localise import words as frame
+
+    return frame(report.locale)
+
+
 @dataclass
 class ScreenTable:
     title: str
@@ -128,10 +144,12 @@ class ScreenTable:
 
 
 def screen(report: Report) -> list[ScreenTable]:
-    """The report's tables as people read them: thousands separators, '<5' or 'x' for a
-    suppressed count."""
+    """The report's tables as people read them, in the report's language: thousands
+    separators, '<5' or 'x' for a suppressed count."""
+    from mineaction.reports.localise import localise
     from mineaction.reports.render import shown
 
+    report = localise(report)
     out = []
     for t in report.tables:
         rows = [[shown(row[c.name], c, report.suppress_below) for c in t.columns]

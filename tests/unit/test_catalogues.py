@@ -1,0 +1,234 @@
+"""The core's catalogues (az, hy, ka, ru): every message the code says is translated, each
+translation keeps its message's placeholders and renders, plural forms follow CLDR, a ``.po``
+is compiled when first used, and the command line speaks the reader's language."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+
+from mineaction import messages
+from mineaction.catalogues import LANGUAGES, Entry, entries, po_path
+from mineaction.messages import MESSAGES, render
+
+#: Per language, the message families (the part of a code before its dot) not translated yet;
+#: printed by the test, and refused once the family is translated.
+ALL = ("input", "value", "geometry", "crs", "file", "store", "import", "report", "records",
+       "figures", "cli", "access", "audit", "review", "forms", "package", "api", "intake", "areas",
+       "planning", "qm", "release", "reports", "vocabulary")
+NOT_YET: dict[str, tuple[str, ...]] = {
+    "az": ALL, "hy": ALL, "ka": ALL,
+    "ru": ("review", "forms", "package", "api", "intake", "areas", "planning", "qm", "release",
+           "reports", "vocabulary"),
+}
+
+ENTRIES = entries()
+
+
+def _catalog(lang: str) -> Catalog:
+    with open(po_path(lang), "rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+CATALOGS = {lang: _catalog(lang) for lang in LANGUAGES}
+
+
+def _families(e: Entry) -> set[str]:
+    return {c.split(".")[0] for c in e.codes} or {e.origin}
+
+
+def _translated(catalog: Catalog, e: Entry) -> Any:
+    m = catalog.get(e.msgid, context=e.context)
+    if m is None or m.fuzzy:
+        return None
+    forms = m.string if isinstance(m.string, tuple) else (m.string,)
+    return m.string if forms and all(forms) else None
+
+
+def _fields(template: str) -> list[str]:
+    """Each placeholder as written, conversion and format spec included ("{value!r}",
+    "{x:,.1f}"), sorted."""
+    out = []
+    for _, name, spec, conv in string.Formatter().parse(template):
+        if name is not None:
+            out.append("{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "")
+                       + "}")
+    return sorted(out)
+
+
+def _sample(template: str) -> dict[str, Any]:
+    """A value for each parameter of ``template`` that its format spec accepts."""
+    params: dict[str, Any] = {}
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if spec and spec[-1] in "dxXob":
+            params[name] = 42
+        elif spec:
+            params[name] = 1234.5
+        else:
+            params[name] = 3 if name in ("count", "n") else f"<{name}>"
+    return params
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_catalogue_translates_every_message_the_code_uses(lang: str) -> None:
+    catalog = CATALOGS[lang]
+    not_yet = set(NOT_YET[lang])
+    if not_yet:
+        print(f"{lang}: families not translated yet: {', '.join(sorted(not_yet))}")
+    missing = [e for e in ENTRIES if _translated(catalog, e) is None]
+    unexpected = [e for e in missing if not _families(e) <= not_yet]
+    assert not unexpected, (
+        f"{lang}: {len(unexpected)} message(s) without a translation in {po_path(lang)} (run "
+        "scripts/messages-pot.py, then translate them):\n"
+        + "\n".join(f"  {', '.join(e.codes) or e.origin}: {e.msgid!r}" for e in unexpected))
+    finished = {f for f in not_yet if not any(f in _families(e) for e in missing)}
+    assert not finished, f"{lang}: translated now, take them off NOT_YET: {sorted(finished)}"
+
+
+def test_the_catalogues_know_every_code_and_report_heading() -> None:
+    ids = {e.msgid for e in ENTRIES}
+    assert {t for c, t in MESSAGES.items() if c != "text"} <= ids
+    assert {"Casualties of mines and explosive ordnance", "Killed", "District", "m²",
+            "Cancelled", "Reduced", "Cleared", "Total", "Sources"} <= ids
+    assert ("EOCategory", "anti-personnel mines") in {e.key for e in ENTRIES}
+    plural = {e.msgid for e in ENTRIES if e.plural}
+    assert MESSAGES["input.problems_head"] in plural
+    assert MESSAGES["value.required"] not in plural
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_translations_keep_their_placeholders_and_render(lang: str) -> None:
+    bad = []
+    for e in ENTRIES:
+        found = _translated(CATALOGS[lang], e)
+        if found is None:
+            continue
+        for form in found if isinstance(found, tuple) else (found,):
+            if _fields(form) != _fields(e.msgid):
+                bad.append(f"{e.msgid!r} -> {form!r}: {_fields(form)}")
+                continue
+            try:
+                form.format(**_sample(e.msgid))
+            except (KeyError, IndexError, ValueError) as exc:
+                bad.append(f"{form!r}: {exc}")
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_plural_forms_are_cldr_s(lang: str) -> None:
+    catalog = CATALOGS[lang]
+    rule = get_plural(lang)
+    assert catalog.plural_forms == rule.plural_forms
+    for e in ENTRIES:
+        found = _translated(catalog, e)
+        if e.plural and found is not None:
+            assert isinstance(found, tuple) and len(found) == rule.num_plurals, e.msgid
+
+
+def test_russian_counts_take_the_form_their_number_needs() -> None:
+    said = {n: render("input.problems_head", {"count": n}, "ru") for n in (1, 3, 5, 21, 11)}
+    assert said[1] != said[3] != said[5]
+    assert said[21] == said[1].replace("1", "21", 1)
+    assert said[11] == said[5].replace("5", "11", 1)
+    assert "ничего не записано" in said[5]
+
+
+def test_the_terms_of_release_stay_three_terms_in_each_language() -> None:
+    for lang in (lang for lang in LANGUAGES if "vocabulary" not in NOT_YET[lang]):
+        t = messages.translator(lang)
+        said = {t.pgettext("ReleaseOutcome", w) for w in ("cancelled", "reduced", "cleared")}
+        heads = {t.gettext(w) for w in ("Cancelled", "Reduced", "Cleared")}
+        assert len(said) == 3 and len(heads) == 3, lang
+        assert said.isdisjoint({"cancelled", "reduced", "cleared"}), lang
+
+
+def test_a_po_is_compiled_when_first_used_into_the_cache_when_its_folder_is_read_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "locale" / "ru" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "mineaction.po"
+    shutil.copy(po_path("ru"), po)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("MINEACTION_LOCALEDIR", str(tmp_path / "locale"))
+    folder.chmod(0o555)
+    # Root writes into a read-only folder: a folder where the compiled file would be written
+    # stops it too.
+    blocker = folder / f"mineaction.mo.{os.getpid()}.part"
+    if os.access(folder, os.W_OK):
+        blocker.mkdir()
+    try:
+        messages._translation.cache_clear()
+        assert render("value.required", {}, "ru_RU") == messages.translator("ru").gettext(
+            MESSAGES["value.required"]) != MESSAGES["value.required"]
+        assert not (folder / "mineaction.mo").exists()
+        assert len(list((tmp_path / "cache").rglob("ru-*.mo"))) == 1
+    finally:
+        folder.chmod(0o755)
+        if blocker.exists():
+            blocker.rmdir()
+        messages._translation.cache_clear()
+
+    # Writable: compiled beside it, and again once the .po is newer than its .mo.
+    messages._translation.cache_clear()
+    render("value.required", {}, "ru")
+    mo = folder / "mineaction.mo"
+    assert mo.exists()
+    text = po.read_text(encoding="utf-8").replace('msgstr "обязательное значение отсутствует"',
+                                                  'msgstr "ЗНАЧЕНИЕ НУЖНО"')
+    po.write_text(text, encoding="utf-8")
+    os.utime(po, (mo.stat().st_mtime + 10, mo.stat().st_mtime + 10))
+    messages._translation.cache_clear()
+    try:
+        assert render("value.required", {}, "ru") == "ЗНАЧЕНИЕ НУЖНО"
+    finally:
+        messages._translation.cache_clear()
+
+
+@pytest.fixture()
+def bad_import(tmp_path: Path) -> tuple[Path, Path]:
+    from mineaction.cli import main
+
+    db = tmp_path / "store.gpkg"
+    assert main(["--db", str(db), "init"]) == 0
+    bad = tmp_path / "finds.csv"
+    bad.write_text("id,category,model,quantity,found_on,lon,lat\n"
+                   "F-1,ap,PMN-2,1,2023-02-30,50.5,41.2\n", encoding="utf-8")
+    return db, bad
+
+
+def test_the_command_line_says_problems_in_russian_under_a_russian_lang(
+        bad_import: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from mineaction.cli import main
+
+    db, bad = bad_import
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    capsys.readouterr()
+    assert main(["--db", str(db), "import", "finds", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "ожидалась дата в виде ГГГГ-ММ-ДД" in err and "'2023-02-30'" in err
+    assert "1 ошибка" in err and "ничего не записано" in err
+    assert "expected a date" not in err
+
+    monkeypatch.setenv("LC_ALL", "ka_GE.UTF-8")  # LC_ALL before LANG, as POSIX has it
+    assert main(["--db", str(db), "import", "finds", str(bad)]) == 2
+    assert "'2023-02-30'" in (err := capsys.readouterr().err) and "ГГГГ" not in err
+    assert render("value.not_a_date", {"value": "2023-02-30"}, "ka") in err
+
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # C names no language: LANG's is used
+    assert main(["--db", str(db), "import", "finds", str(bad)]) == 2
+    assert "ожидалась дата" in capsys.readouterr().err
+    assert main(["--db", str(db), "--lang", "hy", "import", "finds", str(bad)]) == 2
+    assert render("value.not_a_date", {"value": "2023-02-30"}, "hy") in capsys.readouterr().err
