@@ -26,8 +26,7 @@ ALL = ("input", "value", "geometry", "crs", "file", "store", "import", "report",
        "planning", "qm", "release", "reports", "vocabulary")
 NOT_YET: dict[str, tuple[str, ...]] = {
     "az": ALL, "hy": ALL, "ka": ALL,
-    "ru": ("review", "forms", "package", "api", "intake", "areas", "planning", "qm", "release",
-           "reports", "vocabulary"),
+    "ru": (),
 }
 
 ENTRIES = entries()
