@@ -4,9 +4,11 @@ is compiled when first used, and the command line speaks the reader's language."
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import string
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -187,10 +189,12 @@ def test_a_po_is_compiled_when_first_used_into_the_cache_when_its_folder_is_read
         messages._translation.cache_clear()
 
 
-@pytest.fixture()
-def bad_import(tmp_path: Path) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def bad_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """An empty store, and a file of finds that it refuses (a date that does not exist)."""
     from mineaction.cli import main
 
+    tmp_path = tmp_path_factory.mktemp("catalogues")
     db = tmp_path / "store.gpkg"
     assert main(["--db", str(db), "init"]) == 0
     bad = tmp_path / "finds.csv"
@@ -225,3 +229,79 @@ def test_the_command_line_says_problems_in_russian_under_a_russian_lang(
     assert "ожидалась дата" in capsys.readouterr().err
     assert main(["--db", str(db), "--lang", "hy", "import", "finds", str(bad)]) == 2
     assert render("value.not_a_date", {"value": "2023-02-30"}, "hy") in capsys.readouterr().err
+
+
+TITLES = {"ru": "Пострадавшие от мин и взрывоопасных предметов",
+          "az": "Mina və partlayıcı sursatlardan zərərçəkənlər",
+          "hy": "Ականներից և պայթուցիկ զինամթերքից տուժածներ",
+          "ka": "ნაღმებითა და ასაფეთქებელი საბრძოლო მასალით დაზარალებულები"}
+
+
+def test_report_titles_and_headings_are_said_in_the_language_of_the_command_line(
+        bad_import: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    from mineaction.cli import main
+
+    db, _ = bad_import
+    capsys.readouterr()
+    assert main(["--db", str(db), "report", "casualties", "--year", "2023"]) == 0
+    english = capsys.readouterr().out
+    assert "Casualties of mines and explosive ordnance" in english and "Killed" in english
+    for lang, title in TITLES.items():
+        assert main(["--db", str(db), "--lang", lang, "report", "casualties", "--year",
+                     "2023"]) == 0
+        out = capsys.readouterr().out
+        heading = messages.translator(lang).gettext("Killed")
+        assert title in out and heading in out and heading != "Killed", lang
+        assert "Casualties of mines" not in out and "Period:" not in out, lang
+
+
+@pytest.mark.real
+def test_a_georgian_pdf_report_holds_its_georgian_title_in_a_font_that_has_georgian(
+        bad_import: tuple[Path, Path], tmp_path: Path) -> None:
+    """WeasyPrint with Debian's fonts (fonts-noto-core, DejaVu): the title is read back from
+    the PDF by poppler, and a font embedded in it has the Georgian letters (no empty boxes)."""
+    from mineaction.cli import main
+
+    db, _ = bad_import
+    out = tmp_path / "casualties-ka.pdf"
+    assert main(["--db", str(db), "--lang", "ka", "report", "casualties", "--year", "2023",
+                 "-o", str(out)]) == 0
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert TITLES["ka"] in " ".join(text.split())
+    listed = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True,
+                            check=True).stdout.splitlines()[2:]
+    embedded = {line.split()[0].split("+")[-1].replace("-", " ").removesuffix(" Bold")
+                for line in listed}
+    georgian = subprocess.run(["fc-list", ":charset=10d0", "family"], capture_output=True,
+                              text=True, check=True).stdout  # U+10D0, Georgian letter an
+    having = {name.strip() for line in georgian.splitlines() for name in line.split(",")}
+    assert embedded & having, (embedded, having)
+
+
+def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machines() -> None:
+    from mineaction.analysis.statistics import Period, Scope
+    from mineaction.reports.localise import localise
+    from mineaction.reports.model import Column, Report, Table, total_row
+    from mineaction.reports.render import as_json, html
+
+    rep = Report("casualties", "Casualties of mines and explosive ordnance",
+                 Scope(Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31))))
+    t = Table("by-device", "By device", [Column("device_category", "Device", numeric=False),
+                                         Column("killed", "Killed", "people")])
+    t.add({"device_category": "ap", "killed": 3})
+    t.add({"device_category": "Alpha", "killed": 1})  # a name, not a code: as it is
+    total_row(t)
+    rep.tables = [t]
+    assert localise(rep) is rep  # English: the report itself
+    rep.locale = "ru"
+    shown = localise(rep)
+    assert [r["device_category"].value for r in shown.tables[0].all_rows()] == [
+        "противопехотные мины", "Alpha", "Итого"]
+    assert shown.tables[0].columns[1].title == "Погибшие" and shown.title == TITLES["ru"]
+    page = html(rep)
+    assert '<html lang="ru">' in page and "Период: 2023" in page and "стр. " in page
+    assert "противопехотные мины" in page
+    machine = as_json(rep)  # codes and English headings stay for machines
+    assert machine["tables"][0]["rows"][0]["device_category"]["value"] == "ap"
+    assert rep.tables[0].rows[0]["device_category"].value == "ap"
