@@ -31,25 +31,34 @@ GRID: tuple[dict[str, Any], ...] = (
 )
 
 
-def spatial_blocks(lon: NDArray[np.float64], lat: NDArray[np.float64], block_km: float
-                   ) -> NDArray[np.str_]:
-    """The block of each point: squares of ``block_km`` km on an azimuthal equidistant
-    projection centred on the points (named ``"E<i>N<j>"``)."""
+def local_xy(lon: NDArray[np.float64], lat: NDArray[np.float64]
+             ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Metres east and north of the points' centre on an azimuthal equidistant projection
+    (distances from the centre are true on the ellipsoid; over a few hundred km the
+    distances between points stay within a fraction of a percent)."""
     import pyproj
 
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
-    if block_km <= 0:
-        raise InvalidInput([Problem.of("options", "block_km", "risk.bad_block_size",
-                                       value=block_km)])
     lon0, lat0 = float(np.nanmean(lon)), float(np.nanmean(lat))
     aeqd = pyproj.Transformer.from_crs(
         "EPSG:4326", f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m",
         always_xy=True)
     x, y = aeqd.transform(lon, lat)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def spatial_blocks(lon: NDArray[np.float64], lat: NDArray[np.float64], block_km: float
+                   ) -> NDArray[np.str_]:
+    """The block of each point: squares of ``block_km`` km on an azimuthal equidistant
+    projection centred on the points (named ``"E<i>N<j>"``)."""
+    if block_km <= 0:
+        raise InvalidInput([Problem.of("options", "block_km", "risk.bad_block_size",
+                                       value=block_km)])
+    x, y = local_xy(lon, lat)
     size = block_km * 1000.0
-    i = np.floor(np.asarray(x) / size).astype(int)
-    j = np.floor(np.asarray(y) / size).astype(int)
+    i = np.floor(x / size).astype(int)
+    j = np.floor(y / size).astype(int)
     return np.char.add(np.char.add("E", i.astype(str)), np.char.add("N", j.astype(str)))
 
 
