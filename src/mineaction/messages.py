@@ -573,6 +573,30 @@ MESSAGES: dict[str, str] = {
     "planning.unknown_method": "unknown method {method}; methods: {methods}",
     "planning.weights_layout": "a weights file holds [criteria.NAME] tables and nothing else",
     # -- risk.
+    "risk.absent_indicators": ("{count} indicator column(s) absent from the table, counted as "
+                               "0: {names}"),
+    "risk.absent_numeric": ("{count} numeric feature column(s) absent from the table: {names}; "
+                            "refused, since a value missing in every row would send every "
+                            "row down the same branch of the trees (--absent-numeric missing "
+                            "sets them missing)"),
+    "risk.absent_numeric_missing": ("{count} numeric feature column(s) absent from the table, "
+                                    "set missing in every row: {names}"),
+    "risk.bad_block_size": "the block size must be more than 0 km, got {value}",
+    "risk.bad_calibration": "unknown calibration {value!r}: isotonic, platt or none",
+    "risk.bad_coordinates": "not a longitude and latitude: {lon}, {lat}",
+    "risk.bad_label": "label {value!r} is neither 1, 0 nor unknown (-1 or empty)",
+    "risk.bad_sidecar": "not the sidecar of a risk model of format {format}",
+    "risk.extra_columns": "{count} column(s) the model does not use, ignored: {names}",
+    "risk.no_column": "no column {column!r} in the table",
+    "risk.no_features": "the table has no numeric column to use as a feature",
+    "risk.no_model": ("no risk model here: the LightGBM model file and its sidecar {sidecar} "
+                      "are both needed"),
+    "risk.not_numbers": "column {column!r}: {count} value(s) are not numbers, taken as missing",
+    "risk.not_numeric": "column {column!r} is not numeric and cannot be a feature",
+    "risk.one_class": "the {rows} rows with a known label are all of one class: nothing to learn",
+    "risk.too_few_blocks": ("{blocks} block(s) for {folds} folds: blocked cross-validation "
+                            "needs at least 2 (smaller blocks, or another group column)"),
+    "risk.unknown_dropped": "{count} row(s) with an unknown {target} were not used",
     # -- qm.
     "qm.cert_checksum_mismatch": ("the attached content does not match the checksum: "
                                   "expected {expected}, found {actual}"),

@@ -1,0 +1,207 @@
+"""Transfer validation of the risk model on the RELand grid (eastern Antioquia, Colombia):
+train on some municipalities, test on a group of municipalities far from them.
+
+    .venv/bin/python bench/reland_transfer.py                    # 4 regions, nested choice
+    .venv/bin/python bench/reland_transfer.py --json out.json --threads 2
+
+Transfer folds. The 19 municipalities of ``train/train_all.csv`` are put in 4 regions by
+k-means of their centroids (km on the ground, seed 0). Each fold tests on one region and
+trains on the others, less every cell within ``--buffer-km`` (10) of a test cell, so that no
+training cell neighbours a test cell. Unknown labels (-1) are used nowhere.
+
+Nested choices, made inside each fold's training part only (the test region is read once,
+for the score):
+- the feature set: the training part's municipalities are split the same way into
+  ``--inner-regions`` (3) regions, and the candidate whose models carry best from the other
+  inner regions to each one (mean ROC AUC, default settings, same buffer) is taken: the choice
+  is judged on the task it is for, transfer to a region not seen;
+- the tree settings: the project's own training (:func:`mineaction.risk.training.train`,
+  validated by held-out municipalities, ``--groups Municipio``, ``tune``) chooses them by an
+  inner blocked cross-validation, and calibrates on out-of-fold predictions.
+
+Feature sets (coordinates and the municipality are never features):
+- ``all``: every numeric column of the table;
+- ``cell-level``: no municipality-level column and no location-only distance;
+- ``transferable``: what should carry to another region. The counts of conflict victims
+  by type are one value per municipality: as counts they say how big and how hit a
+  municipality is, which another region does not share, so they become shares of the
+  municipality's declared victims (the kind of violence, not its amount); distances to
+  airports and seaports only say where in the country a cell is, and are left out.
+
+The anchor is the chosen model's held-out-municipality ROC AUC in the training part (its card):
+the ratio test/anchor says how much of it carries to a region not seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mineaction.risk import validation
+from mineaction.risk.training import TrainOptions, train
+
+SHARED = next((p for p in (Path(__file__).resolve().parents[2] / "shared",
+                           Path("/work/shared")) if p.is_dir()),
+              Path(__file__).resolve().parents[2] / "shared")
+TABLE = SHARED / "data" / "reland" / "train" / "train_all.csv"
+TARGET, LON, LAT, GROUP = "mines_outcome", "LONGITUD_X", "LATITUD_Y", "Municipio"
+#: Counts of conflict victims by type: one value per municipality.
+VICTIMS_TOTAL = "No. Víctimas por Declaración"
+#: Distances that say where in the country a cell is, not what is around it.
+LOCATION_ONLY = ("airports_dist", "seaport_dist")
+
+
+def municipality_level(frame: pd.DataFrame) -> list[str]:
+    """Numeric columns with one value per municipality (the victim counts)."""
+    num = [c for c in frame.select_dtypes("number").columns if c not in (TARGET, LON, LAT)]
+    per = frame.groupby(GROUP)[num].nunique()
+    return [c for c in num if per[c].max() == 1 and frame[c].nunique() > 1]
+
+
+def cell_level(frame: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+    """The table without any municipality-level column or location-only distance."""
+    return frame.drop(columns=[*counts, *LOCATION_ONLY])
+
+
+def transferable(frame: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+    """The table with victim counts as shares of the declared victims and the
+    location-only distances left out."""
+    out = frame.drop(columns=[*counts, *LOCATION_ONLY])
+    total = frame[VICTIMS_TOTAL].where(frame[VICTIMS_TOTAL] > 0)
+    for c in counts:
+        if c != VICTIMS_TOTAL:
+            out["share: " + c.strip()] = frame[c] / total
+    return out
+
+
+def regions(frame: pd.DataFrame, k: int) -> dict[str, int]:
+    """Municipality -> region: k-means of the municipalities' centroids in km."""
+    from sklearn.cluster import KMeans
+
+    x, y = validation.local_xy(frame[LON].to_numpy(), frame[LAT].to_numpy())
+    xy = pd.DataFrame({"x": x / 1000.0, "y": y / 1000.0})
+    centroids = xy.groupby(frame[GROUP]).mean()
+    labels = KMeans(k, random_state=0, n_init=10).fit(centroids.to_numpy()).labels_
+    return dict(zip(centroids.index, (int(v) for v in labels), strict=True))
+
+
+def buffered(frame: pd.DataFrame, test: np.ndarray, buffer_km: float) -> np.ndarray:
+    """Training rows: not in the test region, and farther than ``buffer_km`` from it."""
+    from scipy.spatial import cKDTree
+
+    x, y = validation.local_xy(frame[LON].to_numpy(), frame[LAT].to_numpy())
+    xy = np.c_[x, y] / 1000.0
+    near, _ = cKDTree(xy[test]).query(xy[~test])
+    keep = ~test
+    idx = np.flatnonzero(~test)
+    keep[idx[near < buffer_km]] = False
+    return keep
+
+
+def inner_transfer_auc(table: pd.DataFrame, keep: np.ndarray, args: argparse.Namespace
+                       ) -> float:
+    """Mean ROC AUC of the same transfer split inside the training part only: its
+    municipalities in ``args.inner_regions`` regions, each tested on in turn by a model of
+    the others (buffered), with the default settings."""
+    from mineaction.risk.model import align, fit_booster
+
+    part = table[keep].reset_index(drop=True)
+    region = part[GROUP].map(regions(part, args.inner_regions)).to_numpy()
+    features = [c for c in part.select_dtypes("number").columns
+                if c not in (TARGET, LON, LAT)]
+    X, _ = align(part, features, set())
+    y = part[TARGET].to_numpy(dtype=float)
+    found = []
+    for r in range(args.inner_regions):
+        test = region == r
+        train_rows = buffered(part, test, args.buffer_km)
+        booster = fit_booster(X[train_rows], y[train_rows], {"num_threads": args.threads},
+                              150)
+        a = validation.auc(y[test], booster.predict(X[test]))
+        if a is not None:
+            found.append(a)
+    return float(np.mean(found))
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    frame = pd.read_csv(args.table, encoding="utf-8-sig")
+    frame = frame[frame[TARGET] >= 0].reset_index(drop=True)  # unknown labels: never used
+    counts = municipality_level(frame)
+    candidates = {"all": frame, "transferable": transferable(frame, counts),
+                  "cell-level": cell_level(frame, counts)}
+    region_of = regions(frame, args.regions)
+    region = frame[GROUP].map(region_of).to_numpy()
+    options = TrainOptions(target=TARGET, lon=LON, lat=LAT, groups=GROUP, folds=args.folds,
+                           tune=True, threads=args.threads, exclude=("geometry",))
+    folds = []
+    for r in range(args.regions):
+        test = region == r
+        keep = buffered(frame, test, args.buffer_km)
+        chosen: dict[str, Any] = {}
+        for name, table in candidates.items():
+            score = inner_transfer_auc(table, keep, args)
+            print(f"  region {r}: {name:12s} transfer AUC inside the training part "
+                  f"{score:.3f}", flush=True)
+            if not chosen or score > chosen["inner_transfer_auc"]:
+                chosen = {"features": name, "inner_transfer_auc": round(score, 4),
+                          "table": table}
+        done = train(chosen["table"][keep], options)
+        chosen["inner_auc"] = done.card["validation"]["mean_roc_auc"]
+        chosen["model"] = done.model
+        chosen["settings"] = done.card["validation"]["tuning"]["final_choice"]
+        y = frame.loc[test, TARGET].to_numpy(dtype=float)
+        p = chosen["model"].predict_proba(chosen["table"][test])
+        s = validation.scores(y, p)
+        row = {"region": r, "test_municipalities": sorted(m for m, v in region_of.items()
+                                                          if v == r),
+               "train_rows": int(keep.sum()), "buffer_dropped": int((~test & ~keep).sum()),
+               "features": chosen["features"], "settings": chosen["settings"],
+               "inner_transfer_auc": chosen["inner_transfer_auc"],
+               "anchor_inner_auc": chosen["inner_auc"], **s,
+               "ratio_to_anchor": round(s["roc_auc"] / chosen["inner_auc"], 3)}
+        folds.append(row)
+        print(f"region {r} ({', '.join(row['test_municipalities'])}): {s['rows']} cells, "
+              f"{s['positives']} positive; features {row['features']}; ROC AUC "
+              f"{s['roc_auc']:.3f}, AP {s['average_precision']:.3f} (positive share "
+              f"{s['positives'] / s['rows']:.3f}); anchor {row['anchor_inner_auc']:.3f}, "
+              f"ratio {row['ratio_to_anchor']:.2f}", flush=True)
+    aucs = [f["roc_auc"] for f in folds]
+    aps = [f["average_precision"] for f in folds]
+    summary = {"mean_roc_auc": round(float(np.mean(aucs)), 4),
+               "mean_average_precision": round(float(np.mean(aps)), 4),
+               "min_roc_auc": round(float(np.min(aucs)), 4),
+               "buffer_km": args.buffer_km, "regions": args.regions, "folds": folds}
+    print(f"mean over {args.regions} transfer folds: ROC AUC {summary['mean_roc_auc']:.3f}, "
+          f"AP {summary['mean_average_precision']:.3f} (worst fold ROC AUC "
+          f"{summary['min_roc_auc']:.3f})")
+    return summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--table", type=Path, default=TABLE)
+    ap.add_argument("--regions", type=int, default=4)
+    ap.add_argument("--buffer-km", type=float, default=10.0)
+    ap.add_argument("--folds", type=int, default=4, help="inner folds (municipalities)")
+    ap.add_argument("--inner-regions", type=int, default=3,
+                    help="regions of the training part for choosing the feature set")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--json", type=Path, help="write the scores here")
+    args = ap.parse_args()
+    t0, c0 = time.perf_counter(), time.process_time()
+    summary = run(args)
+    summary["wall_s"] = round(time.perf_counter() - t0, 1)
+    summary["cpu_s"] = round(time.process_time() - c0, 1)
+    print(f"{summary['wall_s']} s wall, {summary['cpu_s']} s CPU")
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

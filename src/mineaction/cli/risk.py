@@ -1,0 +1,123 @@
+"""Risk model commands: train a model on a table of labelled cells, predict, evaluate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.markup import escape
+
+from mineaction.cli.app import app, checked_output, console, context, err_console
+from mineaction.services import risk
+
+risk_app = typer.Typer(no_args_is_help=True,
+                       help="Predictive risk model of cells (gradient-boosted trees) with "
+                            "spatial validation.")
+app.add_typer(risk_app, name="risk")
+
+
+class Calibration(StrEnum):
+    isotonic = "isotonic"
+    platt = "platt"
+    none = "none"
+
+
+class AbsentNumeric(StrEnum):
+    refuse = "refuse"
+    missing = "missing"
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """A CSV table (UTF-8, a byte-order mark allowed)."""
+    return pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
+
+
+def _names(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+@risk_app.command("train")
+def train(
+    table: Path = typer.Option(..., "--table", help="CSV table: one row per cell"),
+    target: str = typer.Option(..., "--target", help="Label column: 1, 0, or -1/empty "
+                               "for unknown (not used)"),
+    lon: str = typer.Option(..., "--lon", help="Longitude column (WGS84)"),
+    lat: str = typer.Option(..., "--lat", help="Latitude column (WGS84)"),
+    output: Path = typer.Option(..., "-o", "--output", help="Model file to write (the "
+                                "sidecar and model card are written beside it)"),
+    groups: str = typer.Option(None, "--groups", help="Validate by held-out values of this "
+                               "column (e.g. a municipality) instead of square blocks"),
+    block_km: float = typer.Option(10.0, "--block-km", help="Side of the validation blocks "
+                                   "in km"),
+    folds: int = typer.Option(5, "--folds", min=2, help="Folds of blocked cross-validation"),
+    calibration: Calibration = typer.Option(Calibration.isotonic, "--calibration"),
+    features: str = typer.Option(None, "--features", help="Comma-separated feature columns "
+                                 "(default: every numeric column but target, coordinates "
+                                 "and groups)"),
+    exclude: str = typer.Option(None, "--exclude", help="Comma-separated columns not to use"),
+    tune: bool = typer.Option(False, "--tune", help="Choose tree settings by an inner "
+                              "blocked cross-validation of each training fold (nested)"),
+    trees: int = typer.Option(200, "--trees", min=1),
+    threads: int = typer.Option(1, "--threads", min=1),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Train a risk model with blocked spatial cross-validation and calibrated probabilities;
+    write the model, its sidecar and its model card."""
+    checked_output(output)
+    frame = _read(table)
+    options = risk.TrainOptions(target=target, lon=lon, lat=lat, groups=groups,
+                                block_km=block_km, folds=folds, calibration=calibration.value,
+                                features=_names(features), exclude=_names(exclude) or (),
+                                tune=tune, trees=trees, threads=threads, seed=seed)
+    with context(require=False) as ctx:
+        done = risk.train(ctx, frame, options, output, source=table.name)
+    for m in done.messages:
+        err_console.print(escape(m.text(ctx.locale)), highlight=False)
+    v = done.card["validation"]
+    console.print(f"wrote {escape(str(output))}, model card {escape(str(done.card_md))}: "
+                  f"blocked cross-validation ({v['folds']} folds), mean ROC AUC "
+                  f"{v['mean_roc_auc']}, mean average precision {v['mean_average_precision']}",
+                  highlight=False)
+
+
+@risk_app.command("predict")
+def predict(
+    model: Path = typer.Option(..., "--model", help="Model file written by risk train"),
+    table: Path = typer.Option(..., "--table", help="CSV table of cells"),
+    output: Path = typer.Option(..., "-o", "--output", help="CSV to write: the rows in order "
+                                "with a probability column"),
+    explain: bool = typer.Option(False, "--explain", help="Add each row's largest SHAP "
+                                 "contributions (log-odds)"),
+    top: int = typer.Option(3, "--top", min=1, help="How many contributions with --explain"),
+    absent_numeric: AbsentNumeric = typer.Option(AbsentNumeric.refuse, "--absent-numeric",
+                                                 help="A numeric feature absent from the "
+                                                      "table: refuse, or set it missing"),
+) -> None:
+    """Calibrated probability of each row of a table (columns aligned by name)."""
+    checked_output(output)
+    frame = _read(table)
+    with context(require=False) as ctx:
+        done = risk.predict(ctx, model, frame, explain=top if explain else 0,
+                            absent_numeric=absent_numeric.value)
+    for m in done.messages:
+        err_console.print(escape(m.text(ctx.locale)), highlight=False)
+    done.table.to_csv(output, index=False)
+    console.print(f"wrote {escape(str(output))}: {len(done.table):,} rows", highlight=False)
+
+
+@risk_app.command("evaluate")
+def evaluate(
+    model: Path = typer.Option(..., "--model", help="Model file written by risk train"),
+    table: Path = typer.Option(..., "--table", help="CSV table of labelled cells"),
+    target: str = typer.Option(..., "--target", help="Label column"),
+    absent_numeric: AbsentNumeric = typer.Option(AbsentNumeric.refuse, "--absent-numeric"),
+) -> None:
+    """ROC AUC, average precision, Brier score and calibration table, as JSON."""
+    frame = _read(table)
+    with context(require=False) as ctx:
+        found = risk.evaluate(ctx, model, frame, target, absent_numeric=absent_numeric.value)
+    sys.stdout.write(json.dumps(found, indent=1, ensure_ascii=False) + "\n")
