@@ -1,0 +1,1 @@
+"""Evidence and risk: what open hazards rest on, and where mines are likely."""
