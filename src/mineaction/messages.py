@@ -641,6 +641,35 @@ MESSAGES: dict[str, str] = {
                                      "{hazard_id} ({last}); import activities in date order"),
     # -- eore.
     # -- evidence.
+    "evidence.bad_bbox": "not W,S,E,N in degrees: {value}",
+    "evidence.bad_points": "{where}: a points file needs numeric columns lon and lat",
+    "evidence.bad_probability": "not a probability from 0 to 1: {value}",
+    "evidence.bad_toml": "the weights file cannot be read: {error}",
+    "evidence.bad_weight": "{key} in the weights file must be a number of 0 or more, or a "
+                           "table of them",
+    "evidence.cha_kept": ("{hazard} is a confirmed hazardous area: kept for technical survey "
+                          "or clearance, never cancelled by non-technical survey"),
+    "evidence.direct_below_confirm": ("direct evidence of {points} point(s), below the "
+                                      "{threshold} that confirm a hazard"),
+    "evidence.direct_evidence": "direct evidence: {source} {what} ({count}: {ids}), {points} "
+                                "point(s)",
+    "evidence.indirect_below_cancel": ("indirect evidence of {points} point(s), below the "
+                                       "{threshold} that keep a hazard"),
+    "evidence.indirect_evidence": "indirect evidence: {source} {what}, {points} point(s)",
+    "evidence.no_cells": "no cell or point to compute features for (check --bbox or --points)",
+    "evidence.no_direct_evidence": "no direct evidence of explosive ordnance in or at {hazard}",
+    "evidence.no_records": ("the store holds no minefield records: no hazard has that direct "
+                            "evidence"),
+    "evidence.no_risk": ("no risk estimate was given (--risk CSV): the risk weight adds "
+                         "nothing"),
+    "evidence.no_statements": ("the store's evidence layer is empty: no witness statement "
+                               "counts"),
+    "evidence.no_territory": ("the store holds no administrative area: no territory to cut "
+                              "into cells (give --points)"),
+    "evidence.risk_columns": "{where}: a risk CSV needs the columns hazard_id and probability",
+    "evidence.unknown_key": "unknown key {key} in the weights file",
+    "evidence.unknown_section": "unknown section {name} in the weights file; sections: "
+                                "{sections}",
     # -- surface.
     # -- web.
     # -- tiles.

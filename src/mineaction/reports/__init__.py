@@ -1,6 +1,7 @@
 """Reports: definitions (which figures, in which tables) -> tables -> renderers."""
 
 from mineaction.reports import eore as _eore  # noqa: F401  (registers its reports)
+from mineaction.reports import evidence as _evidence  # noqa: F401  (registers its reports)
 from mineaction.reports import planning as _planning  # noqa: F401  (registers its reports)
 from mineaction.reports import quality as _quality  # noqa: F401  (registers its reports)
 from mineaction.reports.definitions import REPORTS, Options, build

@@ -1,1 +1,2 @@
-"""Risk of explosive ordnance: a predictive model of cells, its validation, and evidence."""
+"""Risk of explosive ordnance: what open hazards rest on (evidence), where mines are likely
+(a predictive model of cells and its validation)."""

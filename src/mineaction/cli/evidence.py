@@ -1,0 +1,159 @@
+"""Evidence commands: ``hazards assess`` (evidence-weighted classification of open hazards)
+and ``risk features`` (a table of features for a risk model)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from mineaction.cli.app import app, console, context
+from mineaction.services import evidence
+
+hazards_app = typer.Typer(no_args_is_help=True,
+                          help="Open hazards as a whole: evidence and recommendations.")
+app.add_typer(hazards_app, name="hazards")
+
+
+class AssessFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+def _date_option(value: str | None) -> dt.date | None:
+    from mineaction.errors import InvalidInput
+
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput.of("value.not_a_date", value=value) from None
+
+
+@hazards_app.command("assess")
+def assess(
+    weights: Path = typer.Option(None, "--weights", help="Evidence weights (TOML); default: "
+                                 "the shipped file (see --show-weights)"),
+    risk: Path = typer.Option(None, "--risk", help="A risk model's estimate per hazard: CSV "
+                              "with columns hazard_id, probability"),
+    show_weights: bool = typer.Option(False, "--show-weights", help="Print the default "
+                                      "weights file and stop"),
+    before: str = typer.Option(None, "--before", help="Assess as the store stood before this "
+                               "day (YYYY-MM-DD): hazards then, evidence dated before it"),
+    only: str = typer.Option(None, "--only", help="Only hazards with this recommendation "
+                             "(confirm, keep or cancel)"),
+    limit: int = typer.Option(30, "--limit", min=0, help="Hazards listed as text (0: all)"),
+    fmt: AssessFormat = typer.Option(AssessFormat.text, "--format"),
+) -> None:
+    """Score each open hazard's direct and indirect evidence (IMAS 07.11) and recommend:
+    confirm (SHA to CHA), keep, or cancel by non-technical survey, with the reasons."""
+    from mineaction.risk.evidence import RECOMMENDATIONS, to_csv
+
+    if show_weights:
+        sys.stdout.write(evidence.default_weights())
+        return
+    text = weights.read_text(encoding="utf-8") if weights else None
+    risk_text = risk.read_text(encoding="utf-8") if risk else None
+    cut = _date_option(before)
+    with context() as ctx:
+        result = evidence.assess(ctx, weights_text=text, risk_text=risk_text,
+                                 risk_where=str(risk) if risk else "risk", before=cut)
+        locale = ctx.locale
+    items = [a for a in result.items if only is None or a.recommendation == only]
+    if fmt == AssessFormat.json:
+        sys.stdout.write(json.dumps({
+            "notes": [m.text(locale) for m in result.notes], "weights": result.weights,
+            "hazards": [a.to_dict(locale) for a in items]}, indent=1, default=str) + "\n")
+        return
+    if fmt == AssessFormat.csv:
+        sys.stdout.write(to_csv(result.__class__(items, result.weights), locale))
+        return
+    for rec in RECOMMENDATIONS:
+        group = result.by(rec)
+        area = sum(a.hazard.area_m2 for a in group)
+        console.print(f"{rec}: {len(group):,} hazard(s), {area / 1e6:,.3f} km²")
+    shown = items[:limit] if limit else items
+    for a in shown:
+        console.print(f"[bold]{escape(a.hazard.id)}[/] {a.hazard.kind.upper()} "
+                      f"{escape(a.district)} {a.hazard.area_m2:,.0f} m²: "
+                      f"[bold]{a.recommendation}[/] (direct {a.direct:.2f}, indirect "
+                      f"{a.indirect:.2f})")
+        for m in a.reasons:
+            console.print(f"  {escape(m.text(locale))}")
+    if len(items) > len(shown):
+        console.print(f"[dim]{len(shown):,} of {len(items):,} shown (--limit 0: all)[/]")
+    for m in result.notes:
+        console.print(f"[dim]{escape(m.text(locale))}[/]")
+
+
+def _risk_app() -> typer.Typer:
+    """The ``risk`` group: the one another module registered, or a new one."""
+    for group in app.registered_groups:
+        if group.name == "risk" and group.typer_instance is not None:
+            return group.typer_instance
+    risk_app = typer.Typer(no_args_is_help=True, help="Risk models of contamination.")
+    app.add_typer(risk_app, name="risk")
+    return risk_app
+
+
+@_risk_app().command("features")
+def features(
+    output: Path = typer.Option(..., "-o", "--output", help="CSV file written"),
+    cell: float = typer.Option(100.0, "--cell", min=10.0, max=10_000.0,
+                               help="Side of a cell, metres"),
+    before: str = typer.Option(None, "--before", help="Cut-off date (YYYY-MM-DD): only "
+                               "records dated before it count (default: all)"),
+    truth: Path = typer.Option(None, "--truth", help="A demo's truth file: adds the target "
+                               "column (for evaluation only)"),
+    context_file: Path = typer.Option(None, "--context", help="Mapped facts: a GeoPackage "
+                                      "with layers front_line, roads, settlements, land_cover "
+                                      "(the demo's truth file holds them)"),
+    bbox: str = typer.Option(None, "--bbox", help="Only cells in W,S,E,N (degrees)"),
+    points: Path = typer.Option(None, "--points", help="Instead of cells: a CSV with columns "
+                                "lon, lat"),
+) -> None:
+    """Write a table of risk features (lon, lat, features, and with --truth a target column)
+    for cells of the store's territory or for given points."""
+    import csv
+
+    import numpy as np
+
+    from mineaction.errors import InvalidInput
+
+    cut = _date_option(before)
+    box = None
+    if bbox:
+        try:
+            w, s, e, n = (float(v) for v in bbox.split(","))
+        except ValueError:
+            raise InvalidInput.of("evidence.bad_bbox", value=bbox) from None
+        box = (w, s, e, n)
+    pts = None
+    if points:
+        with points.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        try:
+            pts = (np.array([float(r["lon"]) for r in rows]),
+                   np.array([float(r["lat"]) for r in rows]))
+        except (KeyError, TypeError, ValueError):
+            raise InvalidInput.of("evidence.bad_points", where=str(points)) from None
+    with context() as ctx:
+        cols = evidence.features(ctx, cell_m=cell, before=cut,
+                                 context_path=str(context_file) if context_file else None,
+                                 truth_path=str(truth) if truth else None, bbox=box,
+                                 points=pts)
+    names = list(cols)
+    with output.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(names)
+        out.writerows(zip(*(cols[k].tolist() for k in names), strict=True))
+    n = len(cols["lon"])
+    console.print(f"{n:,} row(s), {len(names) - 2 - ('target' in cols):,} feature(s) -> "
+                  f"{escape(str(output))}")
