@@ -52,6 +52,9 @@ def records() -> list[Any]:
         # inside tile z10 (655, 371); H2 crosses its east edge (50.625 E); H3 is closed
         d.Hazard(id="H1", kind="cha", geometry=MultiPolygon([box(50.40, 41.30, 50.42, 41.31)]),
                  admin_area_id="A1", **area),
+        # H5: another outline, the same grid cells as H1 (and the same kind)
+        d.Hazard(id="H5", kind="cha", geometry=MultiPolygon([box(50.40, 41.30, 50.419, 41.31)]),
+                 admin_area_id="A1", **area),
         d.Hazard(id="H2", kind="sha", geometry=MultiPolygon([box(50.60, 41.30, 50.65, 41.31)]),
                  admin_area_id="A1", **area),
         d.Hazard(id="H3", kind="cha", status="closed", closed_on=dt.date(2022, 5, 1),
@@ -141,7 +144,7 @@ def test_a_tile_decodes_to_the_open_hazards_in_it(stores: dict[str, Store]) -> N
     for store in stores.values():
         feats = decoded(admin(store), "hazards", Z, Y, X)
         assert {f["properties"]["id"]: f["properties"]["kind"] for f in feats} == \
-            {"H1": "cha", "H2": "sha"}  # not the closed H3, not H4 elsewhere
+            {"H1": "cha", "H2": "sha", "H5": "cha"}  # not the closed H3, not H4 elsewhere
         h1 = next(f for f in feats if f["properties"]["id"] == "H1")
         exact = box(50.40, 41.30, 50.42, 41.31)
         back = lonlat(h1, Z, Y, X)
@@ -169,14 +172,17 @@ def test_a_feature_is_clipped_at_the_tile_edge(stores: dict[str, Store]) -> None
 
 
 def test_the_public_sees_hazards_on_the_grid(stores: dict[str, Store]) -> None:
+    cells = grid_cells(box(50.40, 41.30, 50.42, 41.31), 5.0)
+    assert cells.equals(grid_cells(box(50.40, 41.30, 50.419, 41.31), 5.0))
     for store in stores.values():
         feats = decoded(public(store), "hazards", Z, Y, X)
-        h1 = next(f for f in feats if f["properties"]["id"] == "H1")
-        cells = grid_cells(box(50.40, 41.30, 50.42, 41.31), 5.0)
-        back = lonlat(h1, Z, Y, X)
+        # H1 and H5 show as the same cells: drawn once, with their count and no id
+        [both] = [f for f in feats if f["properties"].get("count")]
+        assert both["properties"] == {"kind": "cha", "count": 2}
+        assert [f["properties"] for f in feats if f is not both] == [{"id": "H2", "kind": "sha"}]
+        back = lonlat(both, Z, Y, X)
         inside = cells.intersection(box(*tiles_box(Z, Y, X)))
         assert back.symmetric_difference(inside).area < 0.01 * inside.area
-        assert set(h1["properties"]) == {"id", "kind"}
 
 
 def tiles_box(z: int, y: int, x: int) -> tuple[float, float, float, float]:
@@ -224,6 +230,19 @@ def test_both_stores_give_the_same_tiles(stores: dict[str, Store]) -> None:
             assert all(g == got[0] for g in got), (who.__name__, coll)
 
 
+def test_a_cached_tile_is_not_served_after_a_write(stores: dict[str, Store]) -> None:
+    tile = tile_of(50.41, 41.0, 10)
+    assert tile != (Z, Y, X)
+    for name, store in stores.items():
+        ctx = admin(store)
+        assert decoded(ctx, "hazards", *tile) == []
+        assert tiles.tile(ctx, "hazards", *tile) is tiles.tile(ctx, "hazards", *tile)
+        with store.transaction() as tx:
+            tx.add(d.Hazard(id=f"H9{name}", kind="cha", source=SRC, owner="AX", country="XV",
+                            geometry=MultiPolygon([box(50.40, 40.99, 50.41, 41.0)])))
+        assert {f["properties"]["id"] for f in decoded(ctx, "hazards", *tile)} == {f"H9{name}"}
+
+
 # -- the endpoints ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -258,9 +277,9 @@ def test_a_tile_over_http_with_etag_empty_tiles_and_limits(client: httpx.Client)
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     assert r.headers["cache-control"].startswith("public")
-    ids = {f["properties"]["id"] for f in mapbox_vector_tile.decode(r.content)["hazards"][
-        "features"]}
-    assert ids == {"H1", "H2"}
+    shown = [f["properties"] for f in mapbox_vector_tile.decode(r.content)["hazards"][
+        "features"]]  # as the public sees them
+    assert sorted(shown, key=str) == [{"id": "H2", "kind": "sha"}, {"kind": "cha", "count": 2}]
     again = client.get(url, headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and not again.content
     empty = client.get("/collections/hazards/tiles/WebMercatorQuad/10/0/0")

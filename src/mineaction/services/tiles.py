@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,10 +37,11 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from mineaction import audit
 from mineaction.access import Role
 from mineaction.domain.layers import Layer, get_layer
 from mineaction.domain.schema import Record
-from mineaction.errors import Forbidden, NotFound
+from mineaction.errors import Forbidden, NotFound, StoreError
 from mineaction.services import features as feat
 from mineaction.services.context import Context
 from mineaction.store.base import BBox, Query
@@ -50,6 +53,8 @@ __all__ = ["EXTENT", "TILESETS", "Tile", "Tileset", "WEB_MERCATOR_QUAD", "matrix
 EXTENT = 4096
 #: Features are kept this many units beyond each edge, so that strokes meet across tiles.
 BUFFER = 64
+#: Properties that differ between features drawn as one (see ``Tileset.merge``).
+UNMERGED = ("id", "area_m2")
 #: Half the side of the Web Mercator square, in metres.
 ORIGIN = 20037508.342789244
 WEB_MERCATOR_QUAD = "WebMercatorQuad"
@@ -67,6 +72,8 @@ class Tileset:
     min_zoom: int
     max_zoom: int
     reads: Callable[[Context, Layer, BBox], Iterable[tuple[BaseGeometry, dict[str, Any]]]]
+    #: Features of the same geometry and values drawn as one, with their count.
+    merge: bool = False
 
 
 def _props(record: Record, names: Iterable[str]) -> dict[str, Any]:
@@ -140,9 +147,9 @@ def _accidents(ctx: Context, layer: Layer, box: BBox
 
 TILESETS: dict[str, Tileset] = {t.id: t for t in (
     Tileset("admin-areas", "admin_areas", "Administrative areas", 0, 16, _admin_areas),
-    Tileset("hazards", "hazards", "Open hazardous areas", 6, 18, _hazards),
+    Tileset("hazards", "hazards", "Open hazardous areas", 6, 18, _hazards, merge=True),
     Tileset("release-steps", "release_steps", "Land released by method and year", 6, 18,
-            _release_steps),
+            _release_steps, merge=True),
     Tileset("accidents", "accidents", "Accidents per administrative area", 0, 16,
             _accidents),
 )}
@@ -251,6 +258,60 @@ class Tile:
         return f'"{digest}"'
 
 
+class TileCache:
+    """Encoded tiles kept in memory, least recently used out first, up to ``max_bytes``.
+
+    A tile's key holds all that makes it: the store and its state (the head of its audit
+    log, which every write moves, from this process or another), who reads (the actor, the
+    day agreements are active on, the suppression threshold) and the tile itself; so a
+    cached tile is never served after a change, nor to another reader."""
+
+    def __init__(self, max_bytes: int = 64 << 20):
+        self.max_bytes = max_bytes
+        self._tiles: OrderedDict[Any, Tile] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Tile | None:
+        with self._lock:
+            found = self._tiles.get(key)
+            if found is not None:
+                self._tiles.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Tile) -> None:
+        size = len(value.data or b"")
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._tiles.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.data or b"")
+            self._tiles[key] = value
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._tiles:
+                _, dropped = self._tiles.popitem(last=False)
+                self._bytes -= len(dropped.data or b"")
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tiles.clear()
+            self._bytes = 0
+
+
+#: The tiles of this process.
+CACHE = TileCache()
+
+
+def _cache_key(ctx: Context, ts: Tileset, z: int, y: int, x: int) -> Any:
+    try:
+        state = audit.head(ctx.store)
+    except StoreError:  # a store without an audit log: no cache
+        return None
+    return (ctx.store.url, state, ctx.actor, ctx.personal, ctx.today(),
+            ctx.settings.suppress_below, ts.id, z, y, x)
+
+
 def check_tile(ts: Tileset, z: int, y: int, x: int) -> None:
     """NotFound for a zoom outside the tileset's or a row or column outside the matrix."""
     if not ts.min_zoom <= z <= ts.max_zoom:
@@ -268,6 +329,16 @@ def tile(ctx: Context, collection_id: str, z: int, y: int, x: int) -> Tile:
     tileset's zooms."""
     ts = tileset(ctx, collection_id)
     check_tile(ts, z, y, x)
+    key = _cache_key(ctx, ts, z, y, x)
+    found = CACHE.get(key) if key is not None else None
+    if found is None:
+        found = _make_tile(ctx, ts, z, y, x)
+        if key is not None:
+            CACHE.put(key, found)
+    return found
+
+
+def _make_tile(ctx: Context, ts: Tileset, z: int, y: int, x: int) -> Tile:
     minx, miny, maxx, maxy = tile_bounds(z, y, x)
     pad = (maxx - minx) * BUFFER / EXTENT
     clip = (minx - pad, miny - pad, maxx + pad, maxy + pad)
@@ -281,26 +352,50 @@ def tile(ctx: Context, collection_id: str, z: int, y: int, x: int) -> Tile:
         props.append(p)
     if not geoms:
         return Tile(None, 0)
-    projected = _project(np.asarray(geoms, dtype=object))
+    arr = np.asarray(geoms, dtype=object)
+    if ts.merge:
+        arr, props = _merged(arr, props)
+    projected = _project(arr)
     clipped = shapely.clip_by_rect(projected, *clip)
-    # to the tile's units (y up, as the encoder expects), simplified to one unit
+    # to the tile's units (y up, as the encoder expects), simplified to one unit, on the
+    # grid of whole units (valid, as the encoder needs; what is smaller than a unit goes),
+    # exterior rings clockwise as the encoder writes them (so it need not check each)
     k = EXTENT / (maxx - minx)
     units = shapely.transform(clipped, lambda xy: (xy - (minx, miny)) * k)
-    simple = shapely.simplify(units, 1.0, preserve_topology=True)
+    simple = shapely.set_precision(shapely.simplify(units, 1.0, preserve_topology=True), 1.0)
+    simple = shapely.orient_polygons(simple, exterior_cw=True)
     features = []
     for g, p in zip(simple, props, strict=True):
         if g is None or g.is_empty:
             continue
         if g.geom_type == "GeometryCollection":
-            parts = [part for part in g.geoms if part.geom_type in
-                     ("Polygon", "MultiPolygon", "Point", "MultiPoint")]
+            parts = [part for part in g.geoms if part.geom_type in ("Polygon", "MultiPolygon")]
             if not parts:
                 continue
             g = shapely.union_all(parts)
-        features.append({"geometry": g, "properties": p,
-                         **({"id": p["id"]} if isinstance(p.get("id"), int) else {})})
+        features.append({"geometry": g, "properties": p})
     if not features:
         return Tile(None, 0)
     data = mapbox_vector_tile.encode([{"name": ts.layer, "features": features}],
-                                     default_options={"extents": EXTENT})
+                                     default_options={"extents": EXTENT,
+                                                      "check_winding_order": False})
     return Tile(bytes(data), len(features))
+
+
+def _merged(geoms: np.ndarray, props: list[dict[str, Any]]
+            ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Features with the same geometry and the same values (but their ids and areas) as one
+    feature with their ``count``: what the public sees of hazards on the grid is often the
+    same cells for several hazards, drawn once."""
+    groups: dict[Any, list[int]] = {}
+    for i, (wkb, p) in enumerate(zip(shapely.to_wkb(geoms), props, strict=True)):
+        key = (wkb, tuple(sorted((k, v) for k, v in p.items() if k not in UNMERGED)))
+        groups.setdefault(key, []).append(i)
+    if len(groups) == len(props):
+        return geoms, props
+    keep, out = [], []
+    for (_, values), members in groups.items():
+        keep.append(members[0])
+        out.append(props[members[0]] if len(members) == 1
+                   else {**dict(values), "count": len(members)})
+    return geoms[keep], out
