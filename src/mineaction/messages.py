@@ -673,6 +673,11 @@ MESSAGES: dict[str, str] = {
     # -- surface.
     # -- web.
     # -- tiles.
+    "tiles.no_matrix_set": "no tile matrix set {id!r}: tiles are served in WebMercatorQuad",
+    "tiles.no_tile": "collection {id} has no tile at zoom {zoom}, row {row}, column {col}",
+    "tiles.no_tileset": "no collection {id!r} served as tiles",
+    "tiles.zoom_out_of_range": ("collection {id} is served as tiles at zooms {min} to {max}, "
+                                "not {zoom}"),
     # -- workspace.
     # -- bulk.
     # -- query.

@@ -33,7 +33,7 @@ from mineaction.domain.layers import Layer
 from mineaction.domain.schema import Record
 from mineaction.errors import InvalidInput, MineActionError, Unauthorized
 from mineaction.messages import normalise_locale, render
-from mineaction.services import exports
+from mineaction.services import exports, tiles
 from mineaction.services import features as feat
 from mineaction.services.context import Context, Settings
 from mineaction.store.base import Store, open_store
@@ -56,6 +56,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
 
 Format = Annotated[str | None, Query(description="Response format: json or html "
@@ -279,6 +284,9 @@ def create_app(store_url: str, settings: Settings | None = None, *,
                       link(url + "/items?f=html", "items", "text/html", lyr.title),
                       link(url + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/"
                            "queryables", "application/schema+json", "Queryables")]}
+        if lyr.name in tiles.TILESETS:
+            body["links"].append(link(url + "/tiles", "http://www.opengis.net/def/rel/ogc/1.0/"
+                                      "tilesets-vector", "application/json", "Vector tiles"))
         box = feat.extent(ctx, lyr)
         if box is not None:
             body["extent"] = {"spatial": {"bbox": [list(box)], "crs": feat.CRS84}}
@@ -431,7 +439,11 @@ def create_app(store_url: str, settings: Settings | None = None, *,
         return reply(request, f, body, page, GEOJSON, headers)
 
     from mineaction.api import reports, writes
+    from mineaction.api import tiles as tile_routes
     app.include_router(writes.router); app.include_router(reports.router)  # noqa: E702
+    app.include_router(tile_routes.router)
+    from mineaction.web import map as web_map
+    web_map.install(app)
 
     # -- service --------------------------------------------------------------------------
 

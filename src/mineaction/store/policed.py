@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -210,7 +211,14 @@ class Projection:
             if area is not None:
                 return to_area(area, point)
         km = precision.km or tx.policy.settings.grid_km
-        return snap_point(geom, km) if point else grid_cells(geom, km)
+        return snap_point(geom, km) if point else _grid_cells(shapely.to_wkb(geom), km)
+
+
+@functools.lru_cache(maxsize=65536)
+def _grid_cells(wkb: bytes, km: float) -> BaseGeometry:
+    """:func:`grid_cells` of a geometry, remembered: a map reads the same records again and
+    again as it pans and zooms (geometries are immutable, so the result can be shared)."""
+    return grid_cells(shapely.from_wkb(wkb), km)
 
 
 def projection(store: SqlStore, layer: Layer, access: LayerAccess, counting: bool

@@ -1,0 +1,401 @@
+"""Layers as Mapbox Vector Tiles in the WebMercatorQuad tile matrix set (OGC API Tiles).
+
+A tile holds what the actor reads of a layer inside the tile, read through ``ctx.reader``
+like every feature of :mod:`mineaction.services.features`: the store applies the policy
+(the public sees hazards and released land generalised to the grid of
+:mod:`mineaction.access.generalise`), so both stores give the same features for a tile.
+Geometries are projected to Web Mercator, clipped to the tile and a small buffer around it,
+simplified to the tile's pixel (one unit of the tile's 4096) and encoded with the
+``mapbox-vector-tile`` package.
+
+The tilesets:
+
+* ``admin-areas``: the administrative areas (``id``, ``name``, ``level``), the map's base;
+* ``hazards``: the open hazards (``id``, ``kind``: sha or cha);
+* ``release-steps``: land released (``method``: cancelled, reduced or cleared, never one
+  "cleared"; ``year``; ``area_m2``), rejected steps left out;
+* ``accidents``: counts of accidents per administrative area, one point inside each area,
+  never an accident's own place. A count below the suppression threshold
+  (``Settings.suppress_below``) is not given to the public: the feature says
+  ``fewer_than`` instead of ``count``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import mapbox_vector_tile
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from mineaction import audit
+from mineaction.access import Role
+from mineaction.domain.layers import Layer, get_layer
+from mineaction.domain.schema import Record
+from mineaction.errors import Forbidden, NotFound, StoreError
+from mineaction.services import features as feat
+from mineaction.services.context import Context
+from mineaction.store.base import BBox, Query
+
+__all__ = ["EXTENT", "TILESETS", "Tile", "Tileset", "WEB_MERCATOR_QUAD", "matrix_set",
+           "tile", "tile_bounds", "tilesets"]
+
+#: Units across a tile (the MVT default).
+EXTENT = 4096
+#: Features are kept this many units beyond each edge, so that strokes meet across tiles.
+BUFFER = 64
+#: Properties that differ between features drawn as one (see ``Tileset.merge``).
+UNMERGED = ("id", "area_m2")
+#: Half the side of the Web Mercator square, in metres.
+ORIGIN = 20037508.342789244
+WEB_MERCATOR_QUAD = "WebMercatorQuad"
+MATRIX_SET_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+MAX_ZOOM = 24
+
+
+@dataclass(frozen=True)
+class Tileset:
+    """One layer as tiles: the collection, what the tiles call the layer, the zooms served."""
+
+    id: str
+    layer: str
+    title: str
+    min_zoom: int
+    max_zoom: int
+    reads: Callable[[Context, Layer, BBox], Iterable[tuple[BaseGeometry, dict[str, Any]]]]
+    #: Features of the same geometry and values drawn as one, with their count.
+    merge: bool = False
+
+
+def _props(record: Record, names: Iterable[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(record, name, None)
+        value = getattr(value, "value", value)
+        if isinstance(value, (str, int, float, bool)):
+            out[name] = value
+    return out
+
+
+def _admin_areas(ctx: Context, layer: Layer, box: BBox
+                 ) -> Iterable[tuple[BaseGeometry, dict[str, Any]]]:
+    for r in ctx.reader.iter(layer, Query(bbox=box)):
+        yield r.geometry, _props(r, ("id", "name", "level"))  # type: ignore[attr-defined]
+
+
+def _hazards(ctx: Context, layer: Layer, box: BBox
+             ) -> Iterable[tuple[BaseGeometry, dict[str, Any]]]:
+    for r in ctx.reader.iter(layer, Query(bbox=box, where={"status": "open"})):
+        yield r.geometry, _props(r, ("id", "kind"))  # type: ignore[attr-defined]
+
+
+def _release_steps(ctx: Context, layer: Layer, box: BBox
+                   ) -> Iterable[tuple[BaseGeometry, dict[str, Any]]]:
+    query = Query(bbox=box, where={"rejected_by": None})
+    for r in ctx.reader.iter(layer, query):
+        props = _props(r, ("id", "method"))
+        day = getattr(r, "released_on", None)
+        if day is not None:
+            props["year"] = day.year
+        area = getattr(r, "area_m2", None)
+        if area is not None:
+            props["area_m2"] = round(float(area))
+        yield r.geometry, props  # type: ignore[attr-defined]
+
+
+def _public(ctx: Context) -> bool:
+    return not (set(ctx.actor.roles) - {Role.PUBLIC})
+
+
+def _accidents(ctx: Context, layer: Layer, box: BBox
+               ) -> Iterable[tuple[BaseGeometry, dict[str, Any]]]:
+    """Counts per administrative area at a point inside the area (the same point for every
+    reader); the public gets ``fewer_than`` for a count under the threshold."""
+    counts = {row["admin_area_id"]: int(row["count"])
+              for row in ctx.reader.aggregate(layer, ["admin_area_id"])
+              if row["admin_area_id"] is not None and row["count"]}
+    if not counts:
+        return
+    threshold = ctx.settings.suppress_below
+    public = _public(ctx)
+    areas = get_layer("admin-areas")
+    for area in ctx.reader.iter(areas, Query(bbox=box)):
+        n = counts.get(area.id)
+        geom = getattr(area, "geometry", None)
+        if not n or geom is None or geom.is_empty:
+            continue
+        point = geom.representative_point()
+        if not (box[0] <= point.x <= box[2] and box[1] <= point.y <= box[3]):
+            continue
+        props: dict[str, Any] = {"admin_area_id": area.id,
+                                 "name": getattr(area, "name", None) or area.id}
+        if public and n < threshold:
+            props["fewer_than"] = threshold
+        else:
+            props["count"] = n
+        yield point, props
+
+
+TILESETS: dict[str, Tileset] = {t.id: t for t in (
+    Tileset("admin-areas", "admin_areas", "Administrative areas", 0, 16, _admin_areas),
+    Tileset("hazards", "hazards", "Open hazardous areas", 6, 18, _hazards, merge=True),
+    Tileset("release-steps", "release_steps", "Land released by method and year", 6, 18,
+            _release_steps, merge=True),
+    Tileset("accidents", "accidents", "Accidents per administrative area", 0, 16,
+            _accidents),
+)}
+
+
+def tilesets(ctx: Context) -> list[Tileset]:
+    """The tilesets of the layers the actor reads (accidents: whose counts they read)."""
+    policy = getattr(ctx.reader, "policy", None)
+    out = []
+    for t in TILESETS.values():
+        lyr = get_layer(t.id)
+        if t.id == "accidents":
+            if policy is None or _counts_readable(policy, lyr):
+                out.append(t)
+        elif feat.readable(ctx, lyr, policy):
+            out.append(t)
+    return out
+
+
+def _counts_readable(policy: Any, layer: Layer) -> bool:
+    try:
+        return bool(policy.access(layer).grants)
+    except Forbidden:
+        return False
+
+
+def tileset(ctx: Context, collection_id: str) -> Tileset:
+    """The tileset of ``collection_id`` if the actor reads it: NotFound for a collection
+    without tiles, and for one the actor may not read the answer its features give (401 to
+    the public, 403 signed in)."""
+    found = TILESETS.get(collection_id)
+    if found is None:
+        raise NotFound.of("tiles.no_tileset", id=collection_id)
+    lyr = get_layer(found.id)
+    if found.id != "accidents":
+        feat.collection(ctx, collection_id)
+        return found
+    policy = getattr(ctx.reader, "policy", None)
+    if policy is not None:
+        policy.access(lyr)  # Forbidden without any grant, counts included
+    return found
+
+
+# -- the tile matrix set ----------------------------------------------------------------------
+
+def tile_bounds(z: int, y: int, x: int) -> BBox:
+    """The tile's bounds in Web Mercator metres (minx, miny, maxx, maxy)."""
+    size = 2 * ORIGIN / (1 << z)
+    minx = -ORIGIN + x * size
+    maxy = ORIGIN - y * size
+    return minx, maxy - size, minx + size, maxy
+
+
+def _lat(merc_y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(merc_y / 6378137.0)) - math.pi / 2)
+
+
+def _lon(merc_x: float) -> float:
+    return math.degrees(merc_x / 6378137.0)
+
+
+def matrix_set() -> dict[str, Any]:
+    """The WebMercatorQuad tile matrix set (OGC Two Dimensional Tile Matrix Set 2.0)."""
+    matrices = []
+    for z in range(MAX_ZOOM + 1):
+        n = 1 << z
+        cell = 2 * ORIGIN / (n * 256)
+        matrices.append({"id": str(z), "scaleDenominator": cell / 0.00028,
+                         "cellSize": cell, "cornerOfOrigin": "topLeft",
+                         "pointOfOrigin": [-ORIGIN, ORIGIN], "tileWidth": 256,
+                         "tileHeight": 256, "matrixWidth": n, "matrixHeight": n})
+    return {"id": WEB_MERCATOR_QUAD, "title": "Google Maps Compatible for the World",
+            "uri": MATRIX_SET_URI, "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+            "orderedAxes": ["E", "N"], "wellKnownScaleSet":
+            "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+            "tileMatrices": matrices}
+
+
+@lru_cache(maxsize=1)
+def _to_mercator() -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+
+
+def _project(geoms: np.ndarray) -> np.ndarray:
+    t = _to_mercator()
+
+    def fn(xy: np.ndarray) -> np.ndarray:
+        lat = np.clip(xy[:, 1], -85.0511287798, 85.0511287798)
+        return np.column_stack(t.transform(xy[:, 0], lat))
+
+    return np.asarray(shapely.transform(geoms, fn), dtype=object)
+
+
+# -- tiles ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tile:
+    """An encoded tile (``data`` None: nothing of the layer in the tile) and its ETag."""
+
+    data: bytes | None
+    features: int
+
+    @property
+    def etag(self) -> str:
+        digest = hashlib.sha256(self.data or b"").hexdigest()[:32]
+        return f'"{digest}"'
+
+
+class TileCache:
+    """Encoded tiles kept in memory, least recently used out first, up to ``max_bytes``.
+
+    A tile's key holds all that makes it: the store and its state (the head of its audit
+    log, which every write moves, from this process or another), who reads (the actor, the
+    day agreements are active on, the suppression threshold) and the tile itself; so a
+    cached tile is never served after a change, nor to another reader."""
+
+    def __init__(self, max_bytes: int = 64 << 20):
+        self.max_bytes = max_bytes
+        self._tiles: OrderedDict[Any, Tile] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Tile | None:
+        with self._lock:
+            found = self._tiles.get(key)
+            if found is not None:
+                self._tiles.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Tile) -> None:
+        size = len(value.data or b"")
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._tiles.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.data or b"")
+            self._tiles[key] = value
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._tiles:
+                _, dropped = self._tiles.popitem(last=False)
+                self._bytes -= len(dropped.data or b"")
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tiles.clear()
+            self._bytes = 0
+
+
+#: The tiles of this process.
+CACHE = TileCache()
+
+
+def _cache_key(ctx: Context, ts: Tileset, z: int, y: int, x: int) -> Any:
+    try:
+        state = audit.head(ctx.store)
+    except StoreError:  # a store without an audit log: no cache
+        return None
+    return (ctx.store.url, state, ctx.actor, ctx.personal, ctx.today(),
+            ctx.settings.suppress_below, ts.id, z, y, x)
+
+
+def check_tile(ts: Tileset, z: int, y: int, x: int) -> None:
+    """NotFound for a zoom outside the tileset's or a row or column outside the matrix."""
+    if not ts.min_zoom <= z <= ts.max_zoom:
+        raise NotFound.of("tiles.zoom_out_of_range", id=ts.id, zoom=z, min=ts.min_zoom,
+                          max=ts.max_zoom)
+    n = 1 << z
+    if not (0 <= x < n and 0 <= y < n):
+        raise NotFound.of("tiles.no_tile", id=ts.id, zoom=z, row=y, col=x)
+
+
+def tile(ctx: Context, collection_id: str, z: int, y: int, x: int) -> Tile:
+    """The tile at zoom ``z``, row ``y``, column ``x`` of a collection as the actor reads it:
+    the features meeting the tile (and its buffer), clipped to it and simplified to its
+    pixel; NotFound for a collection the actor does not read as tiles or a tile outside the
+    tileset's zooms."""
+    ts = tileset(ctx, collection_id)
+    check_tile(ts, z, y, x)
+    key = _cache_key(ctx, ts, z, y, x)
+    found = CACHE.get(key) if key is not None else None
+    if found is None:
+        found = _make_tile(ctx, ts, z, y, x)
+        if key is not None:
+            CACHE.put(key, found)
+    return found
+
+
+def _make_tile(ctx: Context, ts: Tileset, z: int, y: int, x: int) -> Tile:
+    minx, miny, maxx, maxy = tile_bounds(z, y, x)
+    pad = (maxx - minx) * BUFFER / EXTENT
+    clip = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    box = (max(-180.0, _lon(clip[0])), max(-85.06, _lat(clip[1])),
+           min(180.0, _lon(clip[2])), min(85.06, _lat(clip[3])))
+    geoms, props = [], []
+    for geom, p in ts.reads(ctx, get_layer(ts.id), box):
+        if geom is None or geom.is_empty:
+            continue
+        geoms.append(geom)
+        props.append(p)
+    if not geoms:
+        return Tile(None, 0)
+    arr = np.asarray(geoms, dtype=object)
+    if ts.merge:
+        arr, props = _merged(arr, props)
+    projected = _project(arr)
+    clipped = shapely.clip_by_rect(projected, *clip)
+    # to the tile's units (y up, as the encoder expects), simplified to one unit, on the
+    # grid of whole units (valid, as the encoder needs; what is smaller than a unit goes),
+    # exterior rings clockwise as the encoder writes them (so it need not check each)
+    k = EXTENT / (maxx - minx)
+    units = shapely.transform(clipped, lambda xy: (xy - (minx, miny)) * k)
+    simple = shapely.set_precision(shapely.simplify(units, 1.0, preserve_topology=True), 1.0)
+    simple = shapely.orient_polygons(simple, exterior_cw=True)
+    features = []
+    for g, p in zip(simple, props, strict=True):
+        if g is None or g.is_empty:
+            continue
+        if g.geom_type == "GeometryCollection":
+            parts = [part for part in g.geoms if part.geom_type in ("Polygon", "MultiPolygon")]
+            if not parts:
+                continue
+            g = shapely.union_all(parts)
+        features.append({"geometry": g, "properties": p})
+    if not features:
+        return Tile(None, 0)
+    data = mapbox_vector_tile.encode([{"name": ts.layer, "features": features}],
+                                     default_options={"extents": EXTENT,
+                                                      "check_winding_order": False})
+    return Tile(bytes(data), len(features))
+
+
+def _merged(geoms: np.ndarray, props: list[dict[str, Any]]
+            ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Features with the same geometry and the same values (but their ids and areas) as one
+    feature with their ``count``: what the public sees of hazards on the grid is often the
+    same cells for several hazards, drawn once."""
+    groups: dict[Any, list[int]] = {}
+    for i, (wkb, p) in enumerate(zip(shapely.to_wkb(geoms), props, strict=True)):
+        key = (wkb, tuple(sorted((k, v) for k, v in p.items() if k not in UNMERGED)))
+        groups.setdefault(key, []).append(i)
+    if len(groups) == len(props):
+        return geoms, props
+    keep, out = [], []
+    for (_, values), members in groups.items():
+        keep.append(members[0])
+        out.append(props[members[0]] if len(members) == 1
+                   else {**dict(values), "count": len(members)})
+    return geoms[keep], out

@@ -1,0 +1,1 @@
+"""The web interface: pages under ``/{lang}/``, their templates, static files and catalogues."""
