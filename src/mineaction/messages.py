@@ -640,6 +640,7 @@ MESSAGES: dict[str, str] = {
     "release.undated_after_change": ("without a date, after the last recorded change to hazard "
                                      "{hazard_id} ({last}); import activities in date order"),
     # -- eore.
+    "eore.breakdown_unknown": "--by {by}: the eore report breaks down further by: {known}",
     # -- evidence.
     "evidence.bad_bbox": "not W,S,E,N in degrees: {value}",
     "evidence.bad_points": "{where}: a points file needs numeric columns lon and lat",

@@ -164,10 +164,38 @@ def test_survey_leaves_mines_behind_only_in_land_it_released(scenario: Built) ->
 def test_qc_inspects_about_five_percent_of_released_land(scenario: Built) -> None:
     rows = store_rows(scenario.db)
     released = sum(area_m2(shapely.from_wkb(s["geometry"])) for s in rows["release-steps"])
-    inspected = sum(area_m2(shapely.from_wkb(q["geometry"])) for q in rows["quality"])
+    qc = [q for q in rows["quality"] if str(q["kind"]) == "qc_inspection"]
+    inspected = sum(area_m2(shapely.from_wkb(q["geometry"])) for q in qc)
     assert 0.02 < inspected / released < 0.09
-    for q in rows["quality"]:
+    for q in qc:
         assert (str(q["result"]) == "fail") == (q["items_found"] > 0)
+        assert (str(q["result"]) == "fail") == (str(q["severity"]) == "critical")
+    visits = [q for q in rows["quality"] if str(q["kind"]) == "qa_visit"]
+    assert visits and {str(q["result"]) for q in visits} == {"pass", "observation"}
+    assert all(q["severity"] is not None for q in visits if str(q["result"]) == "observation")
+
+
+def test_a_failed_inspection_returns_its_lot_to_a_hazard_with_history(scenario: Built) -> None:
+    """The demo records failed inspections as a programme does (the land release engine's
+    reject_lots): the lot's release steps are rejected and the hazard gets the land back in a
+    version naming the inspection; land a rejected lot held is not released land."""
+    rows = store_rows(scenario.db)
+    failed = {q["id"]: q for q in rows["quality"] if str(q["result"]) == "fail"}
+    assert failed, "the scenario holds failed inspections"
+    rejected = [s for s in rows["release-steps"] if s["rejected_by"] is not None]
+    assert {s["rejected_by"] for s in rejected} == set(failed)
+    for s in rejected:
+        q = failed[s["rejected_by"]]
+        assert s["activity_id"] == q["activity_id"] and s["rejected_on"] == q["held_on"]
+    reopened = [v for v in rows["hazard-versions"] if str(v["change"]) == "reopened"]
+    assert {(v["step_id"], v["quality_id"]) for v in reopened} == {
+        (s["id"], s["rejected_by"]) for s in rejected if s["hazard_id"] is not None}
+    for v in reopened:
+        assert v["reason"] == failed[v["quality_id"]]["reason"]
+        assert v["valid_from"] == failed[v["quality_id"]]["held_on"]
+    back = sum(s["area_m2"] for s in rejected)
+    assert scenario.summary.areas_km2["returned_by_failed_inspections"] == pytest.approx(
+        back / 1e6, abs=1e-3)
 
 
 def test_row_fields_are_laid_in_rows_within_the_published_densities(scenario: Built) -> None:
@@ -291,14 +319,26 @@ def test_the_exposure_model_puts_most_accidents_near_people_and_outside_the_belt
 
 
 def test_the_release_engine_ends_where_the_plan_does(scenario: Built, plan: Plan) -> None:
-    """The plan follows each release with the engine's own rule: both close the same hazards."""
+    """The plan follows each release with the engine's own rule: both close the same hazards,
+    but for those a failed QC inspection reopened (the plan does not follow rejections): they
+    hold what the plan left and no more than the land of their rejected lots besides."""
     rows = store_rows(scenario.db)
+    back: dict[str, list[BaseGeometry]] = {}
+    for st in rows["release-steps"]:
+        if st["rejected_by"] is not None and st["hazard_id"] is not None:
+            back.setdefault(st["hazard_id"], []).append(shapely.from_wkb(st["geometry"]))
+    assert back, "a failed inspection reopened land"
     closed = sorted(h["id"] for h in rows["hazards"] if str(h["status"]) == "closed")
     planned = sorted(h.id for h in plan.hazards if h.remaining.is_empty)
-    assert closed and closed == planned
+    assert closed and set(closed) <= set(planned)
+    assert set(planned) - set(closed) <= set(back)
     stored = {h["id"]: shapely.from_wkb(h["geometry"]) for h in rows["hazards"]}
     for h in plan.hazards:
-        if not h.remaining.is_empty:
+        if h.id in back:
+            assert area_m2(shapely.difference(h.remaining, stored[h.id])) < 1.0, h.id
+            extra = shapely.difference(stored[h.id], h.remaining)
+            assert area_m2(shapely.difference(extra, shapely.union_all(back[h.id]))) < 1.0
+        elif not h.remaining.is_empty:
             diff = shapely.symmetric_difference(stored[h.id], h.remaining)
             assert area_m2(diff) < 1.0, h.id
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pyproj
+import pytest
 from shapely.geometry import Point
 
 from mineaction import domain as d
+from mineaction.errors import InvalidInput
 from mineaction.geo.measure import distance_m
 from mineaction.quality.distance import Nearest
 from mineaction.services import reports
@@ -93,3 +95,38 @@ def test_report_eore_command(store, store_url, capsys):
         tx.add(session("E1", Point(50.5, 41.0), (10, 10, 10, 10), method="group_session"))
     assert main(["--db", store_url, "report", "eore", "--year", "2023"]) == 0
     assert "By distance to the nearest hazard" in capsys.readouterr().out
+
+
+def test_eore_by_district_and_period_with_distances_explained(store):
+    ctx = setup(store)
+    h2 = store.get(d.Hazard, "H2")
+    inside = h2.geometry.representative_point()
+    east = Point(h2.geometry.bounds[2], inside.y)
+    with store.transaction() as tx:
+        tx.add_many([
+            session("E1", inside, (10, 12, 20, 8)),
+            session("E2", away(east, 3000), (6, 7, 9, 11)),
+            d.RiskEducationSession(id="E5", held_on=dt.date(2023, 11, 2), girls=5, boys=5,
+                                   women=5, men=5, geometry=away(east, 2000),
+                                   source="synthetic:test")])
+    rep = reports.build(ctx, "eore", reports.period(2023))
+    t = {x.name: x for x in rep.tables}
+    assert "district" not in t  # the district table is by district and period
+    rows = t["district-period"].rows
+    assert [(r["district"].value, r["period"].value, r["sessions"].value) for r in rows] == [
+        ("(not recorded)", "2023", 3)]
+    q = reports.build(ctx, "eore", reports.period(None, dt.date(2023, 1, 1),
+                                                  dt.date(2023, 12, 31)), by=("quarter",))
+    rows = {x.name: x for x in q.tables}["district-period"].rows
+    assert {r["period"].value: r["sessions"].value for r in rows} == {"2023-Q2": 2,
+                                                                      "2023-Q4": 1}
+    assert {r["period"].value: r["men"].value for r in rows} == {"2023-Q2": 19, "2023-Q4": 5}
+    # the distance of every session is explained, beside the sessions it counts
+    band = {r["distance"].value: r for r in t["distance"].rows}
+    crit = band["1-5 km"]["sessions"].figure.criteria
+    assert set(crit["distance_m"]) == {"E2", "E5"}
+    assert 2990 < crit["distance_m"]["E2"] < 3010 and 1990 < crit["distance_m"]["E5"] < 2010
+    assert band["under 1 km"]["sessions"].figure.criteria["distance_m"] == {"E1": 0.0}
+    assert "distance_m" not in band["1-5 km"]["girls"].figure.criteria
+    with pytest.raises(InvalidInput):
+        reports.build(ctx, "eore", reports.period(2023), by=("area",))

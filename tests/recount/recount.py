@@ -871,7 +871,7 @@ def distance_band(point: Any, hazards: Sequence[Any]) -> tuple[str, float]:
 
 
 def eore(d: Data, period: Period, area: str | None, threshold: int = 5,
-         today: str | None = None) -> Expected:
+         today: str | None = None, quarters: bool = False) -> Expected:
     """Sessions held in the period (in the area), their beneficiaries by sex and age group
     (people: suppressed) by district, method, audience, place, and by distance band to the
     nearest hazard open at the end of the period (the version in force that day)."""
@@ -884,14 +884,22 @@ def eore(d: Data, period: Period, area: str | None, threshold: int = 5,
     found = [distance_band(g, hazards) for g in s["geom"]]
     bands = pd.Series([b for b, _ in found], index=s.index, dtype=object)
     metres = dict(zip(s["id"], [m for _, m in found], strict=True))
+    district = s["admin_area_id"].map(
+        lambda a: NOT_RECORDED if a is None else d.tree.name(d.tree.district(a)))
+    when = s["held_on"].map(lambda h: f"{h[:4]}-Q{(int(h[5:7]) - 1) // 3 + 1}" if quarters
+                            else h[:4])
+    dp = Table("district-period", "district", ["period", "sessions", *EORE_PEOPLE, "total"],
+               key_columns=("district", "period"), row_sum=EORE_PEOPLE)
+    for k in sorted(set(zip(district, when, strict=True))):
+        mine = s[(district == k[0]) & (when == k[1])]
+        dp.add(f"{k[0]} / {k[1]}", {"period": text(k[1]), **_eore_row(mine, None)})
+    dp.total = _eore_row(s, None)
     labels = {
-        "district": s["admin_area_id"].map(
-            lambda a: NOT_RECORDED if a is None else d.tree.name(d.tree.district(a))),
         "method": s["method"].map(lambda x: x or NOT_RECORDED),
         "audience": s["audience"].map(lambda x: x or NOT_RECORDED),
         "place": s["place"].map(lambda x: x or NOT_RECORDED),
         "distance": bands}
-    tables = []
+    tables = [dp]
     for name, values in labels.items():
         t = Table(name, name, ["sessions", *EORE_PEOPLE, "total"],
                   row_sum=EORE_PEOPLE)
@@ -1436,7 +1444,9 @@ def worked_out(table: dict[str, Any], threshold: int,
     through the sums leaves it one value."""
     cols = [c["name"] for c in table["columns"] if c["numeric"]]
     key = table.get("key") or table["columns"][0]["name"]
-    rows = [(str(r[key]["value"]), r) for r in table["rows"]]
+    # a row is named by all its label columns (district and period), else by its key
+    labels = [c["name"] for c in table["columns"] if not c["numeric"]] or [key]
+    rows = [(" / ".join(str(r[c]["value"]) for c in labels), r) for r in table["rows"]]
     if table.get("total"):
         rows.append(("Total", table["total"]))
     unknown: dict[tuple[str, str], int] = {}

@@ -135,6 +135,36 @@ def test_casualties_by_area_agree_with_the_recount(
     assert not problems, "\n".join(problems[:40])
 
 
+#: (period, area, threshold) of risk education by district and quarter (``--by quarter``).
+EORE_QUARTERS: list[tuple[tuple[str, str], str | None, int]] = [
+    (("2023-01-01", "2024-12-31"), None, 5), (("2024-01-01", "2024-12-31"), BUSIEST, 0)]
+
+
+@pytest.mark.parametrize(("seed", "case"), seeded_params(
+    EORE_QUARTERS, lambda c: f"{c[0][0][:4]}..{c[0][1][:4]}{'-area' if c[1] else ''}-s{c[2]}"))
+def test_eore_by_quarter_agrees_with_the_recount(
+        seeded: Callable[[int], Seeded], seed: int,
+        case: tuple[tuple[str, str], str | None, int], tmp_path: Path) -> None:
+    """Risk education by district and quarter (``report eore --by quarter``), suppressed
+    jointly with the other tables, cell by cell against the recount."""
+    s = seeded(seed)
+    (start, end), area, threshold = case
+    area = s.busiest if area == BUSIEST else area
+    args = ["--from", start, "--to", end, "--by", "quarter", "--suppress-below",
+            str(threshold)]
+    if area:
+        args += ["--area", area]
+    rep = s.report("eore", args, tmp_path / "report.json")
+    periods = {r["period"]["value"] for t in rep["tables"] if t["name"] == "district-period"
+               for r in t["rows"]}
+    assert periods and all("-Q" in p for p in periods)
+    expected = rc.eore(s.data, rc.Period(start, end), area, threshold, quarters=True)
+    outcome = rc.compare(rep, expected, f"{' '.join(args)} (seed {seed})")
+    assert outcome.cells > 0
+    problems = outcome.ordered()
+    assert not problems, "\n".join(problems[:40])
+
+
 # ---------------------------------------------------------------------------------------------
 # The store's own areas against the recount's measure
 

@@ -47,7 +47,8 @@ def demo(
     console.print(u)
     v = Table("land (km², WGS84 ellipsoid)", "area", title="hazards and release, from the store")
     for key, value in summary.areas_km2.items():
-        v.add_row(key.replace("_", " "), f"{value:,.1f}")
+        v.add_row(key.replace("_", " "), f"{value:,.1f}" if value >= 1 or not value
+                  else f"{value:,.3f}")
     console.print(v)
     console.print(f"{summary.records} minefield records in {summary.records_dir}"
                   + (" (imported into the store)" if summary.records_imported else ""))

@@ -52,7 +52,8 @@ def report(
     suppress_below: int = typer.Option(5, "--suppress-below", min=0,
                                        help="Hide counts of people below this (0: none)"),
     by: list[str] = typer.Option([], "--by", help="A further breakdown: area (casualties "
-                                 "by administrative area, codes of a register included)"),
+                                 "by administrative area, codes of a register included), "
+                                 "quarter (eore by district and quarter)"),
 ) -> None:
     """Build report NAME for a period and area; render it or explain its cells."""
     if quarter is not None and year is None:

@@ -309,8 +309,27 @@ def capacity_records(scale: float, src: str, acts: list[H.ActPlan] | None = None
     return out
 
 
+#: How risk education is delivered: (method, audience, place, weight in a town, in a village).
+EORE_KINDS = (
+    ("school_lesson", "school", "school", 3.0, 2.0),
+    ("group_session", "community", "village_square", 2.0, 4.0),
+    ("group_session", "farmers", "field", 0.5, 2.5),
+    ("house_to_house", "community", "home", 1.0, 2.0),
+    ("group_session", "displaced", "camp", 1.0, 0.5),
+    ("group_session", "returnees", "community_centre", 1.5, 1.5),
+    ("mass_media", "community", "town_hall", 1.0, 0.2),
+)
+
+
+def _eore_kind(rng: np.random.Generator, settlement_kind: str) -> tuple[str, str, str]:
+    w = np.array([k[3] if settlement_kind != "village" else k[4] for k in EORE_KINDS])
+    method, audience, place, *_ = EORE_KINDS[int(rng.choice(len(w), p=w / w.sum()))]
+    return method, audience, place
+
+
 def eore_records(seed: int, t: Territory, scale: float, src: str) -> list[Record]:
     rng = substream(seed, 9)
+    kinds = substream(seed, 9, 1)  # method, audience, place: a stream of their own
     near = np.array([3.0 if t.front.distance(Point(s.x, s.y)) < 20000 else 1.0
                      for s in t.settlements])
     w = near * np.sqrt([s.population for s in t.settlements])
@@ -325,11 +344,13 @@ def eore_records(seed: int, t: Territory, scale: float, src: str) -> list[Record
             n = int(rng.poisson(min(15 + s.population / 200, 120)))
             g, b, wo, m = (int(v) for v in rng.multinomial(n, [0.22, 0.24, 0.3, 0.24]))
             lon, lat = to_ll(np.array([s.x]), np.array([s.y]))
+            method, audience, place = _eore_kind(kinds, s.kind)
             out.append(RiskEducationSession(
                 id=f"EORE-{len(out) + 1:06d}", held_on=w0 + dt.timedelta(
                     days=int(rng.integers(0, days + 1))),
                 organisation=orgs[int(rng.integers(0, len(orgs)))],
-                admin_area_id=f"VC-{s.district}", girls=g, boys=b, women=wo, men=m,
+                admin_area_id=f"VC-{s.district}", method=method, audience=audience,
+                place=place, girls=g, boys=b, women=wo, men=m,
                 geometry=Point(float(lon[0]), float(lat[0])), source=src,
                 notes=f"session in {s.name}"))
     return out
@@ -360,12 +381,62 @@ def accident_records(accs: list[H.AccidentPlan], seed: int, src: str
     return accidents, victims
 
 
-def quality_records(qcs: list[H.QCPlan], acts: list[H.ActPlan], src: str) -> list[Record]:
-    return [QualityEvent(id=q.id, kind="qc_inspection", held_on=q.held_on,  # type: ignore
-                         activity_id=acts[q.act].id, organisation=H.NATIONAL_AUTHORITY[0],
-                         result="fail" if q.items_found else "pass",  # type: ignore[arg-type]
-                         items_found=q.items_found, geometry=q.polygon, source=src)
-            for q in qcs]
+#: Findings of QA visits to worksites: (severity, what was observed, corrective action).
+QA_FINDINGS = (
+    ("minor", "marking of the worksite incomplete", "complete the marking"),
+    ("minor", "safety distances not kept at a break", "brief the team on safety distances"),
+    ("major", "detector not tested at the start of the day", "retrain the team on detector "
+     "tests"),
+    ("major", "cleared lanes not recorded on the task map", "update the task map"),
+    ("critical", "medic absent from the worksite", "stop work until the medic returns"),
+)
+
+
+def quality_records(seed: int, qcs: list[H.QCPlan], acts: list[H.ActPlan], src: str
+                    ) -> list[Record]:
+    """QC inspections of released land (one that found items fails: a critical
+    non-conformity, the lot rejected) and QA visits to worksites, some of them with
+    non-conformities, closed when corrected (those still open at the end stay open)."""
+    rng = substream(seed, 11)
+    nmaa = H.NATIONAL_AUTHORITY[0]
+    out: list[Record] = []
+    for q in qcs:
+        if q.items_found:
+            closed = q.held_on + dt.timedelta(days=int(rng.integers(30, 180)))
+            out.append(QualityEvent(
+                id=q.id, kind="qc_inspection", held_on=q.held_on,  # type: ignore[arg-type]
+                activity_id=acts[q.act].id, organisation=nmaa,
+                result="fail", items_found=q.items_found,  # type: ignore[arg-type]
+                reason=f"{q.items_found} item(s) found in the sample of released land",
+                severity="critical",  # type: ignore[arg-type]
+                corrective_action="lot returned to the hazard; survey and clear it again, "
+                                  "investigate the release",
+                closed_on=closed if closed <= END else None, geometry=q.polygon, source=src))
+        else:
+            out.append(QualityEvent(
+                id=q.id, kind="qc_inspection", held_on=q.held_on,  # type: ignore[arg-type]
+                activity_id=acts[q.act].id, organisation=nmaa,
+                result="pass", items_found=0, geometry=q.polygon,  # type: ignore[arg-type]
+                source=src))
+    n = 0
+    for a in sorted(acts, key=lambda a: (a.started_on, a.id)):
+        days = (a.ended_on - a.started_on).days
+        if a.kind not in ("clearance", "bac", "ts") or days < 5 or rng.random() > 0.3:
+            continue
+        n += 1
+        held = a.started_on + dt.timedelta(days=int(rng.integers(1, days)))
+        finding = QA_FINDINGS[int(rng.integers(0, len(QA_FINDINGS)))] \
+            if rng.random() < 0.35 else None
+        extra: dict[str, Any] = {"result": "pass"}
+        if finding is not None:
+            closed = held + dt.timedelta(days=int(rng.integers(1, 60)))
+            extra = {"result": "observation", "severity": finding[0], "reason": finding[1],
+                     "corrective_action": finding[2] if rng.random() < 0.9 else None,
+                     "closed_on": closed if closed <= END and rng.random() < 0.85 else None}
+        out.append(QualityEvent(id=f"QA-{n:06d}", kind="qa_visit",  # type: ignore[arg-type]
+                                held_on=held, activity_id=a.id, organisation=nmaa,
+                                source=src, **extra))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,7 +613,7 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
         for layer in ("hazards", "activities", "finds", "admin-areas", "organisations"):
             if store.count(layer):
                 raise StoreError.of("store.demo_needs_empty", url=db, layer=layer)
-        from mineaction.release.engine import apply_activities, record_hazards
+        from mineaction.release.engine import apply_in_order, record_hazards
 
         truth = TruthWriter(truth_path)
         counters: Counter[str] = Counter()
@@ -559,7 +630,11 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
             record_hazards(tx, hz)
             ac = activity_records(acts, hazards, src)
             tx.add_many(ac)
-            apply_activities(tx, ac, bar("land release", len(ac)))
+            qe = quality_records(seed, qcs, acts, src)
+            tx.add_many(qe)
+            # as a programme records them: activities, and each failed inspection rejecting
+            # its lot (the land returns to a hazard), in date order
+            apply_in_order(tx, ac, qe, bar("land release", len(ac)))
             lap("store: hazards, activities, release")
             n_items = sum(s.n_items for s in sites)
             tx.add_many(stream_items(seed, sites, acts, qcs, accs, fate, truth, src, counters),
@@ -567,7 +642,6 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
             del n_items
             accidents, victims = accident_records(accs, seed, src)
             tx.add_many(accidents + victims + eore_records(seed, t, scale, src)
-                        + quality_records(qcs, acts, src)
                         + capacity_records(scale, src, acts))
         lap("store: finds and the rest; truth items")
         for key, value in (("seed", seed), ("scale", f"{scale:g}"), ("source", src),
@@ -592,11 +666,14 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
         summary.store["hazards_closed"] = store.count("hazards", status="closed")
         first = store.aggregate("hazard-versions", sums=["area_m2"], where={"seq": 1})
         summary.areas_km2["hazards_as_recorded"] = round(first[0]["area_m2"] / 1e6, 1)
-        by_method = {str(r["method"]): r["area_m2"] for r in
-                     store.aggregate("release-steps", ["method"], sums=["area_m2"])}
+        by_method = {str(r["method"]): r["area_m2"] for r in store.aggregate(
+            "release-steps", ["method"], sums=["area_m2"], where={"rejected_by": None})}
         for method in ("cancelled", "reduced", "cleared"):
             summary.areas_km2[f"released_{method}"] = round(by_method.get(method, 0.0) / 1e6,
                                                             1)
+        every = store.aggregate("release-steps", sums=["area_m2"])[0]["area_m2"] or 0.0
+        summary.areas_km2["returned_by_failed_inspections"] = round(
+            (every - sum(by_method.values())) / 1e6, 3)
     finally:
         store.close()
     kinds = Counter(s.kind for s in sites)

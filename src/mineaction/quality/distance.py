@@ -63,10 +63,15 @@ class Nearest:
 
     def band(self, point: BaseGeometry | None) -> str:
         """The band of a point's distance to the nearest polygon."""
+        return self.measure(point)[0]
+
+    def measure(self, point: BaseGeometry | None) -> tuple[str, float | None]:
+        """The band of a point's distance to the nearest polygon, and the distance in metres
+        (None without a location or a polygon; infinity beyond the reach)."""
         if point is None or point.is_empty:
-            return NO_LOCATION
+            return NO_LOCATION, None
         if not self.polygons:
-            return NO_HAZARD
+            return NO_HAZARD, None
         p = point if isinstance(point, Point) else point.representative_point()
         d = self.distance_m(p)
-        return next(name for name, limit in BANDS if d < limit or math.isinf(limit))
+        return next(name for name, limit in BANDS if d < limit or math.isinf(limit)), d

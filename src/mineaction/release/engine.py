@@ -545,3 +545,31 @@ def reject_lots(tx: Transaction, inspections: Iterable[Record],
 def _reject_on_import(tx: Transaction, records: Sequence[Record],
                       progress: Progress | None = None) -> list[str]:
     return [m.text() for m in reject_lots(tx, records, progress)]
+
+
+def apply_in_order(tx: Transaction, activities: Iterable[Record], inspections: Iterable[Record],
+                   progress: Progress | None = None) -> list[Message]:
+    """Apply ``activities`` and the QC inspections among ``inspections`` (all already added in
+    ``tx``) as a programme records them, one after the other in date order: the activities
+    dated up to a failed inspection's day first (:func:`apply_activities_messages`), then the
+    inspection (:func:`reject_lots`), then the next. The result is what importing the
+    activities and recording each inspection as it was held would give: history in date
+    order, land a failed inspection returned to a hazard open to later activities."""
+    from mineaction.domain.quality import QualityEvent
+    from mineaction.domain.vocabulary import QualityKind, QualityResult
+
+    acts = in_date_order(activities)
+    failed = sorted((q for q in inspections if isinstance(q, QualityEvent)
+                     and q.kind == QualityKind.QC_INSPECTION and q.result == QualityResult.FAIL),
+                    key=lambda q: (q.held_on, q.id))
+    out: list[Message] = []
+    i = 0
+    for q in [*failed, None]:
+        first = i
+        while i < len(acts) and (q is None or (_date(acts[i]) or dt.date.min) <= q.held_on):
+            i += 1
+        if i > first:
+            out += apply_activities_messages(tx, acts[first:i], progress)
+        if q is not None:
+            out += reject_lots(tx, [q])
+    return out

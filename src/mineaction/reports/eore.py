@@ -11,7 +11,8 @@ suppressed jointly below the threshold, as casualties are. Every cell keeps its 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from mineaction.analysis.statistics import Areas, Figure, Scope
@@ -36,13 +37,18 @@ def _sessions(reader: Reader, scope: Scope) -> list[RiskEducationSession]:
             and (scope.area_ids is None or s.admin_area_id in scope.area_ids)]
 
 
-def _table(name: str, title: str, head: str, sessions: list[RiskEducationSession],
-           key: Callable[[RiskEducationSession], str], base: dict[str, Any],
-           order: list[str] | None = None) -> Table:
-    t = Table(name, title, [Column(name, head, numeric=False),
+def _table(name: str, title: str, heads: list[tuple[str, str]],
+           sessions: list[RiskEducationSession],
+           key: Callable[[RiskEducationSession], tuple[str, ...]], base: dict[str, Any],
+           order: Sequence[tuple[str, ...]] | None = None,
+           detail: Callable[[list[RiskEducationSession]], dict[str, Any]] | None = None
+           ) -> Table:
+    """Sessions and beneficiaries per value of ``key`` (one column per head). The four groups
+    stay apart; "total" is the sum of the four on the same row, and nothing else is summed."""
+    t = Table(name, title, [*(Column(n, h, numeric=False) for n, h in heads),
                             Column("sessions", "Sessions", "sessions"),
                             *(Column(p, p.capitalize(), "people") for p in PEOPLE),
-                            Column("total", "Total", "people")],
+                            Column("total", "Girls, boys, women and men", "people")],
               summed=("sessions", *PEOPLE, "total"))
     values = order if order is not None else sorted({key(s) for s in sessions})
     for v in values:
@@ -50,21 +56,29 @@ def _table(name: str, title: str, head: str, sessions: list[RiskEducationSession
         if not mine and order is None:
             continue
         ids = sorted(s.id for s in mine)
-        c = {**base, name: v}
-        row: dict[str, Any] = {name: Cell(v), "sessions": Cell(len(ids), Figure(
-            len(ids), LAYER, ids, c, len(ids)))}
+        c = {**base, **{n: x for (n, _), x in zip(heads, v, strict=True)}}
+        row: dict[str, Any] = {n: Cell(x) for (n, _), x in zip(heads, v, strict=True)}
+        # the detail (each session's distance) goes with the sessions, never with people
+        row["sessions"] = Cell(len(ids), Figure(len(ids), LAYER, ids, {
+            **c, **(detail(mine) if detail else {})}, len(ids)))
         for p in (*PEOPLE, "total"):
             n = sum(s.beneficiaries if p == "total" else getattr(s, p) for s in mine)
-            row[p] = Cell(n, Figure(n, LAYER, ids, {**c, "sum": p}, len(ids)))
+            row[p] = Cell(n, Figure(n, LAYER, ids, {**c, "sum": p if p != "total" else
+                                                    "girls + boys + women + men"}, len(ids)))
         t.add(row)
     total_row(t)
     return t
 
 
+def period_label(on: dt.date, quarters: bool) -> str:
+    """The period a session counts in: its year, or its quarter (``2024-Q2``)."""
+    return f"{on.year}-Q{(on.month - 1) // 3 + 1}" if quarters else str(on.year)
+
+
 @report("eore", "Explosive ordnance risk education",
-        "Sessions and beneficiaries (girls, boys, women, men) by district, method, audience, "
-        "place and distance to the nearest open hazard. Counts below the threshold are "
-        "suppressed.")
+        "Sessions and beneficiaries (girls, boys, women, men) by district and year (or "
+        "quarter: --by quarter), method, audience, place and distance to the nearest open "
+        "hazard. Counts below the threshold are suppressed.")
 def eore(reader: Reader, scope: Scope, options: Options) -> Report:
     rep = new_report(reader, "eore", scope, options, [LAYER])
     sessions = _sessions(reader, scope)
@@ -73,25 +87,37 @@ def eore(reader: Reader, scope: Scope, options: Options) -> Report:
     on = scope.period.end or dt.date.today()
     near = Nearest([h.geometry for h in hazards_at(reader, on)
                     if h.status == HazardStatus.OPEN and h.geometry is not None])
-    band = {s.id: near.band(s.geometry) for s in sessions}
+    measured = {s.id: near.measure(s.geometry) for s in sessions}
+    quarters = options.quarter is not None or "quarter" in options.by
 
     def district(s: RiskEducationSession) -> str:
         d = areas.district(s.admin_area_id)
         return areas.name(d) if d else NOT_RECORDED
 
+    def distances(mine: list[RiskEducationSession]) -> dict[str, Any]:
+        return {"distance_m": {s.id: None if m is None else "beyond 5000" if math.isinf(m)
+                               else round(m, 1) for s in mine
+                               for m in [measured[s.id][1]]}}
+
+    def one(name: str, title: str, head: str, key: Callable[[RiskEducationSession], str]
+            ) -> Table:
+        return _table(name, title, [(name, head)], sessions, lambda s: (key(s),), base)
+
     tables = [
-        _table("district", "By district", "District", sessions, district, base),
-        _table("method", "By method", "Method", sessions,
-               lambda s: s.method or NOT_RECORDED, base),
-        _table("audience", "By audience", "Audience", sessions,
-               lambda s: s.audience or NOT_RECORDED, base),
-        _table("place", "By place", "Place", sessions, lambda s: s.place or NOT_RECORDED,
-               base),
+        _table("district-period", "By district and " + ("quarter" if quarters else "year"),
+               [("district", "District"), ("period", "Quarter" if quarters else "Year")],
+               sessions, lambda s: (district(s), period_label(s.held_on, quarters)),
+               {**base, "period_by": "quarter" if quarters else "year"}),
+        one("method", "By method", "Method", lambda s: s.method or NOT_RECORDED),
+        one("audience", "By audience", "Audience", lambda s: s.audience or NOT_RECORDED),
+        one("place", "By place", "Place", lambda s: s.place or NOT_RECORDED),
         _table("distance", f"By distance to the nearest hazard open on {on.isoformat()}",
-               "Distance", sessions, lambda s: band[s.id],
-               {**base, "hazards_open_on": on.isoformat()},
-               [name for name, _ in BANDS] + [v for v in (NO_LOCATION, NO_HAZARD)
-                                              if v in band.values()])]
+               [("distance", "Distance")], sessions, lambda s: (measured[s.id][0],),
+               {**base, "hazards_open_on": on.isoformat(),
+                "bands_m": "under 1 km: < 1000; 1-5 km: 1000 to < 5000; over 5 km: >= 5000"},
+               [(name,) for name, _ in BANDS] + [
+                   (v,) for v in (NO_LOCATION, NO_HAZARD)
+                   if v in {b for b, _ in measured.values()}], distances)]
     threshold = options.suppress_below
     suppress(tables, [*PEOPLE, "total"], threshold, row_total="total")
     for t in tables:
@@ -99,7 +125,13 @@ def eore(reader: Reader, scope: Scope, options: Options) -> Report:
             t.notes.insert(0, f"'<{threshold}': fewer than {threshold} people, not shown; "
                               f"'x': {threshold} or more, not shown because a hidden count "
                               "could be worked out from it and the totals.")
-    tables[-1].notes.append("Distance on the WGS84 ellipsoid from the session's location to "
-                            "the edge of the nearest open hazard (0 inside one).")
+    tables[-1].notes.append("Distance on the WGS84 ellipsoid (geodesic, metres) from the "
+                            "session's location to the edge of the nearest open hazard (0 "
+                            "inside one). Bands: under 1 km (< 1,000 m), 1-5 km (1,000 to "
+                            "< 5,000 m), over 5 km (5,000 m or more, or no open hazard within "
+                            "5 km). --explain gives each session's distance.")
+    tables[0].notes.append("Beneficiaries are attendances: a person at two sessions counts "
+                           "twice. Girls and boys are under 18, women and men 18 and over; "
+                           "the four groups are never added into any other group.")
     rep.tables += tables
     return rep

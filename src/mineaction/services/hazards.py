@@ -13,8 +13,9 @@ from mineaction.services.context import Context
 class HazardHistory:
     timeline: Any  # mineaction's land release Timeline: hazard, versions, steps
     original_m2: float  # area of the first version
-    released_m2: float  # sum of the release steps (per hazard: exact)
+    released_m2: float  # sum of the release steps still released (per hazard: exact)
     remaining_m2: float  # area of the current polygon
+    returned_m2: float = 0.0  # sum of the release steps a failed QC inspection rejected
 
     @property
     def hazard(self) -> Any:
@@ -31,7 +32,9 @@ def history(ctx: Context, hazard_id: str) -> HazardHistory:
 
     t = timeline(ctx, hazard_id)
     return HazardHistory(t, t.versions[0].area_m2 if t.versions else 0.0,
-                         sum(s.area_m2 for s in t.steps), area_m2(t.hazard.geometry))
+                         sum(s.area_m2 for s in t.steps if s.rejected_by is None),
+                         area_m2(t.hazard.geometry),
+                         sum(s.area_m2 for s in t.steps if s.rejected_by is not None))
 
 
 def as_json(h: HazardHistory) -> dict[str, Any]:
@@ -40,7 +43,8 @@ def as_json(h: HazardHistory) -> dict[str, Any]:
     hz = h.hazard
     out = {
         "id": hz.id, "kind": hz.kind.value, "status": hz.status.value,
-        "area_m2": round(h.remaining_m2, 1),
+        "area_m2": round(h.remaining_m2, 1), "released_m2": round(h.released_m2, 1),
+        "returned_m2": round(h.returned_m2, 1),
         "geometry": None if hz.geometry is None else hz.geometry.__geo_interface__,
         "timeline": []}
     for v in h.timeline.versions:
@@ -50,5 +54,7 @@ def as_json(h: HazardHistory) -> dict[str, Any]:
             "change": v.change.value, "kind": v.kind.value, "status": v.status.value,
             "area_m2": v.area_m2, "activity_id": v.activity_id,
             "method": s.method.value if s else None,
-            "released_m2": s.area_m2 if s else None, "source": v.source})
+            "released_m2": s.area_m2 if s else None, "source": v.source,
+            "quality_id": getattr(v, "quality_id", None), "reason": getattr(v, "reason", None),
+            "rejected_by": s.rejected_by if s else None})
     return out

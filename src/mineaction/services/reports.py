@@ -57,7 +57,10 @@ def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
     from mineaction.reports.definitions import BY
 
     for b in by:
-        if b not in BY or name != "casualties":
+        if name == "eore":
+            if b != "quarter":
+                raise InvalidInput.of("eore.breakdown_unknown", by=b, known="quarter")
+        elif b not in BY or name != "casualties":
             raise InvalidInput.of("areas.breakdown_unknown", by=b, report=name,
                                   known=", ".join(BY))
     threshold = ctx.settings.suppress_below if suppress_below is None else suppress_below
