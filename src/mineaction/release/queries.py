@@ -155,18 +155,17 @@ def hazards_at(reader: Reader, on: dt.date, *, bbox: tuple[float, float, float, 
     older mineaction) counts as it stands today from its ``recorded_on``, as the release engine
     treats it. With ``bbox`` (degrees), only hazards whose geometry that day meets the box.
 
-    Reads the hazards and their versions once each (two queries, whatever their number).
+    Three statements, whatever the number of hazards: each hazard's version of that day
+    (chosen by the store), the hazards whose history starts later, and the hazards.
     """
     chosen: dict[str, HazardVersion] = {}
-    with_history: set[str] = set()
-    for version in reader.iter("hazard-versions", Query(order_by="hazard_id")):
+    for version in reader.latest("hazard-versions", "hazard_id", order="seq",
+                                 date_field="valid_from", on=on):
         assert isinstance(version, HazardVersion)
-        with_history.add(version.hazard_id)
-        if version.valid_from is not None and version.valid_from > on:
-            continue
-        current = chosen.get(version.hazard_id)
-        if current is None or version.seq > current.seq:
-            chosen[version.hazard_id] = version
+        chosen[version.hazard_id] = version
+    later = {row["hazard_id"] for row in reader.aggregate(
+        "hazard-versions", ["hazard_id"], date_field="valid_from",
+        start=on + dt.timedelta(days=1))}
     window = None
     if bbox is not None:
         from shapely.geometry import box
@@ -177,7 +176,7 @@ def hazards_at(reader: Reader, on: dt.date, *, bbox: tuple[float, float, float, 
         state = chosen.get(h.id)
         if state is not None:
             h = _as_hazard(h, state)
-        elif h.id in with_history or (h.recorded_on is not None and h.recorded_on > on):
+        elif h.id in later or (h.recorded_on is not None and h.recorded_on > on):
             continue  # recorded after that day
         if window is not None and (h.geometry is None or h.geometry.is_empty
                                    or not h.geometry.intersects(window)):

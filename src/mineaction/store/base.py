@@ -95,6 +95,26 @@ class Reader(ABC):
     def extent(self, layer: LayerRef) -> BBox | None:
         """Bounding box of the layer's geometries, or None when it has none."""
 
+    def latest(self, layer: LayerRef, key: str, *, order: str, date_field: str,
+               on: dt.date) -> Iterator[Record]:
+        """For each value of ``key``, the one record of ``layer`` with the greatest ``order``
+        among those whose ``date_field`` is empty or on or before ``on``; in order of ``key``.
+
+        The versions of a history as they stood on a day (``hazard-versions`` by
+        ``hazard_id`` and ``seq``, dated by ``valid_from``), read in one statement. The SQL
+        adapters choose the records in the database; this default reads them all.
+        """
+        chosen: dict[Any, tuple[Any, Record]] = {}
+        for record in self.iter(layer, Query(order_by=key)):
+            when = getattr(record, date_field)
+            if when is not None and when > on:
+                continue
+            k, rank = getattr(record, key), getattr(record, order)
+            if k not in chosen or rank > chosen[k][0]:
+                chosen[k] = (rank, record)
+        for k in sorted(chosen, key=lambda v: (v is not None, v)):
+            yield chosen[k][1]
+
     @abstractmethod
     def aggregate(self, layer: LayerRef, by: Sequence[str] = (), *,
                   sums: Sequence[str] = (), where: Mapping[str, Any] | None = None,

@@ -321,6 +321,12 @@ class ActorStore(Store):
         with self.reading() as r:
             return list(r.aggregate(layer, by, **kw))
 
+    def latest(self, layer: LayerRef, key: str, *, order: str, date_field: str,
+               on: dt.date) -> Iterator[Any]:
+        self.policy.access(layer_of(layer))  # refuse before a session opens
+        with self.reading() as r:
+            yield from r.latest(layer, key, order=order, date_field=date_field, on=on)
+
     # -- the store itself ------------------------------------------------------------------------
 
     def schema_version(self) -> int:

@@ -281,6 +281,11 @@ class SqlStore(Store):
         with self.reading(single=True) as r:
             return r.aggregate(layer, by, **kw)
 
+    def latest(self, layer: LayerRef, key: str, *, order: str, date_field: str,
+               on: dt.date) -> Iterator[Record]:
+        with self.reading(single=True) as r:
+            yield from r.latest(layer, key, order=order, date_field=date_field, on=on)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -510,6 +515,37 @@ class SqlTransaction(Transaction):
         lyr = layer_of(layer)
         q = self._merge(query, filters)
         stmt, params, exact = self._select(lyr, q)
+        yield from self._records(lyr, q, stmt, params, exact)
+
+    def latest(self, layer: LayerRef, key: str, *, order: str, date_field: str,
+               on: dt.date) -> Iterator[Record]:
+        """One statement: the rows ranked first by ``order`` (descending) within their
+        ``key`` among those dated on or before ``on`` (a window function), then the actor's
+        policy as every read applies it."""
+        lyr = layer_of(layer)
+        table = self.store.table(lyr)
+        for name in (key, order, date_field):
+            if name not in table.c:
+                raise KeyError(f"layer {lyr.name} has no field {name!r}")
+        proj = self._projection(lyr)
+        if proj is not None:
+            for name in (key, order, date_field):
+                proj.check_usable(name, "filter on")
+        q = Query(order_by=key)
+        stmt, params, exact = self._select(lyr, q)
+        fid = table.c[self.store.fid_column]
+        day = table.c[date_field]
+        ranked = sa.select(fid.label("fid"), sa.func.row_number().over(
+            partition_by=table.c[key], order_by=(table.c[order].desc(), fid.desc())
+        ).label("rank")).where(sa.or_(day.is_(None), day <= sa.bindparam("latest_on",
+                                                                       type_=day.type))
+                               ).subquery()
+        stmt = stmt.where(fid.in_(sa.select(ranked.c.fid).where(ranked.c.rank == 1)))
+        yield from self._records(lyr, q, stmt, {**params, "latest_on": on}, exact)
+
+    def _records(self, lyr: Layer, q: Query, stmt: sa.Select[Any], params: dict[str, Any],
+                 exact: list[BaseGeometry]) -> Iterator[Record]:
+        """The records of a statement built by :meth:`_select` (maybe narrowed further)."""
         # options for this statement only: set on the connection they would stay for the
         # next statements of the transaction (a server-side cursor for an INSERT's savepoint)
         result = self.conn.execute(stmt, params,
