@@ -7,7 +7,7 @@ DEMO_DB ?= demo/mineaction.gpkg
 # Browser libraries (MapLibre GL JS, axe-core) from npm, served by the web interface itself.
 JS     := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck system-deps venv js clean
+.PHONY: demo test lint typecheck system-deps venv js clean messages
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ typecheck: $(STAMP)
 
 test: $(STAMP) system-deps $(JS) lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The web interface's strings: extract them, then update every catalogue (then translate).
+messages: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location -o build/mineaction-web.pot .
+	for l in az hy ka ru; do po=src/mineaction/web/locale/$$l/LC_MESSAGES/mineaction-web.po; \
+	  if [ -f $$po ]; then $(BIN)/pybabel update -D mineaction-web -i build/mineaction-web.pot \
+	  -d src/mineaction/web/locale -l $$l --no-fuzzy-matching; \
+	  else $(BIN)/pybabel init -D mineaction-web -i build/mineaction-web.pot \
+	  -d src/mineaction/web/locale -l $$l; fi; done
 
 clean:
 	rm -rf $(VENV) node_modules demo .pytest_cache .mypy_cache .ruff_cache

@@ -45,6 +45,8 @@ LAYERS = [lyr.name for lyr in all_layers() if lyr.name not in ACCOUNT_LAYERS]
 #: How the agreement from AY to RP shares each layer's "shared" records (default: exact).
 SHARED = {"hazards": ("grid", 5.0), "release-steps": ("admin", None),
           "victims": ("counts", None), "accidents": ("grid", 2.0)}
+#: Layers everyone counts (counts and sums only), the public too.
+PUBLIC_COUNTS = ("victims", "finds")
 #: Agreements that grant nothing today: revoked, and not yet valid.
 REVOKED, NOT_YET = "finds", "capacity"
 GRID_KM = 5.0  # the public view's default grid
@@ -197,6 +199,8 @@ def grants(who: Who, layer: str, rel: str) -> list[tuple[str, Level]]:
     if lyr.access_level == Level.PUBLIC:
         out.append(("exact" if lyr.geometry_level == Level.PUBLIC else "general",
                     Level.PUBLIC))
+    elif layer in PUBLIC_COUNTS:  # everyone counts victims and finds, the public too
+        out.append(("counts", Level.RESTRICTED))
     return [(m, g) for m, g in out if g >= lyr.access_level]
 
 
@@ -269,6 +273,19 @@ def test_reads(filled: tuple[Store, dict[tuple[str, str], Any]], who: Who) -> No
     checked = 0
     for layer in LAYERS:
         lyr = get_layer(layer)
+        if layer in PUBLIC_COUNTS and level_of(who) < lyr.access_level:
+            # counted, never read: no record, no field, whatever is asked
+            counted = {records[layer, r].id for r in expected(who, layer)}
+            assert counted == {records[layer, r].id for r in relations(layer)}
+            with pytest.raises(Forbidden, match="counts"):
+                v.query(layer)
+            with pytest.raises(Forbidden, match="counts"):
+                v.get(layer, records[layer, "oa"].id)
+            assert v.count(layer) == len(counted), (who.key, layer)
+            (agg,) = v.aggregate(layer, with_ids=True)
+            assert agg["count"] == len(counted) and set(agg["ids"]) == counted
+            checked += 4
+            continue
         if not layer_readable(who, layer):
             with pytest.raises(Forbidden):
                 v.query(layer)

@@ -19,6 +19,9 @@ The rules, in order (see ``docs/access.md``):
 * everyone, signed in or not, reads the public layers, public fields only, hazards and
   released land generalised (a grid of :attr:`PolicySettings.grid_km` cells, or their
   administrative area) and accidents snapped to that grid;
+* everyone, signed in or not, counts the records of :data:`PUBLIC_COUNTS` (victims, finds):
+  counts and sums only (the published statistics, counts of people suppressed by the
+  reports), never a record, and never a personal layer or field;
 * personal layers and fields are read by IM officers and administrators only, and only when
   the caller asks for them (``personal=True`` with a reason), which the store reports to the
   hooks registered with ``store.on_personal_read``.
@@ -55,6 +58,9 @@ COUNTRY_WRITER_ROLES = frozenset({Role.IM_OFFICER, Role.APPROVER})
 AUTHORITY_KINDS = frozenset({"authority", "national_authority"})
 #: Fields no actor ever reads back through the store, whatever its level.
 SECRET_FIELDS = frozenset({("users", "password_hash"), ("tokens", "token_hash")})
+#: Layers everyone may count (counts and sums by their restricted fields, never a record):
+#: what the public statistics (casualties, items destroyed) are made of.
+PUBLIC_COUNTS = frozenset({"victims", "finds"})
 #: Layers only administrators write (a user writes their own tokens).
 ADMIN_WRITTEN = ACCOUNT_LAYERS | {"organisations"}
 
@@ -270,6 +276,8 @@ class Policy:
             grants.extend(self._agreement_grants(layer, min(lvl, Level.CONFIDENTIAL)))
         if layer.access_level == Level.PUBLIC and layer.name not in ACCOUNT_LAYERS:
             grants.append(Grant((), self.public_precision(layer), Level.PUBLIC, "public"))
+        elif layer.name in PUBLIC_COUNTS and layer.access_level <= Level.RESTRICTED:
+            grants.append(Grant((), COUNTS, Level.RESTRICTED, "public counts"))
         return grants
 
     def _agreement_grants(self, layer: Layer, shared: Level) -> list[Grant]:

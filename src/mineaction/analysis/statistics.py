@@ -273,6 +273,9 @@ class Land:
 
     def __init__(self, reader: Reader):
         self.reader = reader
+        #: The reader sees some steps generalised (the public): their land is measured by the
+        #: store on the exact polygons (``land_m2``), never on the generalised ones.
+        self.measured = reader.generalises("release-steps")
         self.geoms: dict[str, BaseGeometry | None] = {}
         self.recorded: dict[str, float] = {}
         self._areas: dict[frozenset[str], float] = {}
@@ -296,6 +299,8 @@ class Land:
         from mineaction.geo.measure import area_m2
 
         key = frozenset(ids)
+        if key not in self._areas and self.measured:
+            self._areas[key] = self.reader.land_m2("release-steps", key) if key else 0.0
         if key not in self._areas:
             self.load(key)
             geoms = [g for i in sorted(key) if (g := self.geoms[i]) is not None

@@ -296,6 +296,10 @@ def create_app(store_url: str, settings: Settings | None = None, *,
 
     @app.get("/", summary="Landing page")
     def landing(request: Request, ctx: Ctx, f: Format = None) -> Response:
+        if f is None and wants_html(request, f):  # a browser: the Observer, in its language
+            from mineaction.web.app import to_language
+
+            return to_language(request)
         b = base(request)
         links = self_links(request, "/", f, "application/json", "This document") + [
             link(b + "/api", "service-desc", OPENAPI, "The API definition"),
@@ -457,5 +461,8 @@ def create_app(store_url: str, settings: Settings | None = None, *,
         return JSONResponse({"mineaction": __version__,
                              "schema": the_store.schema_version()})
 
+    from mineaction.web import mount
+
+    mount(app)
 
     return app

@@ -130,6 +130,32 @@ class Reader(ABC):
         """
 
 
+    def land_m2(self, layer: LayerRef, ids: Iterable[str]) -> float:
+        """The geodesic area (m²) of the union of the geometries of the records ``ids`` that
+        this reader may count: a measure of their exact geometries, also where the reader
+        sees them generalised (a number, never a geometry). Ids not there count for
+        nothing."""
+        from shapely import union_all
+
+        from mineaction.geo.measure import area_m2
+
+        wanted = sorted(set(ids))
+        geoms = []
+        for k in range(0, len(wanted), 500):
+            for rec in self.iter(layer, Query(where={"id": wanted[k:k + 500]})):
+                g = getattr(rec, "geometry", None)
+                if g is not None and not g.is_empty:
+                    geoms.append(g)
+        if not geoms:
+            return 0.0
+        return float(area_m2(geoms[0] if len(geoms) == 1 else union_all(geoms)))
+
+    def generalises(self, layer: LayerRef) -> bool:
+        """Whether this reader sees some geometries of ``layer`` generalised (then measure
+        land with :meth:`land_m2`, not on the geometries it reads)."""
+        return False
+
+
 class Transaction(Reader):
     """A unit of work. Reads see the transaction's own writes."""
 

@@ -316,6 +316,15 @@ class ActorStore(Store):
         with self.reading() as r:
             return r.extent(layer)  # type: ignore[no-any-return]
 
+    def land_m2(self, layer: LayerRef, ids: Iterable[str]) -> float:
+        with self.reading() as r:
+            return float(r.land_m2(layer, ids))
+
+    def generalises(self, layer: LayerRef) -> bool:
+        lyr = layer_of(layer)
+        return lyr.spatial and any(g.precision.generalised
+                                   for g in self.policy.access(lyr).grants)
+
     def aggregate(self, layer: LayerRef, by: Sequence[str] = (), **kw: Any
                   ) -> list[dict[str, Any]]:
         with self.reading() as r:

@@ -1,0 +1,102 @@
+"""The public Observer's pages: headline figures, casualties, the 30 November page, land
+release, published figures that disagree, and the records behind any figure. Each handler
+reads its parameters, calls :mod:`mineaction.services.observer` and renders a template."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse
+
+from mineaction.errors import NotFound
+from mineaction.services import observer
+from mineaction.services import reports as report_service
+from mineaction.web.app import lang_of, observer_context, page, pages
+from mineaction.web.i18n import gettext
+from mineaction.web.labels import N_
+
+Year = Annotated[int | None, Query(ge=1900, le=2100)]
+
+def _common(request: Request) -> dict[str, Any]:
+    ctx = observer_context(request)
+    return {"years": observer.years(ctx), "threshold": report_service.threshold(ctx)}
+
+
+#: How long a built report is reused (seconds): every public reader sees the same one.
+FRESH_S = 300.0
+
+
+def _report(request: Request, name: str, year: int | None) -> Any:
+    """The public report ``name`` for ``year``, built at most every :data:`FRESH_S` seconds
+    (the Observer reads as the public: every reader gets the same report)."""
+    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("observer_reports", {})
+    key = (name, year)
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is None or now - hit[0] > FRESH_S:
+        ctx = observer_context(request)
+        build = observer.casualties if name == "casualties" else observer.release
+        hit = cache[key] = (now, build(ctx, year))
+    return hit[1]
+
+
+def _t(request: Request, text: str) -> str:
+    return gettext(lang_of(request), text)
+
+
+@pages("", "home")
+def home(request: Request, year: Year = None) -> HTMLResponse:
+    heads = observer.headlines(_report(request, "casualties", year),
+                               _report(request, "land-release", year))
+    return page(request, "home.html", title=_t(request, N_("Headline figures")), year=year,
+                headlines=heads, **_common(request))
+
+
+@pages("casualties", "casualties")
+def casualties(request: Request, year: Year = None) -> HTMLResponse:
+    rep = _report(request, "casualties", year)
+    return page(request, "report.html", title=_t(request, N_("Casualties")), year=year,
+                report="casualties", path="casualties", tables=rep.tables,
+                intro=_t(request, N_("People killed and injured by mines and explosive "
+                                     "ordnance: civilians, military and deminers, by sex, "
+                                     "age and device.")), **_common(request))
+
+
+@pages("30-november", "solidarity")
+def solidarity(request: Request) -> HTMLResponse:
+    heads = [h for h in observer.headlines(_report(request, "casualties", None),
+                                           _report(request, "land-release", None))
+             if h.unit == "people"]
+    return page(request, "solidarity.html",
+                title=_t(request, N_("30 November: day of solidarity with victims")),
+                headlines=heads, **_common(request))
+
+
+@pages("land-release", "land-release")
+def land_release(request: Request, year: Year = None) -> HTMLResponse:
+    rep = _report(request, "land-release", year)
+    return page(request, "report.html", title=_t(request, N_("Land release")), year=year,
+                report="land-release", path="land-release", tables=rep.tables,
+                intro=_t(request, N_("Land cancelled by non-technical survey, reduced by "
+                                     "technical survey and cleared, by district and by year. "
+                                     "The three are never added together.")),
+                **_common(request))
+
+
+@pages("figures", "figures")
+def published(request: Request) -> HTMLResponse:
+    ctx = observer_context(request)
+    return page(request, "figures.html", title=_t(request, N_("Published figures that "
+                                                               "disagree")),
+                conflicts=observer.conflicts(ctx), **_common(request))
+
+
+@pages("sources", "sources")
+def sources(request: Request, report: str, cell: str, year: Year = None) -> HTMLResponse:
+    if report not in ("casualties", "land-release"):
+        raise NotFound.of("api.no_resource", path=request.url.path)
+    items = observer.explain(_report(request, report, year), cell)
+    return page(request, "sources.html", title=_t(request, N_("Where a figure comes from")),
+                items=items, **_common(request))
