@@ -82,18 +82,30 @@ def test_no_fold_is_tested_on_a_block_it_was_trained_on() -> None:
     X = np.c_[rng.normal(size=n), np.arange(n)]  # second column: the row
     y = (X[:, 0] + rng.normal(size=n) > 0).astype(float)
     blocks = np.array([f"B{i}" for i in rng.integers(0, 30, n)])
-    seen: list[set[str]] = []
+    rows_seen: list[np.ndarray] = []
 
     def fit(Xt: np.ndarray, yt: np.ndarray, params: dict) -> object:
-        seen.append(set(blocks[Xt[:, 1].astype(int)]))
+        rows_seen.append(Xt[:, 1].astype(int))
         return lambda Z: Z[:, 0]
 
     cv = validation.cross_validate(X, y, blocks, fit, k=5)  # type: ignore[arg-type]
     for f in range(5):
         tested = set(blocks[cv.folds == f])
-        assert tested and not tested & seen[f]
+        assert tested and not tested & set(blocks[rows_seen[f]])
     assert not np.isnan(cv.raw).any()
     assert all(r["roc_auc"] > 0.6 for r in cv.per_fold)
+    # with a buffer, no training row lies within it of a tested row
+    xy = rng.uniform(0, 50_000, (n, 2))
+    rows_seen.clear()
+    cv = validation.cross_validate(X, y, blocks, fit, k=5, xy=xy,  # type: ignore[arg-type]
+                                   buffer_m=3000.0)
+    for f in range(5):
+        tested = xy[cv.folds == f]
+        trained = xy[rows_seen[f]]
+        gaps = np.hypot(trained[:, None, 0] - tested[None, :, 0],
+                        trained[:, None, 1] - tested[None, :, 1])
+        assert gaps.min() >= 3000.0
+        assert cv.per_fold[f]["buffer_left_out"] > 0
 
 
 @pytest.mark.parametrize("method", ["isotonic", "platt"])
@@ -202,11 +214,12 @@ def test_the_command_line_trains_predicts_and_evaluates(tmp_path: Path,
     frame.to_csv(src, index=False)
     model = tmp_path / "m.model"
     assert main(["risk", "train", "--table", str(src), "--target", "label", "--lon", "lon",
-                 "--lat", "lat", "--block-km", "25", "--folds", "3", "--trees", "30",
-                 "--exclude", "cell", "-o", str(model)]) == 0
+                 "--lat", "lat", "--block-km", "25", "--buffer-km", "5", "--folds", "3",
+                 "--trees", "30", "--exclude", "cell", "-o", str(model)]) == 0
     out = capsys.readouterr()
     assert "mean ROC AUC" in out.out and "were not used" in out.err
-    assert card_paths(model)[0].is_file()
+    card_md = card_paths(model)[0].read_text()
+    assert "within 5 km of a fold's test cells are left out" in card_md
     other = frame.drop(columns=["lc_urban", "label"]).iloc[::-1]
     other.to_csv(tmp_path / "other.csv", index=False)
     pred = tmp_path / "pred.csv"

@@ -53,6 +53,8 @@ def train(
                                "column (e.g. a municipality) instead of square blocks"),
     block_km: float = typer.Option(10.0, "--block-km", help="Side of the validation blocks "
                                    "in km"),
+    buffer_km: float = typer.Option(0.0, "--buffer-km", min=0.0, help="Leave out of each "
+                                    "fold's training the cells this near its test cells"),
     folds: int = typer.Option(5, "--folds", min=2, help="Folds of blocked cross-validation"),
     calibration: Calibration = typer.Option(Calibration.isotonic, "--calibration"),
     features: str = typer.Option(None, "--features", help="Comma-separated feature columns "
@@ -70,7 +72,8 @@ def train(
     checked_output(output)
     frame = _read(table)
     options = risk.TrainOptions(target=target, lon=lon, lat=lat, groups=groups,
-                                block_km=block_km, folds=folds, calibration=calibration.value,
+                                block_km=block_km, buffer_km=buffer_km, folds=folds,
+                                calibration=calibration.value,
                                 features=_names(features), exclude=_names(exclude) or (),
                                 tune=tune, trees=trees, threads=threads, seed=seed)
     with context(require=False) as ctx:
