@@ -205,9 +205,13 @@ def test_validation_by_groups_and_refusals() -> None:
 
 
 def test_the_command_line_trains_predicts_and_evaluates(tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch
                                                        ) -> None:
     from mineaction.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MINEACTION_DB", raising=False)
 
     frame, _ = synthetic(1200, seed=7)
     src = tmp_path / "cells.csv"
@@ -236,6 +240,7 @@ def test_the_command_line_trains_predicts_and_evaluates(tmp_path: Path,
     assert found["roc_auc"] > 0.7 and 0 < found["brier"] < 0.25
     assert found["unknown_label_rows_dropped"] == int((frame["label"] < 0).sum())
     assert sum(r["rows"] for r in found["calibration"]) == found["rows"]
+    assert not (tmp_path / "mineaction.gpkg").exists()  # no store was opened or created
 
 
 @pytest.mark.skipif(not RELAND.is_file(), reason="the RELand table is not here")
