@@ -186,6 +186,12 @@ def test_another_regions_columns_are_aligned_by_name(trained) -> None:
     assert np.isnan(X[:, model.features.index("road_km")]).all()
     assert said.absent_numeric == ("road_km",)
     assert "risk.absent_numeric_missing" in [m.code for m in said.messages()]
+    # values that are no numbers are missing, and counted
+    text = rows.assign(elevation=rows["elevation"].astype(object))
+    text.loc[text.index[:3], "elevation"] = "n/a"
+    X, said = model.align(text)
+    assert np.isnan(X[:3, model.features.index("elevation")]).all()
+    assert said.not_numbers == (("elevation", 3),)
 
 
 def test_validation_by_groups_and_refusals() -> None:
