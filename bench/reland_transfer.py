@@ -3,6 +3,7 @@ train on some municipalities, test on a group of municipalities far from them.
 
     .venv/bin/python bench/reland_transfer.py                    # 4 regions, nested choice
     .venv/bin/python bench/reland_transfer.py --json out.json --threads 2
+    .venv/bin/python bench/reland_transfer.py --choose-by municipalities
 
 Transfer folds. The 19 municipalities of ``train/train_all.csv`` are put in 4 regions by
 k-means of their centroids (km on the ground, seed 0). Each fold tests on one region and
@@ -14,7 +15,8 @@ for the score):
 - the feature set: the training part's municipalities are split the same way into
   ``--inner-regions`` (3) regions, and the candidate whose models carry best from the other
   inner regions to each one (mean ROC AUC, default settings, same buffer) is taken: the choice
-  is judged on the task it is for, transfer to a region not seen;
+  is judged on the task it is for, transfer to a region not seen (``--choose-by
+  municipalities``: by the held-out-municipality AUC of the project's training instead);
 - the tree settings: the project's own training (:func:`mineaction.risk.training.train`,
   validated by held-out municipalities, ``--groups Municipio``, ``tune``) chooses them by an
   inner blocked cross-validation, and calibrates on out-of-fold predictions.
@@ -145,13 +147,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         keep = buffered(frame, test, args.buffer_km)
         chosen: dict[str, Any] = {}
         for name, table in candidates.items():
-            score = inner_transfer_auc(table, keep, args)
-            print(f"  region {r}: {name:12s} transfer AUC inside the training part "
+            if args.choose_by == "transfer":
+                score = inner_transfer_auc(table, keep, args)
+                done = None
+            else:  # held-out municipalities of the training part, settings tuned inside
+                done = train(table[keep], options)
+                score = done.card["validation"]["mean_roc_auc"]
+            print(f"  region {r}: {name:12s} {args.choose_by} AUC inside the training part "
                   f"{score:.3f}", flush=True)
-            if not chosen or score > chosen["inner_transfer_auc"]:
-                chosen = {"features": name, "inner_transfer_auc": round(score, 4),
-                          "table": table}
-        done = train(chosen["table"][keep], options)
+            if not chosen or score > chosen["inner_choice_auc"]:
+                chosen = {"features": name, "inner_choice_auc": round(score, 4),
+                          "table": table, "done": done}
+        done = chosen["done"] or train(chosen["table"][keep], options)
         chosen["inner_auc"] = done.card["validation"]["mean_roc_auc"]
         chosen["model"] = done.model
         chosen["settings"] = done.card["validation"]["tuning"]["final_choice"]
@@ -162,7 +169,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                                           if v == r),
                "train_rows": int(keep.sum()), "buffer_dropped": int((~test & ~keep).sum()),
                "features": chosen["features"], "settings": chosen["settings"],
-               "inner_transfer_auc": chosen["inner_transfer_auc"],
+               "chosen_by": args.choose_by, "inner_choice_auc": chosen["inner_choice_auc"],
                "anchor_inner_auc": chosen["inner_auc"], **s,
                "ratio_to_anchor": round(s["roc_auc"] / chosen["inner_auc"], 3)}
         folds.append(row)
@@ -173,7 +180,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
               f"ratio {row['ratio_to_anchor']:.2f}", flush=True)
     aucs = [f["roc_auc"] for f in folds]
     aps = [f["average_precision"] for f in folds]
-    summary = {"mean_roc_auc": round(float(np.mean(aucs)), 4),
+    summary = {"chosen_by": args.choose_by, "mean_roc_auc": round(float(np.mean(aucs)), 4),
                "mean_average_precision": round(float(np.mean(aps)), 4),
                "min_roc_auc": round(float(np.min(aucs)), 4),
                "buffer_km": args.buffer_km, "regions": args.regions, "folds": folds}
@@ -191,6 +198,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=4, help="inner folds (municipalities)")
     ap.add_argument("--inner-regions", type=int, default=3,
                     help="regions of the training part for choosing the feature set")
+    ap.add_argument("--choose-by", choices=("transfer", "municipalities"), default="transfer",
+                    help="how the feature set is chosen inside the training part")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write the scores here")
     args = ap.parse_args()

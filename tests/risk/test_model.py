@@ -82,18 +82,30 @@ def test_no_fold_is_tested_on_a_block_it_was_trained_on() -> None:
     X = np.c_[rng.normal(size=n), np.arange(n)]  # second column: the row
     y = (X[:, 0] + rng.normal(size=n) > 0).astype(float)
     blocks = np.array([f"B{i}" for i in rng.integers(0, 30, n)])
-    seen: list[set[str]] = []
+    rows_seen: list[np.ndarray] = []
 
     def fit(Xt: np.ndarray, yt: np.ndarray, params: dict) -> object:
-        seen.append(set(blocks[Xt[:, 1].astype(int)]))
+        rows_seen.append(Xt[:, 1].astype(int))
         return lambda Z: Z[:, 0]
 
     cv = validation.cross_validate(X, y, blocks, fit, k=5)  # type: ignore[arg-type]
     for f in range(5):
         tested = set(blocks[cv.folds == f])
-        assert tested and not tested & seen[f]
+        assert tested and not tested & set(blocks[rows_seen[f]])
     assert not np.isnan(cv.raw).any()
     assert all(r["roc_auc"] > 0.6 for r in cv.per_fold)
+    # with a buffer, no training row lies within it of a tested row
+    xy = rng.uniform(0, 50_000, (n, 2))
+    rows_seen.clear()
+    cv = validation.cross_validate(X, y, blocks, fit, k=5, xy=xy,  # type: ignore[arg-type]
+                                   buffer_m=3000.0)
+    for f in range(5):
+        tested = xy[cv.folds == f]
+        trained = xy[rows_seen[f]]
+        gaps = np.hypot(trained[:, None, 0] - tested[None, :, 0],
+                        trained[:, None, 1] - tested[None, :, 1])
+        assert gaps.min() >= 3000.0
+        assert cv.per_fold[f]["buffer_left_out"] > 0
 
 
 @pytest.mark.parametrize("method", ["isotonic", "platt"])
@@ -174,6 +186,12 @@ def test_another_regions_columns_are_aligned_by_name(trained) -> None:
     assert np.isnan(X[:, model.features.index("road_km")]).all()
     assert said.absent_numeric == ("road_km",)
     assert "risk.absent_numeric_missing" in [m.code for m in said.messages()]
+    # values that are no numbers are missing, and counted
+    text = rows.assign(elevation=rows["elevation"].astype(object))
+    text.loc[text.index[:3], "elevation"] = "n/a"
+    X, said = model.align(text)
+    assert np.isnan(X[:3, model.features.index("elevation")]).all()
+    assert said.not_numbers == (("elevation", 3),)
 
 
 def test_validation_by_groups_and_refusals() -> None:
@@ -193,20 +211,25 @@ def test_validation_by_groups_and_refusals() -> None:
 
 
 def test_the_command_line_trains_predicts_and_evaluates(tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch
                                                        ) -> None:
     from mineaction.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MINEACTION_DB", raising=False)
 
     frame, _ = synthetic(1200, seed=7)
     src = tmp_path / "cells.csv"
     frame.to_csv(src, index=False)
     model = tmp_path / "m.model"
     assert main(["risk", "train", "--table", str(src), "--target", "label", "--lon", "lon",
-                 "--lat", "lat", "--block-km", "25", "--folds", "3", "--trees", "30",
-                 "--exclude", "cell", "-o", str(model)]) == 0
+                 "--lat", "lat", "--block-km", "25", "--buffer-km", "5", "--folds", "3",
+                 "--trees", "30", "--exclude", "cell", "-o", str(model)]) == 0
     out = capsys.readouterr()
     assert "mean ROC AUC" in out.out and "were not used" in out.err
-    assert card_paths(model)[0].is_file()
+    card_md = card_paths(model)[0].read_text()
+    assert "within 5 km of a fold's test cells are left out" in card_md
     other = frame.drop(columns=["lc_urban", "label"]).iloc[::-1]
     other.to_csv(tmp_path / "other.csv", index=False)
     pred = tmp_path / "pred.csv"
@@ -223,6 +246,7 @@ def test_the_command_line_trains_predicts_and_evaluates(tmp_path: Path,
     assert found["roc_auc"] > 0.7 and 0 < found["brier"] < 0.25
     assert found["unknown_label_rows_dropped"] == int((frame["label"] < 0).sum())
     assert sum(r["rows"] for r in found["calibration"]) == found["rows"]
+    assert not (tmp_path / "mineaction.gpkg").exists()  # no store was opened or created
 
 
 @pytest.mark.skipif(not RELAND.is_file(), reason="the RELand table is not here")

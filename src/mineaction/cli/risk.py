@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
@@ -11,8 +13,10 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
-from mineaction.cli.app import app, checked_output, console, context, err_console
+from mineaction.access import Actor
+from mineaction.cli.app import app, checked_output, console, err_console, state
 from mineaction.services import risk
+from mineaction.services.context import Context, open_context
 
 risk_app = typer.Typer(no_args_is_help=True,
                        help="Predictive risk model of cells (gradient-boosted trees) with "
@@ -29,6 +33,15 @@ class Calibration(StrEnum):
 class AbsentNumeric(StrEnum):
     refuse = "refuse"
     missing = "missing"
+
+
+@contextmanager
+def context() -> Iterator[Context]:
+    """The context of a risk command: these commands read and write files only and never
+    touch the store, so nobody signs in and no store file is created."""
+    with open_context(state.db, actor=Actor.local(state.user), locale=state.locale,
+                      require=False) as ctx:
+        yield ctx
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -53,6 +66,8 @@ def train(
                                "column (e.g. a municipality) instead of square blocks"),
     block_km: float = typer.Option(10.0, "--block-km", help="Side of the validation blocks "
                                    "in km"),
+    buffer_km: float = typer.Option(0.0, "--buffer-km", min=0.0, help="Leave out of each "
+                                    "fold's training the cells this near its test cells"),
     folds: int = typer.Option(5, "--folds", min=2, help="Folds of blocked cross-validation"),
     calibration: Calibration = typer.Option(Calibration.isotonic, "--calibration"),
     features: str = typer.Option(None, "--features", help="Comma-separated feature columns "
@@ -70,10 +85,11 @@ def train(
     checked_output(output)
     frame = _read(table)
     options = risk.TrainOptions(target=target, lon=lon, lat=lat, groups=groups,
-                                block_km=block_km, folds=folds, calibration=calibration.value,
+                                block_km=block_km, buffer_km=buffer_km, folds=folds,
+                                calibration=calibration.value,
                                 features=_names(features), exclude=_names(exclude) or (),
                                 tune=tune, trees=trees, threads=threads, seed=seed)
-    with context(require=False) as ctx:
+    with context() as ctx:
         done = risk.train(ctx, frame, options, output, source=table.name)
     for m in done.messages:
         err_console.print(escape(m.text(ctx.locale)), highlight=False)
@@ -100,7 +116,7 @@ def predict(
     """Calibrated probability of each row of a table (columns aligned by name)."""
     checked_output(output)
     frame = _read(table)
-    with context(require=False) as ctx:
+    with context() as ctx:
         done = risk.predict(ctx, model, frame, explain=top if explain else 0,
                             absent_numeric=absent_numeric.value)
     for m in done.messages:
@@ -118,6 +134,6 @@ def evaluate(
 ) -> None:
     """ROC AUC, average precision, Brier score and calibration table, as JSON."""
     frame = _read(table)
-    with context(require=False) as ctx:
+    with context() as ctx:
         found = risk.evaluate(ctx, model, frame, target, absent_numeric=absent_numeric.value)
     sys.stdout.write(json.dumps(found, indent=1, ensure_ascii=False) + "\n")

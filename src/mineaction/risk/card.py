@@ -18,8 +18,8 @@ LIMITS = (
     "(validate on held-out groups far from the training ones before relying on it).",
     "Calibration holds for the training region's share of positives; where that share "
     "differs, the ranking may still help while the probabilities do not.",
-    "Adjacent blocks fall in different folds and touch at their edges: scores may be "
-    "slightly optimistic for cells near a block's border.",
+    "Without a buffer (--buffer-km), adjacent blocks in different folds touch at their "
+    "edges: scores may be slightly optimistic for cells near a block's border.",
     "Explanations (SHAP) say how the model uses a feature, not that the feature causes risk.",
     "A model informs non-technical survey; it never releases land by itself.",
 )
@@ -61,6 +61,8 @@ def markdown(card: dict[str, Any]) -> str:
     lines += ["", "## Validation", "",
               f"Blocked cross-validation, {v['folds']} folds of whole {scheme} "
               f"({v['blocks']} blocks); no block is in two folds."
+              + (f" Cells within {v['buffer_km']:g} km of a fold's test cells are left out of "
+                 "its training." if v.get("buffer_km") else "")
               + (" Settings chosen inside each training fold by an inner blocked "
                  "cross-validation (nested)." if v.get("tuning") else ""), "",
               "| fold | blocks | rows | positives | ROC AUC | average precision | Brier "

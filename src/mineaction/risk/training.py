@@ -43,6 +43,7 @@ class TrainOptions:
     lat: str
     groups: str | None = None  # blocks are this column's values (else squares of block_km)
     block_km: float = 10.0
+    buffer_km: float = 0.0  # training rows this near a fold's test rows are left out of it
     folds: int = 5
     calibration: str = "isotonic"
     features: tuple[str, ...] | None = None  # None: every numeric column but those above
@@ -108,29 +109,35 @@ def feature_columns(frame: pd.DataFrame, options: TrainOptions) -> tuple[list[st
 
 
 def blocks_of(frame: pd.DataFrame, options: TrainOptions, keep: NDArray[np.bool_]
-              ) -> NDArray[Any]:
-    """The validation block of each row kept: its group, or its square of ``block_km``
-    (rows are named by their line in the file: row 2 is the first after the header)."""
+              ) -> tuple[NDArray[Any], NDArray[np.float64] | None]:
+    """The validation block of each row kept (its group, or its square of ``block_km``), and
+    the rows' positions in metres when blocks or a buffer need them (rows are named by their
+    line in the file: row 2 is the first after the header)."""
     for c in (options.lon, options.lat, *([options.groups] if options.groups else [])):
         if c not in frame.columns:
             raise InvalidInput([Problem.of("table", c, "risk.no_column", column=c)])
+    xy = None
+    if not options.groups or options.buffer_km > 0:
+        lon = pd.to_numeric(frame[options.lon], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(frame[options.lat], errors="coerce").to_numpy(dtype=float)
+        wrong = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90)) & keep
+        if wrong.any():
+            raise InvalidInput([Problem.of(f"row {i + 2}", options.lon,
+                                           "risk.bad_coordinates",
+                                           lon=str(frame[options.lon].iloc[i]),
+                                           lat=str(frame[options.lat].iloc[i]))
+                                for i in np.flatnonzero(wrong)[:MAX_PROBLEMS]])
+        x, y = validation.local_xy(lon[keep], lat[keep])
+        xy = np.c_[x, y]
     if options.groups:
         g = frame[options.groups]
         bad = np.flatnonzero(g.isna().to_numpy() & keep)[:MAX_PROBLEMS]
         if len(bad):
             raise InvalidInput([Problem.of(f"row {i + 2}", options.groups, "value.required")
                                 for i in bad])
-        return g.astype(str).to_numpy()[keep]
-    lon = pd.to_numeric(frame[options.lon], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(frame[options.lat], errors="coerce").to_numpy(dtype=float)
-    wrong = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90)) & keep
-    if wrong.any():
-        raise InvalidInput([Problem.of(f"row {i + 2}", options.lon,
-                                       "risk.bad_coordinates", lon=str(frame[options.lon]
-                                                                       .iloc[i]),
-                                       lat=str(frame[options.lat].iloc[i]))
-                            for i in np.flatnonzero(wrong)[:MAX_PROBLEMS]])
-    return validation.spatial_blocks(lon[keep], lat[keep], options.block_km)
+        return g.astype(str).to_numpy()[keep], xy
+    assert xy is not None
+    return validation.blocks_of_xy(xy, options.block_km), xy
 
 
 def fitter(options: TrainOptions) -> validation.Fit:
@@ -150,7 +157,7 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
           created: str = "") -> Trained:
     """Train, validate and calibrate a risk model on ``frame`` (one row per cell)."""
     y_all, known = labels(frame, options.target)
-    blocks = blocks_of(frame, options, known)
+    blocks, xy = blocks_of(frame, options, known)
     features, text_columns = feature_columns(frame, options)
     table = frame.loc[known]
     y = y_all[known]
@@ -166,8 +173,9 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
     k = min(options.folds, n_blocks)
     fit = fitter(options)
     grid = validation.GRID if options.tune else None
+    buffer_m = options.buffer_km * 1000.0
     cv = validation.cross_validate(X, y, blocks, fit, k=k, seed=options.seed,
-                                   grid=grid)
+                                   grid=grid, xy=xy, buffer_m=buffer_m)
     calibrated = validation.calibrated_out_of_fold(cv.raw, y, cv.folds, options.calibration)
     for row, f in zip(cv.per_fold, range(k), strict=True):
         m = cv.folds == f
@@ -179,7 +187,7 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
     means: list[float | None] = []
     if options.tune:
         final, means = validation.choose_params(X, y, blocks, fit, validation.GRID,
-                                                seed=options.seed)
+                                                seed=options.seed, xy=xy, buffer_m=buffer_m)
     trees = int(final.get("trees", options.trees))
     params = {**DEFAULT_PARAMS, **options.params,
               **{k: v for k, v in final.items() if k != "trees"},
@@ -216,6 +224,7 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
             "scheme": "groups" if options.groups else "blocks",
             "groups": options.groups, "block_km": None if options.groups else options.block_km,
             "blocks": n_blocks, "folds": k, "seed": options.seed,
+            "buffer_km": options.buffer_km,
             "tuning": ({"grid": list(validation.GRID), "inner_folds": 3,
                         "final_choice": final, "final_inner_auc": means}
                        if options.tune else None),

@@ -56,9 +56,17 @@ def spatial_blocks(lon: NDArray[np.float64], lat: NDArray[np.float64], block_km:
         raise InvalidInput([Problem.of("options", "block_km", "risk.bad_block_size",
                                        value=block_km)])
     x, y = local_xy(lon, lat)
+    return blocks_of_xy(np.c_[x, y], block_km)
+
+
+def blocks_of_xy(xy: NDArray[np.float64], block_km: float) -> NDArray[np.str_]:
+    """The square of ``block_km`` km of each position (metres east and north)."""
+    if block_km <= 0:
+        raise InvalidInput([Problem.of("options", "block_km", "risk.bad_block_size",
+                                       value=block_km)])
     size = block_km * 1000.0
-    i = np.floor(x / size).astype(int)
-    j = np.floor(y / size).astype(int)
+    i = np.floor(xy[:, 0] / size).astype(int)
+    j = np.floor(xy[:, 1] / size).astype(int)
     return np.char.add(np.char.add("E", i.astype(str)), np.char.add("N", j.astype(str)))
 
 
@@ -131,8 +139,25 @@ Fit = Callable[[NDArray[np.float64], NDArray[np.float64], dict[str, Any]],
                Callable[[NDArray[np.float64]], NDArray[np.float64]]]
 
 
+def training_rows(test: NDArray[np.bool_], xy: NDArray[np.float64] | None,
+                  buffer_m: float) -> NDArray[np.bool_]:
+    """The rows a fold trains on: not tested, and (with ``buffer_m`` > 0) farther than
+    ``buffer_m`` metres from every tested row, so that no training cell neighbours a test
+    cell across a block's edge."""
+    rows = ~test
+    if buffer_m > 0 and xy is not None and test.any() and rows.any():
+        from scipy.spatial import cKDTree
+
+        near, _ = cKDTree(xy[test]).query(xy[rows], distance_upper_bound=buffer_m)
+        idx = np.flatnonzero(rows)
+        rows = rows.copy()
+        rows[idx[near < buffer_m]] = False
+    return rows
+
+
 def choose_params(X: NDArray[np.float64], y: NDArray[np.float64], blocks: NDArray[Any],
-                  fit: Fit, grid: Sequence[dict[str, Any]], k: int = 3, seed: int = 0
+                  fit: Fit, grid: Sequence[dict[str, Any]], k: int = 3, seed: int = 0,
+                  xy: NDArray[np.float64] | None = None, buffer_m: float = 0.0
                   ) -> tuple[dict[str, Any], list[float | None]]:
     """The setting of ``grid`` with the best mean ROC AUC in a blocked cross-validation of
     these rows only (the training part of an outer fold), and each setting's mean AUC."""
@@ -142,7 +167,8 @@ def choose_params(X: NDArray[np.float64], y: NDArray[np.float64], blocks: NDArra
         found = []
         for f in np.unique(folds):
             test = folds == f
-            predict = fit(X[~test], y[~test], params)
+            rows = training_rows(test, xy, buffer_m)
+            predict = fit(X[rows], y[rows], params)
             a = auc(y[test], predict(X[test]))
             if a is not None:
                 found.append(a)
@@ -164,21 +190,29 @@ class CrossValidation:
 
 def cross_validate(X: NDArray[np.float64], y: NDArray[np.float64], blocks: NDArray[Any],
                    fit: Fit, *, k: int, seed: int = 0, params: dict[str, Any] | None = None,
-                   grid: Sequence[dict[str, Any]] | None = None) -> CrossValidation:
+                   grid: Sequence[dict[str, Any]] | None = None,
+                   xy: NDArray[np.float64] | None = None, buffer_m: float = 0.0
+                   ) -> CrossValidation:
     """Blocked ``k``-fold cross-validation: each fold's model is trained on the other folds'
-    blocks (with settings chosen inside them when ``grid`` is given) and predicts its own."""
+    blocks (with settings chosen inside them when ``grid`` is given) and predicts its own.
+    With ``buffer_m`` > 0 and the rows' positions ``xy`` (metres), training rows within
+    ``buffer_m`` of a tested row are left out of that fold's training."""
     folds = block_folds(blocks, k, seed)
     raw = np.full(len(y), np.nan)
     out = CrossValidation(folds, raw)
     for f in range(k):
         test = folds == f
+        rows = training_rows(test, xy, buffer_m)
         chosen = dict(params or {})
         if grid:
-            chosen, _ = choose_params(X[~test], y[~test], blocks[~test], fit, grid, seed=seed)
-        predict = fit(X[~test], y[~test], chosen)
+            chosen, _ = choose_params(X[rows], y[rows], blocks[rows], fit, grid, seed=seed,
+                                      xy=None if xy is None else xy[rows], buffer_m=buffer_m)
+        predict = fit(X[rows], y[rows], chosen)
         raw[test] = predict(X[test])
         out.chosen.append(chosen)
         out.per_fold.append({"fold": f, "blocks": int(len(np.unique(blocks[test]))),
+                             "training_rows": int(rows.sum()),
+                             "buffer_left_out": int((~test & ~rows).sum()),
                              **scores(y[test], raw[test])})
     return out
 
