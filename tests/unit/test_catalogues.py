@@ -282,7 +282,7 @@ def test_a_georgian_pdf_report_holds_its_georgian_title_in_a_font_that_has_georg
 def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machines() -> None:
     from mineaction.analysis.statistics import Period, Scope
     from mineaction.reports.localise import localise
-    from mineaction.reports.model import Column, Report, Table, total_row
+    from mineaction.reports.model import Chart, Column, Report, Table, total_row
     from mineaction.reports.render import as_json, html
 
     rep = Report("casualties", "Casualties of mines and explosive ordnance",
@@ -293,12 +293,17 @@ def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machine
     t.add({"device_category": "Alpha", "killed": 1})  # a name, not a code: as it is
     total_row(t)
     rep.tables = [t]
+    rep.charts = [Chart("by-year", "Casualties per year", ["2023"], {"killed": [3.0]}, "people",
+                        "the store")]
     assert localise(rep) is rep  # English: the report itself
     rep.locale = "ru"
     shown = localise(rep)
     assert [r["device_category"].value for r in shown.tables[0].all_rows()] == [
         "противопехотные мины", "Alpha", "Итого"]
     assert shown.tables[0].columns[1].title == "Погибшие" and shown.title == TITLES["ru"]
+    (chart,) = shown.charts
+    assert (chart.title, list(chart.series), chart.unit) == (
+        "Пострадавшие по годам", ["погибшие"], "чел.")
     page = html(rep)
     assert '<html lang="ru">' in page and "Период: 2023" in page and "стр. " in page
     assert "противопехотные мины" in page
