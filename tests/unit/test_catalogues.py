@@ -310,3 +310,20 @@ def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machine
     machine = as_json(rep)  # codes and English headings stay for machines
     assert machine["tables"][0]["rows"][0]["device_category"]["value"] == "ap"
     assert rep.tables[0].rows[0]["device_category"].value == "ap"
+
+
+def test_the_catalogues_say_the_glossary_s_terms_of_release() -> None:
+    """docs/glossary.csv gives one term per concept and language; the catalogues use them."""
+    import csv
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "glossary.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = {r["concept"]: r for r in csv.DictReader(fh)}
+    assert all(all(r[c] for c in ("en", *LANGUAGES)) for r in rows.values())
+    for lang in LANGUAGES:
+        t = messages.translator(lang)
+        for concept in ("cancelled", "reduced", "cleared"):
+            assert t.pgettext("ReleaseOutcome", concept) == rows[concept][lang], (lang, concept)
+        assert rows["nts"][lang].split(" (")[0] == t.pgettext("ActivityKind",
+                                                              "non-technical survey")
+        assert t.pgettext("HazardKind", "suspected hazardous area (SHA)") == rows["sha"][lang]
