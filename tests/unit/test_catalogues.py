@@ -217,6 +217,7 @@ def test_the_command_line_says_problems_in_russian_under_a_russian_lang(
     err = capsys.readouterr().err
     assert "ожидалась дата в виде ГГГГ-ММ-ДД" in err and "'2023-02-30'" in err
     assert "1 ошибка" in err and "ничего не записано" in err
+    assert err.startswith("ошибка:") and "поле 'found_on'" in err
     assert "expected a date" not in err
 
     monkeypatch.setenv("LC_ALL", "ka_GE.UTF-8")  # LC_ALL before LANG, as POSIX has it
