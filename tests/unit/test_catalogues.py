@@ -74,13 +74,25 @@ def _sample(template: str) -> dict[str, Any]:
     return params
 
 
+def _missing(catalog: Catalog, wanted: list[Entry]) -> list[Entry]:
+    return [e for e in wanted if _translated(catalog, e) is None]
+
+
+def test_a_message_added_without_its_translations_is_listed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(MESSAGES, "value.not_yet_said", "{value!r} is a new sentence")
+    added = entries()
+    for lang in LANGUAGES:
+        assert [e.codes for e in _missing(CATALOGS[lang], added)] == [["value.not_yet_said"]]
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_catalogue_translates_every_message_the_code_uses(lang: str) -> None:
     catalog = CATALOGS[lang]
     not_yet = set(NOT_YET[lang])
     if not_yet:
         print(f"{lang}: families not translated yet: {', '.join(sorted(not_yet))}")
-    missing = [e for e in ENTRIES if _translated(catalog, e) is None]
+    missing = _missing(catalog, ENTRIES)
     unexpected = [e for e in missing if not _families(e) <= not_yet]
     assert not unexpected, (
         f"{lang}: {len(unexpected)} message(s) without a translation in {po_path(lang)} (run "
