@@ -320,6 +320,8 @@ def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machine
     page = html(rep)
     assert '<html lang="ru">' in page and "Период: 2023" in page and "стр. " in page
     assert "противопехотные мины" in page
+    rep.locale = "pt_BR"  # no catalogue: English, said to be English
+    assert '<html lang="en">' in html(rep) and "Period: 2023" in html(rep)
     machine = as_json(rep)  # codes and English headings stay for machines
     assert machine["tables"][0]["rows"][0]["device_category"]["value"] == "ap"
     assert rep.tables[0].rows[0]["device_category"].value == "ap"

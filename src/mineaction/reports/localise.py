@@ -51,6 +51,16 @@ def extra() -> list[str]:
 
 
 
+def spoken(locale: str) -> str:
+    """The language a report in ``locale`` is written in, as HTML's ``lang`` names it: "ru"
+    for "ru_RU"; "en" where there is no catalogue for ``locale``."""
+    import gettext
+
+    if locale == "en" or type(translator(locale)) is gettext.NullTranslations:
+        return "en"
+    return locale.replace("_", "-").split("-")[0]
+
+
 def words(locale: str) -> dict[str, str]:
     """:data:`FRAME` in ``locale``."""
     if locale == "en":

@@ -18,7 +18,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from mineaction.io.writers import spreadsheet_text, xlsx_row
-from mineaction.reports.localise import css_counter, localise, words
+from mineaction.reports.localise import css_counter, localise, spoken, words
 from mineaction.reports.model import Cell, Column, Report, Table
 
 FORMATS = ("csv", "xlsx", "html", "pdf", "json")
@@ -188,7 +188,7 @@ def html(report: Report) -> str:
     return template.render(r=report, charts=[svg(c) for c in report.charts],
                            fmt=lambda cell, col: shown(cell, col, report.suppress_below),
                            orientation="landscape" if widest >= 6 else "portrait",
-                           footer=footer, w=w, lang=report.locale.split("_")[0],
+                           footer=footer, w=w, lang=spoken(report.locale),
                            page_counter=Markup(css_counter(w["page"])))
 
 
