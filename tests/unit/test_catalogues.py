@@ -296,7 +296,7 @@ def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machine
     from mineaction.analysis.statistics import Period, Scope
     from mineaction.reports.localise import localise
     from mineaction.reports.model import Chart, Column, Report, Table, total_row
-    from mineaction.reports.render import as_json, html
+    from mineaction.reports.render import about_lines, as_json, html
 
     rep = Report("casualties", "Casualties of mines and explosive ordnance",
                  Scope(Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31))))
@@ -320,6 +320,7 @@ def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machine
     page = html(rep)
     assert '<html lang="ru">' in page and "Период: 2023" in page and "стр. " in page
     assert "противопехотные мины" in page
+    assert about_lines(rep)[:2] == [("Отчёт", rep.title), ("Название", "casualties")]
     rep.locale = "pt_BR"  # no catalogue: English, said to be English
     assert '<html lang="en">' in html(rep) and "Period: 2023" in html(rep)
     machine = as_json(rep)  # codes and English headings stay for machines

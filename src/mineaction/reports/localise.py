@@ -30,6 +30,21 @@ FRAME = {
     "source": "source: {source}",
     "page": "page {page} of {pages}",
     "total": "Total",
+    # the 'About' sheet of XLSX
+    "about": "About",
+    "about_report": "Report",
+    "about_name": "Name",
+    "about_filter": "Filter",
+    "about_filter_json": "Filter (JSON)",
+    "about_generated": "Generated",
+    "about_store": "Store",
+    "about_data": "Data",
+    "about_synthetic": "SYNTHETIC: demonstration data, not real figures",
+    "about_suppression": "Suppression",
+    "about_suppressed": "counts of people below {threshold} are not shown",
+    "about_source": "Source",
+    "about_note": "Note",
+    "about_table_note": "Note ({table})",
 }
 
 
