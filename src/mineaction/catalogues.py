@@ -134,6 +134,11 @@ def update(languages: tuple[str, ...] = LANGUAGES) -> dict[str, int]:
             catalog = Catalog(locale=lang, domain=DOMAIN, project="mineaction",
                               copyright_holder="mineaction", fuzzy=False)
         catalog.update(template, update_header_comment=False)
+        name = catalog.locale.english_name if catalog.locale else lang
+        catalog.header_comment = (f"# {name} translations of mineaction's "
+                                  "messages, report headings and vocabulary.\n"
+                                  "# One term per concept: docs/glossary.csv.")
+        catalog.last_translator = catalog.language_team = "mineaction"
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as fh:
             write_po(fh, catalog, width=100, sort_output=False, ignore_obsolete=False)

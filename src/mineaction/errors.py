@@ -144,8 +144,9 @@ class Problem:
     def line(self, locale: str = "en") -> str:
         """Where, field and reason on one line, the reason in ``locale``."""
         if self.field:
-            return f"{self.where}, field '{self.field}': {self.text(locale)}"
-        return f"{self.where}: {self.text(locale)}"
+            return _render("input.at_field", {"where": self.where, "field": self.field,
+                                              "reason": self.text(locale)}, locale)
+        return _render("input.at", {"where": self.where, "reason": self.text(locale)}, locale)
 
     def __str__(self) -> str:
         return self.line()

@@ -47,7 +47,9 @@ DOMAIN = "mineaction"
 MESSAGES: dict[str, str] = {
     # -- text. Finished text: a library's message, passed on as it is.
     "text": "{text}",
-    # -- input. Input as a whole: how many problems, and that nothing was written.
+    # -- input. Input as a whole: how many problems, and that nothing was written; where each is.
+    "input.at": "{where}: {reason}",
+    "input.at_field": "{where}, field '{field}': {reason}",
     "input.problems": "{count} problem(s) in the input; nothing was written",
     "input.problems_head": "{count} problem(s); nothing was written",
     "input.problems_head_in": "{count} problem(s) in {source}; nothing was written",
@@ -375,6 +377,7 @@ MESSAGES: dict[str, str] = {
     "cli.submit_alone": ("--submit stages the file as it is: --mapping, --set, --dry-run, "
                          "--rejects and --retire-missing apply to a direct import"),
     "cli.since_a_date_yyyy": "--since {text!r}: a date YYYY-MM-DD or an ISO 8601 time expected",
+    "cli.error": "error:",
     # -- access. Accounts, sign-in, policy and sharing.
     "access.admins_only": "only administrators {what} ({name} is not one)",
     "access.password_short": "a password has at least {minimum} characters",

@@ -74,13 +74,25 @@ def _sample(template: str) -> dict[str, Any]:
     return params
 
 
+def _missing(catalog: Catalog, wanted: list[Entry]) -> list[Entry]:
+    return [e for e in wanted if _translated(catalog, e) is None]
+
+
+def test_a_message_added_without_its_translations_is_listed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(MESSAGES, "value.not_yet_said", "{value!r} is a new sentence")
+    added = entries()
+    for lang in LANGUAGES:
+        assert [e.codes for e in _missing(CATALOGS[lang], added)] == [["value.not_yet_said"]]
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_catalogue_translates_every_message_the_code_uses(lang: str) -> None:
     catalog = CATALOGS[lang]
     not_yet = set(NOT_YET[lang])
     if not_yet:
         print(f"{lang}: families not translated yet: {', '.join(sorted(not_yet))}")
-    missing = [e for e in ENTRIES if _translated(catalog, e) is None]
+    missing = _missing(catalog, ENTRIES)
     unexpected = [e for e in missing if not _families(e) <= not_yet]
     assert not unexpected, (
         f"{lang}: {len(unexpected)} message(s) without a translation in {po_path(lang)} (run "
@@ -217,6 +229,7 @@ def test_the_command_line_says_problems_in_russian_under_a_russian_lang(
     err = capsys.readouterr().err
     assert "ожидалась дата в виде ГГГГ-ММ-ДД" in err and "'2023-02-30'" in err
     assert "1 ошибка" in err and "ничего не записано" in err
+    assert err.startswith("ошибка:") and "поле 'found_on'" in err
     assert "expected a date" not in err
 
     monkeypatch.setenv("LC_ALL", "ka_GE.UTF-8")  # LC_ALL before LANG, as POSIX has it
@@ -282,8 +295,8 @@ def test_a_georgian_pdf_report_holds_its_georgian_title_in_a_font_that_has_georg
 def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machines() -> None:
     from mineaction.analysis.statistics import Period, Scope
     from mineaction.reports.localise import localise
-    from mineaction.reports.model import Column, Report, Table, total_row
-    from mineaction.reports.render import as_json, html
+    from mineaction.reports.model import Chart, Column, Report, Table, total_row
+    from mineaction.reports.render import about_lines, as_json, html
 
     rep = Report("casualties", "Casualties of mines and explosive ordnance",
                  Scope(Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31))))
@@ -293,15 +306,40 @@ def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machine
     t.add({"device_category": "Alpha", "killed": 1})  # a name, not a code: as it is
     total_row(t)
     rep.tables = [t]
+    rep.charts = [Chart("by-year", "Casualties per year", ["2023"], {"killed": [3.0]}, "people",
+                        "the store")]
     assert localise(rep) is rep  # English: the report itself
     rep.locale = "ru"
     shown = localise(rep)
     assert [r["device_category"].value for r in shown.tables[0].all_rows()] == [
         "противопехотные мины", "Alpha", "Итого"]
     assert shown.tables[0].columns[1].title == "Погибшие" and shown.title == TITLES["ru"]
+    (chart,) = shown.charts
+    assert (chart.title, list(chart.series), chart.unit) == (
+        "Пострадавшие по годам", ["погибшие"], "чел.")
     page = html(rep)
     assert '<html lang="ru">' in page and "Период: 2023" in page and "стр. " in page
     assert "противопехотные мины" in page
+    assert about_lines(rep)[:2] == [("Отчёт", rep.title), ("Название", "casualties")]
+    rep.locale = "pt_BR"  # no catalogue: English, said to be English
+    assert '<html lang="en">' in html(rep) and "Period: 2023" in html(rep)
     machine = as_json(rep)  # codes and English headings stay for machines
     assert machine["tables"][0]["rows"][0]["device_category"]["value"] == "ap"
     assert rep.tables[0].rows[0]["device_category"].value == "ap"
+
+
+def test_the_catalogues_say_the_glossary_s_terms_of_release() -> None:
+    """docs/glossary.csv gives one term per concept and language; the catalogues use them."""
+    import csv
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "glossary.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = {r["concept"]: r for r in csv.DictReader(fh)}
+    assert all(all(r[c] for c in ("en", *LANGUAGES)) for r in rows.values())
+    for lang in LANGUAGES:
+        t = messages.translator(lang)
+        for concept in ("cancelled", "reduced", "cleared"):
+            assert t.pgettext("ReleaseOutcome", concept) == rows[concept][lang], (lang, concept)
+        assert rows["nts"][lang].split(" (")[0] == t.pgettext("ActivityKind",
+                                                              "non-technical survey")
+        assert t.pgettext("HazardKind", "suspected hazardous area (SHA)") == rows["sha"][lang]

@@ -41,6 +41,7 @@ from mineaction.cli.failure import (
     unexpected,
 )
 from mineaction.errors import MineActionError
+from mineaction.messages import render
 
 
 def printable(text: str) -> str:
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = _command()(args=argv, prog_name="mineaction", standalone_mode=False)
     except MineActionError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(printable(message(exc, state.locale)))}",
+        head = escape(render("cli.error", {}, state.locale))
+        err_console.print(f"[bold red]{head}[/] {escape(printable(message(exc, state.locale)))}",
                           highlight=False, markup=True, soft_wrap=True)
         return exc.exit_code
     except SystemExit as exc:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from mineaction.messages import translator
-from mineaction.reports.model import Cell, Report, Table
+from mineaction.reports.model import Cell, Chart, Report, Table
 
 #: The words around a report's tables, in English (message ids).
 FRAME = {
@@ -30,6 +30,21 @@ FRAME = {
     "source": "source: {source}",
     "page": "page {page} of {pages}",
     "total": "Total",
+    # the 'About' sheet of XLSX
+    "about": "About",
+    "about_report": "Report",
+    "about_name": "Name",
+    "about_filter": "Filter",
+    "about_filter_json": "Filter (JSON)",
+    "about_generated": "Generated",
+    "about_store": "Store",
+    "about_data": "Data",
+    "about_synthetic": "SYNTHETIC: demonstration data, not real figures",
+    "about_suppression": "Suppression",
+    "about_suppressed": "counts of people below {threshold} are not shown",
+    "about_source": "Source",
+    "about_note": "Note",
+    "about_table_note": "Note ({table})",
 }
 
 
@@ -46,8 +61,19 @@ def extra() -> list[str]:
     out += [p.capitalize() for p in PEOPLE]
     out += ["Cleared, AP only", "Cleared, AP and AV", "Cleared, all AP mined area",
             "Reduced by TS", "Cancelled by NTS"]
+    out += ["released", "AP only", "AP and AV"]  # series of charts
     return list(dict.fromkeys(out))
 
+
+
+def spoken(locale: str) -> str:
+    """The language a report in ``locale`` is written in, as HTML's ``lang`` names it: "ru"
+    for "ru_RU"; "en" where there is no catalogue for ``locale``."""
+    import gettext
+
+    if locale == "en" or type(translator(locale)) is gettext.NullTranslations:
+        return "en"
+    return locale.replace("_", "-").split("-")[0]
 
 
 def words(locale: str) -> dict[str, str]:
@@ -127,9 +153,22 @@ def _table(table: Table, locale: str) -> Table:
                    total=total)
 
 
+def _chart(chart: Chart, locale: str) -> Chart:
+    t = translator(locale)
+
+    def series(name: str) -> str:
+        found = label(name, locale)
+        return found if found != name else t.gettext(name)
+
+    return replace(chart, title=t.gettext(chart.title), unit=t.gettext(chart.unit),
+                   series={series(k): v for k, v in chart.series.items()},
+                   marks={series(k): v for k, v in chart.marks.items()})
+
+
 def localise(report: Report) -> Report:
     """The report as people read it in its ``locale`` (itself in English, or once done)."""
     if report.locale == "en" or report.localised:
         return report
     return replace(report, title=title(report, report.locale),
-                   tables=[_table(t, report.locale) for t in report.tables], localised=True)
+                   tables=[_table(t, report.locale) for t in report.tables],
+                   charts=[_chart(c, report.locale) for c in report.charts], localised=True)

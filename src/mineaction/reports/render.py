@@ -18,7 +18,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from mineaction.io.writers import spreadsheet_text, xlsx_row
-from mineaction.reports.localise import css_counter, localise, words
+from mineaction.reports.localise import css_counter, localise, spoken, words
 from mineaction.reports.model import Cell, Column, Report, Table
 
 FORMATS = ("csv", "xlsx", "html", "pdf", "json")
@@ -74,20 +74,22 @@ def write_csv(report: Report, path: Path) -> list[Path]:
 
 
 def about_lines(report: Report) -> list[tuple[str, str]]:
-    lines = [("Report", report.title), ("Name", report.name), ("Filter", report.filter_text()),
-             ("Filter (JSON)", json.dumps(report.scope.describe(), ensure_ascii=False)),
-             ("Generated", report.generated_on.isoformat())]
+    w = words(report.locale)
+    lines = [(w["about_report"], report.title), (w["about_name"], report.name),
+             (w["about_filter"], report.filter_text()),
+             (w["about_filter_json"], json.dumps(report.scope.describe(), ensure_ascii=False)),
+             (w["about_generated"], report.generated_on.isoformat())]
     if report.store:
-        lines.append(("Store", report.store))
+        lines.append((w["about_store"], report.store))
     if report.synthetic:
-        lines.append(("Data", "SYNTHETIC: demonstration data, not real figures"))
+        lines.append((w["about_data"], w["about_synthetic"]))
     if report.suppress_below:
-        lines.append(("Suppression", f"counts of people below {report.suppress_below} are not "
-                                     "shown"))
-    lines += [("Source", s) for s in report.sources]
-    lines += [("Note", n) for n in report.notes]
+        lines.append((w["about_suppression"],
+                      w["about_suppressed"].format(threshold=report.suppress_below)))
+    lines += [(w["about_source"], s) for s in report.sources]
+    lines += [(w["about_note"], n) for n in report.notes]
     for t in report.tables:
-        lines += [(f"Note ({t.name})", n) for n in t.notes]
+        lines += [(w["about_table_note"].format(table=t.name), n) for n in t.notes]
     return lines
 
 
@@ -99,7 +101,7 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
     wb = Workbook()
     about = wb.active
     assert about is not None
-    about.title = "About"
+    about.title = words(report.locale)["about"][:31]
     for k, v in about_lines(report):
         xlsx_row(about, [k, v])
     about.column_dimensions["A"].width = 18
@@ -188,7 +190,7 @@ def html(report: Report) -> str:
     return template.render(r=report, charts=[svg(c) for c in report.charts],
                            fmt=lambda cell, col: shown(cell, col, report.suppress_below),
                            orientation="landscape" if widest >= 6 else "portrait",
-                           footer=footer, w=w, lang=report.locale.split("_")[0],
+                           footer=footer, w=w, lang=spoken(report.locale),
                            page_counter=Markup(css_counter(w["page"])))
 
 
