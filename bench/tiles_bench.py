@@ -156,13 +156,17 @@ def timed(fn: Any, seq: list[tuple[int, int, int]]) -> tuple[list[float], int]:
     return times, feats
 
 
-def report(name: str, ours: list[float], anchor: list[float], n_ours: int, n_anchor: int
-           ) -> None:
+def report(name: str, ours: list[float], anchor: list[float], n_ours: int, n_anchor: int,
+           seq: list[tuple[int, int, int]]) -> None:
+    zooms = sorted({t[0] for t in seq})
+    at = {z: [o for o, t in zip(ours, seq, strict=True) if t[0] == z] for z in zooms}
+    per_zoom = "  ".join(f"z{z} {statistics.median(at[z]) * 1000:.0f}" for z in zooms)
     print(f"{name:<22} median {statistics.median(ours) * 1000:8.1f} ms  "
           f"max {max(ours) * 1000:8.1f} ms  total {sum(ours):7.2f} s  "
           f"anchor median {statistics.median(anchor) * 1000:7.1f} ms  "
           f"total {sum(anchor):6.2f} s  ratio {sum(ours) / sum(anchor):6.2f}  "
           f"features {n_ours} (anchor {n_anchor})")
+    print(f"{'':<22} median ms per zoom: {per_zoom}")
 
 
 def main() -> None:
@@ -197,7 +201,7 @@ def main() -> None:
                     ctx = Context(store, actor)
                     ours, n_ours = timed(
                         lambda z, y, x, c=ctx: tiles.tile(c, "hazards", z, y, x).data, seq)
-                    report(f"{adapter} {who}", ours, anchor, n_ours, n_anchor)
+                    report(f"{adapter} {who}", ours, anchor, n_ours, n_anchor, seq)
                 store.close()
         finally:
             if server is not None:

@@ -267,6 +267,10 @@ def test_tilesets_metadata_and_matrix_set(client: httpx.Client) -> None:
     assert meta["tileMatrixSetLimits"][0]["tileMatrix"] == "6"
     coll = client.get("/collections/hazards").json()
     assert any(lk["href"].endswith("/collections/hazards/tiles") for lk in coll["links"])
+    schemes = [lk["href"] for lk in client.get("/").json()["links"]
+               if lk["rel"].endswith("/tiling-schemes")]
+    assert [ts["id"] for ts in client.get(schemes[0]).json()["tileMatrixSets"]] == \
+        ["WebMercatorQuad"]
     assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt" in \
         client.get("/conformance").json()["conformsTo"]
 

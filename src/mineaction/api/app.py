@@ -305,6 +305,8 @@ def create_app(store_url: str, settings: Settings | None = None, *,
             link(b + "/api", "service-desc", OPENAPI, "The API definition"),
             link(b + "/conformance", "conformance", "application/json", "Conformance"),
             link(b + "/collections", "data", "application/json", "Collections"),
+            link(b + "/tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/"
+                 "tiling-schemes", "application/json", "Tile matrix sets"),
         ]
         body = {"title": "mineaction", "description": app.description, "links": links}
         return reply(request, f, body, html.Page("mineaction", links, [], app.description))

@@ -96,7 +96,7 @@ def get_tile(request: Request, ctx: Ctx, collection_id: str, matrix_set: str,
     found = tiles.tile(ctx, collection_id, z, y, x)
     scope = "public" if _public(ctx) else "private"
     headers = {"ETag": found.etag, "Cache-Control": f"{scope}, max-age={MAX_AGE}",
-               "Vary": "Authorization, Accept-Language"}
+               "Vary": "Authorization"}
     tags = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
     if found.etag in tags or "W/" + found.etag in tags:
         return Response(status_code=304, headers=headers)

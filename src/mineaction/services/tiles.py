@@ -5,8 +5,11 @@ like every feature of :mod:`mineaction.services.features`: the store applies the
 (the public sees hazards and released land generalised to the grid of
 :mod:`mineaction.access.generalise`), so both stores give the same features for a tile.
 Geometries are projected to Web Mercator, clipped to the tile and a small buffer around it,
-simplified to the tile's pixel (one unit of the tile's 4096) and encoded with the
-``mapbox-vector-tile`` package.
+simplified to one unit of the tile's 4096 and put on that grid (what is smaller goes), and
+encoded with the ``mapbox-vector-tile`` package. Hazards or released land with the same
+geometry and values (the public often sees several hazards as the same grid cells) are one
+feature with their ``count`` and no ``id``. Tiles made are kept in memory (:data:`CACHE`),
+keyed by the store's state and the reader.
 
 The tilesets:
 

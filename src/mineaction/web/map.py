@@ -8,6 +8,7 @@ areas. No external tiles, glyphs or fonts: the style has no text labels.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from functools import lru_cache
@@ -55,7 +56,14 @@ def node_modules() -> Path:
 
 @lru_cache(maxsize=8)
 def translations(lang: str) -> NullTranslations:
-    return Translations.load(str(LOCALE), [lang], domain=DOMAIN)
+    """The site's catalogue of ``lang`` (:mod:`mineaction.web.i18n` where the site has one,
+    else compiled catalogues in ``locale/``)."""
+    try:
+        i18n = importlib.import_module("mineaction.web.i18n")
+    except ImportError:
+        return Translations.load(str(LOCALE), [lang], domain=DOMAIN)
+    found: NullTranslations = i18n.translations(lang)
+    return found
 
 
 @lru_cache(maxsize=1)
