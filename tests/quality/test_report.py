@@ -125,3 +125,39 @@ def test_a_find_in_land_released_twice_goes_to_the_first_release():
     assert [s.id for _, s in attribute([f], [late, early])] == ["A2/H"]
     early.rejected_by = "QC1"
     assert [s.id for _, s in attribute([f], [late, early])] == ["A1/H"]
+
+
+def test_a_non_conformity_is_closed_once_with_its_corrective_action(store, store_url, capsys):
+    import pytest
+
+    from mineaction.cli import main
+    from mineaction.errors import InvalidInput, NotFound
+
+    ctx = setup(store)
+    quality.record(ctx, [
+        inspection("QC1", "A1", dt.date(2023, 4, 1), "observation", severity="major",
+                   reason="lanes not marked"),
+        inspection("QC2", "A2", dt.date(2023, 4, 1), "pass")])
+
+    def codes(call) -> list[str]:
+        with pytest.raises(InvalidInput) as exc:
+            call()
+        return [p.code for p in exc.value.problems]
+
+    assert codes(lambda: quality.close(ctx, "QC1", "2023-05-01")) == ["qm.close_needs_action"]
+    assert codes(lambda: quality.close(ctx, "QC1", "2023-03-01", "marked")) == [
+        "qm.close_before_raised"]
+    assert codes(lambda: quality.close(ctx, "QC2", "2023-05-01", "x")) == [
+        "qm.close_no_nonconformity"]
+    with pytest.raises(NotFound):
+        quality.close(ctx, "QC9", "2023-05-01", "x")
+    assert main(["--db", store_url, "qm", "close", "QC1", "--on", "2023-05-02",
+                 "--corrective-action", "lanes marked again"]) == 0
+    assert "closed QC1" in capsys.readouterr().out
+    e = store.get(QualityEvent, "QC1")
+    assert (e.closed_on, e.corrective_action) == (dt.date(2023, 5, 2), "lanes marked again")
+    assert codes(lambda: quality.close(ctx, "QC1", "2023-06-01", "x")) == [
+        "qm.close_already_closed"]
+    nc = {r["severity"].value: r for r in reports.build(
+        ctx, "quality", reports.period(2023)).tables[1].rows}
+    assert (nc["major"]["closed"].value, nc["major"]["open"].value) == (1, 0)
