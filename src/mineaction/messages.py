@@ -566,6 +566,9 @@ MESSAGES: dict[str, str] = {
     # -- qm.
     "qm.cert_checksum_mismatch": ("the attached content does not match the checksum: "
                                   "expected {expected}, found {actual}"),
+    "qm.cert_lot_rejected": ("the land activity {activity_id!r} released was returned to a "
+                             "hazard by failed QC inspection(s) {inspections}: there is "
+                             "nothing to hand over"),
     "qm.cert_no_checksum": "no certificate checksum in the file's metadata",
     "qm.cert_no_content": "no certificate content attached to the file",
     "qm.cert_not_canonical": "the attached content is not in canonical form",
