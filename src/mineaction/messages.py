@@ -603,15 +603,25 @@ MESSAGES: dict[str, str] = {
     # -- qm.
     "qm.cert_checksum_mismatch": ("the attached content does not match the checksum: "
                                   "expected {expected}, found {actual}"),
+    "qm.cert_lot_rejected": ("the land activity {activity_id!r} released was returned to a "
+                             "hazard by failed QC inspection(s) {inspections}: there is "
+                             "nothing to hand over"),
     "qm.cert_no_checksum": "no certificate checksum in the file's metadata",
     "qm.cert_no_content": "no certificate content attached to the file",
     "qm.cert_not_canonical": "the attached content is not in canonical form",
     "qm.cert_text_mismatch": "the printed certificate does not say {line!r}",
+    "qm.close_already_closed": "{event_id!r} was closed already, on {closed_on}",
+    "qm.close_before_raised": ("a non-conformity cannot close ({closed_on}) before it was "
+                               "raised ({held_on})"),
+    "qm.close_needs_action": "say what corrective action was taken (--corrective-action TEXT)",
+    "qm.close_no_nonconformity": ("{event_id!r} raised no non-conformity (it has no severity): "
+                                  "there is nothing to close"),
     "qm.confidence_range": "the confidence must lie between 0 and 1 (exclusive), got {confidence}",
     "qm.fail_needs_activity": "a failed QC inspection names the activity whose land it rejects",
     "qm.lq_range": "the limiting quality must lie between 0 and 1 (exclusive), got {lq}",
     "qm.no_released_land": "activity {activity_id!r} released no land: there is no lot to inspect",
     "qm.no_such_activity": "no activity has the id {activity_id!r}",
+    "qm.no_such_event": "no QA visit or QC inspection has the id {event_id!r}",
     "qm.nothing_to_reject": ("activity {activity_id!r} holds no released land that is not "
                              "rejected already"),
     "qm.plot_range": "the sample plot area must be above 0 m², got {plot_m2}",

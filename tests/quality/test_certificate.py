@@ -106,5 +106,8 @@ def test_cli_certificate_and_verify(store, store_url, tmp_path, capsys):
 def test_no_certificate_for_a_rejected_lot(store, tmp_path):
     ctx = setup(store)
     quality.record(ctx, [inspection("QC9", "A1", dt.date(2023, 4, 1), reason="mine")])
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as exc:
         certs.write(ctx, "A1", tmp_path / "x.pdf")
+    assert [p.code for p in exc.value.problems] == ["qm.cert_lot_rejected"]
+    assert "QC9" in exc.value.problems[0].text()
+    assert not (tmp_path / "x.pdf").exists()

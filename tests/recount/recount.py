@@ -807,7 +807,45 @@ def quality(d: Data, period: Period, area: str | None, threshold: int = 5) -> Ex
                     "items": Cell(sum(_int(n) or 0 for n in mine["items_found"]), "count",
                                   tuple(sorted(mine["id"])))})
     it.total = _sum_total(it, it.columns)
-    return Expected("quality", period, area, [t, nc, it], threshold)
+    return Expected("quality", period, area, [t, nc, it, finds_in_released_land(
+        d, start, end, ids)], threshold)
+
+
+def finds_in_released_land(d: Data, start: str, end: str, ids: set[str] | None) -> Table:
+    """Finds dated in the period lying in (or on the edge of) the polygon of a release step
+    not rejected, dated before the find, of another activity; each find once, under the
+    earliest such step (then by id); by the operator and method of that step; with an area,
+    those whose step lies in it."""
+    f = d.finds[[bool(x) and start <= x[:10] <= end for x in d.finds["found_on"]]]
+    steps = d.steps[[g is not None and not g.is_empty and bool(r)
+                     for g, r in zip(d.steps["geom"], d.steps["released_on"], strict=True)]]
+    geoms = list(steps["geom"])
+    tree = shapely.STRtree(geoms)
+    recs = steps.to_dict("records")
+    got: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for r, g in zip(f.to_dict("records"), _geoms(f), strict=True):
+        if g is None:
+            continue
+        hits = [recs[int(i)] for i in tree.query(g) if geoms[int(i)].intersects(g)]
+        hits = [h for h in hits if h["released_on"][:10] < r["found_on"][:10]
+                and h["activity_id"] != r["activity_id"]]
+        if not hits:
+            continue
+        first = min(hits, key=lambda h: (h["released_on"][:10], h["id"]))
+        if ids is not None and first["admin_area_id"] not in ids:
+            continue
+        got.setdefault((str(first["operator"]), str(first["method"])), []).append(
+            (r["id"], int(r["quantity"])))
+    t = Table("finds-in-released-land", "operator", ["method", "finds", "items"],
+              key_columns=("operator", "method"))
+    for (op, method), found in sorted(got.items()):
+        rids = tuple(sorted(i for i, _ in found))
+        t.add(f"{op} / {method}", {"method": text(method), "finds": Cell(len(found), "count",
+                                                                         rids),
+                                   "items": Cell(sum(q for _, q in found), "count", rids)})
+    t.total = _sum_total(t, ["finds", "items"])
+    t.total_required = bool(t.rows)
+    return t
 
 
 # ---------------------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ def test_casualties_by_area_agree_with_the_recount(
 
 #: (period, area, threshold) of risk education by district and quarter (``--by quarter``).
 EORE_QUARTERS: list[tuple[tuple[str, str], str | None, int]] = [
-    (("2023-01-01", "2024-12-31"), None, 5), (("2024-01-01", "2024-12-31"), BUSIEST, 0)]
+    (("2024-01-01", "2024-12-31"), BUSIEST, 0)]
 
 
 @pytest.mark.parametrize(("seed", "case"), seeded_params(

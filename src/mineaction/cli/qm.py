@@ -102,6 +102,23 @@ def record(
         console.print(escape(m.text(ctx.locale)))
 
 
+@qm_app.command("close")
+def close(
+    event_id: str = typer.Argument(..., help="Id of the QA visit or QC inspection that "
+                                   "raised the non-conformity"),
+    closed_on: str = typer.Option(..., "--on", help="Date it was corrected, YYYY-MM-DD"),
+    corrective_action: str = typer.Option(None, "--corrective-action",
+                                          help="Corrective action taken (required when none "
+                                          "was recorded)"),
+) -> None:
+    """Close a non-conformity: it was corrected on the date given. The quality report counts
+    it as closed from then on."""
+    with context() as ctx:
+        e = quality.close(ctx, event_id, closed_on, corrective_action)
+    console.print(f"closed {escape(e.id)} ({e.severity}) on {e.closed_on}: "
+                  f"{escape(e.corrective_action or '')}", highlight=False)
+
+
 @qm_app.command("certificate")
 def certificate(
     activity_id: str = typer.Argument(..., help="Activity whose released land is handed over"),

@@ -86,7 +86,8 @@ def draw(db: str, truth_path: str | os.PathLike[str], out: str | os.PathLike[str
     try:
         districts: list[Any] = store.query("admin-areas", Query(where={"level": 2}))
         hazards: list[Any] = store.query("hazards")
-        steps: list[Any] = store.query("release-steps")
+        # land a failed QC inspection returned to a hazard is not released land
+        steps: list[Any] = store.query("release-steps", Query(where={"rejected_by": None}))
         found: list[Any] = list(store.iter("finds"))
         rows = [(f.geometry.coords[0], str(f.category)) for f in found]
         finds = np.array([r[0] for r in rows]).reshape(-1, 2)

@@ -14,7 +14,9 @@ from typing import Any
 
 from mineaction.analysis.statistics import Figure, Scope
 from mineaction.domain.activities import Activity
+from mineaction.domain.ordnance import Find
 from mineaction.domain.quality import QualityEvent
+from mineaction.domain.release import ReleaseStep
 from mineaction.domain.vocabulary import QualityKind, QualityResult, Severity
 from mineaction.reports.definitions import Options, new_report, report
 from mineaction.reports.model import Cell, Column, Report, Table, total_row
@@ -50,7 +52,7 @@ def _in_scope(reader: Reader, scope: Scope) -> tuple[list[QualityEvent], dict[st
         "QC inspections and QA visits per operator and method, their pass rate, "
         "non-conformities open at the end of the period, and items found in released land.")
 def quality(reader: Reader, scope: Scope, options: Options) -> Report:
-    rep = new_report(reader, "quality", scope, options, [LAYER, "activities"])
+    rep = new_report(reader, "quality", scope, options, [LAYER, "activities", "finds"])
     start = scope.period.start or dt.date.min
     end = scope.period.end or dt.date.max
     events, acts = _in_scope(reader, scope)
@@ -143,4 +145,43 @@ def quality(reader: Reader, scope: Scope, options: Options) -> Report:
     it.notes.append("An item found in released land is the gravest failure of quality: the "
                     "land was released while still holding explosive ordnance.")
     rep.tables.append(it)
+    rep.tables.append(_finds_in_released_land(reader, scope, base, start, end))
     return rep
+
+
+def _finds_in_released_land(reader: Reader, scope: Scope, base: dict[str, Any],
+                            start: dt.date, end: dt.date) -> Table:
+    """Finds of the period lying in land released before them (not rejected), by the
+    operator and method of the release (:func:`mineaction.quality.released.attribute`)."""
+    from mineaction.quality.released import attribute
+
+    finds = [f for f in reader.iter("finds") if isinstance(f, Find)
+             and f.found_on is not None and start <= f.found_on <= end]
+    steps = [s for s in reader.iter("release-steps", Query(where={"rejected_by": None}))
+             if isinstance(s, ReleaseStep)]
+    pairs = attribute(finds, steps)
+    if scope.area_ids is not None:
+        pairs = [(f, s) for f, s in pairs if s.admin_area_id in scope.area_ids]
+    t = Table("finds-in-released-land", "Finds in land released before them", [
+        Column("operator", "Operator (of the release)", numeric=False),
+        Column("method", "Method of release", numeric=False),
+        Column("finds", "Finds", "finds"),
+        Column("items", "Items", "items")], summed=("finds", "items"))
+    rule = ("found in the period in land a release step not rejected released before, by "
+            "another activity; attributed to the first release")
+    for op, m in sorted({(s.operator or "-", str(s.method)) for _, s in pairs}):
+        mine = [(f, s) for f, s in pairs if (s.operator or "-", str(s.method)) == (op, m)]
+        ids = sorted(f.id for f, _ in mine)
+        c = {**base, "operator": op, "method": m, "rule": rule,
+             "released_by": {f.id: s.id for f, s in mine}}
+        items = sum(f.quantity for f, _ in mine)
+        t.add({"operator": Cell(op), "method": Cell(m),
+               "finds": Cell(len(ids), Figure(len(ids), "finds", ids, c, len(ids))),
+               "items": Cell(items, Figure(items, "finds", ids, {**c, "sum": "quantity"},
+                                           len(ids)))})
+    if t.rows:
+        total_row(t)
+    t.notes.append("Finds (of any activity) in land released earlier by another activity: "
+                   "items the release left behind. Land a failed QC inspection returned to a "
+                   "hazard is not released land; the inspection counts its own items above.")
+    return t

@@ -36,6 +36,13 @@ def content(ctx: Context, activity_id: str) -> tuple[dict[str, Any], Any]:
     act: Activity = _activity(ctx, activity_id)
     geom = lot_geometry(ctx, act)
     if geom is None or area_m2(geom) <= 0:
+        gone = sorted({str(s.rejected_by) for s in ctx.reader.iter(
+            "release-steps", Query(where={"activity_id": act.id}))
+            if isinstance(s, ReleaseStep) and s.rejected_by is not None})
+        if gone:
+            raise InvalidInput([Problem.of(activity_id, None, "qm.cert_lot_rejected",
+                                           activity_id=activity_id,
+                                           inspections=", ".join(gone))])
         raise InvalidInput([Problem.of(activity_id, None, "qm.no_released_land",
                                        activity_id=activity_id)])
     steps = [s for s in ctx.reader.iter("release-steps", Query(where={

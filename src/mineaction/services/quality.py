@@ -23,7 +23,7 @@ from mineaction.release.queries import releases_land
 from mineaction.services.context import Context
 from mineaction.store.base import Query
 
-__all__ = ["Plan", "lot_geometry", "plans", "record"]
+__all__ = ["Plan", "close", "lot_geometry", "plans", "record"]
 
 
 def lot_geometry(ctx: Context, act: Activity) -> BaseGeometry | None:
@@ -111,3 +111,45 @@ def event(today: dt.date | None = None, **props: object) -> QualityEvent:
     except ValueError as exc:
         from mineaction.errors import problem_of
         raise InvalidInput([problem_of(exc, str(props.get("id")), None)]) from exc
+
+
+def close(ctx: Context, event_id: str, on: dt.date | str,
+          corrective_action: str | None = None) -> QualityEvent:
+    """Close the non-conformity of a QA visit or QC inspection on ``on`` (it was corrected),
+    recording the corrective action taken when given; the record is updated through the
+    store (and its audit log). NotFound for no such record; InvalidInput for a record that
+    raised no non-conformity (no severity), one closed already, a date before it was raised,
+    or a non-conformity closed with no corrective action recorded."""
+    found = list(ctx.reader.iter("quality", Query(where={"id": event_id})))
+    if not found or not isinstance(found[0], QualityEvent):
+        raise NotFound.of("qm.no_such_event", event_id=event_id)
+    e = found[0]
+    if isinstance(on, str):
+        from mineaction.services.layers import parse_date
+
+        day = parse_date(on, "--on")
+        if day is None:
+            raise InvalidInput.of("cli.not_a_date", option="--on", value=on)
+        on = day
+    action = corrective_action or e.corrective_action
+    where = f"inspection {event_id}"
+    problems = []
+    if e.severity is None:
+        problems.append(Problem.of(where, "severity", "qm.close_no_nonconformity",
+                                   event_id=event_id))
+    elif e.closed_on is not None:
+        problems.append(Problem.of(where, "closed_on", "qm.close_already_closed",
+                                   event_id=event_id, closed_on=e.closed_on))
+    else:
+        if on < e.held_on:
+            problems.append(Problem.of(where, "closed_on", "qm.close_before_raised",
+                                       closed_on=on, held_on=e.held_on))
+        if not action:
+            problems.append(Problem.of(where, "corrective_action", "qm.close_needs_action"))
+    if problems:
+        raise InvalidInput(problems)
+    e.closed_on, e.corrective_action = on, action
+    with ctx.reader.transaction(clock=ctx.clock) as tx:
+        tx.update(e)
+    return e
+
