@@ -153,3 +153,15 @@ def test_the_store_is_read_with_statements_and_dates(store) -> None:
     early = {x.hazard.id: x.recommendation for x in
              evidence.assess(ctx, before=dt.date(2022, 5, 1)).items}
     assert early == {"H1": "cancel", "H2": "cancel"}
+
+
+def test_recorded_contamination_seen_on_the_surface_keeps_a_hazard() -> None:
+    cmr = HazardIn("H-CMR", "sha", "low", ("cmr",), None, square(0, 0, 200, 200),
+                   40_000.0)
+    ap = HazardIn("H-AP", "sha", "low", ("ap",), None, square(900, 0, 1100, 200), 40_000.0)
+    a = {x.hazard.id: x for x in assess(Evidence(hazards=[cmr, ap]), load_weights()).items}
+    assert a["H-CMR"].recommendation == "keep"
+    assert [m.code for m in a["H-CMR"].reasons] == ["evidence.indirect_evidence"]
+    assert a["H-AP"].recommendation == "cancel"
+    off = load_weights("[contamination]\ncategories = { cmr = 0 }\n")
+    assert assess(Evidence(hazards=[cmr]), off).items[0].recommendation == "cancel"

@@ -30,7 +30,7 @@ from mineaction.messages import Message
 
 #: Sections of the weights file.
 SECTIONS = ("thresholds", "finds", "accidents", "records", "statements", "survey", "threat",
-            "risk")
+            "contamination", "risk")
 #: Explosive ordnance categories, never lumped (domain.vocabulary.EOCategory).
 CATEGORIES = ("ap", "av", "ied", "cmr", "uxo", "axo")
 RECOMMENDATIONS = ("confirm", "keep", "cancel")
@@ -330,6 +330,10 @@ def assess(ev: Evidence, weights: dict[str, dict[str, Any]]) -> Assessment:
         tp = float(weights["threat"]["levels"].get(level, 0.0))
         if tp:
             items.append(Item("threat", level, False, tp, [h.id]))
+        for cat in h.contamination:
+            cp = float(weights["contamination"]["categories"].get(cat, 0.0))
+            if cp:
+                items.append(Item("contamination", cat, False, cp, [h.id]))
         p = ev.risk.get(h.id)
         if p is not None and float(weights["risk"]["weight"]):
             items.append(Item("risk", "probability", False,

@@ -136,7 +136,9 @@ def _plane(frame: LocalFrame, geoms: Sequence[BaseGeometry]) -> np.ndarray:
     def fn(xy: np.ndarray) -> np.ndarray:
         return frame.to_local(xy[:, 0], xy[:, 1])
 
-    return np.array([shapely.transform(g, fn) for g in geoms], dtype=object)
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    return shapely.transform(arr, fn) if len(arr) else arr  # one call for every coordinate
 
 
 def nearest_m(pts: np.ndarray, geoms: np.ndarray) -> np.ndarray:
