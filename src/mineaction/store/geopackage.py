@@ -86,6 +86,35 @@ def encode_many(geoms: list[BaseGeometry | None], srs_id: int = SRS_ID) -> list[
     return out
 
 
+def encode_array(arr: np.ndarray, srs_id: int = SRS_ID) -> list[bytes | None]:
+    """:func:`encode` of an array of geometries, without a Python step per geometry beyond
+    joining each blob's parts."""
+    n = len(arr)
+    if n == 0:
+        return []
+    wkbs = shapely.to_wkb(arr, byte_order=1, flavor="iso")
+    types = shapely.get_type_id(arr)
+    empty = shapely.is_empty(arr)
+    srs = struct.pack("<i", srs_id)
+    point_head = b"GP\x00\x01" + srs
+    if ((types == 0) & ~empty).all():
+        return [point_head + w for w in wkbs]
+    envelopes = np.ascontiguousarray(shapely.bounds(arr)[:, [0, 2, 1, 3]], dtype="<f8")
+    head = b"GP\x00\x03" + srs
+    out: list[bytes | None] = []
+    for i in range(n):
+        t = types[i]
+        if t < 0:
+            out.append(None)
+        elif empty[i]:
+            out.append(encode(arr[i], srs_id))
+        elif t == 0:
+            out.append(point_head + wkbs[i])
+        else:
+            out.append(head + envelopes[i].tobytes() + wkbs[i])
+    return out
+
+
 _POINT_2D = b"\x01\x01\x00\x00\x00"  # little endian, ISO WKB type 1
 
 
@@ -249,6 +278,8 @@ def _rtree_clause(table: str, fid: str) -> sa.TextClause:
 
 #: From this many rows, a batch fills the R-tree in one statement (see ``insert_rows``).
 BULK_RTREE_ROWS = 256
+#: The page cache (KiB) of a connection that has written a large batch.
+BULK_CACHE_KIB = 256 * 1024
 
 
 def _rtree_insert_trigger(table: str, fid: str) -> str:
@@ -464,34 +495,51 @@ class GeoPackageStore(SqlStore):
         """One ``executemany`` of plain values; geometries encoded in bulk."""
         if not rows:
             return
+        columns = {spec.name: [row[spec.name] for row in rows] for spec in layer.fields}
+        geoms = None
+        if layer.spatial:
+            geoms = np.empty(len(rows), dtype=object)
+            geoms[:] = [r.get(GEOM) for r in rows]
+        self.insert_columns(conn, layer, columns, geoms)
+
+    def insert_columns(self, conn: Connection, layer: Layer, columns: dict[str, list[Any]],
+                       geoms: Any = None) -> None:
+        """One ``executemany`` of the columns' values, the geometries encoded as GeoPackage
+        blobs in bulk; a large batch fills the R-tree in one statement."""
         table = self.table(layer)
         names = [spec.name for spec in layer.fields]
-        kinds = {spec.name: spec.kind for spec in layer.fields}
-        columns = list(names)
-        values = [[row[n] for n in names] for row in rows]
-        for i, name in enumerate(names):
-            if kinds[name] == "date":
-                for v in values:
-                    if v[i] is not None:
-                        v[i] = v[i].isoformat()
-            elif kinds[name] == "boolean":
-                for v in values:
-                    if v[i] is not None:
-                        v[i] = int(bool(v[i]))
-        geoms: list[BaseGeometry | None] = []
+        data: list[list[Any]] = []
+        for spec in layer.fields:
+            col = columns[spec.name]
+            if spec.kind == "date":
+                col = [None if v is None else v.isoformat() for v in col]
+            elif spec.kind == "boolean":
+                col = [None if v is None else int(bool(v)) for v in col]
+            data.append(col)
+        n = len(data[0]) if data else 0
+        if n == 0:
+            return
+        cols = list(names)
         if layer.spatial:
-            columns.append(GEOM)
-            geoms = [r.get(GEOM) for r in rows]
+            cols.append(GEOM)
+            arr = np.empty(n, dtype=object)
+            arr[:] = [None] * n if geoms is None else list(geoms)
             if layer.geometry_type == "MULTIPOLYGON":
-                geoms = [None if g is None else as_multipolygon(g) for g in geoms]
-            for v, blob in zip(values, encode_many(geoms), strict=True):
-                v.append(blob)
+                types = shapely.get_type_id(arr)
+                for i in np.flatnonzero(types == 3):  # a polygon is stored as a multipolygon
+                    arr[i] = as_multipolygon(arr[i])
+            geoms = arr
+            data.append(encode_array(arr))
         sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
-            table.name, ", ".join(f'"{c}"' for c in columns), ", ".join("?" * len(columns)))
-        params = [tuple(v) for v in values]
+            table.name, ", ".join(f'"{c}"' for c in cols), ", ".join("?" * len(cols)))
+        params = list(zip(*data, strict=True))
+        rows = params
         if not layer.spatial or len(rows) < BULK_RTREE_ROWS:
             conn.exec_driver_sql(sql, params)
             return
+        # a bulk load's index entries land all over the id index: a larger page cache (pages
+        # are allocated as they are used, and freed with the connection's) keeps it in memory
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         # A large batch fills the R-tree in one statement rather than through the insert
         # trigger row by row. The trigger is dropped and re-created inside this transaction,
         # which holds the write lock: no reader or writer ever sees the table without it.
@@ -507,10 +555,8 @@ class GeoPackageStore(SqlStore):
                 f'ORDER BY "{self.fid_column}"', (last,)).scalars().all()
             if len(fids) != len(rows):
                 raise StoreError.of("store.rows_lost", name=name, n=len(rows), n2=len(fids))
-            arr = np.empty(len(geoms), dtype=object)
-            arr[:] = geoms
-            bounds = shapely.bounds(arr)
-            keep = ~(shapely.is_empty(arr) | shapely.is_missing(arr))
+            bounds = shapely.bounds(geoms)
+            keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
             entries = [(int(fid), float(b[0]), float(b[2]), float(b[1]), float(b[3]))
                        for fid, b, k in zip(fids, bounds, keep, strict=True) if k]
             conn.exec_driver_sql(f'INSERT INTO "rtree_{name}_{GEOM}" VALUES (?, ?, ?, ?, ?)',
