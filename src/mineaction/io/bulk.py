@@ -151,9 +151,11 @@ def _coerced(spec: FieldSpec, col: Any, today: dt.date, timed: bool) -> list[Any
             out.append(None)
             continue
         try:
-            out.append(coerce_value(spec, raw, today=today))
+            value = coerce_value(spec, raw, today=today)
         except ValueError:
             raise NotColumnar(spec.name) from None
+        # a date as the text a store writes, made once for each distinct date
+        out.append(value.isoformat() if spec.kind == "date" else value)
     index = pc.index_in(col, value_set=uniq, skip_nulls=False).to_numpy(zero_copy_only=False)
     values = np.empty(len(out), dtype=object)
     values[:] = out
@@ -356,10 +358,11 @@ def run(store: Store, layer_name: str, cf: ColumnarFile, options: Options = Opti
                 columns, geoms = checker.batch(batch, geometry)
                 columns["source"] = [label if s is None else s
                                      for s in columns.get("source", [None] * batch.num_rows)]
-                for name in dates:
+                for name in dates:  # ISO text: in the order of the dates
                     found = [d for d in columns.get(name, ()) if d is not None]
                     if found:
-                        lo, hi = min(found), max(found)
+                        lo, hi = dt.date.fromisoformat(min(found)), dt.date.fromisoformat(
+                            max(found))
                         first = lo if first is None or lo < first else first
                         last = hi if last is None or hi > last else last
                 try:
@@ -393,8 +396,12 @@ def _records(layer: Layer, columns: dict[str, list[Any]], geoms: np.ndarray | No
              ) -> list[Record]:
     names = list(columns)
     base = {spec.name: None for spec in layer.fields}
+    dates = {spec.name for spec in layer.fields if spec.kind == "date"}
     out = []
     for i, values in enumerate(zip(*columns.values(), strict=True)):
         row = {**base, **dict(zip(names, values, strict=True)), "version": 1}
+        for name in dates:
+            if isinstance(row[name], str):
+                row[name] = dt.date.fromisoformat(row[name])
         out.append(from_row(layer, row, None if geoms is None else geoms[i]))
     return out

@@ -131,7 +131,8 @@ class Transaction(Reader):
                        progress: Progress | None = None) -> int:
         """Insert new records of one layer given as columns rather than records (a bulk
         import): ``columns`` maps fields to values as a stored row holds them (enumeration
-        codes, dates, numbers, text; a field left out is None), one per record, and
+        codes, dates or their ISO text, numbers, text; a field left out is None), one per
+        record, and
         ``geometries`` holds a spatial layer's geometries (EPSG:4326). Everything else is as
         :meth:`add_many` of the same records: version 1, owner and country set by the store,
         the actor's policy checked, one audit entry per record, :class:`~mineaction.errors.

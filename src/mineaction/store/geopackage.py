@@ -512,7 +512,7 @@ class GeoPackageStore(SqlStore):
         for spec in layer.fields:
             col = columns[spec.name]
             if spec.kind == "date":
-                col = [None if v is None else v.isoformat() for v in col]
+                col = [v if v is None or v.__class__ is str else v.isoformat() for v in col]
             elif spec.kind == "boolean":
                 col = [None if v is None else int(bool(v)) for v in col]
             data.append(col)
@@ -545,14 +545,18 @@ class GeoPackageStore(SqlStore):
         # which holds the write lock: no reader or writer ever sees the table without it.
         name = table.name
         trigger = _rtree_insert_trigger(name, self.fid_column)
-        last = conn.exec_driver_sql(f'SELECT coalesce(max("{self.fid_column}"), 0) FROM "{name}"'
-                                    ).scalar()
+        last = int(conn.exec_driver_sql(
+            f'SELECT coalesce(max("{self.fid_column}"), 0) FROM "{name}"').scalar() or 0)
         conn.exec_driver_sql(f'DROP TRIGGER "rtree_{name}_{GEOM}_insert"')
         try:
             conn.exec_driver_sql(sql, params)  # a failure undoes this statement's rows
-            fids = conn.exec_driver_sql(
-                f'SELECT "{self.fid_column}" FROM "{name}" WHERE "{self.fid_column}" > ? '
-                f'ORDER BY "{self.fid_column}"', (last,)).scalars().all()
+            top = int(conn.exec_driver_sql(f'SELECT max("{self.fid_column}") FROM "{name}"'
+                                           ).scalar() or 0)
+            fids: Any = range(last + 1, top + 1)  # the rows' fids, numbered on from the last
+            if top - last != len(rows):
+                fids = conn.exec_driver_sql(
+                    f'SELECT "{self.fid_column}" FROM "{name}" WHERE "{self.fid_column}" > ? '
+                    f'ORDER BY "{self.fid_column}"', (last,)).scalars().all()
             if len(fids) != len(rows):
                 raise StoreError.of("store.rows_lost", name=name, n=len(rows), n2=len(fids))
             bounds = shapely.bounds(geoms)
