@@ -4,7 +4,7 @@ GeoPackage store with ``mineaction import``, against GDAL writing the same featu
     .venv/bin/python bench/import_bench.py                       # 100,000 finds, median of 3
     .venv/bin/python bench/import_bench.py --n 1500000 --repeat 1
     .venv/bin/python bench/import_bench.py --layer hazards --n 50000
-    .venv/bin/python bench/import_bench.py --n 200000 --db postgresql://...  # PostGIS store
+    .venv/bin/python bench/import_bench.py --n 200000 --postgis --repeat 1
 
 The features are synthetic, at sea in the demo box (50.3-51.7 E, 40.9-41.9 N): finds with an
 id, a category, a catalogue model that matches it or none, a quantity, dates (OGR Date fields)
@@ -25,7 +25,6 @@ set (``resource.getrusage(RUSAGE_CHILDREN)`` after each child, measured in its o
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shutil
 import statistics
@@ -142,15 +141,7 @@ def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 
 
 def fresh_store(db: str, tmp: Path, env: dict[str, str], layer: str) -> None:
-    if db.startswith("postgres"):
-        import sqlalchemy as sa
-
-        from mineaction.store.postgis import engine_url
-        eng = sa.create_engine(engine_url(db))
-        with eng.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        eng.dispose()
-    else:
+    if not db.startswith("postgres"):
         Path(db).unlink(missing_ok=True)
     subprocess.run([*CLI, "init"], check=True, env=env, capture_output=True)
     if layer == "finds":
@@ -168,7 +159,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--layer", choices=["finds", "hazards"], default="finds")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--db", default=None, help="a PostGIS URL (default: a GeoPackage)")
+    ap.add_argument("--postgis", action="store_true",
+                    help="import into a PostGIS store (a throwaway cluster unless "
+                    "$MINEACTION_TEST_PG names a server) instead of a GeoPackage")
     ap.add_argument("--no-anchors", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as t:
@@ -178,8 +171,11 @@ def main() -> None:
         (make_finds if args.layer == "finds" else make_hazards)(src, args.n)
         print(f"{args.n:,} {args.layer}: {src.stat().st_size / 1e6:.1f} MB FlatGeobuf, made in "
               f"{time.perf_counter() - t0:.1f} s")
-        db = args.db or str(tmp / "store.gpkg")
-        env = {**os.environ, "MINEACTION_DB": db, "PYTHONPATH": str(ROOT / "src")}
+        server = None
+        if args.postgis:
+            from mineaction.store import pgcluster
+
+            server = pgcluster.server()
         ours: list[float] = []
         peaks: list[float] = []
         arrow: list[float] = []
@@ -193,11 +189,17 @@ def main() -> None:
                 if shutil.which("ogr2ogr"):
                     ogr.append(anchor_ogr2ogr(src, out))
                     out.unlink(missing_ok=True)
+            db = server.new_database("bench_import_") if server else str(tmp / "store.gpkg")
+            env = {**os.environ, "MINEACTION_DB": db, "PYTHONPATH": str(ROOT / "src")}
             fresh_store(db, tmp, env, args.layer)
             secs, peak, text = child([*CLI, "import", args.layer, str(src)], env)
             ours.append(secs)
             peaks.append(peak)
+        if server is not None:
+            server.drop_all()
+            server.stop()
         print(text.strip().splitlines()[0] if text.strip() else "")
+        print("store:", "PostGIS" if server else "GeoPackage")
 
         def show(name: str, xs: list[float]) -> str:
             if not xs:
@@ -215,7 +217,6 @@ def main() -> None:
                   "(target <= 1.5)")
         if ogr:
             print(f"ours / ogr2ogr: {statistics.median(ours) / statistics.median(ogr):.2f}x")
-        _ = dt
 
 
 if __name__ == "__main__":

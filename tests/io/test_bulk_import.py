@@ -188,3 +188,32 @@ def test_hazards_go_by_columns_with_their_history(tmp_path: Path) -> None:
         for layer in ("hazards", "hazard-versions"):
             assert rows_of(a, layer) == rows_of(b, layer)
         assert a.get("hazards", "H-1").contamination == frozenset()
+
+
+def test_a_bulk_load_builds_the_plain_indexes_again(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from mineaction.store import geopackage
+
+    monkeypatch.setattr(geopackage, "BULK_INDEX_ROWS", 10)
+    path = write_fgb(tmp_path / "finds.fgb", finds_table())
+    cf = open_columnar(path)
+    assert cf is not None
+
+    def indexes(s: Any) -> set[str]:
+        with s.transaction() as tx:
+            return set(tx.conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'finds'"
+            ).scalars())
+
+    with open_store(str(tmp_path / "s.gpkg")) as s:
+        s.create()
+        before = indexes(s)
+        assert "ix_finds_activity_id" in before
+        with pytest.raises(RuntimeError), s.transaction() as tx:
+            tx.insert_columns("finds", {"id": ["a"] * 1 + [f"b{i}" for i in range(19)],
+                                        "category": ["ap"] * 20},
+                              [shapely.Point(50.5, 41.0)] * 20)
+            raise RuntimeError
+        assert indexes(s) == before and s.count("finds") == 0
+        assert bulk.run(s, "finds", cf, opts(), today=TODAY, batch_rows=50) is not None
+        assert indexes(s) == before and s.count("finds", activity_id=None) == N

@@ -278,6 +278,8 @@ def _rtree_clause(table: str, fid: str) -> sa.TextClause:
 
 #: From this many rows, a batch fills the R-tree in one statement (see ``insert_rows``).
 BULK_RTREE_ROWS = 256
+#: A batch from which a bulk load into an empty table builds its plain indexes at the end.
+BULK_INDEX_ROWS = 10_000
 #: The page cache (KiB) of a connection that has written a large batch.
 BULK_CACHE_KIB = 256 * 1024
 
@@ -540,6 +542,9 @@ class GeoPackageStore(SqlStore):
         # a bulk load's index entries land all over the id index: a larger page cache (pages
         # are allocated as they are used, and freed with the connection's) keeps it in memory
         conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        if len(rows) >= BULK_INDEX_ROWS and conn.exec_driver_sql(
+                f'SELECT 1 FROM "{table.name}" LIMIT 1').first() is None:
+            self._defer_indexes(conn, table.name)
         # A large batch fills the R-tree in one statement rather than through the insert
         # trigger row by row. The trigger is dropped and re-created inside this transaction,
         # which holds the write lock: no reader or writer ever sees the table without it.
@@ -568,7 +573,22 @@ class GeoPackageStore(SqlStore):
         finally:
             conn.exec_driver_sql(trigger)
 
+    def _defer_indexes(self, conn: Connection, name: str) -> None:
+        """Drop the plain (not unique) indexes of table ``name``, empty before a bulk load,
+        for :meth:`after_write` to build again before the transaction commits: one sort of
+        the loaded rows, rather than an index entry placed at random for each row."""
+        deferred: dict[str, str] = conn.info.setdefault("deferred_indexes", {})
+        for index, sql in conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (name,)).all():
+            deferred[str(index)] = str(sql).replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS",
+                                                    1)
+            conn.exec_driver_sql(f'DROP INDEX "{index}"')
+
     def after_write(self, conn: Connection, layers: set[str]) -> None:
+        # indexes a bulk load deferred (after a rollback they are there: IF NOT EXISTS)
+        for sql in conn.info.pop("deferred_indexes", {}).values():
+            conn.exec_driver_sql(sql)
         for name in layers:
             conn.exec_driver_sql(
                 "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
