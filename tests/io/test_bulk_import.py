@@ -217,3 +217,28 @@ def test_a_bulk_load_builds_the_plain_indexes_again(tmp_path: Path,
         assert indexes(s) == before and s.count("finds") == 0
         assert bulk.run(s, "finds", cf, opts(), today=TODAY, batch_rows=50) is not None
         assert indexes(s) == before and s.count("finds", activity_id=None) == N
+
+
+def test_an_impossible_date_stays_impossible(tmp_path: Path) -> None:
+    """GDAL keeps 30 February in a Date field; read as Arrow dates it would become 2 March.
+    The columnar path reads the field's text, and leaves the row to the row check."""
+    import subprocess
+
+    (tmp_path / "f.csv").write_text('id,category,found_on,WKT\nF-1,uxo,2023-02-30,'
+                                    '"POINT (50.5 41.0)"\nF-2,uxo,2023-02-01,'
+                                    '"POINT (50.6 41.0)"\n')
+    (tmp_path / "f.csvt").write_text('"String","String","Date","String"\n')
+    path = tmp_path / "f.fgb"
+    subprocess.run(["ogr2ogr", "-f", "FlatGeobuf", str(path), str(tmp_path / "f.csv"),
+                    "-a_srs", "EPSG:4326", "-oo", "GEOM_POSSIBLE_NAMES=WKT", "-oo",
+                    "KEEP_GEOM_COLUMNS=NO"], check=True)
+    cf = open_columnar(path)
+    assert cf is not None and cf.fields == ("id", "category", "found_on")
+    assert "found_on" in cf.timed
+    with open_store(str(tmp_path / "s.gpkg")) as s:
+        s.create()
+        assert bulk.run(s, "finds", cf, opts(), today=TODAY) is None
+        with pytest.raises(InvalidInput) as exc:
+            intake.run(s, "finds", read_file(path), None, opts(), today=TODAY)
+        assert [(p.field, p.code) for p in exc.value.problems] == [
+            ("found_on", "value.not_a_date")]

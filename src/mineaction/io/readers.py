@@ -798,7 +798,7 @@ class ColumnarFile:
     layer: str
     crs: str | None
     fields: tuple[str, ...]
-    timed: frozenset[str]  # Date and DateTime fields, read as their text
+    timed: frozenset[str]  # Date, DateTime and Time fields, read as their text
     features: int
     bounds: tuple[float, float, float, float] | None
 
@@ -807,16 +807,13 @@ class ColumnarFile:
         its geometry column."""
         import pyogrio
 
-        sql = None
-        if self.timed:
-            cols = ", ".join(f"CAST({_quote(n)} AS CHARACTER(64)) AS {_quote(n)}"
-                             if n in self.timed else _quote(n) for n in self.fields)
-            sql = f"SELECT {cols} FROM {_quote(self.layer)}"
+        # Date and DateTime fields as the text of GDAL's value (an impossible date stays
+        # impossible, for the row check to refuse), not as Arrow dates
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with pyogrio.open_arrow(self.path, layer=None if sql else self.layer, sql=sql,
-                                    sql_dialect="OGRSQL" if sql else None, batch_size=size,
-                                    use_pyarrow=True) as (meta, reader):
+            with pyogrio.open_arrow(self.path, layer=self.layer, batch_size=size,
+                                    datetime_as_string=True, use_pyarrow=True
+                                    ) as (meta, reader):
                 geometry = meta.get("geometry_name") or "wkb_geometry"
                 for batch in reader:
                     yield batch, geometry
