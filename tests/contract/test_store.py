@@ -206,3 +206,46 @@ def test_bulk_add_streams_in_batches(store):
     assert sum(seen) == n
     assert store.count("finds") == n
     assert store.count("finds", bbox=(50.5, 41.0, 50.5095, 41.0095)) == 100
+
+
+@pytest.mark.parametrize("layer", ["hazards", "finds"])
+def test_insert_columns_stores_what_add_many_does(store, new_store_url, layer):
+    """A bulk load given as columns: the same stored records (every field, the geometry, a
+    polygon as a multipolygon), the R-tree, one audit entry per record, an existing id a
+    Conflict with nothing written."""
+    from mineaction.store.rows import to_row
+
+    records = [sample(layer, i) for i in range(300)]
+    if layer == "hazards":
+        records[0].geometry = box(50.5, 41.0, 50.6, 41.1)  # a polygon
+    rows = [to_row(store_layer(layer), r) for r in records]
+    columns = {k: [row[k] for row in rows] for k in rows[0] if k not in ("geom", "version")}
+    seen = []
+    with store.transaction() as tx:
+        assert tx.insert_columns(layer, columns, [r.geometry for r in records],
+                                 progress=seen.append) == 300
+    assert seen == [300] and columns["version"] == [1] * 300
+    with open_store(new_store_url()) as other:
+        other.create()
+        with other.transaction() as tx:
+            tx.add_many(records)
+        assert [dataclasses.asdict(r) for r in store.iter(layer)] == [
+            dataclasses.asdict(r) for r in other.iter(layer)]
+    assert store.get(layer, records[0].id).geometry.geom_type == (
+        "MultiPolygon" if layer == "hazards" else "Point")
+    assert store.count(layer, bbox=records[5].geometry.bounds) >= 1
+    with store.transaction() as tx:
+        logged = tx.conn.exec_driver_sql(
+            "SELECT count(*) FROM audit_log WHERE layer = ?" if "gpkg" in store.url else
+            "SELECT count(*) FROM audit_log WHERE layer = %s", (layer,)).scalar()
+    assert logged == 300
+    with pytest.raises(Conflict), store.transaction() as tx:
+        tx.insert_columns(layer, {k: v[:2] for k, v in columns.items()},
+                          [r.geometry for r in records[:2]])
+    assert store.count(layer) == 300
+
+
+def store_layer(name):
+    from mineaction.domain.layers import get_layer
+
+    return get_layer(name)

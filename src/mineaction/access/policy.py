@@ -374,6 +374,17 @@ class Policy:
             record.country = (area_country(area) if area else None) or actor.country
         return record
 
+    def admit_columns(self, layer: Layer) -> tuple[str | None, str | None]:
+        """:meth:`admit` for new records given as columns (a bulk import): checks that the
+        actor may add records to ``layer``, and returns the owner to give them (None: keep
+        theirs) and the country of those that name neither a country nor an area with one."""
+        self._check_writer(layer, None)  # type: ignore[arg-type]
+        actor = self.actor
+        if self.on_behalf is not None:
+            actor = self.on_behalf
+            self._check_writer(layer, None, actor)  # type: ignore[arg-type]
+        return actor.org_id, actor.country
+
     def admit_update(self, layer: Layer, record: Record, stored_owner: str | None,
                      stored_country: str | None) -> list[str]:
         """Check that the actor may change the stored record (owner ``stored_owner``, country

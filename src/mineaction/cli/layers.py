@@ -23,7 +23,7 @@ from mineaction.cli.app import (
 from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
 from mineaction.domain.schema import INT64_MAX
 from mineaction.errors import InvalidInput
-from mineaction.io.readers import read_file
+from mineaction.io.readers import open_columnar, read_file
 from mineaction.services import exports, imports, layers, review
 from mineaction.services import summary as summaries
 from mineaction.services.context import protected
@@ -126,6 +126,16 @@ def import_(
         dry_run=dry_run, partial=rejects_file is not None, retire_missing=retire_missing,
         description=source)
     with context() as ctx:
+        if not submit and m is None:
+            # a fresh import of a large file goes column by column; None: row by row
+            cf = open_columnar(file, source_layer, encoding=encoding)
+            if cf is not None:
+                with progress_bar(f"importing {lyr.name}") as advance:
+                    bulk = imports.intake_columnar(ctx, lyr.name, cf, options=options,
+                                                   progress=advance)
+                if bulk is not None:
+                    show_outcome(bulk, str(file), problems_file, ctx.locale)
+                    return
         src = read_file(file, layer=source_layer,
                         encoding=encoding or (m.encoding if m else None))
         if submit:

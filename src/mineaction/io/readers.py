@@ -780,3 +780,74 @@ def iter_problems(src: SourceFile) -> Iterator[Problem]:
 #: A GeoJSON geometry object as a shapely geometry, or why it cannot be one (for GeoJSON that
 #: comes other than in a file: an HTTP request's body).
 geojson_geometry = _geojson_geometry
+
+
+# --- columnar ---------------------------------------------------------------------------------
+
+#: Rows per Arrow batch of a columnar read: what a columnar import holds at once.
+COLUMNAR_BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class ColumnarFile:
+    """A file the columnar path can read: its layer, CRS, fields and size, read from its
+    header; rows are read in batches by :meth:`batches`."""
+
+    path: Path
+    driver: str
+    layer: str
+    crs: str | None
+    fields: tuple[str, ...]
+    timed: frozenset[str]  # Date, DateTime and Time fields, read as their text
+    features: int
+    bounds: tuple[float, float, float, float] | None
+
+    def batches(self, size: int = COLUMNAR_BATCH_ROWS) -> Iterator[tuple[Any, str]]:
+        """The rows as Arrow record batches of at most ``size`` rows, each with the name of
+        its geometry column."""
+        import pyogrio
+
+        # Date and DateTime fields as the text of GDAL's value (an impossible date stays
+        # impossible, for the row check to refuse), not as Arrow dates
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pyogrio.open_arrow(self.path, layer=self.layer, batch_size=size,
+                                    datetime_as_string=True, use_pyarrow=True
+                                    ) as (meta, reader):
+                geometry = meta.get("geometry_name") or "wkb_geometry"
+                for batch in reader:
+                    yield batch, geometry
+
+
+def open_columnar(path: str | Path, layer: str | None = None, *,
+                  encoding: str | None = None) -> ColumnarFile | None:
+    """``path`` as a :class:`ColumnarFile`, or None when it is to be read row by row
+    (:func:`mineaction.io.readers.read_file`, which also says why a file cannot be read): a
+    format other than FlatGeobuf, an encoding given, a layer chosen, or a file GDAL cannot
+    open."""
+    p = Path(path)
+    if p.suffix.lower() != ".fgb" or encoding is not None or layer is not None or \
+            not p.is_file():
+        return None
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            layers = [str(row[0]) for row in pyogrio.list_layers(p)]
+            if len(layers) != 1:
+                return None
+            info = pyogrio.read_info(p, layer=layers[0], force_feature_count=True,
+                                     force_total_bounds=True)
+    except Exception:  # noqa: BLE001 (GDAL raises several kinds: the row path says which)
+        return None
+    if info.get("driver") != "FlatGeobuf":
+        return None
+    names = tuple(str(n) for n in info["fields"])
+    types = list(info.get("ogr_types") or [])
+    timed = frozenset(n for n, t in zip(names, types, strict=False)
+                      if t in ("OFTDate", "OFTDateTime", "OFTTime"))
+    b = info.get("total_bounds")
+    bounds = tuple(float(v) for v in b) if b is not None and np.isfinite(b).all() else None
+    return ColumnarFile(p, "FlatGeobuf", layers[0], info.get("crs"), names, timed,
+                        int(info.get("features") or 0), bounds)  # type: ignore[arg-type]

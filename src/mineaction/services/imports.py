@@ -16,18 +16,18 @@ from typing import Any
 from mineaction.domain.layers import Layer, all_layers, get_layer
 from mineaction.domain.schema import Record
 from mineaction.errors import InvalidInput, Problem
+from mineaction.io import bulk, load
 from mineaction.io import intake as intake_
-from mineaction.io import load
 from mineaction.io import mapping as mappings
 from mineaction.io.intake import Outcome, by_reason
 from mineaction.io.load import ImportResult, RepairEffect
-from mineaction.io.readers import SourceFile
+from mineaction.io.readers import ColumnarFile, SourceFile
 from mineaction.services.context import Context
 from mineaction.store.base import Progress
 
 __all__ = ["ImportResult", "Outcome", "check", "hook_count", "import_register",
-           "import_source", "importable", "intake", "layer", "mapping_for", "repair_summary",
-           "write_problems", "write_rejects"]
+           "import_source", "importable", "intake", "intake_columnar", "layer", "mapping_for",
+           "repair_summary", "write_problems", "write_rejects"]
 
 
 def layer(name: str) -> Layer:
@@ -135,6 +135,21 @@ def intake(ctx: Context, name: str, src: SourceFile, mapping: mappings.Mapping |
         opts = dataclasses.replace(opts, actor=ctx.actor.name)
     return intake_.run(ctx.reader, lyr.name, src, mapping, opts, today=ctx.today(),
                        progress=progress)
+
+
+def intake_columnar(ctx: Context, name: str, cf: ColumnarFile, *,
+                    options: intake_.Options | None = None,
+                    progress: Progress | None = None) -> Outcome | None:
+    """Import a file opened with :func:`mineaction.io.bulk.open_columnar` into layer ``name``
+    column by column (:mod:`mineaction.io.bulk`): the outcome :func:`intake` would give
+    without a mapping, or None, having written nothing, when the file is to be imported by
+    :func:`intake` (the layer holds records, or a row needs the row path's checks, which
+    name every bad row)."""
+    lyr = importable(name)
+    opts = options or intake_.Options()
+    if opts.actor is None:
+        opts = dataclasses.replace(opts, actor=ctx.actor.name)
+    return bulk.run(ctx.reader, lyr.name, cf, opts, today=ctx.today(), progress=progress)
 
 
 def problems_by_reason(problems: list[Problem]) -> list[intake_.ReasonCount]:

@@ -172,6 +172,35 @@ class Transaction(Reader):
         instead (copying a store).
         """
 
+    def insert_columns(self, layer: LayerRef, columns: Mapping[str, Sequence[Any]],
+                       geometries: Sequence[BaseGeometry | None] | None = None,
+                       progress: Progress | None = None) -> int:
+        """Insert new records of one layer given as columns rather than records (a bulk
+        import): ``columns`` maps fields to values as a stored row holds them (enumeration
+        codes, dates or their ISO text, numbers, text; a field left out is None), one per
+        record, and
+        ``geometries`` holds a spatial layer's geometries (EPSG:4326). Everything else is as
+        :meth:`add_many` of the same records: version 1, owner and country set by the store,
+        the actor's policy checked, one audit entry per record, :class:`~mineaction.errors.
+        Conflict` if an id exists; returns how many. A ``columns`` dict gets the columns
+        the store set (``version``, ``owner``, ``country``). This default builds the
+        records; the adapters write the columns as they are."""
+        lyr = layer_of(layer)
+        names = list(columns)
+        n = len(columns[names[0]]) if names else len(geometries or ())
+        from mineaction.store.rows import from_row
+
+        records = []
+        for i in range(n):
+            row = {spec.name: None for spec in lyr.fields}
+            row.update({name: columns[name][i] for name in names})
+            records.append(from_row(lyr, row, None if geometries is None else geometries[i]))
+        count = self.add_many(records, progress)
+        if isinstance(columns, dict):
+            for name in ("version", "owner", "country"):
+                columns[name] = [getattr(r, name) for r in records]
+        return count
+
     @abstractmethod
     def update(self, record: Record) -> Record:
         """Replace a record, checking ``record.version`` against the stored one.

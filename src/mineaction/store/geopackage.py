@@ -86,6 +86,35 @@ def encode_many(geoms: list[BaseGeometry | None], srs_id: int = SRS_ID) -> list[
     return out
 
 
+def encode_array(arr: np.ndarray, srs_id: int = SRS_ID) -> list[bytes | None]:
+    """:func:`encode` of an array of geometries, without a Python step per geometry beyond
+    joining each blob's parts."""
+    n = len(arr)
+    if n == 0:
+        return []
+    wkbs = shapely.to_wkb(arr, byte_order=1, flavor="iso")
+    types = shapely.get_type_id(arr)
+    empty = shapely.is_empty(arr)
+    srs = struct.pack("<i", srs_id)
+    point_head = b"GP\x00\x01" + srs
+    if ((types == 0) & ~empty).all():
+        return [point_head + w for w in wkbs]
+    envelopes = np.ascontiguousarray(shapely.bounds(arr)[:, [0, 2, 1, 3]], dtype="<f8")
+    head = b"GP\x00\x03" + srs
+    out: list[bytes | None] = []
+    for i in range(n):
+        t = types[i]
+        if t < 0:
+            out.append(None)
+        elif empty[i]:
+            out.append(encode(arr[i], srs_id))
+        elif t == 0:
+            out.append(point_head + wkbs[i])
+        else:
+            out.append(head + envelopes[i].tobytes() + wkbs[i])
+    return out
+
+
 _POINT_2D = b"\x01\x01\x00\x00\x00"  # little endian, ISO WKB type 1
 
 
@@ -249,6 +278,10 @@ def _rtree_clause(table: str, fid: str) -> sa.TextClause:
 
 #: From this many rows, a batch fills the R-tree in one statement (see ``insert_rows``).
 BULK_RTREE_ROWS = 256
+#: A batch from which a bulk load into an empty table builds its plain indexes at the end.
+BULK_INDEX_ROWS = 10_000
+#: The page cache (KiB) of a connection that has written a large batch.
+BULK_CACHE_KIB = 256 * 1024
 
 
 def _rtree_insert_trigger(table: str, fid: str) -> str:
@@ -464,53 +497,75 @@ class GeoPackageStore(SqlStore):
         """One ``executemany`` of plain values; geometries encoded in bulk."""
         if not rows:
             return
+        columns = {spec.name: [row[spec.name] for row in rows] for spec in layer.fields}
+        geoms = None
+        if layer.spatial:
+            geoms = np.empty(len(rows), dtype=object)
+            geoms[:] = [r.get(GEOM) for r in rows]
+        self.insert_columns(conn, layer, columns, geoms)
+
+    def insert_columns(self, conn: Connection, layer: Layer, columns: dict[str, list[Any]],
+                       geoms: Any = None) -> None:
+        """One ``executemany`` of the columns' values, the geometries encoded as GeoPackage
+        blobs in bulk; a large batch fills the R-tree in one statement."""
         table = self.table(layer)
         names = [spec.name for spec in layer.fields]
-        kinds = {spec.name: spec.kind for spec in layer.fields}
-        columns = list(names)
-        values = [[row[n] for n in names] for row in rows]
-        for i, name in enumerate(names):
-            if kinds[name] == "date":
-                for v in values:
-                    if v[i] is not None:
-                        v[i] = v[i].isoformat()
-            elif kinds[name] == "boolean":
-                for v in values:
-                    if v[i] is not None:
-                        v[i] = int(bool(v[i]))
-        geoms: list[BaseGeometry | None] = []
+        data: list[list[Any]] = []
+        for spec in layer.fields:
+            col = columns[spec.name]
+            if spec.kind == "date":
+                col = [v if v is None or v.__class__ is str else v.isoformat() for v in col]
+            elif spec.kind == "boolean":
+                col = [None if v is None else int(bool(v)) for v in col]
+            data.append(col)
+        n = len(data[0]) if data else 0
+        if n == 0:
+            return
+        cols = list(names)
         if layer.spatial:
-            columns.append(GEOM)
-            geoms = [r.get(GEOM) for r in rows]
+            cols.append(GEOM)
+            arr = np.empty(n, dtype=object)
+            arr[:] = [None] * n if geoms is None else list(geoms)
             if layer.geometry_type == "MULTIPOLYGON":
-                geoms = [None if g is None else as_multipolygon(g) for g in geoms]
-            for v, blob in zip(values, encode_many(geoms), strict=True):
-                v.append(blob)
+                types = shapely.get_type_id(arr)
+                for i in np.flatnonzero(types == 3):  # a polygon is stored as a multipolygon
+                    arr[i] = as_multipolygon(arr[i])
+            geoms = arr
+            data.append(encode_array(arr))
         sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
-            table.name, ", ".join(f'"{c}"' for c in columns), ", ".join("?" * len(columns)))
-        params = [tuple(v) for v in values]
+            table.name, ", ".join(f'"{c}"' for c in cols), ", ".join("?" * len(cols)))
+        params = list(zip(*data, strict=True))
+        rows = params
         if not layer.spatial or len(rows) < BULK_RTREE_ROWS:
             conn.exec_driver_sql(sql, params)
             return
+        # a bulk load's index entries land all over the id index: a larger page cache (pages
+        # are allocated as they are used, and freed with the connection's) keeps it in memory
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        if len(rows) >= BULK_INDEX_ROWS and conn.exec_driver_sql(
+                f'SELECT 1 FROM "{table.name}" LIMIT 1').first() is None:
+            self._defer_indexes(conn, table.name)
         # A large batch fills the R-tree in one statement rather than through the insert
         # trigger row by row. The trigger is dropped and re-created inside this transaction,
         # which holds the write lock: no reader or writer ever sees the table without it.
         name = table.name
         trigger = _rtree_insert_trigger(name, self.fid_column)
-        last = conn.exec_driver_sql(f'SELECT coalesce(max("{self.fid_column}"), 0) FROM "{name}"'
-                                    ).scalar()
+        last = int(conn.exec_driver_sql(
+            f'SELECT coalesce(max("{self.fid_column}"), 0) FROM "{name}"').scalar() or 0)
         conn.exec_driver_sql(f'DROP TRIGGER "rtree_{name}_{GEOM}_insert"')
         try:
             conn.exec_driver_sql(sql, params)  # a failure undoes this statement's rows
-            fids = conn.exec_driver_sql(
-                f'SELECT "{self.fid_column}" FROM "{name}" WHERE "{self.fid_column}" > ? '
-                f'ORDER BY "{self.fid_column}"', (last,)).scalars().all()
+            top = int(conn.exec_driver_sql(f'SELECT max("{self.fid_column}") FROM "{name}"'
+                                           ).scalar() or 0)
+            fids: Any = range(last + 1, top + 1)  # the rows' fids, numbered on from the last
+            if top - last != len(rows):
+                fids = conn.exec_driver_sql(
+                    f'SELECT "{self.fid_column}" FROM "{name}" WHERE "{self.fid_column}" > ? '
+                    f'ORDER BY "{self.fid_column}"', (last,)).scalars().all()
             if len(fids) != len(rows):
                 raise StoreError.of("store.rows_lost", name=name, n=len(rows), n2=len(fids))
-            arr = np.empty(len(geoms), dtype=object)
-            arr[:] = geoms
-            bounds = shapely.bounds(arr)
-            keep = ~(shapely.is_empty(arr) | shapely.is_missing(arr))
+            bounds = shapely.bounds(geoms)
+            keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
             entries = [(int(fid), float(b[0]), float(b[2]), float(b[1]), float(b[3]))
                        for fid, b, k in zip(fids, bounds, keep, strict=True) if k]
             conn.exec_driver_sql(f'INSERT INTO "rtree_{name}_{GEOM}" VALUES (?, ?, ?, ?, ?)',
@@ -518,7 +573,22 @@ class GeoPackageStore(SqlStore):
         finally:
             conn.exec_driver_sql(trigger)
 
+    def _defer_indexes(self, conn: Connection, name: str) -> None:
+        """Drop the plain (not unique) indexes of table ``name``, empty before a bulk load,
+        for :meth:`after_write` to build again before the transaction commits: one sort of
+        the loaded rows, rather than an index entry placed at random for each row."""
+        deferred: dict[str, str] = conn.info.setdefault("deferred_indexes", {})
+        for index, sql in conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (name,)).all():
+            deferred[str(index)] = str(sql).replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS",
+                                                    1)
+            conn.exec_driver_sql(f'DROP INDEX "{index}"')
+
     def after_write(self, conn: Connection, layers: set[str]) -> None:
+        # indexes a bulk load deferred (after a rollback they are there: IF NOT EXISTS)
+        for sql in conn.info.pop("deferred_indexes", {}).values():
+            conn.exec_driver_sql(sql)
         for name in layers:
             conn.exec_driver_sql(
                 "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "

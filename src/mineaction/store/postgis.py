@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import numpy as np
 import psycopg
 import shapely
 import sqlalchemy as sa
@@ -177,31 +178,39 @@ class PostGISStore(SqlStore):
         """One ``COPY`` per batch: text format, geometries as hex EWKB with their SRID."""
         if not rows:
             return
+        columns = {spec.name: [row[spec.name] for row in rows] for spec in layer.fields}
+        geoms = _array([r.get(GEOM) for r in rows]) if layer.spatial else None
+        self.insert_columns(conn, layer, columns, geoms)
+
+    def insert_columns(self, conn: Connection, layer: Layer, columns: dict[str, list[Any]],
+                       geoms: Any = None) -> None:
+        """One ``COPY`` of the columns' values: text format, geometries as hex EWKB with
+        their SRID, made for the whole array at once."""
         names = [spec.name for spec in layer.fields]
-        columns = list(names)
-        geoms: list[str | None] = []
+        data = [columns[n] for n in names]
+        n = len(data[0]) if data else 0
+        if n == 0:
+            return
+        cols = list(names)
         if layer.spatial:
-            columns.append(GEOM)
-            multi = layer.geometry_type == "MULTIPOLYGON"
-            values = [r.get(GEOM) for r in rows]
-            if multi:
-                values = [None if g is None else as_multipolygon(g) for g in values]
-            arr = shapely.set_srid(_array(values), SRID)
-            geoms = list(shapely.to_wkb(arr, hex=True, include_srid=True, flavor="extended"))
+            cols.append(GEOM)
+            arr = _array([None] * n) if geoms is None else _array(list(geoms))
+            if layer.geometry_type == "MULTIPOLYGON":
+                for i in np.flatnonzero(shapely.get_type_id(arr) == 3):
+                    arr[i] = as_multipolygon(arr[i])
+            arr = shapely.set_srid(arr, SRID)
+            data.append(list(shapely.to_wkb(arr, hex=True, include_srid=True,
+                                            flavor="extended")))
         table = self.table(layer)
         statement = "COPY {} ({}) FROM STDIN".format(
-            _ident(table.name), ", ".join(_ident(c) for c in columns))
+            _ident(table.name), ", ".join(_ident(c) for c in cols))
         raw = conn.connection.driver_connection
         assert raw is not None
         savepoint = conn.begin_nested()
         try:
             with raw.cursor() as cur, cur.copy(statement) as copy:
-                if layer.spatial:
-                    for row, geom in zip(rows, geoms, strict=True):
-                        copy.write_row([row[n] for n in names] + [geom])
-                else:
-                    for row in rows:
-                        copy.write_row([row[n] for n in names])
+                for row in zip(*data, strict=True):
+                    copy.write_row(row)
         except psycopg.errors.IntegrityError as exc:
             savepoint.rollback()
             raise IntegrityError(statement, None, exc) from exc
@@ -212,8 +221,6 @@ class PostGISStore(SqlStore):
 
 
 def _array(values: list[BaseGeometry | None]) -> Any:
-    import numpy as np
-
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
     return arr

@@ -326,6 +326,18 @@ class SqlStore(Store):
     def insert_rows(self, conn: Connection, layer: Layer, rows: list[dict[str, Any]]) -> None:
         conn.execute(self.table(layer).insert(), rows)
 
+    def insert_columns(self, conn: Connection, layer: Layer, columns: dict[str, list[Any]],
+                       geoms: Any = None) -> None:
+        """Insert rows given as columns (every field of ``layer``, as :func:`to_row` makes
+        its values) and an array of geometries; an adapter writes them in bulk."""
+        names = list(columns)
+        rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(),
+                                                                        strict=True)]
+        if layer.spatial and geoms is not None:
+            for row, g in zip(rows, geoms, strict=True):
+                row[GEOM] = g
+        self.insert_rows(conn, layer, rows)
+
 
 class SqlTransaction(Transaction):
     def __init__(self, store: SqlStore, conn: Connection, *, writable: bool,
@@ -811,6 +823,52 @@ class SqlTransaction(Transaction):
         for name in list(batches):
             flush(name)
         return total
+
+    def insert_columns(self, layer: LayerRef, columns: Mapping[str, Sequence[Any]],
+                       geometries: Sequence[BaseGeometry | None] | None = None,
+                       progress: Progress | None = None) -> int:
+        self._check_writable()
+        lyr = layer_of(layer)
+        given = list(columns)
+        n = len(columns[given[0]]) if given else len(geometries or ())
+        if n == 0:
+            return 0
+        cols: dict[str, list[Any]] = {}
+        for spec in lyr.fields:
+            cols[spec.name] = list(columns[spec.name]) if spec.name in columns else [None] * n
+        cols["version"] = [1] * n
+        if self.policy is not None:
+            owner, country = self.policy.admit_columns(lyr)
+            if owner is not None:
+                cols["owner"] = [owner] * n
+            if "admin_area_id" in cols:
+                cols["country"] = [c if c is not None else (
+                    (self._area_country(a) if a else None) or country)
+                    for c, a in zip(cols["country"], cols["admin_area_id"], strict=True)]
+            else:
+                cols["country"] = [country if c is None else c for c in cols["country"]]
+        geoms = None
+        if lyr.spatial:
+            geoms = np.empty(n, dtype=object)
+            geoms[:] = list(geometries) if geometries is not None else [None] * n
+        try:
+            self.store.insert_columns(self.conn, lyr, cols, geoms)
+        except IntegrityError as exc:
+            raise Conflict.of("store.id_taken", layer=lyr.name, error=_first_line(exc)) from None
+        self.written.add(lyr.table)
+        if isinstance(columns, dict):  # what the store set, for a caller that reads it back
+            columns.update({k: cols[k] for k in ("version", "owner", "country")})
+        names = list(cols)
+        rows = [dict(zip(names, values, strict=True)) for values in zip(*cols.values(),
+                                                                        strict=True)]
+        if geoms is not None:
+            for row, g in zip(rows, geoms, strict=True):
+                row[GEOM] = g
+        self._audit(audit_log.INSERT, lyr, None, rows)
+        self._flush_audit()  # the log's entries of a bulk load are not held to the end
+        if progress:
+            progress(n)
+        return n
 
     def update(self, record: Record) -> Record:
         self._check_writable()
