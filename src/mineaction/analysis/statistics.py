@@ -346,8 +346,11 @@ class Land:
         for members in groups.values():
             if len(members) == 1:
                 total += self._measured(ids[members[0]])
-            else:
-                total += area_m2(shapely.union_all(arr[members]))
+            else:  # a group of overlapping steps recurs in many cells: measured once
+                part = frozenset(ids[m] for m in members)
+                if part not in self._areas:
+                    self._areas[part] = area_m2(shapely.union_all(arr[members]))
+                total += self._areas[part]
         return total
 
     def recorded_sum(self, ids: Iterable[str]) -> float:
