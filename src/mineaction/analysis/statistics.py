@@ -279,6 +279,7 @@ class Land:
         self.geoms: dict[str, BaseGeometry | None] = {}
         self.recorded: dict[str, float] = {}
         self._areas: dict[frozenset[str], float] = {}
+        self._own: dict[str, float] = {}  # each step's polygon, measured once
 
     def load(self, ids: Iterable[str]) -> None:
         """Read the steps among ``ids`` not read yet (one query per 500 ids)."""
@@ -293,21 +294,69 @@ class Land:
                 self.recorded.setdefault(i, 0.0)
 
     def area(self, ids: Iterable[str]) -> float:
-        """Land released by the steps ``ids`` in m²: the area of the union of their polygons."""
-        from shapely import union_all
+        """Land released by the steps ``ids`` in m²: the area of the union of their polygons.
 
-        from mineaction.geo.measure import area_m2
-
+        Steps whose polygons share no interior with another of the set count their own area
+        (measured once per step); only the steps that overlap are united and measured
+        together. Areas are additive under cuts (:mod:`mineaction.geo.measure`), so this is
+        the union's area to well under 0.1 m² per step, without building the union of
+        thousands of polygons that merely touch.
+        """
         key = frozenset(ids)
         if key not in self._areas and self.measured:
             self._areas[key] = self.reader.land_m2("release-steps", key) if key else 0.0
         if key not in self._areas:
             self.load(key)
-            geoms = [g for i in sorted(key) if (g := self.geoms[i]) is not None
+            items = [(i, g) for i in sorted(key) if (g := self.geoms[i]) is not None
                      and not g.is_empty]
-            self._areas[key] = (0.0 if not geoms else area_m2(geoms[0]) if len(geoms) == 1
-                                else area_m2(union_all(geoms)))
+            self._areas[key] = self._land([i for i, _ in items], [g for _, g in items])
         return self._areas[key]
+
+    def _measured(self, i: str) -> float:
+        from mineaction.geo.measure import area_m2
+
+        if i not in self._own:
+            self._own[i] = area_m2(self.geoms[i])
+        return self._own[i]
+
+    def _land(self, ids: list[str], geoms: list[BaseGeometry]) -> float:
+        import numpy as np
+        import shapely
+
+        from mineaction.geo.measure import area_m2
+
+        if len(geoms) < 2:
+            return sum(self._measured(i) for i in ids)
+        arr = np.asarray(geoms, dtype=object)
+        a, b = shapely.STRtree(arr).query(arr, predicate="intersects")
+        keep = a < b
+        a, b = a[keep], b[keep]
+        inner = shapely.relate_pattern(arr[a], arr[b], "T********")  # interiors meet
+        parent = list(range(len(geoms)))
+
+        def root(k: int) -> int:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        for x, y in zip(a[inner].tolist(), b[inner].tolist(), strict=True):
+            rx, ry = root(x), root(y)
+            if rx != ry:
+                parent[max(rx, ry)] = min(rx, ry)
+        groups: dict[int, list[int]] = {}
+        for k in range(len(geoms)):
+            groups.setdefault(root(k), []).append(k)
+        total = 0.0
+        for members in groups.values():
+            if len(members) == 1:
+                total += self._measured(ids[members[0]])
+            else:  # a group of overlapping steps recurs in many cells: measured once
+                part = frozenset(ids[m] for m in members)
+                if part not in self._areas:
+                    self._areas[part] = area_m2(shapely.union_all(arr[members]))
+                total += self._areas[part]
+        return total
 
     def recorded_sum(self, ids: Iterable[str]) -> float:
         """The sum of the steps' recorded ``area_m2`` (per-hazard accounting)."""

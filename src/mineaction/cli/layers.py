@@ -51,6 +51,7 @@ class ExportFormat(StrEnum):
     gpkg = "gpkg"
     csv = "csv"
     xlsx = "xlsx"
+    parquet = "parquet"
 
 
 @app.command()

@@ -31,7 +31,8 @@ from mineaction.geo.measure import area_m2
 from mineaction.store.rows import column_value
 
 FORMATS = {"geojson": ("GeoJSON", ".geojson"), "gpkg": ("GPKG", ".gpkg"),
-           "csv": ("CSV", ".csv"), "xlsx": ("XLSX", ".xlsx"), "fgb": ("FlatGeobuf", ".fgb")}
+           "csv": ("CSV", ".csv"), "xlsx": ("XLSX", ".xlsx"), "fgb": ("FlatGeobuf", ".fgb"),
+           "parquet": ("GeoParquet", ".parquet")}
 
 
 #: Leading characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
@@ -204,6 +205,10 @@ def write_records(layer: Layer, records: Iterable[Record], path: str | Path,
     p = Path(path)
     fmt = format_for(p, fmt)
     check_target(p, protected=protected)
+    if fmt == "parquet":  # streamed in batches
+        from mineaction.io.geoparquet import write_geoparquet
+
+        return write_geoparquet(layer, records, p, public_only=public_only)
     recs = list(records)
     cols = record_columns(layer, recs, public_only=public_only)
     if fmt in ("csv", "xlsx"):

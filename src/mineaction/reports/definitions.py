@@ -207,22 +207,43 @@ def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Re
                      ["release-steps", "finds"])
     areas = Areas.load(reader)
     land = st.Land(reader)
-    finds = st.destroyed(reader, Scope(), ["activity_id", "category"])
-    ap_acts = {g.key["activity_id"] for g in finds if g.key["category"] == "ap"}
-    # Only the steps of those activities: each group's land is measured, so leave the rest out.
-    steps = st.released(reader, scope, ["activity_id", "district", "method"], areas=areas,
-                        where={"activity_id": sorted(ap_acts)}, land=land)
-    # Each activity's finds go to the district where it released most land.
-    ids_by: dict[str, dict[str | None, set[str]]] = {}
-    for g in steps:
-        if g.key["activity_id"] in ap_acts:
-            per = ids_by.setdefault(g.key["activity_id"], {})
-            per.setdefault(g.key["district"], set()).update(g.figures["area_m2"].ids)
-    home = {a: sorted(((d, land.area(ids)) for d, ids in per.items()),
-                      key=lambda kv: (-kv[1], str(kv[0])))[0][0]
+    # The items of every activity by category, summed by the database in one statement; only
+    # those of activities with at least one AP find are kept.
+    find_rows = [r for r in reader.aggregate("finds", ["activity_id", "category"],
+                                             sums=["quantity"], date_field="destroyed_on",
+                                             with_ids=True) if r["activity_id"] is not None]
+    ap_acts = {r["activity_id"] for r in find_rows if r["category"] == "ap"}
+    # Only the steps of those activities: each district's land is measured, so leave the rest
+    # out. The database groups them by activity, area and method; districts in one pass.
+    step_rows = reader.aggregate(
+        "release-steps", ["activity_id", "admin_area_id", "method"], sums=["area_m2"],
+        where=st._where(scope, extra={"activity_id": sorted(ap_acts), "rejected_by": None}),
+        date_field="released_on", start=scope.period.start, end=scope.period.end,
+        with_ids=True)
+    ids_by: dict[str, dict[str | None, set[str]]] = {}  # activity -> district -> steps
+    by_method: dict[tuple[str | None, str], set[str]] = {}  # (district, method) -> steps
+    for r in step_rows:
+        if r["activity_id"] not in ap_acts or not r["ids"]:
+            continue
+        district = areas.district(r["admin_area_id"])
+        ids_by.setdefault(r["activity_id"], {}).setdefault(district, set()).update(r["ids"])
+        by_method.setdefault((district, r["method"]), set()).update(r["ids"])
+    land.load(i for ids in by_method.values() for i in ids)
+    # Each activity's finds go to the district where it released most land (measured only
+    # when it released land in more than one).
+    home = {a: (next(iter(per)) if len(per) == 1 else
+                sorted(((d, land.area(ids)) for d, ids in per.items()),
+                       key=lambda kv: (-kv[1], str(kv[0])))[0][0])
             for a, per in ids_by.items()}
-    names = _district_names(areas, {g.key["district"] for g in steps if
-                                    g.key["activity_id"] in home})
+    by_district: dict[str | None, set[str]] = {}
+    for (district, _), ids in by_method.items():
+        by_district.setdefault(district, set()).update(ids)
+    items: dict[tuple[str | None, str], list[Figure]] = {}  # (district, category) -> finds
+    for r in find_rows:
+        if r["activity_id"] in home:  # an activity that released no land in scope: none
+            items.setdefault((home[r["activity_id"]], r["category"]), []).append(
+                Figure(float(r["quantity"] or 0), "finds", r["ids"], {}, r["count"]))
+    names = _district_names(areas, by_district)
     table = Table("districts", "Release of polygons where AP mines were found", [
         Column("district", "District", numeric=False),
         Column("area_released_m2", "Area released", "m²"),
@@ -238,23 +259,21 @@ def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Re
     for district in sorted(names, key=lambda d: names[d]):
         crit = {**scope.describe(), "district": names[district],
                 "rule": "activities with at least one AP find"}
-        dsteps = [g for g in steps if g.key["district"] == district
-                  and g.key["activity_id"] in home]
-        row: dict[str, Any] = {
-            "district": names[district],
-            "area_released_m2": land_cell(land, (g.figures["area_m2"] for g in dsteps), crit)}
-        acts = {a for a, d in home.items() if d == district}
+        row: dict[str, Any] = {"district": names[district]}
+        ids = by_district[district]
+        row["area_released_m2"] = (Cell(0, Figure(0, "release-steps", [], dict(crit), 0))
+                                   if not ids else Cell((f := land.figure(ids, crit)).value, f))
         for col, cat in FIND_COLUMNS.items():
             c = {**crit, "category": cat, "activities": "those whose home district it is"}
-            row[col] = fcell(merged((g.figures["quantity"] for g in finds
-                                     if g.key["activity_id"] in acts and g.key["category"] == cat),
-                                    c), zero_layer="finds", criteria=c)
+            row[col] = fcell(merged(items.get((district, cat), ()), c), zero_layer="finds",
+                             criteria=c)
         table.add(row)
         mrow: dict[str, Any] = {"district": names[district]}
         for m in st.METHODS:
             c = {**crit, "method": m}
-            mrow[f"{m}_m2"] = land_cell(land, (g.figures["area_m2"] for g in dsteps
-                                               if g.key["method"] == m), c)
+            mids = by_method.get((district, m), set())
+            mrow[f"{m}_m2"] = (Cell(0, Figure(0, "release-steps", [], dict(c), 0)) if not mids
+                               else Cell((f := land.figure(mids, c)).value, f))
         methods.add(mrow)
     land_columns(table, land, ["area_released_m2"])
     land_columns(methods, land, [f"{m}_m2" for m in st.METHODS])
