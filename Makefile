@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DEMO_DB ?= demo/mineaction.gpkg
+# `make demo` ends by serving the Observer on the demo store (until Ctrl-C); SERVE=no builds only.
+SERVE  ?= yes
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 # Browser libraries (MapLibre GL JS, axe-core) from npm, served by the web interface itself.
 JS     := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 
@@ -30,7 +34,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 demo: $(STAMP) $(JS)
-	bash scripts/demo.sh $(DEMO_DB)
+	SERVE=$(SERVE) HOST=$(HOST) PORT=$(PORT) bash scripts/demo.sh $(DEMO_DB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -16,7 +16,7 @@ from tests.web.conftest import ROOT
 
 pytestmark = [pytest.mark.real, pytest.mark.xdist_group("observer")]
 
-PAGES = {"home": "", "casualties": "casualties", "land-release": "land-release",
+PAGES = {"home": "", "casualties": "casualties", "land-release": "land-release", "data": "data",
          "figures": "figures", "30-november": "30-november",
          "sources": "sources?report=casualties&cell=by-year/Total/total"}
 #: Pages photographed in every language.

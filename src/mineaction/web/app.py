@@ -70,7 +70,8 @@ def environment(lang: str) -> jinja2.Environment:
     env.globals.update(label=lambda code: labels.label(code, lang),
                        unit=lambda u: labels.unit(u, lang),
                        table_title=lambda t: labels.table_title(t, lang),
-                       headline_label=lambda k: labels.headline(k, lang))
+                       headline_label=lambda k: labels.headline(k, lang),
+                       offer_title=lambda o: labels.offer_title(o, lang))
     env.globals.update(lang=lang, languages=[(c, i18n.language_name(c)) for c in LANGUAGES],
                        licence=LICENCE, version=__version__)
     return env

@@ -8,12 +8,12 @@ import time
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from mineaction.errors import NotFound
-from mineaction.services import observer
+from mineaction.services import observer, opendata
 from mineaction.services import reports as report_service
-from mineaction.web.app import lang_of, observer_context, page, pages
+from mineaction.web.app import lang_of, observer_context, page, pages, router
 from mineaction.web.i18n import gettext
 from mineaction.web.labels import N_
 
@@ -100,3 +100,44 @@ def sources(request: Request, report: str, cell: str, year: Year = None) -> HTML
     items = observer.explain(_report(request, report, year), cell)
     return page(request, "sources.html", title=_t(request, N_("Where a figure comes from")),
                 items=items, **_common(request))
+
+
+#: Media types of the downloads.
+MEDIA = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+json",
+         "gpkg": "application/geopackage+sqlite3"}
+
+
+@pages("data", "data")
+def open_data(request: Request) -> HTMLResponse:
+    ctx = observer_context(request)
+    offers = opendata.offers(ctx, [_report(request, "casualties", None),
+                                   _report(request, "land-release", None)])
+    return page(request, "data.html", title=_t(request, N_("Open data")), offers=offers,
+                **_common(request))
+
+
+@router.get("/download/{name}.{fmt}", include_in_schema=False)
+def download(request: Request, name: str, fmt: str) -> Response:
+    """One table of the open data, as the public may read it; licence and date in the
+    headers (and inside GeoJSON and GeoPackage files)."""
+    ctx = observer_context(request)
+    if fmt not in MEDIA:
+        raise NotFound.of("api.no_resource", path=request.url.path)
+    if "--" in name:
+        report, _, table = name.partition("--")
+        if report not in ("casualties", "land-release") or fmt != "csv":
+            raise NotFound.of("api.no_resource", path=request.url.path)
+        try:
+            body: bytes = opendata.table_csv(_report(request, report, None), table).encode()
+        except KeyError:
+            raise NotFound.of("api.no_resource", path=request.url.path) from None
+    elif fmt == "csv":
+        body = opendata.layer_csv(ctx, name).encode()
+    elif fmt == "geojson":
+        body = opendata.geojson_text(opendata.layer_geojson(ctx, name)).encode()
+    else:
+        body = opendata.layer_gpkg(ctx, name)
+    day = ctx.today().isoformat()
+    return Response(body, media_type=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}-{day}.{fmt}"',
+        "Link": f'<{opendata.LICENCE[1]}>; rel="license"', "Last-Modified-Date": day})
