@@ -29,6 +29,8 @@ LABELS: dict[str, str] = {
     "cancelled": N_("Cancelled"), "reduced": N_("Reduced"), "cleared": N_("Cleared"),
     "cancelled_km2": N_("Cancelled"), "reduced_km2": N_("Reduced"),
     "cleared_km2": N_("Cleared"),
+    # hazards
+    "sha": N_("Suspected hazardous area (SHA)"), "cha": N_("Confirmed hazardous area (CHA)"),
     # published figures
     "reported": N_("Reported"), "estimate": N_("Estimate"), "claim": N_("Claim"),
     "target": N_("Target"), "national": N_("National"),

@@ -141,3 +141,63 @@ def download(request: Request, name: str, fmt: str) -> Response:
     return Response(body, media_type=MEDIA[fmt], headers={
         "Content-Disposition": f'attachment; filename="{name}-{day}.{fmt}"',
         "Link": f'<{opendata.LICENCE[1]}>; rel="license"', "Last-Modified-Date": day})
+
+
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+
+
+def _bulletin(request: Request, month: str | None) -> Any:
+    ctx = observer_context(request)
+    if month is None:
+        year, mon = observer.latest_month(ctx)
+    else:
+        year, mon = int(month[:4]), int(month[5:])
+        if not 1 <= mon <= 12:
+            raise NotFound.of("api.no_resource", path=request.url.path)
+    return observer.bulletin(ctx, year, mon)
+
+
+def _bulletin_title(request: Request, b: Any) -> str:
+    from mineaction.web.i18n import date
+
+    return _t(request, N_("Monthly bulletin: %(month)s")) % {
+        "month": date(b.start, lang_of(request), "LLLL y")}
+
+
+@pages("bulletin", "bulletin")
+def bulletin(request: Request, month: Month = None) -> HTMLResponse:
+    b = _bulletin(request, month)
+    return page(request, "bulletin.html", title=_bulletin_title(request, b), b=b,
+                **_common(request))
+
+
+@pages("bulletin.pdf", "bulletin-pdf")
+def bulletin_pdf(request: Request, month: Month = None) -> Response:
+    """The bulletin as a PDF (WeasyPrint; Noto fonts for the Armenian and Georgian
+    scripts)."""
+    from weasyprint import HTML
+
+    from mineaction.web.app import STATIC, environment
+
+    b = _bulletin(request, month)
+    ctx = observer_context(request)
+    html = environment(lang_of(request)).get_template("bulletin_pdf.html").render(
+        title=_bulletin_title(request, b), b=b, css=(STATIC / "observer.css").read_text(),
+        synthetic=observer.synthetic(ctx), today=ctx.today(), here="", query="",
+        **_common(request))
+    pdf = HTML(string=html).write_pdf()
+    name = f"bulletin-{b.year:04d}-{b.month:02d}-{lang_of(request)}.pdf"
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@pages("profile", "profile")
+def profile(request: Request) -> HTMLResponse:
+    ctx = observer_context(request)
+    cas = _report(request, "casualties", None)
+    rel = _report(request, "land-release", None)
+    credits = list(dict.fromkeys([*cas.credits, *rel.credits]))
+    return page(request, "profile.html", title=_t(request, N_("Country profile")),
+                headlines=observer.headlines(cas, rel), casualties=cas, release=rel,
+                contamination=observer.contamination(ctx),
+                conflicts=len(observer.conflicts(ctx)), credits=credits, **_common(request))
