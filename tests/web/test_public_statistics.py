@@ -40,7 +40,10 @@ def fill(store: Store) -> list[ReleaseStep]:
                          else d.ActivityKind.TS, released_on=D, area_m2=area_m2(g),
                          geometry=g, source="synthetic:test")
              for i, (g, m) in enumerate([(a, "cleared"), (b, "cleared"), (c, "reduced")])]
+    hazards = [d.Hazard(id=f"H{i}", kind=d.HazardKind.CHA, geometry=g, source="synthetic:test")
+               for i, g in enumerate([a, b])]
     with store.transaction() as tx:
+        tx.add_many(hazards)
         tx.add_many(victims)
         tx.add_many(personal)
         tx.add_many(steps)
@@ -89,6 +92,10 @@ def test_the_public_counts_people_and_measures_land(store: Store) -> None:
     other = exact.table("years").total
     assert other is not None
     assert {k: c.value for k, c in total.items()} == {k: c.value for k, c in other.items()}
+    # the contamination left: open hazards, their land measured on the exact polygons
+    (cha,) = observer.contamination(public)
+    assert cha.kind == "cha" and cha.hazards == 2
+    assert cha.area_km2 == pytest.approx(union, rel=1e-9)
 
 
 def test_counts_only_is_never_a_record_of_a_personal_layer() -> None:

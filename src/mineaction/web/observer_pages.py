@@ -77,8 +77,10 @@ def solidarity(request: Request) -> HTMLResponse:
 @pages("land-release", "land-release")
 def land_release(request: Request, year: Year = None) -> HTMLResponse:
     rep = _report(request, "land-release", year)
+    ctx = observer_context(request)
     return page(request, "report.html", title=_t(request, N_("Land release")), year=year,
                 report="land-release", path="land-release", tables=rep.tables,
+                contamination=observer.contamination(ctx),
                 intro=_t(request, N_("Land cancelled by non-technical survey, reduced by "
                                      "technical survey and cleared, by district and by year. "
                                      "The three are never added together.")),
@@ -196,7 +198,8 @@ def profile(request: Request) -> HTMLResponse:
     ctx = observer_context(request)
     cas = _report(request, "casualties", None)
     rel = _report(request, "land-release", None)
-    credits = list(dict.fromkeys([*cas.credits, *rel.credits]))
+    credits = list(dict.fromkeys([*cas.credits, *rel.credits])) or \
+        list(dict.fromkeys([*rel.sources, *cas.sources]))
     return page(request, "profile.html", title=_t(request, N_("Country profile")),
                 headlines=observer.headlines(cas, rel), casualties=cas, release=rel,
                 contamination=observer.contamination(ctx),
