@@ -51,9 +51,9 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location -o build/mineaction-web.pot .
 	for l in az hy ka ru; do po=src/mineaction/web/locale/$$l/LC_MESSAGES/mineaction-web.po; \
 	  if [ -f $$po ]; then $(BIN)/pybabel update -D mineaction-web -i build/mineaction-web.pot \
-	  -d src/mineaction/web/locale -l $$l --no-fuzzy-matching; \
+	  -d src/mineaction/web/locale -l $$l --no-fuzzy-matching -w 100; \
 	  else $(BIN)/pybabel init -D mineaction-web -i build/mineaction-web.pot \
-	  -d src/mineaction/web/locale -l $$l; fi; done
+	  -d src/mineaction/web/locale -l $$l -w 100; fi; done
 
 clean:
 	rm -rf $(VENV) node_modules demo .pytest_cache .mypy_cache .ruff_cache

@@ -110,8 +110,11 @@ def page(request: Request, template: str, **values: Any) -> HTMLResponse:
     path = request.url.path
     rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
     query = ("?" + request.url.query) if request.url.query else ""
+    from mineaction.web.observer_pages import cached
+
     html = environment(lang).get_template(template).render(
-        here=rest, query=query, synthetic=observer.synthetic(ctx),
+        here=rest, query=query,
+        synthetic=cached(request, "synthetic", lambda: observer.synthetic(ctx)),
         today=ctx.today(), **values)
     response = HTMLResponse(html)
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")

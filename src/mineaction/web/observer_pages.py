@@ -21,25 +21,29 @@ Year = Annotated[int | None, Query(ge=1900, le=2100)]
 
 def _common(request: Request) -> dict[str, Any]:
     ctx = observer_context(request)
-    return {"years": observer.years(ctx), "threshold": report_service.threshold(ctx)}
+    return {"years": cached(request, "years", lambda: observer.years(ctx)),
+            "threshold": report_service.threshold(ctx)}
 
 
 #: How long a built report is reused (seconds): every public reader sees the same one.
 FRESH_S = 300.0
 
 
-def _report(request: Request, name: str, year: int | None) -> Any:
-    """The public report ``name`` for ``year``, built at most every :data:`FRESH_S` seconds
-    (the Observer reads as the public: every reader gets the same report)."""
-    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("observer_reports", {})
-    key = (name, year)
+def cached(request: Request, key: Any, make: Any) -> Any:
+    """``make()``, reused for :data:`FRESH_S` seconds: every public reader gets the same."""
+    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("observer_cache", {})
     now = time.monotonic()
     hit = cache.get(key)
     if hit is None or now - hit[0] > FRESH_S:
-        ctx = observer_context(request)
-        build = observer.casualties if name == "casualties" else observer.release
-        hit = cache[key] = (now, build(ctx, year))
+        hit = cache[key] = (now, make())
     return hit[1]
+
+
+def _report(request: Request, name: str, year: int | None) -> Any:
+    """The public report ``name`` for ``year`` (see :func:`cached`)."""
+    ctx = observer_context(request)
+    build = observer.casualties if name == "casualties" else observer.release
+    return cached(request, (name, year), lambda: build(ctx, year))
 
 
 def _t(request: Request, text: str) -> str:
@@ -80,7 +84,8 @@ def land_release(request: Request, year: Year = None) -> HTMLResponse:
     ctx = observer_context(request)
     return page(request, "report.html", title=_t(request, N_("Land release")), year=year,
                 report="land-release", path="land-release", tables=rep.tables,
-                contamination=observer.contamination(ctx),
+                contamination=cached(request, "contamination",
+                                     lambda: observer.contamination(ctx)),
                 intro=_t(request, N_("Land cancelled by non-technical survey, reduced by "
                                      "technical survey and cleared, by district and by year. "
                                      "The three are never added together.")),
@@ -202,5 +207,6 @@ def profile(request: Request) -> HTMLResponse:
         list(dict.fromkeys([*rel.sources, *cas.sources]))
     return page(request, "profile.html", title=_t(request, N_("Country profile")),
                 headlines=observer.headlines(cas, rel), casualties=cas, release=rel,
-                contamination=observer.contamination(ctx),
+                contamination=cached(request, "contamination",
+                                     lambda: observer.contamination(ctx)),
                 conflicts=len(observer.conflicts(ctx)), credits=credits, **_common(request))
