@@ -153,3 +153,17 @@ def test_bulletin_pdf_renders_the_script(observer_url: str, lang: str, font: str
              for p in pdf.pages for f in p["/Resources"]["/Font"].values()}
     assert any(f.startswith(font) for f in fonts), fonts
     assert text in pdf.pages[0].extract_text()
+
+
+def test_the_year_form(tab: Any, observer_url: str) -> None:
+    tab.goto(f"{observer_url}/ru/casualties")
+    years = tab.eval_on_selector_all("#year option", "os => os.map(o => o.value)")
+    assert years[0] == "" and len(years) > 1
+    tab.select_option("#year", years[1])
+    tab.click("form.period button")
+    tab.wait_for_url(f"**/ru/casualties?year={years[1]}")
+    assert tab.locator("#year").input_value() == years[1]
+    tab.select_option("#year", "")  # every year again: an empty choice
+    tab.click("form.period button")
+    tab.wait_for_url("**/ru/casualties?year=")
+    assert tab.locator("h1").inner_text() and not tab.problems

@@ -17,7 +17,13 @@ from mineaction.web.app import lang_of, observer_context, page, pages, router
 from mineaction.web.i18n import gettext
 from mineaction.web.labels import N_
 
-Year = Annotated[int | None, Query(ge=1900, le=2100)]
+Year = Annotated[str | None, Query(alias="year", pattern=r"^(\d{4})?$",
+                                   description="YYYY, or empty: every year")]
+
+
+def _year(text: str | None) -> int | None:
+    """The year of the form's choice (empty: every year)."""
+    return int(text) if text else None
 
 def _common(request: Request) -> dict[str, Any]:
     ctx = observer_context(request)
@@ -51,7 +57,8 @@ def _t(request: Request, text: str) -> str:
 
 
 @pages("", "home")
-def home(request: Request, year: Year = None) -> HTMLResponse:
+def home(request: Request, year_text: Year = None) -> HTMLResponse:
+    year = _year(year_text)
     heads = observer.headlines(_report(request, "casualties", year),
                                _report(request, "land-release", year))
     return page(request, "home.html", title=_t(request, N_("Headline figures")), year=year,
@@ -59,7 +66,8 @@ def home(request: Request, year: Year = None) -> HTMLResponse:
 
 
 @pages("casualties", "casualties")
-def casualties(request: Request, year: Year = None) -> HTMLResponse:
+def casualties(request: Request, year_text: Year = None) -> HTMLResponse:
+    year = _year(year_text)
     rep = _report(request, "casualties", year)
     return page(request, "report.html", title=_t(request, N_("Casualties")), year=year,
                 report="casualties", path="casualties", tables=rep.tables,
@@ -79,7 +87,8 @@ def solidarity(request: Request) -> HTMLResponse:
 
 
 @pages("land-release", "land-release")
-def land_release(request: Request, year: Year = None) -> HTMLResponse:
+def land_release(request: Request, year_text: Year = None) -> HTMLResponse:
+    year = _year(year_text)
     rep = _report(request, "land-release", year)
     ctx = observer_context(request)
     return page(request, "report.html", title=_t(request, N_("Land release")), year=year,
@@ -101,7 +110,8 @@ def published(request: Request) -> HTMLResponse:
 
 
 @pages("sources", "sources")
-def sources(request: Request, report: str, cell: str, year: Year = None) -> HTMLResponse:
+def sources(request: Request, report: str, cell: str, year_text: Year = None) -> HTMLResponse:
+    year = _year(year_text)
     if report not in ("casualties", "land-release"):
         raise NotFound.of("api.no_resource", path=request.url.path)
     items = observer.explain(_report(request, report, year), cell)
