@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DEMO_DB ?= demo/mineaction.gpkg
+# `make demo` ends by serving the Observer on the demo store (until Ctrl-C); SERVE=no builds only.
+SERVE  ?= yes
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 # Browser libraries (MapLibre GL JS, axe-core) from npm, served by the web interface itself.
 JS     := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 
@@ -30,7 +34,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 demo: $(STAMP) $(JS)
-	bash scripts/demo.sh $(DEMO_DB)
+	SERVE=$(SERVE) HOST=$(HOST) PORT=$(PORT) bash scripts/demo.sh $(DEMO_DB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -47,9 +51,9 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location -o build/mineaction-web.pot .
 	for l in az hy ka ru; do po=src/mineaction/web/locale/$$l/LC_MESSAGES/mineaction-web.po; \
 	  if [ -f $$po ]; then $(BIN)/pybabel update -D mineaction-web -i build/mineaction-web.pot \
-	  -d src/mineaction/web/locale -l $$l --no-fuzzy-matching; \
+	  -d src/mineaction/web/locale -l $$l --no-fuzzy-matching -w 100; \
 	  else $(BIN)/pybabel init -D mineaction-web -i build/mineaction-web.pot \
-	  -d src/mineaction/web/locale -l $$l; fi; done
+	  -d src/mineaction/web/locale -l $$l -w 100; fi; done
 
 clean:
 	rm -rf $(VENV) node_modules demo .pytest_cache .mypy_cache .ruff_cache

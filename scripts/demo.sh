@@ -2,6 +2,8 @@
 # The main job on the embedded store: a fresh GeoPackage with the synthetic demonstration
 # scenario (a fictional territory at sea), the published-figures register, the minefield
 # records assessed against clearance, reports, and a summary. Open the files in QGIS.
+# Then it serves the public Observer on the store until Ctrl-C; SERVE=no (scripts, CI) stops
+# after building. HOST and PORT: where to serve (default 127.0.0.1:8000).
 set -euo pipefail
 db="${1:-demo/mineaction.gpkg}"
 out="$(dirname "$db")"
@@ -44,3 +46,11 @@ m summary
 echo
 echo "demo store: $db (SYNTHETIC data; opens in QGIS); truth: ${db%.gpkg}-truth.gpkg;"
 echo "map: $out/map.png; reports: $out/*.pdf"
+
+if [ "${SERVE:-yes}" != "no" ]; then
+  host="${HOST:-127.0.0.1}"; port="${PORT:-8000}"
+  step "the public Observer"
+  echo "open http://$host:$port/ in a browser (English, Azərbaycan, Հայերեն, ქართული, Русский);"
+  echo "stop with Ctrl-C (make demo SERVE=no builds without serving)"
+  exec .venv/bin/mineaction --db "$db" serve --host "$host" --port "$port"
+fi

@@ -16,11 +16,12 @@ from tests.web.conftest import ROOT
 
 pytestmark = [pytest.mark.real, pytest.mark.xdist_group("observer")]
 
-PAGES = {"home": "", "casualties": "casualties", "land-release": "land-release",
+PAGES = {"home": "", "casualties": "casualties", "land-release": "land-release", "data": "data",
          "figures": "figures", "30-november": "30-november",
-         "sources": "sources?report=casualties&cell=by-year/Total/total"}
+         "sources": "sources?report=casualties&cell=by-year/Total/total",
+         "bulletin": "bulletin", "profile": "profile"}
 #: Pages photographed in every language.
-SHOT = ("home", "casualties", "land-release")
+SHOT = ("home", "casualties", "land-release", "profile")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -84,8 +85,10 @@ def test_root_goes_to_the_remembered_language(browser: Any, observer_url: str) -
 
 @pytest.mark.parametrize("lang", ["en", "hy"])
 def test_no_serious_accessibility_violation(tab: Any, observer_url: str, lang: str) -> None:
-    for name, path in PAGES.items():
-        tab.goto(f"{observer_url}/{lang}/{path}")
+    # a page of each layout in English; the home page in Armenian (the same templates)
+    names = ["home", "casualties", "figures", "data", "profile"] if lang == "en" else ["home"]
+    for name in names:
+        tab.goto(f"{observer_url}/{lang}/{PAGES[name]}")
         tab.add_script_tag(path=str(AXE))
         result = tab.evaluate("async () => (await axe.run(document)).violations"
                               ".map(v => [v.id, v.impact, v.nodes.length])")
@@ -132,3 +135,35 @@ def test_first_view_is_light(browser: Any, observer_url: str) -> None:
     page_response = next(r for r in responses if r.url.endswith("/en/"))
     assert page_response.headers.get("content-encoding") == "gzip"
     context.close()
+
+
+@pytest.mark.parametrize(("lang", "font", "text"), [("hy", "NotoSansArmenian", "տեղեկագիր"),
+                                                    ("ka", "NotoSansGeorgian", "ბიულეტენი")])
+def test_bulletin_pdf_renders_the_script(observer_url: str, lang: str, font: str,
+                                         text: str) -> None:
+    import io
+
+    import httpx
+    from pypdf import PdfReader
+
+    r = httpx.get(f"{observer_url}/{lang}/bulletin.pdf", timeout=120)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(r.content))
+    fonts = {str(f.get_object()["/BaseFont"]).split("+")[-1].replace("-", "")
+             for p in pdf.pages for f in p["/Resources"]["/Font"].values()}
+    assert any(f.startswith(font) for f in fonts), fonts
+    assert text in pdf.pages[0].extract_text()
+
+
+def test_the_year_form(tab: Any, observer_url: str) -> None:
+    tab.goto(f"{observer_url}/ru/casualties")
+    years = tab.eval_on_selector_all("#year option", "os => os.map(o => o.value)")
+    assert years[0] == "" and len(years) > 1
+    tab.select_option("#year", years[1])
+    tab.click("form.period button")
+    tab.wait_for_url(f"**/ru/casualties?year={years[1]}")
+    assert tab.locator("#year").input_value() == years[1]
+    tab.select_option("#year", "")  # every year again: an empty choice
+    tab.click("form.period button")
+    tab.wait_for_url("**/ru/casualties?year=")
+    assert tab.locator("h1").inner_text() and not tab.problems

@@ -16,7 +16,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on"),
 ) -> None:
-    """Serve the store as OGC API Features: the public sees the public views; a client
+    """Serve the store: the public Observer (web pages in five languages, at /) and OGC API
+    Features. The public sees the public views; a client
     with an API token (``Authorization: Bearer TOKEN``) sees what its user may read."""
     import uvicorn
 
@@ -31,6 +32,6 @@ def serve(
     requests.addHandler(handler)
     requests.setLevel(logging.INFO)
     requests.propagate = False
-    console.print(f"serving {url} on http://{host}:{port}/ (OpenAPI document at /api)",
-                  highlight=False)
+    console.print(f"serving {url} on http://{host}:{port}/ (the Observer in a browser, "
+                  f"OGC API Features for programs; OpenAPI document at /api)", highlight=False)
     uvicorn.run(application, host=host, port=port, access_log=False, log_level="warning")

@@ -197,8 +197,12 @@ def _array(values: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
 
 def write_records(layer: Layer, records: Iterable[Record], path: str | Path,
                   fmt: str | None = None, *, public_only: bool = False,
-                  protected: Iterable[str | Path] = ()) -> int:
+                  protected: Iterable[str | Path] = (), metadata: dict[str, str] | None = None,
+                  computed_area: bool = True) -> int:
     """Write ``records`` of ``layer`` to ``path``; returns how many were written.
+    ``metadata``: the dataset's metadata (a GeoPackage's: licence, date, ...);
+    ``computed_area``: False leaves out the geodesic area column (for geometries that are
+    generalised, whose area says nothing of the land).
 
     The target is checked first (:func:`check_target`; pass the store's own file as
     ``protected``), so a refused output writes nothing and reads no record."""
@@ -211,6 +215,8 @@ def write_records(layer: Layer, records: Iterable[Record], path: str | Path,
         return write_geoparquet(layer, records, p, public_only=public_only)
     recs = list(records)
     cols = record_columns(layer, recs, public_only=public_only)
+    if not computed_area:
+        cols.pop(export_area_column(layer) or "", None)
     if fmt in ("csv", "xlsx"):
         cols = {name: [spreadsheet_text(v) for v in values] for name, values in cols.items()}
     geoms = [getattr(r, "geometry", None) for r in recs] if layer.spatial else None
@@ -245,7 +251,8 @@ def write_records(layer: Layer, records: Iterable[Record], path: str | Path,
             str(p), wkb if wkb is not None else None, list(arrays), list(cols),
             field_mask=list(masks), layer=layer.table, driver=driver, geometry_type=gtype,
             crs="EPSG:4326" if layer.spatial else None, layer_options=options or None,
-            append=False)
+            append=False, **({"dataset_metadata": metadata} if metadata and fmt == "gpkg"
+                             else {}))
     return len(recs)
 
 

@@ -4,7 +4,9 @@ function reads as the context's actor; the web pages only lay out what these ret
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from mineaction.errors import Forbidden
@@ -13,8 +15,9 @@ from mineaction.services import figures as figures_service
 from mineaction.services import reports
 from mineaction.services.context import Context
 
-__all__ = ["Headline", "casualties", "conflicts", "explain", "headlines", "release",
-           "synthetic", "years"]
+__all__ = ["Bulletin", "Contamination", "Headline", "bulletin", "casualties", "conflicts",
+           "contamination", "explain", "headlines", "latest_month", "release", "synthetic",
+           "years"]
 
 #: Layers whose records say whether a store holds synthetic (demonstration) data.
 MARKED = ("hazards", "release-steps", "accidents")
@@ -36,23 +39,22 @@ def synthetic(ctx: Context) -> bool:
 def years(ctx: Context) -> list[int]:
     """The years with land released or casualties recorded, latest first."""
     found: set[int] = set()
-    for layer, field in (("release-steps", "released_on"), ("victims", "occurred_on")):
+    for layer, date_field in (("release-steps", "released_on"), ("victims", "occurred_on")):
         try:
-            rows = ctx.reader.aggregate(layer, ["year"], date_field=field)
+            rows = ctx.reader.aggregate(layer, ["year"], date_field=date_field)
         except Forbidden:
             continue
         found.update(int(r["year"]) for r in rows if r["year"])
     return sorted(found, reverse=True)
 
 
-def _period(year: int | None) -> Any:
-    return reports.period(year)
-
-
-def build(ctx: Context, name: str, year: int | None) -> Report:
-    """Report ``name`` for ``year`` (every year when None), as the actor may read it, with
-    the actor's suppression threshold (the installation's for the public)."""
-    return reports.build(ctx, name, _period(year), suppress_below=reports.threshold(ctx))
+def build(ctx: Context, name: str, year: int | None, *, start: dt.date | None = None,
+          end: dt.date | None = None) -> Report:
+    """Report ``name`` for ``year`` (every year when None; or from ``start`` to ``end``), as
+    the actor may read it, with the actor's suppression threshold (the installation's for
+    the public)."""
+    return reports.build(ctx, name, reports.period(year, start, end),
+                         suppress_below=reports.threshold(ctx))
 
 
 def casualties(ctx: Context, year: int | None = None) -> Report:
@@ -107,3 +109,69 @@ def conflicts(ctx: Context, country: str | None = None) -> list[Any]:
     """Published figures of the same metric, country and area that disagree."""
     return figures_service.conflicts(ctx, None, country)
 
+
+# -- the monthly bulletin ------------------------------------------------------------------
+
+
+def latest_month(ctx: Context) -> tuple[int, int]:
+    """The month of the latest land released or casualty recorded (this month when none)."""
+    days: list[dt.date] = []
+    for layer, name in (("release-steps", "released_on"), ("victims", "occurred_on")):
+        try:
+            rows = ctx.reader.aggregate(layer, [name], date_field=name)
+        except Forbidden:
+            continue
+        days += [r[name] for r in rows if isinstance(r[name], dt.date)]
+    last = max(days) if days else ctx.today()
+    return last.year, last.month
+
+
+@dataclass
+class Bulletin:
+    """What changed in a month: casualties, land released, published figures added."""
+
+    year: int
+    month: int
+    start: dt.date
+    end: dt.date
+    casualties: Report
+    release: Report
+    figures: list[Any] = field(default_factory=list)
+    previous: tuple[int, int] | None = None
+    next: tuple[int, int] | None = None
+
+
+def bulletin(ctx: Context, year: int, month: int) -> Bulletin:
+    """The bulletin of ``month`` of ``year``: the public reports over that month and the
+    figures published in it (by their date)."""
+    start = dt.date(year, month, 1)
+    end = dt.date(year, month, calendar.monthrange(year, month)[1])
+    published = [f for f in figures_service.listing(ctx)
+                 if f.as_of is not None and start <= f.as_of <= end]  # type: ignore[attr-defined]
+    prev = (year, month - 1) if month > 1 else (year - 1, 12)
+    nxt = (year, month + 1) if month < 12 else (year + 1, 1)
+    last = latest_month(ctx)
+    return Bulletin(year, month, start, end,
+                    build(ctx, "casualties", None, start=start, end=end),
+                    build(ctx, "land-release", None, start=start, end=end), published,
+                    prev, nxt if nxt <= last else None)
+
+
+# -- the country profile ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contamination:
+    """Open hazards of one kind (sha, cha) as they stand: how many, and their land (km², the
+    union of their exact polygons, measured by the store)."""
+
+    kind: str
+    hazards: int
+    area_km2: float
+
+
+def contamination(ctx: Context) -> list[Contamination]:
+    """The remaining contamination today: open hazards by kind, with their area."""
+    rows = ctx.reader.aggregate("hazards", ["kind"], where={"status": "open"}, with_ids=True)
+    return [Contamination(str(r["kind"]), int(r["count"]),
+                          ctx.reader.land_m2("hazards", r["ids"]) / 1e6) for r in rows]

@@ -70,7 +70,8 @@ def environment(lang: str) -> jinja2.Environment:
     env.globals.update(label=lambda code: labels.label(code, lang),
                        unit=lambda u: labels.unit(u, lang),
                        table_title=lambda t: labels.table_title(t, lang),
-                       headline_label=lambda k: labels.headline(k, lang))
+                       headline_label=lambda k: labels.headline(k, lang),
+                       offer_title=lambda o: labels.offer_title(o, lang))
     env.globals.update(lang=lang, languages=[(c, i18n.language_name(c)) for c in LANGUAGES],
                        licence=LICENCE, version=__version__)
     return env
@@ -109,8 +110,11 @@ def page(request: Request, template: str, **values: Any) -> HTMLResponse:
     path = request.url.path
     rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
     query = ("?" + request.url.query) if request.url.query else ""
+    from mineaction.web.observer_pages import cached
+
     html = environment(lang).get_template(template).render(
-        here=rest, query=query, synthetic=observer.synthetic(ctx),
+        here=rest, query=query,
+        synthetic=cached(request, "synthetic", lambda: observer.synthetic(ctx)),
         today=ctx.today(), **values)
     response = HTMLResponse(html)
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")

@@ -29,6 +29,8 @@ LABELS: dict[str, str] = {
     "cancelled": N_("Cancelled"), "reduced": N_("Reduced"), "cleared": N_("Cleared"),
     "cancelled_km2": N_("Cancelled"), "reduced_km2": N_("Reduced"),
     "cleared_km2": N_("Cleared"),
+    # hazards
+    "sha": N_("Suspected hazardous area (SHA)"), "cha": N_("Confirmed hazardous area (CHA)"),
     # published figures
     "reported": N_("Reported"), "estimate": N_("Estimate"), "claim": N_("Claim"),
     "target": N_("Target"), "national": N_("National"),
@@ -54,6 +56,14 @@ HEADLINES: dict[str, str] = {
     "cancelled": N_("Land cancelled by non-technical survey (km²)"),
     "reduced": N_("Land reduced by technical survey (km²)"), "cleared": N_("Land cleared (km²)")}
 
+#: Titles of the layers offered as open data.
+LAYER_TITLES: dict[str, str] = {
+    "organisations": N_("Organisations"), "admin-areas": N_("Administrative areas"),
+    "hazards": N_("Hazardous areas (generalised)"), "accidents": N_("Accidents (generalised)"),
+    "eore": N_("Explosive ordnance risk education sessions"),
+    "release-steps": N_("Land release steps (generalised)"),
+    "figures": N_("Published figures register")}
+
 #: Units as the interface writes them.
 UNITS: dict[str, str] = {"people": N_("people"), "km²": N_("km²"), "km2": N_("km²"),
                          "m2": N_("m²"), "km": N_("km"), "count": N_("number"),
@@ -76,3 +86,13 @@ def unit(text: str, lang: str) -> str:
 
 def headline(key: str, lang: str) -> str:
     return gettext(lang, HEADLINES[key])
+
+
+def offer_title(offer: object, lang: str) -> str:
+    """The title of a table of the open data."""
+    layer = getattr(offer, "layer", None)
+    name = str(getattr(offer, "name", ""))
+    if layer in LAYER_TITLES:
+        return gettext(lang, LAYER_TITLES[str(layer)])
+    table = name.partition("--")[2]
+    return gettext(lang, TABLES[table]) if table in TABLES else str(getattr(offer, "title", ""))

@@ -8,38 +8,48 @@ import time
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from mineaction.errors import NotFound
-from mineaction.services import observer
+from mineaction.services import observer, opendata
 from mineaction.services import reports as report_service
-from mineaction.web.app import lang_of, observer_context, page, pages
+from mineaction.web.app import lang_of, observer_context, page, pages, router
 from mineaction.web.i18n import gettext
 from mineaction.web.labels import N_
 
-Year = Annotated[int | None, Query(ge=1900, le=2100)]
+Year = Annotated[str | None, Query(alias="year", pattern=r"^(\d{4})?$",
+                                   description="YYYY, or empty: every year")]
+
+
+def _year(text: str | None) -> int | None:
+    """The year of the form's choice (empty: every year)."""
+    return int(text) if text else None
 
 def _common(request: Request) -> dict[str, Any]:
     ctx = observer_context(request)
-    return {"years": observer.years(ctx), "threshold": report_service.threshold(ctx)}
+    return {"years": cached(request, "years", lambda: observer.years(ctx)),
+            "threshold": report_service.threshold(ctx)}
 
 
 #: How long a built report is reused (seconds): every public reader sees the same one.
 FRESH_S = 300.0
 
 
-def _report(request: Request, name: str, year: int | None) -> Any:
-    """The public report ``name`` for ``year``, built at most every :data:`FRESH_S` seconds
-    (the Observer reads as the public: every reader gets the same report)."""
-    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("observer_reports", {})
-    key = (name, year)
+def cached(request: Request, key: Any, make: Any) -> Any:
+    """``make()``, reused for :data:`FRESH_S` seconds: every public reader gets the same."""
+    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("observer_cache", {})
     now = time.monotonic()
     hit = cache.get(key)
     if hit is None or now - hit[0] > FRESH_S:
-        ctx = observer_context(request)
-        build = observer.casualties if name == "casualties" else observer.release
-        hit = cache[key] = (now, build(ctx, year))
+        hit = cache[key] = (now, make())
     return hit[1]
+
+
+def _report(request: Request, name: str, year: int | None) -> Any:
+    """The public report ``name`` for ``year`` (see :func:`cached`)."""
+    ctx = observer_context(request)
+    build = observer.casualties if name == "casualties" else observer.release
+    return cached(request, (name, year), lambda: build(ctx, year))
 
 
 def _t(request: Request, text: str) -> str:
@@ -47,7 +57,8 @@ def _t(request: Request, text: str) -> str:
 
 
 @pages("", "home")
-def home(request: Request, year: Year = None) -> HTMLResponse:
+def home(request: Request, year_text: Year = None) -> HTMLResponse:
+    year = _year(year_text)
     heads = observer.headlines(_report(request, "casualties", year),
                                _report(request, "land-release", year))
     return page(request, "home.html", title=_t(request, N_("Headline figures")), year=year,
@@ -55,7 +66,8 @@ def home(request: Request, year: Year = None) -> HTMLResponse:
 
 
 @pages("casualties", "casualties")
-def casualties(request: Request, year: Year = None) -> HTMLResponse:
+def casualties(request: Request, year_text: Year = None) -> HTMLResponse:
+    year = _year(year_text)
     rep = _report(request, "casualties", year)
     return page(request, "report.html", title=_t(request, N_("Casualties")), year=year,
                 report="casualties", path="casualties", tables=rep.tables,
@@ -75,10 +87,14 @@ def solidarity(request: Request) -> HTMLResponse:
 
 
 @pages("land-release", "land-release")
-def land_release(request: Request, year: Year = None) -> HTMLResponse:
+def land_release(request: Request, year_text: Year = None) -> HTMLResponse:
+    year = _year(year_text)
     rep = _report(request, "land-release", year)
+    ctx = observer_context(request)
     return page(request, "report.html", title=_t(request, N_("Land release")), year=year,
                 report="land-release", path="land-release", tables=rep.tables,
+                contamination=cached(request, "contamination",
+                                     lambda: observer.contamination(ctx)),
                 intro=_t(request, N_("Land cancelled by non-technical survey, reduced by "
                                      "technical survey and cleared, by district and by year. "
                                      "The three are never added together.")),
@@ -94,9 +110,113 @@ def published(request: Request) -> HTMLResponse:
 
 
 @pages("sources", "sources")
-def sources(request: Request, report: str, cell: str, year: Year = None) -> HTMLResponse:
+def sources(request: Request, report: str, cell: str, year_text: Year = None) -> HTMLResponse:
+    year = _year(year_text)
     if report not in ("casualties", "land-release"):
         raise NotFound.of("api.no_resource", path=request.url.path)
     items = observer.explain(_report(request, report, year), cell)
     return page(request, "sources.html", title=_t(request, N_("Where a figure comes from")),
                 items=items, **_common(request))
+
+
+#: Media types of the downloads.
+MEDIA = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+json",
+         "gpkg": "application/geopackage+sqlite3"}
+
+
+@pages("data", "data")
+def open_data(request: Request) -> HTMLResponse:
+    ctx = observer_context(request)
+    offers = opendata.offers(ctx, [_report(request, "casualties", None),
+                                   _report(request, "land-release", None)])
+    return page(request, "data.html", title=_t(request, N_("Open data")), offers=offers,
+                **_common(request))
+
+
+@router.get("/download/{name}.{fmt}", include_in_schema=False)
+def download(request: Request, name: str, fmt: str) -> Response:
+    """One table of the open data, as the public may read it; licence and date in the
+    headers (and inside GeoJSON and GeoPackage files)."""
+    ctx = observer_context(request)
+    if fmt not in MEDIA:
+        raise NotFound.of("api.no_resource", path=request.url.path)
+    if "--" in name:
+        report, _, table = name.partition("--")
+        if report not in ("casualties", "land-release") or fmt != "csv":
+            raise NotFound.of("api.no_resource", path=request.url.path)
+        try:
+            body: bytes = opendata.table_csv(_report(request, report, None), table).encode()
+        except KeyError:
+            raise NotFound.of("api.no_resource", path=request.url.path) from None
+    elif fmt == "csv":
+        body = opendata.layer_csv(ctx, name).encode()
+    elif fmt == "geojson":
+        body = opendata.geojson_text(opendata.layer_geojson(ctx, name)).encode()
+    else:
+        body = opendata.layer_gpkg(ctx, name)
+    day = ctx.today().isoformat()
+    return Response(body, media_type=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}-{day}.{fmt}"',
+        "Link": f'<{opendata.LICENCE[1]}>; rel="license"', "Last-Modified-Date": day})
+
+
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+
+
+def _bulletin(request: Request, month: str | None) -> Any:
+    ctx = observer_context(request)
+    if month is None:
+        year, mon = observer.latest_month(ctx)
+    else:
+        year, mon = int(month[:4]), int(month[5:])
+        if not 1 <= mon <= 12:
+            raise NotFound.of("api.no_resource", path=request.url.path)
+    return observer.bulletin(ctx, year, mon)
+
+
+def _bulletin_title(request: Request, b: Any) -> str:
+    from mineaction.web.i18n import date
+
+    return _t(request, N_("Monthly bulletin: %(month)s")) % {
+        "month": date(b.start, lang_of(request), "LLLL y")}
+
+
+@pages("bulletin", "bulletin")
+def bulletin(request: Request, month: Month = None) -> HTMLResponse:
+    b = _bulletin(request, month)
+    return page(request, "bulletin.html", title=_bulletin_title(request, b), b=b,
+                **_common(request))
+
+
+@pages("bulletin.pdf", "bulletin-pdf")
+def bulletin_pdf(request: Request, month: Month = None) -> Response:
+    """The bulletin as a PDF (WeasyPrint; Noto fonts for the Armenian and Georgian
+    scripts)."""
+    from weasyprint import HTML
+
+    from mineaction.web.app import STATIC, environment
+
+    b = _bulletin(request, month)
+    ctx = observer_context(request)
+    html = environment(lang_of(request)).get_template("bulletin_pdf.html").render(
+        title=_bulletin_title(request, b), b=b, css=(STATIC / "observer.css").read_text(),
+        synthetic=observer.synthetic(ctx), today=ctx.today(), here="", query="",
+        **_common(request))
+    pdf = HTML(string=html).write_pdf()
+    name = f"bulletin-{b.year:04d}-{b.month:02d}-{lang_of(request)}.pdf"
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@pages("profile", "profile")
+def profile(request: Request) -> HTMLResponse:
+    ctx = observer_context(request)
+    cas = _report(request, "casualties", None)
+    rel = _report(request, "land-release", None)
+    credits = list(dict.fromkeys([*cas.credits, *rel.credits])) or \
+        list(dict.fromkeys([*rel.sources, *cas.sources]))
+    return page(request, "profile.html", title=_t(request, N_("Country profile")),
+                headlines=observer.headlines(cas, rel), casualties=cas, release=rel,
+                contamination=cached(request, "contamination",
+                                     lambda: observer.contamination(ctx)),
+                conflicts=len(observer.conflicts(ctx)), credits=credits, **_common(request))
