@@ -46,6 +46,15 @@ def test_assess_in_json_csv_and_text(demo: Demo, tmp_path: Path) -> None:
     more = [h for h in json.loads(out2)["hazards"] if h["recommendation"] == "cancel"]
     assert len(more) > sum(h["recommendation"] == "cancel" for h in data["hazards"])
     assert not [h for h in json.loads(out2)["hazards"] if h["recommendation"] == "confirm"]
+    # a risk model's estimate is indirect evidence: a high one keeps a candidate
+    first = next(h["hazard"] for h in data["hazards"] if h["recommendation"] == "cancel")
+    risk = tmp_path / "risk.csv"
+    risk.write_text(f"hazard_id,probability\n{first},0.9\n", encoding="utf-8")
+    code, out3 = run("--db", str(demo.db), "hazards", "assess", "--format", "json",
+                     "--before", "2022-01-01", "--risk", str(risk), "--only", "keep")
+    kept = {h["hazard"]: h for h in json.loads(out3)["hazards"]}
+    assert code == 0 and first in kept
+    assert [e["source"] for e in kept[first]["evidence"]][-1] == "risk"
     code, text = run("--db", str(demo.db), "hazards", "assess", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert code == 0 and rows and set(rows[0]) >= {"hazard", "area_m2", "recommendation"}
