@@ -22,6 +22,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -45,9 +46,13 @@ MAX_TOKEN_DAYS = PLANNED.days
 WRONG = "wrong user name or password"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _HASHER = PasswordHasher()
-# verified against when the user does not exist, so that a wrong name takes as long as a
-# wrong password
-_DUMMY = _HASHER.hash("not a password of anyone")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so that a wrong name takes as long as a
+    wrong password (made when first needed: hashing takes a while, not at every start)."""
+    return _HASHER.hash("not a password of anyone")
 
 
 def _raw(store: Store) -> Store:
@@ -258,7 +263,7 @@ def authenticate(store: Store, user: str | None = None, password: str | None = N
         account = None
     try:
         _HASHER.verify(account.password_hash if account and account.password_hash
-                       else _DUMMY, password)
+                       else _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise Unauthorized.of("access.wrong_credentials") from None
     if account is None:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import binom, hypergeom
-
 from mineaction.errors import BadValue
 
 #: Default limiting quality (share of faulty plots) and consumer's confidence.
@@ -38,6 +36,8 @@ def accept_probability(n: int, lq: float, lot: int | None = None) -> float:
     """The probability that a sample of ``n`` plots holds no faulty plot when the lot is at
     the limiting quality: binomial for an unbounded lot, hypergeometric for a lot of ``lot``
     plots holding :func:`faulty_at_lq` faulty ones."""
+    from scipy.stats import binom, hypergeom  # imported when needed: scipy.stats is slow to load
+
     if lot is None:
         return float(binom.pmf(0, n, lq))
     return float(hypergeom.pmf(0, lot, faulty_at_lq(lot, lq), n))
