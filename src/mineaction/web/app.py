@@ -141,6 +141,7 @@ def to_language(request: Request) -> RedirectResponse:
 def mount(app: FastAPI) -> None:
     """Add the web interface to the API's application: pages, static files, vendor
     libraries, and gzip for every response worth compressing."""
+    from mineaction.web import map as _map  # noqa: F401  (registers the map page)
     from mineaction.web import observer_pages  # noqa: F401  (registers the pages)
 
     i18n.compile_catalogues()

@@ -2,39 +2,31 @@
 drawing the vector tiles of :mod:`mineaction.api.tiles` over the store's administrative
 areas. No external tiles, glyphs or fonts: the style has no text labels.
 
-:func:`install` adds the page, ``/static/map.js`` and the browser libraries'
-``/static/vendor/<package>/dist/...`` to an application.
+The page is one of the site's (:func:`mineaction.web.app.pages`, in the frame of
+``base.html``); :func:`install` adds ``/static/map.js`` and MapLibre's
+``/static/vendor/maplibre-gl/dist/...`` with JavaScript media types for its ES modules.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
-from functools import lru_cache
 from pathlib import Path
 
-import jinja2
-from babel.support import NullTranslations, Translations
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from mineaction.api.app import Ctx
 from mineaction.domain.layers import get_layer
 from mineaction.errors import NotFound
 from mineaction.services import features, tiles
+from mineaction.web.app import node_modules, observer_context, page
+from mineaction.web.app import pages as web_pages
 
 HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-LOCALE = HERE / "locale"
-DOMAIN = "mineaction-web"
-#: Languages of the pages (the URL's first segment).
-LANGUAGES = ("en", "az", "hy", "ka", "ru")
 #: Browser libraries served from node_modules (their ``dist`` folder only).
 VENDOR = ("maplibre-gl",)
-#: The base template of the map page (until the site's base template takes its place).
-BASE = "_map_base.html"
+#: The site's frame, which the map page extends.
+BASE = "base.html"
 #: Release methods in the legend's order, each its own colour (never one "cleared").
 METHOD_COLOURS = {"cancelled": "#4575b4", "reduced": "#fdae61", "cleared": "#1a9850"}
 KIND_COLOURS = {"cha": "#d73027", "sha": "#f46d43"}
@@ -46,53 +38,18 @@ MEDIA = {".mjs": "text/javascript", ".js": "text/javascript", ".css": "text/css"
 router = APIRouter()
 
 
-def node_modules() -> Path:
-    """``$MINEACTION_NODE_MODULES``, else the checkout's ``node_modules``."""
-    env = os.environ.get("MINEACTION_NODE_MODULES")
-    if env:
-        return Path(env)
-    return HERE.parents[2] / "node_modules"
-
-
-@lru_cache(maxsize=8)
-def translations(lang: str) -> NullTranslations:
-    """The site's catalogue of ``lang`` (:mod:`mineaction.web.i18n` where the site has one,
-    else compiled catalogues in ``locale/``)."""
-    try:
-        i18n = importlib.import_module("mineaction.web.i18n")
-    except ImportError:
-        return Translations.load(str(LOCALE), [lang], domain=DOMAIN)
-    found: NullTranslations = i18n.translations(lang)
-    return found
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                             autoescape=True, extensions=["jinja2.ext.i18n"])
-    return env
-
-
-def render(name: str, lang: str, **values: object) -> str:
-    env = environment()
-    t = translations(lang)
-    env.install_gettext_translations(t, newstyle=True)  # type: ignore[attr-defined]
-    return env.get_template(name).render(lang=lang, **values)
-
-
-@router.get("/{lang}/map", response_class=HTMLResponse, include_in_schema=False)
-def map_page(request: Request, ctx: Ctx, lang: str) -> HTMLResponse:
-    if lang not in LANGUAGES:
-        raise NotFound.of("api.no_resource", path=request.url.path)
+@web_pages("map", "map")
+def map_page(request: Request) -> HTMLResponse:
+    """The public map, in the site's frame (base.html) and the reader's language."""
+    ctx = observer_context(request)
     box = features.extent(ctx, get_layer("admin-areas")) or DEFAULT_BOUNDS
     sets = {t.id: {"layer": t.layer, "minzoom": t.min_zoom, "maxzoom": t.max_zoom}
             for t in tiles.tilesets(ctx)}
     config = {"bounds": list(box), "tilesets": sets, "methods": METHOD_COLOURS,
               "kinds": KIND_COLOURS, "suppressBelow": ctx.settings.suppress_below}
-    html = render("map.html", lang, base_template=BASE, config=json.dumps(config),
-                  methods=METHOD_COLOURS, kinds=KIND_COLOURS,
-                  suppress_below=ctx.settings.suppress_below)
-    return HTMLResponse(html)
+    return page(request, "map.html", base_template=BASE, config=json.dumps(config),
+                methods=METHOD_COLOURS, kinds=KIND_COLOURS,
+                suppress_below=ctx.settings.suppress_below)
 
 
 @router.get("/static/map.js", include_in_schema=False)
