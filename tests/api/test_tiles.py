@@ -49,16 +49,16 @@ def records() -> list[Any]:
                     geometry=MultiPolygon([box(50.3, 41.1, 50.9, 41.6)])),
         d.AdminArea(id="A2", name="District two", level=2, country="XV", source=SRC,
                     geometry=MultiPolygon([box(51.2, 41.1, 51.6, 41.6)])),
-        # inside tile z10 (655, 371); H2 crosses its east edge (50.625 E); H3 is closed
+        # inside tile z11 (1310, 742); H2 crosses its east edge (50.449 E); H3 is closed
         d.Hazard(id="H1", kind="cha", geometry=MultiPolygon([box(50.40, 41.30, 50.42, 41.31)]),
                  admin_area_id="A1", **area),
         # H5: another outline, the same grid cells as H1 (and the same kind)
         d.Hazard(id="H5", kind="cha", geometry=MultiPolygon([box(50.40, 41.30, 50.419, 41.31)]),
                  admin_area_id="A1", **area),
-        d.Hazard(id="H2", kind="sha", geometry=MultiPolygon([box(50.60, 41.30, 50.65, 41.31)]),
+        d.Hazard(id="H2", kind="sha", geometry=MultiPolygon([box(50.44, 41.30, 50.47, 41.31)]),
                  admin_area_id="A1", **area),
         d.Hazard(id="H3", kind="cha", status="closed", closed_on=dt.date(2022, 5, 1),
-                 geometry=MultiPolygon([box(50.45, 41.32, 50.46, 41.33)]), admin_area_id="A1",
+                 geometry=MultiPolygon([box(50.43, 41.32, 50.44, 41.33)]), admin_area_id="A1",
                  **area),
         d.Hazard(id="H4", kind="sha", geometry=MultiPolygon([box(51.40, 41.40, 51.41, 41.41)]),
                  admin_area_id="A2", **area),
@@ -136,36 +136,38 @@ def public(store: Store) -> Context:
 
 
 Z, Y, X = tile_of(50.41, 41.305, 10)
+#: The zoom 11 tile of H1: hazards are drawn from zoom 11 (``tiles.COUNTS_BELOW``).
+HZ, HY, HX = tile_of(50.41, 41.305, 11)
 #: The zoom 6 tiles of the two areas' points.
 AREA_TILES = (tile_of(50.6, 41.35, 6), tile_of(51.4, 41.35, 6))
 
 
 def test_a_tile_decodes_to_the_open_hazards_in_it(stores: dict[str, Store]) -> None:
     for store in stores.values():
-        feats = decoded(admin(store), "hazards", Z, Y, X)
+        feats = decoded(admin(store), "hazards", HZ, HY, HX)
         assert {f["properties"]["id"]: f["properties"]["kind"] for f in feats} == \
             {"H1": "cha", "H2": "sha", "H5": "cha"}  # not the closed H3, not H4 elsewhere
         h1 = next(f for f in feats if f["properties"]["id"] == "H1")
         exact = box(50.40, 41.30, 50.42, 41.31)
-        back = lonlat(h1, Z, Y, X)
-        # the same polygon, to a unit of the tile (about 10 m at zoom 10)
+        back = lonlat(h1, HZ, HY, HX)
+        # the same polygon, to a unit of the tile (about 5 m at zoom 11)
         assert back.symmetric_difference(exact).area < 0.01 * exact.area
 
 
 def test_a_feature_is_clipped_at_the_tile_edge(stores: dict[str, Store]) -> None:
     store = next(iter(stores.values()))
-    east = (Z, Y, X + 1)
-    for z, y, x in ((Z, Y, X), east):
+    east = (HZ, HY, HX + 1)
+    for z, y, x in ((HZ, HY, HX), east):
         h2 = [f for f in decoded(admin(store), "hazards", z, y, x)
               if f["properties"]["id"] == "H2"]
         assert len(h2) == 1
         xs = [p[0] for p in shapely.get_coordinates(shape(h2[0]["geometry"]))]
         assert min(xs) >= -tiles.BUFFER and max(xs) <= tiles.EXTENT + tiles.BUFFER
         # it reaches beyond this tile's edge, so it is cut at the buffer's line
-        assert (max(xs) == tiles.EXTENT + tiles.BUFFER) if x == X else \
+        assert (max(xs) == tiles.EXTENT + tiles.BUFFER) if x == HX else \
             (min(xs) == -tiles.BUFFER)
     # a hazard lying wholly inside the tile is not cut
-    h1 = next(f for f in decoded(admin(store), "hazards", Z, Y, X)
+    h1 = next(f for f in decoded(admin(store), "hazards", HZ, HY, HX)
               if f["properties"]["id"] == "H1")
     xs = [p[0] for p in shapely.get_coordinates(shape(h1["geometry"]))]
     assert 0 < min(xs) < max(xs) < tiles.EXTENT
@@ -175,14 +177,41 @@ def test_the_public_sees_hazards_on_the_grid(stores: dict[str, Store]) -> None:
     cells = grid_cells(box(50.40, 41.30, 50.42, 41.31), 5.0)
     assert cells.equals(grid_cells(box(50.40, 41.30, 50.419, 41.31), 5.0))
     for store in stores.values():
-        feats = decoded(public(store), "hazards", Z, Y, X)
+        feats = decoded(public(store), "hazards", HZ, HY, HX)
         # H1 and H5 show as the same cells: drawn once, with their count and no id
         [both] = [f for f in feats if f["properties"].get("count")]
         assert both["properties"] == {"kind": "cha", "count": 2}
         assert [f["properties"] for f in feats if f is not both] == [{"id": "H2", "kind": "sha"}]
-        back = lonlat(both, Z, Y, X)
-        inside = cells.intersection(box(*tiles_box(Z, Y, X)))
+        back = lonlat(both, HZ, HY, HX)
+        inside = cells.intersection(box(*tiles_box(HZ, HY, HX)))
         assert back.symmetric_difference(inside).area < 0.01 * inside.area
+
+
+def test_below_the_counting_zoom_hazards_are_counted_per_cell(
+        stores: dict[str, Store]) -> None:
+    """Under ``COUNTS_BELOW`` a tile holds squares of its grid with the number of open
+    hazards (per kind) whose point lies in each: no outline, no id, and each hazard counted
+    in one tile, so the counts of a zoom add up to the open hazards."""
+    unit = tiles.EXTENT // tiles.CELLS
+    z8 = (tile_of(50.41, 41.305, 8), tile_of(51.405, 41.405, 8))
+    assert z8[0] != z8[1]
+    for store in stores.values():
+        for who in (admin, public):
+            ctx = who(store)
+            feats = decoded(ctx, "hazards", Z, Y, X)
+            assert sorted((f["properties"]["kind"], f["properties"]["count"])
+                          for f in feats) == [("cha", 2), ("sha", 1)]  # H1 and H5, H2
+            for f in feats:
+                assert set(f["properties"]) == {"kind", "count"}
+                corners = shapely.get_coordinates(shape(f["geometry"]))
+                assert {int(c) % unit for c in corners.ravel()} == {0}
+                assert shape(f["geometry"]).area == unit * unit
+            by_kind: dict[str, int] = {}
+            for t in z8:
+                for f in decoded(ctx, "hazards", *t):
+                    kind = f["properties"]["kind"]
+                    by_kind[kind] = by_kind.get(kind, 0) + f["properties"]["count"]
+            assert by_kind == {"cha": 2, "sha": 2}, who.__name__  # H1, H5; H2, H4 (H3 closed)
 
 
 def tiles_box(z: int, y: int, x: int) -> tuple[float, float, float, float]:
@@ -222,7 +251,8 @@ def test_both_stores_give_the_same_tiles(stores: dict[str, Store]) -> None:
     if len(stores) < 2:
         pytest.skip("one adapter chosen")
     for who in (admin, public):
-        for coll, tile in (("hazards", (Z, Y, X)), ("release-steps", (Z, Y, X)),
+        for coll, tile in (("hazards", (HZ, HY, HX)), ("hazards", (Z, Y, X)),
+                           ("release-steps", (Z, Y, X)),
                            ("accidents", AREA_TILES[0]),
                            ("admin-areas", tile_of(50.6, 41.35, 8))):
             got = [tiles.tile(who(s), coll, *tile).data for s in stores.values()]
@@ -231,8 +261,8 @@ def test_both_stores_give_the_same_tiles(stores: dict[str, Store]) -> None:
 
 
 def test_a_cached_tile_is_not_served_after_a_write(stores: dict[str, Store]) -> None:
-    tile = tile_of(50.41, 41.0, 10)
-    assert tile != (Z, Y, X)
+    tile = tile_of(50.41, 41.0, 11)
+    assert tile != (HZ, HY, HX)
     for name, store in stores.items():
         ctx = admin(store)
         assert decoded(ctx, "hazards", *tile) == []
@@ -276,7 +306,7 @@ def test_tilesets_metadata_and_matrix_set(client: httpx.Client) -> None:
 
 
 def test_a_tile_over_http_with_etag_empty_tiles_and_limits(client: httpx.Client) -> None:
-    url = f"/collections/hazards/tiles/WebMercatorQuad/{Z}/{Y}/{X}"
+    url = f"/collections/hazards/tiles/WebMercatorQuad/{HZ}/{HY}/{HX}"
     r = client.get(url)
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/vnd.mapbox-vector-tile"

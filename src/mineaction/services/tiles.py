@@ -14,7 +14,9 @@ keyed by the store's state and the reader.
 The tilesets:
 
 * ``admin-areas``: the administrative areas (``id``, ``name``, ``level``), the map's base;
-* ``hazards``: the open hazards (``id``, ``kind``: sha or cha);
+* ``hazards``: the open hazards (``id``, ``kind``: sha or cha); below zoom
+  :data:`COUNTS_BELOW`, counts per cell of the tile's grid (``kind``, ``count``), see
+  :func:`_counted`;
 * ``release-steps``: land released (``method``: cancelled, reduced or cleared, never one
   "cleared"; ``year``; ``area_m2``), rejected steps left out;
 * ``accidents``: counts of accidents per administrative area, one point inside each area,
@@ -63,6 +65,11 @@ ORIGIN = 20037508.342789244
 WEB_MERCATOR_QUAD = "WebMercatorQuad"
 MATRIX_SET_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 MAX_ZOOM = 24
+#: Below this zoom a hazard of a few hundred metres is a pixel or less: hazards are counted
+#: per cell of the tile's grid (:data:`CELLS` across) instead of drawn.
+COUNTS_BELOW = 11
+#: Cells across a tile at the zooms where features are counted (256 units, 16 pixels each).
+CELLS = 16
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,9 @@ class Tileset:
     reads: Callable[[Context, Layer, BBox], Iterable[tuple[BaseGeometry, dict[str, Any]]]]
     #: Features of the same geometry and values drawn as one, with their count.
     merge: bool = False
+    #: Below this zoom the features are counted per cell of the tile's grid instead of drawn
+    #: (see :func:`_counted`); None: always drawn.
+    counts_below: int | None = None
 
 
 def _props(record: Record, names: Iterable[str]) -> dict[str, Any]:
@@ -150,7 +160,8 @@ def _accidents(ctx: Context, layer: Layer, box: BBox
 
 TILESETS: dict[str, Tileset] = {t.id: t for t in (
     Tileset("admin-areas", "admin_areas", "Administrative areas", 0, 16, _admin_areas),
-    Tileset("hazards", "hazards", "Open hazardous areas", 6, 18, _hazards, merge=True),
+    Tileset("hazards", "hazards", "Open hazardous areas", 6, 18, _hazards, merge=True,
+            counts_below=COUNTS_BELOW),
     Tileset("release-steps", "release_steps", "Land released by method and year", 6, 18,
             _release_steps, merge=True),
     Tileset("accidents", "accidents", "Accidents per administrative area", 0, 16,
@@ -347,6 +358,8 @@ def _make_tile(ctx: Context, ts: Tileset, z: int, y: int, x: int) -> Tile:
     clip = (minx - pad, miny - pad, maxx + pad, maxy + pad)
     box = (max(-180.0, _lon(clip[0])), max(-85.06, _lat(clip[1])),
            min(180.0, _lon(clip[2])), min(85.06, _lat(clip[3])))
+    if ts.counts_below is not None and z < ts.counts_below:
+        return _counted(ts, _points(ctx, ts, box), (minx, miny, maxx, maxy))
     geoms, props = [], []
     for geom, p in ts.reads(ctx, get_layer(ts.id), box):
         if geom is None or geom.is_empty:
@@ -402,3 +415,104 @@ def _merged(geoms: np.ndarray, props: list[dict[str, Any]]
         out.append(props[members[0]] if len(members) == 1
                    else {**dict(values), "count": len(members)})
     return geoms[keep], out
+
+
+
+@dataclass(frozen=True)
+class Points:
+    """Where the features of a layer are, as the reader sees them, for counting: the Web
+    Mercator point on surface of each and its ``kind``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    kinds: list[Any]
+
+
+class _PointsCache:
+    """The points of a tileset's whole layer as a reader sees it, made once per store state
+    and reader (the tile cache's key without the tile) and kept for a few readers: every
+    tile under the counting zoom is then counted from them, without reading the store."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._found: OrderedDict[Any, Points] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Points]) -> Points:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        found = make()
+        with self._lock:
+            self._found[key] = found
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+#: The points counted in this process's low-zoom tiles.
+POINTS = _PointsCache()
+
+
+def _points(ctx: Context, ts: Tileset, box: BBox) -> Points:
+    """The points of the layer's features: of the whole layer, cached per store state and
+    reader, where the store has an audit log; else of the features in ``box``."""
+    key = _cache_key(ctx, ts, -1, -1, -1)
+    if key is None:
+        return _read_points(ctx, ts, box)
+    return POINTS.get(key, lambda: _read_points(ctx, ts, None))
+
+
+def _read_points(ctx: Context, ts: Tileset, box: BBox | None) -> Points:
+    whole = (-180.0, -85.06, 180.0, 85.06)
+    geoms, kinds = [], []
+    for geom, p in ts.reads(ctx, get_layer(ts.id), box or whole):
+        if geom is None or geom.is_empty:
+            continue
+        geoms.append(geom)
+        kinds.append(p.get("kind"))
+    if not geoms:
+        return Points(np.empty(0), np.empty(0), [])
+    points = shapely.get_coordinates(shapely.point_on_surface(np.asarray(geoms, dtype=object)))
+    lat = np.clip(points[:, 1], -85.0511287798, 85.0511287798)
+    mx, my = _to_mercator().transform(points[:, 0], lat)
+    return Points(np.asarray(mx, dtype=float), np.asarray(my, dtype=float), kinds)
+
+
+def _counted(ts: Tileset, points: Points, bounds: BBox) -> Tile:
+    """Features counted per cell of the tile's grid: a square per cell and kind with the
+    ``count`` of the features whose point on surface (of the geometry the reader sees, so
+    no finer than it) lies in the cell. Each feature is counted in one tile only (its point
+    inside the tile, the buffer left out), so the counts of a zoom add up to the layer's."""
+    minx, miny, maxx, maxy = bounds
+    k = CELLS / (maxx - minx)
+    inside = np.flatnonzero((points.x >= minx) & (points.x < maxx)
+                            & (points.y >= miny) & (points.y < maxy))
+    col = np.clip(np.floor((points.x[inside] - minx) * k).astype(np.int64), 0, CELLS - 1)
+    row = np.clip(np.floor((points.y[inside] - miny) * k).astype(np.int64), 0, CELLS - 1)
+    counts: dict[tuple[int, int, Any], int] = {}
+    for c, r, i in zip(col.tolist(), row.tolist(), inside.tolist(), strict=True):
+        key = (r, c, points.kinds[i])
+        counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return Tile(None, 0)
+    unit = EXTENT // CELLS
+    features = []
+    for (r, c, kind), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1],
+                                                                   str(kv[0][2]))):
+        square = shapely.orient_polygons(
+            shapely.box(c * unit, r * unit, (c + 1) * unit, (r + 1) * unit), exterior_cw=True)
+        values: dict[str, Any] = {"count": n}
+        if kind is not None:
+            values["kind"] = kind
+        features.append({"geometry": square, "properties": values})
+    data = mapbox_vector_tile.encode([{"name": ts.layer, "features": features}],
+                                     default_options={"extents": EXTENT,
+                                                      "check_winding_order": False})
+    return Tile(bytes(data), len(features))
