@@ -111,7 +111,7 @@ def page(request: Request, template: str, **values: Any) -> HTMLResponse:
     query = ("?" + request.url.query) if request.url.query else ""
     html = environment(lang).get_template(template).render(
         here=rest, query=query, synthetic=observer.synthetic(ctx),
-        today=ctx.today(), **values)
+        today=ctx.today(), signed_in="mineaction_session" in request.cookies, **values)
     response = HTMLResponse(html)
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
@@ -137,10 +137,11 @@ def to_language(request: Request) -> RedirectResponse:
 def mount(app: FastAPI) -> None:
     """Add the web interface to the API's application: pages, static files, vendor
     libraries, and gzip for every response worth compressing."""
-    from mineaction.web import observer_pages  # noqa: F401  (registers the pages)
+    from mineaction.web import observer_pages, workspace  # noqa: F401  (registers the pages)
 
     i18n.compile_catalogues()
     app.include_router(router)
+    app.include_router(workspace.router)
     root = node_modules()
     for package in vendor_packages():
         app.mount(f"/static/vendor/{package}",
