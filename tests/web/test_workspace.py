@@ -166,6 +166,7 @@ def test_submission_approved_in_the_browser_reaches_the_public(tab: Any, ws_url:
     sign_in(tab, ws_url, "axp")
     section = tab.locator(f"#sub-{sub_id}")
     assert hid in section.inner_text()
+    section.locator(".ws-map canvas").wait_for()  # the submitted polygon on its map
     section.locator("input[name=note]").fill("checked against the survey report")
     section.locator("button[value=approve]").click()
     assert tab.locator("p.done").is_visible()

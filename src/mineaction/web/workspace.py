@@ -170,10 +170,39 @@ def _workbench(request: Request, actor: Actor, session: str, *, done: str | None
                    for s in review.list_submissions(ctx, status="pending")]
     except Forbidden as exc:  # a role that reviews nothing
         waiting, error = [], error or exc.text(lang)
+    maps = {v.submission.id: _change_map(ctx, v.submission.id)
+            for v in waiting[:MAPS_AT_MOST]}
     return ws_page(request, "ws_workbench.html", actor, session,
                    title=_t(request, N_("Review workbench")), waiting=waiting,
                    problem_text=lambda p: p.text(lang) if hasattr(p, "text") else str(p),
-                   done=done, error=error)
+                   done=done, error=error, maps=maps)
+
+
+#: Submissions of the workbench drawn on a map each (the first ones: a page of many maps
+#: would be slow to draw).
+MAPS_AT_MOST = 10
+
+
+def _change_map(ctx: Context, sub_id: str) -> str | None:
+    """The map of a submission as JSON: its geometries and the stored ones they replace."""
+    import json
+
+    from shapely import unary_union
+
+    from mineaction.services import review
+
+    feats = []
+    geoms = []
+    for rid, new, stored in review.geometries(ctx, sub_id):
+        for geom, kind in ((stored, "stored"), (new, "submitted")):
+            f = _feature(geom, kind=kind, id=rid)
+            if f:
+                feats.append(f)
+                geoms.append(geom)
+    if not feats:
+        return None
+    return json.dumps({"features": {"type": "FeatureCollection", "features": feats},
+                       "bounds": list(unary_union(geoms).bounds), "methods": METHOD_COLOURS})
 
 
 @routes("", "workbench")

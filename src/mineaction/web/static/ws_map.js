@@ -3,7 +3,7 @@
 // tiles, glyphs or fonts.
 import * as maplibregl from "/static/vendor/maplibre-gl/dist/maplibre-gl.mjs";
 
-const element = document.getElementById("ws-map");
+function draw(element) {
 const config = JSON.parse(element.dataset.config);
 
 const style = {
@@ -21,6 +21,17 @@ const style = {
     { id: "current", type: "line", source: "page",
       filter: ["all", ["==", ["get", "kind"], "version"], ["==", ["get", "last"], 1]],
       paint: { "line-color": "#b2182b", "line-width": 2 } },
+    { id: "stored", type: "fill", source: "page", filter: ["==", ["get", "kind"], "stored"],
+      paint: { "fill-color": "#999999", "fill-opacity": 0.35, "fill-outline-color": "#555555" } },
+    { id: "submitted-fill", type: "fill", source: "page",
+      filter: ["all", ["==", ["get", "kind"], "submitted"], ["==", ["geometry-type"], "Polygon"]],
+      paint: { "fill-color": "#d6604d", "fill-opacity": 0.25 } },
+    { id: "submitted-line", type: "line", source: "page",
+      filter: ["==", ["get", "kind"], "submitted"],
+      paint: { "line-color": "#b2182b", "line-width": 2 } },
+    { id: "submitted-point", type: "circle", source: "page",
+      filter: ["all", ["==", ["get", "kind"], "submitted"], ["==", ["geometry-type"], "Point"]],
+      paint: { "circle-radius": 4, "circle-color": "#b2182b" } },
     { id: "perimeter", type: "line", source: "page", filter: ["==", ["get", "kind"], "perimeter"],
       paint: { "line-color": "#b2182b", "line-width": 2 } },
     { id: "proposed", type: "line", source: "page", filter: ["==", ["get", "kind"], "proposed"],
@@ -43,3 +54,6 @@ if (config.bounds) {
 }
 const map = new maplibregl.Map(options);
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
+}
+
+document.querySelectorAll(".ws-map").forEach(draw);
