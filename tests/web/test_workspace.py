@@ -127,12 +127,15 @@ def sign_in(tab: Any, url: str, user: str, lang: str = "en") -> None:
     tab.wait_for_url(f"{url}/{lang}/workspace/")
 
 
-def test_sign_in_is_required_and_the_session_is_guarded(tab: Any, ws_url: str,
-                                                        pending: str) -> None:
+def test_sign_in_is_required_and_the_session_is_guarded(tab: Any, ws_url: str, pending: str,
+                                                        ws_pages: dict[str, str]) -> None:
     with httpx.Client(base_url=ws_url, follow_redirects=False) as client:
-        r = client.get("/en/workspace/")
-        assert r.status_code == 303 and r.headers["location"].startswith(
-            "/en/workspace/login")
+        for path in ws_pages.values():
+            r = client.get(f"/ru/workspace/{path}")
+            assert r.status_code == 303 and r.headers["location"].startswith(
+                "/ru/workspace/login?next=%2Fru%2Fworkspace%2F"), path
+        r = client.post(f"/en/workspace/submissions/{pending}/approve", data={"note": "x"})
+        assert r.status_code == 303  # not signed in: nothing decided
         r = client.post("/en/workspace/login", data={"user": "axp", "password": "wrong one!"})
         assert r.status_code == 401 and "mineaction_session" not in r.cookies
     tab.goto(f"{ws_url}/en/workspace/")
