@@ -693,6 +693,8 @@ MESSAGES: dict[str, str] = {
     "tiles.zoom_out_of_range": ("collection {id} is served as tiles at zooms {min} to {max}, "
                                 "not {zoom}"),
     # -- workspace.
+    "workspace.bad_form_token": ("the form's token does not match the session: reload the "
+                                  "page and send the form again"),
     # -- bulk.
     # -- query.
 }

@@ -550,3 +550,21 @@ def preview_json(view: Preview, locale: str = "en") -> dict[str, Any]:
                           "text": p.text(locale)} for p in view.problems],
             "conflicts": [{"record": key, "checked_version": then, "stored_version": now}
                           for key, then, now in view.conflicts]}
+
+
+def geometries(ctx: Context, sub_id: str) -> list[tuple[str, Any, Any]]:
+    """Each record of ``sub_id`` with its submitted geometry and the geometry stored now
+    under its id (None for a new record or one the actor may not see): what a map of the
+    change draws."""
+    sub = get(ctx, sub_id)
+    lyr = get_layer(sub.target_layer)
+    out = []
+    for feat in json.loads(sub.records)["features"]:
+        rid = str(feat["properties"].get("id"))
+        new = None if feat.get("geometry") is None else shape(feat["geometry"])
+        try:
+            stored = getattr(ctx.reader.get(lyr.name, rid), "geometry", None)
+        except NotFound:
+            stored = None
+        out.append((rid, new, stored))
+    return out

@@ -115,7 +115,7 @@ def page(request: Request, template: str, **values: Any) -> HTMLResponse:
     html = environment(lang).get_template(template).render(
         here=rest, query=query,
         synthetic=cached(request, "synthetic", lambda: observer.synthetic(ctx)),
-        today=ctx.today(), **values)
+        today=ctx.today(), signed_in="mineaction_session" in request.cookies, **values)
     response = HTMLResponse(html)
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
@@ -142,10 +142,11 @@ def mount(app: FastAPI) -> None:
     """Add the web interface to the API's application: pages, static files, vendor
     libraries, and gzip for every response worth compressing."""
     from mineaction.web import map as _map  # noqa: F401  (registers the map page)
-    from mineaction.web import observer_pages  # noqa: F401  (registers the pages)
+    from mineaction.web import observer_pages, workspace  # noqa: F401  (registers the pages)
 
     i18n.compile_catalogues()
     app.include_router(router)
+    app.include_router(workspace.router)
     root = node_modules()
     for package in vendor_packages():
         app.mount(f"/static/vendor/{package}",
