@@ -64,7 +64,7 @@ def surface(
     context_file: Path = typer.Option(None, "--context", help="Mapped facts (front line, "
                                       "roads, settlements, land cover) as for risk features"),
     chunk: int = typer.Option(512, "--chunk", min=16, max=4096, help="Cells per side of a "
-                              "window computed at once (memory: about 1.1 kB per cell per "
+                              "window computed at once (memory: about 0.6 kB per cell per "
                               "worker)"),
     workers: int = typer.Option(2, "--workers", min=0, help="Workers of the local Dask "
                                 "cluster (0: no cluster, one process)"),

@@ -12,8 +12,8 @@ the whole territory); cells whose centre lies outside the territory are nodata (
 
 Memory: a window of ``chunk`` x ``chunk`` cells costs about :data:`BYTES_PER_CELL` bytes per
 cell at its peak in a worker (feature columns, their matrix, the points), so 512 x 512
-windows stay under about 0.3 GB per worker; the writing process holds one window at a time
-plus the results waiting to be written (at most two per worker are in flight).
+windows take about 0.15 GB per worker; the writing process holds one window at a time plus
+the results waiting to be written (at most two per worker are in flight).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from mineaction.risk.model import RiskModel
 #: Longitude span above which the grid is an equal-area plane rather than one UTM zone.
 UTM_SPAN_DEG = 8.0
 #: Peak bytes per cell of a window in a worker (measured by bench/surface_bench.py).
-BYTES_PER_CELL = 1100
+BYTES_PER_CELL = 600
 NODATA = float("nan")
 DEFAULT_CHUNK = 512
 
