@@ -685,6 +685,14 @@ MESSAGES: dict[str, str] = {
     "evidence.unknown_section": "unknown section {name} in the weights file; sections: "
                                 "{sections}",
     # -- surface.
+    "surface.bad_bbox": "bad --bbox {value}: give W,S,E,N in degrees, west below east and "
+                        "south below north",
+    "surface.bad_resolution": "a resolution of {value} m: give a positive number of metres",
+    "surface.bad_tile": "tiles of {value} cells: the side of a tile is a multiple of 16",
+    "surface.empty_area": "the territory and the bbox do not meet: no cell to compute",
+    "surface.no_surface": "no risk surface at {path}",
+    "surface.no_territory": ("the store holds no administrative area: no territory to cover "
+                             "(give --bbox)"),
     # -- web.
     # -- tiles.
     "tiles.no_matrix_set": "no tile matrix set {id!r}: tiles are served in WebMercatorQuad",

@@ -32,6 +32,7 @@ from mineaction.cli import plan  # noqa: F401,E402
 from mineaction.cli import qm  # noqa: F401,E402
 from mineaction.cli import risk  # noqa: F401,E402
 from mineaction.cli import evidence  # noqa: F401,E402
+from mineaction.cli import surface  # noqa: F401,E402
 from mineaction.cli.app import app, console, err_console, state  # noqa: F401
 from mineaction.cli.failure import (
     _abort_types,
