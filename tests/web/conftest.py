@@ -61,6 +61,21 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Any]:
+    """A fresh page of the session's browser that collects console errors in
+    ``page.problems``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.problems = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def shots() -> Path:
     shutil.rmtree(SHOTS, ignore_errors=True)

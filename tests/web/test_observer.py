@@ -5,7 +5,6 @@ view of the home page transfers less than 1 MB."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,19 +37,6 @@ def english_strings(lang: str) -> list[str]:
         if len(text.split()) >= 2:
             out.append(text)
     return out
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.problems = []  # type: ignore[attr-defined]
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    page.on("pageerror", lambda e: page.problems.append(str(e)))
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

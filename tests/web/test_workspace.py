@@ -89,19 +89,6 @@ def pending(ws_db: Path) -> str:
     return submit(ws_db, "HZ-WS-0001")
 
 
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.problems = []  # type: ignore[attr-defined]
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    page.on("pageerror", lambda e: page.problems.append(str(e)))
-    try:
-        yield page
-    finally:
-        context.close()
-
-
 @pytest.fixture(scope="module")
 def approver(browser: Any, ws_url: str) -> Iterator[Any]:
     """A tab signed in as an approver, shared by the tests that only read (signing in once:

@@ -19,7 +19,8 @@ from mineaction.planning.data import (
 from mineaction.store.base import Reader
 
 
-def _date(value: Any) -> dt.date | None:
+def as_date(value: Any) -> dt.date | None:
+    """A date from what a store holds (a date, a datetime or ISO text); None when empty."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -42,7 +43,7 @@ def read(reader: Reader, today: dt.date) -> Record:
     by_act: dict[str, dict[str, float]] = {}
     for r in steps:
         s = StepRow(r["hazard_id"], str(r["activity_id"]), str(r["method"]),
-                    _date(r["released_on"]), float(r["area_m2"] or 0.0), list(r["ids"]))
+                    as_date(r["released_on"]), float(r["area_m2"] or 0.0), list(r["ids"]))
         rec.steps.append(s)
         per = by_act.setdefault(s.activity_id, {})
         per[s.method] = per.get(s.method, 0.0) + s.area_m2
@@ -53,7 +54,7 @@ def read(reader: Reader, today: dt.date) -> Record:
     for r in reader.aggregate("hazard-versions", ["hazard_id", "seq", "valid_from", "change",
                                                   "kind", "status"], sums=["area_m2"]):
         rec.versions.append(VersionRow(str(r["hazard_id"]), int(r["seq"]),
-                                       _date(r["valid_from"]), str(r["change"]),
+                                       as_date(r["valid_from"]), str(r["change"]),
                                        str(r["kind"]), str(r["status"]),
                                        float(r["area_m2"] or 0.0)))
     latest: dict[str, VersionRow] = {}

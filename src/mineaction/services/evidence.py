@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from mineaction.planning.read import as_date
 from mineaction.risk.evidence import (
     ActivityIn,
     Assessment,
@@ -23,14 +24,6 @@ from mineaction.store.base import Reader
 __all__ = ["assess", "default_weights", "read", "snapshot"]
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _point(geom: Any) -> tuple[float, float] | None:
@@ -60,7 +53,7 @@ def read(reader: Reader, *, before: dt.date | None = None) -> Evidence:
         # each hazard as it stood the day before ``before``: its latest version by then (a
         # hazard without history: as it is, if it was recorded by then)
         for v in reader.iter("hazard-versions"):
-            on = _date(v.valid_from)  # type: ignore[attr-defined]
+            on = as_date(v.valid_from)  # type: ignore[attr-defined]
             hid = str(v.hazard_id)  # type: ignore[attr-defined]
             versioned.add(hid)
             if _before(on, before) and (hid not in then
@@ -70,7 +63,7 @@ def read(reader: Reader, *, before: dt.date | None = None) -> Evidence:
         state: Any = h
         if before is not None and h.id in versioned:
             state = then.get(h.id)
-        elif before is not None and not _before(_date(h.recorded_on), before):  # type: ignore
+        elif before is not None and not _before(as_date(h.recorded_on), before):  # type: ignore
             continue
         if state is None or str(state.status) != "open":  # type: ignore[attr-defined]
             continue
@@ -83,21 +76,21 @@ def read(reader: Reader, *, before: dt.date | None = None) -> Evidence:
             h.admin_area_id, g, area_m2(g), h.recorded_on))  # type: ignore[attr-defined]
     for f in reader.iter("finds"):
         xy = _point(f.geometry)  # type: ignore[attr-defined]
-        on = _date(f.found_on)  # type: ignore[attr-defined]
+        on = as_date(f.found_on)  # type: ignore[attr-defined]
         if xy is not None and _before(on, before):
             ev.finds.append(PointIn(f.id, *xy, str(f.category),  # type: ignore[attr-defined]
                                     f.hazard_id, on,  # type: ignore[attr-defined]
                                     int(f.quantity or 1)))  # type: ignore[attr-defined]
     for a in reader.iter("accidents"):
         xy = _point(a.geometry)  # type: ignore[attr-defined]
-        on = _date(a.occurred_on)  # type: ignore[attr-defined]
+        on = as_date(a.occurred_on)  # type: ignore[attr-defined]
         if xy is not None and _before(on, before):
             cat = a.device_category  # type: ignore[attr-defined]
             ev.accidents.append(PointIn(a.id, *xy, str(cat) if cat else "unknown",
                                         a.hazard_id, on))  # type: ignore[attr-defined]
     for e in reader.iter("evidence"):
         xy = _point(e.geometry)  # type: ignore[attr-defined]
-        on = _date(e.recorded_on)  # type: ignore[attr-defined]
+        on = as_date(e.recorded_on)  # type: ignore[attr-defined]
         if xy is not None and _before(on, before):
             ev.statements.append(PointIn(e.id, *xy, str(e.kind),  # type: ignore[attr-defined]
                                          e.hazard_id, on,  # type: ignore[attr-defined]
@@ -105,16 +98,16 @@ def read(reader: Reader, *, before: dt.date | None = None) -> Evidence:
     for r in reader.iter("minefield-records"):
         if r.withdrawn_on is not None:  # type: ignore[attr-defined]
             continue
-        on = _date(r.received_on)  # type: ignore[attr-defined]
+        on = as_date(r.received_on)  # type: ignore[attr-defined]
         if not _before(on, before):
             continue
-        assessed = _date(r.assessed_on)  # type: ignore[attr-defined]
+        assessed = as_date(r.assessed_on)  # type: ignore[attr-defined]
         status = r.assessment_status if (  # type: ignore[attr-defined]
             r.assessment_status and _before(assessed, before)) else "unverified"  # type: ignore
         ev.records.append(RecordIn(r.id, r.geometry, str(status),  # type: ignore[attr-defined]
                                    int(r.expected_mines or 0), on))  # type: ignore
     for a in reader.iter("activities"):
-        on = _date(a.ended_on)  # type: ignore[attr-defined]
+        on = as_date(a.ended_on)  # type: ignore[attr-defined]
         if a.hazard_id and _before(on, before):  # type: ignore[attr-defined]
             ev.activities.append(ActivityIn(
                 a.id, str(a.kind), a.hazard_id,  # type: ignore[attr-defined]
@@ -166,32 +159,32 @@ def known(reader: Reader) -> Any:
     k = Known()
     for f in reader.iter("finds"):
         if f.geometry is not None and not f.geometry.is_empty:  # type: ignore[attr-defined]
-            k.finds.append(Dated(f.geometry, _date(f.found_on),  # type: ignore[attr-defined]
+            k.finds.append(Dated(f.geometry, as_date(f.found_on),  # type: ignore[attr-defined]
                                  str(f.category), float(f.quantity or 1), f.id))  # type: ignore
     for a in reader.iter("accidents"):
         if a.geometry is not None and not a.geometry.is_empty:  # type: ignore[attr-defined]
-            k.accidents.append(Dated(a.geometry, _date(a.occurred_on),  # type: ignore
+            k.accidents.append(Dated(a.geometry, as_date(a.occurred_on),  # type: ignore
                                      id=a.id))
     for r in reader.iter("minefield-records"):
         g = getattr(r, "geometry", None)
         if g is not None and not g.is_empty and \
                 r.withdrawn_on is None:  # type: ignore[attr-defined]
-            k.records.append(Dated(g, _date(r.received_on),  # type: ignore
+            k.records.append(Dated(g, as_date(r.received_on),  # type: ignore
                                    "record", float(r.expected_mines or 0), r.id))  # type: ignore
     for v in reader.iter("hazard-versions", seq=1):
         if v.geometry is not None and not v.geometry.is_empty:  # type: ignore[attr-defined]
-            k.hazards.append(Dated(v.geometry, _date(v.valid_from),  # type: ignore
+            k.hazards.append(Dated(v.geometry, as_date(v.valid_from),  # type: ignore
                                    id=str(v.hazard_id)))  # type: ignore[attr-defined]
     for s in reader.iter("release-steps"):
         if s.geometry is None or s.geometry.is_empty:  # type: ignore[attr-defined]
             continue
         if getattr(s, "rejected_by", None):
             continue  # a failed QC inspection returned the land to its hazard
-        k.released.append(Dated(s.geometry, _date(s.released_on),  # type: ignore
+        k.released.append(Dated(s.geometry, as_date(s.released_on),  # type: ignore
                                 str(s.method), id=s.id))  # type: ignore[attr-defined]
     for a in reader.iter("activities"):
         if a.geometry is not None and not a.geometry.is_empty:  # type: ignore[attr-defined]
-            k.activities.append(Dated(a.geometry, _date(a.ended_on),  # type: ignore
+            k.activities.append(Dated(a.geometry, as_date(a.ended_on),  # type: ignore
                                       str(a.kind), id=a.id))  # type: ignore[attr-defined]
     areas = [a.geometry for a in reader.iter("admin-areas")  # type: ignore[attr-defined]
              if a.geometry is not None and a.level == min(  # type: ignore[attr-defined]
@@ -205,13 +198,13 @@ def removed_on(reader: Reader) -> dict[str, dt.date]:
     items it found or set off left the ground (for a demo's truth items)."""
     out: dict[str, dt.date] = {}
     for a in reader.iter("activities"):
-        if (d := _date(a.ended_on)) is not None:  # type: ignore[attr-defined]
+        if (d := as_date(a.ended_on)) is not None:  # type: ignore[attr-defined]
             out[a.id] = d
     for c in reader.iter("accidents"):
-        if (d := _date(c.occurred_on)) is not None:  # type: ignore[attr-defined]
+        if (d := as_date(c.occurred_on)) is not None:  # type: ignore[attr-defined]
             out[c.id] = d
     for q in reader.iter("quality"):
-        if (d := _date(getattr(q, "held_on", None))) is not None:
+        if (d := as_date(getattr(q, "held_on", None))) is not None:
             out[q.id] = d
     return out
 
