@@ -246,7 +246,13 @@ def test_the_recount_imports_no_mineaction_module() -> None:
 # No report escapes the recount
 
 #: Reports not (yet) recounted, each with the reason; the guard below fails for any other.
-NOT_RECOUNTED: dict[str, str] = {}
+NOT_RECOUNTED: dict[str, str] = {
+    "cancellation-candidates": "new: the evidence score is not re-implemented independently, "
+                               "and the candidates' land (the union of the listed hazards) is "
+                               "not yet recounted from the exported hazards",
+    "land-release": "new: land unions per district, year and method, as ap-release-by-district "
+                    "gives for AP land; the recount does not read this report's layout yet",
+}
 #: Reports recounted but for a part, each with what is left and why.
 PARTLY: dict[str, str] = {
     "ranked-tasks": "the cost criterion (team-days from the record's yearly productivity and "

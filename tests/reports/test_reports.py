@@ -71,6 +71,9 @@ def test_every_total_is_the_sum_of_its_rows(programme: Store, name: str) -> None
                 if fig is not None and r is not t.total:
                     # Each figure says which period (and rows, columns) produced it.
                     period = fig.criteria.get("period")
+                    if isinstance(period, str):  # a row's own year or quarter of the report's
+                        assert period.startswith("2023"), (t.name, col, fig.criteria)
+                        continue
                     assert period and period["to"] == "2023-12-31" or "hazard" in \
                         fig.criteria or "metric" in fig.criteria, (t.name, col, fig.criteria)
 
