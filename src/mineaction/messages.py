@@ -690,9 +690,11 @@ MESSAGES: dict[str, str] = {
     "surface.bad_resolution": "a resolution of {value} m: give a positive number of metres",
     "surface.bad_tile": "tiles of {value} cells: the side of a tile is a multiple of 16",
     "surface.empty_area": "the territory and the bbox do not meet: no cell to compute",
+    "surface.no_crs": "{path} has no coordinate reference system: it is no risk surface",
     "surface.no_surface": "no risk surface at {path}",
     "surface.no_territory": ("the store holds no administrative area: no territory to cover "
                              "(give --bbox)"),
+    "surface.unreadable": "{path} is not a risk surface GDAL reads: {reason}",
     # -- web.
     # -- tiles.
     "tiles.no_matrix_set": "no tile matrix set {id!r}: tiles are served in WebMercatorQuad",

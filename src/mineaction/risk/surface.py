@@ -311,3 +311,102 @@ def ranked(stats: list[ZoneStats], by: str = "mean") -> list[ZoneStats]:
         return (a is None, -(a or 0.0), -(b or 0.0), s.id)
 
     return sorted(stats, key=key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Map tiles: a surface as PNG tiles of the WebMercatorQuad tile matrix set
+
+#: The colour ramp of map tiles: probability stops and their colours (ColorBrewer's YlOrRd,
+#: eight classes), interpolated linearly in RGB between stops and clipped at both ends. The
+#: stops are closer together at low probabilities, where most cells are. Fixed, so that two
+#: surfaces compare by colour; cells of nodata are transparent.
+RAMP: tuple[tuple[float, str], ...] = (
+    (0.0, "#ffffcc"), (0.05, "#ffeda0"), (0.1, "#fed976"), (0.2, "#feb24c"),
+    (0.3, "#fd8d3c"), (0.5, "#fc4e2a"), (0.7, "#e31a1c"), (1.0, "#b10026"))
+#: Pixels across a map tile.
+TILE_PIXELS = 256
+WEB_MERCATOR = "EPSG:3857"
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def coloured(values: NDArray[np.floating[Any]]) -> NDArray[np.uint8]:
+    """``values`` (probabilities) as RGBA pixels of :data:`RAMP` (rows x columns x 4): opaque
+    where finite, transparent (all zero) where NaN."""
+    stops = np.array([p for p, _ in RAMP])
+    colours = np.array([_rgb(c) for _, c in RAMP], dtype=float)
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    p = np.clip(np.where(ok, v, 0.0), stops[0], stops[-1])
+    out = np.zeros(v.shape + (4,), dtype=np.uint8)
+    for band in range(3):
+        out[..., band] = np.rint(np.interp(p, stops, colours[:, band])).astype(np.uint8)
+    out[..., 3] = 255
+    out[~ok] = 0
+    return out
+
+
+def _overview_level(src: Any, pixel: float) -> int | None:
+    """The index of the coarsest overview whose cells are no larger than ``pixel`` (in the
+    surface's units), None for the full resolution."""
+    best = None
+    for i, factor in enumerate(src.overviews(1)):
+        if src.res[0] * factor <= pixel * 1.001:
+            best = i
+    return best
+
+
+def read_tile(path: Path, bounds: tuple[float, float, float, float],
+              pixels: int = TILE_PIXELS) -> NDArray[np.float32] | None:
+    """The surface at ``path`` resampled onto a ``pixels`` x ``pixels`` tile of Web Mercator
+    ``bounds`` (minx, miny, maxx, maxy in metres): NaN where the surface has no value; None
+    when the tile does not meet the surface. Cells are read from the overview nearest the
+    tile's pixel (the COG's overviews average the cells), then taken nearest-neighbour."""
+    import rasterio
+    from affine import Affine
+    from rasterio.enums import Resampling
+    from rasterio.warp import reproject, transform_bounds
+
+    with rasterio.open(path) as src:
+        extent = transform_bounds(src.crs, WEB_MERCATOR, *src.bounds, densify_pts=21)
+        if (bounds[0] >= extent[2] or bounds[2] <= extent[0] or bounds[1] >= extent[3]
+                or bounds[3] <= extent[1]):
+            return None
+        native = transform_bounds(WEB_MERCATOR, src.crs, *bounds, densify_pts=21)
+        level = _overview_level(src, (native[2] - native[0]) / pixels)
+        crs = src.crs
+    out = np.full((pixels, pixels), np.nan, dtype=np.float32)
+    opened = rasterio.open(path) if level is None else rasterio.open(path, overview_level=level)
+    with opened as src:
+        reproject(rasterio.band(src, 1), out, src_nodata=src.nodata, src_crs=crs,
+                  dst_transform=Affine((bounds[2] - bounds[0]) / pixels, 0.0, bounds[0], 0.0,
+                                       -(bounds[3] - bounds[1]) / pixels, bounds[3]),
+                  dst_crs=WEB_MERCATOR,
+                  dst_nodata=np.nan, resampling=Resampling.nearest)
+    return out
+
+
+def png(rgba: NDArray[np.uint8]) -> bytes:
+    """RGBA pixels (rows x columns x 4) as a PNG file (GDAL's PNG driver, in memory)."""
+    import warnings
+
+    from rasterio.errors import NotGeoreferencedWarning
+    from rasterio.io import MemoryFile
+
+    h, w, _ = rgba.shape
+    with MemoryFile() as mem, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a PNG tile has no CRS
+        with mem.open(driver="PNG", width=w, height=h, count=4, dtype="uint8") as dst:
+            dst.write(np.moveaxis(rgba, -1, 0))
+        return bytes(mem.read())
+
+
+def surface_tags(path: Path) -> dict[str, str]:
+    """The tags of the surface at ``path`` (the model's name, its card's date, ...)."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return dict(src.tags())

@@ -22,6 +22,9 @@ class Settings:
     """Settings of an installation (from the environment or a file; defaults here)."""
 
     suppress_below: int = 5
+    #: The risk surface (a GeoTIFF of ``risk surface``) served as map tiles to signed-in
+    #: users; None: no such layer.
+    risk_surface: Path | None = None
     values: dict[str, Any] = field(default_factory=dict)
 
 

@@ -8,17 +8,20 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import shapely
 
-from mineaction.errors import InvalidInput
+from mineaction.access import Role
+from mineaction.errors import InvalidInput, NotFound, Unauthorized
 from mineaction.geo.traverse import LocalFrame
 from mineaction.messages import Message
 from mineaction.risk import features as F
 from mineaction.risk import surface as S
 from mineaction.risk.model import RiskModel
+from mineaction.services import tiles
 from mineaction.services.context import Context
 from mineaction.services.evidence import known as store_known
 
@@ -106,6 +109,7 @@ def surface(ctx: Context, model_path: Path, output: Path, *, resolution: float,
     crs = built.grid.crs
     name = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.to_proj4()
     tags = {"MINEACTION_MODEL": Path(model_path).name, "MINEACTION_CRS": name,
+            "MINEACTION_MODEL_CREATED": _card_created(Path(model_path)),
             "MINEACTION_RESOLUTION_M": f"{resolution:g}",
             "MINEACTION_KNOWN_BEFORE": (before or ctx.today()).isoformat(),
             "MINEACTION_VALUE": "calibrated probability of explosive ordnance in the cell"}
@@ -113,6 +117,19 @@ def surface(ctx: Context, model_path: Path, output: Path, *, resolution: float,
         written = S.write_cog(built, output, chunk=chunk, client=client, tile=tile, tags=tags,
                               progress=progress)
     return Surface(written, name, said)
+
+
+def _card_created(model_path: Path) -> str:
+    """The date of the model's card (when the model was trained), '' without a card."""
+    import json
+
+    from mineaction.risk.model import card_paths
+
+    path = card_paths(model_path)[1]
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8")).get("created") or "")
+    except (OSError, ValueError):
+        return ""
 
 
 def rank_hazards(ctx: Context, surface_path: Path, *, by: str = "mean",
@@ -141,3 +158,116 @@ def ranked_rows(stats: list[S.ZoneStats]) -> list[dict[str, Any]]:
     """Rows of a ranking, best first, for JSON or CSV."""
     return [{"rank": i, "hazard_id": s.id, **s.info, "cells": s.cells, "mean": s.mean,
              "max": s.max, "touched_cells": s.touched} for i, s in enumerate(stats, 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The surface as map tiles (OGC API Tiles, PNG) for signed-in users
+
+#: The id of the risk surface's map tiles (``/collections/risk-surface/map/tiles``).
+MAP_ID = "risk-surface"
+MAP_MIN_ZOOM, MAP_MAX_ZOOM = 0, 18
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """The risk surface of the settings as map tiles: a model's estimate, never a record of
+    contamination, so it is shown with the model's name and its card's date, to signed-in
+    users only."""
+
+    path: Path
+    model: str | None  # the model file's name
+    model_created: str | None  # when the model was trained (its card's date)
+    known_before: str | None  # the store's records used were those known before this day
+    resolution_m: float | None
+    bounds: tuple[float, float, float, float]  # W, S, E, N in degrees
+    min_zoom: int = MAP_MIN_ZOOM
+    max_zoom: int = MAP_MAX_ZOOM
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": MAP_ID, "model": self.model, "model_created": self.model_created,
+                "known_before": self.known_before, "resolution_m": self.resolution_m,
+                "bounds": list(self.bounds), "minzoom": self.min_zoom,
+                "maxzoom": self.max_zoom, "ramp": [[p, c] for p, c in S.RAMP]}
+
+
+def describe_surface(path: Path) -> MapLayer:
+    """What the GeoTIFF at ``path`` says of itself (its tags, its extent); InvalidInput when
+    there is no file there or GDAL does not read it as a raster."""
+    import rasterio
+    from rasterio.warp import transform_bounds
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput.of("surface.no_surface", path=str(path))
+    try:
+        with rasterio.open(path) as src:
+            tags = dict(src.tags())
+            if src.crs is None:
+                raise InvalidInput.of("surface.no_crs", path=str(path))
+            w, s, e, n = transform_bounds(src.crs, "EPSG:4326", *src.bounds, densify_pts=21)
+    except rasterio.errors.RasterioError as exc:
+        raise InvalidInput.of("surface.unreadable", path=str(path), reason=str(exc)) from None
+    res = tags.get("MINEACTION_RESOLUTION_M")
+    return MapLayer(path, tags.get("MINEACTION_MODEL") or None,
+                    tags.get("MINEACTION_MODEL_CREATED") or None,
+                    tags.get("MINEACTION_KNOWN_BEFORE") or None,
+                    float(res) if res else None, (w, s, e, n))
+
+
+def _signed_in(ctx: Context) -> bool:
+    return bool(set(ctx.actor.roles) - {Role.PUBLIC})
+
+
+def map_layer(ctx: Context) -> MapLayer | None:
+    """The risk surface as map tiles for the actor: None for the public (a model's estimate
+    is never public) and when the settings name no surface."""
+    if not _signed_in(ctx) or ctx.settings.risk_surface is None:
+        return None
+    path = Path(ctx.settings.risk_surface)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise InvalidInput.of("surface.no_surface", path=str(path)) from None
+    return _described(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _described(path: str, _mtime_ns: int, _size: int) -> MapLayer:
+    return describe_surface(Path(path))
+
+
+def require_map_layer(ctx: Context) -> MapLayer:
+    """The risk surface as map tiles: Unauthorized for the public, NotFound when the
+    settings name no surface."""
+    if not _signed_in(ctx):
+        raise Unauthorized.of("api.sign_in")
+    found = map_layer(ctx)
+    if found is None:
+        raise NotFound.of("tiles.no_tileset", id=MAP_ID)
+    return found
+
+
+def map_tile(ctx: Context, z: int, y: int, x: int) -> tiles.Tile:
+    """The PNG tile at zoom ``z``, row ``y``, column ``x`` of WebMercatorQuad: the surface's
+    probabilities coloured by :data:`~mineaction.risk.surface.RAMP`, transparent where it has
+    no value; ``data`` None (an empty tile) where the tile holds no cell of it. Tiles are
+    cached with the vector tiles, keyed by the file's state. Unauthorized for the public;
+    NotFound without a surface or outside the zooms."""
+    import numpy as np
+
+    layer = require_map_layer(ctx)
+    if not layer.min_zoom <= z <= layer.max_zoom:
+        raise NotFound.of("tiles.zoom_out_of_range", id=MAP_ID, zoom=z, min=layer.min_zoom,
+                          max=layer.max_zoom)
+    if not (0 <= x < (1 << z) and 0 <= y < (1 << z)):
+        raise NotFound.of("tiles.no_tile", id=MAP_ID, zoom=z, row=y, col=x)
+    stat = layer.path.stat()
+    key = (MAP_ID, str(layer.path.resolve()), stat.st_mtime_ns, stat.st_size, z, y, x)
+    found = tiles.CACHE.get(key)
+    if found is None:
+        values = S.read_tile(layer.path, tiles.tile_bounds(z, y, x))
+        cells = 0 if values is None else int(np.isfinite(values).sum())
+        found = tiles.Tile(S.png(S.coloured(values)) if values is not None and cells else None,
+                           cells)
+        tiles.CACHE.put(key, found)
+    return found

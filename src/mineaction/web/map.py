@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -18,6 +19,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from mineaction.domain.layers import get_layer
 from mineaction.errors import NotFound
 from mineaction.services import features, tiles
+from mineaction.services.context import Context
+from mineaction.services.surface import MAP_ID, MapLayer
 from mineaction.web.app import node_modules, observer_context, page
 from mineaction.web.app import pages as web_pages
 
@@ -38,15 +41,28 @@ MEDIA = {".mjs": "text/javascript", ".js": "text/javascript", ".css": "text/css"
 router = APIRouter()
 
 
+def map_config(ctx: Context, risk: MapLayer | None = None) -> dict[str, Any]:
+    """What map.js draws: the vector tilesets ``ctx``'s actor reads (the browser asks for
+    them without a token: the public's), and the risk surface's map tiles when given (the
+    workspace's map only; never the public's)."""
+    box = features.extent(ctx, get_layer("admin-areas")) or DEFAULT_BOUNDS
+    sets = {t.id: {"layer": t.layer, "minzoom": t.min_zoom, "maxzoom": t.max_zoom}
+            for t in tiles.tilesets(ctx)}
+    config: dict[str, Any] = {"bounds": list(box), "tilesets": sets,
+                              "methods": METHOD_COLOURS, "kinds": KIND_COLOURS,
+                              "suppressBelow": ctx.settings.suppress_below}
+    if risk is not None:
+        config["riskSurface"] = {
+            "tiles": f"/collections/{MAP_ID}/map/tiles/{tiles.WEB_MERCATOR_QUAD}/{{z}}/{{y}}/{{x}}",
+            "minzoom": risk.min_zoom, "maxzoom": risk.max_zoom, "bounds": list(risk.bounds)}
+    return config
+
+
 @web_pages("map", "map")
 def map_page(request: Request) -> HTMLResponse:
     """The public map, in the site's frame (base.html) and the reader's language."""
     ctx = observer_context(request)
-    box = features.extent(ctx, get_layer("admin-areas")) or DEFAULT_BOUNDS
-    sets = {t.id: {"layer": t.layer, "minzoom": t.min_zoom, "maxzoom": t.max_zoom}
-            for t in tiles.tilesets(ctx)}
-    config = {"bounds": list(box), "tilesets": sets, "methods": METHOD_COLOURS,
-              "kinds": KIND_COLOURS, "suppressBelow": ctx.settings.suppress_below}
+    config = map_config(ctx)
     return page(request, "map.html", base_template=BASE, config=json.dumps(config),
                 methods=METHOD_COLOURS, kinds=KIND_COLOURS,
                 suppress_below=ctx.settings.suppress_below)

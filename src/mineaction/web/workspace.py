@@ -286,6 +286,31 @@ def hazard(request: Request, hazard_id: str) -> Response:
                    history=hist, rows=rows, config=config, methods=METHOD_COLOURS)
 
 
+# -- the map, with the risk surface ---------------------------------------------------------
+
+@routes("map", "map")
+def workspace_map(request: Request) -> Response:
+    """The map of the Observer's layers, with the risk surface of the server's settings as a
+    layer to turn on (a model's estimate, labelled with the model and its date), when one is
+    served."""
+    import json
+
+    from mineaction.risk.surface import RAMP
+    from mineaction.services import surface
+    from mineaction.web.app import observer_context
+    from mineaction.web.map import KIND_COLOURS, map_config
+
+    signed = session_actor(request)
+    if signed is None:
+        return to_login(request)
+    actor, session = signed
+    risk = surface.map_layer(workspace_context(request, actor))
+    config = map_config(observer_context(request), risk)
+    return ws_page(request, "ws_map_page.html", actor, session, title=_t(request, N_("Map")),
+                   config=json.dumps(config), risk=risk, ramp=RAMP, methods=METHOD_COLOURS,
+                   kinds=KIND_COLOURS, suppress_below=config["suppressBelow"])
+
+
 # -- a minefield record ---------------------------------------------------------------------
 
 @routes("records/{record_id}", "record")

@@ -1,5 +1,7 @@
 // The map page: the store's layers as vector tiles of this server, drawn by MapLibre GL JS
 // (served from our own node_modules). No external tiles, glyphs or fonts: no text labels.
+// On the workspace's map, the risk surface's PNG map tiles (config.riskSurface) are a layer
+// turned on and off by the #risk-surface checkbox; the browser sends the session cookie.
 import * as maplibregl from "/static/vendor/maplibre-gl/dist/maplibre-gl.mjs";
 
 const element = document.getElementById("map");
@@ -30,6 +32,15 @@ if (has("admin-areas")) {
     { id: "areas-line", type: "line", source: "areas", "source-layer": "admin_areas",
       paint: { "line-color": "#7a7a7a", "line-width": ["interpolate", ["linear"], ["zoom"],
         6, 0.5, 12, 1.5] } });
+}
+if (config.riskSurface) {
+  const r = config.riskSurface;
+  sources.risk = { type: "raster", tiles: [`${origin}${r.tiles}`], tileSize: 256,
+    minzoom: r.minzoom, maxzoom: r.maxzoom, bounds: r.bounds };
+  const shown = document.getElementById("risk-surface");
+  layers.push({ id: "risk", type: "raster", source: "risk",
+    layout: { visibility: shown && shown.checked ? "visible" : "none" },
+    paint: { "raster-opacity": 0.75, "raster-resampling": "nearest" } });
 }
 if (has("release-steps")) {
   sources.released = source("release-steps");
@@ -78,11 +89,18 @@ const map = new maplibregl.Map({
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
 window.mineactionMap = map;
 
-// The year filter of land released: the years the tiles in view hold.
+const toggle = document.getElementById("risk-surface");
+if (toggle && config.riskSurface) {
+  toggle.addEventListener("change", () => {
+    map.setLayoutProperty("risk", "visibility", toggle.checked ? "visible" : "none");
+  });
+}
+
+// The year filter of land released (the public map's): the years the tiles in view hold.
 const select = document.getElementById("year");
 const years = new Set();
 function collectYears() {
-  if (!has("release-steps")) return;
+  if (!has("release-steps") || !select) return;
   for (const f of map.querySourceFeatures("released", { sourceLayer: "release_steps" })) {
     const y = f.properties.year;
     if (y !== undefined && !years.has(y)) {
@@ -96,7 +114,7 @@ function collectYears() {
   }
 }
 map.on("idle", collectYears);
-select.addEventListener("change", () => {
+select?.addEventListener("change", () => {
   if (!map.getLayer("released")) return;
   const y = select.value;
   map.setFilter("released", y === "" ? null : ["==", ["get", "year"], Number(y)]);
