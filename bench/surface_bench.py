@@ -14,8 +14,11 @@ then computes the surface of the whole territory at ``--resolution``:
   cores' single-threaded worker processes, written into a tiled GeoTIFF and converted to a
   COG), and once in this process without Dask (``--workers 0``);
 
-and prints cells per second, the ratio to the anchor, and peak memory (the resident set of
-this process and of each worker, and the growth of this process during the anchor).
+each ``--repeat`` times (the anchor too), and prints cells per second (median, and the
+spread: lowest to highest), the ratio of the median to the anchor's median, and peak memory
+(the resident set of this process and of each worker) as a ratio to the anchor's process;
+then the memory ceiling: a worker's resident set at start plus the window's cells times the
+bytes per cell measured here (the anchor's growth over one window).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import contextlib
 import io
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -46,6 +50,7 @@ def main() -> None:
     ap.add_argument("--resolution", type=float, default=100.0)
     ap.add_argument("--chunk", type=int, default=512)
     ap.add_argument("--cores", default="1,2,all", help="worker counts, comma-separated")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each configuration")
     args = ap.parse_args()
 
     import pandas as pd
@@ -88,16 +93,24 @@ def main() -> None:
               f"({g.crs.name}), {len(windows)} windows of {args.chunk} x {args.chunk}, "
               f"{len(names)} features, {os.cpu_count()} cores")
 
+        def spread(rates: list[float]) -> str:
+            return (f"{statistics.median(rates):,.0f} cells/s (runs {min(rates):,.0f} to "
+                    f"{max(rates):,.0f})")
+
         before = peak_mb()
-        t0 = time.perf_counter()
-        inside = 0
-        for _win, values in S.compute(inputs, windows):
-            inside += int(np.isfinite(values).sum())
-        anchor_s = time.perf_counter() - t0
-        anchor = g.cells / anchor_s
-        print(f"anchor (numpy loop, 1 core, nothing written): {anchor_s:.1f} s, "
-              f"{anchor:,.0f} cells/s ({inside:,} inside the territory); peak RSS "
-              f"{peak_mb():,.0f} MB (grew {peak_mb() - before:,.0f} MB)")
+        anchor_rates = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            inside = 0
+            for _win, values in S.compute(inputs, windows):
+                inside += int(np.isfinite(values).sum())
+            anchor_rates.append(g.cells / (time.perf_counter() - t0))
+        anchor = statistics.median(anchor_rates)
+        anchor_mb = peak_mb()
+        grew = anchor_mb - before
+        print(f"anchor (numpy loop, 1 core, nothing written), {args.repeat} runs: "
+              f"{spread(anchor_rates)} ({inside:,} cells inside the territory); peak RSS "
+              f"{anchor_mb:,.0f} MB (grew {grew:,.0f} MB over the windows)")
 
         counts: list[int] = [0]
         for c in args.cores.split(","):
@@ -105,31 +118,44 @@ def main() -> None:
             if n not in counts:
                 counts.append(n)
         rows = []
+        worst_worker = 0.0
         for n in counts:
-            out = tmp / f"risk-{n}.tif"
-            t0 = time.perf_counter()
-            with surfaces.dask_client(n, None) as client:
-                start = time.perf_counter()
-                written = S.write_cog(inputs, out, chunk=args.chunk, client=client)
-                work = time.perf_counter() - start
-                worker_mb = []
-                if client is not None:
-                    got = client.run(lambda: resource.getrusage(
-                        resource.RUSAGE_SELF).ru_maxrss / 1024)
-                    worker_mb = sorted(got.values())
-            total = time.perf_counter() - t0
-            rate = g.cells / work
+            rates, starts, worker_mb = [], [], []
+            for k in range(args.repeat):
+                out = tmp / f"risk-{n}-{k}.tif"
+                t0 = time.perf_counter()
+                with surfaces.dask_client(n, None) as client:
+                    start = time.perf_counter()
+                    written = S.write_cog(inputs, out, chunk=args.chunk, client=client)
+                    rates.append(g.cells / (time.perf_counter() - start))
+                    if client is not None:
+                        got = client.run(lambda: resource.getrusage(
+                            resource.RUSAGE_SELF).ru_maxrss / 1024)
+                        worker_mb += list(got.values())
+                starts.append(time.perf_counter() - t0 - g.cells / rates[-1])
+                size_mb = out.stat().st_size / 1e6
+                out.unlink()
+            rate = statistics.median(rates)
             label = "in this process, no Dask" if n == 0 else f"Dask, {n} worker(s)"
-            mem = (f"workers' peak RSS {', '.join(f'{m:,.0f}' for m in worker_mb)} MB"
-                   if worker_mb else f"peak RSS {peak_mb():,.0f} MB")
-            print(f"risk surface ({label}): {work:.1f} s computing and writing the COG "
-                  f"({total:.1f} s with the cluster's start), {rate:,.0f} cells/s, "
-                  f"ratio to anchor {rate / anchor:.2f}; "
-                  f"{mem}; {out.stat().st_size / 1e6:.1f} MB COG, mean p "
+            peak = max(worker_mb) if worker_mb else peak_mb()
+            worst_worker = max(worst_worker, peak)
+            who = "largest worker" if worker_mb else "this process"
+            print(f"risk surface ({label}), {args.repeat} runs: {spread(rates)} computing and "
+                  f"writing the COG (cluster start {statistics.median(starts):.1f} s more); "
+                  f"ratio to anchor {rate / anchor:.2f} (runs {min(rates) / anchor:.2f} to "
+                  f"{max(rates) / anchor:.2f}); peak RSS of the {who} {peak:,.0f} MB = "
+                  f"{peak / anchor_mb:.2f} x the anchor's; {size_mb:.1f} MB COG, mean p "
                   f"{written.mean:.4f}")
-            rows.append((n, total, rate))
+            rows.append((n, rate))
+        per_cell = max(grew, 0.0) * 2**20 / (args.chunk * args.chunk)
+        window_mb = S.BYTES_PER_CELL * args.chunk * args.chunk / 2**20
+        print(f"memory: {per_cell:,.0f} bytes per cell of a window measured here (the "
+              f"constant BYTES_PER_CELL says {S.BYTES_PER_CELL}); ceiling per worker about "
+              f"its start plus {window_mb:,.0f} MB for {args.chunk} x {args.chunk} windows "
+              f"(the largest worker peaked at {worst_worker:,.0f} MB); the whole run: workers "
+              f"x that, plus the writing process (a few windows of float32)")
         ten = g.cells * (args.resolution / 10.0) ** 2
-        best = max(r[2] for r in rows)
+        best = max(r[1] for r in rows)
         print(f"10 m: {ten:,.0f} cells; at the best rate here ({best:,.0f} cells/s) about "
               f"{ten / best / 60:,.0f} min")
     sys.stdout.flush()

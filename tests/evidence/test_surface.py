@@ -167,3 +167,51 @@ def test_bad_options_are_refused(demo: Demo, built: Built, tmp_path: Path) -> No
     assert run("--db", str(demo.db), "risk", "rank-hazards", "--surface",
                str(tmp_path / "none.tif"))[0] == 2
     assert not out.exists()
+
+
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_map_tiles_of_the_surface_colour_its_cells(demo: Demo, built: Built) -> None:
+    """A map tile over the surface ``risk surface`` wrote: each pixel has the colour ramp's
+    colour of the cell under the pixel's centre; the public is refused."""
+    import rasterio
+
+    from mineaction.access import Actor
+    from mineaction.errors import Unauthorized
+    from mineaction.risk import surface as S
+    from mineaction.services import surface as surfaces
+    from mineaction.services import tiles
+    from mineaction.services.context import Context, Settings
+    from mineaction.store import open_store
+
+    z = 12
+    n = 1 << z
+    size = 2 * tiles.ORIGIN / n
+    to_merc = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    mx, my = to_merc.transform(51.05, 41.35)  # the middle of the box
+    col, row = int((mx + tiles.ORIGIN) / size), int((tiles.ORIGIN - my) / size)
+    store = open_store(str(demo.db))
+    try:
+        settings = Settings(risk_surface=built.tif)
+        with pytest.raises(Unauthorized):
+            surfaces.map_tile(Context(store, Actor.anonymous(), settings=settings), z, row, col)
+        found = surfaces.map_tile(Context(store, Actor.local(), settings=settings), z, row, col)
+    finally:
+        store.close()
+    assert found.data is not None and found.features > 0
+    with rasterio.MemoryFile(found.data) as mem, mem.open() as png:
+        rgba = np.moveaxis(png.read(), 0, -1)
+    minx, _miny, _maxx, maxy = tiles.tile_bounds(z, row, col)
+    step = size / 256
+    pix = [(r, c) for r in range(8, 256, 40) for c in range(8, 256, 40)]
+    px = np.array([minx + (c + 0.5) * step for _, c in pix])
+    py = np.array([maxy - (r + 0.5) * step for r, _ in pix])
+    lon, lat = pyproj.Transformer.from_crs("EPSG:3857", "EPSG:4326",
+                                           always_xy=True).transform(px, py)
+    with rasterio.open(built.tif) as src:
+        ux, uy = pyproj.Transformer.from_crs("EPSG:4326", src.crs.to_wkt(),
+                                             always_xy=True).transform(lon, lat)
+        values = np.array([v[0] for v in src.sample(zip(ux, uy, strict=True))])
+    expected = S.coloured(values.reshape(1, -1))[0]
+    got = np.array([rgba[r, c] for r, c in pix])
+    assert np.isfinite(values).sum() > len(pix) // 2
+    assert (got == expected).all()
