@@ -1,5 +1,7 @@
 """The map page in Debian's Chromium (Playwright): MapLibre GL JS loads from our own server,
-asks for vector tiles of the store's layers, draws them, and logs no console error."""
+asks for vector tiles of the store's layers, draws them, and logs no console error; the
+workspace's map, signed in, turns the risk surface's PNG map tiles on, which the public map
+never asks for."""
 
 from __future__ import annotations
 
@@ -10,10 +12,15 @@ from typing import Any
 
 import pytest
 
+from mineaction.access import Actor
+from mineaction.access import accounts as acc
 from mineaction.api import create_app
+from mineaction.services.context import Settings
 from mineaction.store import open_store
 from mineaction.web import map as web_map
-from tests.api.conftest import served
+from mineaction.web.workspace import COOKIE
+from tests.api.conftest import PASSWORD, served
+from tests.api.test_surface_tiles import write_surface
 from tests.api.test_tiles import records
 from tests.conftest import skip_or_fail
 
@@ -23,6 +30,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--use-gl=angle", "--use-angle=swiftsha
         "--enable-unsafe-swiftshader"]
 
 pytestmark = pytest.mark.real
+#: The session token of the site's one account (set by ``site``).
+SESSION: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +45,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store.create()
     with store.transaction() as tx:
         tx.add_many(records())
-    with served(create_app(str(path), store=store)) as base:
+    local = Actor.local("setup")
+    acc.add_organisation(store, local, "AX", "Organisation AX", "authority", "XV")
+    acc.add_user(store, local, "adm", "AX", "admin", PASSWORD)
+    _, SESSION["token"] = acc.create_token(store, acc.authenticate(store, "adm", PASSWORD),
+                                           "adm", label="web session")
+    surface = path.with_name("risk.tif")
+    write_surface(surface)
+    with served(create_app(str(path), Settings(risk_surface=surface), store=store)) as base:
         yield base
     store.close()
 
@@ -68,10 +84,30 @@ def test_the_map_loads_requests_tiles_and_draws_them(site: str) -> None:
                                   "{layers: ['hazards-fill', 'released', 'areas-fill']})"
                                   ".map(f => f.layer.id)")
             legend = page.inner_text("aside.legend")
+            public_tiles = list(tiles)
+            # the workspace's map, signed in: the risk surface, off until turned on
+            page.context.add_cookies([{"name": COOKIE, "value": SESSION["token"],
+                                       "url": site}])
+            page.goto(f"{site}/en/workspace/map")
+            page.wait_for_function("() => window.mineactionMap && window.mineactionMap.loaded()"
+                                   , timeout=20_000)
+            hidden = page.evaluate(
+                "() => window.mineactionMap.getLayoutProperty('risk', 'visibility')")
+            page.check("#risk-surface")
+            page.wait_for_function("() => window.mineactionMap.areTilesLoaded()",
+                                   timeout=20_000)
+            page.wait_for_function("() => window.mineactionMap.getLayoutProperty('risk', "
+                                   "'visibility') === 'visible'", timeout=5_000)
+            risk_legend = page.inner_text("#risk-label")
         finally:
             browser.close()
     assert not errors, errors
     assert not outside, outside
+    assert not [u for u, _ in public_tiles if "/map/tiles/" in u]  # never on the public map
+    assert hidden == "none"
+    risk = [s for u, s in tiles if "/collections/risk-surface/map/tiles/" in u]
+    assert risk and set(risk) <= {200, 204} and 200 in risk, tiles
+    assert "not a record of contamination" in risk_legend
     statuses = {s for _, s in tiles}
     assert statuses <= {200, 204} and 200 in statuses, tiles
     assert {"hazards", "release-steps", "admin-areas"} <= {

@@ -391,22 +391,14 @@ def read_tile(path: Path, bounds: tuple[float, float, float, float],
 
 def png(rgba: NDArray[np.uint8]) -> bytes:
     """RGBA pixels (rows x columns x 4) as a PNG file (GDAL's PNG driver, in memory)."""
-    import warnings
-
-    from rasterio.errors import NotGeoreferencedWarning
+    from affine import Affine
     from rasterio.io import MemoryFile
 
     h, w, _ = rgba.shape
-    with MemoryFile() as mem, warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a PNG tile has no CRS
-        with mem.open(driver="PNG", width=w, height=h, count=4, dtype="uint8") as dst:
+    # a transform of pixels (not the identity, which rasterio warns of from any thread): a
+    # PNG keeps none, and GDAL writes no side file for it in memory
+    with MemoryFile(ext="png") as mem:
+        with mem.open(driver="PNG", width=w, height=h, count=4, dtype="uint8",
+                      transform=Affine(1.0, 0.0, 0.0, 0.0, -1.0, float(h))) as dst:
             dst.write(np.moveaxis(rgba, -1, 0))
         return bytes(mem.read())
-
-
-def surface_tags(path: Path) -> dict[str, str]:
-    """The tags of the surface at ``path`` (the model's name, its card's date, ...)."""
-    import rasterio
-
-    with rasterio.open(path) as src:
-        return dict(src.tags())
