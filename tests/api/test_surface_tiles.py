@@ -38,14 +38,14 @@ ZOOM = 14
 def write_surface(path: Path) -> None:
     import rasterio
     import rasterio.shutil
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     values = np.full((N, N), 0.5, dtype=np.float32)
     values[:, : N // 2] = 0.05
     values[:32, :] = np.nan
     plain = path.with_suffix(".plain.tif")
     with rasterio.open(plain, "w", driver="GTiff", width=N, height=N, count=1,
-                       dtype="float32", crs=UTM, transform=from_origin(X0, Y0, RES, RES),
+                       dtype="float32", crs=UTM, transform=Affine(RES, 0.0, X0, 0.0, -RES, Y0),
                        nodata=np.nan) as dst:
         dst.write(values, 1)
         dst.update_tags(MINEACTION_MODEL="synthetic.model",
@@ -194,3 +194,23 @@ def test_the_served_geotiff_is_read_by_gdal(surface_tif: Path) -> None:
                           check=True).stdout
     assert "LAYOUT=COG" in info and "Overviews:" in info
     assert "MINEACTION_MODEL=synthetic.model" in info
+
+
+def test_a_file_that_is_no_surface_is_refused_before_serving(tmp_path: Path) -> None:
+    import rasterio
+    from affine import Affine
+
+    from mineaction.errors import InvalidInput
+    from mineaction.services.surface import describe_surface
+
+    text = tmp_path / "notes.tif"
+    text.write_text("not a raster")
+    plain = tmp_path / "plain.tif"
+    with rasterio.open(plain, "w", driver="GTiff", width=4, height=4, count=1,
+                       dtype="float32", transform=Affine(1.0, 0.0, 0.0, 0.0, -1.0, 4.0)) as dst:
+        dst.write(np.zeros((4, 4), np.float32), 1)
+    for path, code in ((tmp_path / "none.tif", "surface.no_surface"),
+                       (text, "surface.unreadable"), (plain, "surface.no_crs")):
+        with pytest.raises(InvalidInput) as caught:
+            describe_surface(path)
+        assert caught.value.code == code, path
