@@ -45,7 +45,6 @@ from shapely.geometry.base import BaseGeometry
 from mineaction import audit
 from mineaction.access import Role
 from mineaction.domain.layers import Layer, get_layer
-from mineaction.domain.schema import Record
 from mineaction.errors import Forbidden, NotFound, StoreError
 from mineaction.services import features as feat
 from mineaction.services.context import Context
@@ -89,40 +88,38 @@ class Tileset:
     counts_below: int | None = None
 
 
-def _props(record: Record, names: Iterable[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in names:
-        value = getattr(record, name, None)
-        value = getattr(value, "value", value)
-        if isinstance(value, (str, int, float, bool)):
-            out[name] = value
-    return out
+def _scanned(ctx: Context, layer: Layer, box: BBox, names: tuple[str, ...],
+             where: dict[str, Any] | None = None
+             ) -> Iterable[tuple[BaseGeometry, dict[str, Any]]]:
+    """The geometries in ``box`` and the values of ``names`` (with ``id``) of each feature,
+    read as columns (:meth:`~mineaction.store.base.Reader.scan`: no record is built)."""
+    found = ctx.reader.scan(layer, bbox=box, columns=names, where=where)
+    columns = [("id", found.ids), *((n, found.columns[n]) for n in names)]
+    for i, geom in enumerate(found.geometries()):
+        yield geom, {name: values[i] for name, values in columns if values[i] is not None}
 
 
 def _admin_areas(ctx: Context, layer: Layer, box: BBox
                  ) -> Iterable[tuple[BaseGeometry, dict[str, Any]]]:
-    for r in ctx.reader.iter(layer, Query(bbox=box)):
-        yield r.geometry, _props(r, ("id", "name", "level"))  # type: ignore[attr-defined]
+    return _scanned(ctx, layer, box, ("name", "level"))
 
 
 def _hazards(ctx: Context, layer: Layer, box: BBox
              ) -> Iterable[tuple[BaseGeometry, dict[str, Any]]]:
-    for r in ctx.reader.iter(layer, Query(bbox=box, where={"status": "open"})):
-        yield r.geometry, _props(r, ("id", "kind"))  # type: ignore[attr-defined]
+    return _scanned(ctx, layer, box, ("kind",), {"status": "open"})
 
 
 def _release_steps(ctx: Context, layer: Layer, box: BBox
                    ) -> Iterable[tuple[BaseGeometry, dict[str, Any]]]:
-    query = Query(bbox=box, where={"rejected_by": None})
-    for r in ctx.reader.iter(layer, query):
-        props = _props(r, ("id", "method"))
-        day = getattr(r, "released_on", None)
+    for geom, props in _scanned(ctx, layer, box, ("method", "released_on", "area_m2"),
+                                {"rejected_by": None}):
+        day = props.pop("released_on", None)
         if day is not None:
             props["year"] = day.year
-        area = getattr(r, "area_m2", None)
+        area = props.pop("area_m2", None)
         if area is not None:
             props["area_m2"] = round(float(area))
-        yield r.geometry, props  # type: ignore[attr-defined]
+        yield geom, props
 
 
 def _public(ctx: Context) -> bool:

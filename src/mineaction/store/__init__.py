@@ -1,5 +1,5 @@
 """Stores: one interface (:mod:`mineaction.store.base`) and its adapters."""
 
-from mineaction.store.base import Query, Store, Transaction, open_store
+from mineaction.store.base import Query, Scan, Store, Transaction, open_store
 
-__all__ = ["Query", "Store", "Transaction", "open_store"]
+__all__ = ["Query", "Scan", "Store", "Transaction", "open_store"]

@@ -330,6 +330,13 @@ class ActorStore(Store):
         with self.reading() as r:
             return list(r.aggregate(layer, by, **kw))
 
+    def scan(self, layer: LayerRef, **kw: Any) -> Any:
+        """The actor's scan: the statement of their reads (rows, fields, generalised
+        geometries) selecting columns (see ``SqlTransaction.scan``)."""
+        self.policy.access(layer_of(layer))  # refuse before a session opens
+        with self.reading(single=True) as r:
+            return r.scan(layer, **kw)
+
     def latest(self, layer: LayerRef, key: str, *, order: str, date_field: str,
                on: dt.date) -> Iterator[Any]:
         self.policy.access(layer_of(layer))  # refuse before a session opens

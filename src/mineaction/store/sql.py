@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from mineaction.store.base import (
     MigrationReport,
     Progress,
     Query,
+    Scan,
     Store,
     Transaction,
     as_list,
@@ -39,6 +41,8 @@ from mineaction.store.base import (
 from mineaction.store.rows import GEOM, column_value, from_row, row_reader, to_row
 
 BATCH = 2000
+#: Ids per statement of a scan by ids (SQLite allows 32,766 parameters to a statement).
+SCAN_IDS = 5000
 _QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
 
 #: Column types of field kinds. Reals are 8-byte everywhere (``DOUBLE`` in a GeoPackage, where
@@ -132,6 +136,11 @@ class SqlStore(Store):
     def decode_geometries(self, values: list[Any]) -> list[BaseGeometry | None]:
         """Geometries from the values the geometry column returns (WKB by default), in bulk."""
         return list(shapely.from_wkb(values))
+
+    def wkb_column(self, table: sa.Table) -> Any:
+        """The geometry column as ISO WKB, computed by the database (for :meth:`Reader.scan`,
+        which passes it through)."""
+        return table.c[GEOM]
 
     def read_options(self, stmt: sa.Select[Any]) -> dict[str, Any]:
         """Execution options of a read: by default rows stream in batches."""
@@ -290,6 +299,10 @@ class SqlStore(Store):
         with self.reading(single=True) as r:
             yield from r.latest(layer, key, order=order, date_field=date_field, on=on)
 
+    def scan(self, layer: LayerRef, **kw: Any) -> Scan:
+        with self.reading(single=True) as r:
+            return r.scan(layer, **kw)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -401,7 +414,8 @@ class SqlTransaction(Transaction):
             options["where"] = {**(q.where or {}), **where}
         return dataclasses.replace(q, **options)
 
-    def _select(self, layer: Layer, q: Query, counting: bool = False
+    def _select(self, layer: Layer, q: Query, counting: bool = False,
+                scan: tuple[str, ...] | None = None
                 ) -> tuple[sa.Select[Any], dict[str, Any], list[BaseGeometry]]:
         """The statement for ``q``, its parameters, and the geometries a feature must intersect
         that are checked exactly in Python (none when the database checks them all).
@@ -414,6 +428,10 @@ class SqlTransaction(Transaction):
         Statements are built once per shape of query (which fields are matched and how,
         which spatial filters, the order, the limits) with named parameters, and reused:
         building and compiling one costs more than running it on a map-sized window.
+
+        ``scan`` names the columns of a :meth:`scan` and ends with "" (or "-": without the
+        geometry): the statement then selects the id, these columns and the geometry as WKB
+        (and the policy's markers), nothing else.
         """
         table = self.store.table(layer)
         proj = self._projection(layer, counting)
@@ -475,13 +493,16 @@ class SqlTransaction(Transaction):
                                      and (use_box or use_isect))
         key = (layer.table, tuple(shape), use_box, use_isect, q.order_by,
                q.limit if limited else None, q.offset if limited else 0,
-               None if proj is None else proj.key, prefilter)
+               None if proj is None else proj.key, prefilter, scan)
         stmt = self.store._selects.get(key)
         if stmt is None:
             if len(self.store._selects) > 4096:  # one set per actor's grants: keep it bounded
                 self.store._selects.clear()
-            stmt = self.store._selects[key] = self._build_select(
-                table, shape, use_box, use_isect, q, limited, proj, prefilter)
+            stmt = self._build_select(table, shape, use_box, use_isect, q, limited, proj,
+                                      prefilter)
+            if scan is not None:
+                stmt = stmt.with_only_columns(*self._scan_columns(table, layer, scan, proj))
+            self.store._selects[key] = stmt
         return stmt, params, exact
 
     def _build_select(self, table: sa.Table, shape: list[tuple[str, str]], use_box: bool,
@@ -516,6 +537,107 @@ class SqlTransaction(Transaction):
             if q.offset:
                 stmt = stmt.offset(q.offset)
         return stmt
+
+    def _scan_columns(self, table: sa.Table, layer: Layer, names: tuple[str, ...],
+                      proj: Any) -> list[Any]:
+        """What a scan selects: the id, ``names`` as the actor sees them, the geometry as
+        WKB, and the policy's marker and area where it generalises."""
+        cols: Any = table.c if proj is None else proj.columns
+        out: list[Any] = []
+        *fields, flag = names  # flag "-": without the geometry
+        for name in ("id", *fields):
+            expr = cols[name]
+            out.append(expr if expr is table.c[name] else expr.label(name))
+        if layer.spatial and flag != "-":
+            out.append(self.store.wkb_column(table).label(GEOM))
+        if proj is not None and proj.marker is not None:
+            from mineaction.store.policed import AREA, MARKER
+
+            out.append(proj.marker.label(MARKER))
+            if proj.area is not None:
+                out.append(proj.area.label(AREA))
+        return out
+
+    def scan(self, layer: LayerRef, *, bbox: BBox | None = None,
+             intersects: BaseGeometry | None = None, ids: Iterable[str] | None = None,
+             columns: Sequence[str] = (), where: Mapping[str, Any] | None = None,
+             geometry: bool = True) -> Scan:
+        """One statement selecting the id, the columns and the geometry as WKB; the
+        geometries are decoded only where Python checks them (a GeoPackage's R-tree is a
+        prefilter) or generalises them (an actor's policy), in bulk."""
+        lyr = layer_of(layer)
+        table = self.store.table(lyr)
+        names = tuple(dict.fromkeys(columns))
+        for name in names:
+            if name not in table.c or name == GEOM:
+                raise KeyError(f"layer {lyr.name} has no field {name!r}")
+        out = Scan(lyr.name, [], [], {name: [] for name in names})
+        parts: list[list[str] | None] = [None]
+        if ids is not None:
+            wanted = sorted(set(ids))  # ranges of ids, so that the parts come in order
+            parts = [wanted[k:k + SCAN_IDS] for k in range(0, len(wanted), SCAN_IDS)] or [[]]
+        for part in parts:
+            filters = dict(where or {})
+            if part is not None:
+                filters["id"] = part
+            q = Query(where=filters or None, bbox=bbox, intersects=intersects)
+            self._scan_into(out, lyr, q, names, geometry)
+        return out
+
+    def _scan_into(self, out: Scan, lyr: Layer, q: Query, names: tuple[str, ...],
+                   geometry: bool) -> None:
+        proj = self._projection(lyr)
+        generalising = lyr.spatial and proj is not None and proj.generalising
+        # the geometry is read where it is returned, checked in Python or generalised
+        spatial = lyr.spatial and (geometry or generalising or not self.store.bbox_exact
+                                   and (q.bbox is not None or q.intersects is not None))
+        stmt, params, exact = self._select(lyr, q, scan=(*names, "" if spatial else "-"))
+        result = self.conn.execute(stmt, params)
+        keys = tuple(result.keys())
+        rows = result.all()
+        if not rows:
+            return
+        cols = list(zip(*rows, strict=True))
+        n = len(names)
+        wkb: Sequence[Any] = cols[n + 1] if spatial else ()
+        keep: Any = None
+        if generalising:
+            general = self._spatial_filters(q)
+            for g in (*exact, *general):
+                shapely.prepare(g)
+            geoms = list(shapely.from_wkb(np.asarray(wkb, dtype=object)))
+            shown, keep = proj.shown(self, rows, keys, geoms, exact, general)
+            if geometry:
+                arr = np.empty(len(shown), dtype=object)
+                arr[:] = shown
+                wkb = list(shapely.to_wkb(arr, byte_order=1, flavor="iso"))
+        elif exact:
+            for g in exact:
+                shapely.prepare(g)
+            geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
+            keep = shapely.intersects(exact[0], geoms)
+            for other in exact[1:]:
+                keep &= shapely.intersects(other, geoms)
+        geometry = geometry and lyr.spatial
+        if keep is not None:
+            kept = [list(itertools.compress(c, keep)) for c in cols[:n + 1]]
+            if geometry:
+                kept.append(list(itertools.compress(wkb, keep)))
+        else:
+            kept = [list(c) for c in cols[:n + 1]] + ([list(wkb)] if geometry else [])
+        if proj is not None and set(names) & set(proj.access.personal_fields()):
+            self._report_personal(proj, kept[0])
+        out.ids.extend(kept[0])
+        for name, values in zip(names, kept[1:n + 1], strict=True):
+            out.columns[name].extend(values)
+        if geometry:
+            out.wkb.extend(kept[n + 1])
+
+    @staticmethod
+    def _spatial_filters(q: Query) -> list[BaseGeometry]:
+        """The spatial filters of ``q`` as geometries (the box as what it is)."""
+        return ([bbox_geometry(_checked_bbox(q.bbox))] if q.bbox is not None else []) + (
+            [q.intersects] if q.intersects is not None else [])
 
     @staticmethod
     def _hits(exact: list[BaseGeometry], geoms: list[BaseGeometry | None]) -> Any:
@@ -576,8 +698,7 @@ class SqlTransaction(Transaction):
         proj = self._projection(lyr) if self.policy is not None else None
         general: list[BaseGeometry] = []
         if proj is not None and proj.generalising:
-            general = ([bbox_geometry(_checked_bbox(q.bbox))] if q.bbox is not None else []) + (
-                [q.intersects] if q.intersects is not None else [])
+            general = self._spatial_filters(q)
             for g in general:
                 shapely.prepare(g)
         for rows in result.partitions(BATCH):
