@@ -266,11 +266,30 @@ def test_a_cached_tile_is_not_served_after_a_write(stores: dict[str, Store]) -> 
     for name, store in stores.items():
         ctx = admin(store)
         assert decoded(ctx, "hazards", *tile) == []
+        assert decoded(public(store), "hazards", *tile) == []  # the whole layer read once
         assert tiles.tile(ctx, "hazards", *tile) is tiles.tile(ctx, "hazards", *tile)
         with store.transaction() as tx:
             tx.add(d.Hazard(id=f"H9{name}", kind="cha", source=SRC, owner="AX", country="XV",
                             geometry=MultiPolygon([box(50.40, 40.99, 50.41, 41.0)])))
         assert {f["properties"]["id"] for f in decoded(ctx, "hazards", *tile)} == {f"H9{name}"}
+        assert [f["properties"] for f in decoded(public(store), "hazards", *tile)] == [
+            {"id": f"H9{name}", "kind": "cha"}]
+
+
+def test_the_public_tiles_cut_from_the_whole_layer_are_those_read_tile_by_tile(
+        stores: dict[str, Store], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The public's tiles come from the layer generalised once per store state; read
+    through the store for each tile instead, they are the same."""
+    asked = [("hazards", (HZ, HY, HX)), ("hazards", tile_of(51.405, 41.405, 13)),
+             ("release-steps", tile_of(50.47, 41.32, 12)), ("hazards", (Z, Y, X))]
+    for store in stores.values():
+        tiles.CACHE.clear()
+        whole = [tiles.tile(public(store), c, *t).data for c, t in asked]
+        assert all(whole)
+        tiles.CACHE.clear()
+        with monkeypatch.context() as m:
+            m.setattr(tiles, "_whole", lambda ctx, ts: None)
+            assert [tiles.tile(public(store), c, *t).data for c, t in asked] == whole
 
 
 # -- the endpoints ---------------------------------------------------------------------------

@@ -9,7 +9,10 @@ simplified to one unit of the tile's 4096 and put on that grid (what is smaller 
 encoded with the ``mapbox-vector-tile`` package. Hazards or released land with the same
 geometry and values (the public often sees several hazards as the same grid cells) are one
 feature with their ``count`` and no ``id``. Tiles made are kept in memory (:data:`CACHE`),
-keyed by the store's state and the reader.
+keyed by the store's state and the reader. A layer's features as a reader sees them are read
+whole once per store state and reader (:data:`LAYERS`) where a tile needs all of them (the
+counts under the counting zoom) or where the reader sees them generalised (the public's
+hazards and released land: generalised once, then each tile cut from them with an STRtree).
 
 The tilesets:
 
@@ -69,6 +72,8 @@ MAX_ZOOM = 24
 COUNTS_BELOW = 11
 #: Cells across a tile at the zooms where features are counted (256 units, 16 pixels each).
 CELLS = 16
+#: The bounds of a whole layer (lon, lat; as far as Web Mercator goes).
+WHOLE = (-180.0, -85.06, 180.0, 85.06)
 
 
 @dataclass(frozen=True)
@@ -357,15 +362,9 @@ def _make_tile(ctx: Context, ts: Tileset, z: int, y: int, x: int) -> Tile:
            min(180.0, _lon(clip[2])), min(85.06, _lat(clip[3])))
     if ts.counts_below is not None and z < ts.counts_below:
         return _counted(ts, _points(ctx, ts, box), (minx, miny, maxx, maxy))
-    geoms, props = [], []
-    for geom, p in ts.reads(ctx, get_layer(ts.id), box):
-        if geom is None or geom.is_empty:
-            continue
-        geoms.append(geom)
-        props.append(p)
-    if not geoms:
+    arr, props = _features(ctx, ts, box)
+    if not len(arr):
         return Tile(None, 0)
-    arr = np.asarray(geoms, dtype=object)
     if ts.merge:
         arr, props = _merged(arr, props)
     projected = _project(arr)
@@ -425,17 +424,48 @@ class Points:
     kinds: list[Any]
 
 
-class _PointsCache:
-    """The points of a tileset's whole layer as a reader sees it, made once per store state
-    and reader (the tile cache's key without the tile) and kept for a few readers: every
-    tile under the counting zoom is then counted from them, without reading the store."""
+class Whole:
+    """A tileset's whole layer as a reader sees it, read once per store state and reader:
+    the geometries and properties of its features in the store's order; the index of the
+    geometries (for the tiles of a reader who sees them generalised, see :func:`_features`)
+    and the points counted under the counting zoom (see :func:`_counted`) made when first
+    needed."""
+
+    def __init__(self, geoms: np.ndarray, props: list[dict[str, Any]]):
+        self.geoms = geoms
+        self.props = props
+        self._tree: shapely.STRtree | None = None
+        self._points: Points | None = None
+        self._lock = threading.Lock()
+
+    def within(self, box: BBox) -> tuple[np.ndarray, list[dict[str, Any]]]:
+        """The features whose geometry meets ``box`` (lon/lat), in the store's order."""
+        with self._lock:
+            if self._tree is None:
+                self._tree = shapely.STRtree(self.geoms)
+            tree = self._tree
+        hit = np.sort(tree.query(shapely.box(*box), predicate="intersects"))
+        return self.geoms[hit], [self.props[int(i)] for i in hit]
+
+    def points(self) -> Points:
+        with self._lock:
+            if self._points is None:
+                self._points = _points_of(self.geoms, [p.get("kind") for p in self.props])
+            return self._points
+
+
+class _WholeCache:
+    """The whole layers of tilesets as readers see them, made once per store state and
+    reader (the tile cache's key without the tile) and kept for a few readers: every tile
+    under the counting zoom is then counted from them, and every tile of a reader who sees
+    the layer generalised cut from them, without reading the store again."""
 
     def __init__(self, size: int = 8):
         self.size = size
-        self._found: OrderedDict[Any, Points] = OrderedDict()
+        self._found: OrderedDict[Any, Whole] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Any, make: Callable[[], Points]) -> Points:
+    def get(self, key: Any, make: Callable[[], Whole]) -> Whole:
         with self._lock:
             found = self._found.get(key)
             if found is not None:
@@ -453,30 +483,66 @@ class _PointsCache:
             self._found.clear()
 
 
-#: The points counted in this process's low-zoom tiles.
-POINTS = _PointsCache()
+#: The whole layers read for this process's tiles.
+LAYERS = _WholeCache()
+
+
+def _whole(ctx: Context, ts: Tileset) -> Whole | None:
+    """The tileset's whole layer as the actor reads it, cached per store state and reader;
+    None for a store without an audit log (nothing tells when it changes)."""
+    key = _cache_key(ctx, ts, -1, -1, -1)
+    if key is None:
+        return None
+    return LAYERS.get(key, lambda: _read_whole(ctx, ts))
+
+
+def _read_whole(ctx: Context, ts: Tileset) -> Whole:
+    geoms, props = [], []
+    for geom, p in ts.reads(ctx, get_layer(ts.id), WHOLE):
+        if geom is None or geom.is_empty:
+            continue
+        geoms.append(geom)
+        props.append(p)
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    return Whole(arr, props)
+
+
+def _features(ctx: Context, ts: Tileset, box: BBox
+              ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """The features of the tileset meeting ``box``: for a layer of one feature per record
+    (``merge``) that the reader sees generalised, from the whole layer as the reader sees it
+    (generalised once per store state, not once per tile; a reader of exact geometries reads
+    the tile's features through the store's spatial index instead)."""
+    if ts.merge and ctx.reader.generalises(get_layer(ts.id)):
+        whole = _whole(ctx, ts)
+        if whole is not None:
+            return whole.within(box)
+    geoms, props = [], []
+    for geom, p in ts.reads(ctx, get_layer(ts.id), box):
+        if geom is None or geom.is_empty:
+            continue
+        geoms.append(geom)
+        props.append(p)
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    return arr, props
 
 
 def _points(ctx: Context, ts: Tileset, box: BBox) -> Points:
     """The points of the layer's features: of the whole layer, cached per store state and
     reader, where the store has an audit log; else of the features in ``box``."""
-    key = _cache_key(ctx, ts, -1, -1, -1)
-    if key is None:
-        return _read_points(ctx, ts, box)
-    return POINTS.get(key, lambda: _read_points(ctx, ts, None))
+    whole = _whole(ctx, ts)
+    if whole is not None:
+        return whole.points()
+    geoms, props = _features(ctx, ts, box)
+    return _points_of(geoms, [p.get("kind") for p in props])
 
 
-def _read_points(ctx: Context, ts: Tileset, box: BBox | None) -> Points:
-    whole = (-180.0, -85.06, 180.0, 85.06)
-    geoms, kinds = [], []
-    for geom, p in ts.reads(ctx, get_layer(ts.id), box or whole):
-        if geom is None or geom.is_empty:
-            continue
-        geoms.append(geom)
-        kinds.append(p.get("kind"))
-    if not geoms:
+def _points_of(geoms: np.ndarray, kinds: list[Any]) -> Points:
+    if not len(geoms):
         return Points(np.empty(0), np.empty(0), [])
-    points = shapely.get_coordinates(shapely.point_on_surface(np.asarray(geoms, dtype=object)))
+    points = shapely.get_coordinates(shapely.point_on_surface(geoms))
     lat = np.clip(points[:, 1], -85.0511287798, 85.0511287798)
     mx, my = _to_mercator().transform(points[:, 0], lat)
     return Points(np.asarray(mx, dtype=float), np.asarray(my, dtype=float), kinds)

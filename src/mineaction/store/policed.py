@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,7 +31,7 @@ import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
 from mineaction.access import Actor
-from mineaction.access.generalise import grid_cells, snap_point, to_area
+from mineaction.access.generalise import grid_cells_many, snap_points, to_area
 from mineaction.access.policy import Grant, LayerAccess, Policy, PolicySettings
 from mineaction.domain.layers import Layer
 from mineaction.errors import Forbidden
@@ -166,7 +165,7 @@ class Projection:
               general: list[BaseGeometry]) -> tuple[list[BaseGeometry | None], Any]:
         """The geometries as the actor sees them, and which rows pass the spatial filters
         (``exact``: checks left to Python on exact geometries; ``general``: every spatial
-        filter, for generalised ones)."""
+        filter, for generalised ones). The rows of a batch are generalised together."""
         n = len(rows)
         keep = np.ones(n, dtype=bool)
         if not self.layer.spatial:
@@ -177,48 +176,71 @@ class Projection:
             return geoms, keep
         mi = keys.index(MARKER)
         ai = keys.index(AREA) if self.area is not None else None
-        out: list[BaseGeometry | None] = list(geoms)
+        arr = np.empty(n, dtype=object)
+        arr[:] = geoms
+        out = arr.copy()
+        marks = np.asarray([0 if r[mi] is None else int(r[mi]) for r in rows], dtype=np.int64)
+        mine = np.flatnonzero(marks == 0)
+        if len(mine) and exact:
+            keep[mine] = tx._hits(exact, list(arr[mine])) & ~shapely.is_missing(arr[mine])
+        # under no grant of this read (cannot happen: the WHERE)
+        keep[marks < 0] = False
+        out[marks < 0] = None
         grants = self.access.grants
-        for k in range(n):
-            mark = rows[k][mi]
-            g = geoms[k]
-            if mark == 0 or mark is None:
-                if exact and g is not None:
-                    keep[k] = bool(all(shapely.intersects(e, g) for e in exact))
-                elif exact:
-                    keep[k] = False
-                continue
-            if mark < 0:  # under no grant of this read (cannot happen: the WHERE)
-                keep[k] = False
-                out[k] = None
-                continue
-            shown = self._generalise(tx, grants[mark - 1], g,
-                                     rows[k][ai] if ai is not None else None)
-            out[k] = shown
-            if general:
-                keep[k] = shown is not None and all(
-                    shapely.intersects(e, shown) for e in general)
-        return out, keep
+        for mark in np.unique(marks[marks > 0]).tolist():
+            at = np.flatnonzero(marks == mark)
+            out[at] = self._generalise(tx, grants[mark - 1], arr[at],
+                                       [rows[int(k)][ai] for k in at] if ai is not None
+                                       else None)
+        if general:
+            at = np.flatnonzero(marks > 0)
+            keep[at] = ~shapely.is_missing(out[at]) & tx._hits(general, list(out[at]))
+        return list(out), keep
 
-    def _generalise(self, tx: SqlTransaction, grant: Grant, geom: BaseGeometry | None,
-                    area_id: str | None) -> BaseGeometry | None:
-        if geom is None or geom.is_empty:
-            return geom
+    def _generalise(self, tx: SqlTransaction, grant: Grant, geoms: np.ndarray,
+                    area_ids: list[str | None] | None) -> np.ndarray:
+        """The geometries of rows under a generalising grant, as the grant shows them (None
+        and empty ones as they are)."""
+        out = geoms.copy()
+        todo = ~shapely.is_missing(geoms)
+        todo[todo] = ~shapely.is_empty(geoms[todo])
         point = self.layer.geometry_type == "POINT"
         precision = grant.precision
-        if precision.kind == "admin" and area_id:
-            area = area_geometry(tx, area_id)
-            if area is not None:
-                return to_area(area, point)
+        if precision.kind == "admin" and area_ids is not None:
+            for k in np.flatnonzero(todo).tolist():
+                area_id = area_ids[k]
+                area = area_geometry(tx, area_id) if area_id else None
+                if area is not None:
+                    out[k] = to_area(area, point)
+                    todo[k] = False
         km = precision.km or tx.policy.settings.grid_km
-        return snap_point(geom, km) if point else _grid_cells(shapely.to_wkb(geom), km)
+        if todo.any():
+            out[todo] = (snap_points(geoms[todo], km) if point
+                         else _grid_cells(geoms[todo], km))
+        return out
 
 
-@functools.lru_cache(maxsize=65536)
-def _grid_cells(wkb: bytes, km: float) -> BaseGeometry:
-    """:func:`grid_cells` of a geometry, remembered: a map reads the same records again and
-    again as it pans and zooms (geometries are immutable, so the result can be shared)."""
-    return grid_cells(shapely.from_wkb(wkb), km)
+#: Grid cells of geometries already generalised, by WKB and cell size (see _grid_cells).
+_CELLS: dict[tuple[bytes, float], BaseGeometry] = {}
+_CELLS_MAX = 131_072
+
+
+def _grid_cells(geoms: np.ndarray, km: float) -> np.ndarray:
+    """:func:`grid_cells_many` of geometries, remembered: a map reads the same records again
+    and again as it pans and zooms (geometries are immutable, so the result can be
+    shared)."""
+    keys = [(w, km) for w in shapely.to_wkb(geoms).tolist()]
+    out = np.empty(len(keys), dtype=object)
+    out[:] = [_CELLS.get(k) for k in keys]
+    missing = np.flatnonzero(shapely.is_missing(out))
+    if len(missing):
+        made = grid_cells_many(geoms[missing], km)
+        out[missing] = made
+        if len(_CELLS) + len(missing) > _CELLS_MAX:
+            _CELLS.clear()
+        for k, g in zip(missing.tolist(), made.tolist(), strict=True):
+            _CELLS[keys[k]] = g
+    return out
 
 
 def projection(store: SqlStore, layer: Layer, access: LayerAccess, counting: bool
