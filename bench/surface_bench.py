@@ -108,6 +108,15 @@ def main() -> None:
         anchor = statistics.median(anchor_rates)
         anchor_mb = peak_mb()
         grew = anchor_mb - before
+        # a window's own allocations at their peak (numpy's included), for the ceiling
+        import tracemalloc
+
+        full = max(windows, key=lambda w: w[2] * w[3])
+        tracemalloc.start()
+        S.window_proba(inputs, full)
+        window_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        per_cell = window_peak / (full[2] * full[3])
         print(f"anchor (numpy loop, 1 core, nothing written), {args.repeat} runs: "
               f"{spread(anchor_rates)} ({inside:,} cells inside the territory); peak RSS "
               f"{anchor_mb:,.0f} MB (grew {grew:,.0f} MB over the windows)")
@@ -139,21 +148,22 @@ def main() -> None:
             label = "in this process, no Dask" if n == 0 else f"Dask, {n} worker(s)"
             peak = max(worker_mb) if worker_mb else peak_mb()
             worst_worker = max(worst_worker, peak)
-            who = "largest worker" if worker_mb else "this process"
+            who = "the largest worker" if worker_mb else "this process"
             print(f"risk surface ({label}), {args.repeat} runs: {spread(rates)} computing and "
                   f"writing the COG (cluster start {statistics.median(starts):.1f} s more); "
                   f"ratio to anchor {rate / anchor:.2f} (runs {min(rates) / anchor:.2f} to "
-                  f"{max(rates) / anchor:.2f}); peak RSS of the {who} {peak:,.0f} MB = "
+                  f"{max(rates) / anchor:.2f}); peak RSS of {who} {peak:,.0f} MB = "
                   f"{peak / anchor_mb:.2f} x the anchor's; {size_mb:.1f} MB COG, mean p "
                   f"{written.mean:.4f}")
             rows.append((n, rate))
-        per_cell = max(grew, 0.0) * 2**20 / (args.chunk * args.chunk)
-        window_mb = S.BYTES_PER_CELL * args.chunk * args.chunk / 2**20
-        print(f"memory: {per_cell:,.0f} bytes per cell of a window measured here (the "
-              f"constant BYTES_PER_CELL says {S.BYTES_PER_CELL}); ceiling per worker about "
-              f"its start plus {window_mb:,.0f} MB for {args.chunk} x {args.chunk} windows "
-              f"(the largest worker peaked at {worst_worker:,.0f} MB); the whole run: workers "
-              f"x that, plus the writing process (a few windows of float32)")
+        window_mb = per_cell * args.chunk * args.chunk / 2**20
+        print(f"memory: a window's allocations peak at {per_cell:,.0f} bytes per cell "
+              f"(tracemalloc; BYTES_PER_CELL says {S.BYTES_PER_CELL}), {window_mb:,.0f} MB for "
+              f"{args.chunk} x {args.chunk}; ceiling per worker: its resident set at start "
+              f"plus that (the largest worker peaked at {worst_worker:,.0f} MB, "
+              f"{worst_worker / anchor_mb:.2f} x the anchor's process); the whole run: "
+              f"workers x that, plus the writing process (two windows of float32 per worker "
+              f"in flight)")
         ten = g.cells * (args.resolution / 10.0) ** 2
         best = max(r[1] for r in rows)
         print(f"10 m: {ten:,.0f} cells; at the best rate here ({best:,.0f} cells/s) about "

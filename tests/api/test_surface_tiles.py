@@ -141,12 +141,12 @@ def test_a_tile_has_the_ramps_colour_at_a_known_cell(
 
 
 def test_the_colour_ramp_between_stops_and_nodata() -> None:
-    px = S.coloured(np.array([[0.0, 0.025, 1.0, 7.0, math.nan]]))
-    stops = dict(S.RAMP)
-    low, high = rgb(stops[0.0]), rgb(stops[0.05])
+    (p0, c0), (p1, c1) = S.RAMP[:2]
+    px = S.coloured(np.array([[p0, (p0 + p1) / 2, S.RAMP[-1][0], 7.0, math.nan]]))
+    low, high = rgb(c0), rgb(c1)
     assert px[0, 0].tolist() == low + [255]
     assert px[0, 1, :3].tolist() == [round((a + b) / 2) for a, b in zip(low, high, strict=True)]
-    assert px[0, 2].tolist() == px[0, 3].tolist() == rgb(stops[1.0]) + [255]  # clipped
+    assert px[0, 2].tolist() == px[0, 3].tolist() == rgb(S.RAMP[-1][1]) + [255]  # clipped
     assert px[0, 4].tolist() == [0, 0, 0, 0]
 
 

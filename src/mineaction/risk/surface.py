@@ -317,12 +317,13 @@ def ranked(stats: list[ZoneStats], by: str = "mean") -> list[ZoneStats]:
 # Map tiles: a surface as PNG tiles of the WebMercatorQuad tile matrix set
 
 #: The colour ramp of map tiles: probability stops and their colours (ColorBrewer's YlOrRd,
-#: eight classes), interpolated linearly in RGB between stops and clipped at both ends. The
-#: stops are closer together at low probabilities, where most cells are. Fixed, so that two
-#: surfaces compare by colour; cells of nodata are transparent.
+#: eight classes), interpolated linearly in RGB between stops; 0.5 and above take the last
+#: colour. The stops are close together at low probabilities, where nearly every cell of a
+#: surface is (a calibrated probability of a recorded event per cell is small). Fixed, so
+#: that two surfaces compare by colour; cells of nodata are transparent.
 RAMP: tuple[tuple[float, str], ...] = (
-    (0.0, "#ffffcc"), (0.05, "#ffeda0"), (0.1, "#fed976"), (0.2, "#feb24c"),
-    (0.3, "#fd8d3c"), (0.5, "#fc4e2a"), (0.7, "#e31a1c"), (1.0, "#b10026"))
+    (0.0, "#ffffcc"), (0.005, "#ffeda0"), (0.01, "#fed976"), (0.02, "#feb24c"),
+    (0.05, "#fd8d3c"), (0.1, "#fc4e2a"), (0.2, "#e31a1c"), (0.5, "#b10026"))
 #: Pixels across a map tile.
 TILE_PIXELS = 256
 WEB_MERCATOR = "EPSG:3857"
