@@ -146,6 +146,8 @@ class PostGISStore(SqlStore):
     def bbox_template(self, table: sa.Table) -> sa.TextClause:
         return _bbox_text(table.name)
 
+    intersects_in_db = True
+
     def intersects_template(self, table: sa.Table) -> sa.ColumnElement[bool]:
         other = sa.func.ST_GeomFromWKB(sa.bindparam("isect", type_=sa.LargeBinary), SRID)
         return sa.func.ST_Intersects(table.c[GEOM], other, type_=sa.Boolean)

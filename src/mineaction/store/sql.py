@@ -79,6 +79,7 @@ class SqlStore(Store):
         self.on_personal_read(self._log_personal_read)
         self._updates: dict[Any, sa.Update] = {}
         self._selects: dict[tuple[Any, ...], sa.Select[Any]] = {}
+        self._compiled: dict[Any, _Compiled | None] = {}
 
     def _log_personal_read(self, event: Any) -> None:
         from mineaction.audit import personal_read_hook
@@ -107,8 +108,11 @@ class SqlStore(Store):
     def intersects_template(self, table: sa.Table) -> sa.ColumnElement[bool] | None:
         """An exact intersects filter with the parameter ``isect`` (see ``intersects_param``)
         that uses the spatial index by itself, or None to filter exactly in Python after the
-        bbox prefilter on the geometry's bounds."""
+        bbox prefilter on the geometry's bounds (then :attr:`intersects_in_db` is False)."""
         return None
+
+    #: Whether :meth:`intersects_template` gives a filter (known without building one).
+    intersects_in_db = False
 
     def intersects_param(self, geom: BaseGeometry) -> Any:
         return shapely.to_wkb(geom, byte_order=1, flavor="iso")
@@ -334,6 +338,27 @@ class SqlStore(Store):
                 {name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
         return stmt
 
+    def compiled(self, stmt: sa.Select[Any], dialect: Any) -> _Compiled | None:
+        """``stmt`` compiled once for the driver's cursor (None where its parameters expand
+        at each execution: an ``IN`` list), for the reads that skip SQLAlchemy's execution
+        (:meth:`SqlTransaction.scan`)."""
+        if stmt in self._compiled:
+            return self._compiled[stmt]
+        compiled = stmt.compile(dialect=dialect)
+        found = None
+        if not compiled.post_compile_params:
+            binds = compiled._bind_processors
+            found = _Compiled(
+                compiled, compiled.string,
+                tuple(compiled.positiontup) if dialect.positional and compiled.positiontup
+                else None,
+                {k: v for k, v in binds.items() if v is not None},
+                tuple(c.keyname for c in compiled._result_columns), dialect)
+        if len(self._compiled) > 4096:
+            self._compiled.clear()
+        self._compiled[stmt] = found
+        return found
+
     # -- bulk loading --------------------------------------------------------------------------
 
     def insert_rows(self, conn: Connection, layer: Layer, rows: list[dict[str, Any]]) -> None:
@@ -350,6 +375,38 @@ class SqlStore(Store):
             for row, g in zip(rows, geoms, strict=True):
                 row[GEOM] = g
         self.insert_rows(conn, layer, rows)
+
+
+@dataclasses.dataclass
+class _Compiled:
+    """A statement as the driver runs it (see :meth:`SqlStore.compiled`)."""
+
+    compiled: Any
+    sql: str
+    positions: tuple[str, ...] | None  # the parameters' order, for a positional driver
+    binds: dict[str, Any]  # parameter -> bind processor
+    keys: tuple[str, ...]
+    dialect: Any
+    #: result column -> processor or None, known at the first run (from the driver's types)
+    results: tuple[Any, ...] | None = None
+
+    def run(self, dbapi_conn: Any, params: dict[str, Any]) -> list[Any]:
+        values = self.compiled.construct_params(params)
+        for name, proc in self.binds.items():
+            if name in values:
+                values[name] = proc(values[name])
+        args: Any = values if self.positions is None else [values[k] for k in self.positions]
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute(self.sql, args)
+            if self.results is None:
+                self.results = tuple(
+                    c.type._cached_result_processor(self.dialect, d[1])
+                    for c, d in zip(self.compiled._result_columns, cursor.description,
+                                    strict=True))
+            return cursor.fetchall()  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
 
 
 class SqlTransaction(Transaction):
@@ -458,7 +515,7 @@ class SqlTransaction(Transaction):
         if q.bbox is not None or q.intersects is not None:
             if not layer.spatial:
                 raise KeyError(f"layer {layer.name} has no geometry")
-            in_db = self.store.intersects_template(table) is not None
+            in_db = self.store.intersects_in_db
             if q.bbox is not None:
                 box = _checked_bbox(q.bbox)
                 use_box = True
@@ -592,12 +649,21 @@ class SqlTransaction(Transaction):
         spatial = lyr.spatial and (geometry or generalising or not self.store.bbox_exact
                                    and (q.bbox is not None or q.intersects is not None))
         stmt, params, exact = self._select(lyr, q, scan=(*names, "" if spatial else "-"))
-        result = self.conn.execute(stmt, params)
-        keys = tuple(result.keys())
-        rows = result.all()
+        compiled = self.store.compiled(stmt, self.conn.dialect)
+        if compiled is None:
+            result = self.conn.execute(stmt, params)
+            keys = tuple(result.keys())
+            rows: Sequence[Any] = result.all()
+        else:  # the driver's cursor on this transaction's connection, its rows as they come
+            keys = compiled.keys
+            rows = compiled.run(self.conn.connection.dbapi_connection, params)
         if not rows:
             return
-        cols = list(zip(*rows, strict=True))
+        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        if compiled is not None and compiled.results is not None:
+            for i, proc in enumerate(compiled.results):
+                if proc is not None:
+                    cols[i] = [proc(v) for v in cols[i]]
         n = len(names)
         wkb: Sequence[Any] = cols[n + 1] if spatial else ()
         keep: Any = None
