@@ -14,6 +14,11 @@ bare SQL (GeoPackage: the R-tree joined to the table, geometries decoded by shap
 clipped and encoded by ``mapbox-vector-tile`` as ours; PostGIS: one ``ST_AsMVT`` statement).
 Printed per store and reader: the median tile time, the slowest, the ratio ours / anchor
 (total time), and the features served.
+
+First, on each store, the public's first tiles after a write (``--runs`` times, median): a
+zoom 8 tile, which reads and generalises the whole layer once for that state of the store,
+then a zoom 12 tile cut from it; the anchor is bare shapely on the same geometries (bare SQL,
+decoding, points on surface projected). ``--cold-only`` stops there.
 """
 
 from __future__ import annotations
@@ -169,10 +174,60 @@ def report(name: str, ours: list[float], anchor: list[float], n_ours: int, n_anc
     print(f"{'':<22} median ms per zoom: {per_zoom}")
 
 
+def cold_after_write(store: Any, url: str, adapter: str, runs: int) -> None:
+    """The public's first tiles after a write (nothing cached: the write moves the audit
+    log's head), median of ``runs``: a zoom 8 tile (counts per cell of the whole layer's
+    generalised outlines) then a zoom 12 tile (outlines cut from the same layer), against
+    bare shapely on the same geometries (the open hazards read with bare SQL, decoded and
+    their points on surface projected: what counting needs without the grid)."""
+    z8, z12 = (8, *tile_of(50.55, 41.45, 8)), (12, *tile_of(50.55, 41.45, 12))
+    ctx = Context(store, Actor.anonymous())
+    ours8, ours12, anchor = [], [], []
+    for k in range(runs):
+        with store.transaction() as tx:
+            tx.add(d.Hazard(id=f"W{k:03d}", kind="cha", source=SOURCE, owner="BX",
+                            country="XV", geometry=MultiPolygon([Polygon(
+                                [(50.5, 41.5), (50.502, 41.5), (50.502, 41.502)])])))
+        start = time.perf_counter()
+        tiles.tile(ctx, "hazards", *z8)
+        ours8.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        tiles.tile(ctx, "hazards", *z12)
+        ours12.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        bare_points(store, url, adapter)
+        anchor.append(time.perf_counter() - start)
+    m8, m12, ma = (statistics.median(v) for v in (ours8, ours12, anchor))
+    print(f"{adapter} public, first tiles after a write (median of {runs}): "
+          f"z8 {m8:.2f} s ({', '.join(f'{v:.2f}' for v in ours8)})  "
+          f"then z12 {m12 * 1000:.0f} ms  anchor {ma:.2f} s "
+          f"({', '.join(f'{v:.2f}' for v in anchor)})  ratio z8 / anchor {m8 / ma:.1f}")
+
+
+def bare_points(store: Any, url: str, adapter: str) -> np.ndarray:
+    """The anchor: the open hazards' geometries read with bare SQL, decoded by shapely,
+    their points on surface projected to Web Mercator."""
+    if adapter == "gpkg":
+        with sqlite3.connect(url) as conn:
+            blobs = [r[0] for r in conn.execute(
+                "SELECT geom FROM hazards WHERE status = 'open'")]
+        geoms = np.asarray([_gpkg_geometry(b) for b in blobs], dtype=object)
+    else:
+        with sa.create_engine(store.engine.url).connect() as conn:
+            wkb = [bytes(r[0]) for r in conn.execute(sa.text(
+                "SELECT ST_AsBinary(geom) FROM hazards WHERE status = 'open'"))]
+        geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
+    pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    return np.column_stack(tiles._to_mercator().transform(pts[:, 0], pts[:, 1]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=50_000)
     ap.add_argument("--adapters", default="gpkg,postgis")
+    ap.add_argument("--cold-only", action="store_true",
+                    help="only the public's first tiles after a write, not the pan sequence")
+    ap.add_argument("--runs", type=int, default=3, help="writes, each then the first tiles")
     args = ap.parse_args()
     chosen = args.adapters.split(",")
     seq = pan_sequence()
@@ -190,6 +245,10 @@ def main() -> None:
                 with store.transaction() as tx:
                     tx.add_many(records)
                 print(f"{adapter}: stored in {time.perf_counter() - start:.1f} s")
+                cold_after_write(store, url, adapter, args.runs)
+                if args.cold_only:
+                    store.close()
+                    continue
                 if adapter == "gpkg":
                     anchor_fn: Any = functools.partial(gpkg_anchor, sqlite3.connect(url))
                 else:
