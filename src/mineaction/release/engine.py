@@ -42,7 +42,7 @@ from mineaction.domain.release import (
 from mineaction.domain.schema import Record
 from mineaction.domain.vocabulary import ActivityKind, HazardKind, HazardStatus
 from mineaction.errors import InvalidInput, NotFound, Problem
-from mineaction.geo.measure import area_m2
+from mineaction.geo.measure import area_m2, areas_m2
 from mineaction.io.load import on_import
 from mineaction.messages import Message
 from mineaction.release.queries import RELEASING, overlap_warnings, overlaps, pair_text
@@ -79,8 +79,10 @@ def record_hazards(tx: Transaction, hazards: Sequence[Record],
 def record_hazards_messages(tx: Transaction, hazards: Sequence[Record],
                             progress: Progress | None = None) -> list[Message]:
     """:func:`record_hazards`, its messages as codes."""
-    versions = [_version(h, 1, HazardChange.RECORDED, h.recorded_on)
-                for h in hazards if isinstance(h, Hazard)]
+    new = [h for h in hazards if isinstance(h, Hazard)]
+    areas = areas_m2([h.geometry for h in new])  # measured together
+    versions = [_version(h, 1, HazardChange.RECORDED, h.recorded_on, area=float(a))
+                for h, a in zip(new, areas, strict=True)]
     tx.add_many(versions, progress)
     overlapping = overlaps(tx, [h for h in hazards if isinstance(h, Hazard)])
     if not overlapping:
@@ -161,8 +163,11 @@ class Ledger:
     """
 
     def __init__(self, reader: Reader | None = None, *, history: bool = True,
-                 check_order: bool = True):
+                 check_order: bool = True, batch: bool = True):
         self.reader = reader
+        # measure the areas of the new steps and versions together when the work is done
+        # (:meth:`finish`), rather than each as it is made
+        self.batch = batch
         self.history = history  # keep release steps and hazard versions to write
         self.check_order = check_order  # refuse an activity dated before a hazard's last change
         self.hazards: dict[str, Hazard] = {}
@@ -172,6 +177,8 @@ class Ledger:
         self.records: list[Record] = []  # new release steps and hazard versions, in order
         self.problems: list[Problem] = []
         self.report = ReleaseReport()
+        self._pending: list[tuple[Record, BaseGeometry | None, bool]] = []  # areas to measure
+        self._steps: list[ReleaseStep] = []  # new steps, in order, for the report
         self._tree: STRtree | None = None
         self._indexed: list[str] = []  # hazard ids in the tree's order
         self._loose: set[str] = set()  # hazards not in the tree (new, grown)
@@ -270,13 +277,44 @@ class Ledger:
 
     def latest_of(self, h: Hazard) -> _Latest:
         if h.id not in self.latest:  # a hazard written without history (by an older version)
-            self._keep(_version(h, 1, HazardChange.RECORDED, h.recorded_on))
+            self._keep_measured(_version(h, 1, HazardChange.RECORDED, h.recorded_on, area=0.0),
+                                h.geometry, True)
             self.latest[h.id] = _Latest(1, h.recorded_on)
         return self.latest[h.id]
 
     def _keep(self, record: Record) -> None:
         if self.history:
             self.records.append(record)
+
+    def _keep_measured(self, record: Record, geom: BaseGeometry | None, rounded: bool) -> None:
+        """Keep a new step or version whose ``area_m2`` is the area of ``geom`` (to 3 decimals
+        when ``rounded``): measured now, or with the others by :meth:`finish`."""
+        if not self.history:
+            return
+        self.records.append(record)
+        if isinstance(record, ReleaseStep):
+            self._steps.append(record)
+        if self.batch:
+            self._pending.append((record, geom, rounded))
+        else:
+            area = area_m2(geom)
+            record.area_m2 = round(area, 3) if rounded else area  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        """Measure the areas still to measure (all in one pass), drop the steps outside any
+        hazard that released no area, and add the new steps to the report."""
+        if self._pending:
+            areas = areas_m2([g for _, g, _ in self._pending]).tolist()
+            for (record, _, rounded), area in zip(self._pending, areas, strict=True):
+                record.area_m2 = round(area, 3) if rounded else area  # type: ignore[attr-defined]
+            self._pending = []
+        empty = {id(s) for s in self._steps if s.outside_hazard and not s.area_m2 > 0}
+        if empty:
+            self.records = [r for r in self.records if id(r) not in empty]
+        for step in self._steps:
+            if id(step) not in empty:
+                self.report.add(step)
+        self._steps = []
 
     def _changed(self, h: Hazard) -> None:
         if h.id not in self.created:
@@ -286,7 +324,11 @@ class Ledger:
         last = self.latest_of(h)
         seq = last.seq + 1
         if self.history:
-            self._keep(_version(h, seq, change, on, **kw))
+            if kw.get("area") is not None:
+                self._keep(_version(h, seq, change, on, **kw))
+            else:
+                self._keep_measured(_version(h, seq, change, on, **{**kw, "area": 0.0}),
+                                    h.geometry, True)
         self.latest[h.id] = _Latest(seq, on)
 
     def too_early(self, act: Activity, h: Hazard, on: dt.date | None) -> bool:
@@ -333,8 +375,9 @@ class Ledger:
                        notes=f"created by {act.kind.value} {act.id}")
             self.created[hid] = h
             self.hold(h, _Latest(1, on))
-            self._keep(_version(h, 1, HazardChange.CREATED, on, activity_id=act.id,
-                                evidence_id=act.evidence_id))
+            self._keep_measured(_version(h, 1, HazardChange.CREATED, on, activity_id=act.id,
+                                         evidence_id=act.evidence_id, area=0.0),
+                                h.geometry, True)
             self.report.created.append(hid)
             return [h]
         if not act.hazard_id:
@@ -393,27 +436,24 @@ class Ledger:
             step = ReleaseStep(
                 id=f"{act.id}/{h.id}", activity_id=act.id, hazard_id=h.id, method=method,
                 activity_kind=act.kind, operator=act.operator, released_on=on,
-                area_m2=area_m2(part), contamination=h.contamination,
+                area_m2=0.0, contamination=h.contamination,
                 admin_area_id=h.admin_area_id, geometry=part, source=act.source)
-            self._keep(step)
+            self._keep_measured(step, part, False)
             self.append(h, change, on, activity_id=act.id, step_id=step.id,
                         area=0.0 if remaining.is_empty else None)
-            self.report.add(step)
         if not self.history:
             return touched
         outside = geom
         if released:
             outside = polygonal(geom.difference(union_all(released)))
         if act.outside_hazard:
-            area = 0.0 if outside.is_empty else area_m2(outside)
-            if area > 0:
+            if not outside.is_empty:  # kept if its area is above 0 (:meth:`finish`)
                 step = ReleaseStep(
                     id=f"{act.id}/outside", activity_id=act.id, hazard_id=None, method=method,
                     activity_kind=act.kind, operator=act.operator, released_on=on,
-                    area_m2=area, contamination=act.contamination, outside_hazard=True,
+                    area_m2=0.0, contamination=act.contamination, outside_hazard=True,
                     geometry=outside, source=act.source)
-                self._keep(step)
-                self.report.add(step)
+                self._keep_measured(step, outside, False)
         elif not released and not any(p.where == f"activity {act.id}" for p in self.problems):
             self.problems.append(Problem.of(f"activity {act.id}", "geometry",
                                             "release.outside_no_hazard"))
@@ -424,6 +464,7 @@ class Ledger:
     def write(self, tx: Transaction) -> None:
         """Write what the activities changed: new hazards, release steps and versions, and
         the hazards changed (each once, as it stands at the end)."""
+        self.finish()
         tx.add_many(list(self.created.values()))
         tx.add_many(self.records)
         tx.update_many(list(self.changed.values()))
@@ -440,10 +481,13 @@ def apply_activities(tx: Transaction, activities: Iterable[Record],
 
 
 def apply_activities_messages(tx: Transaction, activities: Iterable[Record],
-                              progress: Progress | None = None) -> list[Message]:
-    """:func:`apply_activities`, its messages as codes."""
+                              progress: Progress | None = None, *, batch: bool = True
+                              ) -> list[Message]:
+    """:func:`apply_activities`, its messages as codes. With ``batch`` (the default) the areas
+    of the new steps and versions are measured together and the overlaps looked for in bulk;
+    without, one at a time (the same results, slower)."""
     acts = in_date_order(activities)
-    ledger = Ledger(tx)
+    ledger = Ledger(tx, batch=batch)
     ledger.load(acts)
     for act in acts:
         ledger.apply(act)
@@ -452,7 +496,7 @@ def apply_activities_messages(tx: Transaction, activities: Iterable[Record],
     if ledger.problems:
         raise InvalidInput(ledger.problems)
     ledger.write(tx)
-    ledger.report.warnings += overlap_warnings(tx, acts, ledger.report.new_steps)
+    ledger.report.warnings += overlap_warnings(tx, acts, ledger.report.new_steps, batch=batch)
     return ledger.report.messages()
 
 
@@ -548,7 +592,7 @@ def _reject_on_import(tx: Transaction, records: Sequence[Record],
 
 
 def apply_in_order(tx: Transaction, activities: Iterable[Record], inspections: Iterable[Record],
-                   progress: Progress | None = None) -> list[Message]:
+                   progress: Progress | None = None, *, batch: bool = True) -> list[Message]:
     """Apply ``activities`` and the QC inspections among ``inspections`` (all already added in
     ``tx``) as a programme records them, one after the other in date order: the activities
     dated up to a failed inspection's day first (:func:`apply_activities_messages`), then the
@@ -569,7 +613,7 @@ def apply_in_order(tx: Transaction, activities: Iterable[Record], inspections: I
         while i < len(acts) and (q is None or (_date(acts[i]) or dt.date.min) <= q.held_on):
             i += 1
         if i > first:
-            out += apply_activities_messages(tx, acts[first:i], progress)
+            out += apply_activities_messages(tx, acts[first:i], progress, batch=batch)
         if q is not None:
             out += reject_lots(tx, [q])
     return out

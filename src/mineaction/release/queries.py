@@ -17,14 +17,18 @@ from mineaction.domain.hazards import Hazard
 from mineaction.domain.release import HazardVersion, ReleaseStep
 from mineaction.domain.schema import Record
 from mineaction.domain.vocabulary import ActivityKind, HazardStatus, ReleaseOutcome
-from mineaction.geo.measure import area_m2
+from mineaction.geo.measure import area_m2, areas_m2
 from mineaction.messages import Message
-from mineaction.store.base import Query, Reader
+from mineaction.store.base import BBox, Query, Reader
 
 #: Activity kinds whose polygon releases land. EOD spot tasks destroy items, they release none.
 RELEASING = {ActivityKind.NTS, ActivityKind.TS, ActivityKind.CLEARANCE, ActivityKind.BAC}
 
 METHODS = tuple(ReleaseOutcome)
+
+#: Above this many new records, the stored records they may overlap are read in one query (those
+#: in the new records' bounding box) rather than one query per new record.
+BULK = 50
 
 
 # ---------------------------------------------------------------------------------------------
@@ -51,7 +55,7 @@ def pair_text(pairs: Sequence[tuple[str, str, float]]) -> str:
 
 
 def overlap_warnings(reader: Reader, activities: Sequence[Activity],
-                     steps: Sequence[ReleaseStep]) -> list[Message]:
+                     steps: Sequence[ReleaseStep], *, batch: bool = True) -> list[Message]:
     """Warnings for activities whose polygons overlap, and for land released twice.
 
     Overlapping activities are not an error (a clearance polygon is often drawn over the edge
@@ -60,11 +64,11 @@ def overlap_warnings(reader: Reader, activities: Sequence[Activity],
     and once per step in :func:`released_area` and per-hazard figures.
     """
     out: list[Message] = []
-    pairs = activity_overlaps(reader, activities)
+    pairs = activity_overlaps(reader, activities, batch=batch)
     if pairs:
         out.append(Message.of("release.activities_overlap", count=len(pairs),
                               pairs=pair_text(pairs)))
-    shared, extra = shared_land(reader, steps)
+    shared, extra = shared_land(reader, steps, batch=batch)
     if shared:
         out.append(Message.of("release.land_released_twice", extra_m2=extra, count=len(shared),
                               pairs=pair_text(shared)))
@@ -72,39 +76,65 @@ def overlap_warnings(reader: Reader, activities: Sequence[Activity],
 
 
 def _overlapping(new: Sequence[tuple[str, BaseGeometry]], reader: Reader, layer: str,
-                 keep: Callable[[Record], bool], min_m2: float
+                 keep: Callable[[Record], bool], min_m2: float, *, batch: bool = True
                  ) -> dict[tuple[str, str], tuple[float, BaseGeometry, BaseGeometry]]:
     """Pairs among ``new`` (id, geometry), and between them and the stored records of ``layer``
     that ``keep`` accepts, sharing at least ``min_m2``: (a, b) -> (m², geometry a, geometry b).
 
     The new records are compared in memory; the store is asked only when it holds records of
-    the layer besides the new ones (one query per new record then)."""
+    the layer besides the new ones. With ``batch``, above :data:`BULK` new records it is asked
+    once (the records in their bounding box, then an STRtree) and the pairs' intersections are
+    computed and measured together; otherwise one query per new record, one pair at a time."""
+    import shapely
     from shapely import STRtree
 
-    found: dict[tuple[str, str], tuple[float, BaseGeometry, BaseGeometry]] = {}
     items = [(i, g) for i, g in new if g is not None and not g.is_empty]
+    candidates: dict[tuple[str, str], tuple[BaseGeometry, BaseGeometry]] = {}
 
     def meet(a: str, ga: BaseGeometry, b: str, gb: BaseGeometry) -> None:
         key = (min(a, b), max(a, b))
-        if a == b or key in found:
-            return
-        common = area_m2(ga.intersection(gb))
-        if common >= min_m2:
-            found[key] = (common, ga, gb) if a < b else (common, gb, ga)
+        if a != b and key not in candidates:
+            candidates[key] = (ga, gb) if a < b else (gb, ga)
 
     tree = STRtree([g for _, g in items])
-    for k, (a, ga) in enumerate(items):
-        for j in tree.query(ga, predicate="intersects"):
-            if int(j) > k:
-                meet(a, ga, items[int(j)][0], items[int(j)][1])
+    if batch and items:
+        left, right = tree.query([g for _, g in items], predicate="intersects")
+        for k, j in zip(left.tolist(), right.tolist(), strict=True):
+            if j > k:
+                meet(*items[k], *items[j])
+    else:
+        for k, (a, ga) in enumerate(items):
+            for j in tree.query(ga, predicate="intersects"):
+                if int(j) > k:
+                    meet(a, ga, items[int(j)][0], items[int(j)][1])
     ids = {i for i, _ in new}
-    if reader.count(layer) > len(ids):
-        for a, ga in items:
-            for other in reader.iter(layer, Query(intersects=ga)):
-                gb = getattr(other, "geometry", None)
-                if other.id not in ids and gb is not None and keep(other):
-                    meet(a, ga, other.id, gb)
-    return found
+    if items and reader.count(layer) > len(ids):
+        if batch and len(items) > BULK:
+            b = shapely.bounds([g for _, g in items])
+            box: BBox = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+                         float(b[:, 3].max()))
+            others = [(o.id, getattr(o, "geometry", None))
+                      for o in reader.iter(layer, Query(bbox=box))
+                      if o.id not in ids and getattr(o, "geometry", None) is not None
+                      and keep(o)]
+            stored = STRtree([g for _, g in others])
+            left, right = stored.query([g for _, g in items], predicate="intersects")
+            for k, j in sorted(zip(left.tolist(), right.tolist(), strict=True)):
+                meet(*items[k], *others[j])
+        else:
+            for a, ga in items:
+                for other in reader.iter(layer, Query(intersects=ga)):
+                    gb = getattr(other, "geometry", None)
+                    if other.id not in ids and gb is not None and keep(other):
+                        meet(a, ga, other.id, gb)
+    keys = list(candidates)
+    if batch:
+        ga_arr = [candidates[k][0] for k in keys]
+        gb_arr = [candidates[k][1] for k in keys]
+        common = areas_m2(shapely.intersection(ga_arr, gb_arr)).tolist() if keys else []
+    else:
+        common = [area_m2(ga.intersection(gb)) for ga, gb in candidates.values()]
+    return {k: (c, *candidates[k]) for k, c in zip(keys, common, strict=True) if c >= min_m2}
 
 
 def releases_land(a: Record) -> bool:
@@ -113,30 +143,33 @@ def releases_land(a: Record) -> bool:
             and a.survey_result is None)
 
 
-def activity_overlaps(reader: Reader, activities: Sequence[Activity], min_m2: float = 1.0
-                      ) -> list[tuple[str, str, float]]:
+def activity_overlaps(reader: Reader, activities: Sequence[Activity], min_m2: float = 1.0,
+                      *, batch: bool = True) -> list[tuple[str, str, float]]:
     """Pairs (activity, other activity, m² in common) of activities that release land, among
     ``activities`` and those already in the store."""
     found = _overlapping([(a.id, a.geometry) for a in activities  # type: ignore[misc]
-                          if releases_land(a)], reader, "activities", releases_land, min_m2)
+                          if releases_land(a)], reader, "activities", releases_land, min_m2,
+                         batch=batch)
     return [(a, b, v[0]) for (a, b), v in sorted(found.items())]
 
 
-def shared_land(reader: Reader, steps: Sequence[ReleaseStep], min_m2: float = 1.0
-                ) -> tuple[list[tuple[str, str, float]], float]:
+def shared_land(reader: Reader, steps: Sequence[ReleaseStep], min_m2: float = 1.0, *,
+                batch: bool = True) -> tuple[list[tuple[str, str, float]], float]:
     """Pairs (step, other step, m² in common) of release steps holding the same land, among
     ``steps`` and those already stored, and the land counted more than once (m²: the steps'
     areas added up, less the area of their union)."""
     from shapely import union_all
 
     found = _overlapping([(st.id, st.geometry) for st in steps],  # type: ignore[misc]
-                         reader, "release-steps", lambda r: True, min_m2)
+                         reader, "release-steps", lambda r: True, min_m2, batch=batch)
     if not found:
         return [], 0.0
     geoms: dict[str, BaseGeometry] = {}
     for (a, b), (_, ga, gb) in found.items():
         geoms[a], geoms[b] = ga, gb
-    extra = sum(area_m2(g) for g in geoms.values()) - area_m2(union_all(list(geoms.values())))
+    each = (areas_m2(list(geoms.values())).tolist() if batch
+            else [area_m2(g) for g in geoms.values()])
+    extra = sum(each) - area_m2(union_all(list(geoms.values())))
     return [(a, b, v[0]) for (a, b), v in sorted(found.items())], extra
 
 
