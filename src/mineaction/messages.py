@@ -289,6 +289,11 @@ MESSAGES: dict[str, str] = {
     "records.already_withdrawn": "already withdrawn on {on}: {reason}",
     "records.bearing_full_circle": "{bearing:g} is not below a full circle ({circle:g} {unit})",
     "records.below_minimum": "{value!r} must be at least {limit}",
+    "records.decide_not_allowed": ("{name} may not decide on proposed corrections of minefield "
+                                   "records: IM officers, approvers and administrators do"),
+    "records.decided": ("record {id}: the proposed correction was already {decision} by {by} "
+                        "on {on}"),
+    "records.decision_needs_note": "say why the proposed correction is rejected (--note TEXT)",
     "records.ends_and_offset": "give either 'start' and 'end', or 'offset', not both",
     "records.ends_or_offset": "give either 'start' and 'end', or 'offset'",
     "records.first_mine_beyond": ("the first mine at {first_at_m:g} m lies beyond the row's end "
@@ -303,6 +308,8 @@ MESSAGES: dict[str, str] = {
                              "distance and bearing)"),
     "records.mines_no_perimeter": "the record has mines but no perimeter",
     "records.nested_too_deep": "nested more than {depth} levels deep",
+    "records.no_proposal": ("record {id} has no proposed correction to decide on (only a "
+                            "correctable record's assessment proposes one)"),
     "records.no_such_record": "no such minefield record",
     "records.not_above": "{value!r} must be greater than {limit}",
     "records.not_finite": "{value!r} is not a finite number",

@@ -46,7 +46,7 @@ LAYERS = [lyr.name for lyr in all_layers() if lyr.name not in ACCOUNT_LAYERS]
 SHARED = {"hazards": ("grid", 5.0), "release-steps": ("admin", None),
           "victims": ("counts", None), "accidents": ("grid", 2.0)}
 #: Layers everyone counts (counts and sums only), the public too.
-PUBLIC_COUNTS = ("victims", "finds")
+PUBLIC_COUNTS = ("victims", "finds", "hazard-versions")
 #: Agreements that grant nothing today: revoked, and not yet valid.
 REVOKED, NOT_YET = "finds", "capacity"
 GRID_KM = 5.0  # the public view's default grid
@@ -199,7 +199,7 @@ def grants(who: Who, layer: str, rel: str) -> list[tuple[str, Level]]:
     if lyr.access_level == Level.PUBLIC:
         out.append(("exact" if lyr.geometry_level == Level.PUBLIC else "general",
                     Level.PUBLIC))
-    elif layer in PUBLIC_COUNTS:  # everyone counts victims and finds, the public too
+    elif layer in PUBLIC_COUNTS:  # everyone counts victims, finds and the history of hazards
         out.append(("counts", Level.RESTRICTED))
     return [(m, g) for m, g in out if g >= lyr.access_level]
 

@@ -233,3 +233,29 @@ def test_import_warns_of_overlapping_activities_and_land_released_twice(programm
     steps_m2 = sum(geodesic_m2(g) for g in (CLEARED_HA, CLEARED_HB, *OUTSIDE))
     assert (f"cleared: the steps' areas add up to {steps_m2:,.1f} m², "
             f"{steps_m2 - land:,.1f} m² of it held by more than one step") in text
+
+
+def test_contamination_remaining_is_counted_at_the_end_of_the_period(programme) -> None:
+    # HA and HB are open all of 2022; in 2023 a survey cancels part of HA, then a clearance
+    # releases the rest of both: at the end of 2022 they remain, at the end of 2023 none does.
+    store, _ = programme
+    t = build(store, "land-release", Scope(Period.of(2022))).table("remaining")
+    assert t.as_of == dt.date(2022, 12, 31)
+    alda = t.cell("Alda District (synthetic)", "cha_km2")
+    assert alda.value == pytest.approx(geodesic_m2(HA) / 1e6, abs=1e-6)
+    assert alda.figure.ids == ["HA"] and alda.figure.criteria["as at"] == "2022-12-31"
+    assert t.cell("Borun District (synthetic)", "cha_km2").figure.ids == ["HB"]
+    assert t.cell("Alda District (synthetic)", "sha_km2").value == 0
+    # the total is the land under both (they overlap), never the sum of the rows
+    assert t.total["cha_km2"].value == pytest.approx(union_m2(HA, HB) / 1e6, abs=1e-6)
+    assert t.total["cha_km2"].figure.ids == ["HA", "HB"]
+    mid = build(store, "land-release", Scope(Period(None, dt.date(2023, 2, 15))))
+    part = mid.table("remaining").cell("Alda District (synthetic)", "cha_km2")
+    assert part.value == pytest.approx(geodesic_m2(HA.difference(N1)) / 1e6, abs=1e-6)
+    # the public counts and measures the history of hazards, never reads it: the same figures
+    from mineaction.access import Actor
+
+    public = build(store.as_actor(Actor.anonymous()), "land-release", Scope(Period.of(2022)))
+    assert public.table("remaining").total["cha_km2"].value == t.total["cha_km2"].value
+    later = build(store, "land-release", YEAR).table("remaining")
+    assert later.as_of == dt.date(2023, 12, 31) and later.rows == [] and later.total is None

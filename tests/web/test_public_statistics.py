@@ -93,9 +93,9 @@ def test_the_public_counts_people_and_measures_land(store: Store) -> None:
     assert other is not None
     assert {k: c.value for k, c in total.items()} == {k: c.value for k, c in other.items()}
     # the contamination left: open hazards, their land measured on the exact polygons
-    (cha,) = observer.contamination(public)
-    assert cha.kind == "cha" and cha.hazards == 2
-    assert cha.area_km2 == pytest.approx(union, rel=1e-9)
+    remaining = land.table("remaining")
+    assert remaining.total is not None and remaining.total["cha_km2"].figure.ids == ["H0", "H1"]
+    assert remaining.total["cha_km2"].value == pytest.approx(union, rel=1e-9)
 
 
 def test_counts_only_is_never_a_record_of_a_personal_layer() -> None:

@@ -19,9 +19,10 @@ The rules, in order (see ``docs/access.md``):
 * everyone, signed in or not, reads the public layers, public fields only, hazards and
   released land generalised (a grid of :attr:`PolicySettings.grid_km` cells, or their
   administrative area) and accidents snapped to that grid;
-* everyone, signed in or not, counts the records of :data:`PUBLIC_COUNTS` (victims, finds):
-  counts and sums only (the published statistics, counts of people suppressed by the
-  reports), never a record, and never a personal layer or field;
+* everyone, signed in or not, counts the records of :data:`PUBLIC_COUNTS` (victims, finds,
+  the history of hazards): counts, sums and measured land only (the published statistics,
+  counts of people suppressed by the reports), never a record, and never a personal layer or
+  field;
 * personal layers and fields are read by IM officers and administrators only, and only when
   the caller asks for them (``personal=True`` with a reason), which the store reports to the
   hooks registered with ``store.on_personal_read``.
@@ -59,8 +60,9 @@ AUTHORITY_KINDS = frozenset({"authority", "national_authority"})
 #: Fields no actor ever reads back through the store, whatever its level.
 SECRET_FIELDS = frozenset({("users", "password_hash"), ("tokens", "token_hash")})
 #: Layers everyone may count (counts and sums by their restricted fields, never a record):
-#: what the public statistics (casualties, items destroyed) are made of.
-PUBLIC_COUNTS = frozenset({"victims", "finds"})
+#: what the public statistics (casualties, items destroyed, contamination remaining at the end
+#: of a period: the history of hazards, measured and counted) are made of.
+PUBLIC_COUNTS = frozenset({"victims", "finds", "hazard-versions"})
 #: Layers only administrators write (a user writes their own tokens).
 ADMIN_WRITTEN = ACCOUNT_LAYERS | {"organisations"}
 
@@ -428,6 +430,18 @@ def check_decider(actor: Actor, submitter: Actor) -> None:
         raise Forbidden.of("review.approvers_only", name=actor.name)
     if same_person(actor, submitter):
         raise Forbidden.of("review.own_submission", name=actor.name)
+
+
+#: Roles that accept or reject the corrected geometry proposed for a minefield record.
+CORRECTION_ROLES = frozenset({Role.IM_OFFICER, Role.APPROVER, Role.ADMIN})
+
+
+def check_correction_decider(actor: Actor) -> None:
+    """Forbidden unless ``actor`` may accept or reject a minefield record's proposed
+    correction: an IM officer or approver (of the record's country, which the store checks on
+    writing) or an administrator."""
+    if not set(actor.roles) & CORRECTION_ROLES:
+        raise Forbidden.of("records.decide_not_allowed", name=actor.name)
 
 
 def agreement_filter(layer: Layer, rows_where: str | None

@@ -568,3 +568,72 @@ def capacity_without_kind(reader: Reader, scope: Scope) -> list[str]:
                             date_field="period_end", start=scope.period.start,
                             end=scope.period.end, with_ids=True)
     return sorted(i for r in rows for i in r["ids"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Remaining contamination: hazards open on a day
+
+
+@dataclass
+class Remaining:
+    """The hazards open at the end of day ``on``, as they stood that day, read with counts
+    and measures only (the public may count the history of hazards, never read it).
+
+    Each hazard's state that day is its version of greatest ``seq`` valid by then; a hazard
+    without history counts as it stands today from its ``recorded_on`` (as
+    :func:`mineaction.release.queries.hazards_at` reads them). ``open`` maps each open
+    hazard to its district and kind; its land is that of its version of the day.
+    """
+
+    reader: Reader
+    on: dt.date
+    open: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    version: dict[str, str] = field(default_factory=dict)  # hazard -> its version that day
+
+    @classmethod
+    def load(cls, reader: Reader, on: dt.date, areas: Areas, scope: Scope | None = None
+             ) -> Remaining:
+        from mineaction.planning.read import as_date
+
+        out = cls(reader, on)
+        state: dict[str, tuple[int, str, str, str]] = {}  # hazard -> seq, status, kind, id
+        rows = [*reader.aggregate("hazard-versions", ["hazard_id", "seq", "status", "kind"],
+                                  date_field="valid_from", end=on, with_ids=True),
+                *reader.aggregate("hazard-versions", ["hazard_id", "seq", "status", "kind"],
+                                  where={"valid_from": None}, with_ids=True)]
+        for r in rows:
+            h, seq = str(r["hazard_id"]), int(r["seq"])
+            if h not in state or seq > state[h][0]:
+                state[h] = (seq, str(r["status"]), str(r["kind"]), r["ids"][0])
+        with_history = {str(r["hazard_id"]) for r in reader.aggregate("hazard-versions",
+                                                                      ["hazard_id"])}
+        where = _where(scope) if scope is not None else {}
+        for r in reader.aggregate("hazards", ["admin_area_id", "kind", "status", "recorded_on"],
+                                  where=where, with_ids=True):
+            district = areas.district(r["admin_area_id"])
+            for h in r["ids"]:
+                if h in state:
+                    _, status, kind, vid = state[h]
+                    if status == "open":
+                        out.open[h] = (district, kind)
+                        out.version[h] = vid
+                elif h not in with_history and str(r["status"]) == "open" and (
+                        (day := as_date(r["recorded_on"])) is None or day <= on):
+                    out.open[h] = (district, str(r["kind"]))
+        return out
+
+    def area(self, ids: Iterable[str]) -> float:
+        """The land (m²) under the hazards ``ids`` that day: the geodesic area of the union
+        of their polygons, measured by the store on the exact polygons (those with history and
+        those without, measured apart)."""
+        key = set(ids)
+        versions = [self.version[h] for h in key if h in self.version]
+        plain = [h for h in key if h not in self.version]
+        return ((self.reader.land_m2("hazard-versions", versions) if versions else 0.0)
+                + (self.reader.land_m2("hazards", plain) if plain else 0.0))
+
+    def figure(self, ids: Iterable[str], criteria: Mapping[str, Any], scale: float = 1.0
+               ) -> Figure:
+        """The land of the hazards ``ids`` that day (divided by ``scale``), naming them."""
+        key = sorted(set(ids))
+        return Figure(self.area(key) / scale, "hazards", key, dict(criteria), len(key))

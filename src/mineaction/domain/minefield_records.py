@@ -519,3 +519,10 @@ class StoredMinefieldRecord(SpatialRecord):
         "Date the record was withdrawn: kept as received, no longer georeferenced or assessed",
         None)
     withdrawal_reason: str | None = attr("Why the record was withdrawn, as given", None)
+    decision: str | None = attr(
+        "A person's decision on the proposed corrected geometry: accepted or rejected", None)
+    decided_by: str | None = attr("Who decided on the proposed correction", None)
+    decided_on: dt.date | None = attr("Date of the decision on the proposed correction", None)
+    decision_note: str | None = attr("Why, as the person who decided gave it", None)
+    decision_change: str | None = attr(
+        "What accepting changed: the hazard version written (hazard-versions/ID)", None)

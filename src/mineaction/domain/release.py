@@ -39,6 +39,7 @@ class HazardChange(StrEnum):
     RELEASED = "released"  # part of it cancelled, reduced or cleared
     CLOSED = "closed"  # nothing left
     REOPENED = "reopened"  # released land returned to it: a lot rejected by a QC inspection
+    CORRECTED = "corrected"  # a minefield record's corrected perimeter added, on a decision
 
 
 class SurveyResult(StrEnum):

@@ -617,3 +617,51 @@ def apply_in_order(tx: Transaction, activities: Iterable[Record], inspections: I
         if q is not None:
             out += reject_lots(tx, [q])
     return out
+
+
+def add_corrected(tx: Transaction, recorded: BaseGeometry | None, corrected: BaseGeometry,
+                  on: dt.date, *, new_id: str, reason: str, source: str,
+                  contamination: frozenset[Any] = frozenset()) -> HazardVersion:
+    """The corrected perimeter of a minefield record, on a person's decision: added to the
+    open hazard the record's ``recorded`` perimeter overlaps most, in a new version of it
+    (change ``corrected``, with ``reason``); where the recorded perimeter lies on no open
+    hazard, a new suspected hazardous area ``new_id`` (its first version says the same).
+
+    Land is only added, never taken away: ground the record placed wrongly stays hazardous
+    until survey or clearance releases it. The version written is returned. InvalidInput (the
+    transaction rolls back) when ``on`` is before the hazard's last recorded change."""
+    shape = polygonal(corrected)
+    best: tuple[float, Hazard] | None = None
+    if recorded is not None and not recorded.is_empty:
+        for h in tx.iter(Hazard, Query(intersects=recorded, where={"status": "open"})):
+            assert isinstance(h, Hazard)
+            if h.geometry is None or h.geometry.is_empty:
+                continue
+            shared = area_m2(h.geometry.intersection(recorded))
+            if shared > 0 and (best is None or shared > best[0]):
+                best = (shared, h)
+    if best is not None:
+        h = best[1]
+        versions = list(tx.iter("hazard-versions", Query(where={"hazard_id": h.id},
+                                                         order_by="seq")))
+        last = versions[-1] if versions else None
+        last_on = last.valid_from if last else None  # type: ignore[attr-defined]
+        if last_on is not None and on < last_on:
+            raise InvalidInput([Problem.of(f"hazard {h.id}", "valid_from",
+                                           "release.dated_before_change", on=on,
+                                           hazard_id=h.id, last=last_on)])
+        h.geometry = polygonal(union_all([h.geometry, shape]))
+        tx.update(h)
+        seq = (last.seq if last else 0) + 1  # type: ignore[attr-defined]
+    else:
+        if tx.existing_ids(Hazard, [new_id]):
+            raise InvalidInput([Problem.of(f"hazard {new_id}", "id", "release.hazard_exists",
+                                           hazard_id=new_id)])
+        h = Hazard(id=new_id, kind=HazardKind.SHA, contamination=contamination,
+                   recorded_on=on, geometry=shape, source=source)
+        tx.add(h)
+        seq = 1
+    v = _version(h, seq, HazardChange.CORRECTED, on, source=source)
+    v.reason = reason
+    tx.add(v)
+    return v

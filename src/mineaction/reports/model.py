@@ -55,6 +55,8 @@ class Table:
     #: Why the rows are not shown, when a breakdown of people is too fine to publish: rows
     #: removed, total row kept.
     withheld: str | None = None
+    #: The day a table of a state (hazards open, contamination remaining) describes.
+    as_of: dt.date | None = None
 
     def add(self, values: dict[str, Any]) -> dict[str, Cell]:
         row = {c.name: v if isinstance(v, Cell) else Cell(v) for c, v in

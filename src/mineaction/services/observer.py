@@ -15,9 +15,8 @@ from mineaction.services import figures as figures_service
 from mineaction.services import reports
 from mineaction.services.context import Context
 
-__all__ = ["Bulletin", "Contamination", "Headline", "bulletin", "casualties", "conflicts",
-           "contamination", "explain", "headlines", "latest_month", "release", "synthetic",
-           "years"]
+__all__ = ["Bulletin", "Headline", "bulletin", "casualties", "conflicts", "explain",
+           "headlines", "latest_month", "release", "synthetic", "years"]
 
 #: Layers whose records say whether a store holds synthetic (demonstration) data.
 MARKED = ("hazards", "release-steps", "accidents")
@@ -63,9 +62,9 @@ def casualties(ctx: Context, year: int | None = None) -> Report:
 
 
 def release(ctx: Context, year: int | None = None) -> Report:
-    """Land released by district and method, by contamination and method (the
-    ``ap-release-by-district`` report's tables), and by year and method (five years ending
-    with ``year``): cancelled, reduced and cleared always apart."""
+    """Land released by district and method and by year and method, cancelled, reduced and
+    cleared always apart; and the contamination remaining at the end of the period (table
+    ``remaining``: open hazards by district and kind, as they stood that day)."""
     return build(ctx, "land-release", year)
 
 
@@ -155,23 +154,3 @@ def bulletin(ctx: Context, year: int, month: int) -> Bulletin:
                     build(ctx, "casualties", None, start=start, end=end),
                     build(ctx, "land-release", None, start=start, end=end), published,
                     prev, nxt if nxt <= last else None)
-
-
-# -- the country profile ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Contamination:
-    """Open hazards of one kind (sha, cha) as they stand: how many, and their land (km², the
-    union of their exact polygons, measured by the store)."""
-
-    kind: str
-    hazards: int
-    area_km2: float
-
-
-def contamination(ctx: Context) -> list[Contamination]:
-    """The remaining contamination today: open hazards by kind, with their area."""
-    rows = ctx.reader.aggregate("hazards", ["kind"], where={"status": "open"}, with_ids=True)
-    return [Contamination(str(r["kind"]), int(r["count"]),
-                          ctx.reader.land_m2("hazards", r["ids"]) / 1e6) for r in rows]

@@ -186,3 +186,74 @@ def withdraw(ctx: Context, record_id: str, reason: str) -> StoredMinefieldRecord
     from mineaction.records.storage import withdraw as run
 
     return run(ctx.reader, record_id, reason, ctx.today())
+
+
+#: What a decision on a proposed correction says.
+ACCEPTED, REJECTED = "accepted", "rejected"
+
+
+def decide(ctx: Context, record_id: str, *, accept: bool, note: str,
+           version: int | None = None) -> StoredMinefieldRecord:
+    """Accept or reject the corrected geometry proposed for a record (its assessment now,
+    :meth:`~mineaction.records.assess.Assessment.proposal`), once; who, when and ``note``
+    (required to reject) are kept on the record and in the audit log.
+
+    Accepting applies the correction where hazards are kept
+    (:func:`mineaction.release.engine.add_corrected`): the corrected perimeter joins the open
+    hazard the record's perimeter lies on most, in a new version whose reason names the record
+    and its assessment, else it becomes a new suspected hazardous area; the record refers to
+    the version written, and its assessment is saved. Forbidden for anyone but an IM officer,
+    approver or administrator (and the store refuses records and hazards of another country);
+    Conflict when a decision was taken already; InvalidInput for no such record or one with no
+    proposal; PreconditionFailed when ``version`` is not the record's stored version."""
+    import json
+    from dataclasses import replace
+
+    from shapely.geometry import shape
+
+    from mineaction import audit
+    from mineaction.access.policy import check_correction_decider
+    from mineaction.errors import Conflict, PreconditionFailed
+    from mineaction.release.engine import add_corrected
+
+    check_correction_decider(ctx.actor)
+    note = (note or "").strip()
+    if not accept and not note:
+        raise InvalidInput.of("records.decision_needs_note")
+    shown = show(ctx, record_id)
+    row = shown.row
+    if version is not None and row.version != version:
+        raise PreconditionFailed.of("api.version_stale", id=record_id, version=version,
+                                    current=row.version)
+    if row.decision is not None:
+        raise Conflict.of("records.decided", id=record_id, decision=row.decision,
+                          by=row.decided_by or "", on=row.decided_on or "")
+    a = shown.assessment
+    proposal = a.proposal() if a is not None else None
+    if a is None or proposal is None or not proposal.get("perimeter"):
+        raise InvalidInput.of("records.no_proposal", id=record_id)
+    today = ctx.today()
+    with ctx.reader.transaction(clock=ctx.clock) as tx:
+        current = tx.get(StoredMinefieldRecord, record_id)
+        if current.version != row.version or current.decision is not None:
+            raise PreconditionFailed.of("api.version_stale", id=record_id,
+                                        version=row.version, current=current.version)
+        change = None
+        if accept:
+            v = add_corrected(
+                tx, row.geometry, shape(proposal["perimeter"]), today,
+                new_id=f"{record_id}-corrected", source=row.source or record_id,
+                reason=(f"minefield record {record_id}, assessment of {today.isoformat()} "
+                        f"({a.status}): {a.interpretation}"))
+            change = f"hazard-versions/{v.id}"
+        new = replace(current, decision=ACCEPTED if accept else REJECTED,
+                      decided_by=ctx.actor.name, decided_on=today, decision_note=note or None,
+                      decision_change=change, assessment_status=a.status, assessed_on=today,
+                      assessment=json.dumps(a.to_dict(full=True), ensure_ascii=False))
+        stored = tx.update(new)
+        audit.record(tx, audit.APPROVE if accept else audit.REJECT,
+                     layer="minefield-records", record=record_id, after=stored,
+                     detail={"what": "proposed correction", "note": note,
+                             "changed": change or ""})
+    assert isinstance(stored, StoredMinefieldRecord)
+    return stored

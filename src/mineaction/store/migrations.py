@@ -217,6 +217,9 @@ MIGRATIONS: list[Migration] = [
               add_quality_fields),
     Migration(81, "risk education: method, audience and place of each session",
               add_columns("eore", "method", "audience", "place")),
+    Migration(95, "decisions on the corrected geometry proposed for minefield records",
+              add_columns("minefield-records", "decision", "decided_by", "decided_on",
+                          "decision_note", "decision_change")),
     # A store takes only the steps above its schema version: every new step is numbered
     # above the last one here.
     # Numbers kept for steps made on branches at the same time: 82-89 quality and risk

@@ -31,6 +31,8 @@ LABELS: dict[str, str] = {
     "cleared_km2": N_("Cleared"),
     # hazards
     "sha": N_("Suspected hazardous area (SHA)"), "cha": N_("Confirmed hazardous area (CHA)"),
+    "sha_km2": N_("Suspected hazardous area (SHA)"),
+    "cha_km2": N_("Confirmed hazardous area (CHA)"),
     # published figures
     "reported": N_("Reported"), "estimate": N_("Estimate"), "claim": N_("Claim"),
     "target": N_("Target"), "national": N_("National"),
@@ -48,6 +50,7 @@ TABLES: dict[str, str] = {
     "by-activity-at-time": N_("What the victims were doing"),
     "districts": N_("Land released by district and method"),
     "years": N_("Land released by year and method"),
+    "remaining": N_("Contamination remaining, by district and kind"),
 }
 
 #: The headline figures, by key.

@@ -90,11 +90,10 @@ def solidarity(request: Request) -> HTMLResponse:
 def land_release(request: Request, year_text: Year = None) -> HTMLResponse:
     year = _year(year_text)
     rep = _report(request, "land-release", year)
-    ctx = observer_context(request)
     return page(request, "report.html", title=_t(request, N_("Land release")), year=year,
-                report="land-release", path="land-release", tables=rep.tables,
-                contamination=cached(request, "contamination",
-                                     lambda: observer.contamination(ctx)),
+                report="land-release", path="land-release",
+                tables=[t for t in rep.tables if t.name != "remaining"],
+                remaining=rep.table("remaining"),
                 intro=_t(request, N_("Land cancelled by non-technical survey, reduced by "
                                      "technical survey and cleared, by district and by year. "
                                      "The three are never added together.")),
@@ -217,6 +216,5 @@ def profile(request: Request) -> HTMLResponse:
         list(dict.fromkeys([*rel.sources, *cas.sources]))
     return page(request, "profile.html", title=_t(request, N_("Country profile")),
                 headlines=observer.headlines(cas, rel), casualties=cas, release=rel,
-                contamination=cached(request, "contamination",
-                                     lambda: observer.contamination(ctx)),
+                remaining=rel.table("remaining"), year=None,
                 conflicts=len(observer.conflicts(ctx)), credits=credits, **_common(request))
