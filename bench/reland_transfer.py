@@ -32,6 +32,15 @@ Feature sets (coordinates and the municipality are never features):
 
 The anchor is the chosen model's held-out-municipality ROC AUC in the training part (its card):
 the ratio test/anchor says how much of it carries to a region not seen.
+
+``--variants`` measures instead, on the same folds (and on 3 and 5 regions as a check), one
+fixed variant after another, each trained on the training part only with settings fixed
+beforehand: LightGBM as it is, strongly regularised, with monotone constraints (signs of
+the training part's rank correlations), with each training region weighted alike, without
+the features that most tell the training regions apart (adversarial validation), on ranks
+within each region; logistic regression on the values, on ranks, on shares; rank-averaged
+ensembles; and the project's own ``train(..., transfer=True)`` (``risk train --transfer``),
+calibrated, end to end.
 """
 
 from __future__ import annotations
@@ -131,6 +140,152 @@ def inner_transfer_auc(table: pd.DataFrame, keep: np.ndarray, args: argparse.Nam
     return float(np.mean(found))
 
 
+#: Strong regularisation: three leaves, 150 cells a leaf, half the features per tree.
+STRONG = {"num_leaves": 3, "min_child_samples": 150, "learning_rate": 0.02,
+          "feature_fraction": 0.5, "lambda_l2": 20.0}
+
+
+def _matrix(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    from mineaction.risk.model import align, is_indicator
+
+    features = [c for c in table.select_dtypes("number").columns
+                if c not in (TARGET, LON, LAT)]
+    indicators = {f for f in features if is_indicator(table[f])}
+    X, _ = align(table, features, indicators)
+    return X, np.array([f in indicators for f in features])
+
+
+def _lgbm(X: np.ndarray, y: np.ndarray, Z: np.ndarray, params: dict[str, Any] | None = None,
+          trees: int = 200, weight: np.ndarray | None = None) -> np.ndarray:
+    import lightgbm as lgb
+
+    from mineaction.risk.model import DEFAULT_PARAMS
+
+    data = lgb.Dataset(X, label=y, weight=weight, params={"verbose": -1})
+    booster = lgb.train({**DEFAULT_PARAMS, **(params or {}), "num_threads": 1}, data,
+                        num_boost_round=trees)
+    return np.asarray(booster.predict(Z, num_threads=1))
+
+
+def _logistic(X: np.ndarray, y: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    from mineaction.risk.transfer import LinearModel
+
+    return LinearModel.fit(X, y).predict(Z)
+
+
+def _rank(p: np.ndarray) -> np.ndarray:
+    return pd.Series(p).rank(pct=True).to_numpy()
+
+
+def _separation(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """How well each column alone tells the groups apart: mean one-against-the-rest ROC
+    AUC (folded above 0.5), missing values at the column's median."""
+    out = []
+    for j in range(X.shape[1]):
+        col = X[:, j]
+        col = np.where(np.isnan(col), np.nanmedian(col) if np.isfinite(col).any() else 0, col)
+        found = [validation.auc((groups == g).astype(float), col) for g in np.unique(groups)]
+        out.append(np.mean([max(a, 1 - a) for a in found if a is not None]))
+    return np.array(out)
+
+
+def variants(args: argparse.Namespace) -> dict[str, Any]:
+    """Per-fold ROC AUC of fixed variants on the transfer folds (``args.regions`` regions),
+    with the means on 3 and 5 regions as a check."""
+    from scipy.stats import spearmanr
+
+    from mineaction.risk.transfer import group_level, rank_within, with_shares
+
+    frame = pd.read_csv(args.table, encoding="utf-8-sig")
+    frame = frame[frame[TARGET] >= 0].reset_index(drop=True)
+    counts = municipality_level(frame)
+    y = frame[TARGET].to_numpy(dtype=float)
+    X_all, ind_all = _matrix(frame)
+    shared = with_shares(frame.drop(columns=list(LOCATION_ONLY)),
+                         group_level(frame, counts, GROUP)).drop(columns=counts)
+    X_sh, _ = _matrix(shared)
+    options = TrainOptions(target=TARGET, lon=LON, lat=LAT, groups=GROUP, folds=args.folds,
+                           threads=1, exclude=("geometry", *LOCATION_ONLY), transfer=True,
+                           calibration="platt")
+
+    def ranked(X: np.ndarray, ind: np.ndarray, region: np.ndarray) -> np.ndarray:
+        Z = X.copy()
+        Z[:, ~ind] = rank_within(X[:, ~ind], region)
+        return Z
+
+    def monotone(X: np.ndarray, y: np.ndarray) -> list[int]:
+        signs = []
+        for j in range(X.shape[1]):
+            ok = ~np.isnan(X[:, j])
+            c = (spearmanr(X[ok, j], y[ok]).statistic
+                 if ok.sum() > 2 and np.ptp(X[ok, j]) > 0 else np.nan)
+            signs.append(0 if not np.isfinite(c) or abs(c) < 0.05 else int(np.sign(c)))
+        return signs
+
+    def weights(region: np.ndarray) -> np.ndarray:
+        w = np.ones(len(region))
+        for g in np.unique(region):
+            w[region == g] = len(region) / (region == g).sum() / len(np.unique(region))
+        return w
+
+    def adversarial(t: np.ndarray, k: np.ndarray, region: np.ndarray, drop: int) -> np.ndarray:
+        order = np.argsort(-_separation(X_all[k], region[k]))
+        cols = np.ones(X_all.shape[1], dtype=bool)
+        cols[order[:drop]] = False
+        return _lgbm(X_all[k][:, cols], y[k], X_all[t][:, cols])
+
+    def transfer_cli(t: np.ndarray, k: np.ndarray) -> np.ndarray:
+        return train(frame[k], options).model.predict_proba(frame[t])
+
+    Variant = Any
+    table: list[tuple[str, Variant]] = [
+        ("LightGBM, defaults, all features", lambda t, k, r: _lgbm(X_all[k], y[k], X_all[t])),
+        ("LightGBM, strong regularisation", lambda t, k, r: _lgbm(X_all[k], y[k], X_all[t],
+                                                                  STRONG, 300)),
+        ("LightGBM, monotone (training-part signs)", lambda t, k, r: _lgbm(
+            X_all[k], y[k], X_all[t], {"monotone_constraints": monotone(X_all[k], y[k]),
+                                       "monotone_constraints_method": "advanced"})),
+        ("LightGBM, each training region weighted alike", lambda t, k, r: _lgbm(
+            X_all[k], y[k], X_all[t], weight=weights(r[k]))),
+        ("LightGBM, adversarial: 5 most region-telling features dropped",
+         lambda t, k, r: adversarial(t, k, r, 5)),
+        ("LightGBM, adversarial: 10 dropped", lambda t, k, r: adversarial(t, k, r, 10)),
+        ("LightGBM, ranks within each region", lambda t, k, r: (
+            lambda Z: _lgbm(Z[k], y[k], Z[t]))(ranked(X_all, ind_all, r))),
+        ("LightGBM, shares of group totals", lambda t, k, r: _lgbm(X_sh[k], y[k], X_sh[t])),
+        ("LightGBM, shares, strong regularisation", lambda t, k, r: _lgbm(
+            X_sh[k], y[k], X_sh[t], STRONG, 300)),
+        ("logistic, all features", lambda t, k, r: _logistic(X_all[k], y[k], X_all[t])),
+        ("logistic, ranks within each region", lambda t, k, r: (
+            lambda Z: _logistic(Z[k], y[k], Z[t]))(ranked(X_all, ind_all, r))),
+        ("logistic, shares of group totals", lambda t, k, r: _logistic(X_sh[k], y[k], X_sh[t])),
+        ("rank average: logistic + LightGBM strong, shares", lambda t, k, r: _rank(
+            _logistic(X_sh[k], y[k], X_sh[t])) + _rank(_lgbm(X_sh[k], y[k], X_sh[t],
+                                                             STRONG, 300))),
+        ("risk train --transfer (calibrated, end to end)", lambda t, k, r: transfer_cli(t, k)),
+    ]
+    splits = {}
+    for n in sorted({args.regions, 3, 5}):
+        region = frame[GROUP].map(regions(frame, n)).to_numpy()
+        splits[n] = (region, [(region == r, buffered(frame, region == r, args.buffer_km))
+                              for r in range(n)])
+    rows = []
+    for name, fn in table:
+        row: dict[str, Any] = {"variant": name}
+        for n, (region, folds) in splits.items():
+            found = [validation.auc(y[t], fn(t, k, region)) for t, k in folds]
+            if n == args.regions:
+                row["per_fold"] = [round(float(a), 3) for a in found if a is not None]
+            row[f"mean_{n}_regions"] = round(float(np.mean([a for a in found if a is not None])),
+                                             3)
+        rows.append(row)
+        print(f"{name:62s} " + " ".join(f"{a:.3f}" for a in row["per_fold"])
+              + f"  mean {row[f'mean_{args.regions}_regions']:.3f}"
+              + "".join(f"  ({n} regions {row[f'mean_{n}_regions']:.3f})"
+                        for n in splits if n != args.regions), flush=True)
+    return {"regions": args.regions, "buffer_km": args.buffer_km, "variants": rows}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     frame = pd.read_csv(args.table, encoding="utf-8-sig")
     frame = frame[frame[TARGET] >= 0].reset_index(drop=True)  # unknown labels: never used
@@ -200,11 +355,13 @@ def main() -> None:
                     help="regions of the training part for choosing the feature set")
     ap.add_argument("--choose-by", choices=("transfer", "municipalities"), default="transfer",
                     help="how the feature set is chosen inside the training part")
+    ap.add_argument("--variants", action="store_true",
+                    help="per-fold ROC AUC of fixed variants (see the module's text)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write the scores here")
     args = ap.parse_args()
     t0, c0 = time.perf_counter(), time.process_time()
-    summary = run(args)
+    summary = variants(args) if args.variants else run(args)
     summary["wall_s"] = round(time.perf_counter() - t0, 1)
     summary["cpu_s"] = round(time.process_time() - c0, 1)
     print(f"{summary['wall_s']} s wall, {summary['cpu_s']} s CPU")

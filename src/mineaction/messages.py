@@ -606,6 +606,8 @@ MESSAGES: dict[str, str] = {
     "risk.one_class": "the {rows} rows with a known label are all of one class: nothing to learn",
     "risk.too_few_blocks": ("{blocks} block(s) for {folds} folds: blocked cross-validation "
                             "needs at least 2 (smaller blocks, or another group column)"),
+    "risk.transfer_needs_groups": ("--transfer needs --groups: the column whose values are the "
+                                   "groups (municipalities) of the training region"),
     "risk.unknown_dropped": "{count} row(s) with an unknown {target} were not used",
     # -- qm.
     "qm.cert_checksum_mismatch": ("the attached content does not match the checksum: "

@@ -69,13 +69,18 @@ def train(
     buffer_km: float = typer.Option(0.0, "--buffer-km", min=0.0, help="Leave out of each "
                                     "fold's training the cells this near its test cells"),
     folds: int = typer.Option(5, "--folds", min=2, help="Folds of blocked cross-validation"),
-    calibration: Calibration = typer.Option(Calibration.isotonic, "--calibration"),
+    calibration: Calibration = typer.Option(None, "--calibration", help="Default isotonic; "
+                                            "platt with --transfer (a step function would "
+                                            "tie the cells of another region)"),
     features: str = typer.Option(None, "--features", help="Comma-separated feature columns "
                                  "(default: every numeric column but target, coordinates "
                                  "and groups)"),
     exclude: str = typer.Option(None, "--exclude", help="Comma-separated columns not to use"),
     tune: bool = typer.Option(False, "--tune", help="Choose tree settings by an inner "
                               "blocked cross-validation of each training fold (nested)"),
+    transfer: bool = typer.Option(False, "--transfer", help="For use in another region: "
+                                  "group totals as shares, a logistic regression instead of "
+                                  "trees (needs --groups)"),
     trees: int = typer.Option(200, "--trees", min=1),
     threads: int = typer.Option(1, "--threads", min=1),
     seed: int = typer.Option(0, "--seed"),
@@ -86,9 +91,11 @@ def train(
     frame = _read(table)
     options = risk.TrainOptions(target=target, lon=lon, lat=lat, groups=groups,
                                 block_km=block_km, buffer_km=buffer_km, folds=folds,
-                                calibration=calibration.value,
+                                calibration=(calibration.value if calibration else
+                                             "platt" if transfer else "isotonic"),
                                 features=_names(features), exclude=_names(exclude) or (),
-                                tune=tune, trees=trees, threads=threads, seed=seed)
+                                tune=tune, trees=trees, threads=threads, seed=seed,
+                                transfer=transfer)
     with context() as ctx:
         done = risk.train(ctx, frame, options, output, source=table.name)
     for m in done.messages:

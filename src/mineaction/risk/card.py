@@ -82,10 +82,21 @@ def markdown(card: dict[str, Any]) -> str:
     lines += [f"| {r['from']:.1f}-{r['to']:.1f} | {r['rows']} | {r['predicted']:.3f} | "
               f"{r['observed']:.3f} |" for r in c["table_out_of_fold"]]
     m = card["model"]
+    size = f"{m['trees']} trees" if m.get("trees") else m.get("kind", "")
     lines += ["", "## Model", "",
-              f"{m['library']}, {m['trees']} trees; settings: "
-              + ", ".join(f"{k}={val}" for k, val in sorted(m["params"].items())) + ".", "",
-              "## Limits", ""]
+              f"{m['library']}, {size}; settings: "
+              + ", ".join(f"{k}={val}" for k, val in sorted(m["params"].items())) + "."]
+    t = card.get("transfer")
+    if t:
+        lines += ["", "## Made for another region (--transfer)", "",
+                  "- Columns with one value per group, taken as group totals, are replaced by "
+                  "their shares of the row's sum of them (the kind, not the amount): "
+                  + (", ".join(f"`{x}`" for x in t["shares_of"]) or "none found") + ".",
+                  "- The model is a logistic regression on standardised features, not trees: "
+                  "it has fewer ways to learn the training region's places.",
+                  "- A table of another region needs the same count columns; the shares are "
+                  "computed row by row."]
+    lines += ["", "## Limits", ""]
     lines += [f"- {text}" for text in card.get("limits", LIMITS)]
     return "\n".join(lines) + "\n"
 

@@ -20,6 +20,10 @@ unless ``absent_numeric="missing"`` is passed, which sets it missing for every r
 (the trees then send every row down the branch that rows without the value took in training,
 which is a guess, not a measurement: hence refused unless asked).
 
+A model trained with ``--transfer`` (:mod:`mineaction.risk.transfer`) is a logistic
+regression instead, written as JSON at ``MODEL``; it computes its share features from the
+table's count columns itself.
+
 Files: ``MODEL`` is LightGBM's text model (features named ``f0``, ``f1``... because
 LightGBM refuses some characters in names); ``MODEL.json`` beside it holds the real feature
 names, which are indicators, the calibration map and the training options. Nothing is pickled.
@@ -236,6 +240,11 @@ class RiskModel:
         ignore = (*(v for k in ("target", "lon", "lat", "groups")
                     if isinstance(v := self.info.get(k), str)),
                   *self.info.get("not_used", ()))
+        shares = list(self.info.get("shares", ()))
+        if shares:  # a --transfer model: group totals as shares of their sum, row by row
+            from mineaction.risk.transfer import with_shares
+
+            frame = with_shares(frame, shares)
         return align(frame, self.features, set(self.indicators),
                      absent_numeric=absent_numeric, ignore=ignore)
 
@@ -296,7 +305,16 @@ class RiskModel:
         if meta.get("kind") != "mineaction.risk.model" or meta.get("format") != FORMAT:
             raise InvalidInput([Problem.of(str(side), None, "risk.bad_sidecar",
                                            format=FORMAT)])
-        booster = lgb.Booster(model_file=str(path))
+        booster: Any = None
+        if meta.get("info", {}).get("model") == "logistic":
+            from mineaction.risk.transfer import LinearModel
+
+            booster = LinearModel.load(path)
+            if booster is None:
+                raise InvalidInput([Problem.of(str(path), None, "risk.bad_sidecar",
+                                               format=FORMAT)])
+        else:
+            booster = lgb.Booster(model_file=str(path))
         features = list(meta["features"])
         if booster.num_feature() != len(features):
             raise InvalidInput([Problem.of(str(side), None, "risk.bad_sidecar",

@@ -29,6 +29,8 @@ from mineaction.risk.model import (
     fit_calibration,
     is_indicator,
 )
+from mineaction.risk.transfer import DEFAULT_C, LinearModel
+from mineaction.risk.transfer import GRID as LINEAR_GRID
 
 #: Values of the target that mean "not known": such rows are not used.
 UNKNOWN_LABELS = (-1,)
@@ -53,6 +55,8 @@ class TrainOptions:
     params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     threads: int = 1
+    #: for another region: group totals as shares, a logistic regression (risk.transfer)
+    transfer: bool = False
 
 
 @dataclass
@@ -153,12 +157,46 @@ def fitter(options: TrainOptions) -> validation.Fit:
     return fit
 
 
+def linear_fitter(options: TrainOptions) -> validation.Fit:
+    """Fit the logistic regression of ``--transfer`` (``C`` from a grid's choice, else from
+    ``options.params``, else the default) and return its prediction function."""
+    def fit(X: NDArray[np.float64], y: NDArray[np.float64], chosen: dict[str, Any]
+            ) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+        return LinearModel.fit(X, y, c_of(options, chosen)).predict
+    return fit
+
+
+def c_of(options: TrainOptions, chosen: dict[str, Any]) -> float:
+    return float(chosen.get("C", options.params.get("C", DEFAULT_C)))
+
+
+def transfer_features(frame: pd.DataFrame, features: list[str], known: NDArray[np.bool_],
+                      options: TrainOptions) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """With ``--transfer``: the group-level count columns among ``features`` (one value per
+    group) replaced by their shares; returns the table with the share columns, the features
+    and the count columns the shares are made of (none when fewer than two are found)."""
+    from mineaction.risk.transfer import group_level, share_names, with_shares
+
+    if not options.groups:
+        raise InvalidInput([Problem.of("options", "groups", "risk.transfer_needs_groups")])
+    part = frame.loc[known]
+    numeric_features = [f for f in features if not is_indicator(part[f])]
+    found = group_level(part, numeric_features, options.groups)
+    if len(found) < 2:
+        return frame, features, []
+    return (with_shares(frame, found),
+            [f for f in features if f not in set(found)] + share_names(found), found)
+
+
 def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
           created: str = "") -> Trained:
     """Train, validate and calibrate a risk model on ``frame`` (one row per cell)."""
     y_all, known = labels(frame, options.target)
     blocks, xy = blocks_of(frame, options, known)
     features, text_columns = feature_columns(frame, options)
+    shares: list[str] = []
+    if options.transfer:
+        frame, features, shares = transfer_features(frame, features, known, options)
     table = frame.loc[known]
     y = y_all[known]
     if len(np.unique(y)) < 2:
@@ -171,8 +209,9 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
         raise InvalidInput([Problem.of("table", None, "risk.too_few_blocks", blocks=n_blocks,
                                        folds=options.folds)])
     k = min(options.folds, n_blocks)
-    fit = fitter(options)
-    grid = validation.GRID if options.tune else None
+    fit = linear_fitter(options) if options.transfer else fitter(options)
+    grid_used = LINEAR_GRID if options.transfer else validation.GRID
+    grid = grid_used if options.tune else None
     buffer_m = options.buffer_km * 1000.0
     cv = validation.cross_validate(X, y, blocks, fit, k=k, seed=options.seed,
                                    grid=grid, xy=xy, buffer_m=buffer_m)
@@ -186,16 +225,29 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
     final: dict[str, Any] = {}
     means: list[float | None] = []
     if options.tune:
-        final, means = validation.choose_params(X, y, blocks, fit, validation.GRID,
+        final, means = validation.choose_params(X, y, blocks, fit, grid_used,
                                                 seed=options.seed, xy=xy, buffer_m=buffer_m)
     trees = int(final.get("trees", options.trees))
     params = {**DEFAULT_PARAMS, **options.params,
               **{k: v for k, v in final.items() if k != "trees"},
               "num_threads": options.threads, "seed": options.seed + 1}
-    booster = fit_booster(X, y, params, trees)
+    booster: Any
+    described: dict[str, Any]
+    if options.transfer:
+        booster = LinearModel.fit(X, y, c_of(options, final))
+        params = {"C": booster.C}
+        described = {"library": "scikit-learn", "kind": "logistic regression (L2) on "
+                     "median-imputed, standardised features", "trees": None,
+                     "params": params}
+    else:
+        booster = fit_booster(X, y, params, trees)
+        described = {"library": "LightGBM", "kind": "gradient-boosted trees", "trees": trees,
+                     "params": {k: v for k, v in params.items() if k != "verbose"}}
     calibration = fit_calibration(cv.raw, y, options.calibration)
     info = {"target": options.target, "lon": options.lon, "lat": options.lat,
-            "groups": options.groups, "trees": trees, "params": params,
+            "groups": options.groups, "trees": None if options.transfer else trees,
+            "params": params, "model": "logistic" if options.transfer else "lightgbm",
+            "shares": shares,
             "created": created, "source": source,
             "not_used": [str(c) for c in frame.columns if c not in set(features)]}
     model = RiskModel(booster, features, indicators, calibration, info)
@@ -225,7 +277,7 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
             "groups": options.groups, "block_km": None if options.groups else options.block_km,
             "blocks": n_blocks, "folds": k, "seed": options.seed,
             "buffer_km": options.buffer_km,
-            "tuning": ({"grid": list(validation.GRID), "inner_folds": 3,
+            "tuning": ({"grid": list(grid_used), "inner_folds": 3,
                         "final_choice": final, "final_inner_auc": means}
                        if options.tune else None),
             "per_fold": cv.per_fold,
@@ -236,8 +288,12 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
         "calibration": {"method": options.calibration,
                         "fitted_on": "out-of-fold predictions of the blocked cross-validation",
                         "table_out_of_fold": validation.calibration_table(y, calibrated)},
-        "model": {"library": "LightGBM", "trees": trees,
-                  "params": {k: v for k, v in params.items() if k != "verbose"}},
+        "model": described,
+        "transfer": ({"shares_of": shares, "model": "logistic regression",
+                      "why": "group totals become shares of their sum (the kind, not the "
+                             "amount, which another region's groups do not share); a linear "
+                             "model learns fewer of the training region's places than trees"}
+                     if options.transfer else None),
     }
     messages = [Message.of("risk.unknown_dropped", count=dropped, target=options.target)]
     return Trained(model, card, messages)
