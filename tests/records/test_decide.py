@@ -30,15 +30,16 @@ pytestmark = pytest.mark.real
 SOURCE = "synthetic:decision tests"
 
 
-def put(store: Store, rid: str, lon: float, error: str) -> StoredMinefieldRecord:
-    """A record of a field at ``lon`` (41.5 N) handed over with ``error``, the mines found
-    where the field was really laid, and the ground cleared."""
-    truth = S.field_record(rid, lon, 41.5, crs="EPSG:4284", rows=2, per_row=10)
+def put(store: Store, rid: str, lon: float, error: str, *, by: Actor | None = None,
+        lat: float = 41.5) -> StoredMinefieldRecord:
+    """A record of a field at ``lon``, ``lat`` handed over with ``error``, the mines found
+    where the field was really laid, and the ground cleared (written by ``by``)."""
+    truth = S.field_record(rid, lon, lat, crs="EPSG:4284", rows=2, per_row=10)
     rec, laid = S.derive(truth, error)
     gr = S.ground(truth, laid, np.random.default_rng(7))
-    ctx = Context(store, Actor.local("im"))
+    ctx = Context(store, by or Actor.local("im"))
     (row,), _ = records.import_documents(ctx, [(f"{rid}.json", json.dumps(rec))])
-    with store.transaction() as tx:
+    with ctx.reader.transaction() as tx:
         tx.add_many([Find(id=f"{rid}-F{i}", category=EOCategory.AP, geometry=shape(
             {"type": "Point", "coordinates": [float(x), float(y)]}), source=SOURCE)
             for i, (x, y) in enumerate(gr.finds_lonlat)])
@@ -85,6 +86,11 @@ def test_decisions_on_proposed_corrections(store: Store) -> None:
     with pytest.raises(Conflict) as twice:
         records.decide(im, "MR-D1", accept=False, note="changed my mind")
     assert twice.value.code == "records.decided"
+    if store.url.endswith(".gpkg"):  # the command says so too, and changes nothing
+        from mineaction.cli import main
+
+        assert main(["--db", store.url, "records", "decide", "MR-D1", "--reject", "--note",
+                     "again"]) != 0
 
     # rejected: kept on the record, nothing written elsewhere
     hazards = store.count("hazards")

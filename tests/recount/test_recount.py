@@ -251,7 +251,9 @@ NOT_RECOUNTED: dict[str, str] = {
                                "and the candidates' land (the union of the listed hazards) is "
                                "not yet recounted from the exported hazards",
     "land-release": "new: land unions per district, year and method, as ap-release-by-district "
-                    "gives for AP land; the recount does not read this report's layout yet",
+                    "gives for AP land, and the contamination remaining at the end of the "
+                    "period (measured against shapely and pyproj in tests/reports/test_land.py); "
+                    "the recount does not read this report's layout yet",
 }
 #: Reports recounted but for a part, each with what is left and why.
 PARTLY: dict[str, str] = {

@@ -81,3 +81,37 @@ def test_numbers_and_dates_by_the_cldr() -> None:
     assert i18n.number(1234567, "ru") == "1\xa0234\xa0567"
     assert i18n.number(0.5, "az", 2) == "0,50"
     assert "noyabr" in i18n.date(dt.date(2026, 11, 30), "az")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES[1:])
+def test_the_web_names_methods_and_hazards_as_the_core_does(lang: str) -> None:
+    """Cancelled, reduced, cleared and the kinds of hazardous area are the same words on the
+    web as in the core's vocabulary (docs/glossary.csv), in every language; the headline
+    figures of each method use its word."""
+    from mineaction.catalogues import po_path as core_po_path
+    from mineaction.domain.vocabulary import LABELS as VOCABULARY
+    from mineaction.domain.vocabulary import HazardKind, ReleaseOutcome
+    from mineaction.web.labels import HEADLINES, LABELS
+
+    with po_path(lang).open("rb") as f:
+        web = read_po(f, locale=lang)
+    with core_po_path(lang).open("rb") as f:
+        core = read_po(f, locale=lang)
+
+    def core_word(member: object) -> str:
+        m = core.get(VOCABULARY[member], context=type(member).__name__)  # type: ignore[index]
+        assert m is not None and m.string and not m.fuzzy, (lang, member)
+        return str(m.string).casefold()
+
+    def web_word(msgid: str) -> str:
+        m = web.get(msgid)
+        assert m is not None and m.string and not m.fuzzy, (lang, msgid)
+        return str(m.string).casefold()
+
+    for member in (*ReleaseOutcome, *HazardKind):
+        word = core_word(member)
+        for code in (member.value, f"{member.value}_km2"):
+            if code in LABELS:
+                assert web_word(LABELS[code]) == word, (lang, code)
+        if member.value in HEADLINES:
+            assert word in web_word(HEADLINES[member.value]), (lang, member.value)

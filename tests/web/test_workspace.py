@@ -6,6 +6,7 @@ axe-core finds no serious or critical violation on the workbench."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -211,3 +212,33 @@ def test_report_builder_runs_the_report_service(tab: Any, ws_url: str) -> None:
     assert "cleared" in r.text()
     r = tab.request.get(f"{ws_url}/en/workspace/reports?report=nothing-such&format=html")
     assert r.status == 200 and "error" in r.text()
+
+
+def test_record_correction_is_decided_once_through_the_form(approver: Any, ws_url: str,
+                                                            ws_db: Path) -> None:
+    """The record page offers accept or reject on a proposed correction (with the form's
+    token); a rejection needs a reason, is shown on the record afterwards, and is final."""
+    from mineaction.access import Actor, Role
+    from tests.records.test_decide import put
+
+    store = open_store(str(ws_db))
+    try:  # a record handed over in SK-42 read as WGS84, the mines found where they lie
+        axp = Actor("axp", frozenset({Role.APPROVER}), org_id="AX", country="XV",
+                    org_kind="authority")
+        rid = put(store, "MR-WS-1", 51.55, "sk42_as_wgs84", lat=41.05, by=axp).id
+    finally:
+        store.close()
+    tab = approver
+    url = f"{ws_url}/en/workspace/records/{rid}"
+    html = tab.request.get(url).text()
+    assert f'action="/en/workspace/records/{rid}/accept"' in html
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)  # type: ignore[union-attr]
+    assert tab.request.post(f"{url}/reject", form={"csrf": "forged", "note": "x"}).status == 403
+    r = tab.request.post(f"{url}/reject", form={"csrf": csrf, "note": " "})
+    assert r.status == 400 and 'class="error"' in r.text()
+    r = tab.request.post(f"{url}/reject", form={"csrf": csrf, "note": "finds of another field"})
+    assert r.status == 200, r.text()[:500]
+    assert "Rejected by" in r.text() and "finds of another field" in r.text()
+    assert f'/records/{rid}/accept"' not in r.text()  # decided: no form any more
+    again = tab.request.post(f"{url}/accept", form={"csrf": csrf, "note": ""})
+    assert again.status == 409

@@ -170,6 +170,8 @@ def show_cmd(
                       highlight=False)
     console.print(f"  now: [bold]{a.status}[/], {a.matched_finds} of {a.expected_mines} "
                   f"matched; interpretation: {escape(a.interpretation)}", highlight=False)
+    if row.decision:
+        _say_decision(row)
     for line in a.evidence:
         console.print(f"    - {escape(line)}", highlight=False)
     for w in g.warnings:
@@ -192,6 +194,30 @@ def _show_withdrawn(row: Any, figure: Path | None) -> None:
     if figure:
         err_console.print(f"[yellow]warning:[/] no figure drawn: record {escape(row.id)} is "
                           "withdrawn", highlight=False)
+
+
+def _say_decision(row: Any) -> None:
+    console.print(f"  proposed correction {row.decision} by {row.decided_by} on "
+                  f"{row.decided_on}" + (f": {row.decision_note}" if row.decision_note else "")
+                  + (f"; wrote {row.decision_change}" if row.decision_change else ""),
+                  highlight=False, markup=False)
+
+
+@records_app.command("decide")
+def decide_cmd(
+    record_id: str = typer.Argument(..., help="Record id"),
+    accept: bool = typer.Option(..., "--accept/--reject",
+                                help="Accept or reject the proposed corrected geometry"),
+    note: str = typer.Option("", "--note", help="Why (required to reject; kept with the "
+                             "record)"),
+) -> None:
+    """Accept or reject the corrected geometry a record's assessment proposes, once: accepting
+    adds it to the open hazard the record lies on (a new version naming the record), else
+    makes a new suspected hazardous area; for IM officers, approvers and administrators."""
+    with context() as ctx:
+        row = records.decide(ctx, record_id, accept=accept, note=note)
+    console.print(f"minefield record {row.id}:", highlight=False, markup=False)
+    _say_decision(row)
 
 
 @records_app.command("withdraw")

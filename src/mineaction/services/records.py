@@ -220,14 +220,18 @@ def decide(ctx: Context, record_id: str, *, accept: bool, note: str,
     note = (note or "").strip()
     if not accept and not note:
         raise InvalidInput.of("records.decision_needs_note")
-    shown = show(ctx, record_id)
-    row = shown.row
+    try:
+        row = ctx.reader.get(StoredMinefieldRecord, record_id)
+    except NotFound as exc:
+        raise InvalidInput([Problem.of("input", None, exc.code, **exc.params)]) from None
     if version is not None and row.version != version:
         raise PreconditionFailed.of("api.version_stale", id=record_id, version=version,
                                     current=row.version)
     if row.decision is not None:
         raise Conflict.of("records.decided", id=record_id, decision=row.decision,
                           by=row.decided_by or "", on=row.decided_on or "")
+    shown = show(ctx, record_id)
+    row = shown.row
     a = shown.assessment
     proposal = a.proposal() if a is not None else None
     if a is None or proposal is None or not proposal.get("perimeter"):

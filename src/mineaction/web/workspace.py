@@ -315,16 +315,20 @@ def workspace_map(request: Request) -> Response:
 
 @routes("records/{record_id}", "record")
 def record(request: Request, record_id: str) -> Response:
+    signed = session_actor(request)
+    if signed is None:
+        return to_login(request)
+    return _record(request, *signed, record_id)
+
+
+def _record(request: Request, actor: Actor, session: str, record_id: str, *,
+            done: str | None = None, error: str | None = None) -> HTMLResponse:
     import json
 
     from shapely.geometry import MultiPoint, shape
 
     from mineaction.services import records
 
-    signed = session_actor(request)
-    if signed is None:
-        return to_login(request)
-    actor, session = signed
     shown = records.show(workspace_context(request, actor), record_id)
     feats: list[dict[str, Any] | None] = []
     g, a = shown.georef, shown.assessment
@@ -346,7 +350,37 @@ def record(request: Request, record_id: str) -> Response:
     return ws_page(request, "ws_record.html", actor, session,
                    title=_t(request, N_("Minefield record %(id)s")) % {"id": record_id},
                    shown=shown, assessment=a.to_dict() if a is not None else None,
-                   proposal=proposal, config=config)
+                   proposal=proposal, config=config, done=done, error=error)
+
+
+@routes("records/{record_id}/{decision}", "record-decide", ("POST",))
+async def decide_record(request: Request, record_id: str, decision: str) -> Response:
+    """Accept or reject a record's proposed correction (the records service decides who may)."""
+    from mineaction.services import records
+
+    signed = session_actor(request)
+    if signed is None:
+        return to_login(request)
+    actor, session = signed
+    form = await form_of(request)
+    check_csrf(form, session)
+    if decision not in ("accept", "reject"):
+        raise NotFound.of("api.no_resource", path=request.url.path)
+    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    try:
+        records.decide(workspace_context(request, actor), record_id,
+                       accept=decision == "accept", note=form.get("note", ""),
+                       version=version)
+    except NotFound:
+        raise
+    except MineActionError as exc:
+        response = _record(request, actor, session, record_id,
+                           error=exc.text(lang_of(request)))
+        response.status_code = exc.http_status
+        return response
+    done = (N_("The proposed correction was accepted.") if decision == "accept"
+            else N_("The proposed correction was rejected."))
+    return _record(request, actor, session, record_id, done=_t(request, done))
 
 
 # -- the report builder and the figures register --------------------------------------------
