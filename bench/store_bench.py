@@ -94,12 +94,13 @@ def features(n: int, seed: int) -> dict[str, list[Record]]:
     return {"hazards": hazards, "finds": finds}
 
 
-def queries(q: int, seed: int) -> list[tuple[str, tuple[float, float, float, float], Any]]:
-    """(layer, bbox, polygon inside the bbox) for each query."""
+def queries(q: int, seed: int, scale: float = 1.0
+            ) -> list[tuple[str, tuple[float, float, float, float], Any]]:
+    """(layer, bbox, polygon inside the bbox) for each query; ``scale`` widens the windows."""
     rng = np.random.default_rng(seed + 1)
     minx, miny, maxx, maxy = BOX
-    w = rng.uniform(0.02, 0.08, q)  # about 2-7 km: a map window on one area
-    h = rng.uniform(0.02, 0.08, q)
+    w = rng.uniform(0.02, 0.08, q) * scale  # about 2-7 km: a map window on one area
+    h = rng.uniform(0.02, 0.08, q) * scale
     x0 = rng.uniform(minx, maxx - w)
     y0 = rng.uniform(miny, maxy - h)
     out = []
@@ -306,16 +307,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     ap.add_argument("--ingest-runs", type=int, default=None,
                     help="ingest runs per figure (default: --repeat)")
+    ap.add_argument("--window", type=float, default=1.0,
+                    help="query windows this many times wider and higher (default 1)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="2,000 features, 1,000 queries, 1 run")
     args = ap.parse_args(argv)
     if args.quick:
         args.n, args.queries, args.repeat = 2_000, 1_000, 1
 
-    print(f"store bench: {args.n} synthetic features, {args.queries} queries of each kind, "
-          f"median of {args.repeat}", flush=True)
+    print(f"store bench: {args.n} synthetic features, {args.queries} queries of each kind "
+          f"(windows x{args.window:g}), median of {args.repeat}", flush=True)
     data = features(args.n, args.seed)
-    qs = queries(args.queries, args.seed)
+    qs = queries(args.queries, args.seed, args.window)
     times: dict[str, list[float]] = {}
     hits: dict[str, int] = {}
 

@@ -16,7 +16,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 from shapely.geometry.base import BaseGeometry
@@ -62,7 +62,7 @@ class Query:
     offset: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Scan:
     """Features of one layer as columns rather than records (see :meth:`Reader.scan`): their
     ``ids``, their geometries as ISO WKB in EPSG:4326 (``wkb``, None where a feature has
@@ -74,17 +74,24 @@ class Scan:
     ids: list[str]
     wkb: list[bytes | None]
     columns: dict[str, list[Any]]
+    #: the geometries of ``wkb``, part by part, where the store decoded them already (None
+    #: for a part it did not decode)
+    _decoded: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def geometries(self) -> Any:
-        """The geometries as an array of shapely geometries (decoded in bulk)."""
+        """The geometries as an array of shapely geometries (decoded in bulk, once)."""
         import numpy as np
         import shapely
 
         if not self.wkb:
             return np.empty(0, dtype=object)
+        parts = self._decoded
+        if parts and all(p is not None for p in parts) and \
+                sum(len(p) for p in parts) == len(self.wkb):
+            return parts[0] if len(parts) == 1 else np.concatenate(parts)
         return shapely.from_wkb(np.asarray(self.wkb, dtype=object))
 
 

@@ -401,12 +401,25 @@ class _Compiled:
             cursor.execute(self.sql, args)
             if self.results is None:
                 self.results = tuple(
-                    c.type._cached_result_processor(self.dialect, d[1])
+                    _result_processor(c.type, self.dialect, d[1])
                     for c, d in zip(self.compiled._result_columns, cursor.description,
                                     strict=True))
             return cursor.fetchall()  # type: ignore[no-any-return]
         finally:
             cursor.close()
+
+
+def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Any:
+    """SQLAlchemy's processor of a result column, but for SQLite's dates (ISO text), read
+    by the standard library (SQLAlchemy's own matches each with a regular expression)."""
+    if dialect.name == "sqlite" and isinstance(type_, sa.Date) and \
+            not isinstance(type_, sa.DateTime):
+        return _iso_date
+    return type_._cached_result_processor(dialect, coltype)
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
 
 
 class SqlTransaction(Transaction):
@@ -659,45 +672,49 @@ class SqlTransaction(Transaction):
             rows = compiled.run(self.conn.connection.dbapi_connection, params)
         if not rows:
             return
-        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
-        if compiled is not None and compiled.results is not None:
-            for i, proc in enumerate(compiled.results):
-                if proc is not None:
-                    cols[i] = [proc(v) for v in cols[i]]
         n = len(names)
-        wkb: Sequence[Any] = cols[n + 1] if spatial else ()
+        gi = n + 1  # the geometry's column
+        geometry = geometry and lyr.spatial
         keep: Any = None
+        decoded: Any = None  # the kept rows' geometries, where they were decoded
+        shown_wkb: list[Any] | None = None
         if generalising:
             general = self._spatial_filters(q)
             for g in (*exact, *general):
                 shapely.prepare(g)
-            geoms = list(shapely.from_wkb(np.asarray(wkb, dtype=object)))
+            geoms = list(shapely.from_wkb(np.asarray([r[gi] for r in rows], dtype=object)))
             shown, keep = proj.shown(self, rows, keys, geoms, exact, general)
             if geometry:
                 arr = np.empty(len(shown), dtype=object)
                 arr[:] = shown
-                wkb = list(shapely.to_wkb(arr, byte_order=1, flavor="iso"))
+                decoded = arr[keep]
+                shown_wkb = list(shapely.to_wkb(decoded, byte_order=1, flavor="iso"))
         elif exact:
             for g in exact:
                 shapely.prepare(g)
-            geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
-            keep = shapely.intersects(exact[0], geoms)
+            arr = shapely.from_wkb(np.asarray([r[gi] for r in rows], dtype=object))
+            keep = shapely.intersects(exact[0], arr)
             for other in exact[1:]:
-                keep &= shapely.intersects(other, geoms)
-        geometry = geometry and lyr.spatial
-        if keep is not None:
-            kept = [list(itertools.compress(c, keep)) for c in cols[:n + 1]]
-            if geometry:
-                kept.append(list(itertools.compress(wkb, keep)))
-        else:
-            kept = [list(c) for c in cols[:n + 1]] + ([list(wkb)] if geometry else [])
+                keep &= shapely.intersects(other, arr)
+            decoded = arr[keep]
+        if keep is not None and not bool(np.all(keep)):
+            rows = list(itertools.compress(rows, keep.tolist()))
+            if not rows:
+                return
+        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        if compiled is not None and compiled.results is not None:
+            for i, proc in enumerate(compiled.results[:gi]):
+                if proc is not None:
+                    cols[i] = list(map(proc, cols[i]))
+        ids = list(cols[0])
         if proj is not None and set(names) & set(proj.access.personal_fields()):
-            self._report_personal(proj, kept[0])
-        out.ids.extend(kept[0])
-        for name, values in zip(names, kept[1:n + 1], strict=True):
+            self._report_personal(proj, ids)
+        out.ids.extend(ids)
+        for name, values in zip(names, cols[1:gi], strict=True):
             out.columns[name].extend(values)
         if geometry:
-            out.wkb.extend(kept[n + 1])
+            out.wkb.extend(shown_wkb if shown_wkb is not None else cols[gi])
+            out._decoded.append(decoded)
 
     @staticmethod
     def _spatial_filters(q: Query) -> list[BaseGeometry]:
