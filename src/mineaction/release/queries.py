@@ -76,7 +76,8 @@ def overlap_warnings(reader: Reader, activities: Sequence[Activity],
 
 
 def _overlapping(new: Sequence[tuple[str, BaseGeometry]], reader: Reader, layer: str,
-                 keep: Callable[[Record], bool], min_m2: float, *, batch: bool = True
+                 keep: Callable[[Record], bool], min_m2: float, *, batch: bool = True,
+                 stored: dict[str, Record] | None = None
                  ) -> dict[tuple[str, str], tuple[float, BaseGeometry, BaseGeometry]]:
     """Pairs among ``new`` (id, geometry), and between them and the stored records of ``layer``
     that ``keep`` accepts, sharing at least ``min_m2``: (a, b) -> (m², geometry a, geometry b).
@@ -84,7 +85,8 @@ def _overlapping(new: Sequence[tuple[str, BaseGeometry]], reader: Reader, layer:
     The new records are compared in memory; the store is asked only when it holds records of
     the layer besides the new ones. With ``batch``, above :data:`BULK` new records it is asked
     once (the records in their bounding box, then an STRtree) and the pairs' intersections are
-    computed and measured together; otherwise one query per new record, one pair at a time."""
+    computed and measured together; otherwise one query per new record, one pair at a time.
+    ``stored``, if given, receives the stored records met, by id."""
     import shapely
     from shapely import STRtree
 
@@ -113,20 +115,24 @@ def _overlapping(new: Sequence[tuple[str, BaseGeometry]], reader: Reader, layer:
             b = shapely.bounds([g for _, g in items])
             box: BBox = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
                          float(b[:, 3].max()))
-            others = [(o.id, getattr(o, "geometry", None))
-                      for o in reader.iter(layer, Query(bbox=box))
-                      if o.id not in ids and getattr(o, "geometry", None) is not None
-                      and keep(o)]
-            stored = STRtree([g for _, g in others])
-            left, right = stored.query([g for _, g in items], predicate="intersects")
+            records = [o for o in reader.iter(layer, Query(bbox=box))
+                       if o.id not in ids and getattr(o, "geometry", None) is not None
+                       and keep(o)]
+            others = [(o.id, o.geometry) for o in records]  # type: ignore[attr-defined]
+            left, right = STRtree([g for _, g in others]).query([g for _, g in items],
+                                                                 predicate="intersects")
             for k, j in sorted(zip(left.tolist(), right.tolist(), strict=True)):
                 meet(*items[k], *others[j])
+                if stored is not None:
+                    stored[others[j][0]] = records[j]
         else:
             for a, ga in items:
                 for other in reader.iter(layer, Query(intersects=ga)):
                     gb = getattr(other, "geometry", None)
                     if other.id not in ids and gb is not None and keep(other):
                         meet(a, ga, other.id, gb)
+                        if stored is not None:
+                            stored[other.id] = other
     keys = list(candidates)
     if batch:
         ga_arr = [candidates[k][0] for k in keys]
@@ -157,19 +163,21 @@ def shared_land(reader: Reader, steps: Sequence[ReleaseStep], min_m2: float = 1.
                 batch: bool = True) -> tuple[list[tuple[str, str, float]], float]:
     """Pairs (step, other step, m² in common) of release steps holding the same land, among
     ``steps`` and those already stored, and the land counted more than once (m²: the steps'
-    areas added up, less the area of their union)."""
+    recorded areas added up, less the area of their union)."""
     from shapely import union_all
 
+    steps_by_id: dict[str, Record] = {st.id: st for st in steps}
     found = _overlapping([(st.id, st.geometry) for st in steps],  # type: ignore[misc]
-                         reader, "release-steps", lambda r: True, min_m2, batch=batch)
+                         reader, "release-steps", lambda r: True, min_m2, batch=batch,
+                         stored=steps_by_id)
     if not found:
         return [], 0.0
     geoms: dict[str, BaseGeometry] = {}
     for (a, b), (_, ga, gb) in found.items():
         geoms[a], geoms[b] = ga, gb
-    each = (areas_m2(list(geoms.values())).tolist() if batch
-            else [area_m2(g) for g in geoms.values()])
-    extra = sum(each) - area_m2(union_all(list(geoms.values())))
+    # each step's area as the engine measured and recorded it, the union's measured here
+    extra = (sum(steps_by_id[i].area_m2 for i in geoms)  # type: ignore[attr-defined]
+             - area_m2(union_all(list(geoms.values()))))
     return [(a, b, v[0]) for (a, b), v in sorted(found.items())], extra
 
 
