@@ -9,9 +9,11 @@ at zooms 6, 9, 12 and 14, served by the real application on the demo store.
 application is :func:`mineaction.api.create_app`, asked through ``fastapi.testclient`` (the
 whole ASGI stack without a socket), as the public. Each of ``--runs`` rounds first writes to
 the store (one synthetic hazard at sea, ``source`` 'synthetic:bench'; the write moves the
-audit log's head, so nothing cached serves the round), then asks each page in each language
-once (``first``) and three more times (``warm``, median), then each tile the same way
-(before the rounds, everything is asked once: the process warmed up as a running server is).
+audit log's head, so no tile cached serves the round; the Observer's built reports are
+dropped, as :data:`mineaction.web.observer_pages.FRESH_S` after building them), then asks
+each page in each language once (``first``) and three more times (``warm``, median), then
+each tile the same way (before the rounds, everything is asked once: the process warmed up
+as a running server is).
 The page of a figure's sources needs a figure (``report`` and ``cell``): asked bare it
 answers 400.
 Printed: the median over the rounds of ``first`` and of ``warm`` per page, the bytes sent
@@ -115,6 +117,7 @@ def main() -> None:
                         id=f"BENCHW{time.time_ns()}", kind="cha", source=SOURCE, owner="BX",
                         country="XV", geometry=MultiPolygon(
                             [box(50.35 + 0.01 * k, 40.95, 50.355 + 0.01 * k, 40.955)])))
+                app.state.__dict__.pop("observer_cache", None)  # as after FRESH_S
                 for p in asked:
                     took, status[p], sent[p] = timed(client, p)
                     first[p].append(took)

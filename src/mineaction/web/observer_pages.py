@@ -164,14 +164,19 @@ Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-
 
 
 def _bulletin(request: Request, month: str | None) -> Any:
+    """The bulletin of ``month`` (None: the latest month), built once per
+    :data:`FRESH_S` (see :func:`cached`) like the reports."""
     ctx = observer_context(request)
-    if month is None:
-        year, mon = observer.latest_month(ctx)
-    else:
+    if month is not None:
         year, mon = int(month[:4]), int(month[5:])
         if not 1 <= mon <= 12:
             raise NotFound.of("api.no_resource", path=request.url.path)
-    return observer.bulletin(ctx, year, mon)
+
+    def make() -> Any:
+        y, m = observer.latest_month(ctx) if month is None else (year, mon)
+        return observer.bulletin(ctx, y, m)
+
+    return cached(request, ("bulletin", month, lang_of(request)), make)
 
 
 def _bulletin_title(request: Request, b: Any) -> str:
@@ -198,11 +203,16 @@ def bulletin_pdf(request: Request, month: Month = None) -> Response:
 
     b = _bulletin(request, month)
     ctx = observer_context(request)
-    html = environment(lang_of(request)).get_template("bulletin_pdf.html").render(
-        title=_bulletin_title(request, b), b=b, css=(STATIC / "observer.css").read_text(),
-        synthetic=observer.synthetic(ctx), today=ctx.today(), here="", query="",
-        **_common(request))
-    pdf = HTML(string=html).write_pdf()
+
+    def make() -> bytes:
+        html = environment(lang_of(request)).get_template("bulletin_pdf.html").render(
+            title=_bulletin_title(request, b), b=b, css=(STATIC / "observer.css").read_text(),
+            synthetic=observer.synthetic(ctx), today=ctx.today(), here="", query="",
+            **_common(request))
+        return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+
+    # made once per bulletin and language (see :func:`cached`): a PDF takes seconds
+    pdf = cached(request, ("bulletin.pdf", b.year, b.month, lang_of(request)), make)
     name = f"bulletin-{b.year:04d}-{b.month:02d}-{lang_of(request)}.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
