@@ -4,6 +4,7 @@ reads its parameters, calls :mod:`mineaction.services.observer` and renders a te
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Annotated, Any
 
@@ -36,12 +37,29 @@ FRESH_S = 300.0
 
 
 def cached(request: Request, key: Any, make: Any) -> Any:
-    """``make()``, reused for :data:`FRESH_S` seconds: every public reader gets the same."""
-    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("observer_cache", {})
+    """``make()``, reused for :data:`FRESH_S` seconds: every public reader gets the same.
+    Once older, it is still given while a thread makes it again (a report over a large
+    store takes seconds: the reader who comes after the expiry does not wait for it); only
+    the first reader of a key waits."""
+    state = request.app.state.__dict__
+    cache: dict[Any, Any] = state.setdefault("observer_cache", {})
+    making: set[Any] = state.setdefault("observer_making", set())
     now = time.monotonic()
     hit = cache.get(key)
-    if hit is None or now - hit[0] > FRESH_S:
+    if hit is None:
         hit = cache[key] = (now, make())
+    elif now - hit[0] > FRESH_S and key not in making:
+        making.add(key)
+
+        def again() -> None:
+            try:
+                cache[key] = (time.monotonic(), make())
+            except Exception:  # noqa: BLE001 - the next reader after FRESH_S tries again
+                pass
+            finally:
+                making.discard(key)
+
+        threading.Thread(target=again, daemon=True).start()
     return hit[1]
 
 
