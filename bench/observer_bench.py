@@ -122,9 +122,10 @@ def main() -> None:
                         country="XV", geometry=MultiPolygon(
                             [box(50.35 + 0.01 * k, 40.95, 50.355 + 0.01 * k, 40.955)])))
                 built = app.state.__dict__.get("observer_cache", {})
-                for key, (at, value) in list(built.items()):  # as FRESH_S later
-                    built[key] = (at - FRESH_S - 1.0, value) if args.expire else None
-                if not args.expire:
+                if args.expire:  # as FRESH_S later
+                    for key, (at, value) in list(built.items()):
+                        built[key] = (at - FRESH_S - 1.0, value)
+                else:
                     built.clear()
                 for p in asked:
                     took, status[p], sent[p] = timed(client, p)
