@@ -249,3 +249,18 @@ def store_layer(name):
     from mineaction.domain.layers import get_layer
 
     return get_layer(name)
+
+
+def test_a_bulk_load_of_records_without_geometry(store):
+    """Records of a spatial layer all without geometry, loaded at once (a batch large enough
+    for the GeoPackage to fill its R-tree in one statement): stored, nothing indexed."""
+    import datetime as dt
+
+    from mineaction.store.geopackage import BULK_RTREE_ROWS
+
+    n = BULK_RTREE_ROWS + 1
+    with store.transaction() as tx:
+        tx.add_many(d.QualityEvent(id=f"Q{i}", kind="qa_visit", held_on=dt.date(2024, 1, 1))
+                    for i in range(n))
+    assert store.count("quality") == n
+    assert store.count("quality", bbox=(-180, -90, 180, 90)) == 0

@@ -153,3 +153,25 @@ def test_the_year_form(tab: Any, observer_url: str) -> None:
     tab.click("form.period button")
     tab.wait_for_url("**/ru/casualties?year=")
     assert tab.locator("h1").inner_text() and not tab.problems
+
+
+def test_an_expired_report_is_given_while_it_is_made_again(monkeypatch: Any) -> None:
+    """After ``FRESH_S`` the reader still gets the report built before, at once, while a
+    thread builds it again; the readers after that get the new one."""
+    import time
+    from types import SimpleNamespace
+
+    from mineaction.web import observer_pages
+
+    request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace()))
+    made = iter(range(10))
+    assert observer_pages.cached(request, "k", lambda: next(made)) == 0
+    assert observer_pages.cached(request, "k", lambda: next(made)) == 0  # fresh
+    monkeypatch.setattr(observer_pages, "FRESH_S", -1.0)
+    assert observer_pages.cached(request, "k", lambda: next(made)) == 0  # old, at once
+    for _ in range(500):
+        if not request.app.state.observer_making:
+            break
+        time.sleep(0.01)
+    monkeypatch.setattr(observer_pages, "FRESH_S", 300.0)
+    assert observer_pages.cached(request, "k", lambda: next(made)) == 1

@@ -597,8 +597,9 @@ class GeoPackageStore(SqlStore):
             keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
             entries = [(int(fid), float(b[0]), float(b[2]), float(b[1]), float(b[3]))
                        for fid, b, k in zip(fids, bounds, keep, strict=True) if k]
-            conn.exec_driver_sql(f'INSERT INTO "rtree_{name}_{GEOM}" VALUES (?, ?, ?, ?, ?)',
-                                 entries)
+            if entries:  # rows all without geometry: nothing to index
+                conn.exec_driver_sql(
+                    f'INSERT INTO "rtree_{name}_{GEOM}" VALUES (?, ?, ?, ?, ?)', entries)
         finally:
             conn.exec_driver_sql(trigger)
 

@@ -4,6 +4,7 @@ reads its parameters, calls :mod:`mineaction.services.observer` and renders a te
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Annotated, Any
 
@@ -36,12 +37,29 @@ FRESH_S = 300.0
 
 
 def cached(request: Request, key: Any, make: Any) -> Any:
-    """``make()``, reused for :data:`FRESH_S` seconds: every public reader gets the same."""
-    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("observer_cache", {})
+    """``make()``, reused for :data:`FRESH_S` seconds: every public reader gets the same.
+    Once older, it is still given while a thread makes it again (a report over a large
+    store takes seconds: the reader who comes after the expiry does not wait for it); only
+    the first reader of a key waits."""
+    state = request.app.state.__dict__
+    cache: dict[Any, Any] = state.setdefault("observer_cache", {})
+    making: set[Any] = state.setdefault("observer_making", set())
     now = time.monotonic()
     hit = cache.get(key)
-    if hit is None or now - hit[0] > FRESH_S:
+    if hit is None:
         hit = cache[key] = (now, make())
+    elif now - hit[0] > FRESH_S and key not in making:
+        making.add(key)
+
+        def again() -> None:
+            try:
+                cache[key] = (time.monotonic(), make())
+            except Exception:  # noqa: BLE001 - the next reader after FRESH_S tries again
+                pass
+            finally:
+                making.discard(key)
+
+        threading.Thread(target=again, daemon=True).start()
     return hit[1]
 
 
@@ -163,14 +181,19 @@ Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-
 
 
 def _bulletin(request: Request, month: str | None) -> Any:
+    """The bulletin of ``month`` (None: the latest month), built once per
+    :data:`FRESH_S` (see :func:`cached`) like the reports."""
     ctx = observer_context(request)
-    if month is None:
-        year, mon = observer.latest_month(ctx)
-    else:
+    if month is not None:
         year, mon = int(month[:4]), int(month[5:])
         if not 1 <= mon <= 12:
             raise NotFound.of("api.no_resource", path=request.url.path)
-    return observer.bulletin(ctx, year, mon)
+
+    def make() -> Any:
+        y, m = observer.latest_month(ctx) if month is None else (year, mon)
+        return observer.bulletin(ctx, y, m)
+
+    return cached(request, ("bulletin", month, lang_of(request)), make)
 
 
 def _bulletin_title(request: Request, b: Any) -> str:
@@ -197,11 +220,16 @@ def bulletin_pdf(request: Request, month: Month = None) -> Response:
 
     b = _bulletin(request, month)
     ctx = observer_context(request)
-    html = environment(lang_of(request)).get_template("bulletin_pdf.html").render(
-        title=_bulletin_title(request, b), b=b, css=(STATIC / "observer.css").read_text(),
-        synthetic=observer.synthetic(ctx), today=ctx.today(), here="", query="",
-        **_common(request))
-    pdf = HTML(string=html).write_pdf()
+
+    def make() -> bytes:
+        html = environment(lang_of(request)).get_template("bulletin_pdf.html").render(
+            title=_bulletin_title(request, b), b=b, css=(STATIC / "observer.css").read_text(),
+            synthetic=observer.synthetic(ctx), today=ctx.today(), here="", query="",
+            **_common(request))
+        return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+
+    # made once per bulletin and language (see :func:`cached`): a PDF takes seconds
+    pdf = cached(request, ("bulletin.pdf", b.year, b.month, lang_of(request)), make)
     name = f"bulletin-{b.year:04d}-{b.month:02d}-{lang_of(request)}.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
