@@ -235,3 +235,44 @@ def test_the_name_says_one_format_and_the_content_another(tmp_path):
     os.rename(path, tmp_path / "f.gpkg")
     with pytest.raises(InvalidInput, match="the name says GPKG but the content is FlatGeobuf"):
         read_file(tmp_path / "f.gpkg")
+
+
+def write_flags(path: Path, flags: list, *, boolean: bool) -> Path:
+    """A GeoPackage of three finds whose ``victim_activated`` is a nullable boolean field
+    (``boolean``) or a plain integer field, as GDAL writes them."""
+    import pyarrow as pa
+
+    n = len(flags)
+    table = pa.table({
+        "id": [f"F{i + 1}" for i in range(n)], "category": ["ied"] * n,
+        "found_on": [f"2023-05-0{i + 1}" for i in range(n)],
+        "victim_activated": pa.array(flags, type=pa.bool_() if boolean else pa.int64()),
+        "geometry": [shapely.to_wkb(Point(50.5 + i * 0.01, 41.0)) for i in range(n)]})
+    pyogrio.write_arrow(table, str(path), driver="GPKG", layer="finds",
+                        geometry_name="geometry", geometry_type="Point", crs="EPSG:4326")
+    return path
+
+
+def test_a_nullable_boolean_read_by_gdal_imports_as_true_false_or_null(tmp_path, cli, stored):
+    path = write_flags(tmp_path / "f.gpkg", [True, False, None], boolean=True)
+    info = pyogrio.read_info(path)
+    assert dict(zip(info["fields"], info["ogr_subtypes"], strict=True))[
+        "victim_activated"] == "OFSTBoolean"
+    code, out = cli("import", "finds", str(path))
+    assert code == 0, out
+    got = {i: f.victim_activated for i, f in stored("finds").items()}
+    assert got == {"F1": True, "F2": False, "F3": None}
+
+
+def test_an_integer_flag_other_than_0_or_1_is_refused_with_its_row(tmp_path, cli, stored):
+    path = write_flags(tmp_path / "f.gpkg", [1, 0, 2], boolean=False)
+    code, out = cli("import", "finds", str(path))
+    assert code == 2
+    assert "1 problem(s)" in out
+    assert "(id F3), field 'victim_activated'" in out and "got 2" in out
+    assert stored("finds") == {}
+    path = write_flags(tmp_path / "g.gpkg", [1, 0, None], boolean=False)
+    code, out = cli("import", "finds", str(path))
+    assert code == 0, out
+    assert {i: f.victim_activated for i, f in stored("finds").items()} == {
+        "F1": True, "F2": False, "F3": None}

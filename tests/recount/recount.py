@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -77,7 +78,8 @@ UNKNOWN = "unknown"
 
 #: The layers the reports read, as exported.
 LAYERS = ("release-steps", "hazards", "hazard-versions", "finds", "victims", "capacity",
-          "admin-areas", "activities", "figures", "quality", "eore", "accidents")
+          "admin-areas", "activities", "figures", "quality", "eore", "accidents", "evidence",
+          "minefield-records")
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -116,7 +118,15 @@ def geodesic_area(geom: Any) -> float:
 
 
 def union_area(geoms: Iterable[Any]) -> float:
-    """Geodesic area of the union of polygons: land covered by several counts once."""
+    """Geodesic area of the union of polygons: land covered by several counts once.
+
+    Polygons fall into groups whose bounding boxes overlap (directly or through others):
+    groups are disjoint, so the union's area is the sum of theirs. A group of several is
+    measured twice: GEOS's union (``shapely.union_all``) on the ellipsoid, and
+    :func:`slab_area` (numpy and pyproj alone, no overlay), which must agree within
+    :func:`union_tolerance` (else AssertionError); a group with more than
+    :data:`SLAB_MAX_EDGES` edges, rare, is measured by GEOS alone (counted in
+    :data:`UNION_CHECKS`)."""
     gs = [g for g in geoms if g is not None and not g.is_empty]
     if not gs:
         return 0.0
@@ -128,7 +138,194 @@ def union_area(geoms: Iterable[Any]) -> float:
     bad = ~shapely.is_valid(arr)
     if bad.any():
         arr[bad] = shapely.make_valid(arr[bad], method="structure", keep_collapsed=False)
-    return geodesic_area(shapely.union_all(arr))
+    bounds = shapely.bounds(arr)
+    total = 0.0
+    for group in _components(bounds):
+        if len(group) == 1:
+            total += geodesic_area(arr[group[0]])
+            continue
+        key = tuple(sorted(id(g) for g in arr[group]))
+        if key in _GROUPS:
+            total += _GROUPS[key][1]
+            continue
+        area = geodesic_area(shapely.union_all(arr[group]))
+        _GROUPS[key] = (tuple(arr[group]), area)  # the polygons held: their ids stay theirs
+        other = slab_area(list(arr[group]), bounds[group])
+        if other is None:
+            UNION_CHECKS["too large"] += 1
+        else:
+            tol = union_tolerance(area, len(group))
+            assert abs(area - other) <= tol, (
+                f"the union of {len(group)} polygons measures {area:,.4f} m² (GEOS union, "
+                f"geodesic) but {other:,.4f} m² (slabs in an equal-area plane): "
+                f"{area - other:+,.4f} m², more than the {tol:,.4f} m² allowed")
+            UNION_CHECKS["checked"] += 1
+        total += area
+    return total
+
+
+#: The area of each group of polygons measured (both ways), by the ids of its polygons.
+_GROUPS: dict[tuple[int, ...], tuple[tuple[Any, ...], float]] = {}
+#: Groups of overlapping polygons measured both ways (GEOS, slabs), and those too large for
+#: the slabs, in this process.
+UNION_CHECKS = Counter({"checked": 0, "too large": 0})
+#: Tolerance between the two measures of a union: per polygon behind it, and relative.
+UNION_TOL_PER_POLYGON, UNION_TOL_RELATIVE = 0.01, 1e-7
+#: The most edges (densified) of a group the slabs measure.
+SLAB_MAX_EDGES = 2000
+
+
+def union_tolerance(area: float, polygons: int) -> float:
+    """How far the two measures of a union may differ (m²): they place the same vertices
+    (edges cut into pieces of at most STEP_DEG) but join them by geodesics (the ellipsoid) or
+    by straight lines of an equal-area plane, which differ by far less than a hundredth of a
+    m² per polygon at these sizes."""
+    return UNION_TOL_PER_POLYGON * polygons + UNION_TOL_RELATIVE * area
+
+
+@functools.lru_cache(maxsize=64)
+def _laea(lon0: float, lat0: float) -> pyproj.Transformer:
+    """Lambert azimuthal equal-area on the WGS84 ellipsoid centred at (lon0, lat0)."""
+    return pyproj.Transformer.from_crs(
+        "EPSG:4326", f"+proj=laea +lat_0={lat0} +lon_0={lon0} +ellps=WGS84 +units=m",
+        always_xy=True)
+
+
+def _components(bounds: np.ndarray) -> list[list[int]]:
+    """Groups of geometries whose bounding boxes overlap, directly or through others."""
+    n = len(bounds)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = np.argsort(bounds[:, 0], kind="stable")
+    active: list[int] = []
+    for i in order.tolist():
+        active = [j for j in active if bounds[j, 2] >= bounds[i, 0]]
+        for j in active:
+            if bounds[j, 1] <= bounds[i, 3] and bounds[i, 1] <= bounds[j, 3]:
+                parent[find(i)] = find(j)
+        active.append(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _edges(geom: Any, tr: pyproj.Transformer) -> np.ndarray:
+    """Every ring's edges, densified in lon/lat, in the plane: (n, 4) x1, y1, x2, y2."""
+    out = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "GeometryCollection":
+            out.append(_edges(part, tr))
+            continue
+        if part.geom_type != "Polygon" or part.is_empty:
+            continue
+        for ring in [part.exterior, *part.interiors]:
+            xy = _densify(np.asarray(ring.coords))
+            x, y = tr.transform(xy[:, 0], xy[:, 1])
+            x, y = np.asarray(x), np.asarray(y)
+            out.append(np.column_stack([x[:-1], y[:-1], x[1:], y[1:]]))
+    return np.vstack(out) if out else np.empty((0, 4))
+
+
+def _crossings_x(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The x of every point where an edge of ``a`` crosses an edge of ``b``."""
+    out = []
+    for k in range(0, len(a), 256):
+        p = a[k:k + 256, None, :]
+        q = b[None, :, :]
+        near = ((np.minimum(p[..., 0], p[..., 2]) <= np.maximum(q[..., 0], q[..., 2]))
+                & (np.minimum(q[..., 0], q[..., 2]) <= np.maximum(p[..., 0], p[..., 2]))
+                & (np.minimum(p[..., 1], p[..., 3]) <= np.maximum(q[..., 1], q[..., 3]))
+                & (np.minimum(q[..., 1], q[..., 3]) <= np.maximum(p[..., 1], p[..., 3])))
+        i, j = np.nonzero(near)
+        if not len(i):
+            continue
+        pp, qq = a[k + i], b[j]
+        rx, ry = pp[:, 2] - pp[:, 0], pp[:, 3] - pp[:, 1]
+        sx, sy = qq[:, 2] - qq[:, 0], qq[:, 3] - qq[:, 1]
+        den = rx * sy - ry * sx
+        ok = den != 0
+        t = np.where(ok, ((qq[:, 0] - pp[:, 0]) * sy - (qq[:, 1] - pp[:, 1]) * sx)
+                     / np.where(ok, den, 1.0), -1.0)
+        u = np.where(ok, ((qq[:, 0] - pp[:, 0]) * ry - (qq[:, 1] - pp[:, 1]) * rx)
+                     / np.where(ok, den, 1.0), -1.0)
+        hit = ok & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)
+        out.append(pp[hit, 0] + t[hit] * rx[hit])
+    return np.concatenate(out) if out else np.empty(0)
+
+
+def _slab_area(edges: np.ndarray, owner: np.ndarray) -> float:
+    """Area of the union of plane polygons given by their edges (x1, y1, x2, y2) and the
+    polygon each belongs to (even-odd within a polygon).
+
+    Cut the plane into vertical slabs at every vertex and every crossing of two polygons'
+    edges: inside a slab no edge crosses another, so the length of the union's section is
+    linear in x and the slab's area is its width times the section at its middle."""
+    xs = [edges[:, 0], edges[:, 2]]
+    for k in np.unique(owner):
+        xs.append(_crossings_x(edges[owner == k], edges[owner > k]))
+    cuts = np.unique(np.concatenate(xs))
+    if len(cuts) < 2:
+        return 0.0
+    total = 0.0
+    for c in range(0, len(cuts) - 1, 256):
+        part = cuts[c:c + 257]
+        mids, widths = (part[:-1] + part[1:]) / 2, np.diff(part)
+        total += float(np.sum(_sections(edges, owner, mids) * widths))
+    return total
+
+
+def _sections(edges: np.ndarray, owner: np.ndarray, mids: np.ndarray) -> np.ndarray:
+    """At each x of ``mids`` (no vertex there), the length of the union's section."""
+    starts, ends = [], []
+    for k in np.unique(owner):
+        e = edges[owner == k]
+        x1, y1, x2, y2 = (e[:, i, None] for i in range(4))
+        on = (np.minimum(x1, x2) < mids) & (mids < np.maximum(x1, x2))
+        t = (mids - x1) / np.where(x2 != x1, x2 - x1, 1.0)
+        y = np.where(on, y1 + t * (y2 - y1), np.inf)
+        y = y[on.any(axis=1)]
+        y.sort(axis=0)  # per slab: this polygon's crossings upwards, then inf
+        if len(y) % 2:
+            y = np.vstack([y, np.full((1, y.shape[1]), np.inf)])
+        starts.append(y[0::2])
+        ends.append(y[1::2])
+    s, e = np.vstack(starts), np.vstack(ends)
+    # the union of the intervals [s, e] at each x: sweep upwards over their ends
+    at = np.vstack([s, e])
+    step = np.vstack([np.ones_like(s), -np.ones_like(e)])
+    step[~np.isfinite(at)] = 0
+    order = np.argsort(at, axis=0, kind="stable")  # starts (stacked first) before ends
+    at = np.take_along_axis(at, order, axis=0)
+    depth = np.cumsum(np.take_along_axis(step, order, axis=0), axis=0)
+    with np.errstate(invalid="ignore"):
+        gaps = np.diff(at, axis=0)
+    covered = (depth[:-1] > 0) & np.isfinite(gaps)
+    return np.where(covered, gaps, 0.0).sum(axis=0)
+
+
+def slab_area(geoms: Sequence[Any], bounds: np.ndarray | None = None) -> float | None:
+    """The area (m²) of the union of polygons in lon/lat without an overlay: their edges cut
+    as :func:`geodesic_area` cuts them, projected to an equal-area plane (Lambert azimuthal,
+    WGS84), measured by slabs (:func:`_slab_area`). None for more than SLAB_MAX_EDGES edges."""
+    gs = [g for g in geoms if g is not None and not g.is_empty]
+    if not gs:
+        return 0.0
+    b = np.array([g.bounds for g in gs], dtype=float) if bounds is None else bounds
+    # centred on the whole degree nearest the group (the projection is equal-area anywhere)
+    tr = _laea(round(float(b[:, 0].min() + b[:, 2].max()) / 2),
+               round(float(b[:, 1].min() + b[:, 3].max()) / 2))
+    parts = [_edges(g, tr) for g in gs]
+    if sum(len(p) for p in parts) > SLAB_MAX_EDGES:
+        return None
+    owner = np.concatenate([np.full(len(p), k) for k, p in enumerate(parts)])
+    return _slab_area(np.vstack(parts), owner)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,12 +416,15 @@ class Data:
     #: Release steps of lots a failed QC inspection rejected: no longer released land.
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
     accidents: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The evidence layer (witness statements, ...) and the minefield records.
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    records: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def load(cls, folder: Path) -> Data:
         raw = {layer: _read(folder / f"{layer}.csv") for layer in LAYERS}
         for layer in ("release-steps", "hazards", "hazard-versions", "activities", "admin-areas",
-                      "eore", "accidents"):
+                      "eore", "accidents", "evidence", "minefield-records"):
             df = raw[layer]
             df["geom"] = _geoms(df)
             df["area"] = [geodesic_area(g) for g in df["geom"]]
@@ -249,7 +449,8 @@ class Data:
             pd.Series(False, index=steps.index)
         return cls(steps[~gone], raw["hazards"], versions, finds, raw["victims"], cap,
                    raw["admin-areas"], raw["activities"], raw["figures"], raw["quality"], eore,
-                   tree, steps[gone], raw["accidents"])
+                   tree, steps[gone], raw["accidents"], raw["evidence"],
+                   raw["minefield-records"])
 
     def area_ids(self, area: str | None) -> set[str] | None:
         return None if area is None else self.tree.within(area)
@@ -329,10 +530,11 @@ class Cell:
     records: tuple[str, ...] = ()
     parts: float | None = None  # land: the records' own areas added up (overlap diagnosis)
     note: str = ""  # what else a disagreement message should say
+    extra_tol: float = 0.0  # an area the report prints rounded (to whole m²: 0.5)
 
     @property
     def tolerance(self) -> float:
-        return AREA_TOL_PER_RECORD * max(1, len(self.records))
+        return AREA_TOL_PER_RECORD * max(1, len(self.records)) + self.extra_tol
 
 
 def text(value: str) -> Cell:
@@ -446,6 +648,33 @@ def contamination_table(steps: pd.DataFrame) -> Table:
             t.add(title, {f"{x}_m2": land(s[s["method"] == x]) for x in METHODS})
     t.total = {f"{x}_m2": land(steps[steps["method"] == x]) for x in METHODS}
     return t
+
+
+# ---------------------------------------------------------------------------------------------
+# land-release
+
+
+def land_release(d: Data, period: Period, area: str | None, threshold: int = 5) -> Expected:
+    """Land released in the period (steps not rejected) by district and method and by year and
+    method, in km²: each cell the union of its steps' polygons, each total the union of all
+    the steps of its column (never a sum of the rows); a year only for steps with a date."""
+    steps = d.steps_in(period, area)
+    cols = [f"{x}_km2" for x in METHODS]
+    by_district = Table("districts", "district", cols)
+    for dist in sorted(set(steps["district"]), key=lambda x: d.tree.name(x)):
+        s = steps[[x == dist for x in steps["district"]]]
+        by_district.add(d.tree.name(dist), {f"{x}_km2": land(s[s["method"] == x], "km2")
+                                            for x in METHODS})
+    by_district.total = {f"{x}_km2": land(steps[steps["method"] == x], "km2")
+                         for x in METHODS}
+    years = steps["released_on"].map(lambda r: None if not r else str(r)[:4])
+    by_year = Table("years", "year", cols)
+    for y in sorted({y for y in years if y is not None}):
+        s = steps[years == y]
+        by_year.add(y, {f"{x}_km2": land(s[s["method"] == x], "km2") for x in METHODS})
+    dated = steps[years.notna()]
+    by_year.total = {f"{x}_km2": land(dated[dated["method"] == x], "km2") for x in METHODS}
+    return Expected("land-release", period, area, [by_district, by_year], threshold)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1259,6 +1488,343 @@ def ranked_tasks(d: Data, period: Period, area: str | None, threshold: int = 5,
 
 
 # ---------------------------------------------------------------------------------------------
+# cancellation-candidates
+
+#: The default evidence weights, read as TOML (docs/evidence.md).
+EVIDENCE_WEIGHTS = (Path(__file__).resolve().parents[2] / "src" / "mineaction" / "risk"
+                    / "evidence_weights.toml")
+CANDIDATES_PER_DISTRICT = 50
+#: Indirect evidence is printed to two decimals.
+POINTS_TOL = 0.005 + 1e-9
+#: A distance within this share (plus 5 cm) of a threshold may fall on either side of it: the
+#: report measures in a local plane (under 0.1 % from the geodesic), the recount on the
+#: ellipsoid; both sides are tried, and the hazard is named in the cell's note.
+DISTANCE_SHARE = 0.002
+#: Degrees of longitude and latitude that hold at least 1 m on the ground at these latitudes.
+PER_METRE_LON, PER_METRE_LAT = 1 / 80_000.0, 1 / 110_000.0
+
+
+def _point_of(geom: Any) -> Any:
+    if geom is None or geom.is_empty:
+        return None
+    return geom if geom.geom_type == "Point" else geom.representative_point()
+
+
+def _vertices(geom: Any) -> np.ndarray:
+    """The densified vertices of every ring of a polygon or multipolygon, as (n, 2)."""
+    rings = [np.asarray(r.coords) for part in shapely.get_parts(geom)
+             for r in [part.exterior, *part.interiors]]
+    return np.vstack([_densify(r) for r in rings])
+
+
+#: A distance measured in a local plane (:func:`_plane_distances`) is trusted this far from a
+#: threshold (share of it, plus a metre); nearer, the geodesic distance decides.
+PLANE_SHARE = 0.01
+
+
+def _plane_distances(geom: Any, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Distances (m) from points to a polygon in a plane of longitude and latitude scaled to
+    metres at the polygon's centre by pyproj's Geod: within a few kilometres of the centre
+    they differ from the geodesic by well under :data:`PLANE_SHARE` of themselves."""
+    c = geom.centroid
+    _, _, kx = _GEOD.inv(c.x, c.y, c.x + 0.01, c.y)
+    _, _, ky = _GEOD.inv(c.x, c.y, c.x, c.y + 0.01)
+    scale = np.array([kx / 0.01, ky / 0.01])
+    plane = shapely.transform(geom, lambda xy: (xy - (c.x, c.y)) * scale)
+    pts = shapely.points((np.column_stack([lon, lat]) - (c.x, c.y)) * scale)
+    return np.asarray(shapely.distance(plane, pts))
+
+
+def _sides(p: Any, geom: Any, approx: float, limits: Sequence[float]) -> list[list[bool]]:
+    """For each limit, the answers to "within the limit?" that the distance admits: one when
+    the distance is clear of it, both when its geodesic measure lies within the tolerance of
+    it (DISTANCE_SHARE)."""
+    out: list[list[bool]] = []
+    exact: float | None = None
+    for lim in limits:
+        margin = PLANE_SHARE * lim + 1.0
+        if approx < lim - margin:
+            out.append([True])
+            continue
+        if approx > lim + margin:
+            out.append([False])
+            continue
+        if exact is None:
+            exact = distance_to(p, geom)
+        if abs(exact - lim) <= DISTANCE_SHARE * lim + 0.05:
+            out.append([True, False])
+        else:
+            out.append([exact <= lim])
+    return out
+
+
+@dataclass
+class Assessed:
+    hazard: dict[str, Any]
+    district: str
+    #: Every (recommendation, indirect points) the distances admit (one in the usual case).
+    outcomes: set[tuple[str, float]]
+    unclear: list[str]  # points lying at a threshold's distance (what makes several outcomes)
+
+
+def _points_items(pts: list[dict[str, Any]], hid: str, geom: Any,
+                  w: dict[str, Any], kinds: dict[str, float], tree: Any,
+                  unclear: list[str]) -> list[list[tuple[str, bool, int, str]]]:
+    """Per point near the hazard, the ways it may count: (kind, direct, quantity, id), or an
+    empty way (not counted)."""
+    direct_m, around_m = float(w["direct_m"]), float(w["around_m"])
+    minx, miny, maxx, maxy = geom.bounds
+    pad_x, pad_y = (around_m + 10) * PER_METRE_LON, (around_m + 10) * PER_METRE_LAT
+    box = shapely.box(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y)
+    ways = []
+    near = tree.query(box)
+    approx = _plane_distances(geom, np.array([pts[int(j)]["point"].x for j in near]),
+                              np.array([pts[int(j)]["point"].y for j in near]))
+    for j, dist in zip(near.tolist(), approx.tolist(), strict=True):
+        pt = pts[int(j)]
+        within_around, within_direct = _sides(pt["point"], geom, dist, (around_m, direct_m))
+        options: list[tuple[str, bool, int, str]] = []
+        for inside in within_around:
+            if not inside:
+                options.append(("", False, 0, pt["id"]))
+                continue
+            for direct in within_direct:
+                options.append((pt["kind"], direct or pt["hazard_id"] == hid, pt["quantity"],
+                                pt["id"]))
+        options = sorted(set(options))
+        if len(options) > 1:
+            unclear.append(f"{pt['id']} at {distance_to(pt['point'], geom):,.2f} m")
+        ways.append(options)
+    return ways
+
+
+def _score(ways: Sequence[tuple[str, bool, int, str]], w: dict[str, Any],
+           kinds: dict[str, float]) -> list[tuple[bool, float, str]]:
+    """(direct, points, what) per category and side of the points counted one way."""
+    got: dict[tuple[str, bool], int] = {}
+    for kind, direct, n, _ in ways:
+        if kind:
+            got[(kind, direct)] = got.get((kind, direct), 0) + n
+    out = []
+    sat = float(w["saturate"])
+    for (kind, direct), n in sorted(got.items()):
+        pts = kinds.get(kind, 0.0) * (min(n / sat, 1.0) if sat > 0 else 1.0)
+        out.append((direct, pts if direct else pts * float(w["around"]), kind))
+    return out
+
+
+def assess_hazards(d: Data) -> list[Assessed]:
+    """Every open hazard with a polygon, its evidence points (docs/evidence.md, the default
+    weights) and its recommendation: a confirmed hazardous area is kept; a suspected one with
+    direct evidence is confirmed at ``thresholds.confirm`` points or more, else kept; without
+    direct evidence it is cancelled when direct + indirect stay under ``thresholds.cancel``."""
+    import itertools
+    import tomllib
+
+    wt = tomllib.loads(EVIDENCE_WEIGHTS.read_text(encoding="utf-8"))
+    fw, aw, rw, sw, sv = (wt[k] for k in ("finds", "accidents", "records", "statements",
+                                          "survey"))
+    cats = {k: float(v) for k, v in fw["categories"].items()}
+    acc_kinds = {k: float(aw["weight"]) for k in ("ap", "av", "ied", "cmr", "uxo", "axo",
+                                                    "unknown")}
+
+    def points(df: pd.DataFrame, kind_col: str, default: str, qty: bool
+               ) -> list[dict[str, Any]]:
+        out = []
+        for r in df.to_dict("records"):
+            p = _point_of(r["geom"])
+            if p is not None:
+                out.append({"id": r["id"], "point": p, "hazard_id": r.get("hazard_id"),
+                            "kind": str(r[kind_col]) if r.get(kind_col) else default,
+                            "credibility": r.get("credibility") or "medium",
+                            "quantity": (_int(r.get("quantity")) or 1) if qty else 1})
+        return out
+
+    finds = points(d.finds.assign(geom=_geoms(d.finds)), "category", "unknown", True)
+    accidents = points(d.accidents, "device_category", "unknown", False)
+    f_tree = shapely.STRtree([p["point"] for p in finds])
+    a_tree = shapely.STRtree([p["point"] for p in accidents])
+    statements = points(d.evidence, "kind", "", False) if len(d.evidence) else []
+    records = [r for r in d.records.to_dict("records")
+               if r["geom"] is not None and not r["geom"].is_empty
+               and not r.get("withdrawn_on")] if len(d.records) else []
+    surveys: dict[str, list[dict[str, Any]]] = {}
+    for a in d.activities.to_dict("records"):
+        if a["hazard_id"]:
+            surveys.setdefault(str(a["hazard_id"]), []).append(a)
+    th = wt["thresholds"]
+    confirm, cancel = float(th["confirm"]), float(th["cancel"])
+    out = []
+    h = d.hazards[(d.hazards["status"] == "open")
+                  & np.array([g is not None and not g.is_empty for g in d.hazards["geom"]])]
+    for r in sorted(h.to_dict("records"), key=lambda r: str(r["id"])):
+        hid, geom = str(r["id"]), r["geom"]
+        unclear: list[str] = []
+        ways = (_points_items(finds, hid, geom, fw, cats, f_tree, unclear),
+                _points_items(accidents, hid, geom, aw, acc_kinds, a_tree, unclear))
+        fixed: list[tuple[bool, float]] = []  # (direct, points) of what does not depend on it
+        for rec in records:
+            g = rec["geom"]
+            gap = 0.0 if g.intersects(geom) else min(
+                min(distance_to(shapely.Point(x, y), geom) for x, y in _vertices(g)),
+                min(distance_to(shapely.Point(x, y), g) for x, y in _vertices(geom)))
+            if gap <= float(rw["direct_m"]):
+                status = rec.get("assessment_status") or "unverified"
+                fixed.append((True, float(rw["reliability"].get(status, 0.0))))
+        for s in statements:
+            if s["hazard_id"] == hid or geom.covers(s["point"]):
+                direct = s["kind"] in sw["direct_kinds"]
+                if direct or s["kind"] in sw["indirect_kinds"]:
+                    fixed.append((direct, float(sw["credibility"].get(s["credibility"], 0.0))))
+        for a in surveys.get(hid, []):
+            what = ("ts_reduced" if a["kind"] == "ts" and a["outcome"] == "reduced" else
+                    "nts_kept_rest" if a["kind"] == "nts" and a["outcome"] == "cancelled" else
+                    "nts_confirmed" if a["kind"] == "nts" and a["survey_result"] == "confirmed"
+                    else None)
+            if what:
+                fixed.append((True, float(sv[what])))
+        fixed.append((False, float(wt["threat"]["levels"].get(r["threat"] or "not recorded",
+                                                              0.0))))
+        for c in _cats(r["contamination"]):
+            fixed.append((False, float(wt["contamination"]["categories"].get(c, 0.0))))
+        outcomes: set[tuple[str, float]] = set()
+        for f_way in itertools.product(*ways[0]):
+            for a_way in itertools.product(*ways[1]):
+                items = fixed + [(dr, p) for dr, p, _ in _score(f_way, fw, cats)] \
+                    + [(dr, p) for dr, p, _ in _score(a_way, aw, acc_kinds)]
+                direct = sum(p for dr, p in items if dr)
+                indirect = sum(p for dr, p in items if not dr)
+                has_direct = any(dr and p > 0 for dr, p in items)
+                if r["kind"] == "cha":
+                    rec_ = "keep"
+                elif has_direct:
+                    rec_ = "confirm" if direct >= confirm else "keep"
+                else:
+                    rec_ = "cancel" if direct + indirect < cancel else "keep"
+                outcomes.add((rec_, indirect))
+        admin = r["admin_area_id"]
+        district = d.tree.name(d.tree.district(admin)) if admin else ""
+        out.append(Assessed(r, district, outcomes, unclear))
+    return out
+
+
+def _reasons(hid: str, indirect: float, cancel: float) -> str:
+    return (f"no direct evidence of explosive ordnance in or at {hid}; indirect evidence of "
+            f"{round(indirect, 2)} point(s), below the {cancel} that keep a hazard")
+
+
+def cancellation_candidates(d: Data, area: str | None, threshold: int = 5,
+                            report: dict[str, Any] | None = None) -> Expected:
+    """Per district (the district's name of the hazard's administrative area), the open hazards
+    each recommendation takes, the land the candidates (``cancel``) would release and all the
+    open hazards' land (the union of their polygons, m², printed whole); per district with
+    candidates, the largest 50 with their area, indirect points and reasons. A hazard at a
+    threshold's distance from a point takes the report's recommendation among those the
+    distances admit (named in the problems when the report's is not among them)."""
+    import tomllib
+
+    cancel_at = float(tomllib.loads(EVIDENCE_WEIGHTS.read_text(encoding="utf-8"))
+                      ["thresholds"]["cancel"])
+    said: dict[str, str] = {}  # hazard -> the report's recommendation, from its records
+    for t in (report or {}).get("tables", []):
+        if t["name"] == "by-district":
+            for row in t["rows"]:
+                for rec in ("cancel", "keep", "confirm"):
+                    for i in row[rec].get("records", []):
+                        said[str(i)] = rec
+    indirect_said = {str(r["hazard"]["value"]): float(r["indirect"]["value"])
+                     for t in (report or {}).get("tables", [])
+                     if t["name"].startswith("district-") for r in t["rows"]}
+    ids = d.area_ids(area)
+    problems: list[str] = []
+    chosen: list[tuple[Assessed, str, float, str]] = []
+    for a in assess_hazards(d):
+        hid = str(a.hazard["id"])
+        if ids is not None and a.hazard["admin_area_id"] not in ids:
+            continue
+        options = sorted(a.outcomes)
+        note = ""
+        if len(options) > 1:
+            note = (f"{hid}: points at a threshold's distance ({'; '.join(a.unclear)}) admit "
+                    f"{options}")
+            fits = [o for o in options if o[0] == said.get(hid)
+                    and (hid not in indirect_said
+                         or abs(o[1] - indirect_said[hid]) <= POINTS_TOL)]
+            if not fits:
+                problems.append(f"cancellation-candidates: hazard {note}; the report says "
+                                f"{said.get(hid)!r}")
+            options = fits or options
+        rec, indirect = options[0]
+        chosen.append((a, rec, indirect, note))
+    by: dict[str, list[tuple[Assessed, str, float, str]]] = {}
+    for c in chosen:
+        by.setdefault(c[0].district or NO_AREA, []).append(c)
+    summary = Table("by-district", "district", ["cancel", "cancel_m2", "keep", "confirm",
+                                                "open_m2"], total_required=False)
+
+    def hazards(cs: Sequence[tuple[Assessed, str, float, str]]) -> tuple[str, ...]:
+        return tuple(sorted(str(c[0].hazard["id"]) for c in cs))
+
+    def union(cs: Sequence[tuple[Assessed, str, float, str]]) -> Cell:
+        ids_ = hazards(cs)
+        return Cell(union_area([c[0].hazard["geom"] for c in cs]), "area", ids_,
+                    float(sum(c[0].hazard["area"] for c in cs)), extra_tol=0.5)
+
+    tables = [summary]
+    titles: dict[str, str] = {}
+    for name in sorted(by):
+        group = by[name]
+        notes = "; ".join(c[3] for c in group if c[3])
+        row = {rec: Cell(len(hazards([c for c in group if c[1] == rec])), "count",
+                         hazards([c for c in group if c[1] == rec]), note=notes)
+               for rec in ("cancel", "keep", "confirm")}
+        row["cancel_m2"] = union([c for c in group if c[1] == "cancel"])
+        row["open_m2"] = union(group)
+        summary.add(name, row)
+        cands = sorted((c for c in group if c[1] == "cancel"),
+                       key=lambda c: (-c[0].hazard["area"], str(c[0].hazard["id"])))
+        if not cands:
+            continue
+        t = Table(f"district-{name}", "hazard", ["area_m2", "indirect", "reasons"],
+                  total_required=False)
+        shown = cands
+        if len(cands) > CANDIDATES_PER_DISTRICT:
+            # the 50 largest: every candidate clearly larger than the 50th is listed
+            floor = cands[CANDIDATES_PER_DISTRICT - 1][0].hazard["area"]
+            listed = {str(r["hazard"]["value"]) for tt in (report or {}).get("tables", [])
+                      if tt["name"] == t.name for r in tt["rows"]}
+            shown = [c for c in cands if c[0].hazard["area"] > floor + 1.0
+                     or str(c[0].hazard["id"]) in listed
+                     and c[0].hazard["area"] >= floor - 1.0]
+            if len(listed) != CANDIDATES_PER_DISTRICT:
+                problems.append(f"cancellation-candidates table {t.name}: {len(listed)} "
+                                f"candidates listed of {len(cands)}, not the "
+                                f"{CANDIDATES_PER_DISTRICT} largest")
+        for a, _, indirect, note in shown:
+            hid = str(a.hazard["id"])
+            t.add(hid, {"area_m2": Cell(a.hazard["area"], "area", (hid,), extra_tol=0.5),
+                        "indirect": Cell(indirect, "points", (hid,), note=note),
+                        "reasons": text(_reasons(hid, indirect, cancel_at))})
+        titles[t.name] = f"{name}: {len(cands):,} cancellation candidate(s)"
+        tables.append(t)
+    out = Expected("cancellation-candidates", Period(), area, tables, threshold)
+    out.problems += problems
+    # the candidates listed are in the order of their area, the largest first, under a title
+    # that counts them all
+    for tt in (report or {}).get("tables", []):
+        if not tt["name"].startswith("district-"):
+            continue
+        if tt.get("title") != titles.get(tt["name"]):
+            out.problems.append(f"cancellation-candidates table {tt['name']}: titled "
+                                f"{tt.get('title')!r}, the recount {titles.get(tt['name'])!r}")
+        got = [float(r["area_m2"]["value"]) for r in tt["rows"]]
+        if any(x < y - 1.0 for x, y in zip(got, got[1:], strict=False)):
+            out.problems.append(f"cancellation-candidates table {tt['name']}: candidates not "
+                                f"listed by area, the largest first: {got[:10]}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # Comparison with the report's JSON
 
 
@@ -1329,16 +1895,18 @@ def check_cell(where: str, ours: dict[str, Any], exp: Cell, threshold: int) -> s
         return None
     if suppressed:
         return f"{where}: suppressed ({ours.get('shown')!r}) but only people are suppressed"
-    if exp.kind in ("percent", "rate", "score"):
+    if exp.kind in ("percent", "rate", "score", "points"):
         if exp.value is None or value is None:
             return None if exp.value is None and value is None else (
                 f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "
                 f"{_record_diff(ours, exp)}")
-        if abs(float(value) - exp.value) <= (SCORE_TOL if exp.kind == "score" else PERCENT_TOL):
+        tol = {"score": SCORE_TOL, "points": POINTS_TOL}.get(exp.kind, PERCENT_TOL)
+        if abs(float(value) - exp.value) <= tol:
             return None
         unit = " %" if exp.kind == "percent" else ""
         return (f"{where}: report {_fmt(value)}{unit}, recount {exp.value:,.4f}{unit} (to "
-                f"{PERCENT_TOL}); {_record_diff(ours, exp)}")
+                f"{tol}); {_record_diff(ours, exp)}"
+                + (f"; {exp.note}" if exp.note else ""))
     if exp.kind in ("count", "stock"):
         if value != exp.value or isinstance(value, float) and not float(value).is_integer():
             return (f"{where}: report {_fmt(value)}, recount {_fmt(exp.value)}; "

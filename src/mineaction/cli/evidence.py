@@ -3,7 +3,6 @@ and ``risk features`` (a table of features for a risk model)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -14,6 +13,7 @@ from rich.markup import escape
 
 from mineaction.cli.app import app, console, context
 from mineaction.services import evidence
+from mineaction.services.layers import parse_date
 
 hazards_app = typer.Typer(no_args_is_help=True,
                           help="Open hazards as a whole: evidence and recommendations.")
@@ -24,17 +24,6 @@ class AssessFormat(StrEnum):
     text = "text"
     json = "json"
     csv = "csv"
-
-
-def _date_option(value: str | None) -> dt.date | None:
-    from mineaction.errors import InvalidInput
-
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput.of("value.not_a_date", value=value) from None
 
 
 @hazards_app.command("assess")
@@ -61,7 +50,7 @@ def assess(
         return
     text = weights.read_text(encoding="utf-8") if weights else None
     risk_text = risk.read_text(encoding="utf-8") if risk else None
-    cut = _date_option(before)
+    cut = parse_date(before, "--before")
     with context() as ctx:
         result = evidence.assess(ctx, weights_text=text, risk_text=risk_text,
                                  risk_where=str(risk) if risk else "risk", before=cut)
@@ -127,7 +116,7 @@ def features(
 
     from mineaction.errors import InvalidInput
 
-    cut = _date_option(before)
+    cut = parse_date(before, "--before")
     box = None
     if bbox:
         try:

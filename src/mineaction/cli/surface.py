@@ -4,7 +4,6 @@ probability per cell) and ``risk rank-hazards`` (hazards by the risk inside them
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -17,6 +16,7 @@ from mineaction.cli.app import checked_output, console, context, err_console
 from mineaction.cli.evidence import _risk_app
 from mineaction.errors import InvalidInput
 from mineaction.services import surface as surfaces
+from mineaction.services.layers import parse_date
 
 risk_app = _risk_app()
 
@@ -40,15 +40,6 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         raise InvalidInput.of("surface.bad_bbox", value=text) from None
     return (w, s, e, n)
-
-
-def _date(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput.of("value.not_a_date", value=text) from None
 
 
 @risk_app.command("surface")
@@ -83,7 +74,7 @@ def surface(
     checked_output(output)
     with context() as ctx:
         done = surfaces.surface(ctx, model, output, resolution=resolution, bbox=_bbox(bbox),
-                                before=_date(before),
+                                before=parse_date(before, "--before"),
                                 context_path=str(context_file) if context_file else None,
                                 chunk=chunk, workers=workers, scheduler=scheduler,
                                 tile=tile)

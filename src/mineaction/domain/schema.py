@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import math
+import numbers
 import re
 import types
 import typing
@@ -315,6 +316,11 @@ def coerce_value(spec: FieldSpec, value: Any, *, today: dt.date) -> Any:
     if k == "boolean":
         if isinstance(value, bool):
             return value
+        if isinstance(value, numbers.Real):
+            # GDAL gives a nullable boolean field as 0/1 (integers, or reals beside NaN)
+            if value in (0, 1):
+                return bool(value)
+            raise BadValue.of("value.not_a_boolean", value=value)
         text = str(value).strip().lower()
         if text in _TRUE:
             return True
