@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,49 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh store of the adapter the test runs on: empty, or, when the test
+    also uses ``store``, a copy of a store initialised once per test process (a file copy of
+    the GeoPackage, a PostgreSQL database made from the initialised one as its template)."""
+    if "store" in request.node.fixturenames:
+        return INITIALISED[request.param](tmp_path, request)
     return STORE_URLS[request.param](tmp_path, request)
+
+
+def _initialised_gpkg(tmp: Path, req: pytest.FixtureRequest) -> str:
+    url = STORE_URLS["gpkg"](tmp, req)
+    shutil.copyfile(req.getfixturevalue("initialised_gpkg"), url)
+    return url
+
+
+def _initialised_postgis(_tmp: Path, req: pytest.FixtureRequest) -> str:
+    return str(req.getfixturevalue("pg_server").new_database(
+        like=req.getfixturevalue("initialised_postgis")))
+
+
+#: adapter name -> factory(tmp_path, request) returning the URL of a fresh, initialised store.
+INITIALISED: dict[str, Callable[[Path, pytest.FixtureRequest], str]] = {
+    "gpkg": _initialised_gpkg,
+    "postgis": _initialised_postgis,
+}
+
+
+@pytest.fixture(scope="session")
+def initialised_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A GeoPackage store initialised at the latest schema, to be copied, never opened."""
+    path = tmp_path_factory.mktemp("initialised") / "store.gpkg"
+    with open_store(str(path)) as s:
+        s.create()
+    return path
+
+
+@pytest.fixture(scope="session")
+def initialised_postgis(pg_server: Any) -> str:
+    """A PostGIS database initialised at the latest schema, the template of the ``store``s
+    of the tests (nobody stays connected to it)."""
+    url = str(pg_server.new_database())
+    with open_store(url) as s:
+        s.create()
+    return url
 
 
 @pytest.fixture
@@ -59,7 +102,7 @@ def new_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[]
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     s = open_store(store_url)
-    s.create()
+    s.create()  # a no-op on the initialised copy; the store is at the latest schema
     try:
         yield s
     finally:
