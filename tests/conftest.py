@@ -86,7 +86,9 @@ def initialised_postgis(pg_server: Any) -> str:
 
 @pytest.fixture
 def new_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
-    """A factory of further empty stores of the adapter the test runs on."""
+    """A factory of further stores of the adapter the test runs on, initialised at the latest
+    schema (copies of the store initialised once per test process: ``create()`` on them is a
+    no-op)."""
     adapter = request.node.callspec.params["store_url"]
     made = [0]
 
@@ -94,7 +96,7 @@ def new_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[]
         made[0] += 1
         folder = tmp_path / f"extra-{made[0]}"
         folder.mkdir()
-        return STORE_URLS[adapter](folder, request)
+        return INITIALISED[adapter](folder, request)
 
     return make
 
