@@ -370,6 +370,8 @@ class AdminTree:
         self.countries = {c for c in areas["country"] if c}
 
     def district(self, area_id: str | None) -> str | None:
+        if not isinstance(area_id, str):  # none recorded (None, or NaN from pandas)
+            return None
         seen: set[str] = set()
         current = area_id
         while current is not None and current in self.level and current not in seen:
@@ -381,7 +383,7 @@ class AdminTree:
         return area_id
 
     def name(self, area_id: str | None) -> str:
-        if area_id is None:
+        if not isinstance(area_id, str):
             return NO_AREA
         return self.name_of.get(area_id, area_id)
 
@@ -541,6 +543,14 @@ def text(value: str) -> Cell:
     return Cell(value, "text")
 
 
+def in_district(districts: pd.Series, dist: str | None) -> list[bool]:
+    """Which rows lie in ``dist``; rows with no district recorded (None, or NaN where pandas
+    made one) are the row of no district."""
+    if not isinstance(dist, str):
+        return [not isinstance(x, str) for x in districts]
+    return [x == dist for x in districts]
+
+
 def land(steps: pd.DataFrame, kind: str = "area") -> Cell:
     """The land of release steps: the area of the union of their polygons."""
     stored = [(i, float(a), m) for i, a, m in zip(steps["id"], steps["area_m2"], steps["area"],
@@ -617,7 +627,7 @@ def ap_release_by_district(d: Data, period: Period, area: str | None,
     # Each activity's items go to the district where it released most land in the period.
     home: dict[str, str | None] = {}
     for act, g in mine.groupby("activity_id"):
-        per = {dist: union_area(g.loc[[x == dist for x in g["district"]], "geom"])
+        per = {dist: union_area(g.loc[in_district(g["district"], dist), "geom"])
                for dist in set(g["district"])}
         home[str(act)] = min(per, key=lambda k: (-per[k], str(k)))
     districts = sorted(set(mine["district"]), key=lambda x: d.tree.name(x))
@@ -626,7 +636,7 @@ def ap_release_by_district(d: Data, period: Period, area: str | None,
     home_finds = d.finds[d.finds["activity_id"].isin(home)]
     for dist in districts:
         name = d.tree.name(dist)
-        here = mine[[x == dist for x in mine["district"]]]
+        here = mine[in_district(mine["district"], dist)]
         acts = {a for a, h in home.items() if h == dist}
         f = home_finds[home_finds["activity_id"].isin(acts)]
         t.add(name, {"area_released_m2": land(here),
@@ -662,7 +672,7 @@ def land_release(d: Data, period: Period, area: str | None, threshold: int = 5) 
     cols = [f"{x}_km2" for x in METHODS]
     by_district = Table("districts", "district", cols)
     for dist in sorted(set(steps["district"]), key=lambda x: d.tree.name(x)):
-        s = steps[[x == dist for x in steps["district"]]]
+        s = steps[in_district(steps["district"], dist)]
         by_district.add(d.tree.name(dist), {f"{x}_km2": land(s[s["method"] == x], "km2")
                                             for x in METHODS})
     by_district.total = {f"{x}_km2": land(steps[steps["method"] == x], "km2")
@@ -674,7 +684,55 @@ def land_release(d: Data, period: Period, area: str | None, threshold: int = 5) 
         by_year.add(y, {f"{x}_km2": land(s[s["method"] == x], "km2") for x in METHODS})
     dated = steps[years.notna()]
     by_year.total = {f"{x}_km2": land(dated[dated["method"] == x], "km2") for x in METHODS}
-    return Expected("land-release", period, area, [by_district, by_year], threshold)
+    return Expected("land-release", period, area,
+                    [by_district, by_year, remaining(d, period, area)], threshold)
+
+
+def remaining(d: Data, period: Period, area: str | None,
+              today: dt.date | None = None) -> Table:
+    """Contamination remaining at the end of the period (today when it has no end or ends
+    later), by district and kind: each hazard as it stood that day (its version of greatest
+    ``seq`` valid by then; a hazard with no version at all as it stands, from the day it was
+    recorded), open ones only; each cell and total the union of their polygons."""
+    now = (today or dt.date.today()).isoformat()
+    on = min(period.end or now, now)
+    state: dict[str, pd.Series] = {}
+    for _, v in d.versions.iterrows():
+        if v["valid_from"] is not None and str(v["valid_from"])[:10] > on:
+            continue
+        h = str(v["hazard_id"])
+        if h not in state or v["seq"] > state[h]["seq"]:
+            state[h] = v
+    with_history = {str(h) for h in d.versions["hazard_id"]}
+    ids = d.area_ids(area)
+    rows: list[dict[str, Any]] = []
+    for _, h in d.hazards.iterrows():
+        if ids is not None and h["admin_area_id"] not in ids:
+            continue
+        district = d.tree.district(h["admin_area_id"])
+        hid = str(h["id"])
+        if hid in state:
+            v = state[hid]
+            if v["status"] == "open":
+                rows.append({"id": hid, "district": district, "kind": v["kind"],
+                             "geom": v["geom"]})
+        elif hid not in with_history and h["status"] == "open" and (
+                h["recorded_on"] is None or str(h["recorded_on"])[:10] <= on):
+            rows.append({"id": hid, "district": district, "kind": h["kind"], "geom": h["geom"]})
+    open_now = pd.DataFrame(rows, columns=["id", "district", "kind", "geom"])
+
+    def cell(sel: pd.DataFrame) -> Cell:
+        return Cell(union_area(sel["geom"]), "km2", tuple(sorted(sel["id"])),
+                    float(sum(geodesic_area(g) for g in sel["geom"])))
+
+    t = Table("remaining", "district", ["sha_km2", "cha_km2"])
+    for dist in sorted(set(open_now["district"]), key=lambda x: (x is None, d.tree.name(x))):
+        here = open_now[in_district(open_now["district"], dist)]
+        t.add(d.tree.name(dist), {f"{k}_km2": cell(here[here["kind"] == k])
+                                  for k in ("sha", "cha")})
+    if len(open_now):
+        t.total = {f"{k}_km2": cell(open_now[open_now["kind"] == k]) for k in ("sha", "cha")}
+    return t
 
 
 # ---------------------------------------------------------------------------------------------
@@ -919,7 +977,7 @@ def progress(d: Data, year: int, quarter: int, area: str | None,
     steps = d.steps_in(q, area)
     release = Table("release", "district", [f"{x}_m2" for x in METHODS])
     for dist in sorted(set(steps["district"]), key=lambda x: d.tree.name(x)):
-        s = steps[[x == dist for x in steps["district"]]]
+        s = steps[in_district(steps["district"], dist)]
         release.add(d.tree.name(dist), {f"{x}_m2": land(s[s["method"] == x]) for x in METHODS})
     release.total = {f"{x}_m2": land(steps[steps["method"] == x]) for x in METHODS}
     ops = Table("operators", "operator", [f"{x}_m2" for x in METHODS])
