@@ -245,3 +245,25 @@ def test_lengths_of_lines_and_polygons():
     assert length_m(multi) == pytest.approx(
         length_m(line) + length_m(multi.geoms[1]), rel=1e-12)
     assert length_m(shapely.Point(50, 41)) == 0.0
+
+
+def test_areas_together_are_the_areas_one_at_a_time():
+    from shapely.geometry import GeometryCollection, Point
+
+    from mineaction.geo.measure import area_m2, areas_m2
+
+    rng = np.random.default_rng(2)
+    geoms = []
+    for i in range(40):
+        parts = []
+        for k in range(1 + i % 4):  # up to four parts, some with a hole
+            x, y = 50.5 + 0.1 * k + rng.uniform(0, 0.05), 41 + rng.uniform(0, 0.5)
+            b = shapely.affinity.rotate(box(x, y, x + rng.uniform(0.001, 0.05),
+                                            y + rng.uniform(0.001, 0.05)), rng.uniform(0, 90))
+            parts.append(b.difference(b.centroid.buffer(0.0005)) if k % 2 else b)
+        geoms.append(MultiPolygon(parts) if len(parts) > 1 else parts[0])
+    geoms += [None, Polygon(), MultiPolygon(), Point(50.5, 41),
+              GeometryCollection([box(50.5, 41, 50.51, 41.01), Point(50.6, 41)])]
+    together = areas_m2(geoms).tolist()
+    assert together == [area_m2(g) for g in geoms]  # the same numbers, to the last bit
+    assert together[-1] > 0 and together[-5:-1] == [0.0] * 4

@@ -90,14 +90,24 @@ def area_m2(geom: BaseGeometry | None) -> float:
         return 0.0
     if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
         return 0.0
-    return float(areas_m2([geom])[0])
+    geod = _geod()
+    total = 0.0
+    for poly in _polygons(geom):
+        for k, xy in enumerate(_rings(poly)):
+            if len(xy) < 4:
+                continue
+            dense = densify(xy)[:-1]  # the ring closes itself
+            area, _ = geod.polygon_area_perimeter(dense[:, 0], dense[:, 1])
+            total += abs(area) if k == 0 else -abs(area)
+    return total
 
 
 def areas_m2(geoms: Sequence[BaseGeometry | None] | NDArray[Any]) -> NDArray[np.float64]:
     """:func:`area_m2` of each geometry, measured together: the polygons and rings of all of
     them are read in three shapely calls and densified in one numpy pass, and only the
     geodesic measure (GeographicLib) runs once per ring. The same numbers as :func:`area_m2`
-    one geometry at a time (which calls this)."""
+    one geometry at a time (the same points, measured and added up in the same order); for a
+    single geometry :func:`area_m2` is quicker."""
     arr = np.asarray(geoms, dtype=object).ravel()
     out = np.zeros(len(arr))
     if not len(arr):
@@ -108,8 +118,11 @@ def areas_m2(geoms: Sequence[BaseGeometry | None] | NDArray[Any]) -> NDArray[np.
     plain = np.flatnonzero((kinds == 3) | (kinds == 6))  # Polygon, MultiPolygon
     if len(plain):
         parts, idx = shapely.get_parts(arr[plain], return_index=True)
-        polys.extend(parts)
-        owner.extend(plain[idx].tolist())
+        # a multipolygon's parts last to first, as _polygons() gives them to area_m2()
+        pos = np.arange(len(idx))
+        order = np.lexsort((np.where(kinds[plain][idx] == 6, -pos, pos), idx))
+        polys.extend(parts[order])
+        owner.extend(plain[idx[order]].tolist())
     for i in np.flatnonzero(kinds == 7):  # a collection: its polygons, at any depth
         found = _polygons(arr[i])
         polys.extend(found)
