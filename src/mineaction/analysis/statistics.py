@@ -323,32 +323,13 @@ class Land:
         import numpy as np
         import shapely
 
-        from mineaction.geo.measure import area_m2
+        from mineaction.geo.measure import area_m2, overlap_groups
 
         if len(geoms) < 2:
             return sum(self._measured(i) for i in ids)
         arr = np.asarray(geoms, dtype=object)
-        a, b = shapely.STRtree(arr).query(arr, predicate="intersects")
-        keep = a < b
-        a, b = a[keep], b[keep]
-        inner = shapely.relate_pattern(arr[a], arr[b], "T********")  # interiors meet
-        parent = list(range(len(geoms)))
-
-        def root(k: int) -> int:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        for x, y in zip(a[inner].tolist(), b[inner].tolist(), strict=True):
-            rx, ry = root(x), root(y)
-            if rx != ry:
-                parent[max(rx, ry)] = min(rx, ry)
-        groups: dict[int, list[int]] = {}
-        for k in range(len(geoms)):
-            groups.setdefault(root(k), []).append(k)
         total = 0.0
-        for members in groups.values():
+        for members in overlap_groups(arr):
             if len(members) == 1:
                 total += self._measured(ids[members[0]])
             else:  # a group of overlapping steps recurs in many cells: measured once
@@ -625,12 +606,14 @@ class Remaining:
     def area(self, ids: Iterable[str]) -> float:
         """The land (m²) under the hazards ``ids`` that day: the geodesic area of the union
         of their polygons, measured by the store on the exact polygons (those with history and
-        those without, measured apart)."""
+        those without united in one measure, so that no land counts twice)."""
         key = set(ids)
         versions = [self.version[h] for h in key if h in self.version]
         plain = [h for h in key if h not in self.version]
-        return ((self.reader.land_m2("hazard-versions", versions) if versions else 0.0)
-                + (self.reader.land_m2("hazards", plain) if plain else 0.0))
+        if not versions:
+            return self.reader.land_m2("hazards", plain) if plain else 0.0
+        return self.reader.land_m2("hazard-versions", versions,
+                                   also=[("hazards", plain)] if plain else ())
 
     def figure(self, ids: Iterable[str], criteria: Mapping[str, Any], scale: float = 1.0
                ) -> Figure:

@@ -199,25 +199,22 @@ class Reader(ABC):
         """
 
 
-    def land_m2(self, layer: LayerRef, ids: Iterable[str]) -> float:
+    def land_m2(self, layer: LayerRef, ids: Iterable[str], *,
+                also: Iterable[tuple[LayerRef, Iterable[str]]] = ()) -> float:
         """The geodesic area (m²) of the union of the geometries of the records ``ids`` that
-        this reader may count: a measure of their exact geometries, also where the reader
-        sees them generalised (a number, never a geometry). Ids not there count for
-        nothing."""
-        from shapely import union_all
+        this reader may count (with those of each ``(layer, ids)`` of ``also``, united with
+        them, so that land under records of two layers counts once): a measure of their exact
+        geometries, also where the reader sees them generalised (a number, never a geometry).
+        Ids not there count for nothing."""
+        from mineaction.geo.measure import union_area_m2
 
-        from mineaction.geo.measure import area_m2
-
-        wanted = sorted(set(ids))
         geoms = []
-        for k in range(0, len(wanted), 500):
-            for rec in self.iter(layer, Query(where={"id": wanted[k:k + 500]})):
-                g = getattr(rec, "geometry", None)
-                if g is not None and not g.is_empty:
-                    geoms.append(g)
-        if not geoms:
-            return 0.0
-        return float(area_m2(geoms[0] if len(geoms) == 1 else union_all(geoms)))
+        for lyr, some in [(layer, ids), *also]:
+            wanted = sorted(set(some))
+            for k in range(0, len(wanted), 500):
+                for rec in self.iter(lyr, Query(where={"id": wanted[k:k + 500]})):
+                    geoms.append(getattr(rec, "geometry", None))
+        return union_area_m2(geoms)
 
     def generalises(self, layer: LayerRef) -> bool:
         """Whether this reader sees some geometries of ``layer`` generalised (then measure

@@ -338,9 +338,10 @@ class ActorStore(Store):
         with self.reading() as r:
             return r.extent(layer)  # type: ignore[no-any-return]
 
-    def land_m2(self, layer: LayerRef, ids: Iterable[str]) -> float:
+    def land_m2(self, layer: LayerRef, ids: Iterable[str], *,
+                also: Iterable[tuple[LayerRef, Iterable[str]]] = ()) -> float:
         with self.reading() as r:
-            return float(r.land_m2(layer, ids))
+            return float(r.land_m2(layer, ids, also=also))
 
     def generalises(self, layer: LayerRef) -> bool:
         lyr = layer_of(layer)

@@ -289,9 +289,10 @@ class SqlStore(Store):
         with self.reading() as r:  # streams every geometry: in a transaction
             return r.extent(layer)
 
-    def land_m2(self, layer: LayerRef, ids: Iterable[str]) -> float:
+    def land_m2(self, layer: LayerRef, ids: Iterable[str], *,
+                also: Iterable[tuple[LayerRef, Iterable[str]]] = ()) -> float:
         with self.reading() as r:
-            return float(r.land_m2(layer, ids))
+            return float(r.land_m2(layer, ids, also=also))
 
     def aggregate(self, layer: LayerRef, by: Sequence[str] = (), **kw: Any
                   ) -> list[dict[str, Any]]:
@@ -906,24 +907,22 @@ class SqlTransaction(Transaction):
                 max(bounds[2], part[2]), max(bounds[3], part[3]))
         return bounds
 
-    def land_m2(self, layer: LayerRef, ids: Iterable[str]) -> float:
-        from shapely import union_all
+    def land_m2(self, layer: LayerRef, ids: Iterable[str], *,
+                also: Iterable[tuple[LayerRef, Iterable[str]]] = ()) -> float:
+        from mineaction.geo.measure import union_area_m2
 
-        from mineaction.geo.measure import area_m2
-
-        lyr = layer_of(layer)
-        wanted = sorted(set(ids))
-        geoms: list[BaseGeometry] = []
-        for k in range(0, len(wanted), 500):
-            # the records the reader may count, their geometry as stored (measured here,
-            # never returned)
-            stmt, params, _ = self._select(lyr, Query(where={"id": wanted[k:k + 500]}),
-                                           counting=True)
-            rows = list(self.conn.execute(stmt, params))
-            geoms += [g for g in self._geometries(lyr, rows) if g is not None and not g.is_empty]
-        if not geoms:
-            return 0.0
-        return float(area_m2(geoms[0] if len(geoms) == 1 else union_all(geoms)))
+        geoms: list[BaseGeometry | None] = []
+        for ref, some in [(layer, ids), *also]:
+            lyr = layer_of(ref)
+            wanted = sorted(set(some))
+            for k in range(0, len(wanted), 500):
+                # the records the reader may count, their geometry as stored (measured here,
+                # never returned)
+                stmt, params, _ = self._select(lyr, Query(where={"id": wanted[k:k + 500]}),
+                                               counting=True)
+                rows = list(self.conn.execute(stmt, params))
+                geoms += self._geometries(lyr, rows)
+        return union_area_m2(geoms)
 
     def aggregate(self, layer: LayerRef, by: Sequence[str] = (), *,
                   sums: Sequence[str] = (), where: Mapping[str, Any] | None = None,
