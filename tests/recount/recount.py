@@ -1656,6 +1656,26 @@ def _points_items(pts: list[dict[str, Any]], hid: str, geom: Any,
     return ways
 
 
+def _ways(points: list[list[tuple[str, bool, int, str]]], w: dict[str, Any]
+          ) -> list[list[tuple[str, bool, int, str]]]:
+    """Every distinct way the points may count, as (kind, direct, items, "") per category
+    and side (items capped where they saturate): the points' choices combined, duplicates
+    dropped as they arise."""
+    sat = float(w["saturate"])
+    states: set[tuple[tuple[str, bool, float], ...]] = {()}
+    for options in points:
+        nxt = set()
+        for st in states:
+            have = {(k, dr): n for k, dr, n in st}
+            for kind, direct, n, _ in options:
+                got = dict(have)
+                if kind:
+                    got[(kind, direct)] = min(got.get((kind, direct), 0) + n, sat)
+                nxt.add(tuple(sorted((k, dr, v) for (k, dr), v in got.items())))
+        states = nxt
+    return [[(k, dr, n, "") for k, dr, n in st] for st in sorted(states)]  # type: ignore
+
+
 def _score(ways: Sequence[tuple[str, bool, int, str]], w: dict[str, Any],
            kinds: dict[str, float]) -> list[tuple[bool, float, str]]:
     """(direct, points, what) per category and side of the points counted one way."""
@@ -1676,7 +1696,6 @@ def assess_hazards(d: Data) -> list[Assessed]:
     weights) and its recommendation: a confirmed hazardous area is kept; a suspected one with
     direct evidence is confirmed at ``thresholds.confirm`` points or more, else kept; without
     direct evidence it is cancelled when direct + indirect stay under ``thresholds.cancel``."""
-    import itertools
     import tomllib
 
     wt = tomllib.loads(EVIDENCE_WEIGHTS.read_text(encoding="utf-8"))
@@ -1721,12 +1740,32 @@ def assess_hazards(d: Data) -> list[Assessed]:
         ways = (_points_items(finds, hid, geom, fw, cats, f_tree, unclear),
                 _points_items(accidents, hid, geom, aw, acc_kinds, a_tree, unclear))
         fixed: list[tuple[bool, float]] = []  # (direct, points) of what does not depend on it
-        for rec in records:
-            g = rec["geom"]
-            gap = 0.0 if g.intersects(geom) else min(
-                min(distance_to(shapely.Point(x, y), geom) for x, y in _vertices(g)),
-                min(distance_to(shapely.Point(x, y), g) for x, y in _vertices(geom)))
-            if gap <= float(rw["direct_m"]):
+        if records:
+            rgeoms = [rec["geom"] for rec in records]
+            c = geom.centroid
+            _, _, kx = _GEOD.inv(c.x, c.y, c.x + 0.01, c.y)
+            _, _, ky = _GEOD.inv(c.x, c.y, c.x, c.y + 0.01)
+            scale = np.array([kx / 0.01, ky / 0.01])
+
+            def plane(g: Any, c: Any = c, scale: np.ndarray = scale) -> Any:
+                return shapely.transform(g, lambda xy: (xy - (c.x, c.y)) * scale)
+
+            reach = float(rw["direct_m"])
+            pad = 2 * (reach + 10) * PER_METRE_LON
+            box = shapely.box(*(np.array(geom.bounds) + (-pad, -pad, pad, pad)))
+            for k in shapely.STRtree(rgeoms).query(box).tolist():
+                rec = records[k]
+                g = rec["geom"]
+                approx = float(shapely.distance(plane(geom), plane(g)))
+                if approx > reach * (1 + PLANE_SHARE) + 1.0:
+                    continue
+                if approx >= reach * (1 - PLANE_SHARE) - 1.0 and not g.intersects(geom):
+                    gap = min(min(distance_to(shapely.Point(x, y), geom)
+                                  for x, y in _vertices(g)),
+                              min(distance_to(shapely.Point(x, y), g)
+                                  for x, y in _vertices(geom)))
+                    if gap > reach:
+                        continue
                 status = rec.get("assessment_status") or "unverified"
                 fixed.append((True, float(rw["reliability"].get(status, 0.0))))
         for s in statements:
@@ -1746,8 +1785,10 @@ def assess_hazards(d: Data) -> list[Assessed]:
         for c in _cats(r["contamination"]):
             fixed.append((False, float(wt["contamination"]["categories"].get(c, 0.0))))
         outcomes: set[tuple[str, float]] = set()
-        for f_way in itertools.product(*ways[0]):
-            for a_way in itertools.product(*ways[1]):
+        combos = [(f_way, a_way) for f_way in _ways(ways[0], fw)
+                  for a_way in _ways(ways[1], aw)]
+        for f_way, a_way in combos:
+            if True:  # every way the points near a threshold's distance may count
                 items = fixed + [(dr, p) for dr, p, _ in _score(f_way, fw, cats)] \
                     + [(dr, p) for dr, p, _ in _score(a_way, aw, acc_kinds)]
                 direct = sum(p for dr, p in items if dr)
