@@ -98,6 +98,15 @@ def enrich(root: Path, db: Path) -> None:
         "incomplete,critical,fence the site,2024-09-01\n"
         "QA-X4,qa_visit,2024-05-05,,ORG-X,,,,,,\n", encoding="utf-8")
     assert main(["--db", str(db), "import", "quality", str(tmp / "q.csv")]) == 0
+    # suspected areas that no evidence supports, far from everything: candidates for
+    # cancellation (the demo's own suspected areas all hold some evidence)
+    (tmp / "h.csv").write_text(
+        "id,kind,threat,recorded_on,WKT\n"
+        "HZ-X1,sha,low,2019-04-02,\"POLYGON ((51.66 41.86, 51.67 41.86, 51.67 41.87, "
+        "51.66 41.87, 51.66 41.86))\"\n"
+        "HZ-X2,sha,,2020-06-30,\"POLYGON ((50.32 40.92, 50.335 40.92, 50.335 40.93, "
+        "50.32 40.93, 50.32 40.92))\"\n", encoding="utf-8")
+    assert main(["--db", str(db), "import", "hazards", str(tmp / "h.csv")]) == 0
     on = str(last["ended_on"])
     assert main(["--db", str(db), "qm", "record", "QC-X1", "--activity", str(last["id"]),
                  "--on", on, "--result", "fail", "--severity", "major", "--reason", "item",
