@@ -497,15 +497,21 @@ def _whole(ctx: Context, ts: Tileset) -> Whole | None:
 
 
 def _read_whole(ctx: Context, ts: Tileset) -> Whole:
+    return Whole(*_read(ctx, ts, WHOLE))
+
+
+def _read(ctx: Context, ts: Tileset, box: BBox) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """The non-empty geometries of the tileset's features meeting ``box`` (as an array) and
+    their properties, read through the store."""
     geoms, props = [], []
-    for geom, p in ts.reads(ctx, get_layer(ts.id), WHOLE):
+    for geom, p in ts.reads(ctx, get_layer(ts.id), box):
         if geom is None or geom.is_empty:
             continue
         geoms.append(geom)
         props.append(p)
     arr = np.empty(len(geoms), dtype=object)
     arr[:] = geoms
-    return Whole(arr, props)
+    return arr, props
 
 
 def _features(ctx: Context, ts: Tileset, box: BBox
@@ -518,15 +524,7 @@ def _features(ctx: Context, ts: Tileset, box: BBox
         whole = _whole(ctx, ts)
         if whole is not None:
             return whole.within(box)
-    geoms, props = [], []
-    for geom, p in ts.reads(ctx, get_layer(ts.id), box):
-        if geom is None or geom.is_empty:
-            continue
-        geoms.append(geom)
-        props.append(p)
-    arr = np.empty(len(geoms), dtype=object)
-    arr[:] = geoms
-    return arr, props
+    return _read(ctx, ts, box)
 
 
 def _points(ctx: Context, ts: Tileset, box: BBox) -> Points:

@@ -99,6 +99,23 @@ def check_csrf(form: dict[str, str], session: str) -> None:
         raise Forbidden.of("workspace.bad_form_token")
 
 
+async def signed_form(request: Request) -> tuple[Actor, str, dict[str, str]] | None:
+    """The signed-in actor, their session token and the posted form, its token checked; None
+    when nobody is signed in (the handler sends them to sign in)."""
+    signed = session_actor(request)
+    if signed is None:
+        return None
+    actor, session = signed
+    form = await form_of(request)
+    check_csrf(form, session)
+    return actor, session, form
+
+
+def form_version(form: dict[str, str]) -> int | None:
+    """The record version a form was made from (optimistic locking), when it says one."""
+    return int(form["version"]) if form.get("version", "").isdigit() else None
+
+
 def ws_page(request: Request, template: str, actor: Actor | None, session: str | None,
             **values: Any) -> HTMLResponse:
     response = page(request, template, actor=actor,
@@ -217,14 +234,12 @@ def workbench(request: Request) -> Response:
 async def decide(request: Request, sub_id: str, decision: str) -> Response:
     from mineaction.services import review
 
-    signed = session_actor(request)
-    if signed is None:
+    posted = await signed_form(request)
+    if posted is None:
         return to_login(request)
-    actor, session = signed
-    form = await form_of(request)
-    check_csrf(form, session)
+    actor, session, form = posted
     ctx = workspace_context(request, actor)
-    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    version = form_version(form)
     note = form.get("note", "").strip()
     try:
         if decision == "approve":
@@ -358,15 +373,13 @@ async def decide_record(request: Request, record_id: str, decision: str) -> Resp
     """Accept or reject a record's proposed correction (the records service decides who may)."""
     from mineaction.services import records
 
-    signed = session_actor(request)
-    if signed is None:
+    posted = await signed_form(request)
+    if posted is None:
         return to_login(request)
-    actor, session = signed
-    form = await form_of(request)
-    check_csrf(form, session)
+    actor, session, form = posted
     if decision not in ("accept", "reject"):
         raise NotFound.of("api.no_resource", path=request.url.path)
-    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    version = form_version(form)
     try:
         records.decide(workspace_context(request, actor), record_id,
                        accept=decision == "accept", note=form.get("note", ""),
