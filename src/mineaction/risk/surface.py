@@ -22,7 +22,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -122,13 +122,28 @@ class Inputs:
     context: F.Context | None
     model: RiskModel
     frame: LocalFrame  # the plane the features' distances are measured in
+    #: The layers in the plane with their search trees: built on first use in each process
+    #: (never sent to a worker: each builds its own once and keeps it for every window).
+    _prepared: F.Prepared | None = field(default=None, init=False, repr=False,
+                                         compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_prepared"] = None
+        return state
+
+    @property
+    def prepared(self) -> F.Prepared:
+        if self._prepared is None:
+            self._prepared = F.Prepared(self.known, self.frame, self.context)
+        return self._prepared
 
 
 def point_features(inputs: Inputs, lon: NDArray[np.float64], lat: NDArray[np.float64]
                    ) -> pd.DataFrame:
-    """The features at points, as a table."""
-    cols = F.table(inputs.known, lon, lat, inputs.frame, context=inputs.context)
-    return pd.DataFrame(cols)
+    """The features at points, as a table (exactly :func:`mineaction.risk.features.table`,
+    with the layers prepared once per process)."""
+    return pd.DataFrame(inputs.prepared.table(lon, lat))
 
 
 def window_proba(inputs: Inputs, window: Window) -> NDArray[np.float32]:
