@@ -107,6 +107,10 @@ def train(
                   highlight=False)
 
 
+SMOOTH_HELP = ("Average each row's probability with the table's rows within this many km "
+               "(pass the region's whole table, labelled or not); 0: each row alone")
+
+
 @risk_app.command("predict")
 def predict(
     model: Path = typer.Option(..., "--model", help="Model file written by risk train"),
@@ -119,13 +123,14 @@ def predict(
     absent_numeric: AbsentNumeric = typer.Option(AbsentNumeric.refuse, "--absent-numeric",
                                                  help="A numeric feature absent from the "
                                                       "table: refuse, or set it missing"),
+    smooth_km: float = typer.Option(0.0, "--smooth-km", min=0.0, help=SMOOTH_HELP),
 ) -> None:
     """Calibrated probability of each row of a table (columns aligned by name)."""
     checked_output(output)
     frame = _read(table)
     with context() as ctx:
         done = risk.predict(ctx, model, frame, explain=top if explain else 0,
-                            absent_numeric=absent_numeric.value)
+                            absent_numeric=absent_numeric.value, smooth_km=smooth_km)
     for m in done.messages:
         err_console.print(escape(m.text(ctx.locale)), highlight=False)
     done.table.to_csv(output, index=False)
@@ -138,9 +143,11 @@ def evaluate(
     table: Path = typer.Option(..., "--table", help="CSV table of labelled cells"),
     target: str = typer.Option(..., "--target", help="Label column"),
     absent_numeric: AbsentNumeric = typer.Option(AbsentNumeric.refuse, "--absent-numeric"),
+    smooth_km: float = typer.Option(0.0, "--smooth-km", min=0.0, help=SMOOTH_HELP),
 ) -> None:
     """ROC AUC, average precision, Brier score and calibration table, as JSON."""
     frame = _read(table)
     with context() as ctx:
-        found = risk.evaluate(ctx, model, frame, target, absent_numeric=absent_numeric.value)
+        found = risk.evaluate(ctx, model, frame, target, absent_numeric=absent_numeric.value,
+                              smooth_km=smooth_km)
     sys.stdout.write(json.dumps(found, indent=1, ensure_ascii=False) + "\n")
