@@ -40,7 +40,11 @@ the training part's rank correlations), with each training region weighted alike
 the features that most tell the training regions apart (adversarial validation), on ranks
 within each region; logistic regression on the values, on ranks, on shares; rank-averaged
 ensembles; and the project's own ``train(..., transfer=True)`` (``risk train --transfer``),
-calibrated, end to end.
+calibrated, end to end. Then the logistic model on shares with each test cell's probability
+averaged over the cells of the test municipalities within 2, 4 and 6 km, labelled or not
+(:func:`mineaction.risk.neighbours.neighbour_mean`; no label read), with the radius chosen
+inside each training part (its own 3 regions), and ``risk train --transfer`` followed by
+``risk predict --smooth-km 4`` end to end.
 """
 
 from __future__ import annotations
@@ -140,6 +144,10 @@ def inner_transfer_auc(table: pd.DataFrame, keep: np.ndarray, args: argparse.Nam
     return float(np.mean(found))
 
 
+#: Radii tried for averaging the probabilities around a cell, and the one ``risk predict
+#: --smooth-km`` is measured with end to end (fixed before the end-to-end run).
+RADII_KM = (0.0, 2.0, 4.0, 6.0)
+SMOOTH_KM = 4.0
 #: Strong regularisation: three leaves, 150 cells a leaf, half the features per tree.
 STRONG = {"num_leaves": 3, "min_child_samples": 150, "learning_rate": 0.02,
           "feature_fraction": 0.5, "lambda_l2": 20.0}
@@ -194,6 +202,7 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
     with the means on 3 and 5 regions as a check."""
     from scipy.stats import spearmanr
 
+    from mineaction.risk.neighbours import neighbour_mean
     from mineaction.risk.transfer import group_level, rank_within, with_shares
 
     frame = pd.read_csv(args.table, encoding="utf-8-sig")
@@ -237,6 +246,54 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
     def transfer_cli(t: np.ndarray, k: np.ndarray) -> np.ndarray:
         return train(frame[k], options).model.predict_proba(frame[t])
 
+    # Averaging within a distance (risk predict --smooth-km): over every cell of the test
+    # municipalities, labelled or not (their features are known; no label is read).
+    whole = pd.read_csv(args.table, encoding="utf-8-sig")
+    labelled_at = np.flatnonzero(whole[TARGET].to_numpy() >= 0)  # frame row -> whole row
+    shared_whole = with_shares(whole.drop(columns=list(LOCATION_ONLY)),
+                               group_level(frame, counts, GROUP)).drop(columns=counts)
+    X_sh_whole, _ = _matrix(shared_whole)
+    lon_w = whole[LON].to_numpy(dtype=float)
+    lat_w = whole[LAT].to_numpy(dtype=float)
+    group_w = whole[GROUP].to_numpy()
+
+    def around(t: np.ndarray, predict: Any, km: float) -> np.ndarray:
+        """``predict(pool)``'s probabilities for the whole table's cells of the test rows'
+        municipalities, averaged within ``km``, read at the test rows."""
+        pool = np.flatnonzero(np.isin(group_w, pd.unique(frame.loc[t, GROUP])))
+        p, _n = neighbour_mean(lon_w[pool], lat_w[pool], predict(pool), km)
+        return p[np.searchsorted(pool, labelled_at[np.flatnonzero(t)])]
+
+    def logistic_around(t: np.ndarray, k: np.ndarray, km: float) -> np.ndarray:
+        return around(t, lambda pool: _logistic(X_sh[k], y[k], X_sh_whole[pool]), km)
+
+    def nested_radius(t: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """The radius that carried best between the training part's own regions (3, same
+        buffer), then used on the test region."""
+        part = frame[k].reset_index(drop=True)
+        inner = part[GROUP].map(regions(part, 3)).to_numpy()
+        k_idx = np.flatnonzero(k)
+        score = {}
+        for km in RADII_KM:
+            found = []
+            for r in range(3):
+                it = np.zeros(len(frame), bool)
+                it[k_idx[inner == r]] = True
+                ik = np.zeros(len(frame), bool)
+                ik[k_idx[buffered(part, inner == r, args.buffer_km)]] = True
+                a = validation.auc(y[it], logistic_around(it, ik, km))
+                if a is not None:
+                    found.append(a)
+            score[km] = float(np.mean(found))
+        chosen.append(max(score, key=lambda km: score[km]))
+        return logistic_around(t, k, chosen[-1])
+
+    chosen: list[float] = []
+
+    def transfer_cli_around(t: np.ndarray, k: np.ndarray) -> np.ndarray:
+        model = train(frame[k], options).model
+        return around(t, lambda pool: model.predict_proba(whole.iloc[pool]), SMOOTH_KM)
+
     Variant = Any
     table: list[tuple[str, Variant]] = [
         ("LightGBM, defaults, all features", lambda t, k, r: _lgbm(X_all[k], y[k], X_all[t])),
@@ -263,6 +320,12 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
             _logistic(X_sh[k], y[k], X_sh[t])) + _rank(_lgbm(X_sh[k], y[k], X_sh[t],
                                                              STRONG, 300))),
         ("risk train --transfer (calibrated, end to end)", lambda t, k, r: transfer_cli(t, k)),
+        *((f"logistic, shares, averaged within {km:g} km", lambda t, k, r, km=km:
+           logistic_around(t, k, km)) for km in RADII_KM if km > 0),
+        ("logistic, shares, radius chosen inside the training part",
+         lambda t, k, r: nested_radius(t, k)),
+        (f"risk train --transfer, predict --smooth-km {SMOOTH_KM:g} (end to end)",
+         lambda t, k, r: transfer_cli_around(t, k)),
     ]
     splits = {}
     for n in sorted({args.regions, 3, 5}):
@@ -270,7 +333,10 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
         splits[n] = (region, [(region == r, buffered(frame, region == r, args.buffer_km))
                               for r in range(n)])
     rows = []
+    assert X_sh_whole.shape[1] == X_sh.shape[1]
     for name, fn in table:
+        if args.only and not any(o in name for o in args.only):
+            continue
         row: dict[str, Any] = {"variant": name}
         for n, (region, folds) in splits.items():
             found = [validation.auc(y[t], fn(t, k, region)) for t, k in folds]
@@ -278,6 +344,9 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
                 row["per_fold"] = [round(float(a), 3) for a in found if a is not None]
             row[f"mean_{n}_regions"] = round(float(np.mean([a for a in found if a is not None])),
                                              3)
+        if chosen:
+            row["radii_chosen"] = list(chosen)
+            chosen.clear()
         rows.append(row)
         print(f"{name:62s} " + " ".join(f"{a:.3f}" for a in row["per_fold"])
               + f"  mean {row[f'mean_{args.regions}_regions']:.3f}"
@@ -357,6 +426,9 @@ def main() -> None:
                     help="how the feature set is chosen inside the training part")
     ap.add_argument("--variants", action="store_true",
                     help="per-fold ROC AUC of fixed variants (see the module's text)")
+    ap.add_argument("--only", action="append", default=[],
+                    help="with --variants: only the variants whose name holds this text "
+                         "(repeatable)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write the scores here")
     args = ap.parse_args()
