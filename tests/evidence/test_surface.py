@@ -74,6 +74,8 @@ def test_the_surface_is_a_cloud_optimised_geotiff_in_utm(built: Built) -> None:
         assert src.overviews(1), "no overviews"
         assert src.dtypes == ("float32",) and np.isnan(src.nodata)
         assert src.tags()["MINEACTION_CRS"] == "EPSG:32639"
+        # computed from the demo's synthetic store: the file says so wherever it is opened
+        assert src.tags()["MINEACTION_SYNTHETIC"].startswith("synthetic:")
         # the box, 17 x 22 km, in 100 m cells
         assert 160 <= src.width <= 180 and 215 <= src.height <= 235
         a = src.read(1, masked=True)

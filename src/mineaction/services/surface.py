@@ -96,6 +96,11 @@ class Surface:
                 "max": w.max, "mean": w.mean}
 
 
+#: The tag a surface computed from a store of synthetic (demonstration) data carries.
+SYNTHETIC_TAG = ("synthetic: computed from demonstration data made up for testing, in a "
+                 "fictional territory at sea; it describes no real place")
+
+
 def surface(ctx: Context, model_path: Path, output: Path, *, resolution: float,
             bbox: tuple[float, float, float, float] | None = None,
             before: dt.date | None = None, context_path: str | None = None,
@@ -113,6 +118,10 @@ def surface(ctx: Context, model_path: Path, output: Path, *, resolution: float,
             "MINEACTION_RESOLUTION_M": f"{resolution:g}",
             "MINEACTION_KNOWN_BEFORE": (before or ctx.today()).isoformat(),
             "MINEACTION_VALUE": "calibrated probability of explosive ordnance in the cell"}
+    from mineaction.reports.definitions import synthetic
+
+    if synthetic(ctx.reader, ["hazards", "finds", "activities"]):
+        tags["MINEACTION_SYNTHETIC"] = SYNTHETIC_TAG
     with dask_client(workers, scheduler, processes=processes) as client:
         written = S.write_cog(built, output, chunk=chunk, client=client, tile=tile, tags=tags,
                               progress=progress)
