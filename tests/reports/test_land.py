@@ -259,3 +259,22 @@ def test_contamination_remaining_is_counted_at_the_end_of_the_period(programme) 
     assert public.table("remaining").total["cha_km2"].value == t.total["cha_km2"].value
     later = build(store, "land-release", YEAR).table("remaining")
     assert later.as_of == dt.date(2023, 12, 31) and later.rows == [] and later.total is None
+
+
+def test_a_period_without_end_is_counted_on_the_contexts_day(programme) -> None:
+    # "today" is the context's clock, not the machine's date: a service called with a clock
+    # set to 15 February 2023 counts what remained that day (part of HA cancelled by then)
+    from mineaction.services import reports
+    from mineaction.services.context import Context
+
+    store, _ = programme
+    day = dt.datetime(2023, 2, 15, 9, 0, tzinfo=dt.timezone.utc)
+    rep = reports.build(Context(store, clock=lambda: day), "land-release", Period())
+    t = rep.table("remaining")
+    assert t.as_of == dt.date(2023, 2, 15)
+    part = t.cell("Alda District (synthetic)", "cha_km2")
+    assert part.value == pytest.approx(geodesic_m2(HA.difference(N1)) / 1e6, abs=1e-6)
+    assert part.figure.criteria["as at"] == "2023-02-15"
+    later = reports.build(Context(store, clock=lambda: day.replace(year=2024)), "land-release",
+                          Period()).table("remaining")
+    assert later.as_of == dt.date(2024, 2, 15) and later.rows == []

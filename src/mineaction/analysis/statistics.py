@@ -104,6 +104,13 @@ class Scope:
     period: Period = Period()
     area: str | None = None
     area_ids: frozenset[str] | None = None
+    #: The day "today" means for a period without an end: the context's clock when a service
+    #: builds the scope (the system's date when nobody set it).
+    today: dt.date | None = field(default=None, compare=False)
+
+    def now(self) -> dt.date:
+        """The day "today" means for this scope."""
+        return self.today or dt.date.today()
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"period": self.period.as_dict()}

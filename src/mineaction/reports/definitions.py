@@ -331,7 +331,7 @@ def _last_year(reader: Reader, scope: Scope) -> int:
         return scope.period.end.year
     years = [r["year"] for r in reader.aggregate("release-steps", ["year"],
                                                  date_field="released_on") if r["year"]]
-    return int(max(years)) if years else dt.date.today().year
+    return int(max(years)) if years else scope.now().year
 
 
 @report("ap-clearance-five-year", "Five-year summary of AP mine clearance",
@@ -583,8 +583,8 @@ def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
 
 def state_date(scope: Scope) -> dt.date:
     """The day a report describing a state (open hazards, remaining contamination) describes:
-    the end of its period, today when the period has no end."""
-    return scope.period.end or dt.date.today()
+    the end of its period, today (the scope's) when the period has no end."""
+    return scope.period.end or scope.now()
 
 
 def state_note(scope: Scope) -> str:
@@ -717,7 +717,7 @@ def _release_with(reader: Reader, scope: Scope, category: str) -> list[Group]:
         "method, against the year's plan; ordnance destroyed; casualties; capacity at the end of "
         "the quarter.")
 def progress(reader: Reader, scope: Scope, options: Options) -> Report:
-    end = scope.period.end or dt.date.today()
+    end = scope.period.end or scope.now()
     quarter = options.quarter or (end.month - 1) // 3 + 1
     q = Period.of(end.year, quarter=quarter)
     qscope = Scope(q, scope.area, scope.area_ids)

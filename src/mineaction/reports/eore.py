@@ -84,7 +84,7 @@ def eore(reader: Reader, scope: Scope, options: Options) -> Report:
     sessions = _sessions(reader, scope)
     base = scope.describe()
     areas = Areas.load(reader)
-    on = scope.period.end or dt.date.today()
+    on = scope.period.end or scope.now()
     near = Nearest([h.geometry for h in hazards_at(reader, on)
                     if h.status == HazardStatus.OPEN and h.geometry is not None])
     measured = {s.id: near.measure(s.geometry) for s in sessions}

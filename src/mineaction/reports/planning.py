@@ -23,7 +23,7 @@ RATE = "m²/team-day"
 def _record(reader: Reader, scope: Scope) -> Record:
     from mineaction.planning.read import read
 
-    return read(reader, scope.period.end or dt.date.today())
+    return read(reader, scope.period.end or scope.now())
 
 
 def _in_scope(rec: Record, scope: Scope) -> tuple[list[ActivityRow], list[CapacityRow]]:

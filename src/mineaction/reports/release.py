@@ -72,7 +72,7 @@ KINDS = ("sha", "cha")
 def as_of(scope: Scope, today: dt.date | None = None) -> dt.date:
     """The day the contamination remaining is counted on: the end of the period, today when
     the period has no end or ends later."""
-    now = today or dt.date.today()
+    now = today or scope.now()
     return min(scope.period.end or now, now)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
             raise InvalidInput.of("areas.breakdown_unknown", by=b, report=name,
                                   known=", ".join(BY))
     threshold = ctx.settings.suppress_below if suppress_below is None else suppress_below
-    scope = scope_for(ctx.reader, when, area)
+    scope = replace(scope_for(ctx.reader, when, area), today=ctx.today())
     rep = build_report(ctx.reader, name, scope,
                        Options(suppress_below=threshold, quarter=quarter, by=tuple(by)))
     rep.store = ctx.store.url
