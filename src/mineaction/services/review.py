@@ -460,8 +460,10 @@ def approve(ctx: Context, sub_id: str, note: str | None = None, *,
         raise InvalidInput(problems, source=sub.id)
     view = ctx.store.as_actor(ctx.actor, on_behalf=_submitter(sub))
     with view.transaction(clock=ctx.clock) as tx:
-        new, changed, messages = _apply(tx, lyr, sub, records)
+        # the decision first: of two approvers at once, the second waits on the submission's
+        # row and finds it decided (Conflict), rather than checking records the first wrote
         _decide(ctx, tx, sub, SubmissionStatus.APPROVED, note)
+        new, changed, messages = _apply(tx, lyr, sub, records)
         audit.record(tx, audit.APPROVE, layer=LAYER, record=sub.id, after=sub, detail={
             "layer": lyr.name, "note": note or "", "added": len(new),
             "updated": len(changed), "submitted_by": sub.submitted_by,
