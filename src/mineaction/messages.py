@@ -283,6 +283,108 @@ MESSAGES: dict[str, str] = {
     "import.unknown_mapping": "no mapping {name!r}: give a TOML file or one of {known}",
     # -- report. Reports: names, formats, scopes.
     "report.no_such_area": "--area {area!r}: no administrative area has this name or id",
+    # report.note_*: the notes of reports' tables, in the order the report definitions use them
+    "report.note_all_ap_mined_area": ("'All AP mined area' is the land cleared in AP only and "
+                                      "in mixed AP and AV polygons. Reduced and cancelled land "
+                                      "is never counted as cleared."),
+    "report.note_ap_task_area": ("Area is that of whole task polygons (activities) in which at "
+                                 "least one AP mine was found, not the area that held AP mines. "
+                                 "Items are all those the same activities destroyed; an "
+                                 "activity's items count in the district where it released "
+                                 "most land."),
+    "report.note_areas_by_code": ("{count} area(s) known only by the code the records give (no "
+                                  "administrative area of the store has it), shown by that "
+                                  "code: {codes}"),
+    "report.note_breakdown_withheld": ("breakdown withheld: fewer than {threshold} people in "
+                                       "several of its categories and in all, so that any "
+                                       "breakdown would identify them"),
+    "report.note_candidates_release": ("In all, {count:,} candidate(s) would release {m2} m² "
+                                       "(their union)."),
+    "report.note_capacity_complete": ("Complete: every month in which an operator released land "
+                                      "by a kind of work has a capacity record for that operator "
+                                      "and kind."),
+    "report.note_capacity_gaps": ("{count:,} operator-month(s) of work with no capacity record: "
+                                  "capacity is incomplete there, and rates per team-day leave "
+                                  "that work out."),
+    "report.note_capacity_no_area": ("Capacity records name no area: rates per team-day are "
+                                     "given for the whole store only; the rates per task-day "
+                                     "below are the area's."),
+    "report.note_capacity_no_kind": ("{count:,} capacity record(s) of the period name no kind "
+                                     "of work (activity_kind); the latest of each operator is "
+                                     "counted under '{label}', never as NTS, TS or clearance "
+                                     "capacity."),
+    "report.note_capacity_no_kind_counted": ("Capacity records that name no kind of work are "
+                                             "counted with their operator's ({label})."),
+    "report.note_capacity_stock": ("Capacity is a stock: for each operator and kind of work the "
+                                   "latest record ending in the period is shown; records of "
+                                   "earlier periods are not added."),
+    "report.note_eore_attendances": ("Beneficiaries are attendances: a person at two sessions "
+                                     "counts twice. Girls and boys are under 18, women and men "
+                                     "18 and over; the four groups are never added into any "
+                                     "other group."),
+    "report.note_eore_distance": ("Distance on the WGS84 ellipsoid (geodesic, metres) from the "
+                                  "session's location to the edge of the nearest open hazard "
+                                  "(0 inside one). Bands: under 1 km (< 1,000 m), 1-5 km (1,000 "
+                                  "to < 5,000 m), over 5 km (5,000 m or more, or no open hazard "
+                                  "within 5 km). --explain gives each session's distance."),
+    "report.note_first_shown": "The first {shown} of {count:,} shown.",
+    "report.note_item_in_released_land": ("An item found in released land is the gravest "
+                                          "failure of quality: the land was released while "
+                                          "still holding explosive ordnance."),
+    "report.note_items_left_behind": ("Finds (of any activity) in land released earlier by "
+                                      "another activity: items the release left behind. Land a "
+                                      "failed QC inspection returned to a hazard is not "
+                                      "released land; the inspection counts its own items "
+                                      "above."),
+    "report.note_largest_shown": "The {shown} largest of {count:,} shown.",
+    "report.note_no_activities": ("The store holds no land release activities: no productivity "
+                                  "can be measured (a store of published figures only has "
+                                  "none)."),
+    "report.note_no_personal_data": "Personal data of victims is never read for this report.",
+    "report.note_no_plan": ("No plan for {year} in the published-figures register (metric "
+                            "area_released_target, national, in km², for the country of the "
+                            "store's administrative areas)."),
+    "report.note_nothing_to_assess": "No open hazard: nothing to assess.",
+    "report.note_nothing_to_rank": "No open hazard: nothing to rank.",
+    "report.note_productivity_methods": ("Released land here is the sum of the release steps of "
+                                         "each activity (per hazard); cancelled, reduced and "
+                                         "cleared land are the rates of NTS, TS and "
+                                         "clearance/BAC respectively, never added together."),
+    "report.note_qc_pass_rate": ("Method: the kind of the activity inspected. The pass rate "
+                                 "counts QC inspections that passed or failed, not "
+                                 "observations."),
+    "report.note_remaining": ("Hazards open at the end of the period, each as it stood that "
+                              "day; suspected and confirmed areas are never added together."),
+    "report.note_rows_overlap": ("Rows overlap (the same land counts under more than one row): "
+                                 "each total of land is the land under all the rows, less than "
+                                 "the sum of the rows: {by}."),
+    "report.note_state_end": ("Hazards as they stood at the end of the period ({on}): those "
+                              "open that day, each with its area that day."),
+    "report.note_state_no_emplacement_end": ("Hazards as they stood at the end of the period "
+                                             "({on}): those open that day, each with its area "
+                                             "that day. Dates of emplacement are not recorded."),
+    "report.note_state_no_emplacement_today": ("Hazards as they stand today ({on}), the period "
+                                               "having no end: those open, each with its area "
+                                               "today. Dates of emplacement are not recorded."),
+    "report.note_state_today": ("Hazards as they stand today ({on}), the period having no end: "
+                                "those open, each with its area today."),
+    "report.note_steps_share_land": ("Release steps hold the same land (an activity over "
+                                     "overlapping hazards, or activities outside any hazard on "
+                                     "the same ground): each area is that land counted once. "
+                                     "The steps' recorded areas add up to more in {count} "
+                                     "cell(s): {cells} (the per-hazard figures of released_area "
+                                     "count it once per step)."),
+    "report.note_suppressed_marks": ("'<{threshold}': fewer than {threshold} people, not shown; "
+                                     "'x': {threshold} or more, not shown because a hidden count "
+                                     "could be worked out from it and the totals."),
+    "report.note_team_days": ("Team-days are teams x calendar days of each capacity record's "
+                              "period; n is the number of capacity records (operator-periods). "
+                              "Manual, dogs and mechanical are fitted: the record says which "
+                              "assets an operator had, not which asset cleared which square "
+                              "metre."),
+    "report.note_undated_left_out": "{count:,} activity(ies) without a start or end date left out.",
+    "report.note_victim_activated_ied": ("Victim-activated improvised devices are AP mines under "
+                                         "the Convention."),
     "report.unknown": "unknown report {name!r}; expected one of {reports}",
     "report.unknown_format": "unknown report format {fmt!r}; expected one of {formats}",
     # -- records. Minefield records: their format, georeferencing, storage.

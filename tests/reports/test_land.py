@@ -136,7 +136,7 @@ def test_district_table_gives_land_and_says_where_steps_overlap(programme) -> No
     # The notes: the rows overlap (HA and HB lie in two districts), and one cell holds two
     # steps with the same land (the two tasks outside any hazard).
     (rows_note,) = [n for n in t.notes if n.startswith("Rows overlap")]
-    assert f"area_released_m2 by {rows_overlap:,.1f} m²" in rows_note
+    assert f"area_released_m2 +{rows_overlap:,.1f} m²" in rows_note
     (steps_note,) = [n for n in t.notes if n.startswith("Release steps hold the same land")]
     twice = geodesic_m2(O1.intersection(O2))
     assert f"(no area recorded)/area_released_m2 {twice:,.1f} m²" in steps_note
@@ -268,7 +268,7 @@ def test_a_period_without_end_is_counted_on_the_contexts_day(programme) -> None:
     from mineaction.services.context import Context
 
     store, _ = programme
-    day = dt.datetime(2023, 2, 15, 9, 0, tzinfo=dt.timezone.utc)
+    day = dt.datetime(2023, 2, 15, 9, 0, tzinfo=dt.UTC)
     rep = reports.build(Context(store, clock=lambda: day), "land-release", Period())
     t = rep.table("remaining")
     assert t.as_of == dt.date(2023, 2, 15)

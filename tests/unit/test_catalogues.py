@@ -328,6 +328,43 @@ def test_rows_named_by_a_vocabulary_code_are_labelled_for_people_not_for_machine
     assert rep.tables[0].rows[0]["device_category"].value == "ap"
 
 
+def test_notes_are_said_in_the_reports_language_and_stay_english_for_machines() -> None:
+    import pickle
+
+    from markupsafe import escape
+
+    from mineaction.analysis.statistics import Period, Scope
+    from mineaction.reports.localise import localise
+    from mineaction.reports.model import Column, Note, Report, Table
+    from mineaction.reports.render import as_json, html
+
+    rep = Report("casualties", "Casualties of mines and explosive ordnance",
+                 Scope(Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31))))
+    t = Table("by-device", "By device", [Column("killed", "Killed", "people")])
+    marks = Note("report.note_suppressed_marks", threshold=5)
+    t.notes = [marks, "a note made elsewhere, in English"]
+    t.withheld = Note("report.note_breakdown_withheld", threshold=5)
+    rep.tables = [t]
+    rep.notes = [Note("report.note_no_personal_data")]
+    # in English a note is its text, and it survives a copy through pickle (report caches)
+    assert marks == ("'<5': fewer than 5 people, not shown; 'x': 5 or more, not shown because "
+                     "a hidden count could be worked out from it and the totals.")
+    again = pickle.loads(pickle.dumps(marks))
+    assert isinstance(again, Note) and again == marks and again.message == marks.message
+    for lang in LANGUAGES:
+        rep.locale = lang
+        shown = localise(rep)
+        said = shown.tables[0].notes[0]
+        assert said != marks and "'<5'" in said and "'x'" in said, lang
+        assert shown.tables[0].notes[1] == "a note made elsewhere, in English"
+        assert shown.tables[0].withheld != t.withheld and "5" in shown.tables[0].withheld
+        assert shown.notes[0] != rep.notes[0]
+        page = html(rep)
+        assert str(escape(shown.notes[0])) in page and str(escape(said)) in page
+    machine = as_json(rep)  # machines read the English
+    assert machine["notes"] == [rep.notes[0]] and machine["tables"][0]["notes"][0] == marks
+
+
 def test_the_catalogues_say_the_glossary_s_terms_of_release() -> None:
     """docs/glossary.csv gives one term per concept and language; the catalogues use them."""
     import csv

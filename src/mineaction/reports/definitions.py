@@ -17,7 +17,7 @@ from typing import Any
 
 from mineaction.analysis import statistics as st
 from mineaction.analysis.statistics import Areas, Figure, Group, Period, Scope
-from mineaction.reports.model import Cell, Chart, Column, Report, Table, total_row
+from mineaction.reports.model import Cell, Chart, Column, Note, Report, Table, total_row
 from mineaction.store.base import Reader
 
 KM2 = 1_000_000.0
@@ -121,14 +121,12 @@ def land_columns(table: Table, land: st.Land, columns: Sequence[str], *, scale: 
                                       "(the union of their polygons), not their sum"}, scale)
             extra = (float(cell.value or 0) - union.value) * scale
             if extra > st.OVERLAP_TOLERANCE_M2 * max(len(ids), 1):
-                overlapping_rows.append(f"{name} by {extra:,.1f} m²")
+                overlapping_rows.append(f"{name} +{extra:,.1f} m²")
             table.total[name] = Cell(union.value, union)
         table.summed = tuple(c for c in table.summed if c not in columns)
         table.land = tuple(columns)
     if overlapping_rows:
-        table.notes.append("Rows overlap (the same land counts under more than one row): each "
-                           "total of land is the land under all the rows, less than the sum of "
-                           "the rows: " + "; ".join(overlapping_rows) + ".")
+        table.notes.append(Note("report.note_rows_overlap", by="; ".join(overlapping_rows)))
     shared: list[str] = []
     for row in table.all_rows():
         for name in columns:
@@ -137,12 +135,9 @@ def land_columns(table: Table, land: st.Land, columns: Sequence[str], *, scale: 
             if extra > 0:
                 shared.append(f"{row[table.key_column].value}/{name} {extra:,.1f} m²")
     if shared:
-        table.notes.append(
-            "Release steps hold the same land (an activity over overlapping hazards, or "
-            "activities outside any hazard on the same ground): each area is that land counted "
-            f"once. The steps' recorded areas add up to more in {len(shared)} cell(s): "
-            + ", ".join(shared[:12]) + (" ..." if len(shared) > 12 else "")
-            + " (the per-hazard figures of released_area count it once per step).")
+        table.notes.append(Note("report.note_steps_share_land", count=len(shared),
+                                cells=", ".join(shared[:12]) + (" ..." if len(shared) > 12
+                                                                else "")))
 
 
 def _ids(cell: Cell) -> list[str]:
@@ -277,10 +272,7 @@ def ap_release_by_district(reader: Reader, scope: Scope, options: Options) -> Re
         methods.add(mrow)
     land_columns(table, land, ["area_released_m2"])
     land_columns(methods, land, [f"{m}_m2" for m in st.METHODS])
-    table.notes.append("Area is that of whole task polygons (activities) in which at least one "
-                       "AP mine was found, not the area that held AP mines. Items are all those "
-                       "the same activities destroyed; an activity's items count in the district "
-                       "where it released most land.")
+    table.notes.append(Note("report.note_ap_task_area"))
     rep.tables += [table, methods]
     classes = class_table(reader, scope, land)
     rep.tables.append(classes)
@@ -364,8 +356,7 @@ def ap_clearance_five_year(reader: Reader, scope: Scope, options: Options) -> Re
                                          and g.key["method"] == method), c, scale=KM2)
         t.add(row)
     land_columns(t, land, [n for n, _, _, _ in cols], scale=KM2)
-    t.notes.append("'All AP mined area' is the land cleared in AP only and in mixed AP and AV "
-                   "polygons. Reduced and cancelled land is never counted as cleared.")
+    t.notes.append(Note("report.note_all_ap_mined_area"))
     rep.tables.append(t)
     years = [r["year"].value for r in reversed(t.rows)]
     rep.charts.append(Chart("years", "AP mined area cleared per year", years, {
@@ -435,8 +426,7 @@ def capacity(reader: Reader, scope: Scope, options: Options) -> Report:
                                                       ("machines", "machines"))}})
         total_row(t4)
         rep.tables.append(t4)
-    rep.notes.append("Capacity is a stock: for each operator and kind of work the latest record "
-                     "ending in the period is shown; records of earlier periods are not added.")
+    rep.notes.append(Note("report.note_capacity_stock"))
     _note_capacity_without_kind(rep, reader, scope)
     return rep
 
@@ -445,9 +435,8 @@ def _note_capacity_without_kind(rep: Report, reader: Reader, scope: Scope) -> No
     """A note counting the capacity records of the period that name no kind of work."""
     ids = st.capacity_without_kind(reader, scope)
     if ids:
-        rep.notes.append(f"{len(ids):,} capacity record(s) of the period name no kind of work "
-                         "(activity_kind); the latest of each operator is counted under "
-                         f"'{st.NOT_RECORDED}', never as NTS, TS or clearance capacity.")
+        rep.notes.append(Note("report.note_capacity_no_kind", count=len(ids),
+                              label=st.NOT_RECORDED))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,8 +472,7 @@ def suppress(tables: Sequence[Table], columns: Sequence[str], threshold: int, *,
         # rows are withheld, the finest first, and everything is protected again: the total row
         # stays, as the same grand totals as the other tables'.
         for t in fine[:1]:
-            t.withheld = (f"breakdown withheld: fewer than {threshold} people in several of its "
-                          "categories and in all, so that any breakdown would identify them")
+            t.withheld = Note("report.note_breakdown_withheld", threshold=threshold)
             t.notes.append(t.withheld)
             t.rows = []
 
@@ -527,9 +515,9 @@ def casualty_tables(reader: Reader, scope: Scope, threshold: int,
             Column(key, head, numeric=False), Column("killed", "Killed", "people"),
             Column("injured", "Injured", "people"), Column("total", "Total", "people")])
         if coded:
-            t.notes.append(f"{len(coded)} area(s) known only by the code the records give (no "
-                           "administrative area of the store has it), shown by that code: "
-                           + ", ".join(coded[:10]) + (", ..." if len(coded) > 10 else ""))
+            t.notes.append(Note("report.note_areas_by_code", count=len(coded),
+                                codes=", ".join(coded[:10]) + (", ..." if len(coded) > 10
+                                                               else "")))
         values = sorted({str(g.key[key]) for g in groups})
         for value in values:
             row: dict[str, Any] = {key: value}
@@ -549,9 +537,7 @@ def casualty_tables(reader: Reader, scope: Scope, threshold: int,
     suppress(tables, ["killed", "injured", "total"], threshold, row_total="total")
     for t in tables:
         if any(cell.suppressed for row in t.all_rows() for cell in row.values()):
-            t.notes.insert(0, f"'<{threshold}': fewer than {threshold} people, not shown; "
-                              f"'x': {threshold} or more, not shown because a hidden count "
-                              "could be worked out from it and the totals.")
+            t.notes.insert(0, Note("report.note_suppressed_marks", threshold=threshold))
     return tables
 
 
@@ -573,7 +559,7 @@ def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
                              "bar spans the range the count lies in (see the key)."
                              if hidden else ""),
         marks=marks if hidden else {}))
-    rep.notes.append("Personal data of victims is never read for this report.")
+    rep.notes.append(Note("report.note_no_personal_data"))
     return rep
 
 
@@ -587,13 +573,15 @@ def state_date(scope: Scope) -> dt.date:
     return scope.period.end or scope.now()
 
 
-def state_note(scope: Scope) -> str:
-    on = state_date(scope)
+def state_note(scope: Scope, emplacement: bool = True) -> Note:
+    """The note of a table of a state: the day it describes (and, ``emplacement`` False, that
+    the dates of emplacement are not recorded)."""
+    on = state_date(scope).isoformat()
     if scope.period.end:
-        return (f"Hazards as they stood at the end of the period ({on.isoformat()}): those "
-                "open that day, each with its area that day.")
-    return (f"Hazards as they stand today ({on.isoformat()}), the period having no end: those "
-            "open, each with its area today.")
+        return Note("report.note_state_end" if emplacement
+                    else "report.note_state_no_emplacement_end", on=on)
+    return Note("report.note_state_today" if emplacement
+                else "report.note_state_no_emplacement_today", on=on)
 
 
 def open_hazards_then(reader: Reader, scope: Scope) -> list[Any]:
@@ -653,7 +641,7 @@ def article7(reader: Reader, scope: Scope, options: Options) -> Report:
     for row in _hazard_rows(hazards, scope, "ap", areas):
         form_c.add(row)
     total_row(form_c, columns=("area_m2", "estimated_mines"))
-    form_c.notes.append(state_note(scope) + " Dates of emplacement are not recorded.")
+    form_c.notes.append(state_note(scope, emplacement=False))
     rep.tables.append(form_c)
     form_g = Table("form-g", "Form G: AP mines destroyed, by type", [
         Column("type", "Type", numeric=False), Column("destroyed", "Destroyed", "items")])
@@ -665,7 +653,7 @@ def article7(reader: Reader, scope: Scope, options: Options) -> Report:
         form_g.add({"type": f"{g.key['model'] or 'improvised'} (victim-activated IED)",
                     "destroyed": fcell(g.figures["quantity"])})
     total_row(form_g)
-    form_g.notes.append("Victim-activated improvised devices are AP mines under the Convention.")
+    form_g.notes.append(Note("report.note_victim_activated_ied"))
     rep.tables.append(form_g)
     form_f = Table("ccm-form-f", "CCM Form F: areas contaminated by cluster munition remnants",
                    hazard_cols[:7])
@@ -773,9 +761,7 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
                                    Figure(target.value, "figures",  # type: ignore
                                           [target.id], {"metric": "area_released_target"}, 1))})
     else:
-        plan.notes.append(f"No plan for {end.year} in the published-figures register "
-                          "(metric area_released_target, national, in km², for the country "
-                          "of the store's administrative areas).")
+        plan.notes.append(Note("report.note_no_plan", year=end.year))
     rep.tables.append(plan)
     finds = Table("finds", "Explosive ordnance destroyed in the quarter", [
         Column("category", "Category", numeric=False), Column("items", "Items", "items")])
@@ -809,8 +795,7 @@ def progress(reader: Reader, scope: Scope, options: Options) -> Report:
                                     for k in ("teams", "deminers", "dogs", "machines")}})
     total_row(cap)
     if st.capacity_without_kind(reader, ytd):
-        cap.notes.append("Capacity records that name no kind of work are counted with their "
-                         f"operator's ({st.NOT_RECORDED}).")
+        cap.notes.append(Note("report.note_capacity_no_kind_counted", label=st.NOT_RECORDED))
     rep.tables.append(cap)
     rep.charts.append(Chart("release", "Land released in the quarter, by method",
                             [r["district"].value for r in t.rows],

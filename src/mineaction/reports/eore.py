@@ -21,7 +21,7 @@ from mineaction.domain.vocabulary import HazardStatus
 from mineaction.quality.distance import BANDS, NO_HAZARD, NO_LOCATION, Nearest
 from mineaction.release.queries import hazards_at
 from mineaction.reports.definitions import Options, new_report, report, suppress
-from mineaction.reports.model import Cell, Column, Report, Table, total_row
+from mineaction.reports.model import Cell, Column, Note, Report, Table, total_row
 from mineaction.store.base import Reader
 
 LAYER = "eore"
@@ -122,16 +122,8 @@ def eore(reader: Reader, scope: Scope, options: Options) -> Report:
     suppress(tables, [*PEOPLE, "total"], threshold, row_total="total")
     for t in tables:
         if any(cell.suppressed for row in t.all_rows() for cell in row.values()):
-            t.notes.insert(0, f"'<{threshold}': fewer than {threshold} people, not shown; "
-                              f"'x': {threshold} or more, not shown because a hidden count "
-                              "could be worked out from it and the totals.")
-    tables[-1].notes.append("Distance on the WGS84 ellipsoid (geodesic, metres) from the "
-                            "session's location to the edge of the nearest open hazard (0 "
-                            "inside one). Bands: under 1 km (< 1,000 m), 1-5 km (1,000 to "
-                            "< 5,000 m), over 5 km (5,000 m or more, or no open hazard within "
-                            "5 km). --explain gives each session's distance.")
-    tables[0].notes.append("Beneficiaries are attendances: a person at two sessions counts "
-                           "twice. Girls and boys are under 18, women and men 18 and over; "
-                           "the four groups are never added into any other group.")
+            t.notes.insert(0, Note("report.note_suppressed_marks", threshold=threshold))
+    tables[-1].notes.append(Note("report.note_eore_distance"))
+    tables[0].notes.append(Note("report.note_eore_attendances"))
     rep.tables += tables
     return rep

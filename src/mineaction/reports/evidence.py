@@ -15,7 +15,7 @@ import shapely
 from mineaction.analysis.statistics import Figure, Scope
 from mineaction.geo.measure import area_m2
 from mineaction.reports.definitions import Options, new_report, report
-from mineaction.reports.model import Cell, Column, Report, Table
+from mineaction.reports.model import Cell, Column, Note, Report, Table
 from mineaction.store.base import Reader
 
 CANDIDATES_PER_DISTRICT = 50
@@ -66,8 +66,8 @@ def cancellation_candidates(reader: Reader, scope: Scope, options: Options) -> R
     if by_district:
         m2 = _union_m2([a.hazard.geometry for a in all_cancel])
         ids = sorted(a.hazard.id for a in all_cancel)
-        summary.notes.append(f"In all, {len(all_cancel):,} candidate(s) would release "
-                             f"{m2:,.0f} m² (their union).")
+        summary.notes.append(Note("report.note_candidates_release", count=len(all_cancel),
+                                  m2=f"{m2:,.0f}"))
     rep.tables.append(summary)
     for name in sorted(by_district):
         cands = sorted((a for a in by_district[name] if a.recommendation == "cancel"),
@@ -92,11 +92,12 @@ def cancellation_candidates(reader: Reader, scope: Scope, options: Options) -> R
                                                     for it in a.items]}, len(ev_ids))),
                    "reasons": Cell("; ".join(m.text() for m in a.reasons))})
         if len(cands) > CANDIDATES_PER_DISTRICT:
-            t.notes.append(f"The {CANDIDATES_PER_DISTRICT} largest of {len(cands):,} shown.")
+            t.notes.append(Note("report.note_largest_shown", shown=CANDIDATES_PER_DISTRICT,
+                                count=len(cands)))
         rep.tables.append(t)
     rep.notes += [m.text() for m in result.notes]
     if not items:
-        rep.notes.append("No open hazard: nothing to assess.")
+        rep.notes.append(Note("report.note_nothing_to_assess"))
     return rep
 
 

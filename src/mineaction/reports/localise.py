@@ -1,6 +1,7 @@
-"""Reports in the reader's language: titles, column headings, units, the words of the report
-frame and the vocabulary terms a table's rows are named by, through the gettext catalogues of
-the core (:mod:`mineaction.catalogues`; the English texts are the message ids).
+"""Reports in the reader's language: titles, column headings, units, notes, the words of the
+report frame and the vocabulary terms a table's rows are named by, through the gettext
+catalogues of the core (:mod:`mineaction.catalogues`; the English texts are the message ids;
+a note is a message, :class:`~mineaction.reports.model.Note`).
 
 A report is built in English, with codes as the keys of its rows (what CSV, JSON and
 ``--explain`` give, for machines); :func:`localise` gives the copy people read (screen, HTML,
@@ -14,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from mineaction.messages import translator
-from mineaction.reports.model import Cell, Chart, Report, Table
+from mineaction.reports.model import Cell, Chart, Note, Report, Table
 
 #: The words around a report's tables, in English (message ids).
 FRAME = {
@@ -132,6 +133,14 @@ def title(report: Report, locale: str) -> str:
     return report.title
 
 
+def note(text: str, locale: str) -> str:
+    """A note in ``locale``: the message of a :class:`~mineaction.reports.model.Note`, else the
+    text's translation when the catalogue has it (notes made elsewhere, in English)."""
+    if isinstance(text, Note):
+        return text.text(locale)
+    return translator(locale).gettext(text)
+
+
 def _key_cell(cell: Cell, locale: str) -> Cell:
     if isinstance(cell.value, str) and not cell.suppressed:
         return replace(cell, value=label(cell.value, locale))
@@ -150,7 +159,8 @@ def _table(table: Table, locale: str) -> Table:
         total = {**table.total, key: replace(head, value=t.gettext(head.value))
                  if isinstance(head.value, str) else head}
     return replace(table, title=t.gettext(table.title), columns=columns, rows=rows,
-                   total=total)
+                   total=total, notes=[note(n, locale) for n in table.notes],
+                   withheld=note(table.withheld, locale) if table.withheld else table.withheld)
 
 
 def _chart(chart: Chart, locale: str) -> Chart:
@@ -170,5 +180,6 @@ def localise(report: Report) -> Report:
     if report.locale == "en" or report.localised:
         return report
     return replace(report, title=title(report, report.locale),
+                   notes=[note(n, report.locale) for n in report.notes],
                    tables=[_table(t, report.locale) for t in report.tables],
                    charts=[_chart(c, report.locale) for c in report.charts], localised=True)

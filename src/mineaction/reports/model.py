@@ -12,6 +12,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mineaction.analysis.statistics import Figure, Scope
+from mineaction.messages import Message
+
+
+class Note(str):
+    """A note of a report or table: its English text (what CSV and JSON give, and what it is
+    as a ``str``) with the message it says (a code and its parameters), so that the copy
+    people read is in their language (:func:`mineaction.reports.localise.localise`)."""
+
+    message: Message
+
+    def __new__(cls, code: str, /, **params: Any) -> Note:
+        said = Message.of(code, **params)
+        note = super().__new__(cls, said.text("en"))
+        note.message = said
+        return note
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_note, (self.message.code, dict(self.message.params)))
+
+    def text(self, locale: str) -> str:
+        return self.message.text(locale)
+
+
+def _note(code: str, params: dict[str, Any]) -> Note:
+    return Note(code, **params)
 
 
 @dataclass(frozen=True)

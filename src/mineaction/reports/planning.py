@@ -14,7 +14,7 @@ from mineaction.analysis.statistics import Figure, Scope
 from mineaction.planning import productivity as pr
 from mineaction.planning.data import ActivityRow, CapacityRow, Record
 from mineaction.reports.definitions import Options, new_report, report
-from mineaction.reports.model import Cell, Column, Report, Table
+from mineaction.reports.model import Cell, Column, Note, Report, Table
 from mineaction.store.base import Reader
 
 RATE = "m²/team-day"
@@ -75,14 +75,10 @@ def productivity_tables(rec: Record, scope: Scope) -> tuple[list[Table], list[st
                  "machine-days; P10-P90 over 200 bootstrap resamples"}
             per = {"manual": "deminer-day", "dogs": "dog-day", "mechanical": "machine-day"}
             t.add({"method": asset, "per": per[asset], **_spread_cells(s, "activities", c)})
-        t.notes.append("Team-days are teams x calendar days of each capacity record's period; "
-                       "n is the number of capacity records (operator-periods). Manual, dogs "
-                       "and mechanical are fitted: the record says which assets an operator "
-                       "had, not which asset cleared which square metre.")
+        t.notes.append(Note("report.note_team_days"))
         tables.append(t)
     else:
-        notes.append("Capacity records name no area: rates per team-day are given for the "
-                     "whole store only; the rates per task-day below are the area's.")
+        notes.append(Note("report.note_capacity_no_area"))
     for by, title in (("threat", "threat"), ("land_use", "land use"),
                       ("contamination", "contamination")):
         rates, undated = pr.task_rates(acts, rec.hazards, by)
@@ -95,8 +91,7 @@ def productivity_tables(rec: Record, scope: Scope) -> tuple[list[Table], list[st
                  "counted); one task taken as one team's work"}
             t.add({"group": f"{kind} / {value}", **_spread_cells(s, "activities", c)})
         if undated:
-            t.notes.append(f"{len(undated):,} activity(ies) without a start or end date left "
-                           "out.")
+            t.notes.append(Note("report.note_undated_left_out", count=len(undated)))
         tables.append(t)
     return tables, notes
 
@@ -131,11 +126,9 @@ def capacity_month_table(rec: Record, scope: Scope) -> Table:
                "machines": cell(m.machines),
                "missing": ", ".join(f"{op} {k}" for op, k in m.missing)})
     if gaps:
-        t.notes.append(f"{gaps:,} operator-month(s) of work with no capacity record: capacity "
-                       "is incomplete there, and rates per team-day leave that work out.")
+        t.notes.append(Note("report.note_capacity_gaps", count=gaps))
     elif months:
-        t.notes.append("Complete: every month in which an operator released land by a kind of "
-                       "work has a capacity record for that operator and kind.")
+        t.notes.append(Note("report.note_capacity_complete"))
     return t
 
 
@@ -152,11 +145,8 @@ def productivity(reader: Reader, scope: Scope, options: Options) -> Report:
     rep.tables.append(capacity_month_table(rec, scope))
     rep.notes += notes
     if not rec.activities:
-        rep.notes.append("The store holds no land release activities: no productivity can be "
-                         "measured (a store of published figures only has none).")
-    rep.notes.append("Released land here is the sum of the release steps of each activity "
-                     "(per hazard); cancelled, reduced and cleared land are the rates of NTS, "
-                     "TS and clearance/BAC respectively, never added together.")
+        rep.notes.append(Note("report.note_no_activities"))
+    rep.notes.append(Note("report.note_productivity_methods"))
     return rep
 
 
@@ -206,9 +196,10 @@ def ranked_tasks(reader: Reader, scope: Scope, options: Options) -> Report:
                         "measured": r.values.get(k2),
                         "weight": ranking.weights[k2]["weight"]}, 1)) for k2 in crit}})
         if len(items) > TASKS_PER_DISTRICT:
-            t.notes.append(f"The first {TASKS_PER_DISTRICT} of {len(items):,} shown.")
+            t.notes.append(Note("report.note_first_shown", shown=TASKS_PER_DISTRICT,
+                                count=len(items)))
         rep.tables.append(t)
     rep.notes += ranking.notes
     if not by_district:
-        rep.notes.append("No open hazard: nothing to rank.")
+        rep.notes.append(Note("report.note_nothing_to_rank"))
     return rep

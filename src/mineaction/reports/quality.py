@@ -19,7 +19,7 @@ from mineaction.domain.quality import QualityEvent
 from mineaction.domain.release import ReleaseStep
 from mineaction.domain.vocabulary import QualityKind, QualityResult, Severity
 from mineaction.reports.definitions import Options, new_report, report
-from mineaction.reports.model import Cell, Column, Report, Table, total_row
+from mineaction.reports.model import Cell, Column, Note, Report, Table, total_row
 from mineaction.store.base import Query, Reader
 
 LAYER = "quality"
@@ -102,8 +102,7 @@ def quality(reader: Reader, scope: Scope, options: Options) -> Report:
         if judged:
             t.total["pass_rate"] = _cell(judged, {**base, "rule": "passed / (passed + failed)"},
                                          round(100.0 * len(ok) / len(judged), 1))
-    t.notes.append("Method: the kind of the activity inspected. The pass rate counts QC "
-                   "inspections that passed or failed, not observations.")
+    t.notes.append(Note("report.note_qc_pass_rate"))
     rep.tables.append(t)
 
     nc = Table("non-conformities", "Non-conformities by severity", [
@@ -142,8 +141,7 @@ def quality(reader: Reader, scope: Scope, options: Options) -> Report:
                                sum(e.items_found or 0 for e in mine))})
     if it.rows:
         total_row(it)
-    it.notes.append("An item found in released land is the gravest failure of quality: the "
-                    "land was released while still holding explosive ordnance.")
+    it.notes.append(Note("report.note_item_in_released_land"))
     rep.tables.append(it)
     rep.tables.append(_finds_in_released_land(reader, scope, base, start, end))
     return rep
@@ -181,7 +179,5 @@ def _finds_in_released_land(reader: Reader, scope: Scope, base: dict[str, Any],
                                            len(ids)))})
     if t.rows:
         total_row(t)
-    t.notes.append("Finds (of any activity) in land released earlier by another activity: "
-                   "items the release left behind. Land a failed QC inspection returned to a "
-                   "hazard is not released land; the inspection counts its own items above.")
+    t.notes.append(Note("report.note_items_left_behind"))
     return t

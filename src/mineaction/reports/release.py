@@ -18,7 +18,7 @@ from mineaction.reports.definitions import (
     new_report,
     report,
 )
-from mineaction.reports.model import Cell, Chart, Column, Report, Table
+from mineaction.reports.model import Cell, Chart, Column, Note, Report, Table
 from mineaction.store.base import Reader
 
 
@@ -109,6 +109,5 @@ def remaining(reader: Reader, scope: Scope, areas: Areas) -> Table:
                                      kind=k)
         table.total = total
         table.land = tuple(f"{k}_km2" for k in KINDS)
-    table.notes.append("Hazards open at the end of the period, each as it stood that day; "
-                       "suspected and confirmed areas are never added together.")
+    table.notes.append(Note("report.note_remaining"))
     return table
