@@ -93,7 +93,10 @@ def test_the_map_loads_requests_tiles_and_draws_them(site: str) -> None:
                                    , timeout=20_000)
             hidden = page.evaluate(
                 "() => window.mineactionMap.getLayoutProperty('risk', 'visibility')")
-            page.check("#risk-surface")
+            # the layer's tiles are asked for after the box is ticked: wait for one to come
+            with page.expect_response(
+                    lambda r: "/collections/risk-surface/map/tiles/" in r.url, timeout=20_000):
+                page.check("#risk-surface")
             page.wait_for_function("() => window.mineactionMap.areTilesLoaded()",
                                    timeout=20_000)
             page.wait_for_function("() => window.mineactionMap.getLayoutProperty('risk', "
