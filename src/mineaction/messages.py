@@ -385,6 +385,19 @@ MESSAGES: dict[str, str] = {
     "report.note_undated_left_out": "{count:,} activity(ies) without a start or end date left out.",
     "report.note_victim_activated_ied": ("Victim-activated improvised devices are AP mines under "
                                          "the Convention."),
+    "report.district_open_hazards": "{name}: {count:,} open hazard(s)",
+    "report.no_area_recorded": "(no area recorded)",
+    # the lines under a chart and the report's list of sources
+    "report.chart_source": "Source: {credits}",
+    "report.chart_source_synthetic": "Source: {credits} (SYNTHETIC demonstration data)",
+    "report.chart_hidden_counts": ("Counts below {threshold} are not shown: a hatched bar spans "
+                                   "the range the count lies in (see the key)."),
+    "report.chart_key_fewer": "fewer than {limit}, not shown",
+    "report.chart_key_more": "{limit} or more, not shown (x)",
+    "report.store_records": "mineaction store records",
+    "report.no_source": "(no source recorded)",
+    "report.source_line": "{layer}: {source}",
+    "report.source_line_count": "{layer}: {source} ({count:,} records)",
     "report.unknown": "unknown report {name!r}; expected one of {reports}",
     "report.unknown_format": "unknown report format {fmt!r}; expected one of {formats}",
     # -- records. Minefield records: their format, georeferencing, storage.
@@ -655,6 +668,13 @@ MESSAGES: dict[str, str] = {
     "intake.not_importable_provenance": ("cannot be imported: every import records itself and "
                                          "the changes it makes"),
     "intake.retired_note": "retired by import {import_id} on {date}: no longer in the source",
+    # the credit line of an import (a report's sources and the line under its charts)
+    "intake.credit": ("{what} (file {file}, SHA-256 {sha256}, {rows:,} rows; imported "
+                      "{imported})"),
+    "intake.credit_day": ("{what} (file {file}, SHA-256 {sha256}, {rows:,} rows, {first}; "
+                          "imported {imported})"),
+    "intake.credit_span": ("{what} (file {file}, SHA-256 {sha256}, {rows:,} rows, {first} to "
+                           "{last}; imported {imported})"),
     "intake.set_not_field_value": "--set {item!r}: expected FIELD=VALUE",
     "intake.value_unmapped": "value {value!r} is not in the mapping for {field} (known: {known})",
     "intake.value_unreadable": "cannot read {field} from {value!r}: {error}",
@@ -672,6 +692,19 @@ MESSAGES: dict[str, str] = {
                      "containing them (noted on each)"),
     "areas.unknown_area": "no administrative area {id!r} in admin-areas",
     # -- planning.
+    # notes of the planning ranking and schedule (they reach the ranked-tasks report)
+    "planning.note_no_places": ("No places (settlements, returns) were given: the people "
+                                "criterion is 0 for every hazard (pass --places FILE with a "
+                                "population column)."),
+    "planning.note_no_productivity": ("The record gives no productivity: the cost criterion is "
+                                      "0 for every hazard."),
+    "planning.note_no_risk": ("No hazard carries a risk estimate (risk_score): the risk "
+                              "criterion scores every hazard as missing."),
+    "planning.note_nothing_to_schedule": ("The store holds no open hazard the actor may see: "
+                                          "nothing to schedule."),
+    "planning.note_capacity_of_year": "Capacity: the record's {year} team-days, a twelfth a month.",
+    "planning.note_not_scheduled": ("No productivity or capacity for: {methods}; that work is "
+                                    "not scheduled."),
     "planning.bad_list": "{option} takes whole numbers separated by commas, not {value}",
     "planning.bad_month": "not a month (YYYY-MM): {value}",
     "planning.bad_population": "{where}: {field} is not a number of people: {value}",
@@ -942,11 +975,20 @@ class Message:
         return format(self.text(), spec)
 
 
+def _said(value: Any, locale: str) -> Any:
+    if isinstance(value, Message | Note):
+        return value.text(locale)
+    if isinstance(value, tuple):
+        return "; ".join(str(_said(v, locale)) for v in value)
+    return value
+
+
 def render(code: str, params: Mapping[str, Any], locale: str = "en") -> str:
-    """The message ``code`` with ``params`` in ``locale`` (parameters that are
-    :class:`Message` rendered in ``locale`` too)."""
-    if any(isinstance(v, Message) for v in params.values()):
-        params = {k: v.text(locale) if isinstance(v, Message) else v for k, v in params.items()}
+    """The message ``code`` with ``params`` in ``locale``. A parameter that is a
+    :class:`Message` or a :class:`Note` is said in ``locale`` too; one that is a tuple is its
+    items so said, joined by "; " (a list of credits)."""
+    if any(isinstance(v, Message | Note | tuple) for v in params.values()):
+        params = {k: _said(v, locale) for k, v in params.items()}
     template = MESSAGES.get(code)
     if template is None:
         args = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
@@ -956,3 +998,27 @@ def render(code: str, params: Mapping[str, Any], locale: str = "en") -> str:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
         return template.format(**params)
+
+
+class Note(str):
+    """A text said by a message: its English text (what CSV and JSON give, and what it is as
+    a ``str``) with the message it says (a code and its parameters), so that the copy people
+    read is in their language (:func:`mineaction.reports.localise.localise`)."""
+
+    message: Message
+
+    def __new__(cls, code: str, /, **params: Any) -> Note:
+        said = Message.of(code, **params)
+        note = super().__new__(cls, said.text("en"))
+        note.message = said
+        return note
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_note, (self.message.code, dict(self.message.params)))
+
+    def text(self, locale: str) -> str:
+        return self.message.text(locale)
+
+
+def _note(code: str, params: dict[str, Any]) -> Note:
+    return Note(code, **params)

@@ -144,6 +144,30 @@ def test_reports_credit_the_imports_the_records_came_from(db: str) -> None:
     # credited to the register's import: its source, file, checksum and the dates found
     assert "yhxn-eqqw" in text and "victims_1990_2017.csv" in text
     assert "1990-01-01 to 2017-" in text and "11,498 rows" in text
+    # the chart's source line credits the same import
+    (chart,) = rep.charts
+    assert chart.source.startswith("Source: ") and rep.credits[0] in chart.source
+
+
+def test_credits_and_sources_are_said_in_the_reports_language(db: str) -> None:
+    from mineaction.analysis.statistics import Scope
+    from mineaction.reports import build
+    from mineaction.reports.localise import localise
+    from mineaction.reports.render import as_json
+
+    with open_store(db) as store:
+        rep = build(store, "casualties", Scope())
+    rep.locale = "ru"
+    shown = localise(rep)
+    (credit,) = shown.credits
+    assert credit.startswith("yhxn-eqqw") or "yhxn-eqqw" in credit
+    assert "(файл victims_1990_2017.csv, SHA-256 " in credit
+    assert "строк: 11,498, с 1990-01-01 по 2017-" in credit and "; импортировано 20" in credit
+    assert shown.charts[0].source == f"Источник: {credit}"
+    # victims are a layer of people: their source is named, their count is not printed
+    assert shown.sources == [f"victims: {credit}"]
+    machine = as_json(rep)  # machines read the English
+    assert machine["credits"] == rep.credits and "rows" in machine["credits"][0]
 
 
 def test_every_unmapped_value_is_listed_with_its_count(tmp_path: Path,

@@ -81,3 +81,22 @@ def test_ranked_task_list_per_district_names_each_hazard(demo_db: Path, tmp_path
 
 def test_a_store_without_hazards_ranks_nothing(figures_db: Path) -> None:
     assert rank_json(figures_db)["hazards"] == []
+
+
+def test_the_ranked_task_list_is_said_in_the_language_asked(demo_db: Path, tmp_path: Path
+                                                            ) -> None:
+    out = tmp_path / "r.html"
+    code, _ = run("--db", str(demo_db), "--lang", "ru", "report", "ranked-tasks", "-o",
+                  str(out))
+    assert code == 0
+    page = out.read_text(encoding="utf-8")
+    # the ranking's notes (no places were given) and each district's heading, in Russian
+    assert "критерий «люди» равен 0" in page and "No places" not in page
+    assert "открытых опасных зон" in page or "открытые опасные зоны" in page
+    assert "open hazard" not in page and "Угроза (баллов)</th>" in page
+    english = tmp_path / "r.json"
+    assert run("--db", str(demo_db), "--lang", "ru", "report", "ranked-tasks", "--format",
+               "json", "-o", str(english))[0] == 0
+    machine = json.loads(english.read_text(encoding="utf-8"))  # machines read the English
+    assert any(n.startswith("No places (settlements, returns) were given")
+               for n in machine["notes"])

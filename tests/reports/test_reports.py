@@ -19,6 +19,7 @@ from mineaction import domain as d
 from mineaction.analysis.statistics import Land, Period, Scope, scope_for
 from mineaction.cli import main
 from mineaction.reports import REPORTS, Options, build
+from mineaction.reports.localise import localise
 from mineaction.reports.render import explain, write
 from mineaction.store import Store, open_store
 from tests.reports.scenario import HAZARD_NAME
@@ -434,4 +435,8 @@ def test_the_casualty_chart_marks_hidden_counts(programme: Store) -> None:
             assert bool(mark) == r[outcome].suppressed
             if mark:  # never the hidden value itself
                 assert mark in ("<5", ">=5") and value == 0
-    assert "hatched" in chart.source
+    assert [n for n in chart.notes if "hatched" in n] and "hatched" not in chart.source
+    rep.locale = "ka"  # said in the report's language, under the source line
+    (shown,) = localise(rep).charts
+    assert shown.source.startswith("წყარო: ") and "SYNTHETIC" not in shown.source
+    assert shown.notes[0].startswith("5-ზე ნაკლები რაოდენობა არ ჩანს")

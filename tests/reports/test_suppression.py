@@ -202,6 +202,9 @@ def test_the_chart_draws_a_hidden_count_as_a_marked_range() -> None:
     text = svg(chart)
     assert "fewer than 5, not shown" in text and "5 or more, not shown" in text
     assert text.count("<pattern") >= 2  # the hatchings
+    russian = svg(chart, locale="ru")  # the key in the report's language
+    assert "меньше 5, не показано" in russian and "5 или больше, не показано" in russian
+    assert "not shown" not in russian
     plain = svg(Chart("by-year", "Casualties per year", ["2020", "2021"],
                       {"killed": [0, 6], "injured": [0, 31]}, "people", "Source: test"))
     assert "not shown" not in plain and "<pattern" not in plain

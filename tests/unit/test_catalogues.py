@@ -365,6 +365,23 @@ def test_notes_are_said_in_the_reports_language_and_stay_english_for_machines() 
     assert machine["notes"] == [rep.notes[0]] and machine["tables"][0]["notes"][0] == marks
 
 
+def test_the_period_in_a_report_s_header_is_said_in_its_language() -> None:
+    from mineaction.analysis.statistics import Period, Scope
+    from mineaction.reports.model import Report
+
+    half = Report("casualties", "Casualties", Scope(Period(dt.date(2023, 1, 1),
+                                                           dt.date(2023, 6, 30))))
+    every = Report("casualties", "Casualties", Scope())
+    year = Report("casualties", "Casualties", Scope(Period.of(2023)))
+    assert half.filter_text() == "Period: 2023-01-01 to 2023-06-30"
+    assert every.filter_text() == "Period: all dates" and year.filter_text() == "Period: 2023"
+    for rep in (half, every, year):
+        rep.locale = "ru"
+    assert half.filter_text().endswith("с 2023-01-01 по 2023-06-30")
+    assert every.filter_text().endswith("все даты") and year.filter_text().endswith("2023")
+    assert "all dates" not in every.filter_text()
+
+
 def test_the_catalogues_say_the_glossary_s_terms_of_release() -> None:
     """docs/glossary.csv gives one term per concept and language; the catalogues use them."""
     import csv

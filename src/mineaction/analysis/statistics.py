@@ -84,12 +84,17 @@ class Period:
 
     @property
     def label(self) -> str:
+        return self.said()
+
+    def said(self, all_dates: str = "all dates", span: str = "{start} to {end}") -> str:
+        """The period in words: ``all_dates``, a whole year's number, or ``span`` of its
+        first and last days (… for an open end); the words given in the reader's language."""
         if self.start is None and self.end is None:
-            return "all dates"
+            return all_dates
         if (self.start and self.end and self.start.month == 1 and self.start.day == 1
                 and self.end == dt.date(self.start.year, 12, 31)):
             return str(self.start.year)
-        return f"{self.start or '…'} to {self.end or '…'}"
+        return span.format(start=self.start or "…", end=self.end or "…")
 
     def as_dict(self) -> dict[str, str | None]:
         return {"from": self.start.isoformat() if self.start else None,

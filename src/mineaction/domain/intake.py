@@ -55,16 +55,6 @@ class ImportRun(Record):
     retired: int = attr("Missing records retired (--retire-missing)", 0, minimum=0)
     rejected: int = attr("Bad rows left out (--rejects)", 0, minimum=0)
 
-    def describe(self) -> str:
-        """One line naming the file, its checksum and the dates it covers."""
-        span = ""
-        if self.first_date and self.last_date:
-            span = (f", {self.first_date.isoformat()} to {self.last_date.isoformat()}"
-                    if self.first_date != self.last_date else f", {self.first_date.isoformat()}")
-        what = self.credit or self.description or self.file_name
-        return (f"{what} (file {self.file_name}, SHA-256 {self.sha256[:12]}, "
-                f"{self.rows:,} rows{span}; imported {self.imported_at[:10]})")
-
 
 @dataclasses.dataclass(kw_only=True)
 class RecordChange(Record):

@@ -47,7 +47,7 @@ from mineaction.errors import InvalidInput, Problem
 from mineaction.io import load
 from mineaction.io import mapping as mappings
 from mineaction.io.readers import InputFeature, SourceFile
-from mineaction.messages import render
+from mineaction.messages import Note, render
 from mineaction.store.base import Progress, Reader, Store, Transaction
 
 #: Fields never compared between a stored record and a newer copy's: set by the store or by
@@ -629,5 +629,19 @@ def credit(reader: Reader, source: str | None) -> str | None:
         except (MineActionError, KeyError):
             return None
         assert isinstance(run, ImportRun)
-        return run.describe()
+        return import_credit(run)
     return credit_for(source)
+
+
+def import_credit(run: ImportRun) -> Note:
+    """An import's credit line, said in the reader's language: its source (the mapping's
+    credit or the description given), file, checksum, rows and dates."""
+    said: dict[str, Any] = {"what": run.credit or run.description or run.file_name,
+                            "file": run.file_name, "sha256": run.sha256[:12],
+                            "rows": run.rows, "imported": run.imported_at[:10]}
+    if run.first_date and run.last_date and run.first_date != run.last_date:
+        return Note("intake.credit_span", **said, first=run.first_date.isoformat(),
+                    last=run.last_date.isoformat())
+    if run.first_date and run.last_date:
+        return Note("intake.credit_day", **said, first=run.first_date.isoformat())
+    return Note("intake.credit", **said)

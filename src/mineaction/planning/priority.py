@@ -22,6 +22,7 @@ from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from mineaction.errors import InvalidInput
+from mineaction.messages import Note
 from mineaction.planning.data import METHODS, HazardRow, Record
 from mineaction.planning.model import outcome_shares, yearly_rates
 
@@ -150,20 +151,17 @@ def rank(rec: Record, weights: dict[str, dict[str, Any]],
     acc = near(hazards, [(a.lon, a.lat, 1.0) for a in rec.accidents],
                float(weights["accidents"]["radius_m"])) if w["accidents"] else [0.0] * len(hazards)
     if w["people"] and not places:
-        notes.append("No places (settlements, returns) were given: the people criterion is 0 "
-                     "for every hazard (pass --places FILE with a population column).")
+        notes.append(Note("planning.note_no_places"))
     ppl = near(hazards, list(places or []), float(weights["people"]["radius_m"])) \
         if w["people"] and places else [0.0] * len(hazards)
     rates, c0, r0 = team_days(rec)
     if w["cost"] and not rates:
-        notes.append("The record gives no productivity: the cost criterion is 0 for every "
-                     "hazard.")
+        notes.append(Note("planning.note_no_productivity"))
     tds = [hazard_team_days(h, rates, c0, r0) for h in hazards]
     top = max((t for t in tds if t), default=0.0)
     risk_seen = any("risk_score" in h.extra for h in hazards)
     if w["risk"] and not risk_seen:
-        notes.append("No hazard carries a risk estimate (risk_score): the risk criterion "
-                     "scores every hazard as missing.")
+        notes.append(Note("planning.note_no_risk"))
     items = []
     for i, h in enumerate(hazards):
         s: dict[str, float] = {}

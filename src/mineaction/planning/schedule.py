@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mineaction.messages import Note
 from mineaction.planning.data import METHODS, Record
 from mineaction.planning.priority import Ranked, team_days
 from mineaction.planning.productivity import team_days_by_year
@@ -72,7 +73,7 @@ def schedule(rec: Record, ranked: Sequence[Ranked], *, start: dt.date, months: i
              capacity: dict[str, float] | None = None) -> Schedule:
     notes: list[str] = []
     if not ranked:
-        notes.append("The store holds no open hazard the actor may see: nothing to schedule.")
+        notes.append(Note("planning.note_nothing_to_schedule"))
     rates, c0, r0 = team_days(rec)
     r1 = r0 / max(1 - c0, 0.01)
     r1 = min(max(r1, 0.0), 1.0)
@@ -84,11 +85,10 @@ def schedule(rec: Record, ranked: Sequence[Ranked], *, start: dt.date, months: i
                         + (last.get("bac", 0.0) if m == "cleared" else 0.0)) / 12.0
                     for m in METHODS}
         if full:
-            notes.append(f"Capacity: the record's {full[-1]} team-days, a twelfth a month.")
+            notes.append(Note("planning.note_capacity_of_year", year=full[-1]))
     missing = [m for m in METHODS if not rates.get(m) or not capacity.get(m)]
     if missing:
-        notes.append("No productivity or capacity for: " + ", ".join(missing)
-                     + "; that work is not scheduled.")
+        notes.append(Note("planning.note_not_scheduled", methods=", ".join(missing)))
     stage = stage_of(rec, start - dt.timedelta(days=1))
     left = {r.hazard.id: r.hazard.area_m2 for r in ranked}
     ready = {r.hazard.id: 0 for r in ranked}  # first month the next method may start

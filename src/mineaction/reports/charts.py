@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import textwrap
 
+from mineaction.messages import render
 from mineaction.reports.model import Chart
 
 #: Hatching of a bar whose count is hidden: 'fewer than N' and 'N or more'.
@@ -18,7 +19,8 @@ def _hidden(mark: str) -> tuple[str, int]:
     return "more", int(mark.removeprefix(">="))
 
 
-def svg(chart: Chart, width_in: float = 7.5, height_in: float | None = None) -> str:
+def svg(chart: Chart, width_in: float = 7.5, height_in: float | None = None,
+        locale: str = "en") -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,13 +84,14 @@ def svg(chart: Chart, width_in: float = 7.5, height_in: float | None = None) -> 
         handles, labels = ax.get_legend_handles_labels()
         for kind, limit in hidden_kinds.items():
             handles.append(Patch(facecolor="white", edgecolor="#444444", hatch=HATCH[kind]))
-            labels.append(f"fewer than {limit}, not shown" if kind == "fewer" else
-                          f"{limit} or more, not shown (x)")
+            labels.append(render("report.chart_key_fewer" if kind == "fewer" else
+                                 "report.chart_key_more", {"limit": limit}, locale))
         if len(names) > 1 or hidden_kinds:  # beside the plot, never over the bars
             ax.legend(handles, labels, fontsize=8, frameon=False, loc="upper left",
                       bbox_to_anchor=(1.01, 1.0))
         ax.spines[["top", "right"]].set_visible(False)
-        lines = textwrap.wrap(chart.source, 125)
+        lines = textwrap.wrap(" ".join([chart.source.rstrip(".") + ".", *chart.notes])
+                              if chart.notes else chart.source, 125)
         fig.text(0.01, 0.01, "\n".join(lines), fontsize=6.5, color="#444444", va="bottom")
         fig.tight_layout(rect=(0, min(0.4, (0.12 * len(lines) + 0.06) / height_in), 1, 1))
         buf = io.StringIO()

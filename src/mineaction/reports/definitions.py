@@ -160,12 +160,13 @@ def sources_of(reader: Reader, layers: Sequence[str]) -> list[str]:
     out: list[str] = []
     for layer in layers:
         for row in reader.aggregate(layer, ["source"]):
-            src = row["source"] or "(no source recorded)"
-            credit = credit_for(reader, src)
-            line = f"{layer}: {credit or src}"
-            if layer not in PEOPLE_LAYERS:  # a count of victims is not printed unprotected
-                line += f" ({row['count']:,} records)"
-            out.append(line)
+            src = row["source"]
+            said = credit_for(reader, src) or src or Note("report.no_source")
+            if layer in PEOPLE_LAYERS:  # a count of victims is not printed unprotected
+                out.append(Note("report.source_line", layer=layer, source=said))
+            else:
+                out.append(Note("report.source_line_count", layer=layer, source=said,
+                                count=row["count"]))
     return out
 
 
@@ -305,13 +306,11 @@ def class_table(reader: Reader, scope: Scope, land: st.Land | None = None) -> Ta
     return t
 
 
-def _source_line(rep: Report) -> str:
+def _source_line(rep: Report) -> Note:
     """The source line under a chart: the credits of the data, and 'synthetic' when it is."""
-    credits = rep.credits or ["mineaction store records"]
-    text = "Source: " + "; ".join(credits)
-    if rep.synthetic:
-        text += " (SYNTHETIC demonstration data)"
-    return text
+    credits = tuple(rep.credits) or (Note("report.store_records"),)
+    return Note("report.chart_source_synthetic" if rep.synthetic else "report.chart_source",
+                credits=credits)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,10 +554,9 @@ def casualties(reader: Reader, scope: Scope, options: Options) -> Report:
     rep.charts.append(Chart("by-year", "Casualties per year", [r["year"].value for r in rows], {
         "killed": [r["killed"].shown or 0 for r in rows],
         "injured": [r["injured"].shown or 0 for r in rows]}, "people",
-        _source_line(rep) + (f". Counts below {options.suppress_below} are not shown: a hatched "
-                             "bar spans the range the count lies in (see the key)."
-                             if hidden else ""),
-        marks=marks if hidden else {}))
+        _source_line(rep), marks=marks if hidden else {},
+        notes=[Note("report.chart_hidden_counts", threshold=options.suppress_below)]
+        if hidden else []))
     rep.notes.append(Note("report.note_no_personal_data"))
     return rep
 

@@ -20,6 +20,8 @@ from mineaction.reports.model import Cell, Chart, Note, Report, Table
 #: The words around a report's tables, in English (message ids).
 FRAME = {
     "period": "Period: {period}",
+    "all_dates": "all dates",
+    "span": "{start} to {end}",
     "area": "; area: {area}",
     "generated": "generated {date}",
     "store": "store {store}",
@@ -53,8 +55,10 @@ def extra() -> list[str]:
     """Headings the report definitions make from tables of words rather than literal
     arguments (casualty dimensions, methods of release, groups of people)."""
     from mineaction.analysis.statistics import METHODS
+    from mineaction.planning.priority import CRITERIA
     from mineaction.reports.definitions import BY, DIMENSIONS
     from mineaction.reports.eore import PEOPLE
+    from mineaction.reports.planning import criterion_title
 
     out = [t for _, title, head in DIMENSIONS for t in (title, head)]
     out += [t for _, title, head in BY.values() for t in (title, head)]
@@ -63,6 +67,7 @@ def extra() -> list[str]:
     out += ["Cleared, AP only", "Cleared, AP and AV", "Cleared, all AP mined area",
             "Reduced by TS", "Cancelled by NTS"]
     out += ["released", "AP only", "AP and AV"]  # series of charts
+    out += [criterion_title(k) for k in CRITERIA]  # columns of the ranked-tasks report
     return list(dict.fromkeys(out))
 
 
@@ -158,7 +163,7 @@ def _table(table: Table, locale: str) -> Table:
         head = table.total[key]
         total = {**table.total, key: replace(head, value=t.gettext(head.value))
                  if isinstance(head.value, str) else head}
-    return replace(table, title=t.gettext(table.title), columns=columns, rows=rows,
+    return replace(table, title=note(table.title, locale), columns=columns, rows=rows,
                    total=total, notes=[note(n, locale) for n in table.notes],
                    withheld=note(table.withheld, locale) if table.withheld else table.withheld)
 
@@ -171,6 +176,8 @@ def _chart(chart: Chart, locale: str) -> Chart:
         return found if found != name else t.gettext(name)
 
     return replace(chart, title=t.gettext(chart.title), unit=t.gettext(chart.unit),
+                   source=note(chart.source, locale),
+                   notes=[note(n, locale) for n in chart.notes],
                    series={series(k): v for k, v in chart.series.items()},
                    marks={series(k): v for k, v in chart.marks.items()})
 
@@ -181,5 +188,7 @@ def localise(report: Report) -> Report:
         return report
     return replace(report, title=title(report, report.locale),
                    notes=[note(n, report.locale) for n in report.notes],
+                   sources=[note(s, report.locale) for s in report.sources],
+                   credits=[note(c, report.locale) for c in report.credits],
                    tables=[_table(t, report.locale) for t in report.tables],
                    charts=[_chart(c, report.locale) for c in report.charts], localised=True)

@@ -12,31 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mineaction.analysis.statistics import Figure, Scope
-from mineaction.messages import Message
-
-
-class Note(str):
-    """A note of a report or table: its English text (what CSV and JSON give, and what it is
-    as a ``str``) with the message it says (a code and its parameters), so that the copy
-    people read is in their language (:func:`mineaction.reports.localise.localise`)."""
-
-    message: Message
-
-    def __new__(cls, code: str, /, **params: Any) -> Note:
-        said = Message.of(code, **params)
-        note = super().__new__(cls, said.text("en"))
-        note.message = said
-        return note
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_note, (self.message.code, dict(self.message.params)))
-
-    def text(self, locale: str) -> str:
-        return self.message.text(locale)
-
-
-def _note(code: str, params: dict[str, Any]) -> Note:
-    return Note(code, **params)
+from mineaction.messages import Note as Note  # reports make their notes with it
 
 
 @dataclass(frozen=True)
@@ -117,6 +93,8 @@ class Chart:
     #: more; printed 'x'), '' when shown. Such a bar is drawn as a hatched range, never as a bar
     #: of its (unknown) height or of 0
     marks: dict[str, list[str]] = field(default_factory=dict)
+    #: sentences said after the source line (how hidden counts are drawn)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -146,7 +124,7 @@ class Report:
         from mineaction.reports.localise import words
 
         w = words(self.locale)
-        text = w["period"].format(period=self.scope.period.label)
+        text = w["period"].format(period=self.scope.period.said(w["all_dates"], w["span"]))
         if self.scope.area:
             text += w["area"].format(area=self.scope.area)
         return text

@@ -153,6 +153,11 @@ def productivity(reader: Reader, scope: Scope, options: Options) -> Report:
 TASKS_PER_DISTRICT = 25
 
 
+def criterion_title(criterion: str) -> str:
+    """The heading of a ranking criterion's column ("land_use" -> "Land use")."""
+    return criterion.replace("_", " ").capitalize()
+
+
 @report("ranked-tasks", "Ranked task list per district", "The open hazards of each district as "
         "the store holds them now, ranked by the default criteria and weights (mineaction "
         "plan rank --show-weights), each score with each criterion's part; accidents up to "
@@ -171,15 +176,16 @@ def ranked_tasks(reader: Reader, scope: Scope, options: Options) -> Report:
     for r in ranking.items:
         if scope.area_ids is not None and r.hazard.admin_area_id not in scope.area_ids:
             continue
-        by_district.setdefault(r.district or "(no area recorded)", []).append(r)
+        by_district.setdefault(r.district or Note("report.no_area_recorded"), []).append(r)
     for name in sorted(by_district):
         items = by_district[name]
-        t = Table(f"district-{name}", f"{name}: {len(items):,} open hazard(s)", [
+        t = Table(f"district-{name}", Note("report.district_open_hazards", name=name,
+                                           count=len(items)), [
             Column("rank", "Rank in district", numeric=False),
             Column("hazard", "Hazard", numeric=False),
             Column("area_km2", "Area", "km²", decimals=3),
             Column("score", "Score", "0-100", decimals=1),
-            *(Column(k, k.replace("_", " ").capitalize(), "points", decimals=1)
+            *(Column(k, criterion_title(k), "points", decimals=1)
               for k in crit)])
         for k, r in enumerate(items[:TASKS_PER_DISTRICT], 1):
             c = {"hazard": r.hazard.id, "rank_overall": r.rank,

@@ -187,7 +187,8 @@ def html(report: Report) -> str:
     if report.synthetic:
         footer += f" · {w['synthetic']}"
     footer = footer.replace('"', "'")
-    return template.render(r=report, charts=[svg(c) for c in report.charts],
+    charts = [svg(c, locale=report.locale) for c in report.charts]
+    return template.render(r=report, charts=charts,
                            fmt=lambda cell, col: shown(cell, col, report.suppress_below),
                            orientation="landscape" if widest >= 6 else "portrait",
                            footer=footer, w=w, lang=spoken(report.locale),

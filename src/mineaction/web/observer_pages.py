@@ -12,6 +12,7 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from mineaction.errors import NotFound
+from mineaction.messages import Note
 from mineaction.services import observer, opendata
 from mineaction.services import reports as report_service
 from mineaction.web.app import lang_of, observer_context, page, pages, router
@@ -240,8 +241,9 @@ def profile(request: Request) -> HTMLResponse:
     ctx = observer_context(request)
     cas = _report(request, "casualties", None)
     rel = _report(request, "land-release", None)
-    credits = list(dict.fromkeys([*cas.credits, *rel.credits])) or \
-        list(dict.fromkeys([*rel.sources, *cas.sources]))
+    credits = [c.text(lang_of(request)) if isinstance(c, Note) else c for c in (
+        list(dict.fromkeys([*cas.credits, *rel.credits]))
+        or list(dict.fromkeys([*rel.sources, *cas.sources])))]
     return page(request, "profile.html", title=_t(request, N_("Country profile")),
                 headlines=observer.headlines(cas, rel), casualties=cas, release=rel,
                 remaining=rel.table("remaining"), year=None,
