@@ -50,6 +50,17 @@ MESSAGES: dict[str, str] = {
     # -- input. Input as a whole: how many problems, and that nothing was written; where each is.
     "input.at": "{where}: {reason}",
     "input.at_field": "{where}, field '{field}': {reason}",
+    # where a problem is: the row, feature or record of the input named in the reader's language
+    "input.where_activity": "activity {id}",
+    "input.where_feature": "feature {number}",
+    "input.where_feature_id": "feature {number} (id {id})",
+    "input.where_inspection": "inspection {id}",
+    "input.where_line": "line {number}",
+    "input.where_record": "record {id}",
+    "input.where_record_number": "record {number} ({id})",
+    "input.where_row": "row {number}",
+    "input.where_sheet_row": "sheet '{sheet}' row {number}",
+    "input.where_table_row": "{table} row {number}",
     "input.problems": "{count} problem(s) in the input; nothing was written",
     "input.problems_head": "{count} problem(s); nothing was written",
     "input.problems_head_in": "{count} problem(s) in {source}; nothing was written",

@@ -231,6 +231,7 @@ def test_the_command_line_says_problems_in_russian_under_a_russian_lang(
     assert "1 ошибка" in err and "ничего не записано" in err
     assert err.startswith("ошибка:") and "поле 'found_on'" in err
     assert "expected a date" not in err
+    assert "строка 2, поле 'found_on'" in err and "line 2" not in err  # where, in Russian
 
     monkeypatch.setenv("LC_ALL", "ka_GE.UTF-8")  # LC_ALL before LANG, as POSIX has it
     assert main(["--db", str(db), "import", "finds", str(bad)]) == 2

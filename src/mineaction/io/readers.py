@@ -41,7 +41,7 @@ from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from mineaction.errors import InvalidInput, Problem
-from mineaction.messages import Message
+from mineaction.messages import Message, Note
 
 GDAL_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG",
                  ".zip": "ESRI Shapefile", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf",
@@ -234,7 +234,7 @@ def _read_geojson(p: Path, layer: str | None, encoding: str | None) -> SourceFil
     crs, crs_default = _geojson_crs(p, data)
     src = SourceFile(p, "GeoJSON", crs, crs_is_default=crs_default)
     for i, feat in enumerate(features, start=1):
-        where = f"feature {i}"
+        where = Note("input.where_feature", number=i)
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
             found = (f"type {feat.get('type')!r}" if isinstance(feat, dict)
                      else f"a JSON {type(feat).__name__}")
@@ -248,7 +248,7 @@ def _read_geojson(p: Path, layer: str | None, encoding: str | None) -> SourceFil
         if "id" not in props and feat.get("id") is not None:
             props["id"] = feat["id"]
         if props.get("id") not in (None, ""):
-            where += f" (id {props['id']})"
+            where = Note("input.where_feature_id", number=i, id=str(props["id"]))
         for name in getattr(raw_props, "duplicates", ()):
             src.problems.append(Problem.of(where, name, "file.duplicate_property"))
         geom, problem = _geojson_geometry(feat.get("geometry"))
@@ -558,9 +558,9 @@ def _read_gdal(p: Path, driver: str | None, layer: str | None,
     id_col = names.index("id") if "id" in names else None
     for i in range(len(fids)):
         props = {name: columns[j][i] for j, name in enumerate(names)}
-        label = f"feature {i + 1}"
+        label = Note("input.where_feature", number=i + 1)
         if id_col is not None and columns[id_col][i] not in (None, ""):
-            label += f" (id {columns[id_col][i]})"
+            label = Note("input.where_feature_id", number=i + 1, id=str(columns[id_col][i]))
         geom = None if parsed is None else parsed[i]
         problem = None
         if geoms is not None and geoms[i] is not None and geom is None:
@@ -666,7 +666,7 @@ def _read_csv(p: Path, encoding: str | None) -> SourceFile:
             raise InvalidInput(problems, source=str(p))
         start = reader.line_num + 1
         for row in reader:
-            where = f"line {reader.line_num}"
+            where = Note("input.where_line", number=reader.line_num)
             start = reader.line_num + 1
             if not row:
                 continue
@@ -748,7 +748,7 @@ def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
                 raise InvalidInput(problems, source=str(p))
             src = SourceFile(p, "XLSX", None, layer=ws.title)
             for n, values in enumerate(rows, start=2):
-                where = f"sheet '{ws.title}' row {n}"
+                where = Note("input.where_sheet_row", sheet=ws.title, number=n)
                 props: dict[str, Any] = {}
                 for i, value in enumerate(values):
                     name = names[i] if i < len(names) else ""

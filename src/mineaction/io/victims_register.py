@@ -24,6 +24,7 @@ from mineaction.io import intake, load
 from mineaction.io.mapping import MAPPINGS, Mapping, apply, available
 from mineaction.io.mapping import load_mapping as _load
 from mineaction.io.readers import InputFeature, SourceFile
+from mineaction.messages import Note
 from mineaction.store.base import Progress, Store
 
 __all__ = ["MAPPINGS", "Mapping", "available", "convert", "credit_for", "import_register",
@@ -58,7 +59,8 @@ def source_file(rows: list[dict[str, str]], path: str | Path = "register",
                 first_line: int = 2) -> SourceFile:
     """Rows read from a register as a :class:`SourceFile` (``first_line``: line of row 1)."""
     return SourceFile(Path(path), "CSV", None, [
-        InputFeature(f"line {first_line + i}", dict(row)) for i, row in enumerate(rows)])
+        InputFeature(Note("input.where_line", number=first_line + i), dict(row))
+        for i, row in enumerate(rows)])
 
 
 def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *,

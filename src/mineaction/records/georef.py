@@ -33,6 +33,7 @@ from mineaction.geo.traverse import (
     true_bearing,
     working_plane,
 )
+from mineaction.messages import Note
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class _Traverse:
         self.xy: dict[str, tuple[float, float]] = {}
         self.notes: list[str] = []
         self.problems: list[Problem] = []
-        where = f"record {record.record_id}"
+        where = Note("input.where_record", id=record.record_id)
         for i, p in enumerate(record.reference_points):
             try:
                 xy = (p.x, p.y) if plane.native else plane.from_geographic(p.x, p.y)
@@ -220,7 +221,7 @@ def _crs(text: str) -> tuple[pyproj.CRS, str]:
 def georeference(record: MinefieldRecord, transformation: str | None = None, *,
                  warn: bool = True) -> Georef:
     """Georeference ``record``; InvalidInput naming the record and field on a broken one."""
-    where = f"record {record.record_id}"
+    where = Note("input.where_record", id=record.record_id)
     try:
         crs, label = _crs(record.crs)
     except InvalidInput as exc:
@@ -379,7 +380,7 @@ def _blame(record: MinefieldRecord, tr: _Traverse, lines: dict[str, tuple[np.nda
     for point_id in list(tr.xy):
         if not tr.placeable(point_id):
             tr.unplaceable(point_id)
-    where = f"record {record.record_id}"
+    where = Note("input.where_record", id=record.record_id)
 
     def placeable(xs: list[float], ys: list[float]) -> bool:
         try:

@@ -23,6 +23,7 @@ from mineaction.domain.minefield_records import (
 from mineaction.domain.schema import coerce_value, field_specs
 from mineaction.errors import BadValue, InvalidInput, NotFound, Problem
 from mineaction.geo.crs import DatumWarning
+from mineaction.messages import Note
 from mineaction.records.georef import Georef, georef_json, georeference
 
 LAYER = "minefield-records"
@@ -150,7 +151,7 @@ def withdraw(store: Any, record_id: str, reason: str, on: dt.date | None = None
     InvalidInput when the record does not exist, has been withdrawn already, or no reason is
     given."""
     reason = (reason or "").strip()
-    where = f"record {record_id}"
+    where = Note("input.where_record", id=record_id)
     if not reason:
         raise InvalidInput([Problem.of(where, "reason", "records.reason_required")])
     on = on or dt.date.today()

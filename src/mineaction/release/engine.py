@@ -44,7 +44,7 @@ from mineaction.domain.vocabulary import ActivityKind, HazardKind, HazardStatus
 from mineaction.errors import InvalidInput, NotFound, Problem
 from mineaction.geo.measure import area_m2, areas_m2
 from mineaction.io.load import on_import
-from mineaction.messages import Message
+from mineaction.messages import Message, Note
 from mineaction.release.queries import RELEASING, overlap_warnings, overlaps, pair_text
 from mineaction.store.base import BBox, Progress, Query, Reader, Transaction
 
@@ -360,7 +360,7 @@ class Ledger:
 
     def survey(self, act: Activity, on: dt.date | None) -> list[Hazard]:
         """Survey that adds to the hazard list: a new hazard, an enlargement, a confirmation."""
-        where = f"activity {act.id}"
+        where = Note("input.where_activity", id=act.id)
         result = act.survey_result
         if result == SurveyResult.NEW_HAZARD:
             hid = act.hazard_id or f"{act.id}-H"
@@ -530,7 +530,7 @@ def reject_lots(tx: Transaction, inspections: Iterable[Record],
     reopened: list[str] = []
     created: list[str] = []
     for q in failed:
-        where = f"inspection {q.id}"
+        where = Note("input.where_inspection", id=q.id)
         if not q.activity_id:
             problems.append(Problem.of(where, "activity_id", "qm.fail_needs_activity"))
             continue

@@ -21,6 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from mineaction.errors import InvalidInput, Problem
+from mineaction.messages import Note
 from mineaction.risk import validation
 
 #: At most this many nearest rows are averaged (bounds the cost on fine grids).
@@ -41,8 +42,9 @@ def coordinates(frame: pd.DataFrame, lon: str, lat: str
     y = pd.to_numeric(frame[lat], errors="coerce").to_numpy(dtype=float)
     wrong = ~((np.abs(x) <= 180) & (np.abs(y) <= 90))
     if wrong.any():
-        raise InvalidInput([Problem.of(f"row {i + 2}", lon, "risk.bad_coordinates",
-                                       lon=str(frame[lon].iloc[i]), lat=str(frame[lat].iloc[i]))
+        raise InvalidInput([Problem.of(Note("input.where_row", number=i + 2), lon,
+                                       "risk.bad_coordinates", lon=str(frame[lon].iloc[i]),
+                                       lat=str(frame[lat].iloc[i]))
                             for i in np.flatnonzero(wrong)[:MAX_PROBLEMS]])
     return x, y
 

@@ -18,7 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from mineaction.errors import InvalidInput, Problem
-from mineaction.messages import Message
+from mineaction.messages import Message, Note
 from mineaction.risk import validation
 from mineaction.risk.model import (
     DEFAULT_PARAMS,
@@ -77,8 +77,8 @@ def labels(frame: pd.DataFrame, target: str) -> tuple[NDArray[np.float64], NDArr
     bad = ~unknown & ~np.isin(y, (0, 1))
     if bad.any():
         rows = np.flatnonzero(bad)[:MAX_PROBLEMS]
-        raise InvalidInput([Problem.of(f"row {i + 2}", target, "risk.bad_label",
-                                       value=str(raw.iloc[i])) for i in rows])
+        raise InvalidInput([Problem.of(Note("input.where_row", number=i + 2), target,
+                                       "risk.bad_label", value=str(raw.iloc[i])) for i in rows])
     return y, ~unknown
 
 
@@ -126,7 +126,7 @@ def blocks_of(frame: pd.DataFrame, options: TrainOptions, keep: NDArray[np.bool_
         lat = pd.to_numeric(frame[options.lat], errors="coerce").to_numpy(dtype=float)
         wrong = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90)) & keep
         if wrong.any():
-            raise InvalidInput([Problem.of(f"row {i + 2}", options.lon,
+            raise InvalidInput([Problem.of(Note("input.where_row", number=i + 2), options.lon,
                                            "risk.bad_coordinates",
                                            lon=str(frame[options.lon].iloc[i]),
                                            lat=str(frame[options.lat].iloc[i]))
@@ -137,8 +137,8 @@ def blocks_of(frame: pd.DataFrame, options: TrainOptions, keep: NDArray[np.bool_
         g = frame[options.groups]
         bad = np.flatnonzero(g.isna().to_numpy() & keep)[:MAX_PROBLEMS]
         if len(bad):
-            raise InvalidInput([Problem.of(f"row {i + 2}", options.groups, "value.required")
-                                for i in bad])
+            raise InvalidInput([Problem.of(Note("input.where_row", number=i + 2),
+                                           options.groups, "value.required") for i in bad])
         return g.astype(str).to_numpy()[keep], xy
     assert xy is not None
     return validation.blocks_of_xy(xy, options.block_km), xy

@@ -46,6 +46,7 @@ from mineaction.domain.schema import Record, coerce_properties
 from mineaction.errors import InvalidInput, NotFound, Problem
 from mineaction.exchange import package as pkg
 from mineaction.io.writers import check_target
+from mineaction.messages import Note
 from mineaction.services.context import Context, protected, store_file
 from mineaction.services.imports import layer as layer_named
 from mineaction.store.rows import column_value
@@ -280,7 +281,7 @@ def _records(ctx: Context, path: Path, entry: dict[str, Any], source: str, stamp
     out: list[Record] = []
     specs = lyr.fields
     for row in pkg.table_rows(path, table):
-        where = f"{table} row {row.pop('_fid')}"
+        where = Note("input.where_table_row", table=table, number=row.pop("_fid"))
         blob = row.pop(pkg.GEOM, None)
         values, found = coerce_properties(specs, row, where, today=ctx.today())
         values.pop("source", None)

@@ -16,7 +16,7 @@ from mineaction.domain.activities import Activity
 from mineaction.domain.quality import QualityEvent
 from mineaction.errors import InvalidInput, NotFound, Problem
 from mineaction.geo.measure import area_m2
-from mineaction.messages import Message
+from mineaction.messages import Message, Note
 from mineaction.quality import sampling
 from mineaction.quality.sampling import Plan
 from mineaction.release.queries import releases_land
@@ -132,7 +132,7 @@ def close(ctx: Context, event_id: str, on: dt.date | str,
             raise InvalidInput.of("cli.not_a_date", option="--on", value=on)
         on = day
     action = corrective_action or e.corrective_action
-    where = f"inspection {event_id}"
+    where = Note("input.where_inspection", id=event_id)
     problems = []
     if e.severity is None:
         problems.append(Problem.of(where, "severity", "qm.close_no_nonconformity",

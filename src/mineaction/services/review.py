@@ -49,6 +49,7 @@ from mineaction.errors import (
 from mineaction.io import load
 from mineaction.io.readers import InputFeature, SourceFile
 from mineaction.io.writers import record_columns
+from mineaction.messages import Note
 from mineaction.services.context import Context
 from mineaction.services.imports import importable
 from mineaction.services.imports import layer as layer_named
@@ -149,7 +150,8 @@ def _decode(sub: Submission, today: dt.date) -> tuple[Layer, list[Record], list[
         props = dict(feat["properties"])
         kept[str(props.get("id"))] = props
         geom = None if feat.get("geometry") is None else shape(feat["geometry"])
-        src.features.append(InputFeature(f"record {i} ({props.get('id')})", props, geom))
+        src.features.append(InputFeature(Note("input.where_record_number", number=i,
+                                                      id=str(props.get("id"))), props, geom))
     records, problems, _ = load.prepare(lyr, src, today=today, allow_large=sub.allow_large)
     for r in records:  # the CRS the geometry came in, as it was before the submission
         props = kept.get(r.id, {})
@@ -273,7 +275,7 @@ def geojson_source(data: Any, name: str = "request") -> SourceFile:
     src = SourceFile(Path(name), "GeoJSON", "EPSG:4326", crs_is_default=True)
     problems: list[Problem] = []
     for i, feat in enumerate(features, start=1):
-        where = f"feature {i}"
+        where = Note("input.where_feature", number=i)
         props = feat.get("properties") if isinstance(feat, dict) else None
         if not isinstance(feat, dict) or feat.get("type") != "Feature" or not isinstance(
                 props if props is not None else {}, dict):
@@ -285,7 +287,7 @@ def geojson_source(data: Any, name: str = "request") -> SourceFile:
         if "id" not in row and feat.get("id") is not None:
             row["id"] = feat["id"]
         if row.get("id") not in (None, ""):
-            where += f" (id {row['id']})"
+            where = Note("input.where_feature_id", number=i, id=str(row["id"]))
         geom, reason = geojson_geometry(feat.get("geometry"))
         src.features.append(InputFeature(where, row, geom, reason))
     if problems:
