@@ -43,8 +43,9 @@ ensembles; and the project's own ``train(..., transfer=True)`` (``risk train --t
 calibrated, end to end. Then the logistic model on shares with each test cell's probability
 averaged over the cells of the test municipalities within 2, 4 and 6 km, labelled or not
 (:func:`mineaction.risk.neighbours.neighbour_mean`; no label read), with the radius chosen
-inside each training part (its own 3 regions), and ``risk train --transfer`` followed by
-``risk predict --smooth-km 4`` end to end.
+inside each training part (its own 3 regions); the same with each cell-level feature as its
+deviation from its municipality's mean (beside the municipality-level features, then alone);
+and ``risk train --transfer`` followed by ``risk predict --smooth-km 4`` end to end.
 """
 
 from __future__ import annotations
@@ -267,6 +268,20 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
     def logistic_around(t: np.ndarray, k: np.ndarray, km: float) -> np.ndarray:
         return around(t, lambda pool: _logistic(X_sh[k], y[k], X_sh_whole[pool]), km)
 
+    # Within and between municipalities: each cell-level feature as its deviation from the
+    # mean of its municipality's cells (labelled or not), the municipality-level ones as they
+    # are; then the deviations alone (what a cell's place inside its municipality carries).
+    filled = np.where(np.isnan(X_sh_whole), np.nanmedian(X_sh_whole, axis=0), X_sh_whole)
+    one_value = (pd.DataFrame(filled).groupby(group_w).nunique().max() <= 1).to_numpy()
+    deviation = filled - pd.DataFrame(filled).groupby(group_w).transform("mean").to_numpy()
+    within = {"deviations and municipality-level": np.c_[deviation[:, ~one_value],
+                                                         filled[:, one_value]],
+              "deviations only": deviation[:, ~one_value]}
+
+    def within_around(W: np.ndarray, t: np.ndarray, k: np.ndarray) -> np.ndarray:
+        k_whole = labelled_at[np.flatnonzero(k)]
+        return around(t, lambda pool: _logistic(W[k_whole], y[k], W[pool]), SMOOTH_KM)
+
     def nested_radius(t: np.ndarray, k: np.ndarray) -> np.ndarray:
         """The radius that carried best between the training part's own regions (3, same
         buffer), then used on the test region."""
@@ -324,6 +339,9 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
            logistic_around(t, k, km)) for km in RADII_KM if km > 0),
         ("logistic, shares, radius chosen inside the training part",
          lambda t, k, r: nested_radius(t, k)),
+        *((f"logistic, shares, cell features within municipality: {name}, averaged within "
+           f"{SMOOTH_KM:g} km", lambda t, k, r, W=W: within_around(W, t, k))
+          for name, W in within.items()),
         (f"risk train --transfer, predict --smooth-km {SMOOTH_KM:g} (end to end)",
          lambda t, k, r: transfer_cli_around(t, k)),
     ]
