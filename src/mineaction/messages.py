@@ -123,7 +123,11 @@ MESSAGES: dict[str, str] = {
     "geometry.unreadable": "geometry cannot be read as a {kind}: {error}",
     "geometry.wrong_type": "geometry is a {found}; this layer takes {expected}",
     # -- crs. Coordinate reference systems and transformations.
+    "crs.assumed_wgs84": ("{file} declares no CRS; read as EPSG:4326 (WGS 84 longitude, "
+                          "latitude). Give --crs if it is in another one."),
     "crs.cannot_transform": "cannot transform from {crs}: {error}",
+    "crs.datum_chosen": ("{crs} is on another datum than WGS84 and {count} transformations exist "
+                         "here; used '{operation}'. Name one to choose another."),
     "crs.degrees_as_projected": ("coordinates look like degrees, but {crs} is in {units}; give "
                                  "--crs EPSG:4326 (or the geographic CRS they are in)"),
     "crs.far_from_territory_swapped": ("longitude and latitude look swapped: {at} is far from the"
@@ -146,6 +150,7 @@ MESSAGES: dict[str, str] = {
     "crs.outside_area_swapped": ("longitude and latitude look swapped: {at} is outside the area "
                                  "where {crs} is used ({area}, margin included); swapped, it is "
                                  "inside"),
+    "crs.read_as_asked": "{file} declares {declared}; read as {chosen} as asked with --crs",
     "crs.unknown": "unknown CRS {value!r}: {error}",
     "crs.unknown_operation": "unknown coordinate operation {operation!r}",
     # -- file. Files read and written: formats, encodings, layers, outputs.
@@ -1033,3 +1038,17 @@ class Note(str):
 
 def _note(code: str, params: dict[str, Any]) -> Note:
     return Note(code, **params)
+
+
+def in_locale(text: str, locale: str) -> str:
+    """``text`` as people read it in ``locale``: a :class:`Note` said in it, any other text as
+    it is."""
+    return text.text(locale) if isinstance(text, Note) else text
+
+
+def warning_text(warning: Any) -> str:
+    """The text of a caught warning (``warnings.catch_warnings(record=True)``): the
+    :class:`Note` it was raised with, so that it can still be said in the reader's language,
+    else its message as a string."""
+    args: tuple[Any, ...] = getattr(warning.message, "args", ())
+    return args[0] if len(args) == 1 and isinstance(args[0], Note) else str(warning.message)

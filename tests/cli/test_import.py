@@ -158,6 +158,11 @@ def test_datum_choice_is_never_silent(db, tmp_path, capsys):
     assert run(db, "import", "hazards", str(path), "--crs", "EPSG:4284") == 0
     err = capsys.readouterr().err
     assert "another datum" in err and "transformations exist" in err
+    # said in the reader's language, like the problems
+    path = write(tmp_path, "h2.geojson", fc([hazard_feature("H2")]))
+    assert run(db, "--lang", "ru", "import", "hazards", str(path), "--crs", "EPSG:4284") == 0
+    err = capsys.readouterr().err
+    assert "использует иной датум, чем WGS84" in err and "another datum" not in err
 
 
 def test_file_that_is_not_what_its_name_says(db, tmp_path, capsys):

@@ -24,6 +24,7 @@ from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
 from mineaction.domain.schema import INT64_MAX
 from mineaction.errors import InvalidInput
 from mineaction.io.readers import open_columnar, read_file
+from mineaction.messages import in_locale
 from mineaction.services import exports, imports, layers, review
 from mineaction.services import summary as summaries
 from mineaction.services.context import protected
@@ -195,7 +196,7 @@ def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
                  locale: str) -> None:
     """What an import did (or would do, in a dry run), for the screen."""
     for w in result.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}")
+        err_console.print(f"[yellow]warning:[/] {escape(in_locale(w, locale))}")
     crs_note = f" from {result.source_crs}" if result.source_crs else ""
     if result.operation:
         crs_note += f" via {result.operation}"

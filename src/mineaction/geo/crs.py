@@ -22,7 +22,7 @@ from pyproj.transformer import TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
 from mineaction.errors import InvalidInput
-from mineaction.messages import Message
+from mineaction.messages import Message, Note
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 
@@ -170,10 +170,9 @@ def reprojection(crs: str | int | pyproj.CRS, operation: str | None = None, *,
     area = _area_in_degrees(source, bounds) if bounds else None
     rp = _reprojection(source.to_wkt(), operation, area)
     if warn and rp.datum_shift and operation is None and len(rp.candidates) > 1:
-        warnings.warn(
-            f"{rp.source_label} is on another datum than WGS84 and {len(rp.candidates)} "
-            f"transformations exist here; used '{rp.operation}'. Name one to choose another.",
-            DatumWarning, stacklevel=2)
+        warnings.warn(DatumWarning(Note("crs.datum_chosen", crs=rp.source_label,
+                                        count=len(rp.candidates), operation=rp.operation)),
+                      stacklevel=2)
     return rp
 
 

@@ -64,6 +64,7 @@ from mineaction.geo.validate import _FAMILIES
 from mineaction.io import load
 from mineaction.io.intake import Options, Outcome, _DryRun, _run_id, sha256_of
 from mineaction.io.readers import COLUMNAR_BATCH_ROWS, ColumnarFile, SourceFile, _ogr_datetime_text
+from mineaction.messages import warning_text
 from mineaction.store.base import Progress, Store, Transaction
 from mineaction.store.rows import column_value, from_row
 
@@ -328,7 +329,7 @@ def run(store: Store, layer_name: str, cf: ColumnarFile, options: Options = Opti
             rp = reprojection(source_crs, None, bounds=cf.bounds)
     except Exception:  # noqa: BLE001 (the row path says what is wrong with the CRS)
         return None
-    warnings_.extend(str(w.message) for w in caught)
+    warnings_.extend(warning_text(w) for w in caught)
     if rp.transformer is not None or not rp.source.is_geographic:
         return None
     territory = store.extent("admin-areas")

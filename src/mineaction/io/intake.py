@@ -476,8 +476,8 @@ def _write(tx: Transaction, layer: Layer, m: mappings.Mapping | None, out: Outco
     for hook in hooks:
         out.messages.extend(hook(tx, found.new, progress))
     if hooks and found.changed:
-        out.warnings.append(render("intake.changed_not_reapplied", {
-            "count": len(found.changed), "layer": layer.name}))
+        out.warnings.append(Note("intake.changed_not_reapplied", count=len(found.changed),
+                                 layer=layer.name))
     if layer.name == "activities" and found.new:
         ids = sorted(new_ids)
         for row in tx.aggregate("release-steps", ["method"], sums=["area_m2"],

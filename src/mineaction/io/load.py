@@ -59,7 +59,7 @@ from mineaction.geo.crs import (
 from mineaction.geo.measure import area_m2
 from mineaction.geo.validate import RepairFailed, as_multipolygon, check_geometry, repair
 from mineaction.io.readers import InputFeature, SourceFile, read_file
-from mineaction.messages import Message
+from mineaction.messages import Message, Note, warning_text
 from mineaction.store.base import Progress, Reader, Store, Transaction
 
 #: References checked on import: (layer, field) -> layer the id must exist in.
@@ -219,14 +219,13 @@ def _resolve_crs(src: SourceFile, crs: str | None, notes: list[str]) -> str:
         if src.crs and not src.crs_is_default:
             declared = crs_label(parse_crs(src.crs))
             if declared != chosen:
-                notes.append(f"{src.path.name} declares {declared}; read as {chosen} as asked "
-                             "with --crs")
+                notes.append(Note("crs.read_as_asked", file=src.path.name, declared=declared,
+                                  chosen=chosen))
         return chosen
     if src.crs:
         return crs_label(parse_crs(src.crs))
     if any(f.geometry is not None for f in src.features):
-        notes.append(f"{src.path.name} declares no CRS; read as EPSG:4326 (WGS 84 longitude, "
-                     "latitude). Give --crs if it is in another one.")
+        notes.append(Note("crs.assumed_wgs84", file=src.path.name))
     return "EPSG:4326"
 
 
@@ -364,7 +363,7 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DatumWarning)
             rp: Reprojection = reprojection(source_crs, operation, bounds=bounds)  # type: ignore
-        result.warnings.extend(str(w.message) for w in caught)
+        result.warnings.extend(warning_text(w) for w in caught)
         if operation and rp.transformer is None:  # asked for, and nothing to apply it to
             raise InvalidInput.of("crs.operation_not_needed", operation=operation,
                                   crs=rp.source_label)

@@ -33,7 +33,7 @@ from mineaction.geo.traverse import (
     true_bearing,
     working_plane,
 )
-from mineaction.messages import Note
+from mineaction.messages import Note, warning_text
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def _reprojection(geo_wkt: str, operation: str | None,
         warnings.simplefilter("always", DatumWarning)
         rp = reprojection(pyproj.CRS.from_wkt(geo_wkt), operation,
                           bounds=bounds, warn=True)  # type: ignore[arg-type]
-    return rp, tuple(str(w.message) for w in caught if issubclass(w.category, DatumWarning))
+    return rp, tuple(warning_text(w) for w in caught if issubclass(w.category, DatumWarning))
 
 
 @lru_cache(maxsize=256)
