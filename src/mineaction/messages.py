@@ -1046,6 +1046,27 @@ def in_locale(text: str, locale: str) -> str:
     return text.text(locale) if isinstance(text, Note) else text
 
 
+def note_json(text: str) -> Any:
+    """``text`` for a JSON document that keeps it sayable in any language: a :class:`Note` as
+    ``{"code", "params", "text"}`` (its English text beside), any other text as it is."""
+    if not isinstance(text, Note):
+        return text
+    params = dict(text.message.params)
+    if not all(isinstance(v, str | int | float | bool) or v is None for v in params.values()):
+        return str(text)  # parameters JSON cannot hold: the English text alone
+    return {"code": text.message.code, "params": params, "text": str(text)}
+
+
+def note_from_json(value: Any) -> str:
+    """The text :func:`note_json` wrote: a :class:`Note` again where its code is still known
+    (else its English text), a plain text as it is."""
+    if isinstance(value, dict):
+        if value.get("code") in MESSAGES and isinstance(value.get("params"), dict):
+            return Note(value["code"], **value["params"])
+        return str(value.get("text", ""))
+    return str(value)
+
+
 def warning_text(warning: Any) -> str:
     """The text of a caught warning (``warnings.catch_warnings(record=True)``): the
     :class:`Note` it was raised with, so that it can still be said in the reader's language,

@@ -61,3 +61,34 @@ def test_import_submit_then_review(store_url: str, tmp_path: Path,
     code, _, err = run(capsys, "--db", db, "--as", "bob", "review", "reject", sub_id,
                        "--note", "too late")
     assert code == 1 and "approved already" in err
+
+
+def test_a_submission_s_warnings_are_said_in_the_reviewer_s_language(
+        store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import dataclasses
+    import json
+
+    from mineaction.services import review
+
+    db = store_url
+    assert run(capsys, "--db", db, "init")[0] == 0
+    hazards = tmp_path / "hazards.geojson"
+    geojson_file(hazards, [feature(MultiPolygon([box(50.6, 41.2, 50.61, 41.21)]), id="H9",
+                                   kind="sha", recorded_on="2020-01-01")])
+    # Pulkovo 1942 has several transformations to WGS 84 here: the one used is a warning
+    code, out, err = run(capsys, "--db", db, "--as", "alice", "--lang", "ru", "import",
+                         "hazards", str(hazards), "--crs", "EPSG:4284", "--submit")
+    assert code == 0 and "использует иной датум, чем WGS84" in err
+    sub_id = re.search(r"as (S-\S+)", out).group(1)  # type: ignore[union-attr]
+    code, out, _ = run(capsys, "--db", db, "--as", "bob", "--lang", "ka", "review", "show",
+                       sub_id)
+    assert code == 0 and "WGS84-ისგან განსხვავებულ დატუმზეა" in out and "another datum" not in out
+    code, out, _ = run(capsys, "--db", db, "--as", "bob", "review", "show", sub_id)
+    assert "is on another datum than WGS84" in out
+    with open_store(db) as s:
+        sub = s.get("submissions", sub_id)
+    (stored,) = json.loads(sub.problems)  # its code and parameters are kept, and its English
+    assert stored["code"] == "crs.datum_chosen" and stored["params"]["crs"].startswith("EPSG:4284")
+    assert review.as_json(sub)["warnings"] == [stored["text"]]  # machines read the English
+    older = dataclasses.replace(sub, problems=json.dumps(["a warning stored as text"]))
+    assert review.warnings_of(older) == ["a warning stored as text"]

@@ -148,8 +148,8 @@ def import_(
                                 checksum=review.checksum(file.read_bytes()))
             console.print(f"submitted {sub.record_count} {lyr.name} record(s) from {file} "
                           f"for review as {sub.id}", highlight=False)
-            for w in json.loads(sub.problems or "[]"):
-                err_console.print(f"[yellow]warning:[/] {escape(w)}")
+            for w in review.warnings_of(sub):
+                err_console.print(f"[yellow]warning:[/] {escape(in_locale(w, ctx.locale))}")
             return
         with progress_bar(f"importing {lyr.name}") as advance:
             try:

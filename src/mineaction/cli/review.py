@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mineaction.cli.app import app, console, context, state
+from mineaction.messages import in_locale
 from mineaction.services import review
 
 review_app = typer.Typer(no_args_is_help=True,
@@ -66,7 +67,7 @@ def show(sub_id: str = typer.Argument(..., metavar="ID")) -> None:
                       f"{r.area_m2:,.1f}")
         console.print(t)
     for w in view.warnings:
-        p(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        p(f"[yellow]warning:[/] {escape(in_locale(w, state.locale))}", highlight=False)
     for m in view.messages:
         p(escape(m), highlight=False)
     for key, then, now in view.conflicts:

@@ -49,7 +49,7 @@ from mineaction.errors import (
 from mineaction.io import load
 from mineaction.io.readers import InputFeature, SourceFile
 from mineaction.io.writers import record_columns
-from mineaction.messages import Note
+from mineaction.messages import Note, note_from_json, note_json
 from mineaction.services.context import Context
 from mineaction.services.imports import importable
 from mineaction.services.imports import layer as layer_named
@@ -248,7 +248,8 @@ def submit(ctx: Context, name: str, src: SourceFile, *,
             submitter_country=actor.country, submitter_org_kind=actor.org_kind,
             submitter_roles=",".join(sorted(r.value for r in actor.roles)),
             submitted_at=_stamp(stamp),
-            problems=json.dumps(result.warnings) if result.warnings else None,
+            problems=json.dumps([note_json(w) for w in result.warnings])
+            if result.warnings else None,
             source=label)
         tx.add(sub)
     return sub
@@ -409,7 +410,7 @@ def show(ctx: Context, sub_id: str) -> Preview:
     sub = get(ctx, sub_id)
     lyr, records, problems = _decode(sub, ctx.today())
     view = Preview(sub, problems=list(problems),
-                   warnings=list(json.loads(sub.problems)) if sub.problems else [])
+                   warnings=warnings_of(sub))
     reader = ctx.reader
     base: dict[str, int] = json.loads(sub.base_versions or "{}")
     view.conflicts = _conflicts(sub, _versions(reader, list(base)))
@@ -537,13 +538,20 @@ def as_json(sub: Submission) -> dict[str, Any]:
             "submitted_by": sub.submitted_by, "organisation": sub.submitter_org,
             "submitted_at": sub.submitted_at, "status": sub.status.value,
             "decided_by": sub.decided_by, "decided_at": sub.decided_at, "note": sub.note,
-            "warnings": json.loads(sub.problems) if sub.problems else []}
+            "warnings": [str(w) for w in warnings_of(sub)]}
+
+
+def warnings_of(sub: Submission) -> list[str]:
+    """The warnings found when ``sub`` was checked (a CRS assumed, a datum chosen, ...), each
+    sayable in the reader's language (:func:`mineaction.messages.in_locale`); warnings stored
+    as plain text are given as they were."""
+    return [note_from_json(w) for w in json.loads(sub.problems)] if sub.problems else []
 
 
 def preview_json(view: Preview, locale: str = "en") -> dict[str, Any]:
     """:func:`show` as JSON: the submission, what approving would change now, its problems
     (code, parameters and text in ``locale``) and conflicts."""
-    return {**as_json(view.submission), "warnings": list(view.warnings),
+    return {**as_json(view.submission), "warnings": [str(w) for w in view.warnings],
             "new": list(view.new),
             "updates": [{"id": rid, "version": v} for rid, v in view.updates],
             "released": [{"hazard_id": r.hazard_id, "method": r.method, "area_m2": r.area_m2,

@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from mineaction import __version__
 from mineaction.access import Actor
+from mineaction.messages import in_locale
 from mineaction.services.context import Context
 from mineaction.web import i18n
 from mineaction.web.i18n import LANGUAGES
@@ -65,6 +66,7 @@ def environment(lang: str) -> jinja2.Environment:
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore
     env.filters["num"] = lambda v, d=0: i18n.number(v, lang, d)
     env.filters["date"] = lambda v, form="long": i18n.date(v, lang, form)
+    env.filters["said"] = lambda text: in_locale(text, lang)  # a Note in the page's language
     from mineaction.web import labels
 
     env.globals.update(label=lambda code: labels.label(code, lang),
