@@ -429,6 +429,8 @@ MESSAGES: dict[str, str] = {
     "records.ends_or_offset": "give either 'start' and 'end', or 'offset'",
     "records.first_mine_beyond": ("the first mine at {first_at_m:g} m lies beyond the row's end "
                                   "({length:.0f} m)"),
+    "records.grid_bearings_as_true": ("grid bearings in the geographic CRS {crs} are read as true "
+                                      "bearings"),
     "records.id_exists": "is already in the store",
     "records.id_repeated": "appears {n} times in the input",
     "records.id_used_twice": "{id!r} is used twice",
@@ -448,6 +450,7 @@ MESSAGES: dict[str, str] = {
     "records.not_unicode": ("holds a lone surrogate (a broken \\u escape), which is no "
                             "character"),
     "records.part_off_crs": "part of the record lies where the CRS {crs} has no position",
+    "records.perimeter_repaired": "the perimeter crosses itself; repaired",
     "records.point_defined_later": ("{point!r} is defined only later; a point is reached from a "
                                     "reference point or an earlier turning point"),
     "records.point_from_itself": "turning point {point!r} is reached from itself",
@@ -473,6 +476,7 @@ MESSAGES: dict[str, str] = {
                                            "position for part of the record"),
     "records.unknown_fields": "unknown field(s) {details}",
     "records.unreadable": "cannot be read: {error}",
+    "records.warning_of_record": "record {id}: {warning}",
     "records.withdraw_hint": ("a stored record that cannot be read can be withdrawn: mineaction "
                               "records withdraw ID --reason TEXT"),
     # -- figures. The published-figures register.

@@ -102,6 +102,15 @@ def test_default_transformation_warns_and_is_recorded() -> None:
         g = georeference(parse_record(rec))
     assert g.operation and "Pulkovo 1942 to WGS 84" in g.operation
     assert g.warnings and "Name one" in g.warnings[0]
+    # the warning keeps its message: said in the reader's language where it is shown
+    from mineaction.messages import in_locale
+
+    said = in_locale(g.warnings[0], "ru")
+    assert "использует иной датум, чем WGS84" in said and "Name one" not in said
+    with pytest.warns(DatumWarning) as caught:  # the warning raised names the record
+        georeference(parse_record(rec))
+    (raised,) = [w for w in caught if "record " in str(w.message)]
+    assert in_locale(raised.message.args[0], "ka").startswith("ჩანაწერი ")
 
 
 def test_example_rows_and_mines() -> None:

@@ -12,9 +12,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, checked_output, console, context, err_console
+from mineaction.cli.app import app, checked_output, console, context, err_console, state
 from mineaction.errors import Problem
 from mineaction.geo.measure import area_m2
+from mineaction.messages import in_locale
 from mineaction.services import records
 from mineaction.services.records import MAX_TOLERANCE_M
 
@@ -48,7 +49,8 @@ def import_cmd(
         stored, notes = records.import_documents(ctx, documents, transformation=transformation,
                                                  problems=unreadable)
     for note in notes:
-        err_console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(in_locale(note, ctx.locale))}",
+                          highlight=False)
     console.print(f"imported {len(stored)} minefield record(s): "
                   + ", ".join(r.id for r in stored), highlight=False, markup=False)
 
@@ -80,7 +82,7 @@ def georef_cmd(
     for g in done.georefs:
         table.add_row(g.record_id, escape(g.src_crs), escape(g.operation or "(none: WGS84)"),
                       f"{area_m2(g.perimeter):,.0f}", str(len(g.rows)), str(len(g.mines)),
-                      escape("\n".join(g.warnings)))
+                      escape("\n".join(in_locale(w, state.locale) for w in g.warnings)))
     console.print(table)
     if geojson:
         geojson.write_text(json.dumps(done.geojson()), encoding="utf-8")
@@ -175,7 +177,8 @@ def show_cmd(
     for line in a.evidence:
         console.print(f"    - {escape(line)}", highlight=False)
     for w in g.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(in_locale(w, state.locale))}",
+                          highlight=False)
     if figure:
         records.draw(shown, figure)
         console.print(f"wrote {figure}")

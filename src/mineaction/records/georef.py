@@ -121,8 +121,7 @@ class _Traverse:
                 continue
             self.xy[p.id] = xy
         if record.bearings.reference == "grid" and not plane.native:
-            self.notes.append(f"grid bearings in the geographic CRS {record.crs} are read as "
-                              "true bearings")
+            self.notes.append(Note("records.grid_bearings_as_true", crs=record.crs))
 
     def leg(self, origin: str, bearing: float, distance_m: float) -> tuple[float, float]:
         x, y = self.xy[origin]
@@ -345,8 +344,8 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     for message in messages:
         notes.append(message)
         if warn:
-            warnings.warn(f"record {record.record_id}: {message}", DatumWarning,
-                          stacklevel=2)
+            warnings.warn(DatumWarning(Note("records.warning_of_record", id=record.record_id,
+                                            warning=message)), stacklevel=2)
     lon, lat = rp.apply_xy(glon, glat)
     lonlat = np.column_stack((np.asarray(lon, float), np.asarray(lat, float)))
     if not np.isfinite(lonlat).all():
@@ -364,7 +363,7 @@ def georeference(record: MinefieldRecord, transformation: str | None = None, *,
     if len(perim_ids) >= 3:
         poly = Polygon([points[i] for i in perim_ids])
         if not poly.is_valid:
-            notes.append("the perimeter crosses itself; repaired")
+            notes.append(Note("records.perimeter_repaired"))
             fixed = shapely.make_valid(poly)
             polys = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon)]
             poly = polys[0] if len(polys) == 1 else MultiPolygon(polys)  # type: ignore[assignment]

@@ -114,7 +114,8 @@ def import_records(store: Any, records: Iterable[MinefieldRecord], *,
     existing = store.existing_ids(LAYER, [r.record_id for r in records])
     for r in records:
         if r.record_id in existing:
-            problems.append(Problem.of(f"record {r.record_id}", "record_id", "records.id_exists"))
+            problems.append(Problem.of(Note("input.where_record", id=r.record_id), "record_id",
+                                       "records.id_exists"))
             continue
         try:
             with warnings.catch_warnings():
@@ -123,7 +124,8 @@ def import_records(store: Any, records: Iterable[MinefieldRecord], *,
         except InvalidInput as exc:
             problems.extend(exc.problems)
             continue
-        notes.extend(f"record {r.record_id}: {w}" for w in g.warnings)
+        notes.extend(Note("records.warning_of_record", id=r.record_id, warning=w)
+                     for w in g.warnings)
         stored.append(stored_form(r, g))
     if problems:
         raise InvalidInput(problems)
