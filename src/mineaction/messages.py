@@ -520,6 +520,30 @@ MESSAGES: dict[str, str] = {
                          "--rejects and --retire-missing apply to a direct import"),
     "cli.since_a_date_yyyy": "--since {text!r}: a date YYYY-MM-DD or an ISO 8601 time expected",
     "cli.error": "error:",
+    # what an import did, on the screen
+    "cli.import_column_kept": ("column {column!r} is not in the mapping: kept in each record's "
+                               "attributes"),
+    "cli.import_values_unmapped": ("values the mapping does not translate (field, column, value:"
+                                   " rows):"),
+    "cli.import_counts": ("{added:,} new, {changed:,} changed, {unchanged:,} unchanged, "
+                          "{missing:,} missing"),
+    "cli.import_retired": "({retired:,} retired)",
+    "cli.import_rejected": "{rejected:,} row(s) rejected",
+    "cli.import_of_rows": "(of {rows:,} rows)",
+    "cli.import_dry_run": "dry run of {file}, nothing written: {counts}",
+    "cli.imported": "imported {count} {layer} record(s) from {file}",
+    "cli.imported_crs": "imported {count} {layer} record(s) from {file} from {crs}",
+    "cli.imported_crs_operation": ("imported {count} {layer} record(s) from {file} from {crs} via"
+                                   " {operation}"),
+    "cli.import_recorded": "{counts}; recorded as import {import_id} (SHA-256 {sha256})",
+    "cli.import_dates": "dates found: {first} to {last}",
+    "cli.import_released": "land released, {method}: {area:,.0f} m²",
+    "cli.import_missing": "missing from the file (kept; --retire-missing retires them): {shown}",
+    "cli.import_missing_more": ("missing from the file (kept; --retire-missing retires them): "
+                                "{shown} and {more:,} more"),
+    "cli.problem_count": "{count:,} problem(s)",
+    "cli.wrote_problems": "wrote {count} problem(s) to {path}",
+    "cli.wrote_rejects": "wrote {count} rejected row(s) to {path}",
     # -- access. Accounts, sign-in, policy and sharing.
     "access.admins_only": "only administrators {what} ({name} is not one)",
     "access.password_short": "a password has at least {minimum} characters",

@@ -337,3 +337,16 @@ def test_synthetic_records_are_marked_in_listings(db, capsys):
     capsys.readouterr()
     assert run(db, "list", "hazards") == 0
     assert "SYNTHETIC DATA" in capsys.readouterr().out
+
+
+def test_what_an_import_did_is_said_in_the_language_asked(db, tmp_path, capsys):
+    path = write(tmp_path, "h.geojson", fc([hazard_feature("H1"), hazard_feature("H2")]))
+    assert run(db, "--lang", "ru", "import", "hazards", str(path), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "пробный прогон" in out and "новых: 2, изменённых: 0" in out and "(из 2 строк)" in out
+    assert run(db, "--lang", "ru", "import", "hazards", str(path)) == 0
+    out = capsys.readouterr().out
+    assert "импортированы 2 записи hazards из" in out and "записано как импорт" in out
+    assert "imported" not in out and "new," not in out
+    assert run(db, "import", "hazards", str(path)) == 0  # and in English by default
+    assert "0 new, 0 changed, 2 unchanged, 0 missing (of 2 rows)" in capsys.readouterr().out

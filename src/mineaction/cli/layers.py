@@ -6,6 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -24,7 +25,7 @@ from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
 from mineaction.domain.schema import INT64_MAX
 from mineaction.errors import InvalidInput
 from mineaction.io.readers import open_columnar, read_file
-from mineaction.messages import in_locale
+from mineaction.messages import in_locale, render
 from mineaction.services import exports, imports, layers, review
 from mineaction.services import summary as summaries
 from mineaction.services.context import protected
@@ -158,23 +159,24 @@ def import_(
             except InvalidInput as exc:
                 found = getattr(exc, "outcome", None)
                 if found is not None:
-                    _unmapped_out(found)
+                    _unmapped_out(found, ctx.locale)
                 _problems_out(exc.problems, problems_file, ctx.locale)
                 raise
     show_outcome(result, str(file), problems_file, ctx.locale)
     if rejects_file is not None and result.rejects and not result.dry_run:
         n = imports.write_rejects(result, src, rejects_file, ctx.locale)
-        console.print(f"wrote {n} rejected row(s) to {rejects_file}")
+        console.print(render("cli.wrote_rejects", {"count": n, "path": rejects_file},
+                             ctx.locale), markup=False)
     if result.problems and (result.dry_run or rejects_file is None):
         raise typer.Exit(2)
 
 
-def _unmapped_out(result: imports.Outcome) -> None:
+def _unmapped_out(result: imports.Outcome, locale: str) -> None:
     for column in result.uncovered:
-        console.print(f"column {column!r} is not in the mapping: kept in each record's "
-                      "attributes", highlight=False)
+        console.print(render("cli.import_column_kept", {"column": column}, locale),
+                      highlight=False, markup=False)
     if result.unmapped:
-        console.print("values the mapping does not translate (field, column, value: rows):")
+        console.print(render("cli.import_values_unmapped", {}, locale), markup=False)
         for (fname, column, value), n in sorted(result.unmapped.items()):
             console.print(f"  {fname}, {column}, {value!r}: {n:,}", highlight=False)
 
@@ -182,7 +184,8 @@ def _unmapped_out(result: imports.Outcome) -> None:
 def _problems_out(problems: list, path: Path | None, locale: str) -> None:
     if path is not None:
         n = imports.write_problems(problems, path, locale)
-        err_console.print(f"wrote {n} problem(s) to {path}")
+        err_console.print(render("cli.wrote_problems", {"count": n, "path": path}, locale),
+                          markup=False)
     if len(problems) > 10:
         err_console.print("problems by reason:")
         for group in imports.problems_by_reason(problems):
@@ -194,41 +197,54 @@ def _problems_out(problems: list, path: Path | None, locale: str) -> None:
 
 def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
                  locale: str) -> None:
-    """What an import did (or would do, in a dry run), for the screen."""
+    """What an import did (or would do, in a dry run), for the screen, in ``locale``."""
+    def say(code: str, **params: Any) -> str:
+        return render(code, params, locale)
+
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(in_locale(w, locale))}")
-    crs_note = f" from {result.source_crs}" if result.source_crs else ""
-    if result.operation:
-        crs_note += f" via {result.operation}"
-    counts = (f"{result.added:,} new, {result.changed:,} changed, "
-              f"{result.unchanged:,} unchanged, {result.missing:,} missing"
-              + (f" ({result.retired:,} retired)" if result.retired else "")
-              + (f"; {result.rejected:,} row(s) rejected" if result.rejected else "")
-              + f" (of {result.rows:,} rows)")
+    counts = " ".join([
+        say("cli.import_counts", added=result.added, changed=result.changed,
+            unchanged=result.unchanged, missing=result.missing)
+        + (" " + say("cli.import_retired", retired=result.retired) if result.retired else "")
+        + ("; " + say("cli.import_rejected", rejected=result.rejected)
+           if result.rejected else ""),
+        say("cli.import_of_rows", rows=result.rows)])
     if result.dry_run:
-        console.print(f"dry run of {file}, nothing written: {counts}", highlight=False)
+        console.print(say("cli.import_dry_run", file=file, counts=counts), highlight=False,
+                      markup=False)
     else:
-        console.print(f"imported {result.count} {result.layer} record(s) from {file}"
-                      f"{crs_note}", highlight=False)
-        console.print(f"{counts}; recorded as import {result.import_id} (SHA-256 "
-                      f"{result.sha256[:12]})", highlight=False)
+        said = {"count": result.count, "layer": result.layer, "file": file}
+        if result.source_crs and result.operation:
+            line = say("cli.imported_crs_operation", **said, crs=result.source_crs,
+                       operation=result.operation)
+        elif result.source_crs:
+            line = say("cli.imported_crs", **said, crs=result.source_crs)
+        else:
+            line = say("cli.imported", **said)
+        console.print(line, highlight=False, markup=False)
+        console.print(say("cli.import_recorded", counts=counts, import_id=result.import_id,
+                          sha256=result.sha256[:12]), highlight=False, markup=False)
     if result.first_date:
-        console.print(f"dates found: {result.first_date} to {result.last_date}")
+        console.print(say("cli.import_dates", first=result.first_date, last=result.last_date),
+                      highlight=False, markup=False)
     for method, area in sorted(result.released.items()):
-        console.print(f"land released, {method}: {area:,.0f} m²")
-    _unmapped_out(result)
+        console.print(say("cli.import_released", method=method, area=area), markup=False)
+    _unmapped_out(result, locale)
     if result.missing_ids and not result.retired:
         shown = ", ".join(result.missing_ids[:10])
         more = len(result.missing_ids) - 10
-        console.print(f"missing from the file (kept; --retire-missing retires them): {shown}"
-                      + (f" and {more:,} more" if more > 0 else ""), highlight=False)
+        console.print(say("cli.import_missing_more", shown=shown, more=more) if more > 0
+                      else say("cli.import_missing", shown=shown), highlight=False,
+                      markup=False)
     repaired = imports.repair_summary(result.repairs)
     if repaired:
         console.print(repaired)
     for msg in result.messages:
         console.print(msg)
     if result.problems:
-        err_console.print(f"{len(result.problems):,} problem(s)")
+        err_console.print(say("cli.problem_count", count=len(result.problems)),
+                          markup=False)
         _problems_out(result.problems, problems_file, locale)
         if len(result.problems) <= 10:
             for p in result.problems:
