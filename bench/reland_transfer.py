@@ -45,7 +45,14 @@ averaged over the cells of the test municipalities within 2, 4 and 6 km, labelle
 (:func:`mineaction.risk.neighbours.neighbour_mean`; no label read), with the radius chosen
 inside each training part (its own 3 regions); the same with each cell-level feature as its
 deviation from its municipality's mean (beside the municipality-level features, then alone);
-and ``risk train --transfer`` followed by ``risk predict --smooth-km 4`` end to end.
+and ``risk train --transfer`` followed by ``risk predict --smooth-km 4`` end to end; then
+the logistic model with an L1 penalty (``risk train --transfer``'s default), unaveraged,
+averaged, with its strength chosen inside each training part, and end to end.
+
+``--partitions SEEDS`` scores the variants instead over every distinct partition of the
+municipalities into 3, 4 and 5 regions that k-means finds from ``SEEDS`` seeds, each against
+the first variant partition by partition: how much a figure owes to where the regions were
+cut.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -96,15 +104,31 @@ def transferable(frame: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
     return out
 
 
-def regions(frame: pd.DataFrame, k: int) -> dict[str, int]:
+def regions(frame: pd.DataFrame, k: int, seed: int = 0, n_init: int = 10) -> dict[str, int]:
     """Municipality -> region: k-means of the municipalities' centroids in km."""
     from sklearn.cluster import KMeans
 
     x, y = validation.local_xy(frame[LON].to_numpy(), frame[LAT].to_numpy())
     xy = pd.DataFrame({"x": x / 1000.0, "y": y / 1000.0})
     centroids = xy.groupby(frame[GROUP]).mean()
-    labels = KMeans(k, random_state=0, n_init=10).fit(centroids.to_numpy()).labels_
+    labels = KMeans(k, random_state=seed, n_init=n_init).fit(centroids.to_numpy()).labels_
     return dict(zip(centroids.index, (int(v) for v in labels), strict=True))
+
+
+def partitions(frame: pd.DataFrame, seeds: int) -> list[tuple[int, int, np.ndarray]]:
+    """Other ways of cutting the municipalities into 3, 4 and 5 regions: k-means started
+    once from each of ``seeds`` seeds, each distinct partition once, as (regions, seed, the
+    region of each row)."""
+    found: list[tuple[int, int, np.ndarray]] = []
+    seen: set[frozenset[frozenset[str]]] = set()
+    for k in (3, 4, 5):
+        for seed in range(seeds):
+            of = regions(frame, k, seed, n_init=1)
+            cut = frozenset(frozenset(m for m, r in of.items() if r == q) for q in range(k))
+            if cut not in seen:
+                seen.add(cut)
+                found.append((k, seed, frame[GROUP].map(of).to_numpy()))
+    return found
 
 
 def buffered(frame: pd.DataFrame, test: np.ndarray, buffer_km: float) -> np.ndarray:
@@ -149,6 +173,8 @@ def inner_transfer_auc(table: pd.DataFrame, keep: np.ndarray, args: argparse.Nam
 #: --smooth-km`` is measured with end to end (fixed before the end-to-end run).
 RADII_KM = (0.0, 2.0, 4.0, 6.0)
 SMOOTH_KM = 4.0
+#: Strengths of the L1 penalty chosen from inside each training part.
+L1_C = (0.05, 0.1, 0.2, 0.3, 0.5)
 #: Strong regularisation: three leaves, 150 cells a leaf, half the features per tree.
 STRONG = {"num_leaves": 3, "min_child_samples": 150, "learning_rate": 0.02,
           "feature_fraction": 0.5, "lambda_l2": 20.0}
@@ -176,10 +202,12 @@ def _lgbm(X: np.ndarray, y: np.ndarray, Z: np.ndarray, params: dict[str, Any] | 
     return np.asarray(booster.predict(Z, num_threads=1))
 
 
-def _logistic(X: np.ndarray, y: np.ndarray, Z: np.ndarray) -> np.ndarray:
+def _logistic(X: np.ndarray, y: np.ndarray, Z: np.ndarray, penalty: str = "l2",
+              C: float | None = None) -> np.ndarray:
+    """The logistic regression of ``risk train --transfer``: L2 (C 0.1) unless told."""
     from mineaction.risk.transfer import LinearModel
 
-    return LinearModel.fit(X, y).predict(Z)
+    return LinearModel.fit(X, y, C, penalty).predict(Z)
 
 
 def _rank(p: np.ndarray) -> np.ndarray:
@@ -244,8 +272,8 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
         cols[order[:drop]] = False
         return _lgbm(X_all[k][:, cols], y[k], X_all[t][:, cols])
 
-    def transfer_cli(t: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return train(frame[k], options).model.predict_proba(frame[t])
+    def transfer_cli(t: np.ndarray, k: np.ndarray, penalty: str = "l2") -> np.ndarray:
+        return train(frame[k], replace(options, penalty=penalty)).model.predict_proba(frame[t])
 
     # Averaging within a distance (risk predict --smooth-km): over every cell of the test
     # municipalities, labelled or not (their features are known; no label is read).
@@ -265,8 +293,10 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
         p, _n = neighbour_mean(lon_w[pool], lat_w[pool], predict(pool), km)
         return p[np.searchsorted(pool, labelled_at[np.flatnonzero(t)])]
 
-    def logistic_around(t: np.ndarray, k: np.ndarray, km: float) -> np.ndarray:
-        return around(t, lambda pool: _logistic(X_sh[k], y[k], X_sh_whole[pool]), km)
+    def logistic_around(t: np.ndarray, k: np.ndarray, km: float, penalty: str = "l2",
+                        C: float | None = None) -> np.ndarray:
+        return around(t, lambda pool: _logistic(X_sh[k], y[k], X_sh_whole[pool], penalty, C),
+                      km)
 
     # Within and between municipalities: each cell-level feature as its deviation from the
     # mean of its municipality's cells (labelled or not), the municipality-level ones as they
@@ -282,31 +312,34 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
         k_whole = labelled_at[np.flatnonzero(k)]
         return around(t, lambda pool: _logistic(W[k_whole], y[k], W[pool]), SMOOTH_KM)
 
-    def nested_radius(t: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """The radius that carried best between the training part's own regions (3, same
-        buffer), then used on the test region."""
+    def nested(t: np.ndarray, k: np.ndarray, candidates: list[dict[str, Any]]) -> np.ndarray:
+        """The candidate settings of :func:`logistic_around` that carried best between the
+        training part's own regions (3, same buffer), then used on the test region."""
         part = frame[k].reset_index(drop=True)
         inner = part[GROUP].map(regions(part, 3)).to_numpy()
         k_idx = np.flatnonzero(k)
-        score = {}
-        for km in RADII_KM:
+        score = []
+        for c in candidates:
             found = []
             for r in range(3):
                 it = np.zeros(len(frame), bool)
                 it[k_idx[inner == r]] = True
                 ik = np.zeros(len(frame), bool)
                 ik[k_idx[buffered(part, inner == r, args.buffer_km)]] = True
-                a = validation.auc(y[it], logistic_around(it, ik, km))
+                a = validation.auc(y[it], logistic_around(it, ik, **c))
                 if a is not None:
                     found.append(a)
-            score[km] = float(np.mean(found))
-        chosen.append(max(score, key=lambda km: score[km]))
-        return logistic_around(t, k, chosen[-1])
+            score.append(float(np.mean(found)))
+        best = candidates[int(np.argmax(score))]
+        chosen.append(best.get("C", best.get("km")))
+        return logistic_around(t, k, **best)
 
-    chosen: list[float] = []
+    chosen: list[Any] = []
+    radii = [{"km": km} for km in RADII_KM]
+    l1_strengths = [{"km": SMOOTH_KM, "penalty": "l1", "C": c} for c in L1_C]
 
-    def transfer_cli_around(t: np.ndarray, k: np.ndarray) -> np.ndarray:
-        model = train(frame[k], options).model
+    def transfer_cli_around(t: np.ndarray, k: np.ndarray, penalty: str = "l1") -> np.ndarray:
+        model = train(frame[k], replace(options, penalty=penalty)).model
         return around(t, lambda pool: model.predict_proba(whole.iloc[pool]), SMOOTH_KM)
 
     Variant = Any
@@ -334,27 +367,39 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
         ("rank average: logistic + LightGBM strong, shares", lambda t, k, r: _rank(
             _logistic(X_sh[k], y[k], X_sh[t])) + _rank(_lgbm(X_sh[k], y[k], X_sh[t],
                                                              STRONG, 300))),
-        ("risk train --transfer (calibrated, end to end)", lambda t, k, r: transfer_cli(t, k)),
+        ("risk train --transfer --penalty l2 (calibrated, end to end)",
+         lambda t, k, r: transfer_cli(t, k)),
         *((f"logistic, shares, averaged within {km:g} km", lambda t, k, r, km=km:
            logistic_around(t, k, km)) for km in RADII_KM if km > 0),
         ("logistic, shares, radius chosen inside the training part",
-         lambda t, k, r: nested_radius(t, k)),
+         lambda t, k, r: nested(t, k, radii)),
         *((f"logistic, shares, cell features within municipality: {name}, averaged within "
            f"{SMOOTH_KM:g} km", lambda t, k, r, W=W: within_around(W, t, k))
           for name, W in within.items()),
-        (f"risk train --transfer, predict --smooth-km {SMOOTH_KM:g} (end to end)",
-         lambda t, k, r: transfer_cli_around(t, k)),
+        (f"risk train --transfer --penalty l2, predict --smooth-km {SMOOTH_KM:g} (end to end)",
+         lambda t, k, r: transfer_cli_around(t, k, "l2")),
+        ("logistic L1 (C 0.2), shares", lambda t, k, r: _logistic(X_sh[k], y[k], X_sh[t], "l1")),
+        (f"logistic L1 (C 0.2), shares, averaged within {SMOOTH_KM:g} km",
+         lambda t, k, r: logistic_around(t, k, SMOOTH_KM, "l1")),
+        (f"logistic L1, shares, C chosen inside the training part, averaged within "
+         f"{SMOOTH_KM:g} km", lambda t, k, r: nested(t, k, l1_strengths)),
+        ("risk train --transfer (L1, calibrated, end to end)",
+         lambda t, k, r: transfer_cli(t, k, "l1")),
+        (f"risk train --transfer (L1), predict --smooth-km {SMOOTH_KM:g} (end to end)",
+         lambda t, k, r: transfer_cli_around(t, k, "l1")),
     ]
+    rows = []
+    assert X_sh_whole.shape[1] == X_sh.shape[1]
+    chosen_table = [(name, fn) for name, fn in table
+                    if not args.only or any(o in name for o in args.only)]
+    if args.partitions:
+        return across_partitions(args, frame, y, chosen_table, chosen)
     splits = {}
     for n in sorted({args.regions, 3, 5}):
         region = frame[GROUP].map(regions(frame, n)).to_numpy()
         splits[n] = (region, [(region == r, buffered(frame, region == r, args.buffer_km))
                               for r in range(n)])
-    rows = []
-    assert X_sh_whole.shape[1] == X_sh.shape[1]
-    for name, fn in table:
-        if args.only and not any(o in name for o in args.only):
-            continue
+    for name, fn in chosen_table:
         row: dict[str, Any] = {"variant": name}
         for n, (region, folds) in splits.items():
             found = [validation.auc(y[t], fn(t, k, region)) for t, k in folds]
@@ -363,7 +408,7 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
             row[f"mean_{n}_regions"] = round(float(np.mean([a for a in found if a is not None])),
                                              3)
         if chosen:
-            row["radii_chosen"] = list(chosen)
+            row["chosen"] = list(chosen)
             chosen.clear()
         rows.append(row)
         print(f"{name:62s} " + " ".join(f"{a:.3f}" for a in row["per_fold"])
@@ -371,6 +416,50 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
               + "".join(f"  ({n} regions {row[f'mean_{n}_regions']:.3f})"
                         for n in splits if n != args.regions), flush=True)
     return {"regions": args.regions, "buffer_km": args.buffer_km, "variants": rows}
+
+
+def across_partitions(args: argparse.Namespace, frame: pd.DataFrame, y: np.ndarray,
+                      table: list[tuple[str, Any]], chosen: list[Any]) -> dict[str, Any]:
+    """Each variant's mean ROC AUC over the regions of every distinct partition of
+    :func:`partitions` (3, 4 and 5 regions, ``args.partitions`` k-means seeds each): how
+    much a figure depends on where the regions happen to be cut. The first variant is the
+    one the others are compared with, partition by partition."""
+    cuts = partitions(frame, args.partitions)
+    folds = [[(region == r, buffered(frame, region == r, args.buffer_km)) for r in range(n)]
+             for n, _seed, region in cuts]
+    print(f"{len(cuts)} distinct partitions: "
+          + ", ".join(f"{sum(1 for c in cuts if c[0] == n)} of {n} regions" for n in (3, 4, 5)),
+          flush=True)
+    rows: list[dict[str, Any]] = []
+    for name, fn in table:
+        means = []
+        for (_n, _seed, region), parts in zip(cuts, folds, strict=True):
+            found = [validation.auc(y[t], fn(t, k, region)) for t, k in parts]
+            means.append(float(np.mean([a for a in found if a is not None])))
+        chosen.clear()
+        m = np.array(means)
+        row: dict[str, Any] = {
+            "variant": name, "partitions": [
+                {"regions": n, "seed": seed, "mean_roc_auc": round(v, 4)}
+                for (n, seed, _r), v in zip(cuts, means, strict=True)],
+            "mean": round(float(m.mean()), 3), "median": round(float(np.median(m)), 3),
+            "min": round(float(m.min()), 3), "max": round(float(m.max()), 3),
+            **{f"mean_{n}_regions": round(float(m[[c[0] == n for c in cuts]].mean()), 3)
+               for n in (3, 4, 5)}}
+        if rows:
+            d = m - np.array([p["mean_roc_auc"] for p in rows[0]["partitions"]])
+            row["against_first"] = {"mean_difference": round(float(d.mean()), 4),
+                                    "higher_in": int((d > 0).sum()), "of": len(d)}
+        rows.append(row)
+        print(f"{name:62s} mean {row['mean']:.3f} median {row['median']:.3f} "
+              f"range {row['min']:.3f}-{row['max']:.3f} (3, 4, 5 regions: "
+              f"{row['mean_3_regions']:.3f}, {row['mean_4_regions']:.3f}, "
+              f"{row['mean_5_regions']:.3f})"
+              + (f"; against the first {row['against_first']['mean_difference']:+.3f}, "
+                 f"higher in {row['against_first']['higher_in']} of {len(cuts)}"
+                 if "against_first" in row else ""), flush=True)
+    return {"partitions": len(cuts), "seeds": args.partitions, "buffer_km": args.buffer_km,
+            "variants": rows}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -447,6 +536,10 @@ def main() -> None:
     ap.add_argument("--only", action="append", default=[],
                     help="with --variants: only the variants whose name holds this text "
                          "(repeatable)")
+    ap.add_argument("--partitions", type=int, default=0, metavar="SEEDS",
+                    help="with --variants: score the variants over every distinct partition "
+                         "into 3, 4 and 5 regions that k-means finds from SEEDS seeds, not "
+                         "only the fixed one")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write the scores here")
     args = ap.parse_args()

@@ -129,3 +129,51 @@ def test_transfer_needs_groups_and_the_command_line_offers_it(
     assert "mean ROC AUC" in capsys.readouterr().out
     side = json.loads((tmp_path / "t.model.json").read_text())
     assert side["calibration"]["method"] == "platt"  # the default with --transfer
+    assert json.loads((tmp_path / "t.model").read_text())["penalty"] == "l1"
+    assert main(["risk", "train", "--table", "cells.csv", "--target", "label", "--lon", "lon",
+                 "--lat", "lat", "--groups", "district", "--folds", "3", "--transfer",
+                 "--penalty", "l2", "-o", "r.model"]) == 0
+    assert json.loads((tmp_path / "r.model").read_text())["penalty"] == "l2"
+
+
+def test_the_l1_penalty_sets_features_that_add_nothing_to_zero(tmp_path: Path) -> None:
+    from mineaction.risk.transfer import LinearModel
+
+    frame = districts(900, seed=3)
+    rng = np.random.default_rng(3)
+    noise = [f"noise{i}" for i in range(8)]
+    frame = frame.assign(**{c: rng.normal(size=len(frame)) for c in noise})
+    options = dict(target="label", lon="lon", lat="lat", groups="district", folds=3,
+                   transfer=True, calibration="platt")
+    l1 = train(frame, TrainOptions(**options))
+    l2 = train(frame, TrainOptions(**options, penalty="l2"))
+    coef = {p: dict(zip(d.model.features, d.model.booster.coef, strict=True))
+            for p, d in (("l1", l1), ("l2", l2))}
+    assert all(v != 0 for v in coef["l2"].values())  # ridge shrinks, keeps every feature
+    assert any(coef["l1"][c] == 0 for c in noise)  # L1 sets some noise to exactly nothing
+    assert coef["l1"]["road_km"] < 0 and coef["l1"]["share: attacks"] > 0  # the signal stays
+    # the stronger the penalty, the more features weigh 0: at C 0.02, all the noise
+    X = frame[["road_km", *noise]].to_numpy()
+    strong = LinearModel.fit(X, frame["label"].to_numpy(float), C=0.02)
+    assert strong.coef[0] < 0 and np.all(strong.coef[1:] == 0)
+    assert np.all(LinearModel.fit(X, frame["label"].to_numpy(float), C=0.02,
+                                  penalty="l2").coef != 0)
+    kept = l1.card["model"]["features_kept"]
+    assert kept == sum(v != 0 for v in coef["l1"].values()) < len(l1.model.features)
+    assert l1.card["model"]["params"] == {"C": 0.2, "penalty": "l1"}
+    assert l2.card["model"]["params"] == {"C": 0.1, "penalty": "l2"}
+    from mineaction.risk import card
+    card.write(tmp_path / "m", l1.card)
+    assert f"Its L1 penalty kept {kept} of {len(l1.model.features)} features" in \
+        card_paths(tmp_path / "m")[0].read_text()
+    # a model written before the penalty was recorded is read as the ridge one it was
+    l1.model.save(tmp_path / "old.model")
+    written = json.loads((tmp_path / "old.model").read_text())
+    assert written["penalty"] == "l1"
+    del written["penalty"]
+    (tmp_path / "old.model").write_text(json.dumps(written))
+    old = LinearModel.load(tmp_path / "old.model")
+    assert old is not None and old.penalty == "l2"
+    assert np.array_equal(old.coef, l1.model.booster.coef)
+    with pytest.raises(ValueError, match="penalty"):
+        LinearModel.fit(np.ones((4, 1)), np.array([0, 1, 0, 1.0]), penalty="l3")

@@ -30,6 +30,11 @@ class Calibration(StrEnum):
     none = "none"
 
 
+class Penalty(StrEnum):
+    l1 = "l1"
+    l2 = "l2"
+
+
 class AbsentNumeric(StrEnum):
     refuse = "refuse"
     missing = "missing"
@@ -81,6 +86,9 @@ def train(
     transfer: bool = typer.Option(False, "--transfer", help="For use in another region: "
                                   "group totals as shares, a logistic regression instead of "
                                   "trees (needs --groups)"),
+    penalty: Penalty = typer.Option(Penalty.l1, "--penalty", help="With --transfer: the "
+                                    "logistic regression's penalty; l1 sets the features "
+                                    "that add little to 0, l2 shrinks all"),
     trees: int = typer.Option(200, "--trees", min=1),
     threads: int = typer.Option(1, "--threads", min=1),
     seed: int = typer.Option(0, "--seed"),
@@ -95,7 +103,7 @@ def train(
                                              "platt" if transfer else "isotonic"),
                                 features=_names(features), exclude=_names(exclude) or (),
                                 tune=tune, trees=trees, threads=threads, seed=seed,
-                                transfer=transfer)
+                                transfer=transfer, penalty=penalty.value)
     with context() as ctx:
         done = risk.train(ctx, frame, options, output, source=table.name)
     for m in done.messages:

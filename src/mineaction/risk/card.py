@@ -93,7 +93,11 @@ def markdown(card: dict[str, Any]) -> str:
                   "their shares of the row's sum of them (the kind, not the amount): "
                   + (", ".join(f"`{x}`" for x in t["shares_of"]) or "none found") + ".",
                   "- The model is a logistic regression on standardised features, not trees: "
-                  "it has fewer ways to learn the training region's places.",
+                  "it has fewer ways to learn the training region's places."
+                  + (f" Its L1 penalty kept {m['features_kept']} of "
+                     f"{card['features']['count']} features; the others weigh 0."
+                     if m.get("params", {}).get("penalty") == "l1"
+                     and m.get("features_kept") is not None else ""),
                   "- A table of another region needs the same count columns; the shares are "
                   "computed row by row."]
     lines += ["", "## Limits", ""]

@@ -57,6 +57,8 @@ class TrainOptions:
     threads: int = 1
     #: for another region: group totals as shares, a logistic regression (risk.transfer)
     transfer: bool = False
+    #: the logistic regression's penalty with ``transfer``: "l1" or "l2"
+    penalty: str = "l1"
 
 
 @dataclass
@@ -162,12 +164,12 @@ def linear_fitter(options: TrainOptions) -> validation.Fit:
     ``options.params``, else the default) and return its prediction function."""
     def fit(X: NDArray[np.float64], y: NDArray[np.float64], chosen: dict[str, Any]
             ) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
-        return LinearModel.fit(X, y, c_of(options, chosen)).predict
+        return LinearModel.fit(X, y, c_of(options, chosen), options.penalty).predict
     return fit
 
 
 def c_of(options: TrainOptions, chosen: dict[str, Any]) -> float:
-    return float(chosen.get("C", options.params.get("C", DEFAULT_C)))
+    return float(chosen.get("C", options.params.get("C", DEFAULT_C[options.penalty])))
 
 
 def transfer_features(frame: pd.DataFrame, features: list[str], known: NDArray[np.bool_],
@@ -210,7 +212,7 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
                                        folds=options.folds)])
     k = min(options.folds, n_blocks)
     fit = linear_fitter(options) if options.transfer else fitter(options)
-    grid_used = LINEAR_GRID if options.transfer else validation.GRID
+    grid_used = LINEAR_GRID[options.penalty] if options.transfer else validation.GRID
     grid = grid_used if options.tune else None
     buffer_m = options.buffer_km * 1000.0
     cv = validation.cross_validate(X, y, blocks, fit, k=k, seed=options.seed,
@@ -234,11 +236,12 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
     booster: Any
     described: dict[str, Any]
     if options.transfer:
-        booster = LinearModel.fit(X, y, c_of(options, final))
-        params = {"C": booster.C}
-        described = {"library": "scikit-learn", "kind": "logistic regression (L2) on "
-                     "median-imputed, standardised features", "trees": None,
-                     "params": params}
+        booster = LinearModel.fit(X, y, c_of(options, final), options.penalty)
+        params = {"C": booster.C, "penalty": booster.penalty}
+        described = {"library": "scikit-learn", "kind": f"logistic regression "
+                     f"({booster.penalty.upper()}) on median-imputed, standardised features",
+                     "trees": None, "params": params,
+                     "features_kept": int(np.count_nonzero(booster.coef))}
     else:
         booster = fit_booster(X, y, params, trees)
         described = {"library": "LightGBM", "kind": "gradient-boosted trees", "trees": trees,
@@ -290,9 +293,11 @@ def train(frame: pd.DataFrame, options: TrainOptions, *, source: str = "",
                         "table_out_of_fold": validation.calibration_table(y, calibrated)},
         "model": described,
         "transfer": ({"shares_of": shares, "model": "logistic regression",
+                      "penalty": options.penalty,
                       "why": "group totals become shares of their sum (the kind, not the "
                              "amount, which another region's groups do not share); a linear "
-                             "model learns fewer of the training region's places than trees"}
+                             "model learns fewer of the training region's places than trees, "
+                             "and an L1 penalty sets the features that add little to 0"}
                      if options.transfer else None),
     }
     messages = [Message.of("risk.unknown_dropped", count=dropped, target=options.target)]
