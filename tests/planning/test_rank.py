@@ -97,3 +97,24 @@ def test_the_ranked_task_list_is_said_in_the_language_asked(demo_db: Path, tmp_p
     machine = json.loads(ranked_tasks(demo_db, tmp_path / "r.json", "--lang", "ru"))
     assert any(n.startswith("No places (settlements, returns) were given")
                for n in machine["notes"])
+
+
+def test_the_screen_tables_of_rank_and_summary_follow_lang(demo_db: Path) -> None:
+    code, out = run("--db", str(demo_db), "--lang", "ru", "plan", "rank", "--limit", "3")
+    assert code == 0, out
+    flat = " ".join(out.split())
+    assert "Ранжированные открытые опасные зоны" in flat and "место" in flat
+    assert "Угроза" in flat and "Threat" not in flat  # the criteria as the report says them
+    assert "No places" not in flat and "критерий «люди» равен 0" in flat  # the notes too
+    code, out = run("--db", str(demo_db), "--lang", "ru", "summary")
+    assert code == 0, out
+    flat = " ".join(out.split())
+    for said in ("(синтетические данные)", "Записи по слоям", "Опасная площадь",
+                 "площадь, м²", "подозрительная опасная зона (SHA)",
+                 "Обнаруженные взрывоопасные предметы", "противопехотные мины"):
+        assert said in flat, said
+    assert "hazards" in flat  # a layer's name is what commands take: not translated
+    code, out = run("--db", str(demo_db), "summary")
+    flat = " ".join(out.split())
+    assert code == 0 and "Records per layer" in flat and "(synthetic data)" in flat
+    assert " sha " in flat and " ap " in flat and "Опасная" not in flat

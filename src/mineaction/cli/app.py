@@ -124,6 +124,14 @@ def context(url: str | None = None, *, require: bool = True) -> Iterator[Context
         yield ctx
 
 
+def said(code: str, **params: Any) -> str:
+    """The message ``code`` with ``params`` in the language of ``--lang``: the titles and
+    headings of the tables people read on the screen."""
+    from mineaction.messages import render
+
+    return render(code, params, state.locale)
+
+
 def checked_output(path: Path) -> Path:
     """``path`` if a command may write its output there (InvalidInput, exit 2, otherwise): its
     folder exists, it is no folder, not the store named by --db, and not any mineaction

@@ -19,6 +19,7 @@ from mineaction.cli.app import (
     context,
     err_console,
     progress_bar,
+    said,
     state,
 )
 from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
@@ -311,30 +312,32 @@ def summary() -> None:
     """What the store holds: records per layer, hazard area by kind and status, finds."""
     with context() as ctx:
         s = summaries.summary(ctx)
-    console.print(f"[bold]{state.db}[/]" + (" [yellow](synthetic data)[/]" if s.synthetic
-                                            else ""))
-    t = Table(title="Records per layer")
-    t.add_column("layer")
-    t.add_column("records", justify="right")
+    synthetic = said("cli.synthetic_data")
+    console.print(f"[bold]{escape(str(state.db))}[/]"
+                  + (f" [yellow]{synthetic}[/]" if s.synthetic else ""))
+    t = Table(title=said("cli.summary_layers"))
+    t.add_column(said("cli.head_layer"))
+    t.add_column(said("cli.head_records"), justify="right")
     for name, n in s.counts.items():
-        t.add_row(name, f"{n:,}")
+        t.add_row(name, f"{n:,}")  # a layer's name is what commands take: never translated
     console.print(t)
-    h = Table(title="Hazardous area (m² on the WGS84 ellipsoid)")
-    for c in ("kind", "status", "hazards", "area_m2"):
-        h.add_column(c, justify="right" if c in ("hazards", "area_m2") else "left")
+    h = Table(title=said("cli.summary_hazard_area"))
+    for c in ("cli.head_kind", "cli.head_status", "cli.head_hazards", "cli.head_area_m2"):
+        h.add_column(said(c), justify="left" if c in ("cli.head_kind", "cli.head_status")
+                     else "right")
     for (kind, status), (n, area) in sorted(s.hazard_area.items()):
-        h.add_row(kind, status, f"{n:,}", f"{area:,.0f}")
+        h.add_row(summaries.term(kind, state.locale), summaries.term(status, state.locale),
+                  f"{n:,}", f"{area:,.0f}")
     console.print(h)
-    r = Table(title="Land released, by method (never summed into 'cleared'; "
-                    "land released by two steps counted once)")
-    for c in ("method", "steps", "area_m2"):
-        r.add_column(c, justify="left" if c == "method" else "right")
+    r = Table(title=said("cli.summary_released"))
+    for c in ("cli.head_method", "cli.head_steps", "cli.head_area_m2"):
+        r.add_column(said(c), justify="left" if c == "cli.head_method" else "right")
     for method, (n, area) in s.released.items():
-        r.add_row(method, f"{n:,}", f"{area:,.0f}")
+        r.add_row(summaries.term(method, state.locale), f"{n:,}", f"{area:,.0f}")
     console.print(r)
-    f = Table(title="Explosive ordnance found, by category")
-    f.add_column("category")
-    f.add_column("items", justify="right")
+    f = Table(title=said("cli.summary_finds"))
+    f.add_column(said("cli.head_category"))
+    f.add_column(said("cli.head_items"), justify="right")
     for cat, n in s.finds.items():
-        f.add_row(cat, f"{n:,}")
+        f.add_row(summaries.term(cat, state.locale), f"{n:,}")
     console.print(f)

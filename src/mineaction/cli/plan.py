@@ -13,7 +13,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, checked_output, console, context
+from mineaction.cli.app import app, checked_output, console, context, said, state
+from mineaction.messages import in_locale
 from mineaction.services import planning
 
 plan_app = typer.Typer(no_args_is_help=True, help="Prioritise, schedule and forecast.")
@@ -234,16 +235,20 @@ def rank(
     if fmt == RankFormat.csv:
         sys.stdout.write(planning.rank_csv(shown, crit))
         return
-    t = Table(title=f"Open hazards ranked ({len(items):,}; score 0-100 = sum of the parts)")
-    for h in ("rank", "hazard", "district", "km²", "score", *crit):
-        t.add_column(h, justify="left" if h in ("hazard", "district") else "right")
+    t = Table(title=said("cli.rank_title", count=len(items)))
+    for h in ("cli.head_rank", "cli.head_hazard", "cli.head_district", "cli.head_km2",
+              "cli.head_score"):
+        t.add_column(said(h), justify="left" if h in ("cli.head_hazard", "cli.head_district")
+                     else "right")
+    for k in crit:  # the criteria's headings as the ranked-tasks report says them
+        t.add_column(planning.criterion_heading(k, state.locale), justify="right")
     for r in shown:
         t.add_row(str(r.rank), escape(r.hazard.id), escape(r.district),
                   f"{r.hazard.area_m2 / KM2:,.3f}", f"{r.score:.1f}",
                   *(f"{r.parts[k]:.1f}" for k in crit))
     console.print(t)
     for n in ranking.notes:
-        console.print(f"[dim]{escape(n)}[/]")
+        console.print(f"[dim]{escape(in_locale(n, state.locale))}[/]")
 
 
 def _rank_json(r: Any) -> dict[str, Any]:

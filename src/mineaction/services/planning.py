@@ -126,6 +126,15 @@ def places_from(features: list[Any], population_field: str) -> list[tuple[float,
     return out
 
 
+def criterion_heading(criterion: str, locale: str) -> str:
+    """A ranking criterion's column heading in ``locale``, as the ranked-tasks report says it
+    ("land_use" -> "Land use")."""
+    from mineaction.messages import translator
+    from mineaction.reports.planning import criterion_title
+
+    return translator(locale).gettext(criterion_title(criterion))
+
+
 def rank_csv(items: list[Any], criteria: list[str]) -> str:
     """Ranked hazards as CSV text: rank, hazard, district, area, score, each criterion's part
     and what it measured (text cells written so that no spreadsheet runs them)."""

@@ -9,7 +9,7 @@ from mineaction.services.context import Context
 if TYPE_CHECKING:
     from mineaction.analysis.summary import Summary
 
-__all__ = ["summary"]
+__all__ = ["summary", "term"]
 
 
 def summary(ctx: Context) -> Summary:
@@ -18,3 +18,11 @@ def summary(ctx: Context) -> Summary:
     from mineaction.analysis.summary import summarise
 
     return summarise(ctx.reader)
+
+
+def term(code: str, locale: str) -> str:
+    """A vocabulary code of the summary (a kind, status, method or category) as people read
+    it in ``locale``; the code itself in English."""
+    from mineaction.reports.localise import label
+
+    return label(code, locale)
