@@ -567,6 +567,33 @@ MESSAGES: dict[str, str] = {
     "cli.head_district": "district",
     "cli.head_km2": "km²",
     "cli.head_score": "score",
+    # warnings, conflicts and problems on the screen, and the review commands
+    "cli.warning": "warning:",
+    "cli.conflict": "conflict:",
+    "cli.problem": "problem:",
+    "cli.submitted": "submitted {count} {layer} record(s) from {file} for review as {id}",
+    "cli.review_title": "Submissions ({count:,})",
+    "cli.head_id": "id",
+    "cli.head_submitted_by": "submitted by",
+    "cli.head_organisation": "organisation",
+    "cli.head_submitted_at": "submitted at",
+    "cli.head_decided_by": "decided by",
+    "cli.submission_pending": "pending",
+    "cli.submission_approved": "approved",
+    "cli.submission_rejected": "rejected",
+    "cli.review_head": "{count} {layer} record(s), {status}",
+    "cli.review_submitted": "submitted by {who} at {at} ({origin})",
+    "cli.review_submitted_for": "submitted by {who} for {org} at {at} ({origin})",
+    "cli.review_decided": "{status} by {who} at {at}: {note}",
+    "cli.review_new": "new: {count}",
+    "cli.review_update": "update: {id} (stored version {version})",
+    "cli.review_released": "Land that would be released (m² on the WGS84 ellipsoid)",
+    "cli.outside_hazards": "(outside any hazard)",
+    "cli.review_conflict": "{key} was version {then}, is version {now} now",
+    "cli.review_conflict_gone": "{key} was version {then}, is gone now",
+    "cli.approved": "approved {id}: {written} new and {updated} updated {layer} record(s)",
+    "cli.rejected": "rejected {id}",
+    "cli.no_figure_withdrawn": "no figure drawn: record {id} is withdrawn",
     # -- access. Accounts, sign-in, policy and sharing.
     "access.admins_only": "only administrators {what} ({name} is not one)",
     "access.password_short": "a password has at least {minimum} characters",
@@ -1034,6 +1061,11 @@ class Message:
 
     def text(self, locale: str = "en") -> str:
         return render(self.code, dict(self.params), locale)
+
+    def note(self) -> Note:
+        """This message as a :class:`Note`: its English text, said in the reader's language
+        where it is shown."""
+        return Note(self.code, **dict(self.params))
 
     def __str__(self) -> str:
         return self.text()

@@ -41,6 +41,11 @@ def test_import_submit_then_review(store_url: str, tmp_path: Path,
     assert code == 0 and sub_id in out and "alice" in out
     code, out, _ = run(capsys, "--db", db, "--as", "bob", "review", "show", sub_id)
     assert code == 0 and "new: 1 (T1)" in out and "H1" in out and "cleared" in out
+    code, out, _ = run(capsys, "--db", db, "--as", "bob", "--lang", "ru", "review", "show",
+                       sub_id)
+    for said in ("1 запись activities, ожидает", "новых: 1 (T1)", "высвобождено этапов: 1",
+                 "Земля, которая была бы высвобождена", "расчищено", "подал(а) alice"):
+        assert said in out, said
     code, _, err = run(capsys, "--db", db, "--as", "alice", "review", "approve", sub_id)
     assert code == 1 and "submitted this" in err
     code, _, err = run(capsys, "--db", db, "review", "list", "--status", "maybe")
@@ -52,6 +57,11 @@ def test_import_submit_then_review(store_url: str, tmp_path: Path,
         assert s.count("activities") == 1 and s.count("release-steps") == 1
     code, out, _ = run(capsys, "--db", db, "review", "show", sub_id)
     assert "approved by bob" in out and "matches the completion report" in out
+    # the same in the reader's language: the list, the show, the hook's messages
+    code, out, _ = run(capsys, "--db", db, "--lang", "ru", "review", "list")
+    assert code == 0 and "Заявки (1)" in out and "одобрена" in out and "approved" not in out
+    code, out, _ = run(capsys, "--db", db, "--lang", "ru", "review", "show", sub_id)
+    assert "1 запись activities, одобрена" in out and "одобрена: bob" in out
 
     code, _, err = run(capsys, "--db", db, "--as", "alice", "import", "activities",
                        str(acts), "--submit")
@@ -79,7 +89,8 @@ def test_a_submission_s_warnings_are_said_in_the_reviewer_s_language(
     code, out, err = run(capsys, "--db", db, "--as", "alice", "--lang", "ru", "import",
                          "hazards", str(hazards), "--crs", "EPSG:4284", "--submit")
     assert code == 0 and "использует иной датум, чем WGS84" in err
-    sub_id = re.search(r"as (S-\S+)", out).group(1)  # type: ignore[union-attr]
+    assert "отправлена на проверку" in out and "предупреждение:" in err
+    sub_id = re.search(r"заявка (S-\S+)", out).group(1)  # type: ignore[union-attr]
     code, out, _ = run(capsys, "--db", db, "--as", "bob", "--lang", "ka", "review", "show",
                        sub_id)
     assert code == 0 and "WGS84-ისგან განსხვავებულ დატუმზეა" in out and "another datum" not in out

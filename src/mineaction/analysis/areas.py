@@ -128,8 +128,8 @@ def named(reader: Reader) -> list[Named]:
 
 def duplicates_message(dup: DuplicateName) -> str:
     ids = "; ".join(a.describe() for a in dup.areas)
-    return str(Message.of("areas.duplicate_name", name=dup.name, count=len(dup.areas),
-                          areas=ids))
+    return Message.of("areas.duplicate_name", name=dup.name, count=len(dup.areas),
+                      areas=ids).note()
 
 
 @on_import(AREAS)

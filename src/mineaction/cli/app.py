@@ -132,6 +132,18 @@ def said(code: str, **params: Any) -> str:
     return render(code, params, state.locale)
 
 
+def warn(text: str) -> None:
+    """A warning on standard error, its prefix and ``text`` (a Note is said so) in the
+    language of ``--lang``."""
+    from rich.markup import escape
+
+    from mineaction.messages import in_locale
+
+    prefix = said("cli.warning")
+    err_console.print(f"[yellow]{escape(prefix)}[/] {escape(in_locale(text, state.locale))}",
+                      highlight=False)
+
+
 def checked_output(path: Path) -> Path:
     """``path`` if a command may write its output there (InvalidInput, exit 2, otherwise): its
     folder exists, it is no folder, not the store named by --db, and not any mineaction

@@ -21,6 +21,7 @@ from mineaction.cli.app import (
     progress_bar,
     said,
     state,
+    warn,
 )
 from mineaction.domain.layers import ACCOUNT_LAYERS, all_layers
 from mineaction.domain.schema import INT64_MAX
@@ -148,10 +149,10 @@ def import_(
             sub = review.submit(ctx, lyr.name, src, crs=crs, operation=operation,
                                 repair=repair, allow_large=allow_large,
                                 checksum=review.checksum(file.read_bytes()))
-            console.print(f"submitted {sub.record_count} {lyr.name} record(s) from {file} "
-                          f"for review as {sub.id}", highlight=False)
+            console.print(said("cli.submitted", count=sub.record_count, layer=lyr.name,
+                               file=file, id=sub.id), highlight=False, markup=False)
             for w in review.warnings_of(sub):
-                err_console.print(f"[yellow]warning:[/] {escape(in_locale(w, ctx.locale))}")
+                warn(w)
             return
         with progress_bar(f"importing {lyr.name}") as advance:
             try:
@@ -203,7 +204,7 @@ def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
         return render(code, params, locale)
 
     for w in result.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(in_locale(w, locale))}")
+        warn(w)
     counts = " ".join([
         say("cli.import_counts", added=result.added, changed=result.changed,
             unchanged=result.unchanged, missing=result.missing)
@@ -242,7 +243,7 @@ def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
     if repaired:
         console.print(repaired)
     for msg in result.messages:
-        console.print(msg)
+        console.print(in_locale(msg, locale), highlight=False, markup=False)
     if result.problems:
         err_console.print(say("cli.problem_count", count=len(result.problems)),
                           markup=False)

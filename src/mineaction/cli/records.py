@@ -12,7 +12,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, checked_output, console, context, err_console, state
+from mineaction.cli.app import (
+    app,
+    checked_output,
+    console,
+    context,
+    err_console,
+    said,
+    state,
+    warn,
+)
 from mineaction.errors import Problem
 from mineaction.geo.measure import area_m2
 from mineaction.messages import in_locale
@@ -49,8 +58,7 @@ def import_cmd(
         stored, notes = records.import_documents(ctx, documents, transformation=transformation,
                                                  problems=unreadable)
     for note in notes:
-        err_console.print(f"[yellow]warning:[/] {escape(in_locale(note, ctx.locale))}",
-                          highlight=False)
+        warn(note)
     console.print(f"imported {len(stored)} minefield record(s): "
                   + ", ".join(r.id for r in stored), highlight=False, markup=False)
 
@@ -177,8 +185,7 @@ def show_cmd(
     for line in a.evidence:
         console.print(f"    - {escape(line)}", highlight=False)
     for w in g.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(in_locale(w, state.locale))}",
-                          highlight=False)
+        warn(w)
     if figure:
         records.draw(shown, figure)
         console.print(f"wrote {figure}")
@@ -195,8 +202,7 @@ def _show_withdrawn(row: Any, figure: Path | None) -> None:
                       f"{row.assessment_status}", highlight=False)
     console.print("  kept as received; no longer georeferenced or assessed", highlight=False)
     if figure:
-        err_console.print(f"[yellow]warning:[/] no figure drawn: record {escape(row.id)} is "
-                          "withdrawn", highlight=False)
+        warn(said("cli.no_figure_withdrawn", id=row.id))
 
 
 def _say_decision(row: Any) -> None:

@@ -6,9 +6,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, console, context, state
+from mineaction.cli.app import app, console, context, said, state
 from mineaction.messages import in_locale
 from mineaction.services import review
+from mineaction.services import summary as summaries
 
 review_app = typer.Typer(no_args_is_help=True,
                          help="Submissions waiting for review: list, show, approve, reject.")
@@ -24,15 +25,25 @@ def list_(
     officers and approvers their country's), oldest first."""
     with context() as ctx:
         found = review.list_submissions(ctx, status=review.parse_status(status), layer=layer)
-    table = Table(title=f"Submissions ({len(found)})")
-    for c in ("id", "layer", "records", "submitted by", "organisation", "submitted at",
-              "status", "decided by"):
-        table.add_column(c, justify="right" if c == "records" else "left")
+    table = Table(title=said("cli.review_title", count=len(found)))
+    for c in ("cli.head_id", "cli.head_layer", "cli.head_records", "cli.head_submitted_by",
+              "cli.head_organisation", "cli.head_submitted_at", "cli.head_status",
+              "cli.head_decided_by"):
+        table.add_column(said(c), justify="right" if c == "cli.head_records" else "left")
     for s in found:
         table.add_row(*[escape(str(v or "")) for v in (
             s.id, s.target_layer, s.record_count, s.submitted_by, s.submitter_org,
-            s.submitted_at, s.status.value, s.decided_by)])
+            s.submitted_at, status_said(s.status.value), s.decided_by)])
     console.print(table)
+
+
+#: A submission's status as the screen says it.
+STATUS = {"pending": "cli.submission_pending", "approved": "cli.submission_approved",
+          "rejected": "cli.submission_rejected"}
+
+
+def status_said(status: str) -> str:
+    return said(STATUS[status]) if status in STATUS else status
 
 
 @review_app.command()
@@ -43,38 +54,45 @@ def show(sub_id: str = typer.Argument(..., metavar="ID")) -> None:
         view = review.show(ctx, sub_id)
     s = view.submission
     p = console.print
-    p(f"[bold]{escape(s.id)}[/]: {s.record_count} {escape(s.target_layer)} record(s), "
-      f"{s.status.value}", highlight=False)
-    p(f"  submitted by {escape(s.submitted_by)}"
-      + (f" for {escape(s.submitter_org)}" if s.submitter_org else "")
-      + f" at {s.submitted_at} ({s.origin.value}"
-      + (f" {escape(s.file_name)}" if s.file_name else "")
-      + (f", sha256 {s.checksum}" if s.checksum else "") + ")", highlight=False)
+    p(f"[bold]{escape(s.id)}[/]: " + escape(said(
+        "cli.review_head", count=s.record_count, layer=s.target_layer,
+        status=status_said(s.status.value))), highlight=False)
+    origin = " ".join([s.origin.value, *([s.file_name] if s.file_name else [])]) + (
+        f", sha256 {s.checksum}" if s.checksum else "")
+    p("  " + escape(said("cli.review_submitted_for", who=s.submitted_by, org=s.submitter_org,
+                         at=s.submitted_at, origin=origin) if s.submitter_org else
+                    said("cli.review_submitted", who=s.submitted_by, at=s.submitted_at,
+                         origin=origin)), highlight=False)
     if s.decided_by:
-        p(f"  {s.status.value} by {escape(s.decided_by)} at {s.decided_at}: "
-          f"{escape(s.note or '')}", highlight=False)
-    p(f"new: {len(view.new)}" + (f" ({escape(', '.join(view.new[:20]))}"
-                                  + (" ...)" if len(view.new) > 20 else ")")
-                                  if view.new else ""), highlight=False)
+        p("  " + escape(said("cli.review_decided", status=status_said(s.status.value),
+                             who=s.decided_by, at=s.decided_at, note=s.note or "")),
+          highlight=False)
+    p(escape(said("cli.review_new", count=len(view.new))
+             + (f" ({', '.join(view.new[:20])}" + (" ...)" if len(view.new) > 20 else ")")
+                if view.new else "")), highlight=False)
     for rid, version in view.updates:
-        p(f"update: {escape(rid)} (stored version {version})", highlight=False)
+        p(escape(said("cli.review_update", id=rid, version=version)), highlight=False)
     if view.released:
-        t = Table(title="Land that would be released (m² on the WGS84 ellipsoid)")
-        for c in ("hazard", "method", "steps", "area_m2"):
-            t.add_column(c, justify="right" if c in ("steps", "area_m2") else "left")
+        t = Table(title=said("cli.review_released"))
+        for c in ("cli.head_hazard", "cli.head_method", "cli.head_steps", "cli.head_area_m2"):
+            t.add_column(said(c), justify="right" if c in ("cli.head_steps", "cli.head_area_m2")
+                         else "left")
         for r in view.released:
-            t.add_row(escape(r.hazard_id or "(outside any hazard)"), r.method, str(r.steps),
-                      f"{r.area_m2:,.1f}")
+            t.add_row(escape(r.hazard_id or said("cli.outside_hazards")),
+                      summaries.term(r.method, state.locale), str(r.steps), f"{r.area_m2:,.1f}")
         console.print(t)
+    warning, conflict, problem_ = (said("cli.warning"), said("cli.conflict"),
+                                   said("cli.problem"))
     for w in view.warnings:
-        p(f"[yellow]warning:[/] {escape(in_locale(w, state.locale))}", highlight=False)
+        p(f"[yellow]{escape(warning)}[/] {escape(in_locale(w, state.locale))}", highlight=False)
     for m in view.messages:
-        p(escape(m), highlight=False)
+        p(escape(in_locale(m, state.locale)), highlight=False)
     for key, then, now in view.conflicts:
-        p(f"[yellow]conflict:[/] {escape(key)} was version {then}, is "
-          + ("gone" if now is None else f"version {now}") + " now", highlight=False)
+        p(f"[yellow]{escape(conflict)}[/] " + escape(
+            said("cli.review_conflict_gone", key=key, then=then) if now is None else
+            said("cli.review_conflict", key=key, then=then, now=now)), highlight=False)
     for problem in view.problems:
-        p(f"[red]problem:[/] {escape(problem.line(state.locale))}", highlight=False)
+        p(f"[red]{escape(problem_)}[/] {escape(problem.line(state.locale))}", highlight=False)
 
 
 @review_app.command()
@@ -85,10 +103,11 @@ def approve(sub_id: str = typer.Argument(..., metavar="ID"),
     included) and the approval is recorded with who, when and why."""
     with context() as ctx:
         done = review.approve(ctx, sub_id, note)
-    console.print(f"approved {done.submission.id}: {done.written} new and {done.updated} "
-                  f"updated {done.submission.target_layer} record(s)", highlight=False)
+    console.print(said("cli.approved", id=done.submission.id, written=done.written,
+                       updated=done.updated, layer=done.submission.target_layer),
+                  highlight=False, markup=False)
     for m in done.messages:
-        console.print(escape(m), highlight=False)
+        console.print(in_locale(m, state.locale), highlight=False, markup=False)
 
 
 @review_app.command()
@@ -98,4 +117,4 @@ def reject(sub_id: str = typer.Argument(..., metavar="ID"),
     """Reject submission ID: it is kept, with the reason, and nothing is written."""
     with context() as ctx:
         done = review.reject(ctx, sub_id, note or "")
-    console.print(f"rejected {done.submission.id}", highlight=False)
+    console.print(said("cli.rejected", id=done.submission.id), highlight=False, markup=False)

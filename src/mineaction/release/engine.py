@@ -73,7 +73,7 @@ def record_hazards(tx: Transaction, hazards: Sequence[Record],
     hazards is released from each, so per-hazard figures stay exact but a sum over hazards
     counts the overlap twice.
     """
-    return [m.text() for m in record_hazards_messages(tx, hazards, progress)]
+    return [m.note() for m in record_hazards_messages(tx, hazards, progress)]
 
 
 def record_hazards_messages(tx: Transaction, hazards: Sequence[Record],
@@ -472,12 +472,13 @@ class Ledger:
 
 def apply_activities(tx: Transaction, activities: Iterable[Record],
                      progress: Progress | None = None) -> list[str]:
-    """Apply activities already added in ``tx`` to the hazards; returns messages.
+    """Apply activities already added in ``tx`` to the hazards; returns messages (Notes:
+    English as text, said in the reader's language where shown).
 
     Raises InvalidInput (and the caller's transaction rolls back) listing every activity that
     cannot be applied.
     """
-    return [m.text() for m in apply_activities_messages(tx, activities, progress)]
+    return [m.note() for m in apply_activities_messages(tx, activities, progress)]
 
 
 def apply_activities_messages(tx: Transaction, activities: Iterable[Record],
@@ -588,7 +589,7 @@ def reject_lots(tx: Transaction, inspections: Iterable[Record],
 @on_import("quality")
 def _reject_on_import(tx: Transaction, records: Sequence[Record],
                       progress: Progress | None = None) -> list[str]:
-    return [m.text() for m in reject_lots(tx, records, progress)]
+    return [m.note() for m in reject_lots(tx, records, progress)]
 
 
 def apply_in_order(tx: Transaction, activities: Iterable[Record], inspections: Iterable[Record],

@@ -95,7 +95,7 @@ def cancellation_candidates(reader: Reader, scope: Scope, options: Options) -> R
             t.notes.append(Note("report.note_largest_shown", shown=CANDIDATES_PER_DISTRICT,
                                 count=len(cands)))
         rep.tables.append(t)
-    rep.notes += [m.text() for m in result.notes]
+    rep.notes += [m.note() for m in result.notes]
     if not items:
         rep.notes.append(Note("report.note_nothing_to_assess"))
     return rep
