@@ -479,6 +479,41 @@ MESSAGES: dict[str, str] = {
     "records.warning_of_record": "record {id}: {warning}",
     "records.withdraw_hint": ("a stored record that cannot be read can be withdrawn: mineaction "
                               "records withdraw ID --reason TEXT"),
+    # what an assessment read in a record, and why it judged it so
+    "records.interp_as_recorded": "as recorded",
+    "records.interp_labels": "{labels}",
+    "records.interp_not_accepted": "{interpretation} (not accepted)",
+    "records.interp_sk42_as_wgs84": "SK-42 coordinates read as WGS84",
+    "records.interp_wgs84_as_sk42": "WGS84 coordinates read as SK-42",
+    "records.interp_wgs84_as_sk42_grid": "WGS84 coordinates read as SK-42 grid",
+    "records.interp_mils": "{actual}-mil bearings read as {read}-mil",
+    "records.interp_declination": "declination {recorded:+.1f}° is {found:+.1f}° by the finds",
+    "records.interp_magnetic": ("magnetic bearings read as {reference} (declination "
+                                "{found:+.1f}° estimated from the finds)"),
+    "records.interp_shift": "generic shift {east:+.1f} m east, {north:+.1f} m north",
+    "records.interp_rotation": "generic rotation {rotation:+.2f}° about the reference point",
+    "records.interp_shift_rotation": ("generic shift {east:+.1f} m east, {north:+.1f} m north, "
+                                      "rotation {rotation:+.2f}° about the reference point"),
+    "records.interp_scale": "scale {scale:.4f}",
+    "records.ev_no_mines": "the record describes no mines",
+    "records.ev_matched": ("{matched} of {count} expected mines matched a find within {tol:g} m "
+                           "(RMS {rms:.2f} m)"),
+    "records.ev_not_found": ("{missing} of {count} mines the record puts on covered ground were "
+                             "not found"),
+    "records.ev_not_in_record": ("only {matched} of {count} finds inside the field are in the "
+                                 "record"),
+    "records.ev_not_determined": ("the transform that best explains the finds is not well "
+                                  "determined"),
+    "records.ev_on_covered": ("{covered} of {count} recorded mines lie on cleared or surveyed "
+                              "ground; {matched} found within {tol:g} m under any interpretation"),
+    "records.ev_few_covered": ("only {covered} of {count} recorded mines lie on covered ground and "
+                               "{matched} finds match"),
+    "records.ev_as_recorded": ("as recorded, {matched} match after the best rigid transform "
+                               "(shift {shift} m, rotation {rotation}°)"),
+    "records.published_claim": ("Published claim: only about 25% of the minefield records handed "
+                                "over proved reliable (V. Huseynov, commonspace.eu, April 2023; "
+                                "Mine Action Review, Clearing the Mines 2024, Azerbaijan, citing "
+                                "ANAMA)."),
     # -- figures. The published-figures register.
     "figures.column_missing": "column is missing",
     "figures.no_area_name": "no area name",
@@ -594,6 +629,51 @@ MESSAGES: dict[str, str] = {
     "cli.approved": "approved {id}: {written} new and {updated} updated {layer} record(s)",
     "cli.rejected": "rejected {id}",
     "cli.no_figure_withdrawn": "no figure drawn: record {id} is withdrawn",
+    # the records commands
+    "cli.wrote": "wrote {path}",
+    "cli.records_imported": "imported {count} minefield record(s): {ids}",
+    "cli.withdrawn_not_georeferenced": "{count} withdrawn record(s) not georeferenced: {ids}",
+    "cli.withdrawn_not_assessed": "{count} withdrawn record(s) not assessed: {ids}",
+    "cli.head_record": "record",
+    "cli.head_crs": "crs",
+    "cli.head_transformation": "transformation",
+    "cli.head_area": "area m²",
+    "cli.head_rows": "rows",
+    "cli.head_mines": "mines",
+    "cli.head_warnings": "warnings",
+    "cli.head_matched": "matched",
+    "cli.head_shift": "shift E/N m",
+    "cli.head_rotation": "rotation °",
+    "cli.head_rms": "RMS m",
+    "cli.head_interpretation": "interpretation",
+    "cli.no_transformation": "(none: WGS84)",
+    "cli.none": "(none)",
+    "cli.record_reliable": "reliable",
+    "cli.record_correctable": "correctable",
+    "cli.record_unreliable": "unreliable",
+    "cli.record_unverified": "unverified",
+    "cli.records_shares": "{count} record(s): {shares}",
+    "cli.records_reliable_share": ("reliable as written: {reliable:.0%} of the records that could "
+                                   "be judged; usable (reliable or correctable): {usable:.0%}. "
+                                   "{comparison}"),
+    "cli.record_from": "from {provider}",
+    "cli.record_received": "received {date}",
+    "cli.record_laid": "laid {date}",
+    "cli.record_document": "document: {document}; source: {source}",
+    "cli.record_crs": "CRS {crs} to WGS84 by {operation}; bearings {reference} in {unit}",
+    "cli.record_declination": "declination {declination:+g}°",
+    "cli.record_size": "{rows} row(s), {mines} mine(s), perimeter {area:,.0f} m²",
+    "cli.record_stored_assessment": "stored assessment ({date}): {status}",
+    "cli.record_now": ("now: {status}, {matched} of {expected} matched; interpretation: "
+                       "{interpretation}"),
+    "cli.record_withdrawn": "{id} from {provider}: withdrawn on {date}: {reason}",
+    "cli.record_last_assessment": "last assessment before it was withdrawn ({date}): {status}",
+    "cli.record_kept": "kept as received; no longer georeferenced or assessed",
+    "cli.record_decision_accepted": "proposed correction accepted by {who} on {date}",
+    "cli.record_decision_rejected": "proposed correction rejected by {who} on {date}",
+    "cli.record_decision_wrote": "wrote {change}",
+    "cli.record_decided": "minefield record {id}:",
+    "cli.record_withdrew": "withdrew minefield record {id} on {date}: {reason}",
     # -- access. Accounts, sign-in, policy and sharing.
     "access.admins_only": "only administrators {what} ({name} is not one)",
     "access.password_short": "a password has at least {minimum} characters",

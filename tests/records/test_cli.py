@@ -134,3 +134,14 @@ def test_show_draws_a_figure(db: str, write_record: Callable[[dict[str, Any]], P
     assert "correctable" in out and "SK-42 coordinates read as WGS84" in out
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    # the account, the interpretation and the evidence in the reader's language
+    assert main(["--db", db, "--lang", "ru", "records", "show", "MR-fig"]) == 0
+    out = capsys.readouterr().out
+    for said in ("сейчас: исправимый", "координаты СК-42 прочитаны как WGS84",
+                 "ожидаемых мин совпали с находкой", "документ:", "рядов: "):
+        assert said in out, said
+    assert "matched" not in out and "interpretation" not in out
+    assert main(["--db", db, "--lang", "ka", "records", "assess", "--id", "MR-fig",
+                 "--no-save"]) == 0
+    out = capsys.readouterr().out
+    assert "შესწორებადი" in out and "SK-42 კოორდინატები წაკითხულია როგორც WGS84" in out

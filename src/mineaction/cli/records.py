@@ -59,14 +59,24 @@ def import_cmd(
                                                  problems=unreadable)
     for note in notes:
         warn(note)
-    console.print(f"imported {len(stored)} minefield record(s): "
-                  + ", ".join(r.id for r in stored), highlight=False, markup=False)
+    console.print(said("cli.records_imported", count=len(stored),
+                       ids=", ".join(r.id for r in stored)), highlight=False, markup=False)
 
 
-def _say_withdrawn(withdrawn: list, what: str) -> None:  # type: ignore[type-arg]
+def _say_withdrawn(withdrawn: list, code: str) -> None:  # type: ignore[type-arg]
     if withdrawn:
-        err_console.print(f"{len(withdrawn)} withdrawn record(s) not {what}: "
-                          + ", ".join(r.id for r in withdrawn), highlight=False, markup=False)
+        err_console.print(said(code, count=len(withdrawn),
+                               ids=", ".join(r.id for r in withdrawn)),
+                          highlight=False, markup=False)
+
+
+#: A record's assessment status as the screen says it.
+STATUS = {"reliable": "cli.record_reliable", "correctable": "cli.record_correctable",
+          "unreliable": "cli.record_unreliable", "unverified": "cli.record_unverified"}
+
+
+def status_said(status: str | None) -> str:
+    return said(STATUS[status]) if status in STATUS else str(status or "")
 
 
 @records_app.command("georef")
@@ -85,16 +95,19 @@ def georef_cmd(
         checked_output(geojson)
     with context() as ctx:
         done = records.georef(ctx, ids, transformation=transformation)
-    _say_withdrawn(done.withdrawn, "georeferenced")
-    table = Table("record", "crs", "transformation", "area m²", "rows", "mines", "warnings")
+    _say_withdrawn(done.withdrawn, "cli.withdrawn_not_georeferenced")
+    table = Table(*(said(c) for c in ("cli.head_record", "cli.head_crs",
+                                      "cli.head_transformation", "cli.head_area",
+                                      "cli.head_rows", "cli.head_mines", "cli.head_warnings")))
     for g in done.georefs:
-        table.add_row(g.record_id, escape(g.src_crs), escape(g.operation or "(none: WGS84)"),
+        table.add_row(g.record_id, escape(g.src_crs),
+                      escape(g.operation or said("cli.no_transformation")),
                       f"{area_m2(g.perimeter):,.0f}", str(len(g.rows)), str(len(g.mines)),
                       escape("\n".join(in_locale(w, state.locale) for w in g.warnings)))
     console.print(table)
     if geojson:
         geojson.write_text(json.dumps(done.geojson()), encoding="utf-8")
-        console.print(f"wrote {geojson}")
+        console.print(said("cli.wrote", path=geojson), highlight=False, markup=False)
 
 
 @records_app.command("assess")
@@ -116,7 +129,7 @@ def assess_cmd(
     with context() as ctx:
         done = records.assess(ctx, ids, tolerance_m=tolerance, transformation=transformation,
                               datum_transformation=datum_transformation, save=save)
-    _say_withdrawn(done.withdrawn, "assessed")
+    _say_withdrawn(done.withdrawn, "cli.withdrawn_not_assessed")
     results, summary = done.results, done.aggregate
     if fmt == AssessFormat.json:
         sys.stdout.write(json.dumps(done.as_json(), ensure_ascii=False, indent=2) + "\n")
@@ -124,24 +137,27 @@ def assess_cmd(
     if fmt == AssessFormat.csv:
         sys.stdout.write(done.csv_text())
         return
-    table = Table("record", "status", "mines", "matched", "shift E/N m", "rotation °",
-                  "RMS m", "interpretation")
+    table = Table(*(said(c) for c in ("cli.head_record", "cli.head_status", "cli.head_mines",
+                                      "cli.head_matched", "cli.head_shift", "cli.head_rotation",
+                                      "cli.head_rms", "cli.head_interpretation")))
     for a in results:
         d = a.to_dict()
-        table.add_row(a.record_id, a.status, str(a.expected_mines), str(a.matched_finds),
+        table.add_row(a.record_id, status_said(a.status), str(a.expected_mines),
+                      str(a.matched_finds),
                       f"{d['shift_east_m']:+.1f} / {d['shift_north_m']:+.1f}",
                       f"{d['rotation_deg']:+.2f}",
                       "" if d["residual_rms_m"] is None else f"{d['residual_rms_m']:.2f}",
-                      escape(a.interpretation))
+                      escape(in_locale(a.interpretation, state.locale)))
     console.print(table)
-    shares = ", ".join(f"{s} {c} ({(summary['share'][s] or 0):.0%})"
+    shares = ", ".join(f"{status_said(s)} {c} ({(summary['share'][s] or 0):.0%})"
                        for s, c in summary["counts"].items())
-    console.print(f"{summary['records']} record(s): {shares}", highlight=False)
+    console.print(said("cli.records_shares", count=summary["records"], shares=shares),
+                  highlight=False, markup=False)
     if summary["reliable_share_of_judged"] is not None:
-        console.print(f"reliable as written: {summary['reliable_share_of_judged']:.0%} of the "
-                      f"records that could be judged; usable (reliable or correctable): "
-                      f"{summary['usable_share_of_judged']:.0%}. {summary['comparison']}",
-                      highlight=False)
+        console.print(said("cli.records_reliable_share",
+                           reliable=summary["reliable_share_of_judged"],
+                           usable=summary["usable_share_of_judged"],
+                           comparison=summary["comparison"]), highlight=False, markup=False)
 
 
 @records_app.command("show")
@@ -163,53 +179,61 @@ def show_cmd(
         _show_withdrawn(shown.row, figure)
         return
     row, rec, g, a = shown.row, shown.record, shown.georef, shown.assessment
-    console.print(f"[bold]{escape(rec.record_id)}[/] from {escape(rec.provider)}"
-                  + (f", received {rec.received_on}" if rec.received_on else "")
-                  + (f", laid {rec.laid_on}" if rec.laid_on else ""), highlight=False)
-    console.print(f"  document: {escape(rec.document or '-')}; source: "
-                  f"{escape(rec.source or '-')}", highlight=False)
-    console.print(f"  CRS {escape(g.src_crs)} to WGS84 by {escape(g.operation or '(none)')}; "
-                  "bearings "
-                  f"{rec.bearings.reference} in {rec.bearings.unit}"
-                  + (f", declination {rec.bearings.declination_deg:+g}°"
-                     if rec.bearings.declination_deg is not None else ""), highlight=False)
-    console.print(f"  {len(rec.rows)} row(s), {rec.expected_mines} mine(s), perimeter "
-                  f"{area_m2(g.perimeter):,.0f} m²", highlight=False)
+    said_of = [said("cli.record_from", provider=rec.provider)]
+    if rec.received_on:
+        said_of.append(said("cli.record_received", date=rec.received_on))
+    if rec.laid_on:
+        said_of.append(said("cli.record_laid", date=rec.laid_on))
+    console.print(f"[bold]{escape(rec.record_id)}[/] " + escape(", ".join(said_of)),
+                  highlight=False)
+    say_line(said("cli.record_document", document=rec.document or "-", source=rec.source or "-"))
+    say_line(said("cli.record_crs", crs=g.src_crs, operation=g.operation or said("cli.none"),
+              reference=rec.bearings.reference, unit=rec.bearings.unit)
+         + (", " + said("cli.record_declination", declination=rec.bearings.declination_deg)
+            if rec.bearings.declination_deg is not None else ""))
+    say_line(said("cli.record_size", rows=len(rec.rows), mines=rec.expected_mines,
+              area=area_m2(g.perimeter)))
     if row.assessment_status:
-        console.print(f"  stored assessment ({row.assessed_on}): {row.assessment_status}",
-                      highlight=False)
-    console.print(f"  now: [bold]{a.status}[/], {a.matched_finds} of {a.expected_mines} "
-                  f"matched; interpretation: {escape(a.interpretation)}", highlight=False)
+        say_line(said("cli.record_stored_assessment", date=row.assessed_on,
+                  status=status_said(row.assessment_status)))
+    say_line(said("cli.record_now", status=status_said(a.status), matched=a.matched_finds,
+              expected=a.expected_mines, interpretation=a.interpretation))
     if row.decision:
         _say_decision(row)
-    for line in a.evidence:
-        console.print(f"    - {escape(line)}", highlight=False)
+    for found in a.evidence:
+        say_line("  - " + in_locale(found, state.locale))
     for w in g.warnings:
         warn(w)
     if figure:
         records.draw(shown, figure)
-        console.print(f"wrote {figure}")
+        console.print(said("cli.wrote", path=figure), highlight=False, markup=False)
+
+
+def say_line(text: str) -> None:
+    """One line of a record's account, indented, said as it is (no console markup)."""
+    console.print("  " + text, highlight=False, markup=False)
 
 
 def _show_withdrawn(row: Any, figure: Path | None) -> None:
-    console.print(f"[bold]{escape(row.id)}[/] from {escape(row.provider)}: [bold]withdrawn[/] "
-                  f"on {row.withdrawn_on}: {escape(row.withdrawal_reason or '')}",
-                  highlight=False)
-    console.print(f"  document: {escape(row.document or '-')}; source: "
-                  f"{escape(row.source or '-')}", highlight=False)
+    console.print(said("cli.record_withdrawn", id=row.id, provider=row.provider,
+                       date=row.withdrawn_on, reason=row.withdrawal_reason or ""),
+                  highlight=False, markup=False)
+    say_line(said("cli.record_document", document=row.document or "-",
+                  source=row.source or "-"))
     if row.assessment_status:
-        console.print(f"  last assessment before it was withdrawn ({row.assessed_on}): "
-                      f"{row.assessment_status}", highlight=False)
-    console.print("  kept as received; no longer georeferenced or assessed", highlight=False)
+        say_line(said("cli.record_last_assessment", date=row.assessed_on,
+                      status=status_said(row.assessment_status)))
+    say_line(said("cli.record_kept"))
     if figure:
         warn(said("cli.no_figure_withdrawn", id=row.id))
 
 
 def _say_decision(row: Any) -> None:
-    console.print(f"  proposed correction {row.decision} by {row.decided_by} on "
-                  f"{row.decided_on}" + (f": {row.decision_note}" if row.decision_note else "")
-                  + (f"; wrote {row.decision_change}" if row.decision_change else ""),
-                  highlight=False, markup=False)
+    said_ = said("cli.record_decision_accepted" if row.decision == "accepted" else
+                 "cli.record_decision_rejected", who=row.decided_by, date=row.decided_on)
+    say_line(said_ + (f": {row.decision_note}" if row.decision_note else "")
+             + ("; " + said("cli.record_decision_wrote", change=row.decision_change)
+                if row.decision_change else ""))
 
 
 @records_app.command("decide")
@@ -225,7 +249,7 @@ def decide_cmd(
     makes a new suspected hazardous area; for IM officers, approvers and administrators."""
     with context() as ctx:
         row = records.decide(ctx, record_id, accept=accept, note=note)
-    console.print(f"minefield record {row.id}:", highlight=False, markup=False)
+    console.print(said("cli.record_decided", id=row.id), highlight=False, markup=False)
     _say_decision(row)
 
 
@@ -239,5 +263,5 @@ def withdraw_cmd(
     longer georeferenced or assessed (nor counted in the shares of reliable records)."""
     with context() as ctx:
         row = records.withdraw(ctx, record_id, reason)
-    console.print(f"withdrew minefield record {row.id} on {row.withdrawn_on}: "
-                  f"{row.withdrawal_reason}", highlight=False, markup=False)
+    console.print(said("cli.record_withdrew", id=row.id, date=row.withdrawn_on,
+                       reason=row.withdrawal_reason), highlight=False, markup=False)

@@ -52,6 +52,7 @@ from mineaction.domain.minefield_records import (
 )
 from mineaction.geo.crs import parse_crs
 from mineaction.geo.traverse import LocalFrame
+from mineaction.messages import Note
 from mineaction.records.georef import Georef, georeference
 
 
@@ -318,8 +319,8 @@ def _refine(e: np.ndarray, f_tree: cKDTree, theta: float, t: np.ndarray, tol: fl
 # Interpretations.
 
 #: Datum misreadings: the record's CRS, and the CRS its coordinates may really be in.
-_DATUM_SWAPS = {"EPSG:4326": ("EPSG:4284", "SK-42 coordinates read as WGS84"),
-                "EPSG:4284": ("EPSG:4326", "WGS84 coordinates read as SK-42")}
+_DATUM_SWAPS = {"EPSG:4326": ("EPSG:4284", Note("records.interp_sk42_as_wgs84")),
+                "EPSG:4284": ("EPSG:4326", Note("records.interp_wgs84_as_sk42"))}
 
 
 @lru_cache(maxsize=256)
@@ -338,12 +339,12 @@ def _datum_alternative(crs_text: str) -> tuple[str, str] | None:
                 warnings.simplefilter("ignore", UserWarning)
                 proj = crs.to_proj4().replace("+ellps=krass", "+ellps=WGS84")
             proj = " ".join(p for p in proj.split() if not p.startswith("+towgs84"))
-            return proj + " +towgs84=0,0,0", "WGS84 coordinates read as SK-42 grid"
+            return proj + " +towgs84=0,0,0", Note("records.interp_wgs84_as_sk42_grid")
     return None
 
 
-_UNIT_SWAPS = {"mil6400": ("mil6000", "6000-mil bearings read as 6400-mil"),
-               "mil6000": ("mil6400", "6400-mil bearings read as 6000-mil")}
+_UNIT_SWAPS = {"mil6400": ("mil6000", Note("records.interp_mils", actual=6000, read=6400)),
+               "mil6000": ("mil6400", Note("records.interp_mils", actual=6400, read=6000))}
 
 
 @dataclass(frozen=True)
@@ -360,7 +361,11 @@ class Interpretation:
 
     @property
     def text(self) -> str:
-        return "; ".join(self.labels) if self.labels else "as recorded"
+        """The misreadings, "; "-joined, or "as recorded" (a Note: said in the reader's
+        language where shown)."""
+        if not self.labels:
+            return Note("records.interp_as_recorded")
+        return Note("records.interp_labels", labels=tuple(self.labels))
 
 
 def interpretations(record: MinefieldRecord) -> list[Interpretation]:
@@ -525,12 +530,12 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
             b = record.bearings
             if b.reference == "magnetic":
                 new_decl = (b.declination_deg or 0.0) + rot
-                label = (f"declination {b.declination_deg:+.1f}° is {new_decl:+.1f}° by the "
-                         "finds")
+                label = Note("records.interp_declination", recorded=b.declination_deg or 0.0,
+                             found=new_decl)
             else:
                 new_decl = rot
-                label = (f"magnetic bearings read as {b.reference} (declination "
-                         f"{new_decl:+.1f}° estimated from the finds)")
+                label = Note("records.interp_magnetic", reference=b.reference,
+                             found=new_decl)
             north = Interpretation(interp.labels + (label,), crs=interp.crs, unit=interp.unit,
                                    reference="magnetic", declination_deg=new_decl)
             try:
@@ -554,12 +559,15 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
                 fit.sigma_theta)):
             generic = True
             theta_g, t_g = fit.theta, fit.t
-            parts = []
-            if shift > max(tol / 3, 3 * fit.sigma_t):
-                parts.append(f"shift {fit.shift[0]:+.1f} m east, {fit.shift[1]:+.1f} m north")
-            if rot > max(0.2, 3 * math.degrees(fit.sigma_theta)):
-                parts.append(f"rotation {fit.rotation_deg:+.2f}° about the reference point")
-            interp = Interpretation(interp.labels + ("generic " + ", ".join(parts),),
+            shifted = shift > max(tol / 3, 3 * fit.sigma_t)
+            rotated = rot > max(0.2, 3 * math.degrees(fit.sigma_theta))
+            east_m, north_m = float(fit.shift[0]), float(fit.shift[1])
+            generic_label = (
+                Note("records.interp_shift_rotation", east=east_m, north=north_m,
+                     rotation=fit.rotation_deg) if shifted and rotated else
+                Note("records.interp_shift", east=east_m, north=north_m) if shifted else
+                Note("records.interp_rotation", rotation=fit.rotation_deg))
+            interp = Interpretation(interp.labels + (generic_label,),
                                     crs=interp.crs, unit=interp.unit,
                                     reference=interp.reference,
                                     declination_deg=interp.declination_deg)
@@ -576,7 +584,8 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
                 refit = replace(_finish(e, tree, th_s, t_s, tol, s), center=fit.center)
                 if refit.matched >= fit.matched:
                     theta_g, t_g, scale_g, fit, generic = th_s, t_s, s, refit, True
-                    interp = Interpretation(interp.labels + (f"scale {s:.4f}",), crs=interp.crs,
+                    interp = Interpretation(interp.labels + (Note("records.interp_scale",
+                                                                  scale=s),), crs=interp.crs,
                                             unit=interp.unit, reference=interp.reference,
                                             declination_deg=interp.declination_deg)
 
@@ -615,46 +624,44 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
     need = min(opts.min_matches, max(3, math.ceil(0.5 * n)))
     if n == 0:
         status = RecordStatus.UNVERIFIED
-        evidence.append("the record describes no mines")
+        evidence.append(Note("records.ev_no_mines"))
     elif matched >= need:
         recall_low = found_share is not None and on_cov >= need and found_share < opts.min_recall
         extra_low = explained is not None and in_field >= need and explained < opts.min_explained
         confident = fit is not None and fit.sigma_t < tol and math.degrees(fit.sigma_theta) < 0.5
         if recall_low:
             status = RecordStatus.UNRELIABLE
-            evidence.append(f"{on_cov - found_on_cov} of {on_cov} mines the record puts on "
-                            "covered ground were not found")
+            evidence.append(Note("records.ev_not_found", missing=on_cov - found_on_cov,
+                                 count=on_cov))
         elif extra_low:
             status = RecordStatus.UNRELIABLE
-            evidence.append(f"only {matched} of {in_field} finds inside the field are in the "
-                            "record")
+            evidence.append(Note("records.ev_not_in_record", matched=matched, count=in_field))
         elif not interp.labels:
             status = RecordStatus.RELIABLE
         elif confident:
             status = RecordStatus.CORRECTABLE
         else:
             status = RecordStatus.UNRELIABLE
-            evidence.append("the transform that best explains the finds is not well determined")
+            evidence.append(Note("records.ev_not_determined"))
     else:
         covered_share = on_cov_recorded / n
         if on_cov_recorded >= need or (covered_share >= opts.covered_share_to_judge
                                        and on_cov_recorded >= 3):
             status = RecordStatus.UNRELIABLE
-            evidence.append(f"{on_cov_recorded} of {n} recorded mines lie on cleared or surveyed "
-                            f"ground; {matched} found within {tol:g} m under any interpretation")
+            evidence.append(Note("records.ev_on_covered", covered=on_cov_recorded, count=n,
+                                 matched=matched, tol=tol))
         else:
             status = RecordStatus.UNVERIFIED
-            evidence.append(f"only {on_cov_recorded} of {n} recorded mines lie on covered ground "
-                            f"and {matched} finds match")
+            evidence.append(Note("records.ev_few_covered", covered=on_cov_recorded, count=n,
+                                 matched=matched))
     if matched:
-        evidence.insert(0, f"{matched} of {n} expected mines matched a find within {tol:g} m "
-                           f"(RMS {rms:.2f} m)")
+        evidence.insert(0, Note("records.ev_matched", matched=matched, count=n, tol=tol,
+                                rms=rms))
     if interp.labels:
         as_rec = next((h for h in hyps if h["interpretation"] == "as recorded"), None)
         if as_rec is not None:
-            evidence.append(f"as recorded, {as_rec['matched']} match after the best rigid "
-                            f"transform (shift {as_rec['shift_m']} m, rotation "
-                            f"{as_rec['rotation_deg']}°)")
+            evidence.append(Note("records.ev_as_recorded", matched=as_rec["matched"],
+                                 shift=as_rec["shift_m"], rotation=as_rec["rotation_deg"]))
     ids = list(find_ids)
     match_list = [(g0.mines[i].id, ids[j], float(np.hypot(*(ec[i] - f[j]))))
                   for i, j in pairs.tolist()]
@@ -667,7 +674,8 @@ def assess_record(record: MinefieldRecord, finds_lonlat: np.ndarray, find_ids: S
         rotation_deg=-math.degrees(th_all), scale=scale_g, residual_rms_m=rms,
         interpretation=interp.text if status in (RecordStatus.RELIABLE,
                                                  RecordStatus.CORRECTABLE)
-        else (interp.text + " (not accepted)" if interp.labels else "as recorded"),
+        else (Note("records.interp_not_accepted", interpretation=interp.text)
+              if interp.labels else interp.text),
         operation=corrected_g.operation, evidence=evidence, hypotheses=hyps,
         matches=match_list, corrected=corrected_final,
         corrected_mines=corrected_g.mine_lonlat if corrected_final is not None else None,
@@ -803,7 +811,5 @@ def aggregate(assessments: Sequence[Assessment]) -> dict[str, Any]:
         "usable_share_of_judged": round((counts[RecordStatus.RELIABLE]
                                          + counts[RecordStatus.CORRECTABLE]) / judged, 4)
         if judged else None,
-        "comparison": "Published claim: only about 25% of the minefield records handed over "
-                      "proved reliable (V. Huseynov, commonspace.eu, April 2023; Mine Action "
-                      "Review, Clearing the Mines 2024, Azerbaijan, citing ANAMA).",
+        "comparison": Note("records.published_claim"),
     }
