@@ -674,6 +674,14 @@ MESSAGES: dict[str, str] = {
     "cli.record_decision_wrote": "wrote {change}",
     "cli.record_decided": "minefield record {id}:",
     "cli.record_withdrew": "withdrew minefield record {id} on {date}: {reason}",
+    # hazards assess, as text
+    "cli.recommend_confirm": "confirm (SHA to CHA)",
+    "cli.recommend_keep": "keep",
+    "cli.recommend_cancel": "cancel by non-technical survey",
+    "cli.assess_group": "{recommendation}: {count:,} hazard(s), {km2:,.3f} km²",
+    "cli.assess_hazard": ("{kind} {district} {area:,.0f} m²: {recommendation} (direct "
+                          "{direct:.2f}, indirect {indirect:.2f})"),
+    "cli.shown_of": "{shown:,} of {count:,} shown (--limit 0: all)",
     # -- access. Accounts, sign-in, policy and sharing.
     "access.admins_only": "only administrators {what} ({name} is not one)",
     "access.password_short": "a password has at least {minimum} characters",

@@ -59,7 +59,11 @@ def test_assess_in_json_csv_and_text(demo: Demo, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(text)))
     assert code == 0 and rows and set(rows[0]) >= {"hazard", "area_m2", "recommendation"}
     code, text = run("--db", str(demo.db), "hazards", "assess", "--limit", "3")
-    assert code == 0 and "cancel:" in text and "keep:" in text
+    assert code == 0 and "cancel by non-technical survey:" in text and "keep:" in text
+    code, text = run("--db", str(demo.db), "--lang", "ru", "hazards", "assess", "--limit", "3")
+    assert code == 0 and "аннулировать нетехническим обследованием:" in text
+    assert "оставить:" in text and "(прямые " in text and "(--limit 0: все)" in text
+    assert "hazard(s)" not in text and "direct" not in text
 
 
 def test_the_report_lists_candidates_with_their_area_per_district(demo: Demo) -> None:

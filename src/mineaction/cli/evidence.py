@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from mineaction.cli.app import app, console, context
+from mineaction.cli.app import app, console, context, said
 from mineaction.services import evidence
 from mineaction.services.layers import parse_date
 
@@ -64,20 +64,25 @@ def assess(
     if fmt == AssessFormat.csv:
         sys.stdout.write(to_csv(result.__class__(items, result.weights), locale))
         return
+    recommend = {"confirm": said("cli.recommend_confirm"), "keep": said("cli.recommend_keep"),
+                 "cancel": said("cli.recommend_cancel")}
     for rec in RECOMMENDATIONS:
         group = result.by(rec)
         area = sum(a.hazard.area_m2 for a in group)
-        console.print(f"{rec}: {len(group):,} hazard(s), {area / 1e6:,.3f} km²")
+        console.print(said("cli.assess_group", recommendation=recommend.get(rec, rec),
+                           count=len(group), km2=area / 1e6), highlight=False, markup=False)
     shown = items[:limit] if limit else items
     for a in shown:
-        console.print(f"[bold]{escape(a.hazard.id)}[/] {a.hazard.kind.upper()} "
-                      f"{escape(a.district)} {a.hazard.area_m2:,.0f} m²: "
-                      f"[bold]{a.recommendation}[/] (direct {a.direct:.2f}, indirect "
-                      f"{a.indirect:.2f})")
+        console.print(f"[bold]{escape(a.hazard.id)}[/] " + escape(said(
+            "cli.assess_hazard", kind=a.hazard.kind.upper(), district=a.district,
+            area=a.hazard.area_m2, recommendation=recommend.get(a.recommendation,
+                                                                a.recommendation),
+            direct=a.direct, indirect=a.indirect)), highlight=False)
         for m in a.reasons:
             console.print(f"  {escape(m.text(locale))}")
     if len(items) > len(shown):
-        console.print(f"[dim]{len(shown):,} of {len(items):,} shown (--limit 0: all)[/]")
+        more = said("cli.shown_of", shown=len(shown), count=len(items))
+        console.print(f"[dim]{escape(more)}[/]")
     for m in result.notes:
         console.print(f"[dim]{escape(m.text(locale))}[/]")
 
