@@ -674,6 +674,56 @@ MESSAGES: dict[str, str] = {
     "cli.record_decision_wrote": "wrote {change}",
     "cli.record_decided": "minefield record {id}:",
     "cli.record_withdrew": "withdrew minefield record {id} on {date}: {reason}",
+    # plan forecast, backtest and schedule
+    "cli.synthetic_banner": "SYNTHETIC DATA",
+    "cli.no_forecast": ("No forecast: the store holds no land release history (activities and "
+                        "release steps) to measure productivity, survey shares and capacity "
+                        "from."),
+    "cli.released_per_year": "Released per year (record, km²): {years}",
+    "cli.forecast_title": "Forecast by scenario (P10 / P50 / P90)",
+    "cli.forecast_open": "open land at the start, km²",
+    "cli.forecast_completion": "completion year",
+    "cli.forecast_within": "runs complete within the horizon",
+    "cli.forecast_cost": "cost, million USD",
+    "cli.forecast_released": "released {year}, km²",
+    "cli.forecast_note": ("Completion: open land under 1% of the land open at the start. Cost: "
+                          "team-days used x the scenario's cost per team-day (the record holds "
+                          "no costs). Released land adds cancelled, reduced and cleared land "
+                          "(per hazard)."),
+    "cli.forecast_missing": "Not in the record (defaults used): {missing}",
+    "cli.targets_title": "Published targets and estimates beside the forecast",
+    "cli.head_figure": "figure",
+    "cli.head_metric": "metric",
+    "cli.head_value": "value",
+    "cli.head_country": "country",
+    "cli.head_basis": "basis",
+    "cli.head_verdict": "verdict",
+    "cli.head_why": "why",
+    "cli.fan_chart_title": "Land released per year: record and forecast",
+    "cli.no_fan_chart": "No fan chart: there is no forecast of the store's own record to draw.",
+    "cli.no_backtest": "No backtest: {missing}.",
+    "cli.backtest_title": "Backtest: land released per year, km²",
+    "cli.head_cutoff": "cut-off",
+    "cli.head_seed": "seed",
+    "cli.head_year": "year",
+    "cli.head_actual": "actual",
+    "cli.head_inside": "inside",
+    "cli.yes": "yes",
+    "cli.no": "no",
+    "cli.backtest_coverage": ("coverage of P10-P90: {coverage:.0%} of {count} points (cut-offs "
+                              "{cutoffs}; seeds {seeds})"),
+    "cli.backtest_error": ("P50 error: median |P50 - actual| / actual {error:.0%}, median signed "
+                           "{bias:+.0%}"),
+    "cli.backtest_ahead": "{ahead} year(s) ahead: {coverage:.0%} of {count}",
+    "cli.schedule_title": "Schedule {first} to {last} ({count:,} tasks)",
+    "cli.head_start": "start",
+    "cli.head_end": "end",
+    "cli.head_team_days": "team-days",
+    "cli.head_expected_km2": "expected km² released",
+    "cli.method_clearance": "clearance",
+    "cli.schedule_by_year": ("Expected release by year, km² (cancelled / reduced / cleared): "
+                             "{years}"),
+    "cli.schedule_unscheduled": "{count:,} hazard(s) still have work left after {month}.",
     # hazards assess, as text
     "cli.recommend_confirm": "confirm (SHA to CHA)",
     "cli.recommend_keep": "keep",

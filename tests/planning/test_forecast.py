@@ -65,3 +65,23 @@ def test_a_scenario_with_unknown_keys_is_refused(demo_db: Path, tmp_path: Path) 
     bad.write_text("[capacity]\nfactr = 2\n", encoding="utf-8")
     code, _ = run("--db", str(demo_db), "plan", "forecast", "--scenario", str(bad))
     assert code == 2
+
+
+def test_forecast_backtest_and_schedule_tables_follow_lang(demo_db: Path,
+                                                           figures_db: Path) -> None:
+    code, text = run("--db", str(demo_db), "--lang", "ru", "plan", "forecast", "--runs", "100",
+                     "--years", "2")
+    flat = " ".join(text.split())
+    assert code == 0, text
+    for said in ("СИНТЕТИЧЕСКИЕ ДАННЫЕ", "Высвобождено по годам (записи, км²)",
+                 "Прогноз по сценариям", "год завершения", "стоимость, млн долл. США",
+                 "Завершение: открытой земли меньше 1%"):
+        assert said in flat, said
+    assert "completion year" not in flat
+    code, text = run("--db", str(demo_db), "--lang", "hy", "plan", "schedule", "--months", "6",
+                     "--limit", "3")
+    flat = " ".join(text.split())
+    assert code == 0 and "Ժամանակացույց" in flat and "թիմ-օրեր" in flat, text
+    assert "Schedule" not in flat and "team-days" not in flat
+    code, text = run("--db", str(figures_db), "--lang", "ka", "plan", "backtest")
+    assert code == 0 and "უკუტესტი არ არის" in text

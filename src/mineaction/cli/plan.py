@@ -60,11 +60,10 @@ def forecast(
     else:
         _print_forecast(res, years)
     if paths and res.forecasts:
-        for p in planning.fan_chart(res, paths, title="Land released per year: record and "
-                                    "forecast"):
-            console.print(f"wrote {p}")
+        for p in planning.fan_chart(res, paths, title=said("cli.fan_chart_title")):
+            console.print(said("cli.wrote", path=p), highlight=False, markup=False)
     elif paths:
-        console.print("No fan chart: there is no forecast of the store's own record to draw.")
+        console.print(said("cli.no_fan_chart"), highlight=False, markup=False)
 
 
 def _forecast_json(res: Any, years: int) -> dict[str, Any]:
@@ -87,24 +86,24 @@ def _forecast_json(res: Any, years: int) -> dict[str, Any]:
 
 def _print_forecast(res: Any, years: int) -> None:
     if res.synthetic:
-        console.print("[bold red]SYNTHETIC DATA[/]")
+        banner = said("cli.synthetic_banner")
+        console.print(f"[bold red]{escape(banner)}[/]")
     if not res.forecasts:
-        console.print("No forecast: the store holds no land release history (activities and "
-                      "release steps) to measure productivity, survey shares and capacity "
-                      "from.")
+        console.print(said("cli.no_forecast"), highlight=False, markup=False)
     if res.history:
-        console.print("Released per year (record, km²): " + ", ".join(
-            f"{y}: {v / KM2:,.1f}" for y, v in sorted(res.history.items())))
+        console.print(said("cli.released_per_year", years=", ".join(
+            f"{y}: {v / KM2:,.1f}" for y, v in sorted(res.history.items()))),
+            highlight=False, markup=False)
     if res.forecasts:
-        t = Table(title="Forecast by scenario (P10 / P50 / P90)")
+        t = Table(title=said("cli.forecast_title"))
         t.add_column("")
         for fc in res.forecasts:
             t.add_column(escape(fc.scenario), justify="right")
-        rows: list[list[str]] = [["open land at the start, km²"], ["completion year"],
-                                 ["runs complete within the horizon"], ["cost, million USD"]]
+        rows: list[list[str]] = [[said("cli.forecast_open")], [said("cli.forecast_completion")],
+                                 [said("cli.forecast_within")], [said("cli.forecast_cost")]]
         first = res.forecasts[0].years[:years]
         for y in first:
-            rows.append([f"released {y}, km²"])
+            rows.append([said("cli.forecast_released", year=y)])
         for fc in res.forecasts:
             comp, share = fc.completion_quantiles()
             band = fc.band(fc.released)
@@ -117,17 +116,16 @@ def _print_forecast(res: Any, years: int) -> None:
         for r in rows:
             t.add_row(*r)
         console.print(t)
-        console.print("[dim]Completion: open land under 1% of the land open at the start. "
-                      "Cost: team-days used x the scenario's cost per team-day (the record "
-                      "holds no costs). Released land adds cancelled, reduced and cleared land "
-                      "(per hazard).[/]")
+        note = said("cli.forecast_note")
+        console.print(f"[dim]{escape(note)}[/]")
     if res.missing:
-        console.print("[dim]Not in the record (defaults used): " + ", ".join(res.missing)
-                      + "[/]")
+        missing = said("cli.forecast_missing", missing=", ".join(res.missing))
+        console.print(f"[dim]{escape(missing)}[/]")
     if res.checks:
-        t = Table(title="Published targets and estimates beside the forecast")
-        for h in ("figure", "metric", "value", "country", "basis", "verdict", "why"):
-            t.add_column(h)
+        t = Table(title=said("cli.targets_title"))
+        for h in ("cli.head_figure", "cli.head_metric", "cli.head_value", "cli.head_country",
+                  "cli.head_basis", "cli.head_verdict", "cli.head_why"):
+            t.add_column(said(h))
         for c in res.checks:
             t.add_row(c.figure, c.metric, f"{c.value:,.6g} {c.unit}", c.country, c.basis,
                       c.verdict, escape(c.why))
@@ -168,24 +166,28 @@ def backtest(
             + "\n")
         return
     if bt.missing:
-        console.print(f"No backtest: {bt.missing}.")
+        console.print(said("cli.no_backtest", missing=bt.missing), highlight=False,
+                      markup=False)
         return
-    t = Table(title="Backtest: land released per year, km²")
-    for h in ("cut-off", "seed", "year", "actual", "P10", "P50", "P90", "inside"):
-        t.add_column(h, justify="right")
+    t = Table(title=said("cli.backtest_title"))
+    for h in ("cli.head_cutoff", "cli.head_seed", "cli.head_year", "cli.head_actual", "P10",
+              "P50", "P90", "cli.head_inside"):
+        t.add_column(said(h) if h.startswith("cli.") else h, justify="right")
+    yes, no = said("cli.yes"), said("cli.no")
     for p in bt.points:
         t.add_row(str(p.cutoff), str(p.seed), str(p.year), f"{p.actual / KM2:,.2f}",
                   f"{p.p10 / KM2:,.2f}", f"{p.p50 / KM2:,.2f}", f"{p.p90 / KM2:,.2f}",
-                  "yes" if p.inside else "no")
+                  yes if p.inside else no)
     console.print(t)
-    console.print(f"coverage of P10-P90: {bt.coverage:.0%} of {len(bt.points)} points "
-                  f"(cut-offs {', '.join(map(str, bt.cutoffs))}; seeds "
-                  f"{', '.join(map(str, bt.seeds))})")
+    def line(text: str) -> None:
+        console.print(text, highlight=False, markup=False)
+
+    line(said("cli.backtest_coverage", coverage=bt.coverage, count=len(bt.points),
+              cutoffs=", ".join(map(str, bt.cutoffs)), seeds=", ".join(map(str, bt.seeds))))
     if mae is not None and bias is not None:
-        console.print(f"P50 error: median |P50 - actual| / actual {mae:.0%}, median signed "
-                      f"{bias:+.0%}")
+        line(said("cli.backtest_error", error=mae, bias=bias))
     for h, (n, cov) in bt.by_horizon().items():
-        console.print(f"  {h} year(s) ahead: {cov:.0%} of {n}")
+        line("  " + said("cli.backtest_ahead", ahead=h, coverage=cov, count=n))
 
 
 class RankFormat(StrEnum):
@@ -304,12 +306,14 @@ def schedule(
             "released_m2_by_month": sch.released, "unscheduled_hazards": sch.unscheduled,
             "notes": sch.notes, "tasks": [t.__dict__ for t in shown]}, indent=1) + "\n")
         return
-    method = {"cancelled": "NTS", "reduced": "TS", "cleared": "clearance"}
-    t = Table(title=f"Schedule {sch.months[0]} to {sch.months[-1]} ({len(sch.tasks):,} tasks)")
-    for h in ("start", "end", "method", "hazard", "rank", "district", "team-days",
-              "expected km² released"):
-        t.add_column(h, justify="right" if h in ("rank", "team-days",
-                                                 "expected km² released") else "left")
+    method = {"cancelled": "NTS", "reduced": "TS", "cleared": said("cli.method_clearance")}
+    t = Table(title=said("cli.schedule_title", first=sch.months[0], last=sch.months[-1],
+                         count=len(sch.tasks)))
+    for h in ("cli.head_start", "cli.head_end", "cli.head_method", "cli.head_hazard",
+              "cli.head_rank", "cli.head_district", "cli.head_team_days",
+              "cli.head_expected_km2"):
+        t.add_column(said(h), justify="right" if h in (
+            "cli.head_rank", "cli.head_team_days", "cli.head_expected_km2") else "left")
     for task in shown:
         t.add_row(task.start, task.end, method[task.method], escape(task.hazard),
                   str(task.rank), escape(task.district), f"{task.team_days:,.0f}",
@@ -320,10 +324,11 @@ def schedule(
         y = by_year.setdefault(label[:4], dict.fromkeys(per, 0.0))
         for m, v in per.items():
             y[m] += v
-    console.print("Expected release by year, km² (cancelled / reduced / cleared): " + "; ".join(
+    console.print(said("cli.schedule_by_year", years="; ".join(
         f"{y}: {v['cancelled'] / KM2:,.2f} / {v['reduced'] / KM2:,.2f} / "
-        f"{v['cleared'] / KM2:,.2f}" for y, v in by_year.items()))
-    console.print(f"{sch.unscheduled:,} hazard(s) still have work left after "
-                  f"{sch.months[-1]}.")
+        f"{v['cleared'] / KM2:,.2f}" for y, v in by_year.items())), highlight=False,
+        markup=False)
+    console.print(said("cli.schedule_unscheduled", count=sch.unscheduled,
+                       month=sch.months[-1]), highlight=False, markup=False)
     for n in sch.notes:
-        console.print(f"[dim]{escape(n)}[/]")
+        console.print(f"[dim]{escape(in_locale(n, state.locale))}[/]")
