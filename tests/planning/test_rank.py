@@ -114,6 +114,12 @@ def test_the_screen_tables_of_rank_and_summary_follow_lang(demo_db: Path) -> Non
                  "Обнаруженные взрывоопасные предметы", "противопехотные мины"):
         assert said in flat, said
     assert "hazards" in flat  # a layer's name is what commands take: not translated
+    hazard = json.loads(run("--db", str(demo_db), "plan", "rank", "--format", "json",
+                            "--limit", "1")[1])["hazards"][0]["hazard"]
+    code, out = run("--db", str(demo_db), "--lang", "ka", "hazard", hazard)
+    flat = " ".join(out.split())
+    assert code == 0 and "თარიღი" in flat and "საწყისი" in flat and "დარჩენილი" in flat
+    assert "original" not in flat and "remaining" not in flat
     code, out = run("--db", str(demo_db), "summary")
     flat = " ".join(out.split())
     assert code == 0 and "Records per layer" in flat and "(synthetic data)" in flat

@@ -126,4 +126,8 @@ def test_qm_plan_command(store, store_url, capsys):
     assert row["sample_plots"] == 45 and row["sample_m2"] == 4500.0
     assert main(["--db", store_url, "qm", "plan", "--lq", "0.1"]) == 0
     assert "A2" in capsys.readouterr().out
+    assert main(["--db", store_url, "--lang", "ru", "qm", "plan", "--lq", "0.1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Планы инспекций: LQ 10.0%" in out and "делянок в выборке" in out
+    assert "2 партии" in out and "к инспекции" in out and "sample plots" not in out
     assert main(["--db", store_url, "qm", "plan", "A1", "--lq", "1.5"]) == 2

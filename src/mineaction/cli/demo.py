@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from mineaction.cli.app import app, console, err_console, progress_bar, state
+from mineaction.cli.app import app, console, err_console, progress_bar, said, state
 from mineaction.services import demo as demos
 
 
@@ -36,24 +36,27 @@ def demo(
                                      records_dir=records_dir,
                                      report=lambda m: err_console.print(f"[dim]{m}[/]"),
                                      progress=bar)
-    t = Table("layer", "records", title=f"{db}: synthetic scenario, seed {seed}, "
-              f"scale {scale:g}")
+    t = Table(said("cli.head_layer"), said("cli.head_records"),
+              title=said("cli.demo_title", db=db, seed=seed, scale=scale))
     for layer, n in summary.store.items():
         t.add_row(layer, f"{n:,}")
     console.print(t)
-    u = Table("ground truth", "value", title=f"{truth} (separate from the store)")
+    u = Table(said("cli.head_truth"), said("cli.head_value"),
+              title=said("cli.demo_truth_title", path=truth))
     for key, value in summary.truth.items():
         u.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value:,.2f}")
     console.print(u)
-    v = Table("land (km², WGS84 ellipsoid)", "area", title="hazards and release, from the store")
+    v = Table(said("cli.head_land_km2"), said("cli.head_area_word"),
+              title=said("cli.demo_areas_title"))
     for key, value in summary.areas_km2.items():
+        value = value or 0.0  # never "-0.0"
         v.add_row(key.replace("_", " "), f"{value:,.1f}" if value >= 1 or not value
                   else f"{value:,.3f}")
     console.print(v)
-    console.print(f"{summary.records} minefield records in {summary.records_dir}"
-                  + (" (imported into the store)" if summary.records_imported else ""))
+    console.print(said("cli.demo_records_imported" if summary.records_imported else
+                       "cli.demo_records", count=summary.records, folder=summary.records_dir),
+                  highlight=False, markup=False)
     if figure is not None:
         demos.draw(db, truth, figure, title=f"seed {seed}, scale {scale:g}")
-        console.print(f"map: {figure}")
-    console.print("all data is synthetic: a fictional territory at sea "
-                  "(50.3-51.7 E, 40.9-41.9 N), sources marked 'synthetic:'")
+        console.print(said("cli.demo_map", path=figure), highlight=False, markup=False)
+    console.print(said("cli.demo_synthetic"), highlight=False, markup=False)

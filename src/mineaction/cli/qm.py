@@ -12,7 +12,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, checked_output, console, context, err_console
+from mineaction.cli.app import (
+    app,
+    checked_output,
+    console,
+    context,
+    err_console,
+    said,
+    state,
+)
 from mineaction.quality import sampling
 from mineaction.services import layers, quality, reports
 
@@ -56,21 +64,23 @@ def plan(
                                     indent=1) + "\n")
         return
     if not found:
-        console.print("No activity released land in this selection: nothing to inspect.")
+        console.print(said("cli.qm_nothing"), highlight=False, markup=False)
         return
-    t = Table(title=f"Inspection plans: LQ {lq:.1%}, confidence {confidence:.0%}, acceptance "
-                    f"number 0, plots of {plot_m2:,.0f} m²")
-    for h in ("activity", "operator", "lot m²", "lot plots", "faulty at LQ", "sample plots",
-              "sample m²", "share", "P(accept at LQ)"):
-        t.add_column(h, justify="left" if h in ("activity", "operator") else "right")
+    t = Table(title=said("cli.qm_title", lq=lq, confidence=confidence, plot=plot_m2))
+    for h in ("cli.head_activity", "cli.head_operator", "cli.head_lot_m2", "cli.head_lot_plots",
+              "cli.head_faulty", "cli.head_sample_plots", "cli.head_sample_m2",
+              "cli.head_share", "cli.head_p_accept"):
+        t.add_column(said(h), justify="left" if h in ("cli.head_activity", "cli.head_operator")
+                     else "right")
     for p in found:
         t.add_row(escape(p.activity_id), escape(p.operator or "-"), f"{p.lot_m2:,.0f}",
                   f"{p.lot_plots:,}", f"{p.faulty_at_lq:,}", f"{p.sample_plots:,}",
                   f"{p.sample_m2:,.0f}", f"{p.sample_share:.1%}", f"{p.accept_at_lq:.4f}")
     console.print(t)
     if len(found) > 1:
-        console.print(f"{len(found)} lots, {sum(p.sample_plots for p in found):,} plots, "
-                      f"{sum(p.sample_m2 for p in found):,.0f} m² to inspect")
+        console.print(said("cli.qm_total", count=len(found),
+                           plots=sum(p.sample_plots for p in found),
+                           area=sum(p.sample_m2 for p in found)), highlight=False, markup=False)
 
 
 @qm_app.command("record")
@@ -92,13 +102,13 @@ def record(
     """Record one QC inspection or QA visit; a failed QC inspection rejects the lot and
     returns its land to a hazard (use `mineaction import quality FILE` for many)."""
     with context() as ctx:
-        said = quality.record(ctx, [quality.event(
+        messages = quality.record(ctx, [quality.event(
             ctx.today(),
             id=inspection_id, kind=kind, held_on=held_on, activity_id=activity_id,
             result=result, organisation=organisation, items_found=items_found, reason=reason,
             severity=severity, corrective_action=corrective_action)])
-    console.print(f"recorded {escape(inspection_id)}")
-    for m in said:
+    console.print(said("cli.qm_recorded", id=inspection_id), highlight=False, markup=False)
+    for m in messages:
         console.print(escape(m.text(ctx.locale)))
 
 
@@ -115,8 +125,8 @@ def close(
     it as closed from then on."""
     with context() as ctx:
         e = quality.close(ctx, event_id, closed_on, corrective_action)
-    console.print(f"closed {escape(e.id)} ({e.severity}) on {e.closed_on}: "
-                  f"{escape(e.corrective_action or '')}", highlight=False)
+    console.print(said("cli.qm_closed", id=e.id, severity=e.severity, date=e.closed_on,
+                       action=e.corrective_action or ""), highlight=False, markup=False)
 
 
 @qm_app.command("certificate")
@@ -132,8 +142,8 @@ def certificate(
     checked_output(output)
     with context() as ctx:
         body, checksum = certs.write(ctx, activity_id, output)
-    console.print(f"wrote {escape(str(output))}: certificate {escape(body['number'])}, "
-                  f"SHA-256 {checksum}")
+    console.print(said("cli.qm_certificate", path=output, number=body["number"],
+                       checksum=checksum), highlight=False, markup=False)
 
 
 @qm_app.command("verify-certificate")
@@ -146,11 +156,12 @@ def verify_certificate(
 
     res = certs.verify(file)
     if res.ok:
-        console.print(f"certificate {escape(str(res.number))} verified: SHA-256 "
-                      f"{res.checksum}")
+        console.print(said("cli.qm_verified", number=res.number, checksum=res.checksum),
+                      highlight=False, markup=False)
         return
+    altered = said("cli.qm_altered")
     for m in res.problems:
-        err_console.print(f"[bold red]altered or not a certificate:[/] {escape(m.text())}")
+        err_console.print(f"[bold red]{escape(altered)}[/] {escape(m.text(state.locale))}")
     raise typer.Exit(1)
 
 

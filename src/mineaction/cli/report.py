@@ -17,6 +17,7 @@ from mineaction.cli.app import (
     context,
     err_console,
     progress_bar,
+    said,
 )
 from mineaction.errors import InvalidInput
 from mineaction.services import imports, layers, reports
@@ -73,13 +74,14 @@ def report(
         text = reports.explain_text(items)
         if output:
             output.write_text(text, encoding="utf-8")
-            console.print(f"wrote the explanation of {len(items)} cell(s) to {output}")
+            console.print(said("cli.wrote_explanation", count=len(items), path=output),
+                          highlight=False, markup=False)
         else:
             sys.stdout.write(text)
         return
     if output:
         for p in reports.write(rep, output, fmt.value if fmt else None):
-            console.print(f"wrote {p}")
+            console.print(said("cli.wrote", path=p), highlight=False, markup=False)
         return
     if fmt == ReportFormat.json:
         sys.stdout.write(reports.json_text(rep))
