@@ -85,3 +85,9 @@ def test_forecast_backtest_and_schedule_tables_follow_lang(demo_db: Path,
     assert "Schedule" not in flat and "team-days" not in flat
     code, text = run("--db", str(figures_db), "--lang", "ka", "plan", "backtest")
     assert code == 0 and "უკუტესტი არ არის" in text
+    code, text = run("--db", str(figures_db), "--lang", "ru", "figures", "list")
+    flat = " ".join(text.split())
+    assert code == 0 and "Опубликованные показатели (" in flat and "оговорка" in flat
+    code, text = run("--db", str(figures_db), "--lang", "az", "figures", "totals")
+    flat = " ".join(text.split())
+    assert code == 0 and "hissələrin cəmi" in flat and "sum of parts" not in flat

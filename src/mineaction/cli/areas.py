@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
-from mineaction.cli.app import app, console, context
+from mineaction.cli.app import app, console, context, said
 from mineaction.errors import InvalidInput
 from mineaction.services import areas as service
 
@@ -24,11 +23,11 @@ def find(name: str = typer.Argument(..., help="A name in any transliteration, or
     if not m.candidates:
         raise InvalidInput.of("areas.no_such_area", name=name)
     if m.ambiguous:
-        console.print(f"{escape(name)}: {len(m.candidates)} areas fit; give one of their ids",
-                      highlight=False)
+        console.print(said("cli.areas_fit", name=name, count=len(m.candidates)),
+                      highlight=False, markup=False)
+    score = said("cli.areas_score", score=m.score)
     for c in m.candidates:
-        console.print(f"{escape(c.id)}\t{escape(c.describe())}\t(score {m.score:.0f})",
-                      highlight=False)
+        console.print(f"{c.id}\t{c.describe()}\t({score})", highlight=False, markup=False)
 
 
 @areas.command("assign")
@@ -43,11 +42,13 @@ def assign(
     it), as a new version of the record."""
     with context() as ctx:
         done = service.assign(ctx, layer, dry_run=dry_run)
-    verb = "would assign" if dry_run else "assigned"
     for d in done:
-        console.print(f"{d.layer}: {verb} {len(d.assigned)}, in no area {len(d.unassigned)}, "
-                      f"unchanged {d.unchanged}"
-                      + (f"; release steps given their hazard's area: {d.steps}"
-                         if d.steps else ""), highlight=False)
+        counts = {"layer": d.layer, "assigned": len(d.assigned),
+                  "unassigned": len(d.unassigned), "unchanged": d.unchanged}
+        console.print(said("cli.areas_would_assign" if dry_run else "cli.areas_assigned",
+                           **counts)
+                      + ("; " + said("cli.areas_steps", count=d.steps) if d.steps else ""),
+                      highlight=False, markup=False)
         for rid in d.unassigned[:20]:
-            console.print(f"  in no stored area: {escape(rid)}", highlight=False)
+            console.print("  " + said("cli.areas_in_none", id=rid), highlight=False,
+                          markup=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from mineaction.cli.app import app, console, context, progress_bar
+from mineaction.cli.app import app, console, context, progress_bar, said
 from mineaction.services import layers
 
 
@@ -25,10 +25,12 @@ def copy(
     with context(src, require=False) as ctx, progress_bar("copying") as advance:
         done = layers.copy_to(ctx, dst, into_existing=into_existing, progress=advance,
                               on_total=advance.set_total)
-    table = Table("layer", "records", title=f"{done.source} → {done.target}")
+    table = Table(said("cli.head_layer"), said("cli.head_records"),
+                  title=said("cli.copy_title", source=done.source, target=done.target))
     for name, n in done.copied.items():
         if n:
             table.add_row(name, str(n))
     console.print(table)
-    console.print(f"copied {sum(done.copied.values())} records in "
-                  f"{sum(1 for n in done.copied.values() if n)} layers")
+    console.print(said("cli.copied", count=sum(done.copied.values()),
+                       layers=sum(1 for n in done.copied.values() if n)), highlight=False,
+                  markup=False)

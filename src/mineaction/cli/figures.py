@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from mineaction.cli.app import app, console, context
+from mineaction.cli.app import app, console, context, said
 from mineaction.io.readers import read_file
 from mineaction.services import figures, layers
 
@@ -35,7 +35,8 @@ def import_(file: Path = typer.Argument(..., help="CSV with the register's colum
     """Import published figures; every row checked, all or nothing."""
     with context() as ctx:
         n = figures.import_register(ctx, read_file(file))
-    console.print(f"imported {n} published figure(s) from {file}")
+    console.print(said("cli.figures_imported", count=n, file=file), highlight=False,
+                  markup=False)
 
 
 @figures_app.command("import-table")
@@ -58,7 +59,8 @@ def import_table(
                                  start=start, end=end, metrics=metrics,
                                  area_column=area_column, attributed_to=attributed_to,
                                  publication=publication)
-    console.print(f"imported {n} figure(s) from {file}")
+    console.print(said("cli.figures_imported_table", count=n, file=file), highlight=False,
+                  markup=False)
 
 
 @figures_app.command("list")
@@ -72,10 +74,12 @@ def list_(metric: str = typer.Option(None, "--metric"),
         json.dump(figures.as_json(items), sys.stdout, ensure_ascii=False, default=str, indent=1)
         sys.stdout.write("\n")
         return
-    t = Table(title=f"Published figures ({len(items)})")
-    for c in ("id", "country", "area", "metric", "value", "unit", "period", "source",
-              "qualifier"):
-        t.add_column(c, justify="right" if c == "value" else "left", overflow="fold")
+    t = Table(title=said("cli.figures_title", count=len(items)))
+    for c in ("cli.head_id", "cli.head_country", "cli.head_area_word", "cli.head_metric",
+              "cli.head_value", "cli.head_unit", "cli.head_period", "cli.head_source",
+              "cli.head_qualifier"):
+        t.add_column(said(c), justify="right" if c == "cli.head_value" else "left",
+                     overflow="fold")
     for f in items:
         t.add_row(f.id, f.country, f.area, f.metric, f"{f.value:,.{f.decimals or 0}f}", f.unit,
                   f"{f.period_start or ''}–{f.period_end or ''}",
@@ -94,9 +98,10 @@ def conflicts_(fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
         json.dump([c.as_dict() for c in found], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return
-    t = Table(title=f"Conflicting published figures ({len(found)})")
-    for col in ("metric", "area", "figures", "values", "sources", "difference"):
-        t.add_column(col, overflow="fold")
+    t = Table(title=said("cli.conflicts_title", count=len(found)))
+    for col in ("cli.head_metric", "cli.head_area_word", "cli.head_figures", "cli.head_values",
+                "cli.head_sources", "cli.head_difference"):
+        t.add_column(said(col), overflow="fold")
     for c in found:
         d = c.as_dict()
         values = "\n".join(f"{f.value:,.{f.decimals or 0}f} {c.unit}" for f in c.figures)
@@ -110,12 +115,15 @@ def totals() -> None:
     """For each published breakdown, the sum of its rows beside the published whole."""
     with context() as ctx:
         rolled = figures.totals(ctx)
-    t = Table(title="Breakdowns against published totals")
-    for c in ("metric", "whole", "period", "parts", "sum of parts", "published", "agrees"):
-        t.add_column(c, overflow="fold")
+    t = Table(title=said("cli.totals_title"))
+    for c in ("cli.head_metric", "cli.head_whole", "cli.head_period", "cli.head_parts",
+              "cli.head_sum_parts", "cli.head_published", "cli.head_agrees"):
+        t.add_column(said(c), overflow="fold")
+    yes, no = said("cli.yes"), said("cli.no").upper()
     for r in rolled:
-        pub = "\n".join(f"{w.id}: {num(w.value)} {w.unit}" for w in r.wholes) or "(none)"
-        ok = "\n".join("yes" if r.agrees(w) else "NO" for w in r.wholes) or "-"
+        pub = "\n".join(f"{w.id}: {num(w.value)} {w.unit}" for w in r.wholes) or said(
+            "cli.none")
+        ok = "\n".join(yes if r.agrees(w) else no for w in r.wholes) or "-"
         places = max((p.decimals or 0) for p in r.parts)
         t.add_row(r.metric, r.whole_area, f"{r.period[0] or ''}–{r.period[1] or ''}",
                   str(len(r.parts)), f"{r.sum_of_parts:,.{places}f} {r.unit}", pub, ok)
@@ -136,14 +144,15 @@ def compare_(country: str = typer.Option(None, "--country"),
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return
-    t = Table(title="Computed against published")
-    for c in ("figure", "place", "metric", "period", "published", "computed", "records",
-              "agrees"):
-        t.add_column(c, overflow="fold")
+    t = Table(title=said("cli.compare_title"))
+    for c in ("cli.head_figure", "cli.head_place", "cli.head_metric", "cli.head_period",
+              "cli.head_published", "cli.head_computed", "cli.head_records", "cli.head_agrees"):
+        t.add_column(said(c), overflow="fold")
+    answer = {True: said("cli.yes"), False: said("cli.no"), None: "-"}
     for r in rows:
         value = r["computed"]
         shown = value if isinstance(value, str) else f"{num(value)} {r['unit']}"
-        agrees = {True: "yes", False: "no", None: "-"}[r["agrees"]]
+        agrees = answer[r["agrees"]]
         t.add_row(r["figure_id"], f"{r['country']}, {r['area']}", r["metric"],
                   "–".join(r["period"]), f"{num(r['published'])} {r['unit']}", shown,
                   str(r["records"]), agrees)

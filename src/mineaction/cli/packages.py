@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from mineaction.audit.checkpoint import load_private, load_public
-from mineaction.cli.app import app, checked_output, console, context, err_console, state
+from mineaction.cli.app import app, checked_output, console, context, err_console, said, state
 from mineaction.services import packages as svc
 
 package_app = typer.Typer(no_args_is_help=True, help="Exchange packages: what data-sharing "
@@ -34,10 +34,9 @@ def export(
     with context() as ctx:
         done = svc.export_package(ctx, to, target, private, layers=layer or None)
     for table, rows in done.tables.items():
-        console.print(f"  {table}: {rows} rows", highlight=False)
-    console.print(f"wrote {escape(str(done.path))} for {escape(done.recipient)} "
-                  f"(agreements {', '.join(done.agreements)}); package SHA-256 {done.digest}, "
-                  f"signed with key {done.key_id}", highlight=False)
+        plain("  " + said("cli.package_table_rows", table=table, count=rows))
+    plain(said("cli.package_written", path=done.path, recipient=done.recipient,
+               agreements=", ".join(done.agreements), digest=done.digest, key=done.key_id))
 
 
 @package_app.command("verify")
@@ -51,16 +50,16 @@ def verify(
     public = load_public(key)
     checked = svc.verify_package(file, public)
     if checked.problem is not None:
-        err_console.print(f"[bold red]refused:[/] {escape(checked.problem.line(state.locale))}",
-                          highlight=False)
+        refused = said("cli.refused")
+        err_console.print(f"[bold red]{escape(refused)}[/] "
+                          f"{escape(checked.problem.line(state.locale))}", highlight=False)
         raise typer.Exit(2)
     m = checked.manifest or {}
     tables = m.get("tables") or []
-    console.print(f"OK: {escape(str(file))} from {escape(str(m['source']['organisation']))} "
-                  f"to {escape(str(m['recipient']['organisation']))}, exported "
-                  f"{m.get('exported_at')}; {len(tables)} tables, "
-                  f"{sum(int(t['rows']) for t in tables)} rows; signed with key "
-                  f"{checked.key_id}; package SHA-256 {checked.digest}", highlight=False)
+    plain(said("cli.package_ok", file=file, source=m["source"]["organisation"],
+               recipient=m["recipient"]["organisation"], at=m.get("exported_at"),
+               tables=len(tables), rows=sum(int(t["rows"]) for t in tables),
+               key=checked.key_id, digest=checked.digest))
 
 
 @package_app.command("import")
@@ -76,13 +75,17 @@ def import_(
     with context() as ctx:
         done = svc.import_package(ctx, file, public)
     for name, n in done.added.items():
-        console.print(f"  {name}: {n} added", highlight=False)
+        plain("  " + said("cli.package_added", table=name, count=n))
     for name, n in done.replaced.items():
-        console.print(f"  {name}: {n} replaced (an earlier package of "
-                      f"{escape(done.source)})", highlight=False)
+        plain("  " + said("cli.package_replaced", table=name, count=n, source=done.source))
     for name, n in done.unchanged.items():
-        console.print(f"  {name}: {n} already imported from this package", highlight=False)
+        plain("  " + said("cli.package_unchanged", table=name, count=n))
     for table in done.counts_tables:
-        console.print(f"  {table}: counts only, not imported", highlight=False)
-    console.print(f"imported package {done.digest} from {escape(done.source)}: "
-                  f"{done.written} records written", highlight=False)
+        plain("  " + said("cli.package_counts_only", table=table))
+    plain(said("cli.package_imported", digest=done.digest, source=done.source,
+               count=done.written))
+
+
+def plain(text: str) -> None:
+    """A line said as it is (no console markup)."""
+    console.print(text, highlight=False, markup=False)
