@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mineaction.access import accounts as acc
-from mineaction.cli.app import app, console, context
+from mineaction.cli.app import app, console, context, said
 from mineaction.errors import InvalidInput
 from mineaction.services.layers import parse_date
 
@@ -34,12 +34,13 @@ def _new_password(login: str) -> str:
         return password
     if not sys.stdin.isatty():
         raise InvalidInput.of("cli.no_new_password", id=login)
-    return str(typer.prompt(f"new password for {login}", hide_input=True,
+    return str(typer.prompt(said("cli.new_password", id=login), hide_input=True,
                             confirmation_prompt=True))
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    t = Table(*columns, title=title)
+    """A table whose title and headings are message codes, said in --lang."""
+    t = Table(*(said(c) for c in columns), title=said(title))
     for row in rows:
         t.add_row(*["" if v is None else escape(str(v)) for v in row])
     console.print(t)
@@ -60,7 +61,8 @@ def users_add(
     with context() as ctx:
         store, actor = ctx.store, ctx.actor
         user = acc.add_user(store, actor, login, org, roles, _new_password(login), name)
-    console.print(f"user {user.id} added ({', '.join(sorted(user.roles))}, {user.organisation})")
+    plain(said("cli.user_added", id=user.id, roles=", ".join(sorted(user.roles)),
+               organisation=user.organisation))
 
 
 @users.command("list")
@@ -69,9 +71,10 @@ def users_list() -> None:
     with context() as ctx:
         store = ctx.reader
         rows = [[u.id, u.name, u.organisation, ",".join(sorted(u.roles)),  # type: ignore
-                 "disabled" if u.disabled else "", u.created_on]  # type: ignore[attr-defined]
-                for u in store.iter("users")]
-    _table("Users", ["user", "name", "organisation", "roles", "state", "created"], rows)
+                 said("cli.disabled") if u.disabled else "",  # type: ignore[attr-defined]
+                 u.created_on] for u in store.iter("users")]  # type: ignore[attr-defined]
+    _table("cli.users_title", ["cli.head_user", "cli.head_name", "cli.head_organisation",
+                               "cli.head_roles", "cli.head_state", "cli.head_created"], rows)
 
 
 @users.command("disable")
@@ -83,7 +86,7 @@ def users_disable(
     with context() as ctx:
         store = ctx.store
         acc.set_disabled(store, ctx.actor, login, not enable)
-    console.print(f"user {login} {'enabled' if enable else 'disabled'}")
+    plain(said("cli.user_enabled" if enable else "cli.user_disabled", id=login))
 
 
 @users.command("passwd")
@@ -92,7 +95,7 @@ def users_passwd(login: str = typer.Argument(...)) -> None:
     with context() as ctx:
         store = ctx.store
         acc.set_password(store, ctx.actor, login, _new_password(login))
-    console.print(f"password of {login} changed")
+    plain(said("cli.password_changed", id=login))
 
 
 @users.command("roles")
@@ -102,7 +105,7 @@ def users_roles(login: str = typer.Argument(...),
     with context() as ctx:
         store = ctx.store
         user = acc.set_roles(store, ctx.actor, login, roles)
-    console.print(f"user {login}: {', '.join(sorted(user.roles))}")
+    plain(said("cli.user_roles", id=login, roles=", ".join(sorted(user.roles))))
 
 
 # -- organisations ------------------------------------------------------------------------------
@@ -119,7 +122,8 @@ def orgs_add(
     with context() as ctx:
         store = ctx.store
         org = acc.add_organisation(store, ctx.actor, org_id, name, kind, country)
-    console.print(f"organisation {org.id} added ({org.kind}, {org.country or 'no country'})")
+    plain(said("cli.organisation_added", id=org.id, kind=org.kind,
+               country=org.country or said("cli.no_country")))
 
 
 @orgs.command("list")
@@ -129,7 +133,8 @@ def orgs_list() -> None:
         store = ctx.reader
         rows = [[o.id, o.name, o.kind, o.country]  # type: ignore[attr-defined]
                 for o in store.iter("organisations")]
-    _table("Organisations", ["id", "name", "kind", "country"], rows)
+    _table("cli.organisations_title", ["cli.head_id", "cli.head_name", "cli.head_kind_of",
+                                       "cli.head_country"], rows)
 
 
 # -- tokens -------------------------------------------------------------------------------------
@@ -147,8 +152,7 @@ def tokens_create(
         if login is None:
             raise InvalidInput.of("cli.token_whose")
         record, secret = acc.create_token(store, actor, login, label=label, days=days)
-    console.print(f"token {record.id} for {login}, valid until {record.expires_on}; it is "
-                  "shown this once:", highlight=False)
+    plain(said("cli.token_made", id=record.id, user=login, date=record.expires_on))
     sys.stdout.write(secret + "\n")
 
 
@@ -159,7 +163,9 @@ def tokens_list() -> None:
         store = ctx.reader
         rows = [[t.id, t.user_id, t.label, t.created_on, t.expires_on,  # type: ignore
                  t.revoked_on] for t in store.iter("tokens")]  # type: ignore[attr-defined]
-    _table("Tokens", ["id", "user", "label", "created", "expires", "revoked"], rows)
+    _table("cli.tokens_title", ["cli.head_id", "cli.head_user", "cli.head_label",
+                                "cli.head_created", "cli.head_expires", "cli.head_revoked"],
+           rows)
 
 
 @tokens.command("revoke")
@@ -168,7 +174,7 @@ def tokens_revoke(token_id: str = typer.Argument(...)) -> None:
     with context() as ctx:
         store = ctx.store
         acc.revoke_token(store, ctx.actor, token_id)
-    console.print(f"token {token_id} revoked")
+    plain(said("cli.token_revoked", id=token_id))
 
 
 # -- agreements ---------------------------------------------------------------------------------
@@ -212,8 +218,8 @@ def agreements_grant(
                            valid_from=parse_date(valid_from, "--valid-from") if valid_from
                            else None,
                            valid_to=parse_date(valid_to, "--valid-to") if valid_to else None)
-    console.print(f"agreement {record.id}: {grantor} shares {record.shared_layer} with "
-                  f"{grantee} ({record.precision})", highlight=False)
+    plain(said("cli.agreement_made", id=record.id, grantor=grantor, layer=record.shared_layer,
+               grantee=grantee, precision=record.precision))
 
 
 @agreements.command("list")
@@ -226,8 +232,9 @@ def agreements_list() -> None:
                  a.rows_where, a.valid_from, a.valid_to,  # type: ignore[attr-defined]
                  f"{a.revoked_on}: {a.revocation_reason}" if a.revoked_on else ""]  # type: ignore
                 for a in store.iter("agreements")]
-    _table("Data-sharing agreements", ["id", "grantor", "grantee", "layer", "precision",
-                                       "records", "from", "to", "revoked"], rows)
+    _table("cli.agreements_title", ["cli.head_id", "cli.head_grantor", "cli.head_grantee",
+                                    "cli.head_layer", "cli.head_precision", "cli.head_records",
+                                    "cli.head_from", "cli.head_to", "cli.head_revoked"], rows)
 
 
 @agreements.command("revoke")
@@ -239,4 +246,9 @@ def agreements_revoke(
     with context() as ctx:
         store = ctx.store
         acc.revoke_agreement(store, ctx.actor, agreement_id, reason)
-    console.print(f"agreement {agreement_id} revoked")
+    plain(said("cli.agreement_revoked", id=agreement_id))
+
+
+def plain(text: str) -> None:
+    """A line said as it is (no console markup)."""
+    console.print(text, highlight=False, markup=False)

@@ -14,7 +14,7 @@ from rich.table import Table
 from mineaction import audit
 from mineaction.access.accounts import require_admin
 from mineaction.audit.checkpoint import KEY_ENV, generate, key_id, load_public
-from mineaction.cli.app import app, console, context
+from mineaction.cli.app import app, console, context, said
 from mineaction.domain.schema import INT64_MAX
 from mineaction.errors import InvalidInput
 
@@ -65,7 +65,8 @@ def head() -> None:
         store = ctx.store
         found = audit.head(store)
     if found is None:
-        console.print("0:" + "0" * 64 + " (empty log)", highlight=False)
+        console.print("0:" + "0" * 64 + " " + said("cli.audit_empty"), highlight=False,
+                      markup=False)
         return
     seq, h, at = found
     console.print(f"{seq}:{h} {at}", highlight=False)
@@ -85,8 +86,8 @@ def checkpoint(
         require_admin(ctx.actor, "read the audit log")
         store = ctx.store
         seq, h, own = audit.make_checkpoint(store, path)
-    console.print(f"checkpoint {own} signs head {seq}:{h} with key "
-                  f"{key_id(load_public(path))}", highlight=False)
+    console.print(said("cli.audit_checkpoint", id=own, seq=seq, hash=h,
+                       key=key_id(load_public(path))), highlight=False, markup=False)
 
 
 @audit_app.command("keygen")
@@ -99,8 +100,8 @@ def keygen(
     if not out.parent.is_dir():
         raise InvalidInput.of("cli.output_folder_missing", path=str(out), folder=str(out.parent))
     private, public = generate(out)
-    console.print(f"wrote {private} (private: keep it off the store's host) and {public}; key "
-                  f"{key_id(load_public(public))}", highlight=False)
+    console.print(said("cli.audit_keygen", private=private, public=public,
+                       key=key_id(load_public(public))), highlight=False, markup=False)
 
 
 @audit_app.command("list")
@@ -130,8 +131,9 @@ def list_entries(
             console.print(json.dumps(e.as_dict(), ensure_ascii=False), highlight=False,
                           soft_wrap=True, markup=False)
         return
-    table = Table("seq", "at (UTC)", "actor", "action", "layer", "record", "before", "after",
-                  "detail")
+    table = Table(*(said(c) for c in (
+        "cli.head_seq", "cli.head_at_utc", "cli.head_actor", "cli.head_action", "cli.head_layer",
+        "cli.head_record", "cli.head_before", "cli.head_after", "cli.head_detail")))
     for e in found:
         who = e.actor + (f" ({e.actor_org})" if e.actor_org else "")
         table.add_row(str(e.seq), e.at[:19].replace("T", " "), escape(who), e.action,
@@ -139,7 +141,8 @@ def list_entries(
                       (e.after_hash or "")[:12],
                       escape(_short(e.detail)) if e.action != "checkpoint" else _signed(e))
     console.print(table)
-    console.print(f"{len(found)} {'entry' if len(found) == 1 else 'entries'}", highlight=False)
+    console.print(said("cli.audit_entry") if len(found) == 1 else
+                  said("cli.audit_entries", count=len(found)), highlight=False, markup=False)
 
 
 def _since(text: str) -> dt.date | dt.datetime:

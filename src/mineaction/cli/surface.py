@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from mineaction.cli.app import checked_output, console, context, err_console
+from mineaction.cli.app import checked_output, console, context, err_console, said
 from mineaction.cli.evidence import _risk_app
 from mineaction.errors import InvalidInput
 from mineaction.services import surface as surfaces
@@ -118,8 +118,10 @@ def rank_hazards(
     for r in shown:
         mean = "-" if r["mean"] is None else f"{r['mean']:.3f}"
         top = "-" if r["max"] is None else f"{r['max']:.3f}"
-        console.print(f"{r['rank']:>4} [bold]{escape(r['hazard_id'])}[/] {r['kind']} "
-                      f"{r['area_m2']:,.0f} m²: mean {mean}, max {top} ({r['cells']:,} "
-                      f"cell(s){', touched' if r['touched_cells'] else ''})", highlight=False)
+        line = said("cli.rank_surface_touched" if r["touched_cells"] else "cli.rank_surface",
+                    kind=r["kind"], area=r["area_m2"], mean=mean, max=top, count=r["cells"])
+        console.print(f"{r['rank']:>4} [bold]{escape(r['hazard_id'])}[/] {escape(line)}",
+                      highlight=False)
     if len(rows) > len(shown):
-        console.print(f"[dim]{len(shown):,} of {len(rows):,} shown (--limit 0: all)[/]")
+        more = said("cli.shown_of", shown=len(shown), count=len(rows))
+        console.print(f"[dim]{escape(more)}[/]")
