@@ -864,6 +864,17 @@ MESSAGES: dict[str, str] = {
     "cli.rank_surface": ("{kind} {area:,.0f} m²: mean {mean}, max {max} ({count:,} cell(s))"),
     "cli.rank_surface_touched": ("{kind} {area:,.0f} m²: mean {mean}, max {max} ({count:,} "
                                  "cell(s), touched)"),
+    # init, export, problems by reason, interruptions, risk features
+    "cli.init_current": "{db}: already at schema version {version}",
+    "cli.init_created": "{db}: created (schema version {version})",
+    "cli.init_migrated": "{db}: migrated from {before} to {version}",
+    "cli.init_migration": "schema migration {version}: {change}",
+    "cli.problems_by_reason": "problems by reason:",
+    "cli.for_example": "e.g. {problem}",
+    "cli.exported": "wrote {count} {layer} record(s) to {path}",
+    "cli.interrupted": "interrupted",
+    "cli.aborted": "aborted",
+    "cli.features_written": "{count:,} row(s), {features:,} feature(s) -> {path}",
     # hazards assess, as text
     "cli.recommend_confirm": "confirm (SHA to CHA)",
     "cli.recommend_keep": "keep",

@@ -22,3 +22,8 @@ def test_init_migrates_and_says_what_it_corrected(tmp_path, monkeypatch, capsys)
             "HZ-000051@2") in " ".join(out.split())
     assert main(["--db", db, "init"]) == 0
     assert f"already at schema version {LATEST}" in capsys.readouterr().out
+    assert main(["--db", db, "--lang", "ru", "init"]) == 0
+    assert f"уже версия схемы {LATEST}" in capsys.readouterr().out
+    fresh = str(tmp_path / "new.gpkg")
+    assert main(["--db", fresh, "--lang", "ka", "init"]) == 0
+    assert f"შეიქმნა (სქემის ვერსია {LATEST})" in capsys.readouterr().out

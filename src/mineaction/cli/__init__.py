@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
-        err_console.print("interrupted", highlight=False)
+        err_console.print(render("cli.interrupted", {}, state.locale), highlight=False)
         return 130
     except BrokenPipeError:
         # The reader of our output went away (``| head``): not an error of ours. Point stdout
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, _usage_error_types()):
             return show_usage_error(exc)
         if isinstance(exc, _abort_types()):
-            err_console.print("aborted", highlight=False)
+            err_console.print(render("cli.aborted", {}, state.locale), highlight=False)
             return 1
         if isinstance(exc, _exit_types()):
             return int(getattr(exc, "exit_code", 1))

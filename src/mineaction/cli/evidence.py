@@ -149,5 +149,6 @@ def features(
         out.writerow(names)
         out.writerows(zip(*(cols[k].tolist() for k in names), strict=True))
     n = len(cols["lon"])
-    console.print(f"{n:,} row(s), {len(names) - 2 - ('target' in cols):,} feature(s) -> "
-                  f"{escape(str(output))}")
+    console.print(said("cli.features_written", count=n,
+                       features=len(names) - 2 - ("target" in cols), path=output),
+                  highlight=False, markup=False)

@@ -64,13 +64,16 @@ def init() -> None:
     with context(require=False) as ctx:
         done = layers.init(ctx)
     if not done.applied:
-        console.print(f"{state.db}: already at schema version {done.before}")
+        said_ = said("cli.init_current", db=state.db, version=done.before)
     elif done.before == 0:
-        console.print(f"{state.db}: created (schema version {done.applied[-1]})")
+        said_ = said("cli.init_created", db=state.db, version=done.applied[-1])
     else:
-        console.print(f"{state.db}: migrated from {done.before} to {done.applied[-1]}")
+        said_ = said("cli.init_migrated", db=state.db, before=done.before,
+                     version=done.applied[-1])
+    console.print(said_, highlight=False, markup=False)
     for version, message in done.changes:
-        console.print(f"  schema migration {version}: {message}", highlight=False)
+        console.print("  " + said("cli.init_migration", version=version, change=message),
+                      highlight=False, markup=False)
 
 
 @app.command("import")
@@ -189,12 +192,13 @@ def _problems_out(problems: list, path: Path | None, locale: str) -> None:
         err_console.print(render("cli.wrote_problems", {"count": n, "path": path}, locale),
                           markup=False)
     if len(problems) > 10:
-        err_console.print("problems by reason:")
+        err_console.print(render("cli.problems_by_reason", {}, locale), markup=False)
         for group in imports.problems_by_reason(problems):
             err_console.print(f"  {group.count:>7,}  {escape(group.code)}", highlight=False)
             for example in group.examples:
-                err_console.print(f"             e.g. {escape(example.line(locale))}",
-                                  highlight=False)
+                err_console.print("             " + render(
+                    "cli.for_example", {"problem": example.line(locale)}, locale),
+                    highlight=False, markup=False)
 
 
 def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
@@ -267,7 +271,8 @@ def export(
     lyr = exports.check(layer, output, fmt.value if fmt else None, protected(state.db))
     with context() as ctx:
         n = exports.export(ctx, lyr.name, output, fmt.value if fmt else None)
-    console.print(f"wrote {n} {lyr.name} record(s) to {output}")
+    console.print(said("cli.exported", count=n, layer=lyr.name, path=output), highlight=False,
+                  markup=False)
 
 
 @app.command("list")
