@@ -12,15 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import (
-    app,
-    checked_output,
-    console,
-    context,
-    err_console,
-    said,
-    state,
-)
+from mineaction.cli.app import app, checked_output, console, context, err_console, said, state
 from mineaction.quality import sampling
 from mineaction.services import layers, quality, reports
 
