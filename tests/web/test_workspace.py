@@ -232,6 +232,9 @@ def test_record_correction_is_decided_once_through_the_form(approver: Any, ws_ur
     url = f"{ws_url}/en/workspace/records/{rid}"
     html = tab.request.get(url).text()
     assert f'action="/en/workspace/records/{rid}/accept"' in html
+    assert "SK-42 coordinates read as WGS84" in html
+    ru = tab.request.get(f"{ws_url}/ru/workspace/records/{rid}").text()
+    assert "координаты СК-42 прочитаны как WGS84" in ru  # what it read, in the page's language
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)  # type: ignore[union-attr]
     assert tab.request.post(f"{url}/reject", form={"csrf": "forged", "note": "x"}).status == 403
     r = tab.request.post(f"{url}/reject", form={"csrf": csrf, "note": " "})
