@@ -875,6 +875,11 @@ MESSAGES: dict[str, str] = {
     "cli.interrupted": "interrupted",
     "cli.aborted": "aborted",
     "cli.features_written": "{count:,} row(s), {features:,} feature(s) -> {path}",
+    "cli.verdict_consistent": "consistent",
+    "cli.verdict_not_consistent": "not consistent",
+    "cli.verdict_not_computable": "cannot be computed",
+    "cli.basis_forecast": "store forecast",
+    "cli.basis_published": "published figures",
     # hazards assess, as text
     "cli.recommend_confirm": "confirm (SHA to CHA)",
     "cli.recommend_keep": "keep",
@@ -1100,6 +1105,28 @@ MESSAGES: dict[str, str] = {
     "planning.unknown_keys": "unknown keys in the file: {keys}",
     "planning.unknown_method": "unknown method {method}; methods: {methods}",
     "planning.weights_layout": "a weights file holds [criteria.NAME] tables and nothing else",
+    # why a published target or estimate is, or is not, consistent with the forecast
+    "planning.why_released_record": "released in {year}: {km2:,.1f} km² (the record)",
+    "planning.why_released_band": ("{year}: P10-P90 {p10:,.1f}-{p90:,.1f} km², P50 {p50:,.1f}; "
+                                   "{share:.0%} of runs reach {value:,.0f} {unit}"),
+    "planning.why_done_by": ("done by {deadline} counting from {base}; completion P10/P50/P90 "
+                             "{c10}/{c50}/{c90} ({share:.0%} of runs complete within the "
+                             "horizon)"),
+    "planning.why_no_cost": ("no cost per square metre or per team-day is known for this basis "
+                             "(the register holds none)"),
+    "planning.why_cost": ("cost to completion P10/P50/P90 {k10:,.0f}/{k50:,.0f}/{k90:,.0f} "
+                          "{unit} (costs per team-day are the scenario's assumptions)"),
+    "planning.why_released_span_record": "released {first}-{last}: {km2:,.1f} km² (the record)",
+    "planning.why_released_span": ("released {first}-{last}: P10-P90 {p10:,.0f}-{p90:,.0f} km², "
+                                   "P50 {p50:,.0f}"),
+    "planning.why_released_span_unknown": ("released {first}-{last}: P10-P90 {p10:,.0f}-"
+                                           "{p90:,.0f} km², P50 {p50:,.0f}; nothing known of "
+                                           "{years} (counted as 0)"),
+    "planning.why_no_rule": "no rule for the metric {metric}",
+    "planning.why_no_history": "the store holds no land release history to forecast from",
+    "planning.why_no_register": ("the register holds no national contaminated area "
+                                 "(contaminated_area_*) or no land released in a stated year "
+                                 "(area_released_all_eo) for {country}"),
     # -- risk.
     "risk.absent_indicators": ("{count} indicator column(s) absent from the table, counted as "
                                "0: {names}"),

@@ -85,6 +85,12 @@ def test_forecast_backtest_and_schedule_tables_follow_lang(demo_db: Path,
     assert "Schedule" not in flat and "team-days" not in flat
     code, text = run("--db", str(figures_db), "--lang", "ka", "plan", "backtest")
     assert code == 0 and "უკუტესტი არ არის" in text
+    code, text = run("--db", str(figures_db), "--lang", "ru", "plan", "forecast", "--runs",
+                     "100")
+    flat = " ".join(text.split())
+    assert code == 0 and "Опубликованные цели и оценки" in flat and "согласуется" in flat
+    assert "невозможно рассчитать" in flat and "высвобождено в 2023: 530.8 км²" in flat
+    assert "consistent" not in flat and "the record" not in flat
     code, text = run("--db", str(figures_db), "--lang", "ru", "figures", "list")
     flat = " ".join(text.split())
     assert code == 0 and "Опубликованные показатели (" in flat and "оговорка" in flat

@@ -84,6 +84,12 @@ def _forecast_json(res: Any, years: int) -> dict[str, Any]:
     return out
 
 
+#: A published figure's check against the forecast, as the screen says it.
+VERDICT = {"consistent": "cli.verdict_consistent", "not consistent": "cli.verdict_not_consistent",
+           "cannot be computed": "cli.verdict_not_computable"}
+BASIS = {"store forecast": "cli.basis_forecast", "published figures": "cli.basis_published"}
+
+
 def _print_forecast(res: Any, years: int) -> None:
     if res.synthetic:
         banner = said("cli.synthetic_banner")
@@ -127,8 +133,10 @@ def _print_forecast(res: Any, years: int) -> None:
                   "cli.head_basis", "cli.head_verdict", "cli.head_why"):
             t.add_column(said(h))
         for c in res.checks:
-            t.add_row(c.figure, c.metric, f"{c.value:,.6g} {c.unit}", c.country, c.basis,
-                      c.verdict, escape(c.why))
+            t.add_row(c.figure, c.metric, f"{c.value:,.6g} {c.unit}", c.country,
+                      said(BASIS[c.basis]) if c.basis in BASIS else c.basis,
+                      said(VERDICT[c.verdict]) if c.verdict in VERDICT else c.verdict,
+                      escape(in_locale(c.why, state.locale)))
         console.print(t)
 
 

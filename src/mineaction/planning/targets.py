@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mineaction.messages import Note
 from mineaction.planning.data import FigureRow
 from mineaction.planning.forecast import Forecast, Inputs
 
@@ -67,9 +68,7 @@ def published_projection(figs: list[FigureRow], country: str, *, runs: int = 200
     released = [f for m in RELEASED_METRICS for f in _by_metric(figs, country, m)
                 if f.period_start and f.period_end]
     if not stock_parts or not released:
-        return None, ("the register holds no national contaminated area (contaminated_area_*) "
-                      "or no land released in a stated year (area_released_all_eo) for "
-                      f"{country}")
+        return None, Note("planning.why_no_register", country=country)
     stock = sum(_m2(f) for f in stock_parts)
     last = max(released, key=lambda f: (f.period_end, f.metric != RELEASED_METRICS[0]))
     assert last.period_end is not None
@@ -131,14 +130,14 @@ def check(f: FigureRow, fc: Forecast | None, basis: str, history: dict[int, floa
         if f.metric == "area_released_target" and first in history:
             got = history[first]
             return done(CONSISTENT if got >= _m2(f) else NOT_CONSISTENT,
-                        f"released in {first}: {got / KM2:,.1f} km² (the record)")
+                        Note("planning.why_released_record", year=first, km2=got / KM2))
         year = max(first, fc.start_year)
         j = fc.years.index(year) if year in fc.years else 0
         share = float((fc.released[:, j] >= _m2(f)).mean())
         return done(CONSISTENT if p90[j] >= _m2(f) else NOT_CONSISTENT,
-                    f"{fc.years[j]}: P10-P90 {p10[j] / KM2:,.1f}-{p90[j] / KM2:,.1f} km², "
-                    f"P50 {p50[j] / KM2:,.1f}; {share:.0%} of runs reach "
-                    f"{f.value:,.0f} {f.unit}")
+                    Note("planning.why_released_band", year=fc.years[j], p10=p10[j] / KM2,
+                         p90=p90[j] / KM2, p50=p50[j] / KM2, share=share, value=f.value,
+                         unit=f.unit))
     if f.metric == "clearance_years_needed":
         # counted from the start of the period it covers, else from when it was said
         said = f.period_start or f.as_of or f.period_end
@@ -147,33 +146,31 @@ def check(f: FigureRow, fc: Forecast | None, basis: str, history: dict[int, floa
         (c10, c50, c90), share = fc.completion_quantiles()
         inside = c10 is not None and c10 <= deadline and (c90 is None or deadline <= c90)
         return done(CONSISTENT if inside else NOT_CONSISTENT,
-                    f"done by {deadline} counting from {base}; completion P10/P50/P90 "
-                    f"{c10 or '-'}/{c50 or '-'}/{c90 or '-'} ({share:.0%} of runs complete "
-                    "within the horizon)")
+                    Note("planning.why_done_by", deadline=deadline, base=base, c10=c10 or "-",
+                         c50=c50 or "-", c90=c90 or "-", share=share))
     if f.metric == "clearance_cost_needed":
         if np.isnan(fc.cost).all():
-            return done(NOT_COMPUTABLE, "no cost per square metre or per team-day is known "
-                        "for this basis (the register holds none)")
+            return done(NOT_COMPUTABLE, Note("planning.why_no_cost"))
         k10, k50, k90 = fc.cost_quantiles()
         return done(CONSISTENT if k10 <= f.value <= k90 else NOT_CONSISTENT,
-                    f"cost to completion P10/P50/P90 {k10:,.0f}/{k50:,.0f}/{k90:,.0f} "
-                    f"{f.unit} (costs per team-day are the scenario's assumptions)")
+                    Note("planning.why_cost", k10=k10, k50=k50, k90=k90, unit=f.unit))
     if f.metric == "great_return_release_total":
         first = f.period_start.year if f.period_start else min(history, default=fc.start_year)
         last = f.period_end.year if f.period_end else fc.start_year
         if last < fc.start_year and any(first <= y <= last for y in history):
             got = sum(v for y, v in history.items() if first <= y <= last)
             return done(CONSISTENT if got >= _m2(f) else NOT_CONSISTENT,
-                        f"released {first}-{last}: {got / KM2:,.1f} km² (the record)")
+                        Note("planning.why_released_span_record", first=first, last=last,
+                             km2=got / KM2))
         known = [y for y in range(first, fc.start_year) if y not in history]
         total = _released_between(fc, history, first, last)
         q = np.percentile(total, (10, 50, 90))
-        why = (f"released {first}-{last}: P10-P90 {q[0] / KM2:,.0f}-{q[2] / KM2:,.0f} km², "
-               f"P50 {q[1] / KM2:,.0f}")
-        if known:
-            why += f"; nothing known of {', '.join(map(str, known))} (counted as 0)"
+        band = {"first": first, "last": last, "p10": q[0] / KM2, "p50": q[1] / KM2,
+                "p90": q[2] / KM2}
+        why = (Note("planning.why_released_span_unknown", years=", ".join(map(str, known)),
+                    **band) if known else Note("planning.why_released_span", **band))
         return done(CONSISTENT if q[2] >= _m2(f) else NOT_CONSISTENT, why)
-    return done(NOT_COMPUTABLE, f"no rule for the metric {f.metric}")
+    return done(NOT_COMPUTABLE, Note("planning.why_no_rule", metric=f.metric))
 
 
 def checks(figs: list[FigureRow], countries: set[str], fc: Forecast | None,
@@ -186,8 +183,7 @@ def checks(figs: list[FigureRow], countries: set[str], fc: Forecast | None,
             continue
         if f.country in countries:
             out.append(check(f, fc, "store forecast", history,
-                             "" if fc is not None else "the store holds no land release "
-                             "history to forecast from"))
+                             "" if fc is not None else Note("planning.why_no_history")))
             continue
         if f.country not in projections:
             projections[f.country] = published_projection(figs, f.country, seed=seed)
