@@ -510,6 +510,21 @@ MESSAGES: dict[str, str] = {
                                "{matched} finds match"),
     "records.ev_as_recorded": ("as recorded, {matched} match after the best rigid transform "
                                "(shift {shift} m, rotation {rotation}°)"),
+    "records.fig_mine_recorded": "expected mine, as recorded",
+    "records.fig_mine_corrected": "expected mine, corrected (proposed)",
+    "records.fig_find_unmatched": "find (AP/AV), not matched",
+    "records.fig_find_matched": "find matched to the record",
+    "records.fig_reference": "reference point, as recorded",
+    "records.fig_reference_corrected": "reference point, corrected",
+    "records.fig_outside": "({count} more finds outside this view)",
+    "records.fig_covered": "cleared or surveyed ground",
+    "records.fig_perimeter": "perimeter as recorded",
+    "records.fig_perimeter_corrected": "perimeter corrected (proposed)",
+    "records.fig_east": "metres east of the reference point",
+    "records.fig_north": "metres north of the reference point",
+    "records.fig_title": ("{id}: {status}, {matched} of {expected} expected mines matched, RMS "
+                          "{rms}"),
+    "records.fig_interpretation": "interpretation: {interpretation}",
     "records.published_claim": ("Published claim: only about 25% of the minefield records handed "
                                 "over proved reliable (V. Huseynov, commonspace.eu, April 2023; "
                                 "Mine Action Review, Clearing the Mines 2024, Azerbaijan, citing "
@@ -1105,6 +1120,11 @@ MESSAGES: dict[str, str] = {
     "planning.unknown_keys": "unknown keys in the file: {keys}",
     "planning.unknown_method": "unknown method {method}; methods: {methods}",
     "planning.weights_layout": "a weights file holds [criteria.NAME] tables and nothing else",
+    # the fan chart of a forecast
+    "planning.chart_record": "released (record)",
+    "planning.chart_year": "year",
+    "planning.chart_released": "land released, km² a year (cancelled + reduced + cleared)",
+    "planning.chart_synthetic": "{title} (SYNTHETIC DATA)",
     # why a published target or estimate is, or is not, consistent with the forecast
     "planning.why_released_record": "released in {year}: {km2:,.1f} km² (the record)",
     "planning.why_released_band": ("{year}: P10-P90 {p10:,.1f}-{p90:,.1f} km², P50 {p50:,.1f}; "

@@ -145,3 +145,10 @@ def test_show_draws_a_figure(db: str, write_record: Callable[[dict[str, Any]], P
                  "--no-save"]) == 0
     out = capsys.readouterr().out
     assert "შესწორებადი" in out and "SK-42 კოორდინატები წაკითხულია როგორც WGS84" in out
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:  # the figure's words in Armenian
+        warnings.simplefilter("always")
+        assert main(["--db", db, "--lang", "hy", "records", "show", "MR-fig", "--figure",
+                     str(tmp_path / "hy.png")]) == 0
+    assert (tmp_path / "hy.png").read_bytes()[:4] == b"\x89PNG"
+    assert not [w for w in caught if "missing from" in str(w.message)]  # every glyph drawn

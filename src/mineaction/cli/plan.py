@@ -60,7 +60,8 @@ def forecast(
     else:
         _print_forecast(res, years)
     if paths and res.forecasts:
-        for p in planning.fan_chart(res, paths, title=said("cli.fan_chart_title")):
+        for p in planning.fan_chart(res, paths, title=said("cli.fan_chart_title"),
+                                    locale=state.locale):
             console.print(said("cli.wrote", path=p), highlight=False, markup=False)
     elif paths:
         console.print(said("cli.no_fan_chart"), highlight=False, markup=False)

@@ -205,7 +205,7 @@ def show_cmd(
     for w in g.warnings:
         warn(w)
     if figure:
-        records.draw(shown, figure)
+        records.draw(shown, figure, locale=state.locale, status=status_said(a.status))
         console.print(said("cli.wrote", path=figure), highlight=False, markup=False)
 
 

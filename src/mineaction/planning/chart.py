@@ -3,6 +3,7 @@ scenario, the record's own years as bars, and annual targets as lines."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,9 +17,15 @@ COLOURS = ("#1f5f99", "#c0392b", "#2e8b57", "#8e44ad", "#d35400")
 
 def fan_chart(forecasts: Sequence[Forecast], history: dict[int, float], paths: Sequence[Path],
               *, title: str, targets: Sequence[tuple[str, float]] = (), years: int = 25,
-              synthetic: bool = False) -> list[Path]:
-    """Draw the chart once and write it to each of ``paths`` (PNG, PDF: by suffix)."""
+              synthetic: bool = False, locale: str = "en") -> list[Path]:
+    """Draw the chart once and write it to each of ``paths`` (PNG, PDF: by suffix), its words
+    in ``locale``."""
     import matplotlib
+
+    from mineaction.messages import render
+
+    def said(code: str, **params: object) -> str:
+        return render(code, params, locale)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -27,7 +34,7 @@ def fan_chart(forecasts: Sequence[Forecast], history: dict[int, float], paths: S
     if history:
         ys = sorted(history)
         ax.bar(ys, [history[y] / KM2 for y in ys], color="#999999", width=0.7,
-               label="released (record)")
+               label=said("planning.chart_record"))
     for k, fc in enumerate(forecasts):
         n = min(years, len(fc.years))
         x = np.array(fc.years[:n])
@@ -38,9 +45,9 @@ def fan_chart(forecasts: Sequence[Forecast], history: dict[int, float], paths: S
     for label, value in targets:
         ax.axhline(value / KM2, color="black", ls="--", lw=1)
         ax.annotate(label, (ax.get_xlim()[0], value / KM2), va="bottom", fontsize=8)
-    ax.set_xlabel("year")
-    ax.set_ylabel("land released, km² a year (cancelled + reduced + cleared)")
-    ax.set_title(title + (" (SYNTHETIC DATA)" if synthetic else ""))
+    ax.set_xlabel(said("planning.chart_year"))
+    ax.set_ylabel(textwrap.fill(said("planning.chart_released"), 45))  # long in some languages
+    ax.set_title(said("planning.chart_synthetic", title=title) if synthetic else title)
     ax.legend(fontsize=8, loc="upper right")
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -11,9 +11,16 @@ from typing import Any
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:
-    """Expected mines as recorded and corrected, found mines, covered ground (metres)."""
+def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path, *, locale: str = "en",
+         status: str | None = None) -> None:
+    """Expected mines as recorded and corrected, found mines, covered ground (metres); its
+    words in ``locale`` (``status``: the assessment's status as the reader says it)."""
     import matplotlib
+
+    from mineaction.messages import render
+
+    def said(code: str, **params: Any) -> str:
+        return render(code, params, locale)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -45,7 +52,7 @@ def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:
     e0 = local(g0.mine_lonlat)
     if len(e0):
         ax.scatter(e0[:, 0], e0[:, 1], marker="x", s=18, c="#777777", lw=0.9, zorder=3,
-                   label="expected mine, as recorded")
+                   label=said("records.fig_mine_recorded"))
     if a.corrected is not None:
         for p in polygons(a.corrected.perimeter):
             ax.add_patch(MplPolygon(local(np.asarray(p.exterior.coords)), closed=True,
@@ -53,22 +60,23 @@ def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:
         ec = local(a.corrected_mines)
         ax.scatter(ec[:, 0], ec[:, 1], marker="o", s=30, facecolors="none",
                    edgecolors="#1f5fbf", lw=1.0, zorder=5,
-                   label="expected mine, corrected (proposed)")
+                   label=said("records.fig_mine_corrected"))
     f = local(finds_lonlat)
     if len(f):
         matched = {fid for _, fid, _ in a.matches}
         is_matched = np.array([i in matched for i in a.find_ids], bool)
         ax.scatter(f[~is_matched, 0], f[~is_matched, 1], s=14, c="#e07b00", zorder=6,
-                   label="find (AP/AV), not matched")
+                   label=said("records.fig_find_unmatched"))
         if is_matched.any():
             ax.scatter(f[is_matched, 0], f[is_matched, 1], s=14, c="#b00020", zorder=6,
-                       label="find matched to the record")
+                       label=said("records.fig_find_matched"))
     ax.scatter([0], [0], marker="^", s=90, c="black", zorder=7,
-               label="reference point, as recorded")
+               label=said("records.fig_reference"))
     if a.corrected is not None:
         rc = local(np.array([a.corrected.reference]))
         ax.scatter(rc[:, 0], rc[:, 1], marker="^", s=90, facecolors="none",
-                   edgecolors="#1f5fbf", lw=1.4, zorder=7, label="reference point, corrected")
+                   edgecolors="#1f5fbf", lw=1.4, zorder=7,
+                   label=said("records.fig_reference_corrected"))
     # Frame the record (as recorded and corrected) and the reference point, not every find.
     frame_pts = [np.zeros((1, 2)), e0]
     if a.corrected is not None:
@@ -83,26 +91,27 @@ def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path) -> None:
     if len(f):
         outside = int((~((f >= lo) & (f <= hi)).all(axis=1)).sum())
         if outside:
-            ax.scatter([], [], s=0, label=f"({outside} more finds outside this view)")
+            ax.scatter([], [], s=0, label=said("records.fig_outside", count=outside))
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     handles, labels = ax.get_legend_handles_labels()
     handles += [Patch(facecolor="#cfe8cf", edgecolor="#6aa56a"),
                 Patch(fill=False, edgecolor="#555555", ls="--")]
-    labels += ["cleared or surveyed ground", "perimeter as recorded"]
+    labels += [said("records.fig_covered"), said("records.fig_perimeter")]
     if a.corrected is not None:
         handles.append(Patch(fill=False, edgecolor="#1f5fbf", lw=1.6))
-        labels.append("perimeter corrected (proposed)")
+        labels.append(said("records.fig_perimeter_corrected"))
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
               frameon=False)
     ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel("metres east of the reference point")
-    ax.set_ylabel("metres north of the reference point")
+    ax.set_xlabel(said("records.fig_east"))
+    ax.set_ylabel(said("records.fig_north"))
     ax.grid(True, lw=0.3, alpha=0.6)
     rms = "-" if a.residual_rms_m is None else f"{a.residual_rms_m:.1f} m"
-    title = (f"{a.record_id}: {a.status}, {a.matched_finds} of {a.expected_mines} expected "
-             f"mines matched, RMS {rms}")
-    sub = "\n".join(textwrap.wrap(f"interpretation: {a.interpretation}", 100))
+    title = said("records.fig_title", id=a.record_id, status=status or a.status,
+                 matched=a.matched_finds, expected=a.expected_mines, rms=rms)
+    sub = "\n".join(textwrap.wrap(said("records.fig_interpretation",
+                                       interpretation=a.interpretation), 100))
     ax.set_title(f"{title}\n{sub}", fontsize=9, loc="left")
     fig.tight_layout()
     fig.savefig(path)

@@ -80,12 +80,14 @@ def backtest(ctx: Context, *, seeds: list[int], cutoffs: list[int] | None = None
                         scenario=scenario(scenario_text))
 
 
-def fan_chart(result: ForecastResult, paths: list[Any], *, title: str) -> list[Any]:
-    """The fan chart of a forecast, written to each path (PNG or PDF, by suffix)."""
+def fan_chart(result: ForecastResult, paths: list[Any], *, title: str,
+              locale: str = "en") -> list[Any]:
+    """The fan chart of a forecast, written to each path (PNG or PDF, by suffix), its words
+    in ``locale``."""
     from mineaction.planning.chart import fan_chart as draw
 
     return draw(result.forecasts, result.history, paths, title=title,
-                synthetic=result.synthetic)
+                synthetic=result.synthetic, locale=locale)
 
 
 def rank(ctx: Context, *, weights_text: str | None = None,

@@ -173,11 +173,13 @@ def check_figure(path: Path) -> Path:
     return path
 
 
-def draw(shown: Shown, path: Path) -> None:
-    """Draw the record, its correction and the finds around it to ``path``."""
+def draw(shown: Shown, path: Path, *, locale: str = "en", status: str | None = None) -> None:
+    """Draw the record, its correction and the finds around it to ``path``, its words in
+    ``locale``."""
     from mineaction.records.plot import draw as draw_record
 
-    draw_record(shown.assessment, shown.finds, shown.covered, path)
+    draw_record(shown.assessment, shown.finds, shown.covered, path, locale=locale,
+                status=status)
 
 
 def withdraw(ctx: Context, record_id: str, reason: str) -> StoredMinefieldRecord:
