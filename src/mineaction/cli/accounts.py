@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mineaction.access import accounts as acc
-from mineaction.cli.app import app, console, context, said
+from mineaction.cli.app import app, console, context, said, say
 from mineaction.errors import InvalidInput
 from mineaction.services.layers import parse_date
 
@@ -61,8 +61,8 @@ def users_add(
     with context() as ctx:
         store, actor = ctx.store, ctx.actor
         user = acc.add_user(store, actor, login, org, roles, _new_password(login), name)
-    plain(said("cli.user_added", id=user.id, roles=", ".join(sorted(user.roles)),
-               organisation=user.organisation))
+    say("cli.user_added", id=user.id, roles=", ".join(sorted(user.roles)),
+        organisation=user.organisation)
 
 
 @users.command("list")
@@ -86,7 +86,7 @@ def users_disable(
     with context() as ctx:
         store = ctx.store
         acc.set_disabled(store, ctx.actor, login, not enable)
-    plain(said("cli.user_enabled" if enable else "cli.user_disabled", id=login))
+    say("cli.user_enabled" if enable else "cli.user_disabled", id=login)
 
 
 @users.command("passwd")
@@ -95,7 +95,7 @@ def users_passwd(login: str = typer.Argument(...)) -> None:
     with context() as ctx:
         store = ctx.store
         acc.set_password(store, ctx.actor, login, _new_password(login))
-    plain(said("cli.password_changed", id=login))
+    say("cli.password_changed", id=login)
 
 
 @users.command("roles")
@@ -105,7 +105,7 @@ def users_roles(login: str = typer.Argument(...),
     with context() as ctx:
         store = ctx.store
         user = acc.set_roles(store, ctx.actor, login, roles)
-    plain(said("cli.user_roles", id=login, roles=", ".join(sorted(user.roles))))
+    say("cli.user_roles", id=login, roles=", ".join(sorted(user.roles)))
 
 
 # -- organisations ------------------------------------------------------------------------------
@@ -122,8 +122,8 @@ def orgs_add(
     with context() as ctx:
         store = ctx.store
         org = acc.add_organisation(store, ctx.actor, org_id, name, kind, country)
-    plain(said("cli.organisation_added", id=org.id, kind=org.kind,
-               country=org.country or said("cli.no_country")))
+    say("cli.organisation_added", id=org.id, kind=org.kind,
+        country=org.country or said("cli.no_country"))
 
 
 @orgs.command("list")
@@ -152,7 +152,7 @@ def tokens_create(
         if login is None:
             raise InvalidInput.of("cli.token_whose")
         record, secret = acc.create_token(store, actor, login, label=label, days=days)
-    plain(said("cli.token_made", id=record.id, user=login, date=record.expires_on))
+    say("cli.token_made", id=record.id, user=login, date=record.expires_on)
     sys.stdout.write(secret + "\n")
 
 
@@ -174,7 +174,7 @@ def tokens_revoke(token_id: str = typer.Argument(...)) -> None:
     with context() as ctx:
         store = ctx.store
         acc.revoke_token(store, ctx.actor, token_id)
-    plain(said("cli.token_revoked", id=token_id))
+    say("cli.token_revoked", id=token_id)
 
 
 # -- agreements ---------------------------------------------------------------------------------
@@ -218,8 +218,8 @@ def agreements_grant(
                            valid_from=parse_date(valid_from, "--valid-from") if valid_from
                            else None,
                            valid_to=parse_date(valid_to, "--valid-to") if valid_to else None)
-    plain(said("cli.agreement_made", id=record.id, grantor=grantor, layer=record.shared_layer,
-               grantee=grantee, precision=record.precision))
+    say("cli.agreement_made", id=record.id, grantor=grantor, layer=record.shared_layer,
+        grantee=grantee, precision=record.precision)
 
 
 @agreements.command("list")
@@ -246,9 +246,4 @@ def agreements_revoke(
     with context() as ctx:
         store = ctx.store
         acc.revoke_agreement(store, ctx.actor, agreement_id, reason)
-    plain(said("cli.agreement_revoked", id=agreement_id))
-
-
-def plain(text: str) -> None:
-    """A line said as it is (no console markup)."""
-    console.print(text, highlight=False, markup=False)
+    say("cli.agreement_revoked", id=agreement_id)

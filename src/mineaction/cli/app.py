@@ -132,6 +132,18 @@ def said(code: str, **params: Any) -> str:
     return render(code, params, state.locale)
 
 
+def plain(text: str) -> None:
+    """A line on standard output, printed as it is (stored text is never read as console
+    markup)."""
+    console.print(text, highlight=False, markup=False)
+
+
+def say(code: str, **params: Any) -> None:
+    """The message ``code`` with ``params``, in the language of ``--lang``, as one plain line
+    on standard output."""
+    plain(said(code, **params))
+
+
 def warn(text: str) -> None:
     """A warning on standard error, its prefix and ``text`` (a Note is said so) in the
     language of ``--lang``."""

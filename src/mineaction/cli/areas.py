@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mineaction.cli.app import app, console, context, said
+from mineaction.cli.app import app, console, context, said, say
 from mineaction.errors import InvalidInput
 from mineaction.services import areas as service
 
@@ -23,8 +23,7 @@ def find(name: str = typer.Argument(..., help="A name in any transliteration, or
     if not m.candidates:
         raise InvalidInput.of("areas.no_such_area", name=name)
     if m.ambiguous:
-        console.print(said("cli.areas_fit", name=name, count=len(m.candidates)),
-                      highlight=False, markup=False)
+        say("cli.areas_fit", name=name, count=len(m.candidates))
     score = said("cli.areas_score", score=m.score)
     for c in m.candidates:
         console.print(f"{c.id}\t{c.describe()}\t({score})", highlight=False, markup=False)

@@ -14,7 +14,7 @@ from rich.table import Table
 from mineaction import audit
 from mineaction.access.accounts import require_admin
 from mineaction.audit.checkpoint import KEY_ENV, generate, key_id, load_public
-from mineaction.cli.app import app, console, context, said
+from mineaction.cli.app import app, console, context, said, say
 from mineaction.domain.schema import INT64_MAX
 from mineaction.errors import InvalidInput
 
@@ -86,8 +86,8 @@ def checkpoint(
         require_admin(ctx.actor, "read the audit log")
         store = ctx.store
         seq, h, own = audit.make_checkpoint(store, path)
-    console.print(said("cli.audit_checkpoint", id=own, seq=seq, hash=h,
-                       key=key_id(load_public(path))), highlight=False, markup=False)
+    say("cli.audit_checkpoint", id=own, seq=seq, hash=h,
+        key=key_id(load_public(path)))
 
 
 @audit_app.command("keygen")
@@ -100,8 +100,8 @@ def keygen(
     if not out.parent.is_dir():
         raise InvalidInput.of("cli.output_folder_missing", path=str(out), folder=str(out.parent))
     private, public = generate(out)
-    console.print(said("cli.audit_keygen", private=private, public=public,
-                       key=key_id(load_public(public))), highlight=False, markup=False)
+    say("cli.audit_keygen", private=private, public=public,
+        key=key_id(load_public(public)))
 
 
 @audit_app.command("list")

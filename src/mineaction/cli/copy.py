@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from mineaction.cli.app import app, console, context, progress_bar, said
+from mineaction.cli.app import app, console, context, progress_bar, said, say
 from mineaction.services import layers
 
 
@@ -31,6 +31,5 @@ def copy(
         if n:
             table.add_row(name, str(n))
     console.print(table)
-    console.print(said("cli.copied", count=sum(done.copied.values()),
-                       layers=sum(1 for n in done.copied.values() if n)), highlight=False,
-                  markup=False)
+    say("cli.copied", count=sum(done.copied.values()),
+        layers=sum(1 for n in done.copied.values() if n))

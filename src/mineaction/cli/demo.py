@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from mineaction.cli.app import app, console, err_console, progress_bar, said, state
+from mineaction.cli.app import app, console, err_console, progress_bar, said, say, state
 from mineaction.services import demo as demos
 
 
@@ -53,10 +53,9 @@ def demo(
         v.add_row(key.replace("_", " "), f"{value:,.1f}" if value >= 1 or not value
                   else f"{value:,.3f}")
     console.print(v)
-    console.print(said("cli.demo_records_imported" if summary.records_imported else
-                       "cli.demo_records", count=summary.records, folder=summary.records_dir),
-                  highlight=False, markup=False)
+    say("cli.demo_records_imported" if summary.records_imported else
+        "cli.demo_records", count=summary.records, folder=summary.records_dir)
     if figure is not None:
         demos.draw(db, truth, figure, title=f"seed {seed}, scale {scale:g}")
-        console.print(said("cli.demo_map", path=figure), highlight=False, markup=False)
-    console.print(said("cli.demo_synthetic"), highlight=False, markup=False)
+        say("cli.demo_map", path=figure)
+    say("cli.demo_synthetic")

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from mineaction.cli.app import app, console, context, said
+from mineaction.cli.app import app, console, context, said, say
 from mineaction.services import evidence
 from mineaction.services.layers import parse_date
 
@@ -69,8 +69,8 @@ def assess(
     for rec in RECOMMENDATIONS:
         group = result.by(rec)
         area = sum(a.hazard.area_m2 for a in group)
-        console.print(said("cli.assess_group", recommendation=recommend.get(rec, rec),
-                           count=len(group), km2=area / 1e6), highlight=False, markup=False)
+        say("cli.assess_group", recommendation=recommend.get(rec, rec),
+            count=len(group), km2=area / 1e6)
     shown = items[:limit] if limit else items
     for a in shown:
         console.print(f"[bold]{escape(a.hazard.id)}[/] " + escape(said(
@@ -149,6 +149,5 @@ def features(
         out.writerow(names)
         out.writerows(zip(*(cols[k].tolist() for k in names), strict=True))
     n = len(cols["lon"])
-    console.print(said("cli.features_written", count=n,
-                       features=len(names) - 2 - ("target" in cols), path=output),
-                  highlight=False, markup=False)
+    say("cli.features_written", count=n,
+        features=len(names) - 2 - ("target" in cols), path=output)

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from mineaction.cli.app import app, console, context, said
+from mineaction.cli.app import app, console, context, said, say
 from mineaction.io.readers import read_file
 from mineaction.services import figures, layers
 
@@ -35,8 +35,7 @@ def import_(file: Path = typer.Argument(..., help="CSV with the register's colum
     """Import published figures; every row checked, all or nothing."""
     with context() as ctx:
         n = figures.import_register(ctx, read_file(file))
-    console.print(said("cli.figures_imported", count=n, file=file), highlight=False,
-                  markup=False)
+    say("cli.figures_imported", count=n, file=file)
 
 
 @figures_app.command("import-table")
@@ -59,8 +58,7 @@ def import_table(
                                  start=start, end=end, metrics=metrics,
                                  area_column=area_column, attributed_to=attributed_to,
                                  publication=publication)
-    console.print(said("cli.figures_imported_table", count=n, file=file), highlight=False,
-                  markup=False)
+    say("cli.figures_imported_table", count=n, file=file)
 
 
 @figures_app.command("list")

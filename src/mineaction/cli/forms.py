@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from mineaction.cli.app import app, checked_output, console, context, said
+from mineaction.cli.app import app, checked_output, context, say
 from mineaction.services import forms
 
 forms_app = typer.Typer(no_args_is_help=True, help="Field forms (XLSForm, ODK, KoboToolbox).")
@@ -27,8 +27,8 @@ def xlsform(
     form, data = forms.xlsform(layer, kind)
     path = checked_output(output)
     path.write_bytes(data)
-    console.print(said("cli.form_written", form=form.form_id, count=len(form.survey) - 1,
-                       path=path), highlight=False, markup=False)
+    say("cli.form_written", form=form.form_id, count=len(form.survey) - 1,
+        path=path)
 
 
 @app.command("import-submissions")
@@ -42,5 +42,5 @@ def import_submissions(
     data = file.read_bytes()
     with context() as ctx:
         sub = forms.import_submissions(ctx, info, data, file.name)
-    console.print(said("cli.submitted", count=sub.record_count, layer=sub.target_layer,
-                       file=file, id=sub.id), highlight=False, markup=False)
+    say("cli.submitted", count=sub.record_count, layer=sub.target_layer,
+        file=file, id=sub.id)

@@ -20,6 +20,7 @@ from mineaction.cli.app import (
     err_console,
     progress_bar,
     said,
+    say,
     state,
     warn,
 )
@@ -152,8 +153,8 @@ def import_(
             sub = review.submit(ctx, lyr.name, src, crs=crs, operation=operation,
                                 repair=repair, allow_large=allow_large,
                                 checksum=review.checksum(file.read_bytes()))
-            console.print(said("cli.submitted", count=sub.record_count, layer=lyr.name,
-                               file=file, id=sub.id), highlight=False, markup=False)
+            say("cli.submitted", count=sub.record_count, layer=lyr.name,
+                file=file, id=sub.id)
             for w in review.warnings_of(sub):
                 warn(w)
             return
@@ -271,8 +272,7 @@ def export(
     lyr = exports.check(layer, output, fmt.value if fmt else None, protected(state.db))
     with context() as ctx:
         n = exports.export(ctx, lyr.name, output, fmt.value if fmt else None)
-    console.print(said("cli.exported", count=n, layer=lyr.name, path=output), highlight=False,
-                  markup=False)
+    say("cli.exported", count=n, layer=lyr.name, path=output)
 
 
 @app.command("list")

@@ -8,7 +8,16 @@ import typer
 from rich.markup import escape
 
 from mineaction.audit.checkpoint import load_private, load_public
-from mineaction.cli.app import app, checked_output, console, context, err_console, said, state
+from mineaction.cli.app import (
+    app,
+    checked_output,
+    context,
+    err_console,
+    plain,
+    said,
+    say,
+    state,
+)
 from mineaction.services import packages as svc
 
 package_app = typer.Typer(no_args_is_help=True, help="Exchange packages: what data-sharing "
@@ -35,8 +44,8 @@ def export(
         done = svc.export_package(ctx, to, target, private, layers=layer or None)
     for table, rows in done.tables.items():
         plain("  " + said("cli.package_table_rows", table=table, count=rows))
-    plain(said("cli.package_written", path=done.path, recipient=done.recipient,
-               agreements=", ".join(done.agreements), digest=done.digest, key=done.key_id))
+    say("cli.package_written", path=done.path, recipient=done.recipient,
+        agreements=", ".join(done.agreements), digest=done.digest, key=done.key_id)
 
 
 @package_app.command("verify")
@@ -56,10 +65,10 @@ def verify(
         raise typer.Exit(2)
     m = checked.manifest or {}
     tables = m.get("tables") or []
-    plain(said("cli.package_ok", file=file, source=m["source"]["organisation"],
-               recipient=m["recipient"]["organisation"], at=m.get("exported_at"),
-               tables=len(tables), rows=sum(int(t["rows"]) for t in tables),
-               key=checked.key_id, digest=checked.digest))
+    say("cli.package_ok", file=file, source=m["source"]["organisation"],
+        recipient=m["recipient"]["organisation"], at=m.get("exported_at"),
+        tables=len(tables), rows=sum(int(t["rows"]) for t in tables),
+        key=checked.key_id, digest=checked.digest)
 
 
 @package_app.command("import")
@@ -82,10 +91,5 @@ def import_(
         plain("  " + said("cli.package_unchanged", table=name, count=n))
     for table in done.counts_tables:
         plain("  " + said("cli.package_counts_only", table=table))
-    plain(said("cli.package_imported", digest=done.digest, source=done.source,
-               count=done.written))
-
-
-def plain(text: str) -> None:
-    """A line said as it is (no console markup)."""
-    console.print(text, highlight=False, markup=False)
+    say("cli.package_imported", digest=done.digest, source=done.source,
+        count=done.written)

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, checked_output, console, context, said, state
+from mineaction.cli.app import app, checked_output, console, context, plain, said, say, state
 from mineaction.messages import in_locale
 from mineaction.services import planning
 
@@ -62,9 +62,9 @@ def forecast(
     if paths and res.forecasts:
         for p in planning.fan_chart(res, paths, title=said("cli.fan_chart_title"),
                                     locale=state.locale):
-            console.print(said("cli.wrote", path=p), highlight=False, markup=False)
+            say("cli.wrote", path=p)
     elif paths:
-        console.print(said("cli.no_fan_chart"), highlight=False, markup=False)
+        say("cli.no_fan_chart")
 
 
 def _forecast_json(res: Any, years: int) -> dict[str, Any]:
@@ -96,11 +96,10 @@ def _print_forecast(res: Any, years: int) -> None:
         banner = said("cli.synthetic_banner")
         console.print(f"[bold red]{escape(banner)}[/]")
     if not res.forecasts:
-        console.print(said("cli.no_forecast"), highlight=False, markup=False)
+        say("cli.no_forecast")
     if res.history:
-        console.print(said("cli.released_per_year", years=", ".join(
-            f"{y}: {v / KM2:,.1f}" for y, v in sorted(res.history.items()))),
-            highlight=False, markup=False)
+        say("cli.released_per_year", years=", ".join(
+            f"{y}: {v / KM2:,.1f}" for y, v in sorted(res.history.items())))
     if res.forecasts:
         t = Table(title=said("cli.forecast_title"))
         t.add_column("")
@@ -175,8 +174,7 @@ def backtest(
             + "\n")
         return
     if bt.missing:
-        console.print(said("cli.no_backtest", missing=bt.missing), highlight=False,
-                      markup=False)
+        say("cli.no_backtest", missing=bt.missing)
         return
     t = Table(title=said("cli.backtest_title"))
     for h in ("cli.head_cutoff", "cli.head_seed", "cli.head_year", "cli.head_actual", "P10",
@@ -188,15 +186,12 @@ def backtest(
                   f"{p.p10 / KM2:,.2f}", f"{p.p50 / KM2:,.2f}", f"{p.p90 / KM2:,.2f}",
                   yes if p.inside else no)
     console.print(t)
-    def line(text: str) -> None:
-        console.print(text, highlight=False, markup=False)
-
-    line(said("cli.backtest_coverage", coverage=bt.coverage, count=len(bt.points),
-              cutoffs=", ".join(map(str, bt.cutoffs)), seeds=", ".join(map(str, bt.seeds))))
+    say("cli.backtest_coverage", coverage=bt.coverage, count=len(bt.points),
+       cutoffs=", ".join(map(str, bt.cutoffs)), seeds=", ".join(map(str, bt.seeds)))
     if mae is not None and bias is not None:
-        line(said("cli.backtest_error", error=mae, bias=bias))
+        say("cli.backtest_error", error=mae, bias=bias)
     for h, (n, cov) in bt.by_horizon().items():
-        line("  " + said("cli.backtest_ahead", ahead=h, coverage=cov, count=n))
+        plain("  " + said("cli.backtest_ahead", ahead=h, coverage=cov, count=n))
 
 
 class RankFormat(StrEnum):
@@ -333,11 +328,10 @@ def schedule(
         y = by_year.setdefault(label[:4], dict.fromkeys(per, 0.0))
         for m, v in per.items():
             y[m] += v
-    console.print(said("cli.schedule_by_year", years="; ".join(
+    say("cli.schedule_by_year", years="; ".join(
         f"{y}: {v['cancelled'] / KM2:,.2f} / {v['reduced'] / KM2:,.2f} / "
-        f"{v['cleared'] / KM2:,.2f}" for y, v in by_year.items())), highlight=False,
-        markup=False)
-    console.print(said("cli.schedule_unscheduled", count=sch.unscheduled,
-                       month=sch.months[-1]), highlight=False, markup=False)
+        f"{v['cleared'] / KM2:,.2f}" for y, v in by_year.items()))
+    say("cli.schedule_unscheduled", count=sch.unscheduled,
+        month=sch.months[-1])
     for n in sch.notes:
         console.print(f"[dim]{escape(in_locale(n, state.locale))}[/]")

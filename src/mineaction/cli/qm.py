@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, checked_output, console, context, err_console, said, state
+from mineaction.cli.app import app, checked_output, console, context, err_console, said, say, state
 from mineaction.quality import sampling
 from mineaction.services import layers, quality, reports
 
@@ -56,7 +56,7 @@ def plan(
                                     indent=1) + "\n")
         return
     if not found:
-        console.print(said("cli.qm_nothing"), highlight=False, markup=False)
+        say("cli.qm_nothing")
         return
     t = Table(title=said("cli.qm_title", lq=lq, confidence=confidence, plot=plot_m2))
     for h in ("cli.head_activity", "cli.head_operator", "cli.head_lot_m2", "cli.head_lot_plots",
@@ -70,9 +70,9 @@ def plan(
                   f"{p.sample_m2:,.0f}", f"{p.sample_share:.1%}", f"{p.accept_at_lq:.4f}")
     console.print(t)
     if len(found) > 1:
-        console.print(said("cli.qm_total", count=len(found),
-                           plots=sum(p.sample_plots for p in found),
-                           area=sum(p.sample_m2 for p in found)), highlight=False, markup=False)
+        say("cli.qm_total", count=len(found),
+            plots=sum(p.sample_plots for p in found),
+            area=sum(p.sample_m2 for p in found))
 
 
 @qm_app.command("record")
@@ -99,7 +99,7 @@ def record(
             id=inspection_id, kind=kind, held_on=held_on, activity_id=activity_id,
             result=result, organisation=organisation, items_found=items_found, reason=reason,
             severity=severity, corrective_action=corrective_action)])
-    console.print(said("cli.qm_recorded", id=inspection_id), highlight=False, markup=False)
+    say("cli.qm_recorded", id=inspection_id)
     for m in messages:
         console.print(escape(m.text(ctx.locale)))
 
@@ -117,8 +117,8 @@ def close(
     it as closed from then on."""
     with context() as ctx:
         e = quality.close(ctx, event_id, closed_on, corrective_action)
-    console.print(said("cli.qm_closed", id=e.id, severity=e.severity, date=e.closed_on,
-                       action=e.corrective_action or ""), highlight=False, markup=False)
+    say("cli.qm_closed", id=e.id, severity=e.severity, date=e.closed_on,
+        action=e.corrective_action or "")
 
 
 @qm_app.command("certificate")
@@ -134,8 +134,8 @@ def certificate(
     checked_output(output)
     with context() as ctx:
         body, checksum = certs.write(ctx, activity_id, output)
-    console.print(said("cli.qm_certificate", path=output, number=body["number"],
-                       checksum=checksum), highlight=False, markup=False)
+    say("cli.qm_certificate", path=output, number=body["number"],
+        checksum=checksum)
 
 
 @qm_app.command("verify-certificate")
@@ -148,8 +148,7 @@ def verify_certificate(
 
     res = certs.verify(file)
     if res.ok:
-        console.print(said("cli.qm_verified", number=res.number, checksum=res.checksum),
-                      highlight=False, markup=False)
+        say("cli.qm_verified", number=res.number, checksum=res.checksum)
         return
     altered = said("cli.qm_altered")
     for m in res.problems:

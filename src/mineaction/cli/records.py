@@ -18,7 +18,9 @@ from mineaction.cli.app import (
     console,
     context,
     err_console,
+    plain,
     said,
+    say,
     state,
     warn,
 )
@@ -59,8 +61,8 @@ def import_cmd(
                                                  problems=unreadable)
     for note in notes:
         warn(note)
-    console.print(said("cli.records_imported", count=len(stored),
-                       ids=", ".join(r.id for r in stored)), highlight=False, markup=False)
+    say("cli.records_imported", count=len(stored),
+        ids=", ".join(r.id for r in stored))
 
 
 def _say_withdrawn(withdrawn: list, code: str) -> None:  # type: ignore[type-arg]
@@ -107,7 +109,7 @@ def georef_cmd(
     console.print(table)
     if geojson:
         geojson.write_text(json.dumps(done.geojson()), encoding="utf-8")
-        console.print(said("cli.wrote", path=geojson), highlight=False, markup=False)
+        say("cli.wrote", path=geojson)
 
 
 @records_app.command("assess")
@@ -151,13 +153,12 @@ def assess_cmd(
     console.print(table)
     shares = ", ".join(f"{status_said(s)} {c} ({(summary['share'][s] or 0):.0%})"
                        for s, c in summary["counts"].items())
-    console.print(said("cli.records_shares", count=summary["records"], shares=shares),
-                  highlight=False, markup=False)
+    say("cli.records_shares", count=summary["records"], shares=shares)
     if summary["reliable_share_of_judged"] is not None:
-        console.print(said("cli.records_reliable_share",
-                           reliable=summary["reliable_share_of_judged"],
-                           usable=summary["usable_share_of_judged"],
-                           comparison=summary["comparison"]), highlight=False, markup=False)
+        say("cli.records_reliable_share",
+            reliable=summary["reliable_share_of_judged"],
+            usable=summary["usable_share_of_judged"],
+            comparison=summary["comparison"])
 
 
 @records_app.command("show")
@@ -186,44 +187,39 @@ def show_cmd(
         said_of.append(said("cli.record_laid", date=rec.laid_on))
     console.print(f"[bold]{escape(rec.record_id)}[/] " + escape(", ".join(said_of)),
                   highlight=False)
-    say_line(said("cli.record_document", document=rec.document or "-", source=rec.source or "-"))
-    say_line(said("cli.record_crs", crs=g.src_crs, operation=g.operation or said("cli.none"),
-              reference=rec.bearings.reference, unit=rec.bearings.unit)
-         + (", " + said("cli.record_declination", declination=rec.bearings.declination_deg)
-            if rec.bearings.declination_deg is not None else ""))
-    say_line(said("cli.record_size", rows=len(rec.rows), mines=rec.expected_mines,
-              area=area_m2(g.perimeter)))
+    plain("  " + said("cli.record_document", document=rec.document or "-",
+                      source=rec.source or "-"))
+    plain("  " + said("cli.record_crs", crs=g.src_crs, operation=g.operation or said("cli.none"),
+                      reference=rec.bearings.reference, unit=rec.bearings.unit)
+          + (", " + said("cli.record_declination", declination=rec.bearings.declination_deg)
+             if rec.bearings.declination_deg is not None else ""))
+    plain("  " + said("cli.record_size", rows=len(rec.rows), mines=rec.expected_mines,
+                      area=area_m2(g.perimeter)))
     if row.assessment_status:
-        say_line(said("cli.record_stored_assessment", date=row.assessed_on,
-                  status=status_said(row.assessment_status)))
-    say_line(said("cli.record_now", status=status_said(a.status), matched=a.matched_finds,
-              expected=a.expected_mines, interpretation=a.interpretation))
+        plain("  " + said("cli.record_stored_assessment", date=row.assessed_on,
+                          status=status_said(row.assessment_status)))
+    plain("  " + said("cli.record_now", status=status_said(a.status), matched=a.matched_finds,
+                      expected=a.expected_mines, interpretation=a.interpretation))
     if row.decision:
         _say_decision(row)
     for found in a.evidence:
-        say_line("  - " + in_locale(found, state.locale))
+        plain("    - " + in_locale(found, state.locale))
     for w in g.warnings:
         warn(w)
     if figure:
         records.draw(shown, figure, locale=state.locale, status=status_said(a.status))
-        console.print(said("cli.wrote", path=figure), highlight=False, markup=False)
-
-
-def say_line(text: str) -> None:
-    """One line of a record's account, indented, said as it is (no console markup)."""
-    console.print("  " + text, highlight=False, markup=False)
+        say("cli.wrote", path=figure)
 
 
 def _show_withdrawn(row: Any, figure: Path | None) -> None:
-    console.print(said("cli.record_withdrawn", id=row.id, provider=row.provider,
-                       date=row.withdrawn_on, reason=row.withdrawal_reason or ""),
-                  highlight=False, markup=False)
-    say_line(said("cli.record_document", document=row.document or "-",
-                  source=row.source or "-"))
+    say("cli.record_withdrawn", id=row.id, provider=row.provider,
+        date=row.withdrawn_on, reason=row.withdrawal_reason or "")
+    plain("  " + said("cli.record_document", document=row.document or "-",
+                      source=row.source or "-"))
     if row.assessment_status:
-        say_line(said("cli.record_last_assessment", date=row.assessed_on,
-                      status=status_said(row.assessment_status)))
-    say_line(said("cli.record_kept"))
+        plain("  " + said("cli.record_last_assessment", date=row.assessed_on,
+                          status=status_said(row.assessment_status)))
+    plain("  " + said("cli.record_kept"))
     if figure:
         warn(said("cli.no_figure_withdrawn", id=row.id))
 
@@ -231,9 +227,9 @@ def _show_withdrawn(row: Any, figure: Path | None) -> None:
 def _say_decision(row: Any) -> None:
     said_ = said("cli.record_decision_accepted" if row.decision == "accepted" else
                  "cli.record_decision_rejected", who=row.decided_by, date=row.decided_on)
-    say_line(said_ + (f": {row.decision_note}" if row.decision_note else "")
-             + ("; " + said("cli.record_decision_wrote", change=row.decision_change)
-                if row.decision_change else ""))
+    plain("  " + said_ + (f": {row.decision_note}" if row.decision_note else "")
+          + ("; " + said("cli.record_decision_wrote", change=row.decision_change)
+             if row.decision_change else ""))
 
 
 @records_app.command("decide")
@@ -249,7 +245,7 @@ def decide_cmd(
     makes a new suspected hazardous area; for IM officers, approvers and administrators."""
     with context() as ctx:
         row = records.decide(ctx, record_id, accept=accept, note=note)
-    console.print(said("cli.record_decided", id=row.id), highlight=False, markup=False)
+    say("cli.record_decided", id=row.id)
     _say_decision(row)
 
 
@@ -263,5 +259,5 @@ def withdraw_cmd(
     longer georeferenced or assessed (nor counted in the shares of reliable records)."""
     with context() as ctx:
         row = records.withdraw(ctx, record_id, reason)
-    console.print(said("cli.record_withdrew", id=row.id, date=row.withdrawn_on,
-                       reason=row.withdrawal_reason), highlight=False, markup=False)
+    say("cli.record_withdrew", id=row.id, date=row.withdrawn_on,
+        reason=row.withdrawal_reason)

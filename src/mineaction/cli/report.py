@@ -17,7 +17,7 @@ from mineaction.cli.app import (
     context,
     err_console,
     progress_bar,
-    said,
+    say,
 )
 from mineaction.errors import InvalidInput
 from mineaction.services import imports, layers, reports
@@ -74,14 +74,13 @@ def report(
         text = reports.explain_text(items)
         if output:
             output.write_text(text, encoding="utf-8")
-            console.print(said("cli.wrote_explanation", count=len(items), path=output),
-                          highlight=False, markup=False)
+            say("cli.wrote_explanation", count=len(items), path=output)
         else:
             sys.stdout.write(text)
         return
     if output:
         for p in reports.write(rep, output, fmt.value if fmt else None):
-            console.print(said("cli.wrote", path=p), highlight=False, markup=False)
+            say("cli.wrote", path=p)
         return
     if fmt == ReportFormat.json:
         sys.stdout.write(reports.json_text(rep))

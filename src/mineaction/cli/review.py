@@ -6,7 +6,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, console, context, said, state
+from mineaction.cli.app import app, console, context, said, say, state
 from mineaction.messages import in_locale
 from mineaction.services import review
 from mineaction.services import summary as summaries
@@ -103,9 +103,8 @@ def approve(sub_id: str = typer.Argument(..., metavar="ID"),
     included) and the approval is recorded with who, when and why."""
     with context() as ctx:
         done = review.approve(ctx, sub_id, note)
-    console.print(said("cli.approved", id=done.submission.id, written=done.written,
-                       updated=done.updated, layer=done.submission.target_layer),
-                  highlight=False, markup=False)
+    say("cli.approved", id=done.submission.id, written=done.written,
+        updated=done.updated, layer=done.submission.target_layer)
     for m in done.messages:
         console.print(in_locale(m, state.locale), highlight=False, markup=False)
 
@@ -117,4 +116,4 @@ def reject(sub_id: str = typer.Argument(..., metavar="ID"),
     """Reject submission ID: it is kept, with the reason, and nothing is written."""
     with context() as ctx:
         done = review.reject(ctx, sub_id, note or "")
-    console.print(said("cli.rejected", id=done.submission.id), highlight=False, markup=False)
+    say("cli.rejected", id=done.submission.id)

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from mineaction.access import Actor
-from mineaction.cli.app import app, checked_output, console, err_console, said, state
+from mineaction.cli.app import app, checked_output, err_console, say, state
 from mineaction.services import risk
 from mineaction.services.context import Context, open_context
 
@@ -109,9 +109,8 @@ def train(
     for m in done.messages:
         err_console.print(escape(m.text(ctx.locale)), highlight=False)
     v = done.card["validation"]
-    console.print(said("cli.risk_trained", path=output, card=done.card_md, folds=v["folds"],
-                       auc=v["mean_roc_auc"], ap=v["mean_average_precision"]),
-                  highlight=False, markup=False)
+    say("cli.risk_trained", path=output, card=done.card_md, folds=v["folds"],
+        auc=v["mean_roc_auc"], ap=v["mean_average_precision"])
 
 
 SMOOTH_HELP = ("Average each row's probability with the table's rows within this many km "
@@ -141,8 +140,7 @@ def predict(
     for m in done.messages:
         err_console.print(escape(m.text(ctx.locale)), highlight=False)
     done.table.to_csv(output, index=False)
-    console.print(said("cli.risk_scored", path=output, count=len(done.table)),
-                  highlight=False, markup=False)
+    say("cli.risk_scored", path=output, count=len(done.table))
 
 
 @risk_app.command("evaluate")
