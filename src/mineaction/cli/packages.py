@@ -8,16 +8,7 @@ import typer
 from rich.markup import escape
 
 from mineaction.audit.checkpoint import load_private, load_public
-from mineaction.cli.app import (
-    app,
-    checked_output,
-    context,
-    err_console,
-    plain,
-    said,
-    say,
-    state,
-)
+from mineaction.cli.app import app, checked_output, context, err_console, plain, said, say, state
 from mineaction.services import packages as svc
 
 package_app = typer.Typer(no_args_is_help=True, help="Exchange packages: what data-sharing "
