@@ -13,6 +13,11 @@ A catalogue's message ids are the English texts people read:
   vocabulary's name as its context (``msgctxt``), so that "open" of a hazard and "open" of a
   non-conformity may be said differently.
 
+English needs a catalogue of its own only for plural forms: a template that hedges its
+number ("{count} problem(s)") gets its singular and plural English forms in
+``locale/en/LC_MESSAGES/mineaction.po`` (:func:`update_english`), which every other language
+falls back on.
+
 ``python scripts/messages-pot.py`` writes ``locale/mineaction.pot`` and brings each language's
 ``locale/<lang>/LC_MESSAGES/mineaction.po`` up to date (new ids added untranslated, changed ones
 marked fuzzy, gone ones kept as obsolete), with Babel. ``tests/unit/test_catalogues.py`` fails
@@ -22,6 +27,7 @@ when a catalogue lacks a translation of an id the code uses.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +113,69 @@ def template_catalog() -> object:
         catalog.add((e.msgid, e.msgid) if e.plural else e.msgid, context=e.context,
                     auto_comments=comments)
     return catalog
+
+
+#: A word whose plural ending is hedged in an English template: "record(s)", "activity(ies)".
+HEDGED = re.compile(r"(\w)\((s|es|ies)\)")
+
+
+#: The count, then (up to three words or placeholders on) a hedged word: "{count} {layer}
+#: record(s)", "{count:,} operator-month(s)"; not "({count}: {ids}), {points} point(s)".
+COUNTED = re.compile(r"\{(?:count|n)(?::[^}]*)?\}(?: (?:[\w-]+|\{\w+\})){0,3}? [\w-]*\w"
+                     r"\((?:s|es|ies)\)")
+
+
+def english_entries() -> list[Entry]:
+    """The plural entries whose English template hedges the number of its count: those the
+    English catalogue gives singular and plural forms."""
+    return [e for e in entries() if e.plural and COUNTED.search(e.msgid)]
+
+
+def english_forms(msgid: str) -> tuple[str, str]:
+    """A first guess at the singular and plural of a hedged template, for a person to check
+    (a verb may have to agree): "record(s)" -> "record", "records"; "activity(ies)" ->
+    "activity", "activities"."""
+    def one(m: re.Match[str]) -> str:
+        return m.group(1) if m.group(2) != "ies" else m.group(1) + "y"
+
+    def many(m: re.Match[str]) -> str:
+        return m.group(1) + m.group(2)
+
+    return HEDGED.sub(one, msgid.replace("y(ies)", "(ies)")), HEDGED.sub(
+        many, msgid.replace("y(ies)", "(ies)"))
+
+
+def update_english() -> tuple[int, int]:
+    """Bring ``locale/en/LC_MESSAGES/mineaction.po`` up to date with the hedged templates: a
+    form already written is kept; a new template gets :func:`english_forms`, marked fuzzy (so
+    not used) until a person has checked it. Returns (entries, fuzzy)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    path = po_path("en")
+    old = None
+    if path.exists():
+        with open(path, "rb") as fh:
+            old = read_po(fh, locale="en")
+    catalog = Catalog(locale="en", domain=DOMAIN, project="mineaction",
+                      copyright_holder="mineaction", fuzzy=False)
+    catalog.header_comment = ("# English plural forms of mineaction's messages whose template "
+                              "says \"(s)\".\n# Every other language falls back on them.")
+    catalog.last_translator = catalog.language_team = "mineaction"
+    fuzzy = 0
+    for e in english_entries():
+        kept = old.get(e.msgid) if old is not None else None
+        if kept is not None and isinstance(kept.string, tuple) and all(kept.string):
+            forms, flags = kept.string, kept.flags
+        else:
+            forms, flags = english_forms(e.msgid), {"fuzzy"}
+        fuzzy += "fuzzy" in flags
+        catalog.add((e.msgid, e.msgid), forms, flags=flags,
+                    auto_comments=[f"code: {c}" for c in e.codes])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        write_po(fh, catalog, width=100, sort_output=False)
+    return len(catalog), fuzzy
 
 
 def po_path(lang: str) -> Path:

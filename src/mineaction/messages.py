@@ -292,6 +292,13 @@ MESSAGES: dict[str, str] = {
                                             " imported (import the activities instead)"),
     "import.register_layer": "import-register supports the victims layer, not {layer!r}",
     "import.register_unreadable": "{path}: cannot read: {error}",
+    "import.repaired": ("repaired {count} geometry(ies): area {total:+,.1f} m² in all; largest "
+                        "relative change at {where}: {before:,.1f} m² -> {after:,.1f} m² "
+                        "(x{factor:.2f}); see each record's notes"),
+    "import.repaired_from_nothing": ("repaired {count} geometry(ies): area {total:+,.1f} m² in "
+                                     "all; largest relative change at {where}: {before:,.1f} m² "
+                                     "-> {after:,.1f} m² (it had no area as drawn); see each "
+                                     "record's notes"),
     "import.too_large": ("it {size}, more than the {limit_km2:,.0f} km² one record of {layer} may"
                          " cover: check its CRS and polygon, or allow it explicitly "
                          "(--allow-large-release) if it is right"),
@@ -316,6 +323,7 @@ MESSAGES: dict[str, str] = {
                                        "breakdown would identify them"),
     "report.note_candidates_release": ("In all, {count:,} candidate(s) would release {m2} m² "
                                        "(their union)."),
+    "report.district_candidates": "{name}: {count:,} cancellation candidate(s)",
     "report.note_capacity_complete": ("Complete: every month in which an operator released land "
                                       "by a kind of work has a capacity record for that operator "
                                       "and kind."),
@@ -533,6 +541,19 @@ MESSAGES: dict[str, str] = {
     "figures.column_missing": "column is missing",
     "figures.no_area_name": "no area name",
     "figures.not_a_number": "not a number: {value!r}",
+    "figures.note_no_data": ("{mark}: the store holds no records of the figure's kind in its "
+                             "country (and area) and period, or knows no such area; no agreement "
+                             "is claimed either way."),
+    "figures.note_suppressed": ("'<{threshold}': fewer than {threshold} people, not shown; 'x': "
+                                "{threshold} or more, not shown because a hidden count could be "
+                                "worked out from it (killed + injured = total); no agreement is "
+                                "claimed for them."),
+    "figures.note_left_out": ("{count:,} {layer} record(s) of {period} could not be placed in a "
+                              "country (no administrative area, or one without a country) and "
+                              "were left out."),
+    "figures.note_left_out_few": ("fewer than {threshold} {layer} records of {period} could not "
+                                  "be placed in a country (no administrative area, or one "
+                                  "without a country) and were left out."),
     # -- cli. Options of the command line.
     "cli.at_hazards_only": "--at applies to hazards only",
     "cli.bbox_format": "--bbox must be minx,miny,maxx,maxy in degrees, got {value!r}",
@@ -877,6 +898,9 @@ MESSAGES: dict[str, str] = {
     "cli.audit_entry": "1 entry",
     "cli.audit_entries": "{count} entries",
     "cli.rank_surface": ("{kind} {area:,.0f} m²: mean {mean}, max {max} ({count:,} cell(s))"),
+    "cli.surface_written": ("wrote {path}: {width:,} x {height:,} cells of {resolution:g} m in "
+                            "{crs}, {inside:,} inside the territory, {count:,} window(s); mean "
+                            "probability {mean}"),
     "cli.rank_surface_touched": ("{kind} {area:,.0f} m²: mean {mean}, max {max} ({count:,} "
                                  "cell(s), touched)"),
     # init, export, problems by reason, interruptions, risk features
@@ -1290,6 +1314,7 @@ def locale_dirs() -> list[Path]:
     return [*dirs, Path(__file__).with_name("locale")]
 
 
+@lru_cache(maxsize=4096)
 def plural_param(template: str) -> str | None:
     """The parameter that chooses a plural form of ``template``: ``count``, else ``n``, when
     the template names it; None for a message without plural forms."""
@@ -1339,8 +1364,7 @@ def _candidates(locale: str) -> list[str]:
     return list(dict.fromkeys([name, name.split("_")[0]]))
 
 
-@lru_cache(maxsize=64)
-def _translation(locale: str, dirs: tuple[Path, ...]) -> gettext.NullTranslations:
+def _catalogue(locale: str, dirs: tuple[Path, ...]) -> gettext.GNUTranslations | None:
     for name in _candidates(locale):
         for d in dirs:
             base = d / name / "LC_MESSAGES"
@@ -1349,7 +1373,12 @@ def _translation(locale: str, dirs: tuple[Path, ...]) -> gettext.NullTranslation
             if path is not None:
                 with open(path, "rb") as fh:
                     return gettext.GNUTranslations(fh)
-    return gettext.NullTranslations()
+    return None
+
+
+@lru_cache(maxsize=64)
+def _translation(locale: str, dirs: tuple[Path, ...]) -> gettext.NullTranslations:
+    return _catalogue(locale, dirs) or gettext.NullTranslations()
 
 
 def translator(locale: str) -> gettext.NullTranslations:
@@ -1360,15 +1389,23 @@ def translator(locale: str) -> gettext.NullTranslations:
 
 def say(template: str, params: Mapping[str, Any], locale: str) -> str:
     """``template`` in ``locale``, not yet formatted: its plural form for the number of
-    :func:`plural_param` when the catalogue gives plural forms, else its one translation."""
+    :func:`plural_param` when the catalogue gives plural forms, else its one translation;
+    where ``locale`` has none, English's plural form ("1 problem" for "{count} problem(s)",
+    from the English catalogue), else the template itself."""
     t = translator(locale)
     name = plural_param(template)
     n = params.get(name) if name else None
-    if isinstance(n, int) and not isinstance(n, bool):
+    counted = isinstance(n, int) and not isinstance(n, bool)
+    if counted:
         found = t.ngettext(template, _NO_PLURAL, n)
         if found is not _NO_PLURAL and found != template:
             return found
-    return t.gettext(template)
+    said = t.gettext(template)
+    if counted and said == template:
+        found = translator("en").ngettext(template, _NO_PLURAL, n)
+        if found is not _NO_PLURAL:
+            return found
+    return said
 
 
 _NO_PLURAL = "\0no plural entry"
@@ -1428,7 +1465,9 @@ def render(code: str, params: Mapping[str, Any], locale: str = "en") -> str:
     if template is None:
         args = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
         return f"{code}({args})" if args else code
-    text = template if locale == "en" else say(template, params, locale)
+    # English needs its catalogue only for a plural form ("1 problem", not "1 problem(s)")
+    text = template if locale == "en" and not plural_param(template) else say(
+        template, params, locale)
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder

@@ -63,7 +63,7 @@ def test_import_assigns_the_smallest_containing_area(districts: Store, tmp_path:
         ("HZ-IN", inside, None), ("HZ-ACROSS", across, None),
         ("HZ-SEA", square(Point(50.9, 41.3), 0.01), None),
         ("HZ-GIVEN", inside, agdam["id"])]))
-    assert any(m.startswith("2 of 4 record(s) placed") for m in result.messages)
+    assert any(m.startswith("2 of 4 records placed") for m in result.messages)
     got = {h.id: h.admin_area_id for h in districts.iter("hazards")}
     notes = {h.id: h.notes or "" for h in districts.iter("hazards")}
     assert "smallest administrative area" in notes["HZ-IN"]

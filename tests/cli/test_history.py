@@ -105,12 +105,12 @@ def test_withdraw_keeps_the_record_and_takes_it_out_of_assessment(store_copy, ca
     out, err = capsys.readouterr()
     result = json.loads(out)
     assert result["records"] == [] and result["aggregate"]["records"] == 0
-    assert "1 withdrawn record(s) not assessed: MR-0001" in err
+    assert "1 withdrawn record not assessed: MR-0001" in err
     assert main(["--db", db, "records", "assess", "--id", "MR-0001"]) == 0
     assert "not assessed: MR-0001" in capsys.readouterr().err
 
     assert main(["--db", db, "records", "georef"]) == 0
-    assert "1 withdrawn record(s) not georeferenced: MR-0001" in capsys.readouterr().err
+    assert "1 withdrawn record not georeferenced: MR-0001" in capsys.readouterr().err
     assert read(db, lambda s: s.get(StoredMinefieldRecord, "MR-0001")).version == after.version
 
     assert main(["--db", db, "records", "show", "MR-0001"]) == 0

@@ -227,7 +227,7 @@ def test_projected_coordinates_outside_the_crs_area_of_use(db, tmp_path, capsys)
     swapped = write(tmp_path, "g.csv", "id,category,x,y\nF1,ap,516718.2,4583181.7\n"
                     "F2,ap,4583181.7,516718.2\nF3,ap,516718.2,4583181.7\n")
     err = refused(db, capsys, "import", "finds", str(swapped), "--crs", "EPSG:32639")
-    assert "1 problem(s)" in err
+    assert "1 problem" in err
     assert "line 3, field 'geometry': it lies at 85.489" in err
     assert "outside the area where EPSG:32639" in err
     assert run(db, "import", "finds", str(path), "--crs", "EPSG:28409") == 0

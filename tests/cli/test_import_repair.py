@@ -43,7 +43,7 @@ def test_a_failed_repair_is_refused_without_suggesting_repair(db, tmp_path, caps
     assert "(use --repair to repair it)" in flat(capsys.readouterr().err)
     assert main(["--db", db, "import", "hazards", str(path), "--repair"]) == 2
     err = flat(capsys.readouterr().err)
-    assert "1 problem(s)" in err and "feature 2 (id L1), field 'geometry': repair failed:" in err
+    assert "1 problem" in err and "feature 2 (id L1), field 'geometry': repair failed:" in err
     assert "collapses to a line or a point" in err and "--repair" not in err
     s = open_store(db)
     try:
@@ -64,7 +64,7 @@ def test_repair_summary_gives_count_total_and_largest_change(db, tmp_path, capsy
         s.close()
     change = {hid: area_m2(stored[hid].geometry) - drawn_area_m2(wkt.loads(text))
               for hid, text in shapes.items()}
-    assert f"repaired 3 geometry(ies): area {sum(change.values()):+,.1f} m² in all" in out
+    assert f"repaired 3 geometries: area {sum(change.values()):+,.1f} m² in all" in out
     # the nested shell counted twice as drawn: its repair removes a fifth of the area
     before = drawn_area_m2(wkt.loads(NESTED))
     after = area_m2(stored["N1"].geometry)
@@ -78,4 +78,13 @@ def test_a_bow_tie_had_no_area_as_drawn(db, tmp_path, capsys):
     path = hazards_file(tmp_path, {"B1": BOW_TIE})
     assert main(["--db", db, "import", "hazards", str(path), "--repair"]) == 0
     out = flat(capsys.readouterr().out)
-    assert "repaired 1 geometry(ies)" in out and "(it had no area as drawn)" in out
+    assert "repaired 1 geometry:" in out and "(it had no area as drawn)" in out
+
+
+def test_the_repair_summary_is_said_in_the_language_of_the_command_line(db, tmp_path, capsys):
+    path = hazards_file(tmp_path, {"S1": SPIKE, "N1": NESTED, "T1": SELF_TOUCHING})
+    assert main(["--db", db, "--lang", "ru", "import", "hazards", str(path), "--repair"]) == 0
+    out = flat(capsys.readouterr().out)
+    assert "исправлены 3 геометрии: площадь всего" in out
+    assert "наибольшее относительное изменение — объект 2 (id N1):" in out
+    assert "repaired" not in out and "geometr" not in out

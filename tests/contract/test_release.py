@@ -234,7 +234,7 @@ def test_overlapping_hazards_are_reported(store, tmp_path):
     path.write_text(json.dumps(fc))
     result = import_file(store, "hazards", path)
     (message,) = result.messages
-    assert "1 pair(s) of open hazards overlap: H1/H2 (5,000 m²)" in message
+    assert "1 pair of open hazards overlaps: H1/H2 (5,000 m²)" in message
 
 
 def test_survey_that_creates_a_hazard_still_has_its_evidence_checked(store, tmp_path):

@@ -29,7 +29,7 @@ def test_activities_applied_through_the_service_release_close_and_are_audited(st
         activity("A1", "nts", metric_box(0, 0, 50, 100), dt.date(2023, 2, 1)),
         activity("A2", "clearance", metric_box(50, 0, 250, 100), dt.date(2023, 5, 1))])
     assert [m.code for m in said] == ["release.released", "release.closed"]
-    assert "closed 1 hazard(s): H1" in [m.text() for m in said]
+    assert "closed 1 hazard: H1" in [m.text() for m in said]
     t = release.timeline(ctx, "H1")
     assert [v.change for v in t.versions] == ["recorded", "released", "closed"]
     assert [(s.method, round(s.area_m2)) for s in t.steps] == [("cancelled", 5000),

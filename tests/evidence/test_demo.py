@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,18 @@ def test_the_report_lists_candidates_with_their_area_per_district(demo: Demo) ->
                 got = row["area_m2"]["value"] if isinstance(row["area_m2"], dict) \
                     else row["area_m2"]
                 assert got == pytest.approx(area_m2(hazards[hid].geometry), abs=1)
+    # each district's table counts its candidates, in English and in the reader's language
+    districts = [t for t in rep["tables"] if t["name"].startswith("district-")]
+    assert districts
+    for t in districts:
+        n = len(t["rows"]) if "more" not in t["title"] else None
+        assert re.fullmatch(r".+: [\d,]+ cancellation candidates?", t["title"]), t["title"]
+        if n is not None:
+            assert t["title"].endswith(f": {n:,} cancellation candidate" + "s" * (n != 1))
+    code, out = run("--db", str(demo.db), "--lang", "ru", "report", "cancellation-candidates")
+    said = re.findall(r"[\d\s,]+ кандидат(?:а|ов)? на аннулирование", out)
+    assert code == 0 and len(said) == len(districts), out
+    assert "cancellation candidate" not in out
 
 
 def _table(path: Path) -> dict[str, np.ndarray]:

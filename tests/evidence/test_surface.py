@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ def test_the_surface_is_a_cloud_optimised_geotiff_in_utm(built: Built) -> None:
     import rasterio
 
     assert "EPSG:32639" in built.out
+    said = re.search(r"inside the territory, ([\d,]+) (windows?); mean probability", built.out)
+    assert said and said[2] == ("window" if said[1] == "1" else "windows"), built.out
     with rasterio.open(built.tif) as src:
         assert src.driver == "GTiff"
         assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"

@@ -48,7 +48,7 @@ def test_an_impossible_date_is_named_and_other_problems_still_listed(tmp_path, c
                               find("F3", found_on="2023-03-01", quantity=float("nan"))))
     code, out = cli("import", "finds", str(path))
     assert code == 2
-    assert "3 problem(s)" in out
+    assert "3 problems" in out
     assert ("feature 1 (id F1), field 'found_on': expected a date as YYYY-MM-DD (or an ISO "
             "date and time), got '2023-02-30'") in out
     assert "feature 2 (id F2), field 'category': unknown value 'mines'" in out
@@ -146,7 +146,7 @@ def test_each_bad_geometry_is_named(tmp_path, cli, stored):
         find("F5", geometry={"type": "MultiPoint", "coordinates": [[50.5, 41.0], [50.6]]})))
     code, out = cli("import", "finds", str(path))
     assert code == 2
-    assert "4 problem(s)" in out
+    assert "4 problems" in out
     assert "feature 2 (id F2), field 'geometry': geometry (Point): coordinates is not a " \
            "position of 2 or 3 numbers: [\"50.5\", 41.0]" in out
     assert "feature 3 (id F3), field 'geometry': geometry: a Point without 'coordinates'" in out
@@ -161,7 +161,7 @@ def test_a_ring_too_short_is_named(tmp_path):
     ring = {"type": "Polygon", "coordinates": [[[50.5, 41.0], [50.6, 41.0], [50.5, 41.0]]]}
     src = read_file(write(tmp_path, fc(find("H1", geometry=ring))))
     assert str(src.features[0].geometry_problem) == (
-        "geometry (Polygon): coordinates[0] has 3 position(s); at least 4 are needed")
+        "geometry (Polygon): coordinates[0] has 3 positions; at least 4 are needed")
 
 
 def test_dates_and_numbers_are_what_the_file_says(tmp_path, cli, stored):

@@ -92,7 +92,7 @@ def test_a_value_under_a_column_without_a_name_is_named(tmp_path, cli):
     path = csv_file(tmp_path, "id,category,,lon,lat\nF1,ap,,50.5,41.0\nF2,ap,7,50.5,41.0\n")
     code, out = cli("import", "finds", str(path))
     assert code == 2
-    assert "1 problem(s)" in out
+    assert "1 problem" in out
     assert "line 3, field 'column 3': a value in a column that has no name in the header" in out
 
 

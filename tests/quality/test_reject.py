@@ -135,7 +135,7 @@ def test_qm_record_command(store, store_url, capsys):
                  "2023-04-01", "--result", "fail", "--reason", "missed mine",
                  "--severity", "major", "--corrective-action", "re-clear the lot"]) == 0
     out = capsys.readouterr().out
-    assert "land returned to 1 hazard(s): H1" in out
+    assert "land returned to 1 hazard: H1" in out
     assert store.get(d.Hazard, "H1").status == d.HazardStatus.OPEN
     assert main(["--db", store_url, "qm", "record", "QC11", "--on", "2023-04-01",
                  "--result", "maybe"]) == 2

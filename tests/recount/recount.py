@@ -1904,7 +1904,8 @@ def cancellation_candidates(d: Data, area: str | None, threshold: int = 5,
             t.add(hid, {"area_m2": Cell(a.hazard["area"], "area", (hid,), extra_tol=0.5),
                         "indirect": Cell(indirect, "points", (hid,), note=note),
                         "reasons": text(_reasons(hid, indirect, cancel_at))})
-        titles[t.name] = f"{name}: {len(cands):,} cancellation candidate(s)"
+        titles[t.name] = (f"{name}: {len(cands):,} cancellation "
+                          f"{'candidate' if len(cands) == 1 else 'candidates'}")
         tables.append(t)
     out = Expected("cancellation-candidates", Period(), area, tables, threshold)
     out.problems += problems

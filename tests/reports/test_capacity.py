@@ -55,7 +55,7 @@ def test_capacity_without_a_kind_is_counted_under_not_recorded(programme: Store)
     assert t.cell("Op C", "mdds").value == 3
     assert t.total["personnel"].value == 48
     (note,) = [n for n in rep.notes if "no kind of work" in n]
-    assert note.startswith("3 capacity record(s)")  # C2, C3, C4; C5 is of 2023
+    assert note.startswith("3 capacity records")  # C2, C3, C4; C5 is of 2023
     assert st.capacity_without_kind(programme, YEAR) == ["C2", "C3", "C4"]
 
 

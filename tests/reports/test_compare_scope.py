@@ -82,7 +82,14 @@ def test_colombian_victims_give_no_azerbaijan_figure(
     in_2006 = int((raw["ano"].str.replace(",", "").astype(int) == 2006).sum())
     (row,) = [r for r in rows if r["figure_id"] == "X-AZ-2006"]
     assert row["left_out"] == in_2006 == 1232
-    assert f"{in_2006:,} victims record(s) of 2006-01-01–2006-12-31" in shown(capsys, db)
+    assert f"{in_2006:,} victims records of 2006-01-01–2006-12-31" in shown(capsys, db)
+    # the notes in the reader's language
+    capsys.readouterr()
+    assert main(["--db", db, "--lang", "ru", "figures", "compare"]) == 0
+    ru = " ".join(capsys.readouterr().out.split())
+    assert f"{in_2006:,} записи victims за 2006-01-01–2006-12-31 не удалось отнести" in ru
+    assert "в хранилище нет записей вида показателя" in ru
+    assert "could not be placed" not in ru and "the store holds" not in ru
 
 
 def victim(vid: str, area: str | None, outcome: str, day: dt.date) -> d.Victim:

@@ -218,15 +218,15 @@ def test_statistics_give_land_and_released_area_keeps_the_sum_of_steps(programme
 def test_import_warns_of_overlapping_activities_and_land_released_twice(programme) -> None:
     _, messages = programme
     text = "\n".join(messages)
-    (pairs,) = [m for m in messages if "pair(s) of activities overlap" in m]
+    (pairs,) = [m for m in messages if "of activities overlap" in m]
     assert f"O1/O2 ({geodesic_m2(O1.intersection(O2)):,.0f} m²)" in pairs
     assert "N1/C1" not in pairs and "C1/N1" not in pairs  # they only touch
     (twice,) = [m for m in messages if "land released twice" in m]
-    assert "2 pair(s) of release steps" in twice
+    assert "2 pairs of release steps" in twice
     assert "C1/HA/C1/HB" in twice and "O1/outside/O2/outside" in twice
     shared = (geodesic_m2(CLEARED_HA.intersection(CLEARED_HB))
               + geodesic_m2(O1.intersection(O2)))
-    assert f"{shared:,.1f} m² in 2 pair(s)" in twice
+    assert f"{shared:,.1f} m² in 2 pairs" in twice
     # The summary line gives land per method, and how much more the steps add up to.
     land = union_m2(CLEARED_HA, CLEARED_HB, *OUTSIDE)
     assert f"cleared {land:,.1f} m²" in text

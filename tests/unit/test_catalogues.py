@@ -17,8 +17,16 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from mineaction import messages
-from mineaction.catalogues import LANGUAGES, Entry, entries, po_path
+from mineaction import catalogues, messages
+from mineaction.catalogues import (
+    COUNTED,
+    LANGUAGES,
+    Entry,
+    english_entries,
+    english_forms,
+    entries,
+    po_path,
+)
 from mineaction.messages import MESSAGES, render
 
 #: Per language, the message families (the part of a code before its dot) not translated yet;
@@ -148,6 +156,62 @@ def test_russian_counts_take_the_form_their_number_needs() -> None:
     assert said[21] == said[1].replace("1", "21", 1)
     assert said[11] == said[5].replace("5", "11", 1)
     assert "ничего не записано" in said[5]
+
+
+def test_english_says_one_problem_and_two_problems_not_problem_s() -> None:
+    assert render("input.problems_head", {"count": 1}, "en") == "1 problem; nothing was written"
+    assert render("input.problems_head", {"count": 2}, "en") == "2 problems; nothing was written"
+    assert render("input.problems_head", {"count": 0}, "en").startswith("0 problems;")
+    # a verb agrees with its number where the guess from "(s)" would not
+    assert render("risk.unknown_dropped", {"count": 1, "target": "y"}, "en") == (
+        "1 row with an unknown y was not used")
+    assert render("risk.unknown_dropped", {"count": 2, "target": "y"}, "en") == (
+        "2 rows with an unknown y were not used")
+    # English of another country, and a language with no catalogue, take the same forms;
+    # a Note's English text (what CSV and JSON keep) too
+    for locale in ("en_GB", "de"):
+        assert render("cli.problem_count", {"count": 1}, locale) == "1 problem"
+    assert str(messages.Note("release.closed", count=1, ids="H1")) == "closed 1 hazard: H1"
+    # a hedge on another number than the count stays as it is
+    assert "4 point(s)" in render("evidence.direct_evidence", {
+        "source": "s", "what": "w", "count": 1, "ids": "A", "points": 4}, "en")
+
+
+def test_the_english_catalogue_gives_every_hedged_count_its_two_forms() -> None:
+    with open(po_path("en"), "rb") as fh:
+        catalog = read_po(fh, locale="en")
+    wanted = english_entries()
+    assert len(wanted) > 40 and MESSAGES["input.problems"] in {e.msgid for e in wanted}
+    assert catalog.plural_forms == get_plural("en").plural_forms
+    bad = []
+    for e in wanted:
+        m = catalog.get(e.msgid)
+        if m is None or m.fuzzy or not isinstance(m.string, tuple):
+            bad.append(f"{e.codes}: missing or not checked (fuzzy)")
+            continue
+        one, many = m.string
+        if one == many or COUNTED.search(one) or COUNTED.search(many):
+            bad.append(f"{e.codes}: {m.string}")
+        if _fields(one) != _fields(e.msgid) or _fields(many) != _fields(e.msgid):
+            bad.append(f"{e.codes}: placeholders {m.string}")
+    assert not bad, "\n".join(bad)
+    assert len([m for m in catalog if m.id]) == len(wanted)  # nothing else, nothing stale
+
+
+def test_a_new_hedged_template_gets_guessed_english_forms_marked_for_checking(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert english_forms("{count} activity(ies) and {count} box(es) in {count} field(s)") == (
+        "{count} activity and {count} box in {count} field",
+        "{count} activities and {count} boxes in {count} fields")
+    (tmp_path / "en" / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(po_path("en"), tmp_path / "en" / "LC_MESSAGES" / "mineaction.po")
+    monkeypatch.setattr(catalogues, "LOCALE", tmp_path)
+    monkeypatch.setitem(MESSAGES, "value.new_count", "{count:,} new pit(s) dug")
+    total, unchecked = catalogues.update_english()
+    assert (total, unchecked) == (len(english_entries()), 1)
+    with open(po_path("en"), "rb") as fh:
+        new = read_po(fh, locale="en").get("{count:,} new pit(s) dug")
+    assert new.fuzzy and new.string == ("{count:,} new pit dug", "{count:,} new pits dug")
 
 
 def test_the_terms_of_release_stay_three_terms_in_each_language() -> None:

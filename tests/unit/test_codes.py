@@ -138,7 +138,7 @@ def test_problems_and_errors_keep_their_code_and_english_text() -> None:
     e = NotFound.of("records.no_such_record")
     assert e.code == "records.no_such_record" and str(e) == "no such minefield record"
     bad = InvalidInput([p])
-    assert bad.summary() == f"1 problem(s); nothing was written\n  {p}"
+    assert bad.summary() == f"1 problem; nothing was written\n  {p}"
 
 
 def test_a_message_inside_a_message_is_rendered_in_the_same_locale() -> None:

@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             return unexpected(exc, argv, err_console)
         # A file the command was pointed at cannot be used (missing, a folder, no permission):
         # the user's to fix, so no log.
-        err_console.print(f"error: {exc.filename}: {exc.strerror or exc}", markup=False,
+        err_console.print(f"{render('cli.error', {}, state.locale)} {exc.filename}: "
+                          f"{exc.strerror or exc}", markup=False,
                           highlight=False, soft_wrap=True)
         return 1
     except Exception as exc:  # noqa: BLE001  (the last line of defence: see .failure)

@@ -8,10 +8,12 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from mineaction.cli.app import app, console, context, said, say
+from mineaction.cli.app import app, console, context, said, say, state
 from mineaction.io.readers import read_file
+from mineaction.messages import in_locale
 from mineaction.services import figures, layers
 
 figures_app = typer.Typer(no_args_is_help=True, help="The published-figures register.")
@@ -156,5 +158,5 @@ def compare_(country: str = typer.Option(None, "--country"),
                   str(r["records"]), agrees)
     console.print(t)
     for line in figures.compare_notes(rows, suppress_below):
-        console.print(f"  [dim]{line}[/]")
+        console.print(f"  [dim]{escape(in_locale(line, state.locale))}[/]", highlight=False)
 

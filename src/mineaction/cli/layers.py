@@ -246,7 +246,7 @@ def show_outcome(result: imports.Outcome, file: str, problems_file: Path | None,
                       markup=False)
     repaired = imports.repair_summary(result.repairs)
     if repaired:
-        console.print(repaired)
+        console.print(in_locale(repaired, locale), highlight=False, markup=False)
     for msg in result.messages:
         console.print(in_locale(msg, locale), highlight=False, markup=False)
     if result.problems:

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from mineaction.cli.app import checked_output, console, context, err_console, said
+from mineaction.cli.app import checked_output, console, context, err_console, said, say
 from mineaction.cli.evidence import _risk_app
 from mineaction.errors import InvalidInput
 from mineaction.services import surface as surfaces
@@ -83,10 +83,9 @@ def surface(
         err_console.print(escape(m.text(locale)), highlight=False)
     d = done.as_dict()
     mean = "-" if d["mean"] is None else f"{d['mean']:.4f}"
-    console.print(f"wrote {escape(str(output))}: {d['width']:,} x {d['height']:,} cells of "
-                  f"{d['resolution_m']:g} m in {d['crs']}, {d['cells_inside']:,} inside the "
-                  f"territory, {d['windows']:,} window(s); mean probability {mean}",
-                  highlight=False)
+    say("cli.surface_written", path=str(output), width=d["width"], height=d["height"],
+        resolution=d["resolution_m"], crs=d["crs"], inside=d["cells_inside"],
+        count=d["windows"], mean=mean)
 
 
 @risk_app.command("rank-hazards")

@@ -179,7 +179,7 @@ class RepairEffect:
         return self.area_after_m2 / self.area_before_m2
 
 
-def repair_summary(repairs: list[RepairEffect]) -> str | None:
+def repair_summary(repairs: list[RepairEffect]) -> Note | None:
     """One line on what repairs did to areas: how many, the total change in m², and the row
     whose area changed most (by ratio, either way), since a repair can double or halve a
     polygon. None when nothing was repaired."""
@@ -192,11 +192,11 @@ def repair_summary(repairs: list[RepairEffect]) -> str | None:
         return f if f >= 1 else (1 / f if f > 0 else float("inf"))
 
     worst = max(repairs, key=spread)
-    ratio = (f"x{worst.factor:.2f}" if worst.area_before_m2 > 0
-             else "it had no area as drawn")
-    return (f"repaired {len(repairs)} geometry(ies): area {total:+,.1f} m² in all; largest "
-            f"relative change at {worst.where}: {worst.area_before_m2:,.1f} m² -> "
-            f"{worst.area_after_m2:,.1f} m² ({ratio}); see each record's notes")
+    said = {"count": len(repairs), "total": total, "where": worst.where,
+            "before": worst.area_before_m2, "after": worst.area_after_m2}
+    if worst.area_before_m2 > 0:
+        return Note("import.repaired", factor=worst.factor, **said)
+    return Note("import.repaired_from_nothing", **said)
 
 
 def _shapefile_aliases(layer: Layer, props: dict) -> dict:

@@ -74,7 +74,8 @@ def cancellation_candidates(reader: Reader, scope: Scope, options: Options) -> R
                        key=lambda a: (-a.hazard.area_m2, a.hazard.id))
         if not cands:
             continue
-        t = Table(f"district-{name}", f"{name}: {len(cands):,} cancellation candidate(s)", [
+        t = Table(f"district-{name}", Note("report.district_candidates", name=name,
+                                              count=len(cands)), [
             Column("hazard", "Hazard", numeric=False),
             Column("area_m2", "Area", "m²"),
             Column("indirect", "Indirect evidence", "points", decimals=2),

@@ -9,6 +9,7 @@ from typing import Any
 
 from mineaction.errors import InvalidInput
 from mineaction.io.readers import SourceFile
+from mineaction.messages import Note
 from mineaction.services.context import Context
 
 __all__ = ["as_json", "compare", "compare_notes", "conflicts", "import_register",
@@ -96,28 +97,24 @@ def no_data() -> str:
 
 
 def compare_notes(rows: list[dict[str, Any]], threshold: int) -> list[str]:
-    """What the comparison table's marks mean, and the records it could not place."""
+    """What the comparison table's marks mean, and the records it could not place (Notes:
+    English as text, said in the reader's language where shown)."""
     nd = no_data()
-    notes = []
+    notes: list[str] = []
     if any(r["computed"] == nd for r in rows):
-        notes.append(f"{nd}: the store holds no records of the figure's kind in its "
-                     "country (and area) and period, or knows no such area; no agreement is "
-                     "claimed either way.")
+        notes.append(Note("figures.note_no_data", mark=nd))
     if any(r["computed"] in (f"<{threshold}", "x") for r in rows):
-        notes.append(f"'<{threshold}': fewer than {threshold} people, not shown; 'x': "
-                     f"{threshold} or more, not shown because a hidden count could be worked "
-                     "out from it (killed + injured = total); no agreement is claimed for "
-                     "them.")
+        notes.append(Note("figures.note_suppressed", threshold=threshold))
     seen = set()
     for r in rows:
         key = (r["layer"], tuple(r["period"]))
         if r["left_out"] and key not in seen:
             seen.add(key)
-            n = r["left_out"]
-            notes.append(f"{n if isinstance(n, str) else format(n, ',')} {r['layer']} "
-                         f"record(s) of {'–'.join(r['period'])} could not be placed in a country "
-                         "(no administrative area, or one without a country) and were left "
-                         "out.")
+            n, period = r["left_out"], "–".join(r["period"])
+            notes.append(Note("figures.note_left_out", count=n, layer=r["layer"], period=period)
+                         if isinstance(n, int) else
+                         Note("figures.note_left_out_few", threshold=threshold,
+                              layer=r["layer"], period=period))
     return notes
 
 
