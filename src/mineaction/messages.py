@@ -990,6 +990,62 @@ MESSAGES: dict[str, str] = {
     "audit.not_public_key": "not a PEM public key ({reason})",
     "audit.not_ed25519": "holds a {kind}, not an Ed25519 key",
     "audit.must_be_a_whole": "{every_env} must be a whole number of entries, got {every!r}",
+    # -- audit verify: what the chain and the records are found to be
+    "audit.ok_empty": "audit log OK: empty",
+    "audit.ok_entries": "audit log OK: {count} entry(ies) checked ({span}); head {head}",
+    "audit.span_none": "none from entry {seq}",
+    "audit.span_one": "entry {seq}",
+    "audit.span_many": "entries {first}-{last}",
+    "audit.no_checkpoint": "no checkpoint",
+    "audit.checkpoints_trusted": ("{count} checkpoint(s) verified, the last at entry {last}, "
+                                  "signed with {keys} (trusted key)"),
+    "audit.checkpoints_untrusted": ("{count} checkpoint(s) verified, the last at entry {last}, "
+                                    "signed with {keys} (key stored with it (not checked "
+                                    "against a trusted key: pass --trust))"),
+    "audit.broken": "audit log BROKEN at entry {seq}: {problem}",
+    "audit.start_missing": "entry {seq} is missing, so verification cannot start at {start}",
+    "audit.missing_one": "entry {seq} is missing (deleted): the log goes on at entry {next}",
+    "audit.missing_many": ("entries {first}-{last} are missing (deleted): the log goes on at "
+                           "entry {next}"),
+    "audit.inserted_before": ("entry {seq} was inserted: the entry after it was entry {seq} "
+                              "before, and follows entry {prev}"),
+    "audit.renumbered": ("the entry stored as {seq} was entry {moved} (its content hashes to "
+                         "that number): entries were renumbered, inserted, deleted or reordered "
+                         "here"),
+    "audit.changed": "entry {seq} was changed: its content no longer hashes to its stored hash",
+    "audit.inserted": "entry {seq} was inserted: entry {next} follows entry {prev}",
+    "audit.not_following": ("entry {next} no longer follows entry {seq}: entry {seq} was "
+                            "rewritten with its hash recomputed, or entries were removed or "
+                            "moved here"),
+    "audit.not_the_head": ("entry {seq} does not have the hash of the exported head ({hash}): "
+                           "the log was rewritten at or before it"),
+    "audit.ends_before_head_one": ("the log ends at entry {last}, before the exported head "
+                                   "({head}): entry {first} was deleted"),
+    "audit.ends_before_head_many": ("the log ends at entry {last}, before the exported head "
+                                    "({head}): entries {first}-{head} were deleted"),
+    "audit.checkpoint_unreadable": "checkpoint {seq} has no readable signature block",
+    "audit.checkpoint_bad": "checkpoint {seq}: {problem}",
+    "audit.checkpoint_moved": ("checkpoint {seq} signs entry {signed}, not the entry before it: "
+                               "it was moved"),
+    "audit.rewritten_one": ("the chain no longer hashes to the head signed by checkpoint {seq} "
+                            "(entry {signed}): entry {first} was rewritten since it was signed"),
+    "audit.rewritten_many": ("the chain no longer hashes to the head signed by checkpoint {seq} "
+                             "(entry {signed}): entries {first}-{last} were rewritten since it "
+                             "was signed"),
+    "audit.signature_malformed": "its signature block is malformed ({error})",
+    "audit.signature_bad": "its signature does not verify with the key it carries ({key})",
+    "audit.signature_untrusted": ("it is signed with key {key}, which is not one of the trusted "
+                                  "keys ({trusted})"),
+    "audit.records_ok": "records OK: each of {count} stored record(s) is as the log last wrote it",
+    "audit.records_differ": "records DIFFER from the log: {parts}",
+    "audit.records_changed": ("{count} changed outside mineaction (not as last logged): "
+                              "{shown}"),
+    "audit.records_unlogged": "{count} stored but never logged: {shown}",
+    "audit.records_missing": "{count} logged but no longer stored: {shown}",
+    "audit.records_gaps": ("{count} logged write(s) found the record changed since its previous "
+                           "entry: {shown}"),
+    "audit.record_at": "{layer} {id} (entry {seq})",
+    "audit.and_more": "{shown} and {count} more",
     # -- review.
     "review.already_decided": "{id} is {status} already ({by}, {at})",
     "review.approvers_only": ("{name} may not approve or reject submissions: approvers and "
@@ -1395,14 +1451,14 @@ def say(template: str, params: Mapping[str, Any], locale: str) -> str:
     t = translator(locale)
     name = plural_param(template)
     n = params.get(name) if name else None
-    counted = isinstance(n, int) and not isinstance(n, bool)
-    if counted:
-        found = t.ngettext(template, _NO_PLURAL, n)
+    counted = n if isinstance(n, int) and not isinstance(n, bool) else None
+    if counted is not None:
+        found = t.ngettext(template, _NO_PLURAL, counted)
         if found is not _NO_PLURAL and found != template:
             return found
     said = t.gettext(template)
-    if counted and said == template:
-        found = translator("en").ngettext(template, _NO_PLURAL, n)
+    if counted is not None and said == template:
+        found = translator("en").ngettext(template, _NO_PLURAL, counted)
         if found is not _NO_PLURAL:
             return found
     return said

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -42,6 +43,38 @@ def test_verify_exits_2_and_names_the_changed_entry(store_copy, capsys):
     assert "BROKEN at entry 7" in out and "entry 7 was changed" in out
     rc, out, _ = run(store_copy, "verify", "--from", "8", capsys=capsys)
     assert rc == 0
+
+
+def test_verify_says_what_it_found_in_the_language_of_the_command_line(store_copy, tmp_path,
+                                                                      capsys, monkeypatch):
+    def verify(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        rc = main(["--db", str(store_copy), "--lang", "ru", "audit", "verify", *args])
+        return rc, " ".join(capsys.readouterr().out.split())
+
+    rc, out = verify("--records")
+    said = re.match(r"журнал аудита в порядке: провер(ена|ены|ено) (\d+) запис(ь|и|ей) ", out)
+    assert rc == 0 and said, out
+    n = int(said[2])
+    # the Russian form its number takes (62: "проверены 62 записи")
+    assert n > 20 and said[1] == {1: "ена", 2: "ены", 3: "ены", 4: "ены"}.get(
+        n % 10 if n % 100 not in (11, 12, 13, 14) else 0, "ено")
+    assert f"(записи 1-{n}); вершина {n}:" in out and "контрольных точек нет" in out
+    assert "записи в порядке: каждая из " in out
+    key = tmp_path / "k.key"
+    monkeypatch.setenv("MINEACTION_AUDIT_KEY", str(key))
+    assert main(["--db", str(store_copy), "audit", "keygen", "-o", str(key)]) == 0
+    assert main(["--db", str(store_copy), "audit", "checkpoint"]) == 0
+    rc, out = verify()
+    assert rc == 0 and f"подтверждена 1 контрольная точка, последняя — на записи {n + 1}" in out
+    assert "не сверен с доверенным ключом: укажите --trust" in out
+    with sqlite3.connect(store_copy) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        conn.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 7")
+    rc, out = verify()
+    assert rc == 2 and out == ("журнал аудита НАРУШЕН на записи 7: запись 7 изменена: хеш её "
+                               "содержимого больше не совпадает с сохранённым")
+    assert "entry" not in out and "BROKEN" not in out
 
 
 def test_checkpoint_with_a_key_and_verify_with_the_right_and_a_wrong_one(store_copy,

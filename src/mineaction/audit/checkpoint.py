@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from mineaction.audit.canonical import canonical_json
 from mineaction.audit.log import CHECKPOINT, TABLE, Who, chain, detail_text
 from mineaction.errors import InvalidInput, Problem
+from mineaction.messages import Note
 
 FORMAT = "mineaction-audit-checkpoint/1"
 KEY_ENV = "MINEACTION_AUDIT_KEY"
@@ -137,7 +138,7 @@ class Checked:
     seq: int | None
     hash: str | None
     key_id: str | None
-    problem: str | None
+    problem: Note | None
 
 
 def check(detail: Any, trusted: dict[str, Ed25519PublicKey] | None = None) -> Checked:
@@ -150,18 +151,17 @@ def check(detail: Any, trusted: dict[str, Ed25519PublicKey] | None = None) -> Ch
         signature = base64.b64decode(detail["signature"], validate=True)
         key = Ed25519PublicKey.from_public_bytes(public)
     except (KeyError, TypeError, ValueError, binascii.Error) as exc:
-        return Checked(None, None, None, f"its signature block is malformed ({exc})")
+        return Checked(None, None, None, Note("audit.signature_malformed", error=str(exc)))
     kid = key_id(public)
     try:
         key.verify(signature, message(seq, head, at))
     except InvalidSignature:
-        return Checked(seq, head, kid, f"its signature does not verify with the key it carries "
-                                       f"({kid})")
+        return Checked(seq, head, kid, Note("audit.signature_bad", key=kid))
     if trusted is not None:
         other = trusted.get(kid)
         if other is None or raw(other) != public:
-            return Checked(seq, head, kid, f"it is signed with key {kid}, which is not one of the "
-                                           f"trusted keys ({', '.join(sorted(trusted))})")
+            return Checked(seq, head, kid, Note("audit.signature_untrusted", key=kid,
+                                                trusted=", ".join(sorted(trusted))))
     return Checked(seq, head, kid, None)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from mineaction.audit import checkpoint as cp
 from mineaction.audit.canonical import GENESIS, entry_hash
 from mineaction.audit.log import CHECKPOINT, COLUMNS, TABLE, json_detail
+from mineaction.messages import Message, Note, render
 
 #: Entries read per round trip.
 READ_BATCH = 5000
@@ -46,36 +47,32 @@ class Report:
     keys: set[str] = field(default_factory=set)
     trusted: bool = False
     bad_seq: int | None = None
-    problem: str | None = None
+    problem: Note | None = None  # English as text, said in any language
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
-    def summary(self) -> str:
+    def summary(self, locale: str = "en") -> str:
+        """What the verification found, in ``locale``."""
         if not self.ok:
-            return f"audit log BROKEN at entry {self.bad_seq}: {self.problem}"
+            return render("audit.broken", {"seq": self.bad_seq, "problem": self.problem},
+                          locale)
         if self.head is None:
-            return "audit log OK: empty"
-        span = (f"none from entry {self.from_seq}" if self.count == 0 else
-                f"entry {self.from_seq}" if self.count == 1 else
-                f"entries {self.from_seq}-{self.head[0]}")
-        text = (f"audit log OK: {_n(self.count, 'entry', 'entries')} checked ({span}); head "
-                f"{self.head[0]}:{self.head[1]}")
+            return render("audit.ok_empty", {}, locale)
+        span = (Message.of("audit.span_none", seq=self.from_seq) if self.count == 0 else
+                Message.of("audit.span_one", seq=self.from_seq) if self.count == 1 else
+                Message.of("audit.span_many", first=self.from_seq, last=self.head[0]))
+        parts = [render("audit.ok_entries", {"count": self.count, "span": span,
+                                             "head": f"{self.head[0]}:{self.head[1]}"}, locale)]
         if self.checkpoints:
-            how = "trusted key" if self.trusted else "key stored with it (not checked against a "\
-                "trusted key: pass --trust)"
-            text += (f"; {_n(self.checkpoints, 'checkpoint', 'checkpoints')} verified, the last "
-                     f"at entry "
-                     f"{self.last_checkpoint}, signed with {', '.join(sorted(self.keys))} "
-                     f"({how})")
+            parts.append(render(
+                "audit.checkpoints_trusted" if self.trusted else "audit.checkpoints_untrusted",
+                {"count": self.checkpoints, "last": self.last_checkpoint,
+                 "keys": ", ".join(sorted(self.keys))}, locale))
         else:
-            text += "; no checkpoint"
-        return text
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+            parts.append(render("audit.no_checkpoint", {}, locale))
+        return "; ".join(parts)
 
 
 def rows(conn: Connection, from_seq: int = 1) -> Iterator[dict[str, Any]]:
@@ -102,9 +99,8 @@ def verify(conn: Connection, *, from_seq: int = 1,
     if start > 1:
         found = conn.exec_driver_sql(f"SELECT hash FROM {TABLE} WHERE seq = {start - 1}").scalar()
         if found is None:
-            report.bad_seq, report.problem = start - 1, (
-                f"entry {start - 1} is missing, so verification cannot start at {start}")
-            return report
+            return _bad(report, start - 1, Note("audit.start_missing", seq=start - 1,
+                                                start=start))
         prev = str(found)
     expected = start
     recent: deque[tuple[int, str]] = deque(maxlen=3)  # (seq, hash) of the last good entries
@@ -113,56 +109,48 @@ def verify(conn: Connection, *, from_seq: int = 1,
     for row in rows(conn, start):
         seq = int(row["seq"])
         if seq != expected:
-            gone = (f"entry {expected} is" if seq == expected + 1
-                    else f"entries {expected}-{seq - 1} are")
-            return _bad(report, expected, f"{gone} missing (deleted): the log goes on at entry "
-                                          f"{seq}")
+            return _bad(report, expected, Note("audit.missing_one", seq=expected, next=seq)
+                        if seq == expected + 1 else
+                        Note("audit.missing_many", first=expected, last=seq - 1, next=seq))
         own = entry_hash(row["prev_hash"], row)
         if own != row["hash"]:
             moved = _moved(row)
             if moved == seq - 1 and len(recent) >= 2 and row["prev_hash"] == recent[-2][1]:
-                return _bad(report, seq - 1, f"entry {seq - 1} was inserted: the entry after "
-                                             f"it was entry {seq - 1} before, and follows "
-                                             f"entry {seq - 2}")
+                return _bad(report, seq - 1, Note("audit.inserted_before", seq=seq - 1,
+                                                  prev=seq - 2))
             if moved is not None:
-                return _bad(report, seq, f"the entry stored as {seq} was entry {moved} (its "
-                                         "content hashes to that number): entries were "
-                                         "renumbered, inserted, deleted or reordered here")
-            return _bad(report, seq, f"entry {seq} was changed: its content no longer hashes to "
-                                     "its stored hash")
+                return _bad(report, seq, Note("audit.renumbered", seq=seq, moved=moved))
+            return _bad(report, seq, Note("audit.changed", seq=seq))
         if row["prev_hash"] != prev:
             if len(recent) >= 2 and row["prev_hash"] == recent[-2][1]:
-                return _bad(report, seq - 1, f"entry {seq - 1} was inserted: entry {seq} "
-                                             f"follows entry {seq - 2}")
-            return _bad(report, seq - 1, f"entry {seq} no longer follows entry {seq - 1}: "
-                                         f"entry {seq - 1} was rewritten with its hash "
-                                         "recomputed, or entries were removed or moved here")
+                return _bad(report, seq - 1, Note("audit.inserted", seq=seq - 1, next=seq,
+                                                  prev=seq - 2))
+            return _bad(report, seq - 1, Note("audit.not_following", seq=seq - 1, next=seq))
         if row["action"] == CHECKPOINT:
-            problem, rewritten = _checkpoint_problem(row, seq, prev, trust)
-            if rewritten and problem is not None:
-                stretch = (f"entry {good_from} was" if good_from >= seq - 1
-                           else f"entries {good_from}-{seq - 1} were")
-                return _bad(report, good_from, problem.replace("{stretch}", stretch))
-            if problem is not None:
+            problem = _checkpoint_problem(row, seq, prev, trust)
+            if problem == REWRITTEN:
+                return _bad(report, good_from, Note(
+                    "audit.rewritten_one", seq=seq, signed=seq - 1, first=good_from)
+                    if good_from >= seq - 1 else Note(
+                    "audit.rewritten_many", seq=seq, signed=seq - 1, first=good_from,
+                    last=seq - 1))
+            if isinstance(problem, Note):
                 return _bad(report, seq, problem)
             report.checkpoints += 1
             report.last_checkpoint = seq
             report.keys.add(cp.key_id(_raw_key(row)))
             good_from = seq + 1
         if expect_head is not None and seq == expect_head[0] and row["hash"] != expect_head[1]:
-            return _bad(report, seq, f"entry {seq} does not have the hash of the exported head "
-                                     f"({expect_head[1]}): the log was rewritten at or before "
-                                     "it")
+            return _bad(report, seq, Note("audit.not_the_head", seq=seq, hash=expect_head[1]))
         prev = row["hash"]
         recent.append((seq, prev))
         expected = seq + 1
         report.count += 1
     last = expected - 1
     if expect_head is not None and last < expect_head[0]:
-        gone = (f"entry {last + 1} was" if last + 1 == expect_head[0]
-                else f"entries {last + 1}-{expect_head[0]} were")
-        return _bad(report, last + 1, f"the log ends at entry {last}, before the exported head "
-                                      f"({expect_head[0]}): {gone} deleted")
+        return _bad(report, last + 1, Note(
+            "audit.ends_before_head_one" if last + 1 == expect_head[0] else
+            "audit.ends_before_head_many", last=last, head=expect_head[0], first=last + 1))
     if last >= 1:
         report.head = (last, prev)
     elif start == 1:
@@ -170,7 +158,7 @@ def verify(conn: Connection, *, from_seq: int = 1,
     return report
 
 
-def _bad(report: Report, seq: int, problem: str) -> Report:
+def _bad(report: Report, seq: int, problem: Note) -> Report:
     report.bad_seq, report.problem = seq, problem
     return report
 
@@ -190,24 +178,27 @@ def _raw_key(row: Mapping[str, Any]) -> bytes:
     return base64.b64decode(json_detail(row["detail"])["key"])
 
 
+#: :func:`_checkpoint_problem`'s answer when the chain before the checkpoint was rewritten
+#: (the caller says which stretch).
+REWRITTEN = "rewritten"
+
+
 def _checkpoint_problem(row: Mapping[str, Any], seq: int, prev: str,
-                        trusted: dict[str, Ed25519PublicKey] | None) -> tuple[str | None, bool]:
-    """What is wrong with a checkpoint entry (None: nothing), and whether it is that the chain
-    before it was rewritten (its text then has a ``{stretch}`` to fill in)."""
+                        trusted: dict[str, Ed25519PublicKey] | None) -> Note | str | None:
+    """What is wrong with a checkpoint entry (None: nothing), or :data:`REWRITTEN` when it is
+    that the chain before it was rewritten."""
     try:
         detail = json_detail(row["detail"])
     except ValueError:
-        return f"checkpoint {seq} has no readable signature block", False
+        return Note("audit.checkpoint_unreadable", seq=seq)
     checked = cp.check(detail, trusted)
     if checked.problem is not None:
-        return f"checkpoint {seq}: {checked.problem}", False
+        return Note("audit.checkpoint_bad", seq=seq, problem=checked.problem)
     if checked.seq != seq - 1:
-        return (f"checkpoint {seq} signs entry {checked.seq}, not the entry before it: it was "
-                "moved"), False
+        return Note("audit.checkpoint_moved", seq=seq, signed=checked.seq)
     if checked.hash != prev:
-        return (f"the chain no longer hashes to the head signed by checkpoint {seq} (entry "
-                f"{seq - 1}): {{stretch}} rewritten since it was signed"), True
-    return None, False
+        return REWRITTEN
+    return None
 
 
 def head(conn: Connection) -> tuple[int, str, str] | None:
@@ -237,25 +228,31 @@ class RecordsReport:
     def ok(self) -> bool:
         return not (self.changed or self.unlogged or self.missing or self.gaps)
 
-    def summary(self, limit: int = 10) -> str:
+    def summary(self, limit: int = 10, locale: str = "en") -> str:
+        """What the comparison found, in ``locale``; at most ``limit`` records named of each
+        kind."""
         if self.ok:
-            return (f"records OK: each of {self.records} stored records is as the log last "
-                    "wrote it")
+            return render("audit.records_ok", {"count": self.records}, locale)
+
+        def listed(items: list[str]) -> str:
+            shown = ", ".join(items[:limit])
+            if len(items) > limit:
+                return render("audit.and_more", {"shown": shown, "count": len(items) - limit},
+                              locale)
+            return shown
+
         parts = []
-        for what, items in (("changed outside mineaction (not as last logged)", self.changed),
-                            ("stored but never logged", self.unlogged),
-                            ("logged but no longer stored", self.missing)):
-            if items:
-                shown = ", ".join(f"{layer} {rid}" for layer, rid in items[:limit])
-                more = f" and {len(items) - limit} more" if len(items) > limit else ""
-                parts.append(f"{len(items)} {what}: {shown}{more}")
+        for code, pairs in (("audit.records_changed", self.changed),
+                            ("audit.records_unlogged", self.unlogged),
+                            ("audit.records_missing", self.missing)):
+            if pairs:
+                parts.append(render(code, {"count": len(pairs), "shown": listed(
+                    [f"{layer} {rid}" for layer, rid in pairs])}, locale))
         if self.gaps:
-            shown = ", ".join(f"{layer} {rid} (entry {seq})" for layer, rid, seq in
-                              self.gaps[:limit])
-            more = f" and {len(self.gaps) - limit} more" if len(self.gaps) > limit else ""
-            parts.append(f"{len(self.gaps)} logged writes found the record changed since its "
-                         f"previous entry: {shown}{more}")
-        return "records DIFFER from the log: " + "; ".join(parts)
+            parts.append(render("audit.records_gaps", {"count": len(self.gaps), "shown": listed(
+                [render("audit.record_at", {"layer": layer, "id": rid, "seq": seq}, locale)
+                 for layer, rid, seq in self.gaps])}, locale))
+        return render("audit.records_differ", {"parts": "; ".join(parts)}, locale)
 
 
 def check_records(reader: Any) -> RecordsReport:

@@ -14,7 +14,7 @@ from rich.table import Table
 from mineaction import audit
 from mineaction.access.accounts import require_admin
 from mineaction.audit.checkpoint import KEY_ENV, generate, key_id, load_public
-from mineaction.cli.app import app, console, context, said, say
+from mineaction.cli.app import app, console, context, plain, said, say, state
 from mineaction.domain.schema import INT64_MAX
 from mineaction.errors import InvalidInput
 
@@ -49,9 +49,9 @@ def verify(
         report = audit.verify_store(store, from_seq=from_seq, trusted=trust,
                                     expect_head=expected)
         checked = audit.check_store_records(store) if records else None
-    console.print(escape(report.summary()), highlight=False)
+    plain(report.summary(locale=state.locale))
     if checked is not None:
-        console.print(escape(checked.summary()), highlight=False)
+        plain(checked.summary(locale=state.locale))
     if not report.ok or (checked is not None and not checked.ok):
         raise typer.Exit(2)
 
