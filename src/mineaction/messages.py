@@ -895,8 +895,7 @@ MESSAGES: dict[str, str] = {
     "cli.head_before": "before",
     "cli.head_after": "after",
     "cli.head_detail": "detail",
-    "cli.audit_entry": "1 entry",
-    "cli.audit_entries": "{count} entries",
+    "cli.audit_entries": "{count} entry(ies)",
     "cli.rank_surface": ("{kind} {area:,.0f} m²: mean {mean}, max {max} ({count:,} cell(s))"),
     "cli.surface_written": ("wrote {path}: {width:,} x {height:,} cells of {resolution:g} m in "
                             "{crs}, {inside:,} inside the territory, {count:,} window(s); mean "

@@ -141,8 +141,7 @@ def list_entries(
                       (e.after_hash or "")[:12],
                       escape(_short(e.detail)) if e.action != "checkpoint" else _signed(e))
     console.print(table)
-    console.print(said("cli.audit_entry") if len(found) == 1 else
-                  said("cli.audit_entries", count=len(found)), highlight=False, markup=False)
+    say("cli.audit_entries", count=len(found))
 
 
 def _since(text: str) -> dt.date | dt.datetime:
