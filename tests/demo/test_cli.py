@@ -13,10 +13,14 @@ from mineaction.cli import main
 pytestmark = pytest.mark.xdist_group("demo")
 
 
-def test_demo_command_builds_store_truth_records_and_a_map(tmp_path: Path) -> None:
+def test_demo_command_builds_store_truth_records_and_a_map(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db, png = tmp_path / "demo.gpkg", tmp_path / "map.png"
-    assert main(["--db", str(db), "demo", "--seed", "3", "--scale", "0.05",
+    assert main(["--db", str(db), "--lang", "ru", "demo", "--seed", "3", "--scale", "0.05",
                  "--figure", str(png)]) == 0
+    said = capsys.readouterr().err  # what it is doing, in the language asked
+    assert "территория" in said and "загрязнённ" in said and "запись хранилища" in said
+    assert "territory" not in said and "contaminated" not in said
     truth = tmp_path / "demo-truth.gpkg"
     assert truth.exists() and db.exists()
     assert "items" in {str(r[0]) for r in pyogrio.list_layers(str(truth))}

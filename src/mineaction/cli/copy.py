@@ -22,7 +22,7 @@ def copy(
 ) -> None:
     """Copy every layer of one store into another, keeping ids and versions, in one
     transaction: all of it or nothing."""
-    with context(src, require=False) as ctx, progress_bar("copying") as advance:
+    with context(src, require=False) as ctx, progress_bar(said("cli.progress_copying")) as advance:
         done = layers.copy_to(ctx, dst, into_existing=into_existing, progress=advance,
                               on_total=advance.set_total)
     table = Table(said("cli.head_layer"), said("cli.head_records"),

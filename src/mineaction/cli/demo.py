@@ -7,9 +7,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mineaction.cli.app import app, console, err_console, progress_bar, said, say, state
+from mineaction.messages import in_locale
 from mineaction.services import demo as demos
 
 
@@ -30,11 +32,12 @@ def demo(
     with ExitStack() as stack:
 
         def bar(label: str, total: int | None) -> Callable[[int], None]:
-            return stack.enter_context(progress_bar(label, total))
+            return stack.enter_context(progress_bar(in_locale(label, state.locale), total))
 
         summary, truth = demos.build(db, truth, seed=seed, scale=scale,
                                      records_dir=records_dir,
-                                     report=lambda m: err_console.print(f"[dim]{m}[/]"),
+                                     report=lambda m: err_console.print(
+                                         f"[dim]{escape(in_locale(m, state.locale))}[/]"),
                                      progress=bar)
     t = Table(said("cli.head_layer"), said("cli.head_records"),
               title=said("cli.demo_title", db=db, seed=seed, scale=scale))

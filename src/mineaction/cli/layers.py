@@ -139,7 +139,7 @@ def import_(
             # a fresh import of a large file goes column by column; None: row by row
             cf = open_columnar(file, source_layer, encoding=encoding)
             if cf is not None:
-                with progress_bar(f"importing {lyr.name}") as advance:
+                with progress_bar(said("cli.progress_importing", layer=lyr.name)) as advance:
                     bulk = imports.intake_columnar(ctx, lyr.name, cf, options=options,
                                                    progress=advance)
                 if bulk is not None:
@@ -158,7 +158,7 @@ def import_(
             for w in review.warnings_of(sub):
                 warn(w)
             return
-        with progress_bar(f"importing {lyr.name}") as advance:
+        with progress_bar(said("cli.progress_importing", layer=lyr.name)) as advance:
             try:
                 result = imports.intake(ctx, lyr.name, src, m, options=options,
                                         progress=advance)

@@ -17,6 +17,7 @@ from mineaction.cli.app import (
     context,
     err_console,
     progress_bar,
+    said,
     say,
 )
 from mineaction.errors import InvalidInput
@@ -128,11 +129,11 @@ def import_register(
         if not file.exists():
             raise InvalidInput.of("file.not_found", path=file)
         rows = read_register(file, m)
-        with progress_bar("importing victims", None) as advance:
+        with progress_bar(said("cli.progress_importing", layer=layer), None) as advance:
             result = imports.import_register(ctx, layer, rows, m, progress=advance,
                                              source=str(file))
     from mineaction.cli.layers import show_outcome
 
     show_outcome(result, str(file), None, ctx.locale)
     if m.credit:
-        err_console.print(f"[dim]source: {m.credit}[/]")
+        err_console.print(f"[dim]{escape(said('cli.register_source', credit=m.credit))}[/]")

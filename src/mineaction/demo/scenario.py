@@ -49,6 +49,7 @@ from mineaction.domain.release import polygonal
 from mineaction.domain.schema import Record
 from mineaction.errors import StoreError
 from mineaction.geo.measure import area_m2, length_m
+from mineaction.messages import Note
 from mineaction.store import open_store
 
 Report = Callable[[str], None]
@@ -587,11 +588,11 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
         summary.seconds[name] = round(now - clock, 2)
         clock = now
 
-    say("territory")
+    say(Note("cli.demo_territory"))
     t = make_territory(seed)
     sites = lay_sites(seed, t, scale)
     lap("territory and sites")
-    say(f"{len(sites)} contaminated sites; survey and land release")
+    say(Note("cli.demo_sites", count=len(sites)))
     hazards = H.survey_hazards(seed, t, sites, scale)
     rel = H.Releaser(seed, sites, hazards)
     acts = rel.run(scale)
@@ -621,12 +622,12 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
         def bar(label: str, total: int | None) -> Callable[[int], None] | None:
             return progress(label, total) if progress else None
 
-        say("writing the store and the truth file")
+        say(Note("cli.demo_writing"))
         with store.transaction() as raw_tx:
             tx: Any = Owned(raw_tx)
             tx.add_many(organisations(src) + admin_areas(t, src))
             hz = hazard_records(hazards, t, src)
-            tx.add_many(hz, bar("hazards", len(hz)))
+            tx.add_many(hz, bar(Note("cli.demo_bar_hazards"), len(hz)))
             record_hazards(tx, hz)
             ac = activity_records(acts, hazards, src)
             tx.add_many(ac)
@@ -634,12 +635,10 @@ def build(db: str, truth_path: str | Path, *, seed: int = 1, scale: float = 1.0,
             tx.add_many(qe)
             # as a programme records them: activities, and each failed inspection rejecting
             # its lot (the land returns to a hazard), in date order
-            apply_in_order(tx, ac, qe, bar("land release", len(ac)))
+            apply_in_order(tx, ac, qe, bar(Note("cli.demo_bar_release"), len(ac)))
             lap("store: hazards, activities, release")
-            n_items = sum(s.n_items for s in sites)
             tx.add_many(stream_items(seed, sites, acts, qcs, accs, fate, truth, src, counters),
-                        bar("finds", None))
-            del n_items
+                        bar(Note("cli.demo_bar_finds"), None))
             accidents, victims = accident_records(accs, seed, src)
             tx.add_many(accidents + victims + eore_records(seed, t, scale, src)
                         + capacity_records(scale, src, acts))
