@@ -136,4 +136,5 @@ def import_register(
 
     show_outcome(result, str(file), None, ctx.locale)
     if m.credit:
-        err_console.print(f"[dim]{escape(said('cli.register_source', credit=m.credit))}[/]")
+        source = said("cli.register_source", credit=m.credit)
+        err_console.print(f"[dim]{escape(source)}[/]")
