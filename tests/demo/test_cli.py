@@ -27,6 +27,31 @@ def test_demo_command_builds_store_truth_records_and_a_map(
     assert list((tmp_path / "records").glob("MR-*.json"))
     img = matplotlib.image.imread(png)
     assert img.shape[0] > 800 and img.shape[1] > 1500
+    # the map's words in the reader's language, every glyph drawn (Georgian here)
+    import warnings
+
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from mineaction.services import demo as demos
+
+    drawn: list[str] = []
+    save = Figure.savefig
+
+    def keep(fig: Figure, *args: object, **kw: object) -> None:
+        drawn.extend(t.get_text() for t in fig.findobj(Text))
+        save(fig, *args, **kw)
+
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mp.setattr(Figure, "savefig", keep)
+        demos.draw(str(db), truth, tmp_path / "ka.png", title="x", locale="ka")
+    assert not [w for w in caught if "missing from" in str(w.message)]
+    text = " ".join(drawn)
+    for said_ka in ("სინთეზური სადემონსტრაციო მონაცემები", "მთელი ტერიტორია",
+                    "გაუქმებული არატექნიკური კვლევით", "ყოფილი ფრონტის ხაზი"):
+        assert said_ka in text, said_ka
+    assert "SYNTHETIC" not in text and "territory" not in text and "front line" not in text
     # a second run into the same store is refused: the demo needs an empty store
     assert main(["--db", str(db), "demo", "--scale", "0.05",
                  "--truth", str(tmp_path / "t2.gpkg")]) == 1

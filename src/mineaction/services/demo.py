@@ -35,7 +35,7 @@ def build(url: str, truth: Path | None = None, *, seed: int = 1, scale: float = 
                progress=progress), truth
 
 
-def draw(url: str, truth: Path, path: Path, title: str) -> None:
+def draw(url: str, truth: Path, path: Path, title: str, locale: str = "en") -> None:
     from mineaction.demo.figure import draw as run
 
-    run(url, truth, path, title=title)
+    run(url, truth, path, title=title, locale=locale)
