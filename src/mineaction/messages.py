@@ -1240,6 +1240,12 @@ MESSAGES: dict[str, str] = {
     "planning.weights_layout": "a weights file holds [criteria.NAME] tables and nothing else",
     # the fan chart of a forecast
     "planning.chart_record": "released (record)",
+    "planning.missing_productivity": "m² per team-day ({method})",
+    "planning.missing_capacity": "team-days of a complete year",
+    "planning.missing_shares": "how survey divided hazards' land",
+    "planning.missing_discoveries": "land found hazardous each year",
+    "planning.missing_history": "land released year by year",
+    "planning.backtest_two_years": "the record has fewer than two complete years of land release",
     "planning.chart_year": "year",
     "planning.chart_released": "land released, km² a year (cancelled + reduced + cleared)",
     "planning.chart_synthetic": "{title} (SYNTHETIC DATA)",

@@ -85,15 +85,30 @@ def test_forecast_backtest_and_schedule_tables_follow_lang(demo_db: Path,
     assert "Schedule" not in flat and "team-days" not in flat
     code, text = run("--db", str(figures_db), "--lang", "ka", "plan", "backtest")
     assert code == 0 and "უკუტესტი არ არის" in text
+    assert "ორზე ნაკლები სრული წელია" in " ".join(text.split()) and "fewer" not in text
     code, text = run("--db", str(figures_db), "--lang", "ru", "plan", "forecast", "--runs",
                      "100")
     flat = " ".join(text.split())
     assert code == 0 and "Опубликованные цели и оценки" in flat and "согласуется" in flat
     assert "невозможно рассчитать" in flat and "высвобождено в 2023: 530.8 км²" in flat
     assert "consistent" not in flat and "the record" not in flat
+    assert "(взяты значения по умолчанию): земля, высвобожденная по годам" in flat
     code, text = run("--db", str(figures_db), "--lang", "ru", "figures", "list")
     flat = " ".join(text.split())
     assert code == 0 and "Опубликованные показатели (" in flat and "оговорка" in flat
     code, text = run("--db", str(figures_db), "--lang", "az", "figures", "totals")
     flat = " ".join(text.split())
     assert code == 0 and "hissələrin cəmi" in flat and "sum of parts" not in flat
+
+
+def test_what_a_forecast_could_not_read_is_said_in_each_language() -> None:
+    from mineaction.planning.data import METHODS
+    from mineaction.services.planning import missing_input
+
+    codes = [f"productivity:{m}" for m in METHODS] + ["capacity", "shares", "discoveries",
+                                                        "history"]
+    for lang in ("en", "az", "hy", "ka", "ru"):
+        said = [missing_input(c, lang) for c in codes]
+        assert len(set(said)) == len(codes), said  # no two alike
+        assert not set(said) & set(codes) and not any(":" in s for s in said), said
+    assert missing_input("productivity:cleared", "ru") == "м² на группо-день (расчищено)"

@@ -125,7 +125,8 @@ def _print_forecast(res: Any, years: int) -> None:
         note = said("cli.forecast_note")
         console.print(f"[dim]{escape(note)}[/]")
     if res.missing:
-        missing = said("cli.forecast_missing", missing=", ".join(res.missing))
+        missing = said("cli.forecast_missing", missing=", ".join(
+            planning.missing_input(c, state.locale) for c in res.missing))
         console.print(f"[dim]{escape(missing)}[/]")
     if res.checks:
         t = Table(title=said("cli.targets_title"))
@@ -174,7 +175,7 @@ def backtest(
             + "\n")
         return
     if bt.missing:
-        say("cli.no_backtest", missing=bt.missing)
+        say("cli.no_backtest", missing=in_locale(bt.missing, state.locale))
         return
     t = Table(title=said("cli.backtest_title"))
     for h in ("cli.head_cutoff", "cli.head_seed", "cli.head_year", "cli.head_actual", "P10",

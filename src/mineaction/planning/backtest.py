@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mineaction.messages import Note
 from mineaction.planning.data import Record
 from mineaction.planning.forecast import Scenario, inputs, run
 
@@ -82,7 +83,7 @@ def backtest(rec: Record, *, cutoffs: Sequence[int] | None = None,
              scenario: Scenario | None = None) -> Backtest:
     years = complete_years(rec)
     if len(years) < 2:
-        return Backtest(missing="the record has fewer than two complete years of land release")
+        return Backtest(missing=Note("planning.backtest_two_years"))
     cut = list(cutoffs) if cutoffs else years[:-1]
     actual = {y: sum(v.values()) for y, v in rec.released_by_year().items()}
     sc = scenario or Scenario()

@@ -137,6 +137,20 @@ def criterion_heading(criterion: str, locale: str) -> str:
     return translator(locale).gettext(criterion_title(criterion))
 
 
+def missing_input(code: str, locale: str) -> str:
+    """What a forecast could not read off the record (``Inputs.missing``: "capacity",
+    "productivity:cleared"...) as people read it in ``locale``; an unknown code as it is."""
+    from mineaction.messages import render
+    from mineaction.services.summary import term
+
+    what, _, method = code.partition(":")
+    if what == "productivity":
+        return render("planning.missing_productivity", {"method": term(method, locale)}, locale)
+    if what in ("capacity", "shares", "discoveries", "history"):
+        return render(f"planning.missing_{what}", {}, locale)
+    return code
+
+
 def rank_csv(items: list[Any], criteria: list[str]) -> str:
     """Ranked hazards as CSV text: rank, hazard, district, area, score, each criterion's part
     and what it measured (text cells written so that no spreadsheet runs them)."""
