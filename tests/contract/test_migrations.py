@@ -107,7 +107,7 @@ def test_migration_recomputes_wrong_areas_and_notes_them(store_url, monkeypatch)
     assert steps["T1/H1"].notes is None and steps["T1/H1"].version == 1
     by_version = dict(said)
     assert by_version[6] == (
-        "corrected area_m2 of 2 hazard-versions and 1 release-steps; largest change "
+        "corrected area_m2 of 2 hazard-versions, 1 release-steps; largest change "
         f"{hz.area_m2:,.1f} m² on hazard-versions HZ-000051@2; each record's notes say from "
         "what to what")
     # GeoPackage: FLOAT reals become DOUBLE; PostgreSQL: integer becomes bigint

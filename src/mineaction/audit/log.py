@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from mineaction.audit.canonical import GENESIS, canonical_json, record_hashes
 from mineaction.domain.layers import Layer, all_layers
 from mineaction.domain.schema import Record
+from mineaction.messages import Note
 
 if TYPE_CHECKING:
     from mineaction.store.sql import SqlStore, SqlTransaction
@@ -383,8 +384,7 @@ def migration(store: SqlStore, conn: Connection) -> list[str]:
     if not pending.entries:
         return []
     n = pending.flush(conn)
-    return [f"audit log started with a baseline entry for each of {n} stored records "
-            f"({', '.join(counted)})"]
+    return [Note("store.migrated_audit", count=n, layers=", ".join(counted))]
 
 
 def _all_rows(store: SqlStore, conn: Connection, layer: Layer) -> Iterator[list[dict[str, Any]]]:

@@ -59,7 +59,7 @@ def demo(
     say("cli.demo_records_imported" if summary.records_imported else
         "cli.demo_records", count=summary.records, folder=summary.records_dir)
     if figure is not None:
-        demos.draw(db, truth, figure, title=said("demo.map_seed", seed=seed, scale=scale),
+        demos.draw(db, truth, figure, title=said("cli.map_seed", seed=seed, scale=scale),
                    locale=state.locale)
         say("cli.demo_map", path=figure)
     say("cli.demo_synthetic")

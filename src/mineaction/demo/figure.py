@@ -176,7 +176,7 @@ def draw(db: str, truth_path: str | os.PathLike[str], out: str | os.PathLike[str
                    linewidths=1.4, zorder=5.5)
     ax.set_xlim(BOX[0], BOX[2])
     ax.set_ylim(BOX[1], BOX[3])
-    ax.set_title(said("demo.map_whole"), fontsize=11)
+    ax.set_title(said("cli.map_whole"), fontsize=11)
 
     win = _zoom_window(mine_finds, belt_g[0], 0.035)
     base(az, True)
@@ -216,46 +216,46 @@ def draw(db: str, truth_path: str | os.PathLike[str], out: str | os.PathLike[str
     az.plot([x0, x0 + km], [y0, y0], color="black", linewidth=3, zorder=8)
     az.text(x0 + km / 2, y0 + 0.012 * (win[3] - win[1]), "1 km", ha="center", fontsize=9,
             zorder=8)
-    az.set_title(said("demo.map_closeup"), fontsize=11)
+    az.set_title(said("cli.map_closeup"), fontsize=11)
     ax.add_patch(Rectangle((win[0], win[1]), win[2] - win[0], win[3] - win[1], fill=False,
                            edgecolor="black", linewidth=1.5, zorder=7))
     for a in (ax, az):
         a.tick_params(labelsize=8)
-        a.set_xlabel(said("demo.map_longitude"), fontsize=8)
-        a.set_ylabel(said("demo.map_latitude"), fontsize=8)
+        a.set_xlabel(said("cli.map_longitude"), fontsize=8)
+        a.set_ylabel(said("cli.map_latitude"), fontsize=8)
 
     handles = [
-        Patch(facecolor=LAND, edgecolor="#6d8da6", label=said("demo.map_land")),
-        Patch(facecolor=COVER["farmland"], label=said("demo.map_farmland")),
-        Patch(facecolor=COVER["pasture"], label=said("demo.map_pasture")),
-        Patch(facecolor=COVER["forest"], label=said("demo.map_forest")),
-        Line2D([], [], color="#8e0000", linewidth=2.2, label=said("demo.map_front_line")),
+        Patch(facecolor=LAND, edgecolor="#6d8da6", label=said("cli.map_land")),
+        Patch(facecolor=COVER["farmland"], label=said("cli.map_farmland")),
+        Patch(facecolor=COVER["pasture"], label=said("cli.map_pasture")),
+        Patch(facecolor=COVER["forest"], label=said("cli.map_forest")),
+        Line2D([], [], color="#8e0000", linewidth=2.2, label=said("cli.map_front_line")),
         Patch(facecolor="#e57373", alpha=0.35, edgecolor="#c62828", linestyle="--",
-              label=said("demo.map_belt")),
-        Line2D([], [], color="#616161", linewidth=2, label=said("demo.map_main_road")),
-        Line2D([], [], color="#9e9e9e", linewidth=1, label=said("demo.map_local_road")),
-        Line2D([], [], color="#3b82c4", linewidth=1.5, label=said("demo.map_river")),
-        Line2D([], [], color="#5d4037", linestyle="--", label=said("demo.map_district_boundary")),
-        Patch(facecolor="#ffb74d", edgecolor="#e65100", label=said("demo.map_sha")),
-        Patch(facecolor="#e53935", edgecolor="#8e0000", label=said("demo.map_cha")),
-        Patch(facecolor="#bdbdbd", edgecolor="#757575", label=said("demo.map_closed")),
-        Patch(facecolor=RELEASE["cancelled"], label=said("demo.map_cancelled")),
-        Patch(facecolor=RELEASE["reduced"], label=said("demo.map_reduced")),
-        Patch(facecolor=RELEASE["cleared"], label=said("demo.map_cleared")),
+              label=said("cli.map_belt")),
+        Line2D([], [], color="#616161", linewidth=2, label=said("cli.map_main_road")),
+        Line2D([], [], color="#9e9e9e", linewidth=1, label=said("cli.map_local_road")),
+        Line2D([], [], color="#3b82c4", linewidth=1.5, label=said("cli.map_river")),
+        Line2D([], [], color="#5d4037", linestyle="--", label=said("cli.map_district_boundary")),
+        Patch(facecolor="#ffb74d", edgecolor="#e65100", label=said("cli.map_sha")),
+        Patch(facecolor="#e53935", edgecolor="#8e0000", label=said("cli.map_cha")),
+        Patch(facecolor="#bdbdbd", edgecolor="#757575", label=said("cli.map_closed")),
+        Patch(facecolor=RELEASE["cancelled"], label=said("cli.map_cancelled")),
+        Patch(facecolor=RELEASE["reduced"], label=said("cli.map_reduced")),
+        Patch(facecolor=RELEASE["cleared"], label=said("cli.map_cleared")),
         Line2D([], [], marker="o", linestyle="none", color="#000000", markersize=3,
-               label=said("demo.map_find")),
+               label=said("cli.map_find")),
         Line2D([], [], marker="x", linestyle="none", color="#b71c1c", markersize=7,
-               markeredgewidth=2, label=said("demo.map_accident")),
-        Line2D([], [], color="#4a148c", label=said("demo.map_row")),
-        Line2D([], [], color="black", linestyle=":", label=said("demo.map_site")),
+               markeredgewidth=2, label=said("cli.map_accident")),
+        Line2D([], [], color="#4a148c", label=said("cli.map_row")),
+        Line2D([], [], color="black", linestyle=":", label=said("cli.map_site")),
         Line2D([], [], marker="^", linestyle="none", color="#ff6f00", markeredgecolor="black",
-               label=said("demo.map_left_behind")),
+               label=said("cli.map_left_behind")),
         Line2D([], [], marker="s", linestyle="none", color="#263238", markersize=4,
-               label=said("demo.map_position")),
+               label=said("cli.map_position")),
     ]
     fig.legend(handles=handles, loc="lower center", ncol=6, fontsize=8.5, frameon=False,
                bbox_to_anchor=(0.5, 0.0))
-    fig.suptitle(said("demo.map_synthetic") + (f"  ({title})" if title else ""), fontsize=14,
+    fig.suptitle(said("cli.map_synthetic") + (f"  ({title})" if title else ""), fontsize=14,
                  fontweight="bold", color="#b71c1c")
     fig.tight_layout(rect=(0, 0.09, 1, 0.96))
     fig.savefig(out, dpi=110)

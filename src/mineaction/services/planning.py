@@ -146,9 +146,10 @@ def missing_input(code: str, locale: str) -> str:
     what, _, method = code.partition(":")
     if what == "productivity":
         return render("planning.missing_productivity", {"method": term(method, locale)}, locale)
-    if what in ("capacity", "shares", "discoveries", "history"):
-        return render(f"planning.missing_{what}", {}, locale)
-    return code
+    said = {"capacity": "planning.missing_capacity", "shares": "planning.missing_shares",
+            "discoveries": "planning.missing_discoveries",
+            "history": "planning.missing_history"}.get(what)
+    return render(said, {}, locale) if said else code
 
 
 def rank_csv(items: list[Any], criteria: list[str]) -> str:

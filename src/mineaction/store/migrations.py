@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mineaction.domain.layers import all_layers, get_layer
+from mineaction.messages import Note
 
 if TYPE_CHECKING:
     from mineaction.store.sql import SqlStore
@@ -61,8 +62,7 @@ def wide_numbers(store: SqlStore, conn: Connection) -> list[str]:
             changed.append(f"{layer.table} ({', '.join(stale)})")
     if not changed:
         return []
-    return [f"numeric columns of {len(changed)} table(s) declared as 8-byte reals and 64-bit "
-            f"integers: {'; '.join(changed)}"]
+    return [Note("store.migrated_numeric", count=len(changed), tables="; ".join(changed))]
 
 
 #: Layers whose ``area_m2`` is the area of the record's own geometry, with the rounding the
@@ -120,9 +120,8 @@ def recompute_areas(version: int) -> Step:
             counts.append(f"{len(updates)} {name}")
         if largest is None:
             return []
-        messages.append(f"corrected area_m2 of {' and '.join(counts)}; largest change "
-                        f"{largest[0]:,.1f} m² on {largest[1]} {largest[2]}; each record's "
-                        "notes say from what to what")
+        messages.append(Note("store.migrated_area", counts=", ".join(counts),
+                             change=largest[0], layer=largest[1], id=largest[2]))
         return messages
 
     return step
