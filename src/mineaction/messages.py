@@ -30,7 +30,7 @@ import gettext
 import hashlib
 import os
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -1578,6 +1578,14 @@ def render(code: str, params: Mapping[str, Any], locale: str = "en") -> str:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
         return template.format(**params)
+
+
+def speaker(locale: str) -> Callable[..., str]:
+    """``said(code, **params)``: the message ``code`` in ``locale``, for code that says many
+    messages in one language (a figure's title, axes and legend)."""
+    def said(code: str, /, **params: Any) -> str:
+        return render(code, params, locale)
+    return said
 
 
 class Note(str):

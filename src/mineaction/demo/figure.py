@@ -82,11 +82,9 @@ def draw(db: str, truth_path: str | os.PathLike[str], out: str | os.PathLike[str
          title: str = "", locale: str = "en") -> None:
     """Write the PNG map of the scenario in ``db`` with its truth file, its words in
     ``locale``."""
-    from mineaction.messages import render
+    from mineaction.messages import speaker
 
-    def said(code: str, **params: object) -> str:
-        return render(code, params, locale)
-
+    said = speaker(locale)
     truth = str(truth_path)
     store = open_store(db)
     try:

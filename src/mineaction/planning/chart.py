@@ -22,10 +22,9 @@ def fan_chart(forecasts: Sequence[Forecast], history: dict[int, float], paths: S
     in ``locale``."""
     import matplotlib
 
-    from mineaction.messages import render
+    from mineaction.messages import speaker
 
-    def said(code: str, **params: object) -> str:
-        return render(code, params, locale)
+    said = speaker(locale)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -17,10 +17,9 @@ def draw(a: Any, finds_lonlat: Any, covered: Any, path: Path, *, locale: str = "
     words in ``locale`` (``status``: the assessment's status as the reader says it)."""
     import matplotlib
 
-    from mineaction.messages import render
+    from mineaction.messages import speaker
 
-    def said(code: str, **params: Any) -> str:
-        return render(code, params, locale)
+    said = speaker(locale)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
