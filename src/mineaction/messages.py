@@ -43,7 +43,7 @@ DOMAIN = "mineaction"
 #: Families, in this order: text, input, value., geometry., crs., file., store., import.,
 #: report., records., figures., cli., access., audit., review., forms., package., api., intake.,
 #: areas., planning., risk., qm., release. (the land release engine's own section), eore.,
-#: evidence., surface., web., tiles., workspace., bulk., query.
+#: evidence., surface., web., tiles., workspace., bulk., query., settings.
 MESSAGES: dict[str, str] = {
     # -- text. Finished text: a library's message, passed on as it is.
     "text": "{text}",
@@ -623,6 +623,16 @@ MESSAGES: dict[str, str] = {
     "cli.wrote_rejects": "wrote {count} rejected row(s) to {path}",
     # the tables of summary and plan rank, on the screen
     "cli.synthetic_data": "(synthetic data)",
+    "cli.settings_title": "Programme settings",
+    "cli.settings_key": "setting",
+    "cli.settings_value": "value",
+    "cli.settings_default": "default",
+    "cli.settings_about": "what it does",
+    "cli.settings_default_value": "{value} (default)",
+    "cli.settings_unchanged": "{key}: unchanged",
+    "cli.settings_set": "{key} set to {value}",
+    "cli.settings_changed": "{key} changed from {before} to {value}",
+    "cli.settings_unset": "{key}: {before} removed, its default applies again",
     "cli.summary_layers": "Records per layer",
     "cli.summary_hazard_area": "Hazardous area (m² on the WGS84 ellipsoid)",
     "cli.summary_released": ("Land released, by method (never summed into 'cleared'; land "
@@ -1022,6 +1032,7 @@ MESSAGES: dict[str, str] = {
                            "sums (aggregate), not records"),
     "access.hidden_field": "{layer}: cannot {what} {field!r}, a field this actor does not see",
     "access.admins_migrate": "only administrators migrate a store",
+    "access.admins_settings": "only administrators change the programme's settings",
     "access.bad_token": "unknown, expired or revoked token",
     # -- audit.
     "audit.audit_record_needs_a": "audit.record needs a write transaction (this one only reads)",
@@ -1411,6 +1422,20 @@ MESSAGES: dict[str, str] = {
                                   "page and send the form again"),
     # -- bulk.
     # -- query.
+    # -- settings. The programme's settings of what the public sees.
+    "settings.about_grid_km": ("size in km of the grid cells in which the public sees hazards "
+                               "and released land (polygons: grid)"),
+    "settings.about_point_km": ("size in km of the cells to whose centre the public sees "
+                                "accidents snapped"),
+    "settings.about_polygons": ("how the public sees hazards and released land: grid (cells of "
+                                "grid_km) or admin (their administrative area)"),
+    "settings.about_suppress_below": ("counts of people below this are suppressed in what the "
+                                      "public reads"),
+    "settings.not_a_choice": "expected one of {choices}, got {value!r}",
+    "settings.not_a_number": "expected a number of km, got {value!r}",
+    "settings.not_an_integer": "expected a whole number, got {value!r}",
+    "settings.out_of_range": "expected {low} to {high}, got {value!r}",
+    "settings.unknown_key": "no setting {key!r}; the settings are {known}",
 }
 
 

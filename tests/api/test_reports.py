@@ -145,3 +145,29 @@ def test_reports_are_in_the_openapi_document(world: Any) -> None:
     for p in ("/reports", "/reports/{name}", "/figures/register", "/figures/conflicts",
               "/figures/compare"):
         assert p in paths
+
+
+def test_the_programme_s_threshold_applies_to_the_next_request(world: Any) -> None:
+    """A threshold set in the store (``mineaction settings set``) reaches the running
+    server without a restart: the public's report and an administrator's default alike."""
+    from mineaction.services import settings
+
+    client, tokens, path = world
+    admin = {"Authorization": f"Bearer {tokens['adm']}"}
+    before = client.get("/reports/casualties", params={"year": 2023}).json()
+    assert before["suppress_below"] == 5
+    with open_store(path) as store:
+        settings.change(Context(store, authenticate(store, token=tokens["adm"])),
+                        "public.suppress_below", "50")
+    try:
+        public = client.get("/reports/casualties", params={"year": 2023}).json()
+        assert public["suppress_below"] == 50
+        counts = [v for v in _values(public) if not isinstance(v, str)]
+        assert counts and set(counts) <= {None, 0}  # every count is below 50: hidden
+        signed = client.get("/reports/casualties", params={"year": 2023}, headers=admin).json()
+        assert signed["suppress_below"] == 50
+    finally:
+        with open_store(path) as store:
+            settings.change(Context(store, authenticate(store, token=tokens["adm"])),
+                            "public.suppress_below", None)
+    assert client.get("/reports/casualties", params={"year": 2023}).json() == before

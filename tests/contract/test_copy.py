@@ -191,6 +191,27 @@ def test_copy_into_existing_adds_records(tmp_path: Path, pg_url):
         assert dst.count("hazards") == 3 and dst.count("finds") == 1
 
 
+def test_the_programme_s_settings_travel_with_a_copy(tmp_path: Path, pg_url):
+    src_url = str(tmp_path / "src.gpkg")
+    with open_store(src_url) as src:
+        src.create()
+        with src.transaction() as tx:
+            tx.put_setting("public.suppress_below", "10")
+            tx.put_setting("public.grid_km", "2")
+    with open_store(src_url) as src, open_store(pg_url) as dst:
+        copy_store(src, dst)
+        assert dst.stored_settings() == {"public.suppress_below": "10", "public.grid_km": "2"}
+    # a store copied into keeps the settings it has, and takes the others
+    other = str(tmp_path / "other.gpkg")
+    with open_store(other) as dst:
+        dst.create()
+        with dst.transaction() as tx:
+            tx.put_setting("public.suppress_below", "3")
+    with open_store(src_url) as src, open_store(other) as dst:
+        copy_store(src, dst, into_existing=True)
+        assert dst.stored_settings() == {"public.suppress_below": "3", "public.grid_km": "2"}
+
+
 def test_cli_copy(tmp_path: Path, pg_url, capsys):
     src_url = str(tmp_path / "src.gpkg")
     fill(src_url, per_layer=3, big=10, skip=frozenset({"users"}))  # no accounts: no sign-in

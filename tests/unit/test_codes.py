@@ -87,7 +87,7 @@ def test_messages_are_grouped_by_family_in_order() -> None:
     order = ["text", "input", "value", "geometry", "crs", "file", "store", "import", "report",
              "records", "figures", "cli", "access", "audit", "review", "forms", "package", "api",
              "intake", "areas", "planning", "risk", "qm", "release", "eore", "evidence",
-             "surface", "web", "tiles", "workspace", "bulk", "query"]
+             "surface", "web", "tiles", "workspace", "bulk", "query", "settings"]
     families = [code.split(".")[0] for code in MESSAGES]
     assert set(families) <= set(order)
     positions = [order.index(f) for f in families]

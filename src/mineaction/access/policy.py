@@ -288,7 +288,8 @@ class Policy:
             if a.shared_layer != layer.name:
                 continue
             match = (("owner", (a.grantor,)), *agreement_filter(layer, a.rows_where))
-            grants.append(Grant(match, agreement_precision(a), shared, f"agreement {a.id}"))
+            grants.append(Grant(match, agreement_precision(a, self.settings.grid_km), shared,
+                                f"agreement {a.id}"))
         return grants
 
     def public_precision(self, layer: Layer) -> Precision:
@@ -478,8 +479,11 @@ def agreement_filter(layer: Layer, rows_where: str | None
     return tuple(out)
 
 
-def agreement_precision(agreement: Any) -> Precision:
+def agreement_precision(agreement: Any, grid_km: float | None = None) -> Precision:
+    """An agreement's precision; a grid without its size takes ``grid_km`` (the programme's
+    public grid, else the default's)."""
     kind = _plain(agreement.precision)
     if kind == "grid":
-        return Precision("grid", float(agreement.grid_km or PolicySettings().grid_km))
+        return Precision("grid", float(agreement.grid_km or grid_km
+                                       or PolicySettings().grid_km))
     return Precision(kind)

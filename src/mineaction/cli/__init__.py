@@ -33,6 +33,7 @@ from mineaction.cli import qm  # noqa: F401,E402
 from mineaction.cli import risk  # noqa: F401,E402
 from mineaction.cli import evidence  # noqa: F401,E402
 from mineaction.cli import surface  # noqa: F401,E402
+from mineaction.cli import settings  # noqa: F401,E402
 from mineaction.cli.app import app, console, err_console, state  # noqa: F401
 from mineaction.cli.failure import (
     _abort_types,

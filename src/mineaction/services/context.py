@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,31 @@ class Context:
     def reader(self) -> Store:
         """The store as the actor may use it: every read and write of a service goes through
         this (the policy filters reads and checks writes inside the store)."""
-        return self.store.as_actor(self.actor, personal=self.personal, reason=self.reason)
+        from mineaction.access.settings import policy_settings
+
+        return self.store.as_actor(self.actor, personal=self.personal, reason=self.reason,
+                                   settings=policy_settings(self.stored_settings))
+
+    @cached_property
+    def stored_settings(self) -> dict[str, str]:
+        """The programme's settings as stored in the store (:mod:`mineaction.access.
+        settings`), read once per context (one command, one request)."""
+        return self.store.stored_settings()
+
+    @property
+    def programme(self) -> dict[str, Any]:
+        """Every programme setting's value: the stored one, else its default."""
+        from mineaction.access import settings
+
+        return settings.values(self.stored_settings)
+
+    @property
+    def suppress_below(self) -> int:
+        """Counts of people below this are suppressed in what the public reads: the
+        programme's setting where it set one, else the installation's."""
+        if "public.suppress_below" in self.stored_settings:
+            return int(self.programme["public.suppress_below"])
+        return self.settings.suppress_below
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -86,7 +86,7 @@ def compare(ctx: Context, country: str | None = None, metric: str | None = None,
     counts of people below the threshold suppressed."""
     from mineaction.analysis.figures import compare as run
 
-    threshold = ctx.settings.suppress_below if suppress_below is None else suppress_below
+    threshold = ctx.suppress_below if suppress_below is None else suppress_below
     return run(ctx.reader, country, metric, suppress_below=threshold)
 
 

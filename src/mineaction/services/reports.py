@@ -63,7 +63,7 @@ def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
         elif b not in BY or name != "casualties":
             raise InvalidInput.of("areas.breakdown_unknown", by=b, report=name,
                                   known=", ".join(BY))
-    threshold = ctx.settings.suppress_below if suppress_below is None else suppress_below
+    threshold = ctx.suppress_below if suppress_below is None else suppress_below
     scope = replace(scope_for(ctx.reader, when, area), today=ctx.today())
     rep = build_report(ctx.reader, name, scope,
                        Options(suppress_below=threshold, quarter=quarter, by=tuple(by)))
@@ -185,7 +185,7 @@ def threshold(ctx: Context, asked: int | None = None) -> int:
     (never lower, whatever it asks), ``asked`` (else the settings') for anyone signed in."""
     from mineaction.access import Role
 
-    floor = ctx.settings.suppress_below
+    floor = ctx.suppress_below
     if not (set(ctx.actor.roles) - {Role.PUBLIC}):
         return max(floor, asked or 0)
     return floor if asked is None else asked

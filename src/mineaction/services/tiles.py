@@ -140,7 +140,7 @@ def _accidents(ctx: Context, layer: Layer, box: BBox
               if row["admin_area_id"] is not None and row["count"]}
     if not counts:
         return
-    threshold = ctx.settings.suppress_below
+    threshold = ctx.suppress_below
     public = _public(ctx)
     areas = get_layer("admin-areas")
     for area in ctx.reader.iter(areas, Query(bbox=box)):
@@ -325,7 +325,7 @@ def _cache_key(ctx: Context, ts: Tileset, z: int, y: int, x: int) -> Any:
     except StoreError:  # a store without an audit log: no cache
         return None
     return (ctx.store.url, state, ctx.actor, ctx.personal, ctx.today(),
-            ctx.settings.suppress_below, ts.id, z, y, x)
+            ctx.suppress_below, ts.id, z, y, x)
 
 
 def check_tile(ts: Tileset, z: int, y: int, x: int) -> None:

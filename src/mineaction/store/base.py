@@ -283,6 +283,13 @@ class Transaction(Reader):
             self.update(record)
         return len(records)
 
+    def put_setting(self, key: str, value: str | None) -> str | None:
+        """Store a programme setting's text under ``key`` (None: unset it, so that its
+        default applies); returns the text it replaced. Administrators only
+        (:class:`~mineaction.errors.Forbidden` otherwise); the change is an entry of the audit
+        log. Keys and values are checked by :mod:`mineaction.access.settings`, not here."""
+        raise NotImplementedError
+
 
 class Store(Reader):
     """An open store. Create with :func:`open_store`."""
@@ -295,6 +302,12 @@ class Store(Reader):
         """A write transaction. Every write in it is logged in the audit log, in the same
         transaction, as done by ``actor`` (a :class:`mineaction.access.Actor`; default: the
         operating-system user) at ``clock()`` (an aware time; default: now, UTC)."""
+
+    def stored_settings(self) -> dict[str, str]:
+        """The programme settings stored (key to text; see :mod:`mineaction.access.
+        settings`), readable by everyone: they say what the public is shown. Empty for a
+        store that holds none, or is not initialised."""
+        return {}
 
     @abstractmethod
     def schema_version(self) -> int:

@@ -45,7 +45,8 @@ def copy_store(src: Store, dst: Store, *, into_existing: bool = False,
 
     ``dst`` is created (or migrated) when needed and must otherwise be empty unless
     ``into_existing``; even then a record whose id is already there is a
-    :class:`~mineaction.errors.Conflict` and nothing is written.
+    :class:`~mineaction.errors.Conflict` and nothing is written. The programme's settings
+    (:mod:`mineaction.access.settings`) are copied too, but for those ``dst`` has set.
     """
     if src.url == dst.url:
         raise StoreError.of("store.copy_same", url=src.url)
@@ -57,12 +58,17 @@ def copy_store(src: Store, dst: Store, *, into_existing: bool = False,
     dst.create()
     dst.require_current()
     copied: dict[str, int] = {}
+    # the programme's settings travel with its records; a store copied into keeps its own
+    own = dst.stored_settings()
     with _snapshot(src) as reader, dst.transaction() as tx:
         for layer in all_layers():
             if on_layer:
                 on_layer(layer, reader.count(layer))
             copied[layer.name] = tx.add_many(reader.iter(layer), progress,
                                              keep_versions=True)
+        for key, value in src.stored_settings().items():
+            if key not in own:
+                tx.put_setting(key, value)
     return copied
 
 

@@ -371,6 +371,9 @@ class ActorStore(Store):
     def schema_version(self) -> int:
         return self.base.schema_version()
 
+    def stored_settings(self) -> dict[str, str]:
+        return self.base.stored_settings()
+
     def migrate(self, target: int | None = None, *,
                 report: MigrationReport | None = None) -> list[int]:
         if not self.policy.is_admin:

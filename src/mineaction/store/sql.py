@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from mineaction.audit import log as audit_log
 from mineaction.domain.layers import Layer, all_layers
 from mineaction.domain.schema import FieldSpec, Record
-from mineaction.errors import Conflict, NotFound, StoreError
+from mineaction.errors import Conflict, Forbidden, NotFound, StoreError
 from mineaction.store import migrations
 from mineaction.store.base import (
     BBox,
@@ -43,6 +43,8 @@ from mineaction.store.rows import GEOM, column_value, from_row, row_reader, to_r
 BATCH = 2000
 #: Ids per statement of a scan by ids (SQLite allows 32,766 parameters to a statement).
 SCAN_IDS = 5000
+#: Programme settings are rows of ``mineaction_meta`` under this prefix and their key.
+SETTING_PREFIX = "setting:"
 _QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
 
 #: Column types of field kinds. Reals are 8-byte everywhere (``DOUBLE`` in a GeoPackage, where
@@ -190,6 +192,14 @@ class SqlStore(Store):
                 self.meta_table.c.key == "schema_version")).scalar()
             return int(value) if value else 0
 
+    def stored_settings(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("mineaction_meta"):
+                return {}
+            rows = conn.execute(sa.select(self.meta_table.c.key, self.meta_table.c.value).where(
+                self.meta_table.c.key.startswith(SETTING_PREFIX, autoescape=True))).all()
+        return {key[len(SETTING_PREFIX):]: value for key, value in rows}
+
     def migrate(self, target: int | None = None, *,
                 report: MigrationReport | None = None) -> list[int]:
         target = migrations.LATEST if target is None else target
@@ -316,8 +326,11 @@ class SqlStore(Store):
                  agreements_only: bool = False) -> Store:
         """The store as ``actor`` may use it: every read applies their policy inside its SQL
         statement, every write is checked (:mod:`mineaction.access.policy`)."""
+        from mineaction.access.settings import policy_settings
         from mineaction.store.policed import ActorStore
 
+        if settings is None:  # the programme's own, stored in it
+            settings = policy_settings(self.stored_settings())
         return ActorStore.of(self, actor, personal=personal, reason=reason,
                              settings=settings, today=today, on_behalf=on_behalf,
                              agreements_only=agreements_only)
@@ -445,6 +458,24 @@ class SqlTransaction(Transaction):
 
         return projection(self.store, layer, self.policy.access(layer), counting)
 
+
+    # -- programme settings --------------------------------------------------------------------
+
+    def put_setting(self, key: str, value: str | None) -> str | None:
+        self._check_writable()
+        if self.policy is not None and not self.policy.is_admin:
+            raise Forbidden.of("access.admins_settings")
+        meta = self.store.meta_table
+        stored = SETTING_PREFIX + key
+        before = self.conn.execute(sa.select(meta.c.value).where(meta.c.key == stored)).scalar()
+        if value == before:
+            return before
+        if before is not None:
+            self.conn.execute(meta.delete().where(meta.c.key == stored))
+        if value is not None:
+            self.conn.execute(meta.insert().values(key=stored, value=value))
+        self._pending().event("setting", detail={"key": key, "before": before, "after": value})
+        return before  # type: ignore[no-any-return]
 
     # -- the audit log -----------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ def map_config(ctx: Context, risk: MapLayer | None = None) -> dict[str, Any]:
             for t in tiles.tilesets(ctx)}
     config: dict[str, Any] = {"bounds": list(box), "tilesets": sets,
                               "methods": METHOD_COLOURS, "kinds": KIND_COLOURS,
-                              "suppressBelow": ctx.settings.suppress_below}
+                              "suppressBelow": ctx.suppress_below}
     if risk is not None:
         config["riskSurface"] = {
             "tiles": f"/collections/{MAP_ID}/map/tiles/{tiles.WEB_MERCATOR_QUAD}/{{z}}/{{y}}/{{x}}",
@@ -65,7 +65,7 @@ def map_page(request: Request) -> HTMLResponse:
     config = map_config(ctx)
     return page(request, "map.html", base_template=BASE, config=json.dumps(config),
                 methods=METHOD_COLOURS, kinds=KIND_COLOURS,
-                suppress_below=ctx.settings.suppress_below)
+                suppress_below=ctx.suppress_below)
 
 
 @router.get("/static/map.js", include_in_schema=False)
