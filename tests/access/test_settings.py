@@ -167,3 +167,21 @@ def test_the_command_line_on_a_geopackage(tmp_path, capsys) -> None:  # type: ig
     assert "10 removed" in capsys.readouterr().out
     assert main(["--db", db, "settings", "unset", "public.suppress_below"]) == 0
     assert "unchanged" in capsys.readouterr().out
+
+
+def test_the_public_map_s_legend_says_how_land_is_shown(public) -> None:  # type: ignore
+    import httpx
+
+    from mineaction.api import create_app
+    from tests.api.conftest import served
+
+    store, _, _ = public
+    admin = Context(store, Actor.local("im"))
+    with served(create_app(store.url, store=store)) as base:
+        page = httpx.get(f"{base}/en/map", timeout=60).text
+        assert "as cells of a 5 km grid" in page
+        service.change(admin, "public.grid_km", "2.5")
+        assert "as cells of a 2.5 km grid" in httpx.get(f"{base}/en/map", timeout=60).text
+        service.change(admin, "public.polygons", "admin")
+        page = httpx.get(f"{base}/ru/map", timeout=60).text
+        assert "административные единицы, а не их точные" in page and "2.5" not in page

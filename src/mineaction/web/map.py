@@ -58,6 +58,16 @@ def map_config(ctx: Context, risk: MapLayer | None = None) -> dict[str, Any]:
     return config
 
 
+def public_view(ctx: Context) -> dict[str, Any]:
+    """How the public map shows hazards and released land (the programme's settings): the
+    legend says so."""
+    from mineaction.access.settings import shown
+
+    found = ctx.programme
+    return {"polygons": found["public.polygons"],
+            "grid_km": shown("public.grid_km", found["public.grid_km"])}
+
+
 @web_pages("map", "map")
 def map_page(request: Request) -> HTMLResponse:
     """The public map, in the site's frame (base.html) and the reader's language."""
@@ -65,7 +75,7 @@ def map_page(request: Request) -> HTMLResponse:
     config = map_config(ctx)
     return page(request, "map.html", base_template=BASE, config=json.dumps(config),
                 methods=METHOD_COLOURS, kinds=KIND_COLOURS,
-                suppress_below=ctx.suppress_below)
+                suppress_below=ctx.suppress_below, **public_view(ctx))
 
 
 @router.get("/static/map.js", include_in_schema=False)

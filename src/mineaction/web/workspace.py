@@ -313,7 +313,7 @@ def workspace_map(request: Request) -> Response:
     from mineaction.risk.surface import RAMP
     from mineaction.services import surface
     from mineaction.web.app import observer_context
-    from mineaction.web.map import KIND_COLOURS, map_config
+    from mineaction.web.map import KIND_COLOURS, map_config, public_view
 
     signed = session_actor(request)
     if signed is None:
@@ -323,7 +323,8 @@ def workspace_map(request: Request) -> Response:
     config = map_config(observer_context(request), risk)
     return ws_page(request, "ws_map_page.html", actor, session, title=_t(request, N_("Map")),
                    config=json.dumps(config), risk=risk, ramp=RAMP, methods=METHOD_COLOURS,
-                   kinds=KIND_COLOURS, suppress_below=config["suppressBelow"])
+                   kinds=KIND_COLOURS, suppress_below=config["suppressBelow"],
+                   **public_view(observer_context(request)))
 
 
 # -- a minefield record ---------------------------------------------------------------------
