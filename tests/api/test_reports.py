@@ -160,6 +160,9 @@ def test_the_programme_s_threshold_applies_to_the_next_request(world: Any) -> No
         settings.change(Context(store, authenticate(store, token=tokens["adm"])),
                         "public.suppress_below", "50")
     try:
+        listed = {s["key"]: s for s in client.get("/settings").json()}  # anyone reads them
+        assert listed["public.suppress_below"]["value"] == 50 and listed[
+            "public.suppress_below"]["set"] is True
         public = client.get("/reports/casualties", params={"year": 2023}).json()
         assert public["suppress_below"] == 50
         counts = [v for v in _values(public) if not isinstance(v, str)]
