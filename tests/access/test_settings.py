@@ -185,3 +185,31 @@ def test_the_public_map_s_legend_says_how_land_is_shown(public) -> None:  # type
         service.change(admin, "public.polygons", "admin")
         page = httpx.get(f"{base}/ru/map", timeout=60).text
         assert "административные единицы, а не их точные" in page and "2.5" not in page
+
+
+def test_changes_made_at_once_are_logged_one_after_the_other(store: Store) -> None:
+    """Two administrators changing one setting at the same time: every change is logged
+    with the value it really replaced, so the log reads as one chain of values."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def admin(values: list[str]) -> None:
+        try:
+            for v in values:
+                service.change(Context(store, Actor.local("im")), "public.suppress_below", v)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=admin, args=([str(v) for v in range(lo, lo + 40, 2)],))
+               for lo in (10, 11)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    chain = [e.detail for e in audit.entries(store, action="setting")]
+    assert len(chain) == 40
+    assert chain[0]["before"] is None
+    assert all(a["after"] == b["before"] for a, b in zip(chain, chain[1:], strict=False))
+    assert store.stored_settings()["public.suppress_below"] == chain[-1]["after"]

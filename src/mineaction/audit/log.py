@@ -294,11 +294,17 @@ def _json_text(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
-def lock_and_head(conn: Connection) -> tuple[int, str]:
-    """Take the append lock (PostgreSQL; a GeoPackage writer holds the file's write lock
-    already) and read the head: (seq, hash), (0, 64 zeros) for an empty log."""
+def append_lock(conn: Connection) -> None:
+    """Take the append lock until the transaction ends (PostgreSQL; a GeoPackage writer holds
+    the file's write lock already): writers that take it run one after the other."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
+
+
+def lock_and_head(conn: Connection) -> tuple[int, str]:
+    """Take the append lock (:func:`append_lock`) and read the head: (seq, hash), (0, 64
+    zeros) for an empty log."""
+    append_lock(conn)
     row = conn.exec_driver_sql(
         f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").first()
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))

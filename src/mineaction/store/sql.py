@@ -465,6 +465,8 @@ class SqlTransaction(Transaction):
         self._check_writable()
         if self.policy is not None and not self.policy.is_admin:
             raise Forbidden.of("access.admins_settings")
+        # one change after the other, so that each one's "before" is what it replaced
+        audit_log.append_lock(self.conn)
         meta = self.store.meta_table
         stored = SETTING_PREFIX + key
         before = self.conn.execute(sa.select(meta.c.value).where(meta.c.key == stored)).scalar()
