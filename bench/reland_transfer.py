@@ -53,6 +53,11 @@ averaged, with its strength chosen inside each training part, and end to end.
 municipalities into 3, 4 and 5 regions that k-means finds from ``SEEDS`` seeds, each against
 the first variant partition by partition: how much a figure owes to where the regions were
 cut.
+
+``--variants --pairs`` says instead where the L1 model's score of a region comes from: its
+pairs of a positive and a negative cell inside one municipality and across two, and what an
+oracle that knows each test municipality's share of positives would score
+(:func:`pair_parts`).
 """
 
 from __future__ import annotations
@@ -388,6 +393,8 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
         (f"risk train --transfer (L1), predict --smooth-km {SMOOTH_KM:g} (end to end)",
          lambda t, k, r: transfer_cli_around(t, k, "l1")),
     ]
+    if args.pairs:
+        return pair_parts(args, frame, y, lambda t, k: logistic_around(t, k, SMOOTH_KM, "l1"))
     rows = []
     assert X_sh_whole.shape[1] == X_sh.shape[1]
     chosen_table = [(name, fn) for name, fn in table
@@ -460,6 +467,79 @@ def across_partitions(args: argparse.Namespace, frame: pd.DataFrame, y: np.ndarr
                  if "against_first" in row else ""), flush=True)
     return {"partitions": len(cuts), "seeds": args.partitions, "buffer_km": args.buffer_km,
             "variants": rows}
+
+
+def _pairs(y: np.ndarray, score: np.ndarray, groups: np.ndarray
+           ) -> tuple[float, float, float, float]:
+    """Rank sums of (positive, negative) pairs: those inside one group and those across two,
+    as (correctly ordered inside, pairs inside, correctly ordered across, pairs across); a
+    tie counts a half."""
+    from scipy.stats import rankdata
+
+    def ordered(yy: np.ndarray, ss: np.ndarray) -> tuple[float, float]:
+        p = float(yy.sum())
+        n = len(yy) - p
+        if p == 0 or n == 0:
+            return 0.0, 0.0
+        return float(rankdata(ss)[yy == 1].sum() - p * (p + 1) / 2), p * n
+
+    good, total = ordered(y, score)
+    good_in = pairs_in = 0.0
+    for g in np.unique(groups):
+        a, b = ordered(y[groups == g], score[groups == g])
+        good_in, pairs_in = good_in + a, pairs_in + b
+    return good_in, pairs_in, good - good_in, total - pairs_in
+
+
+def pair_parts(args: argparse.Namespace, frame: pd.DataFrame, y: np.ndarray,
+               predict: Any) -> dict[str, Any]:
+    """Where a region's ROC AUC comes from, over the partitions of :func:`partitions`: the
+    share of (positive, negative) pairs of a test region across two municipalities, the AUC
+    of ``predict`` on the pairs inside one and across two, and what ordering the cells by
+    their municipality's true share of positives (read from the test labels: an oracle, not
+    a model) would give, alone and with ``predict``'s order inside each municipality. Each
+    figure is a region's, averaged over a partition's regions (those it applies to), then
+    over the partitions, as the ROC AUC is; a region's AUC is its share of pairs across
+    times their AUC plus the rest times the AUC of the pairs inside."""
+    from mineaction.risk import validation as v
+
+    cuts = partitions(frame, args.partitions or 12)
+    groups = frame[GROUP].to_numpy()
+    found: dict[str, list[float]] = {k: [] for k in (
+        "share_across", "auc", "auc_inside", "auc_across", "oracle_alone", "oracle_across",
+        "oracle_with_model_inside", "municipality_mean_score")}
+    for _n, _seed, region in cuts:
+        per: dict[str, list[float]] = {k: [] for k in found}
+        for r in np.unique(region):
+            t = region == r
+            k = buffered(frame, t, args.buffer_km)
+            score, yt, gt = predict(t, k), y[t], groups[t]
+            rate = pd.Series(yt).groupby(gt).transform("mean").to_numpy()
+            mean = pd.Series(score).groupby(gt).transform("mean").to_numpy()
+            # the oracle's order of the municipalities, the model's inside each
+            both = np.empty(len(score))
+            both[np.lexsort((score - mean, rate))] = np.arange(len(score))
+            for name, s_ in (("auc", score), ("oracle_alone", rate),
+                             ("oracle_with_model_inside", both),
+                             ("municipality_mean_score", mean)):
+                a = v.auc(yt, s_)
+                per[name].append(np.nan if a is None else a)
+            good_in, pairs_in, good_across, pairs_across = _pairs(yt, score, gt)
+            _, _, oracle_good, _ = _pairs(yt, rate, gt)
+            per["share_across"].append(pairs_across / (pairs_in + pairs_across))
+            per["auc_inside"].append(good_in / pairs_in if pairs_in else np.nan)
+            per["auc_across"].append(good_across / pairs_across if pairs_across else np.nan)
+            per["oracle_across"].append(oracle_good / pairs_across if pairs_across else np.nan)
+        for name, values in per.items():  # the mean over the partition's regions
+            found[name].append(float(np.nanmean(values)))
+    out = {k: round(float(np.mean(vals)), 3) for k, vals in found.items()}
+    print(f"{len(cuts)} partitions; pairs across two municipalities: {out['share_across']:.3f}"
+          f"; ROC AUC {out['auc']:.3f}: inside one {out['auc_inside']:.3f}, across two "
+          f"{out['auc_across']:.3f}; by the municipality's mean score "
+          f"{out['municipality_mean_score']:.3f}; oracle (the municipality's true share of "
+          f"positives): across {out['oracle_across']:.3f}, alone {out['oracle_alone']:.3f}, "
+          f"with the model inside {out['oracle_with_model_inside']:.3f}", flush=True)
+    return {"partitions": len(cuts), "buffer_km": args.buffer_km, "pairs": out}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -540,6 +620,10 @@ def main() -> None:
                     help="with --variants: score the variants over every distinct partition "
                          "into 3, 4 and 5 regions that k-means finds from SEEDS seeds, not "
                          "only the fixed one")
+    ap.add_argument("--pairs", action="store_true",
+                    help="with --variants: where the L1 model's score of a region comes "
+                         "from (pairs of cells inside one municipality and across two), "
+                         "over the partitions of --partitions (default 12 seeds)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write the scores here")
     args = ap.parse_args()
