@@ -185,6 +185,13 @@ def test_the_public_map_s_legend_says_how_land_is_shown(public) -> None:  # type
         service.change(admin, "public.polygons", "admin")
         page = httpx.get(f"{base}/ru/map", timeout=60).text
         assert "административные единицы, а не их точные" in page and "2.5" not in page
+        # the Observer's pages say the threshold in force
+        assert "counts of people below 5 are not shown" in httpx.get(f"{base}/en/",
+                                                                      timeout=60).text
+        service.change(admin, "public.suppress_below", "7")
+        home = httpx.get(f"{base}/en/", timeout=60).text
+        assert "counts of people below 7 are not shown" in home
+        assert "Fewer than 7 accidents" in httpx.get(f"{base}/en/map", timeout=60).text
 
 
 def test_changes_made_at_once_are_logged_one_after_the_other(store: Store) -> None:
