@@ -77,6 +77,7 @@ class SqlStore(Store):
         self._tables: dict[str, sa.Table] = {}
         self.audit_table = audit_log.audit_table(self.metadata)
         self._audit_ready = False
+        self._settings_select: sa.Select[Any] | None = None  # once mineaction_meta exists
         # Every read of personal data through an actor's view is an entry of the audit log.
         self.on_personal_read(self._log_personal_read)
         self._updates: dict[Any, sa.Update] = {}
@@ -193,11 +194,16 @@ class SqlStore(Store):
             return int(value) if value else 0
 
     def stored_settings(self) -> dict[str, str]:
+        # read for every request: the table is looked for until it is there (it stays), and
+        # the statement is built once
         with self.engine.connect() as conn:
-            if not sa.inspect(conn).has_table("mineaction_meta"):
-                return {}
-            rows = conn.execute(sa.select(self.meta_table.c.key, self.meta_table.c.value).where(
-                self.meta_table.c.key.startswith(SETTING_PREFIX, autoescape=True))).all()
+            if self._settings_select is None:
+                if not sa.inspect(conn).has_table("mineaction_meta"):
+                    return {}
+                meta = self.meta_table
+                self._settings_select = sa.select(meta.c.key, meta.c.value).where(
+                    meta.c.key.startswith(SETTING_PREFIX, autoescape=True))
+            rows = conn.execute(self._settings_select).all()
         return {key[len(SETTING_PREFIX):]: value for key, value in rows}
 
     def migrate(self, target: int | None = None, *,
