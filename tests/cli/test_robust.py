@@ -404,3 +404,16 @@ def test_entry_point_logs_an_unexpected_error(tmp_path, store_copy):
     text = log.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in text
     assert "in boom\nZeroDivisionError: planted" in text
+
+
+def test_a_group_lists_each_command_in_whole_sentences() -> None:
+    """A command's summary in its group's help is its first paragraph on one line: the
+    docstring's line breaks do not cut a sentence in two."""
+    env = {**os.environ, "COLUMNS": "300"}
+    out = subprocess.run([str(MINEACTION), "audit", "--help"], capture_output=True,
+                         text=True, env=env, check=True).stdout
+    assert ("Recompute the hash chain and check every checkpoint's signature. Prints OK with "
+            "the number of entries and the head") in out
+    top = subprocess.run([str(MINEACTION), "--help"], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert "Import FILE into LAYER: every row is checked; any bad row and nothing is" in top

@@ -46,6 +46,22 @@ from mineaction.errors import MineActionError
 from mineaction.messages import render
 
 
+def _summaries(typer_app: Any) -> None:
+    """Each command's line in its group's list of commands: the first paragraph of its help
+    on one line (the list would keep the docstring's line breaks)."""
+    import inspect
+
+    for info in typer_app.registered_commands:
+        if info.short_help is None:
+            doc = info.help or inspect.getdoc(info.callback) or ""
+            info.short_help = " ".join(doc.split("\n\n")[0].split()) or None
+    for group in typer_app.registered_groups:
+        _summaries(group.typer_instance)
+
+
+_summaries(app)
+
+
 def printable(text: str) -> str:
     """``text`` as it can be written out: a lone surrogate (from a broken JSON escape in the
     input) shown as its escape rather than failing the write."""

@@ -21,7 +21,7 @@ def demo(
     scale: float = typer.Option(1.0, "--scale", help="Multiplies the number of contaminated "
                                 "sites, hazards, accidents and capacity (1 = default scenario)"),
     truth: Path = typer.Option(None, "--truth", help="Ground truth GeoPackage (default: "
-                               "<store>-truth.gpkg next to the store); never the store itself"),
+                               "STORE-truth.gpkg next to the store); never the store itself"),
     figure: Path = typer.Option(None, "--figure", help="Also draw a PNG map of the territory"),
     records_dir: Path = typer.Option(None, "--records-dir", help="Folder for the minefield "
                                      "records as JSON (default: records/ next to the store)"),
