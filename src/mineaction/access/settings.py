@@ -115,7 +115,7 @@ def values(stored: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def shown(key: str, value: Any) -> str:
+def shown(value: Any) -> str:
     """A value as it is stored and shown: integers without a decimal point, km as given."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -466,11 +466,9 @@ def create_app(store_url: str, settings: Settings | None = None, *,
     @app.get("/settings", summary="The programme's settings of what the public sees "
                                   "(suppressed counts, the public map's grid)")
     def programme_settings(ctx: Ctx) -> JSONResponse:
-        from mineaction.messages import render
         from mineaction.services import settings as programme
 
-        return JSONResponse([{**s.as_dict(), "about": render(s.about, {}, ctx.locale)}
-                             for s in programme.show(ctx)])
+        return JSONResponse([s.as_dict(ctx.locale) for s in programme.show(ctx)])
 
     from mineaction.web import mount
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from mineaction.access import settings as programme
-from mineaction.cli.app import app, console, context, said, say
+from mineaction.cli.app import app, console, context, said, say, state
 from mineaction.services import settings as service
 
 settings_app = typer.Typer(no_args_is_help=True, help="The programme's settings of what the "
@@ -33,7 +33,7 @@ def show(fmt: ShowFormat = typer.Option(ShowFormat.table, "--format",
     with context() as ctx:
         found = service.show(ctx)
     if fmt is ShowFormat.json:
-        console.print_json(json.dumps([{**s.as_dict(), "about": said(s.about)} for s in found],
+        console.print_json(json.dumps([s.as_dict(state.locale) for s in found],
                                       ensure_ascii=False))
         return
     table = Table(title=said("cli.settings_title"))
@@ -41,10 +41,10 @@ def show(fmt: ShowFormat = typer.Option(ShowFormat.table, "--format",
                  "cli.settings_about"):
         table.add_column(said(code))
     for s in found:
-        value = programme.shown(s.key, s.value)
+        value = programme.shown(s.value)
         table.add_row(s.key, value if s.stored else said("cli.settings_default_value",
                                                           value=value),
-                      programme.shown(s.key, s.default), said(s.about))
+                      programme.shown(s.default), said(s.about))
     console.print(table)
 
 

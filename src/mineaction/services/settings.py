@@ -22,9 +22,12 @@ class Shown:
     stored: bool
     about: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, locale: str = "en") -> dict[str, Any]:
+        """As JSON gives it, with what it does in ``locale``."""
+        from mineaction.messages import render
+
         return {"key": self.key, "value": self.value, "default": self.default,
-                "set": self.stored, "about": self.about}
+                "set": self.stored, "about": render(self.about, {}, locale)}
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,12 @@ class Change:
 def show(ctx: Context) -> list[Shown]:
     """Every setting, in the order of :data:`mineaction.access.settings.SETTINGS`. The
     suppression threshold not set by the programme is the installation's."""
-    stored = ctx.store.stored_settings()
-    found = programme.values(stored)
+    stored, found = ctx.stored_settings, ctx.programme
     out = []
     for key, setting in programme.SETTINGS.items():
         value, default = found[key], setting.default
         if key == "public.suppress_below":
-            default = ctx.settings.suppress_below
-            if key not in stored:
-                value = default
+            value, default = ctx.suppress_below, ctx.settings.suppress_below
         out.append(Shown(key, value, default, key in stored, setting.about))
     return out
 
@@ -65,7 +65,7 @@ def change(ctx: Context, key: str, value: str | None) -> Change:
         programme.check_key(key)
         text = None
     else:
-        text = programme.shown(key, programme.parse(key, value))
+        text = programme.shown(programme.parse(key, value))
     with ctx.reader.transaction() as tx:
         before = tx.put_setting(key, text)
     ctx.__dict__.pop("stored_settings", None)  # read again: this context sees its change

@@ -65,7 +65,7 @@ def public_view(ctx: Context) -> dict[str, Any]:
 
     found = ctx.programme
     return {"polygons": found["public.polygons"],
-            "grid_km": shown("public.grid_km", found["public.grid_km"])}
+            "grid_km": shown(found["public.grid_km"])}
 
 
 @web_pages("map", "map")

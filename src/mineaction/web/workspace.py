@@ -320,11 +320,12 @@ def workspace_map(request: Request) -> Response:
         return to_login(request)
     actor, session = signed
     risk = surface.map_layer(workspace_context(request, actor))
-    config = map_config(observer_context(request), risk)
+    public = observer_context(request)
+    config = map_config(public, risk)
     return ws_page(request, "ws_map_page.html", actor, session, title=_t(request, N_("Map")),
                    config=json.dumps(config), risk=risk, ramp=RAMP, methods=METHOD_COLOURS,
                    kinds=KIND_COLOURS, suppress_below=config["suppressBelow"],
-                   **public_view(observer_context(request)))
+                   **public_view(public))
 
 
 # -- a minefield record ---------------------------------------------------------------------
