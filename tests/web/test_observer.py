@@ -157,13 +157,16 @@ def test_the_year_form(tab: Any, observer_url: str) -> None:
 
 def test_an_expired_report_is_given_while_it_is_made_again(monkeypatch: Any) -> None:
     """After ``FRESH_S`` the reader still gets the report built before, at once, while a
-    thread builds it again; the readers after that get the new one."""
+    thread builds it again; the readers after that get the new one. A change of the
+    programme's settings is made again before it is given."""
     import time
     from types import SimpleNamespace
 
     from mineaction.web import observer_pages
 
-    request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace()))
+    settings: dict[str, str] = {}
+    store = SimpleNamespace(stored_settings=lambda: dict(settings))
+    request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(store=store)))
     made = iter(range(10))
     assert observer_pages.cached(request, "k", lambda: next(made)) == 0
     assert observer_pages.cached(request, "k", lambda: next(made)) == 0  # fresh
@@ -175,3 +178,8 @@ def test_an_expired_report_is_given_while_it_is_made_again(monkeypatch: Any) -> 
         time.sleep(0.01)
     monkeypatch.setattr(observer_pages, "FRESH_S", 300.0)
     assert observer_pages.cached(request, "k", lambda: next(made)) == 1
+    # a change of the programme's settings: made again at once, never the one before
+    settings["public.suppress_below"] = "10"
+    assert observer_pages.cached(request, "k", lambda: next(made)) == 2
+    assert observer_pages.cached(request, "k", lambda: next(made)) == 2
+    assert len(request.app.state.observer_cache) == 1  # the page of the old settings dropped

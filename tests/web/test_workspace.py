@@ -2,7 +2,9 @@
 scripts cannot read; forms refused without their token; a hazard submitted by an operator
 appears in the workbench, is approved in the browser by an approver, and the public then reads
 it; the pages render in every language with no console error and no untranslated string;
-axe-core finds no serious or critical violation on the workbench."""
+axe-core finds no serious or critical violation on the workbench and the settings page; an
+administrator changes a setting of what the public sees through its form, and the Observer
+follows at once."""
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def ws_pages(ws_db: Path) -> dict[str, str]:
     finally:
         store.close()
     out = {"workbench": "", "hazard": f"hazards/{hid}",
-           "reports": "reports", "figures": "figures"}
+           "reports": "reports", "figures": "figures", "settings": "settings"}
     if records:
         out["record"] = f"records/{records[0].id}"
     return out
@@ -245,3 +247,87 @@ def test_record_correction_is_decided_once_through_the_form(approver: Any, ws_ur
     assert f'/records/{rid}/accept"' not in r.text()  # decided: no form any more
     again = tab.request.post(f"{url}/accept", form={"csrf": csrf, "note": ""})
     assert again.status == 409
+
+
+def stored(ws_db: Path) -> dict[str, str]:
+    store = open_store(str(ws_db))
+    try:
+        return store.stored_settings()
+    finally:
+        store.close()
+
+
+def shown_below(page: str) -> set[str]:
+    """The thresholds of a public page's suppressed cells ("fewer than N")."""
+    return set(re.findall(r'class="suppressed">fewer than (\d+)<', page))
+
+
+def test_settings_are_changed_by_administrators_and_the_public_follows(
+        tab: Any, approver: Any, ws_url: str, ws_db: Path) -> None:
+    """The settings page lists every setting to anyone signed in, with a form to
+    administrators only; a bad value is refused with the key and the reason and nothing is
+    written; a change reaches the Observer's page at once (its cache is keyed by the
+    settings), and returning to the default does too."""
+    row = "#setting-public-suppress_below"
+    casualties = f"{ws_url}/en/casualties"
+    with httpx.Client() as client:
+        assert shown_below(client.get(casualties).text) == {"5"}  # made and cached
+    assert "public.suppress_below" not in stored(ws_db)
+    # an approver reads the settings but has no form, and a posted change is refused
+    html = approver.request.get(f"{ws_url}/en/workspace/settings").text()
+    assert "public.grid_km" in html and "Only administrators change settings." in html
+    assert 'action="/en/workspace/settings/' not in html
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)  # type: ignore[union-attr]
+    r = approver.request.post(f"{ws_url}/en/workspace/settings/public.suppress_below",
+                              form={"csrf": csrf, "value": "2", "action": "set"})
+    assert r.status == 403 and "administrators" in r.text()
+    assert "public.suppress_below" not in stored(ws_db)
+    sign_in(tab, ws_url, "adm")
+    tab.goto(f"{ws_url}/en/workspace/settings")
+    try:
+        tab.fill(f"{row} input[name=value]", "1")  # below the least threshold allowed
+        tab.click(f"{row} button[value=set]")
+        error = tab.locator("p.error").inner_text()
+        assert "public.suppress_below" in error and "2" in error and "1000" in error, error
+        assert tab.input_value(f"{row} input[name=value]") == "1"  # what was typed stays
+        assert "public.suppress_below" not in stored(ws_db)
+        assert tab.problems == [  # the refusal's own status, and nothing else
+            "Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+        tab.problems.clear()
+        tab.fill(f"{row} input[name=value]", "10")
+        tab.click(f"{row} button[value=set]")
+        assert "public.suppress_below set to 10" in tab.locator("p.done").inner_text()
+        assert tab.locator(f"{row} td.value").inner_text().strip() == "10"
+        assert stored(ws_db)["public.suppress_below"] == "10"
+        with httpx.Client() as client:
+            page = client.get(casualties).text
+        assert "fewer than 10 people" in page and shown_below(page) == {"10"}
+        tab.select_option("#value-public-polygons", "admin")
+        tab.click("#setting-public-polygons button[value=set]")
+        assert "public.polygons set to admin" in tab.locator("p.done").inner_text()
+        tab.add_script_tag(path=str(AXE))
+        result = tab.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        bad = [(v["id"], v["impact"]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+        assert not bad, bad
+        tab.goto(f"{ws_url}/ru/workspace/settings")  # the administrator's form, translated
+        text = tab.inner_text("body")
+        left = [s for s in english_strings("ru") if s in text]
+        assert not left, left[:5]
+        assert "Параметры программы" in tab.title()
+        tab.goto(f"{ws_url}/en/workspace/settings")
+        tab.click(f"{row} button[value=unset]")
+        assert "its default applies again" in tab.locator("p.done").inner_text()
+        assert tab.locator(f"{row} button[value=unset]").count() == 0
+        with httpx.Client() as client:
+            assert shown_below(client.get(casualties).text) == {"5"}
+        assert not tab.problems, tab.problems
+    finally:
+        store = open_store(str(ws_db))
+        try:
+            with store.transaction() as tx:
+                for key in ("public.suppress_below", "public.polygons"):
+                    tx.put_setting(key, None)
+        finally:
+            store.close()
+    assert stored(ws_db) == {}

@@ -37,6 +37,8 @@ class Setting:
     default: Any
     parse: Callable[[str], Any]
     about: str
+    #: The words it accepts, when it is one of a few (none: a number).
+    choices: tuple[str, ...] = ()
 
 
 def _integer(low: int, high: int) -> Callable[[str], int]:
@@ -61,9 +63,13 @@ def _km(text: str) -> float:
     return value
 
 
+#: How the public may see hazards and released land.
+POLYGONS = ("grid", "admin")
+
+
 def _polygons(text: str) -> str:
     value = text.strip().lower()
-    if value not in ("grid", "admin"):
+    if value not in POLYGONS:
         raise ValueError("settings.not_a_choice")
     return value
 
@@ -71,7 +77,7 @@ def _polygons(text: str) -> str:
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("public.suppress_below", 5, _integer(MIN_SUPPRESS_BELOW, 1000),
             "settings.about_suppress_below"),
-    Setting("public.polygons", "grid", _polygons, "settings.about_polygons"),
+    Setting("public.polygons", "grid", _polygons, "settings.about_polygons", POLYGONS),
     Setting("public.grid_km", 5.0, _km, "settings.about_grid_km"),
     Setting("public.point_km", 5.0, _km, "settings.about_point_km"),
 )}
@@ -79,7 +85,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
 #: What each key accepts, for messages: the bounds or the choices.
 ACCEPTS: dict[str, dict[str, Any]] = {
     "public.suppress_below": {"low": MIN_SUPPRESS_BELOW, "high": 1000},
-    "public.polygons": {"choices": "grid, admin"},
+    "public.polygons": {"choices": ", ".join(POLYGONS)},
     "public.grid_km": {"low": f"{MIN_CELL_KM:g}", "high": f"{MAX_CELL_KM:g}"},
     "public.point_km": {"low": f"{MIN_CELL_KM:g}", "high": f"{MAX_CELL_KM:g}"},
 }

@@ -67,11 +67,5 @@ def unset(key: str = typer.Argument(..., metavar="KEY", help=KEYS_HELP)) -> None
 
 
 def _said(done: service.Change) -> None:
-    if not done.changed:
-        say("cli.settings_unchanged", key=done.key)
-    elif done.after is None:
-        say("cli.settings_unset", key=done.key, before=done.before)
-    elif done.before is None:
-        say("cli.settings_set", key=done.key, value=done.after)
-    else:
-        say("cli.settings_changed", key=done.key, before=done.before, value=done.after)
+    code, params = done.said()
+    say(code, **params)

@@ -42,6 +42,18 @@ class Change:
     def changed(self) -> bool:
         return self.before != self.after
 
+    def said(self) -> tuple[str, dict[str, Any]]:
+        """What was done, as a message code and its parameters (said in the reader's
+        language by each interface)."""
+        if not self.changed:
+            return "cli.settings_unchanged", {"key": self.key}
+        if self.after is None:
+            return "cli.settings_unset", {"key": self.key, "before": self.before}
+        if self.before is None:
+            return "cli.settings_set", {"key": self.key, "value": self.after}
+        return "cli.settings_changed", {"key": self.key, "before": self.before,
+                                        "value": self.after}
+
 
 def show(ctx: Context) -> list[Shown]:
     """Every setting, in the order of :data:`mineaction.access.settings.SETTINGS`. The

@@ -41,9 +41,15 @@ def cached(request: Request, key: Any, make: Any) -> Any:
     """``make()``, reused for :data:`FRESH_S` seconds: every public reader gets the same.
     Once older, it is still given while a thread makes it again (a report over a large
     store takes seconds: the reader who comes after the expiry does not wait for it); only
-    the first reader of a key waits."""
+    the first reader of a key waits. The programme's settings are part of the key: a page
+    made before a change of what the public may see is never given after it."""
+    settings = tuple(sorted(request.app.state.store.stored_settings().items()))
+    key = (key, settings)
     state = request.app.state.__dict__
     cache: dict[Any, Any] = state.setdefault("observer_cache", {})
+    if state.setdefault("observer_settings", settings) != settings:  # the old are of no use
+        state["observer_settings"] = settings
+        cache.clear()
     making: set[Any] = state.setdefault("observer_making", set())
     now = time.monotonic()
     hit = cache.get(key)

@@ -8,8 +8,8 @@ store's policy decides what the page shows and what may change. Every form that 
 something carries a token derived from the session's secret, checked on POST.
 
 The pages: the review workbench (submissions waiting, what approving would change, approve or
-reject), a hazard's timeline, a minefield record and its assessment, the report builder and
-the register of published figures.
+reject), a hazard's timeline, a minefield record and its assessment, the report builder, the
+register of published figures, and the programme's settings (changed by administrators).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mineaction.access import Actor, accounts
+from mineaction.access import Actor, Role, accounts
 from mineaction.errors import Forbidden, MineActionError, NotFound, Unauthorized
 from mineaction.services.context import Context
 from mineaction.web.app import lang_of, page
@@ -462,3 +462,59 @@ def _report_titles(lang: str) -> dict[str, str]:
     t = translator(lang)
     return {d["name"]: (gettext(lang, d["title"]) if gettext(lang, d["title"]) != d["title"]
                         else t.gettext(d["title"])) for d in reports.catalogue()}
+
+
+# -- the programme's settings ---------------------------------------------------------------
+
+@routes("settings", "settings")
+def settings_page(request: Request) -> Response:
+    signed = session_actor(request)
+    if signed is None:
+        return to_login(request)
+    return _settings(request, *signed)
+
+
+def _settings(request: Request, actor: Actor, session: str, *, done: str | None = None,
+              error: str | None = None, tried: tuple[str, str] | None = None) -> HTMLResponse:
+    """Every setting with its value, default and description; a form for each to
+    administrators (the store refuses anyone else's change whatever the page shows)."""
+    from mineaction.access import settings as programme
+    from mineaction.messages import render
+    from mineaction.services import settings as service
+
+    lang = lang_of(request)
+    rows = [{"key": s.key, "value": programme.shown(s.value),
+             "default": programme.shown(s.default), "stored": s.stored,
+             "about": render(s.about, {}, lang),
+             "choices": programme.SETTINGS[s.key].choices,
+             "typed": tried[1] if tried and tried[0] == s.key else programme.shown(s.value)}
+            for s in service.show(workspace_context(request, actor))]
+    return ws_page(request, "ws_settings.html", actor, session,
+                   title=_t(request, N_("Programme settings")), rows=rows,
+                   admin=actor.has(Role.ADMIN), done=done, error=error)
+
+
+@routes("settings/{key}", "settings-change", ("POST",))
+async def change_setting(request: Request, key: str) -> Response:
+    """Set a setting to the form's ``value``, or return it to its default (``action`` unset).
+    A bad value or a refusal shows the page again with the reason; nothing is written then.
+    The Observer's pages made before the change are made again for their next reader."""
+    from mineaction.messages import render
+    from mineaction.services import settings as service
+
+    posted = await signed_form(request)
+    if posted is None:
+        return to_login(request)
+    actor, session, form = posted
+    lang = lang_of(request)
+    unset = form.get("action") == "unset"
+    value = None if unset else form.get("value", "")
+    try:
+        done = service.change(workspace_context(request, actor), key, value)
+    except MineActionError as exc:
+        response = _settings(request, actor, session, error=exc.text(lang),
+                             tried=(key, value or ""))
+        response.status_code = exc.http_status
+        return response
+    code, params = done.said()
+    return _settings(request, actor, session, done=render(code, params, lang))
