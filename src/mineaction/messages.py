@@ -967,6 +967,8 @@ MESSAGES: dict[str, str] = {
     "cli.exported": "wrote {count} {layer} record(s) to {path}",
     "cli.interrupted": "interrupted",
     "cli.aborted": "aborted",
+    "cli.unexpected": "unexpected {what}; details in {log}",
+    "cli.unexpected_no_log": "unexpected {what}; no log file could be written",
     "cli.features_written": "{count:,} row(s), {features:,} feature(s) -> {path}",
     "cli.verdict_consistent": "consistent",
     "cli.verdict_not_consistent": "not consistent",

@@ -277,6 +277,23 @@ def test_unexpected_error_is_one_line_and_the_traceback_is_logged(store_copy, tm
     assert "in boom" in text and f"command: mineaction --db {store_copy} summary" in text
 
 
+def test_the_unexpected_error_line_follows_lang(store_copy, tmp_path, capsys, monkeypatch):
+    """The line is said in the language of --lang; the error's kind and message stay as
+    Python gives them."""
+    log = tmp_path / "crash.log"
+    monkeypatch.setenv("MINEACTION_LOG", str(log))
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the disk caught fire")
+
+    monkeypatch.setattr("mineaction.analysis.summary.summarise", boom)
+    assert main(["--lang", "ru", "--db", str(store_copy), "summary"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"ошибка: непредвиденная ошибка RuntimeError: the disk caught fire; " \
+                  f"подробности в {log}", err
+    assert "RuntimeError" in log.read_text(encoding="utf-8")
+
+
 def test_log_falls_back_when_the_state_folder_cannot_be_written(store_copy, tmp_path, capsys,
                                                                 monkeypatch):
     blocked = tmp_path / "blocked"

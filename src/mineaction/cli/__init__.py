@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as exc:
         if exc.filename is None:
-            return unexpected(exc, argv, err_console)
+            return unexpected(exc, argv, err_console, state.locale)
         # A file the command was pointed at cannot be used (missing, a folder, no permission):
         # the user's to fix, so no log.
         err_console.print(f"{render('cli.error', {}, state.locale)} {exc.filename}: "
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if isinstance(exc, _exit_types()):
             return int(getattr(exc, "exit_code", 1))
-        return unexpected(exc, argv, err_console)
+        return unexpected(exc, argv, err_console, state.locale)
     return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
 
 

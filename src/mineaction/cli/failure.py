@@ -126,10 +126,15 @@ def describe(exc: BaseException) -> str:
     return f"{kind}: {first}" if first else kind
 
 
-def unexpected(exc: BaseException, argv: list[str] | None, err: Any) -> int:
-    """Report an unexpected error in one line, its traceback in the log; exit status 1."""
+def unexpected(exc: BaseException, argv: list[str] | None, err: Any,
+               locale: str = "en") -> int:
+    """Report an unexpected error in one line, in ``locale`` (the error's own kind and
+    message as Python gives them), its traceback in the log; exit status 1."""
+    from mineaction.messages import render
+
     log = write_log(exc, argv)
-    where = f"details in {log}" if log else "no log file could be written"
-    err.print(f"error: unexpected {describe(exc)}; {where}", markup=False, highlight=False,
+    said = (render("cli.unexpected", {"what": describe(exc), "log": str(log)}, locale)
+            if log else render("cli.unexpected_no_log", {"what": describe(exc)}, locale))
+    err.print(f"{render('cli.error', {}, locale)} {said}", markup=False, highlight=False,
               soft_wrap=True)
     return 1
