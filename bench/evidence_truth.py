@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def measure(db: Path, truth: Path, weights_text: str | None, as_of: dt.date | No
     hz = [a.hazard for a in result.items]
     holding = hazards_holding(items, status_in, hz)
     holding_mines = hazards_holding(items, mines, hz)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for a in result.items:
         rows.append({"hazard": a.hazard.id, "kind": a.hazard.kind, "threat": a.hazard.threat,
                      "area_m2": round(a.hazard.area_m2, 1), "direct": round(a.direct, 3),

@@ -50,8 +50,9 @@ def make_finds(path: Path, n: int, seed: int = 18) -> None:
     x = rng.uniform(BOX[0], BOX[2], n)
     y = rng.uniform(BOX[1], BOX[3], n)
     cats = np.array(["uxo", "ap", "av", "cmr", "uxo", "uxo"])
-    models = {"uxo": [None, "M67"], "ap": [None, "PMN-2", "PMN"], "av": [None, "TM-62M"],
-              "cmr": [None]}
+    models: dict[str, list[str | None]] = {
+        "uxo": [None, "M67"], "ap": [None, "PMN-2", "PMN"], "av": [None, "TM-62M"],
+        "cmr": [None]}
     cat = cats[rng.integers(0, len(cats), n)]
     pick = rng.integers(0, 3, n)
     model = [(lambda ms: ms[p % len(ms)])(models[c]) for c, p in zip(cat, pick, strict=True)]

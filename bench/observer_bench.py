@@ -118,8 +118,8 @@ def main() -> None:
             for k in range(args.runs):
                 with store.transaction() as tx:
                     tx.add(d.Hazard(
-                        id=f"BENCHW{time.time_ns()}", kind="cha", source=SOURCE, owner="BX",
-                        country="XV", geometry=MultiPolygon(
+                        id=f"BENCHW{time.time_ns()}", kind=d.HazardKind.CHA, source=SOURCE,
+                        owner="BX", country="XV", geometry=MultiPolygon(
                             [box(50.35 + 0.01 * k, 40.95, 50.355 + 0.01 * k, 40.955)])))
                 built = app.state.__dict__.get("observer_cache", {})
                 if args.expire:  # as FRESH_S later

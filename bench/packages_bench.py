@@ -43,7 +43,7 @@ def build(path: Path, n: int, seed: int = 1) -> None:
     holder = Actor.local("bench")
     acc.add_organisation(store, holder, "AY", "Authority Y", "authority", "XW")
     acc.add_organisation(store, holder, "RP", "Regional platform", "regional_platform", "XR")
-    records = []
+    records: list[d.Record] = []
     for i in range(n):
         x, y = rng.uniform(50.35, 51.65), rng.uniform(40.95, 41.85)
         r = rng.uniform(0.0005, 0.004)

@@ -65,6 +65,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,10 @@ L1_C = (0.05, 0.1, 0.2, 0.3, 0.5)
 #: Strong regularisation: three leaves, 150 cells a leaf, half the features per tree.
 STRONG = {"num_leaves": 3, "min_child_samples": 150, "learning_rate": 0.02,
           "feature_fraction": 0.5, "lambda_l2": 20.0}
+
+
+#: A variant: (test rows, training rows, each row's region) -> the test rows' scores.
+Variant = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def _matrix(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -347,7 +352,6 @@ def variants(args: argparse.Namespace) -> dict[str, Any]:
         model = train(frame[k], replace(options, penalty=penalty)).model
         return around(t, lambda pool: model.predict_proba(whole.iloc[pool]), SMOOTH_KM)
 
-    Variant = Any
     table: list[tuple[str, Variant]] = [
         ("LightGBM, defaults, all features", lambda t, k, r: _lgbm(X_all[k], y[k], X_all[t])),
         ("LightGBM, strong regularisation", lambda t, k, r: _lgbm(X_all[k], y[k], X_all[t],

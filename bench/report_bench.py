@@ -30,7 +30,9 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import shapely
@@ -50,8 +52,9 @@ def add_finds(url: str, n: int, seed: int = 11) -> None:
     """``n`` synthetic finds in the activities of the store (at a point of each polygon)."""
     rng = np.random.default_rng(seed)
     store = open_store(url)
-    acts = [(a.id, a.geometry, a.ended_on or a.started_on) for a in store.iter("activities")
-            if getattr(a, "geometry", None) is not None]
+    acts = [(a.id, a.geometry, a.ended_on or a.started_on)
+            for a in cast(Iterable[d.Activity], store.iter("activities"))
+            if a.geometry is not None]
     points = shapely.point_on_surface(np.asarray([g for _, g, _ in acts], dtype=object))
     cats = [d.EOCategory.AP, d.EOCategory.AV, d.EOCategory.UXO, d.EOCategory.CMR]
     picks = rng.integers(len(acts), size=n)

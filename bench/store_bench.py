@@ -91,7 +91,8 @@ def features(n: int, seed: int) -> dict[str, list[Record]]:
     finds = [d.Find(id=f"F{i:07d}", category=cats[i % 3], quantity=1 + i % 4,
                     found_on=start + dt.timedelta(days=i % 1500), geometry=points[i],
                     source=SOURCE) for i in range(nf)]
-    return {"hazards": hazards, "finds": finds}
+    out: dict[str, list[Record]] = {"hazards": [*hazards], "finds": [*finds]}
+    return out
 
 
 def queries(q: int, seed: int, scale: float = 1.0
@@ -356,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
                             (f"{kind} postgis ours", queries_ours, pg_ours),
                             (f"{kind} postgis scan", queries_scan, pg_ours),
                             (f"{kind} postgis anchor", queries_pg_anchor, pg_anchor)):
-                        seconds, found = fn(target, qs, kind)  # type: ignore[operator]
+                        seconds, found = fn(target, qs, kind)  # type: ignore[operator, arg-type]
                         note(key, seconds)
                         hits[key] = found
                 print(f"  query run {rep + 1} done", flush=True)

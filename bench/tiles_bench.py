@@ -59,7 +59,7 @@ def hazards(n: int, seed: int = 7) -> list[d.Hazard]:
         ring = [(x + r * rng.uniform(0.7, 1.0) * math.cos(a),
                  y + 0.75 * r * rng.uniform(0.7, 1.0) * math.sin(a))
                 for a in np.linspace(0, 2 * math.pi, 9)[:-1]]
-        out.append(d.Hazard(id=f"B{i:06d}", kind="cha" if i % 3 else "sha",
+        out.append(d.Hazard(id=f"B{i:06d}", kind=d.HazardKind.CHA if i % 3 else d.HazardKind.SHA,
                             geometry=MultiPolygon([Polygon(ring)]), source=SOURCE,
                             owner="BX", country="XV"))
     return out
@@ -185,7 +185,7 @@ def cold_after_write(store: Any, url: str, adapter: str, runs: int) -> None:
     ours8, ours12, anchor = [], [], []
     for k in range(runs):
         with store.transaction() as tx:
-            tx.add(d.Hazard(id=f"W{k:03d}", kind="cha", source=SOURCE, owner="BX",
+            tx.add(d.Hazard(id=f"W{k:03d}", kind=d.HazardKind.CHA, source=SOURCE, owner="BX",
                             country="XV", geometry=MultiPolygon([Polygon(
                                 [(50.5, 41.5), (50.502, 41.5), (50.502, 41.502)])])))
         start = time.perf_counter()

@@ -65,6 +65,10 @@ class _Server:
     def url_for(self, database: str) -> str:
         raise NotImplementedError
 
+    def stop(self) -> None:
+        """Drop what this server made (a throwaway cluster: stop it and remove its files)."""
+        raise NotImplementedError
+
     def _admin(self) -> psycopg.Connection:
         return psycopg.connect(self.admin_url, autocommit=True)
 
