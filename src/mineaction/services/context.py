@@ -20,7 +20,11 @@ def utc_now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class Settings:
-    """Settings of an installation (from the environment or a file; defaults here)."""
+    """Settings of an installation, given by the code that opens the store (``mineaction
+    serve --risk-surface``). What the public sees is not among them but in the store itself
+    (:mod:`mineaction.access.settings`): read from an environment or a file, two processes
+    on one store could disagree on which counts they hide. ``suppress_below`` is the
+    threshold of a store whose programme set none."""
 
     suppress_below: int = 5
     #: The risk surface (a GeoTIFF of ``risk surface``) served as map tiles to signed-in
