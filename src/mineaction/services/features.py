@@ -415,16 +415,20 @@ def page(ctx: Context, layer: Layer, *, bbox: BBox | None = None,
     if bbox is not None and not layer.spatial:
         bbox = None  # features without geometry: a box filters nothing out (none is there)
     date_field = temporal_field(layer) if interval is not None else None
+    # two statements read one state of the store (a write between them could otherwise
+    # make the count and the page disagree)
     if interval is None and test is None and bbox is not None:
         # a map window: the ids of every feature in the box (the store checks them, no
         # record is built), then the records of the page alone
-        hits = reader.scan(layer, bbox=bbox, geometry=False).ids
-        wanted = hits[offset:offset + size]
-        found = reader.query(layer, Query(where={"id": wanted})) if wanted else []
+        with reader.reading() as r:
+            hits = r.scan(layer, bbox=bbox, geometry=False).ids
+            wanted = hits[offset:offset + size]
+            found = r.query(layer, Query(where={"id": wanted})) if wanted else []
         return Page(layer, found, len(hits), offset, size)
     if interval is None and test is None and not _counts_shared(ctx, layer):
-        matched = reader.count(layer, Query(bbox=bbox))
-        found = reader.query(layer, Query(bbox=bbox, limit=size, offset=offset))
+        with reader.reading() as r:
+            matched = r.count(layer, Query(bbox=bbox))
+            found = r.query(layer, Query(bbox=bbox, limit=size, offset=offset))
         return Page(layer, found, matched, offset, size)
     kept = []
     for record in reader.iter(layer, Query(bbox=bbox)):

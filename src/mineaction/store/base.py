@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
@@ -302,6 +302,15 @@ class Store(Reader):
         """A write transaction. Every write in it is logged in the audit log, in the same
         transaction, as done by ``actor`` (a :class:`mineaction.access.Actor`; default: the
         operating-system user) at ``clock()`` (an aware time; default: now, UTC)."""
+
+    @contextmanager
+    def reading(self, *, single: bool = False) -> Iterator[Reader]:
+        """A reader whose reads all see one state of the store, whatever is written
+        meanwhile: for an answer made of several statements (a count and a page). ``single``:
+        it runs one statement (an adapter may then skip the transaction). The SQL stores
+        read in one transaction (a snapshot: WAL in a GeoPackage, REPEATABLE READ in
+        PostgreSQL); the default is the store itself."""
+        yield self
 
     def stored_settings(self) -> dict[str, str]:
         """The programme settings stored (key to text; see :mod:`mineaction.access.
