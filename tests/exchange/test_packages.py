@@ -6,7 +6,9 @@ import datetime as dt
 import sqlite3
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pyogrio
 import pyogrio.raw
@@ -81,6 +83,40 @@ def test_round_trip_keeps_what_the_recipient_reads_and_its_provenance(
         assert len(imports) == 1 and imports[0].detail["package_sha256"] == done.digest  # type: ignore
     finally:
         target.close()
+
+
+def test_a_write_during_the_export_is_in_no_table_nor_in_the_audit_head(
+        ctx: Context, keys: Keys, tmp_path: Path, store_url: str, monkeypatch: Any) -> None:
+    """Every table of a package and the audit head its manifest names come from one state
+    of the store: a hazard (and its audit entry) committed by another connection once the
+    finds are read, before the hazards are, is in none of them."""
+    from mineaction.store.sql import SqlTransaction
+
+    before = audit.head(ctx.store)
+    other = open_store(store_url)
+    written: list[str] = []
+    iter_first = SqlTransaction.iter
+
+    def then_write(self: Any, layer: Any, *args: Any, **kw: Any) -> Any:
+        yield from iter_first(self, layer, *args, **kw)
+        if not written and not self.writable and getattr(layer, "name", layer) == "finds":
+            written.append("AY-H9")
+            with other.transaction() as tx:
+                late = tx.get("hazards", "AY-H0")
+                tx.add(replace(late, id="AY-H9"))
+
+    monkeypatch.setattr(SqlTransaction, "iter", then_write)
+    try:
+        done = export(ctx, keys, tmp_path / "rp.gpkg")
+    finally:
+        other.close()
+    assert written == ["AY-H9"]  # the write landed between the finds and the hazards
+    assert done.tables["hazards"] == 3
+    assert "AY-H9" not in {r["id"] for r in pkg.table_rows(done.path, "hazards")}
+    m = svc.verify_package(done.path, load_public(keys[1])).manifest or {}
+    assert before is not None and m["store"]["audit_head"] == f"{before[0]}:{before[1]}"
+    assert audit.head(ctx.store)[0] > before[0]  # type: ignore[index]  (the write, logged)
+    assert export(ctx, keys, tmp_path / "next.gpkg").tables["hazards"] == 4
 
 
 def test_import_is_idempotent(ctx: Context, keys: Keys, tmp_path: Path,

@@ -8,7 +8,7 @@ from mineaction.analysis.statistics import Scope, released
 from mineaction.domain.layers import all_layers
 from mineaction.errors import Forbidden
 from mineaction.geo.measure import area_m2
-from mineaction.store.base import Store
+from mineaction.store.base import Reader
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Summary:
     synthetic: bool = False
 
 
-def summarise(store: Store) -> Summary:
+def summarise(store: Reader) -> Summary:
     s = Summary()
     for layer in all_layers():
         try:

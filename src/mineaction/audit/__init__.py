@@ -228,9 +228,12 @@ def entries(store: Any, *, layer: str | None = None, record_id: str | None = Non
 def head(store: Any) -> tuple[int, str, str] | None:
     """The last entry of the log: (seq, hash, at), None when it is empty. Keep it somewhere
     else (``mineaction audit head``): it is what shows that entries after the last checkpoint
-    were deleted."""
+    were deleted. ``store`` may be a reading already open (``store.reading()``): the head of
+    the state it reads."""
     from mineaction.audit.verify import head as _head
 
+    if getattr(store, "conn", None) is not None and not hasattr(store, "reading"):
+        return _head(store.conn)
     with _reading(store) as r:
         return _head(r.conn)
 

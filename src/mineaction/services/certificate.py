@@ -32,7 +32,14 @@ __all__ = ["Verification", "content", "verify", "write"]
 
 def content(ctx: Context, activity_id: str) -> tuple[dict[str, Any], Any]:
     """The canonical content of the certificate of ``activity_id`` and the released polygon.
-    InvalidInput when the activity holds no released land (none, or all of it rejected)."""
+    InvalidInput when the activity holds no released land (none, or all of it rejected).
+    Everything in it is read from one state of the store (a lot rejected meanwhile is in
+    all of it or none)."""
+    with ctx.snapshot() as pinned:
+        return _content(pinned, activity_id)
+
+
+def _content(ctx: Context, activity_id: str) -> tuple[dict[str, Any], Any]:
     act: Activity = _activity(ctx, activity_id)
     geom = lot_geometry(ctx, act)
     if geom is None or area_m2(geom) <= 0:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mineaction.access import Actor
-from mineaction.store.base import Store, open_store, scheme_of
+from mineaction.store.base import Reader, Store, open_store, scheme_of
 
 
 def utc_now() -> dt.datetime:
@@ -45,12 +45,17 @@ class Context:
     settings: Settings = field(default_factory=Settings)
     personal: bool = False  # the caller asks to read personal data (allowed to some roles)
     reason: str | None = None  # why (recorded with every personal read)
+    #: The open reading of :meth:`snapshot`, which :attr:`reader` then is.
+    pinned: Reader | None = field(default=None, repr=False, compare=False)
 
     @property
     def reader(self) -> Store:
         """The store as the actor may use it: every read and write of a service goes through
         this (the policy filters reads and checks writes inside the store)."""
         from mineaction.access.settings import policy_settings
+
+        if self.pinned is not None:
+            return cast(Store, self.pinned)  # reads only: see snapshot()
 
         return self.store.as_actor(self.actor, personal=self.personal, reason=self.reason,
                                    settings=policy_settings(self.stored_settings))
@@ -81,6 +86,17 @@ class Context:
 
     def today(self) -> dt.date:
         return self.clock().date()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Context]:
+        """This context with every read of :attr:`reader` from one state of the store (one
+        transaction; see :meth:`mineaction.store.base.Store.reading`), whatever is written
+        meanwhile: for an answer made of several reads. Its reader reads, it never writes."""
+        if self.pinned is not None:
+            yield self
+            return
+        with self.reader.reading() as r:
+            yield replace(self, pinned=r)
 
 
 @contextmanager

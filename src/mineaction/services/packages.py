@@ -151,9 +151,9 @@ def _counts_table(layer: Layer, groups: list[dict[str, Any]]) -> pkg.Table:
                       "count": [int(g["count"]) for g in groups]})
 
 
-def _store_identity(ctx: Context) -> dict[str, Any]:
+def _store_identity(ctx: Context, reading: Any) -> dict[str, Any]:
     """The store without credentials: a file's name, or a server's host, port and database;
-    its schema version and its audit head."""
+    its schema version and its audit head as ``reading`` (an open reading) sees it."""
     url = ctx.store.url
     own = store_file(url)
     if own is not None:
@@ -162,7 +162,7 @@ def _store_identity(ctx: Context) -> dict[str, Any]:
         parts = urlsplit(url)
         name = f"{parts.scheme}://{parts.hostname or ''}" + (
             f":{parts.port}" if parts.port else "") + parts.path
-    found = audit.head(ctx.store)
+    found = audit.head(reading)
     return {"store": name, "schema_version": ctx.store.schema_version(),
             "audit_head": None if found is None else f"{found[0]}:{found[1]}"}
 
@@ -191,18 +191,20 @@ def export_package(ctx: Context, to: str, path: Path, key: Ed25519PrivateKey,
         by_layer[a.shared_layer].append(a)
     view = ctx.store.as_actor(recipient_actor(org), today=ctx.today(), agreements_only=True)
     tables: list[tuple[pkg.Table, Layer, list[Agreement], str]] = []
-    for name in sorted(by_layer):
-        lyr = get_layer(name)
-        granted = by_layer[name]
-        kinds = {_precision(a)["kind"] for a in granted}
-        if kinds - {"counts"}:
-            tables.append((_records_table(lyr, list(view.iter(lyr))), lyr,
-                           [a for a in granted if _precision(a)["kind"] != "counts"],
-                           "records"))
-        if "counts" in kinds:
-            tables.append((_counts_table(lyr, view.aggregate(lyr, ["country"])), lyr,
-                           [a for a in granted if _precision(a)["kind"] == "counts"],
-                           "counts"))
+    with view.reading() as r:  # every table and the audit head from one state of the store
+        for name in sorted(by_layer):
+            lyr = get_layer(name)
+            granted = by_layer[name]
+            kinds = {_precision(a)["kind"] for a in granted}
+            if kinds - {"counts"}:
+                tables.append((_records_table(lyr, list(r.iter(lyr))), lyr,
+                               [a for a in granted if _precision(a)["kind"] != "counts"],
+                               "records"))
+            if "counts" in kinds:
+                tables.append((_counts_table(lyr, r.aggregate(lyr, ["country"])), lyr,
+                               [a for a in granted if _precision(a)["kind"] == "counts"],
+                               "counts"))
+        identity = _store_identity(ctx, r)
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.gpkg")
     try:
         for table, _, _, _ in tables:
@@ -217,7 +219,7 @@ def export_package(ctx: Context, to: str, path: Path, key: Ed25519PrivateKey,
             "exported_at": ctx.now().astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
             "exported_by": {"actor": ctx.actor.name, "user": ctx.actor.user_id,
                             "organisation": ctx.actor.org_id},
-            "store": _store_identity(ctx),
+            "store": identity,
             "mineaction_version": mineaction.__version__,
             "agreements": [_agreement_entry(a) for a in agreements],
             "tables": [{"table": t.name, "layer": lyr.name, "content": content,

@@ -64,9 +64,12 @@ def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
             raise InvalidInput.of("areas.breakdown_unknown", by=b, report=name,
                                   known=", ".join(BY))
     threshold = ctx.suppress_below if suppress_below is None else suppress_below
-    scope = replace(scope_for(ctx.reader, when, area), today=ctx.today())
-    rep = build_report(ctx.reader, name, scope,
-                       Options(suppress_below=threshold, quarter=quarter, by=tuple(by)))
+    # every figure of one report from one state of the store: a write committed while it is
+    # built (a release between the hazards and the steps) is in none of them or all
+    with ctx.reader.reading() as reader:
+        scope = replace(scope_for(reader, when, area), today=ctx.today())
+        rep = build_report(reader, name, scope,
+                           Options(suppress_below=threshold, quarter=quarter, by=tuple(by)))
     rep.store = ctx.store.url
     rep.locale = ctx.locale
     return rep

@@ -17,7 +17,8 @@ def summary(ctx: Context) -> Summary:
     summed into "cleared"), items found by category: as the actor may see them."""
     from mineaction.analysis.summary import summarise
 
-    return summarise(ctx.reader)
+    with ctx.reader.reading() as r:  # every figure from one state of the store
+        return summarise(r)
 
 
 def term(code: str, locale: str) -> str:
