@@ -239,3 +239,21 @@ def place_colombian_municipalities(db: str) -> None:
     with open_store(db) as store, store.transaction() as tx:
         for i in range(0, len(areas), 200):  # under the GeoPackage adapter's bulk size: a bulk
             tx.add_many(areas[i:i + 200])    # batch of areas without geometry fails there
+
+
+def test_the_json_report_lists_no_victim_while_counts_are_suppressed(
+        demo: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON of a report carries each cell's records, but never the ids of victims while
+    counts are suppressed: the lists under two printed cells intersect into a count no table
+    shows, and an id can single a person out. With no suppression (people who may read
+    every victim) they are listed."""
+    def cells(text: str) -> list[dict]:  # type: ignore[type-arg]
+        doc = json.loads(text)
+        return [c for t in doc["tables"] for r in t["rows"] for c in r.values()
+                if isinstance(c, dict) and c.get("layer") == "victims"]
+
+    public = cells(printed(capsys, ["--db", demo, "report", "casualties", "--format", "json"]))
+    assert public and all(c["records"] == [] and "not listed" in c["note"] for c in public)
+    full = cells(printed(capsys, ["--db", demo, "report", "casualties", "--format", "json",
+                                  "--suppress-below", "0"]))
+    assert any(c["records"] for c in full)

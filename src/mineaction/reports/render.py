@@ -207,13 +207,28 @@ def write_pdf(report: Report, path: Path) -> list[Path]:
     return [path]
 
 
+#: Layers whose records are people: while counts are suppressed their ids are never listed
+#: beside a figure, since the lists under two cells intersect into a count no table shows
+#: (the civilian women killed in one year, say), and an id can single a person out.
+PEOPLE = frozenset({"victims"})
+#: Said where such a list is withheld.
+PEOPLE_NOT_LISTED = ("records of victims are not listed while counts are suppressed "
+                     "(--suppress-below 0 lists them)")
+
+
+def lists_records(layer: str, threshold: int) -> bool:
+    """Whether the ids of a figure's records of ``layer`` may be listed beside it."""
+    return not (threshold and layer in PEOPLE)
+
+
 def json_cell(cell: Cell, col: Column, threshold: int) -> dict[str, Any]:
     """A cell in full precision: its exact value, what a reader is shown, whether it is
     suppressed ("primary": below the threshold; "secondary": hidden so that a primary one cannot
     be worked out) and the records and filter behind it.
 
-    A suppressed cell's value and records are never written (``value`` is null): the JSON is as
-    public as the printed table."""
+    A suppressed cell's value and records are never written (``value`` is null), nor the ids
+    of people while counts are suppressed (:func:`lists_records`): the JSON is as public as
+    the printed table."""
     out: dict[str, Any] = {"shown": shown(cell, col, threshold)}
     if cell.suppressed:
         out.update(value=None, suppressed="secondary" if cell.secondary else "primary")
@@ -222,8 +237,12 @@ def json_cell(cell: Cell, col: Column, threshold: int) -> dict[str, Any]:
     out.update(value=v if v is None or isinstance(v, (bool, int, float, str)) else str(v),
                suppressed=None)
     if cell.figure is not None:
-        out.update(layer=cell.figure.layer, records=list(cell.figure.ids),
+        listed = lists_records(cell.figure.layer, threshold)
+        out.update(layer=cell.figure.layer,
+                   records=list(cell.figure.ids) if listed else [],
                    filter=cell.figure.criteria)
+        if not listed:
+            out["note"] = PEOPLE_NOT_LISTED
     return out
 
 
@@ -295,11 +314,8 @@ def explain(report: Report, table: str | None = None, row: str | None = None,
                     item["value"] = item["records"] = cell.mark
                     item["ids"] = []
                     item["note"] = "suppressed: records are not listed"
-                elif report.suppress_below and cell.figure.layer == "victims":
-                    # Lists of victims' ids under several cells can be intersected into counts
-                    # no table shows (civilian women in 2023, say): only the count is given.
-                    item["ids"] = []
-                    item["note"] = ("records of victims are not listed while counts are "
-                                    "suppressed (--suppress-below 0 lists them)")
+                elif not lists_records(cell.figure.layer, report.suppress_below):
+                    item["ids"] = []  # only the count (see PEOPLE)
+                    item["note"] = PEOPLE_NOT_LISTED
                 out.append(item)
     return out
