@@ -311,6 +311,10 @@ MESSAGES: dict[str, str] = {
     "import.unknown_layer": "unknown layer {layer!r}; expected one of {known}",
     "import.unknown_mapping": "no mapping {name!r}: give a TOML file or one of {known}",
     # -- report. Reports: names, formats, scopes.
+    "report.threshold_fixed": ("counts of fewer than {threshold} people are suppressed for you "
+                               "(the programme's setting public.suppress_below): another "
+                               "threshold ({asked}) is given only to those who read every "
+                               "victim counted"),
     "report.no_such_area": "--area {area!r}: no administrative area has this name or id",
     # report.note_*: the notes of reports' tables, in the order the report definitions use them
     "report.note_all_ap_mined_area": ("'All AP mined area' is the land cleared in AP only and "

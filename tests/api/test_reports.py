@@ -13,6 +13,7 @@ import pytest
 
 from mineaction.access import Actor, authenticate
 from mineaction.api import create_app
+from mineaction.errors import InvalidInput
 from mineaction.io.readers import read_file
 from mineaction.services import figures, reports
 from mineaction.services.context import Context
@@ -105,20 +106,35 @@ def test_the_public_gets_the_public_version_only(world: Any) -> None:
                            headers=admin).json()
     hidden = [c for c in explained if str(c.get("note", "")).startswith("suppressed")]
     assert hidden and all(c["ids"] == [] for c in explained if c["layer"] == "victims")
-    # victims are counted for the public, never read: the public version, whatever it asks
-    public = client.get("/reports/casualties", params=params).json()
+    # victims are counted for the public, never read: the public version, and no other
+    # threshold, lower (what the programme hides) or higher (two thresholds over the same
+    # counts give away what each hides)
+    public = client.get("/reports/casualties", params={"year": 2023}).json()
     assert public["suppress_below"] == 5 and _values(public) == _values(usual)
-    told = client.get("/reports/casualties", params={**params, "explain": "true"}).json()
+    same = client.get("/reports/casualties", params={"year": 2023, "suppress-below": 5})
+    assert same.status_code == 200 and _values(same.json()) == _values(usual)
+    for asked in (0, 6, 9):
+        r = client.get("/reports/casualties", params={"year": 2023, "suppress-below": asked})
+        assert r.status_code == 400 and r.json()["code"] == "report.threshold_fixed", asked
+        r = client.get("/figures/compare", params={"country": "XS", "suppress-below": asked})
+        assert r.status_code == 400 and r.json()["code"] == "report.threshold_fixed", asked
+    told = client.get("/reports/casualties", params={"year": 2023, "explain": "true"}).json()
     assert told and all(c["ids"] == [] for c in told if c["layer"] == "victims")
     # capacity is not counted for the public: it is asked to sign in, and told nothing
-    r = client.get("/reports/progress", params=params)
+    r = client.get("/reports/progress", params={"year": 2023})
     assert r.status_code == 401 and r.json()["code"] == "api.sign_in"
-    # and the threshold of a public report is never below the installation's
+    # only who reads every victim counted chooses another threshold: not the public, nor an
+    # analyst who counts other countries' victims under the public's grant
     with open_store(path) as store:
-        public = Context(store, Actor.anonymous())
-        assert reports.threshold(public, 0) == 5 and reports.threshold(public, 9) == 9
-        signed = Context(store, authenticate(store, token=tokens["axa"]))
-        assert reports.threshold(signed, 0) == 0 and reports.threshold(signed) == 5
+        for who in (Actor.anonymous(), authenticate(store, token=tokens["axa"])):
+            ctx = Context(store, who)
+            assert reports.threshold(ctx) == reports.threshold(ctx, 5) == 5
+            for asked in (0, 9):
+                with pytest.raises(InvalidInput) as refused:
+                    reports.threshold(ctx, asked)
+                assert refused.value.problems[0].code == "report.threshold_fixed"
+        admin_ctx = Context(store, authenticate(store, token=tokens["adm"]))
+        assert reports.threshold(admin_ctx, 0) == 0 and reports.threshold(admin_ctx, 9) == 9
 
     rows = {r["figure_id"]: r for r in client.get(
         "/figures/compare", params={"country": "XS"}, headers=admin).json()}

@@ -90,8 +90,7 @@ def get_report(
                           layers.parse_date(date_to, "to"), quarter)
     with _Refusals(ctx):
         rep = reports.build(ctx, name, when, area=area, quarter=quarter,
-                            suppress_below=reports.threshold(ctx, suppress_below),
-                            by=tuple(by or ()))
+                            suppress_below=suppress_below, by=tuple(by or ()))
     if explain:
         return _json(reports.explain(rep, cell))
     headers = {"Content-Disposition": f'inline; filename="{name}.{f}"'}
@@ -120,6 +119,5 @@ def figures_conflicts(ctx: Ctx, f: TableFormat = "json", metric: str | None = No
 def figures_compare(ctx: Ctx, f: TableFormat = "json", country: str | None = None,
                     metric: str | None = None, suppress_below: Threshold = None) -> Response:
     with _Refusals(ctx):
-        rows = figures.compare(ctx, country, metric,
-                               suppress_below=reports.threshold(ctx, suppress_below))
+        rows = figures.compare(ctx, country, metric, suppress_below=suppress_below)
     return _table(rows, f, "compare")

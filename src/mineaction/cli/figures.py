@@ -134,12 +134,17 @@ def totals() -> None:
 def compare_(country: str = typer.Option(None, "--country"),
              metric: str = typer.Option(None, "--metric"),
              fmt: OutFormat = typer.Option(OutFormat.table, "--format"),
-             suppress_below: int = typer.Option(5, "--suppress-below", min=0,
-                                                help="Hide counts of people below this "
-                                                     "(0: none)")) -> None:
+             suppress_below: int | None = typer.Option(
+                 None, "--suppress-below", min=0,
+                 help="Hide counts of people below this (0: none); default: the programme's "
+                      "setting public.suppress_below, the only one allowed to those who do "
+                      "not read every victim")) -> None:
     """The store's own figures beside published ones for the same country, area and period."""
+    from mineaction.services.reports import threshold
+
     with context() as ctx:
         rows = figures.compare(ctx, country, metric, suppress_below=suppress_below)
+        below = threshold(ctx, suppress_below)
     if fmt == OutFormat.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -157,6 +162,6 @@ def compare_(country: str = typer.Option(None, "--country"),
                   "–".join(r["period"]), f"{num(r['published'])} {r['unit']}", shown,
                   str(r["records"]), agrees)
     console.print(t)
-    for line in figures.compare_notes(rows, suppress_below):
+    for line in figures.compare_notes(rows, below):
         console.print(f"  [dim]{escape(in_locale(line, state.locale))}[/]", highlight=False)
 

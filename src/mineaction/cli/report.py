@@ -51,8 +51,11 @@ def report(
                                  "the records behind it (JSON)"),
     cell: str = typer.Option(None, "--cell", help="With --explain: TABLE/ROW/COLUMN, any part "
                              "may be empty"),
-    suppress_below: int = typer.Option(5, "--suppress-below", min=0,
-                                       help="Hide counts of people below this (0: none)"),
+    suppress_below: int | None = typer.Option(None, "--suppress-below", min=0,
+                                              help="Hide counts of people below this (0: "
+                                              "none); default: the programme's setting "
+                                              "public.suppress_below, the only one allowed "
+                                              "to those who do not read every victim"),
     by: list[str] = typer.Option([], "--by", help="A further breakdown: area (casualties "
                                  "by administrative area, codes of a register included), "
                                  "quarter (eore by district and quarter)"),

@@ -83,11 +83,12 @@ def totals(ctx: Context) -> list[Any]:
 def compare(ctx: Context, country: str | None = None, metric: str | None = None, *,
             suppress_below: int | None = None) -> list[dict[str, Any]]:
     """The store's own figures beside published ones for the same country, area and period;
-    counts of people below the threshold suppressed."""
+    counts of people below the threshold suppressed (the programme's, unless the actor may
+    ask another: :func:`mineaction.services.reports.threshold`)."""
     from mineaction.analysis.figures import compare as run
+    from mineaction.services.reports import threshold
 
-    threshold = ctx.suppress_below if suppress_below is None else suppress_below
-    return run(ctx.reader, country, metric, suppress_below=threshold)
+    return run(ctx.reader, country, metric, suppress_below=threshold(ctx, suppress_below))
 
 
 def no_data() -> str:

@@ -48,7 +48,8 @@ def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
     """Report ``name`` over the period ``when`` (:func:`period`; ``quarter`` names the
     quarter of a year's period) and an administrative area (id, or name in any
     transliteration; the areas inside it included), from the records the actor may see;
-    counts of people below ``suppress_below`` (default: the settings') suppressed. ``by``
+    counts of people below ``suppress_below`` (default, and for most actors the only one
+    allowed: the programme's; see :func:`threshold`) suppressed. ``by``
     adds breakdowns (``area``: casualties by administrative area). InvalidInput for an
     unknown report, area or breakdown, or an ambiguous area (listing the candidates)."""
     from mineaction.analysis.statistics import scope_for
@@ -63,13 +64,14 @@ def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
         elif b not in BY or name != "casualties":
             raise InvalidInput.of("areas.breakdown_unknown", by=b, report=name,
                                   known=", ".join(BY))
-    threshold = ctx.suppress_below if suppress_below is None else suppress_below
+    below = threshold(ctx, suppress_below)
     # every figure of one report from one state of the store: a write committed while it is
     # built (a release between the hazards and the steps) is in none of them or all
     with ctx.reader.reading() as reader:
         scope = replace(scope_for(reader, when, area), today=ctx.today())
         rep = build_report(reader, name, scope,
-                           Options(suppress_below=threshold, quarter=quarter, by=tuple(by)))
+                           Options(suppress_below=below, quarter=quarter,
+                                   by=tuple(by)))
     rep.store = ctx.store.url
     rep.locale = ctx.locale
     return rep
@@ -184,14 +186,32 @@ def catalogue() -> list[dict[str, str]]:
 
 
 def threshold(ctx: Context, asked: int | None = None) -> int:
-    """The suppression threshold of a report for the actor: the settings' for the public
-    (never lower, whatever it asks), ``asked`` (else the settings') for anyone signed in."""
-    from mineaction.access import Role
-
+    """The suppression threshold of counts of people for the actor: the programme's
+    (:attr:`Context.suppress_below`). Only an actor who reads every victim it counts (an
+    administrator; the local user of a store without accounts) may ask another, lower or
+    higher; anyone else asking one is refused (InvalidInput), since two thresholds over the
+    same counts give away what each hides, and a lower one what the programme hides."""
     floor = ctx.suppress_below
-    if not (set(ctx.actor.roles) - {Role.PUBLIC}):
-        return max(floor, asked or 0)
-    return floor if asked is None else asked
+    if asked is None or asked == floor:
+        return floor
+    if not reads_every_victim(ctx):
+        raise InvalidInput.of("report.threshold_fixed", threshold=floor, asked=asked)
+    return asked
+
+
+def reads_every_victim(ctx: Context) -> bool:
+    """Whether every victim the actor counts is a record they read (no grant of theirs on
+    victims is of counts only: the public's, which everyone has, is)."""
+    from mineaction.errors import Forbidden
+
+    policy = getattr(ctx.reader, "policy", None)
+    if policy is None:  # the store itself, unfiltered
+        return True
+    try:
+        grants = policy.access("victims").grants
+    except Forbidden:
+        return False
+    return not any(g.precision.kind == "counts" for g in grants)
 
 
 def render(report: Report, fmt: str) -> bytes:

@@ -269,6 +269,12 @@ def area_geometry(tx: SqlTransaction, area_id: str) -> BaseGeometry | None:
     return tx._areas[key]  # type: ignore[no-any-return]
 
 
+def generalised(policy: Any, layer: Layer) -> bool:
+    """Whether ``policy`` shows some geometries of ``layer`` generalised (then land is measured
+    in the store, on the exact polygons, never on what the actor reads)."""
+    return layer.spatial and any(g.precision.generalised for g in policy.access(layer).grants)
+
+
 class ActorStore(Store):
     """A SQL store as one actor may use it (see ``SqlStore.as_actor``)."""
 
@@ -344,9 +350,7 @@ class ActorStore(Store):
             return float(r.land_m2(layer, ids, also=also))
 
     def generalises(self, layer: LayerRef) -> bool:
-        lyr = layer_of(layer)
-        return lyr.spatial and any(g.precision.generalised
-                                   for g in self.policy.access(lyr).grants)
+        return generalised(self.policy, layer_of(layer))
 
     def aggregate(self, layer: LayerRef, by: Sequence[str] = (), **kw: Any
                   ) -> list[dict[str, Any]]:

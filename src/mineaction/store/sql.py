@@ -464,6 +464,13 @@ class SqlTransaction(Transaction):
 
         return projection(self.store, layer, self.policy.access(layer), counting)
 
+    def generalises(self, layer: LayerRef) -> bool:
+        if self.policy is None:
+            return False
+        from mineaction.store.policed import generalised
+
+        return generalised(self.policy, layer_of(layer))
+
 
     # -- programme settings --------------------------------------------------------------------
 
