@@ -26,6 +26,7 @@ from mineaction.geo.measure import area_m2
 from mineaction.services import packages as svc
 from mineaction.services.context import Context
 from mineaction.store import Store, open_store
+from tests.contract.samples import sample
 from tests.exchange.conftest import HOLDER, KM, fill, hazard_shape
 
 Keys = tuple[Path, Path]
@@ -262,11 +263,36 @@ def test_counts_only_gives_no_geometry(gpkg_package: Path) -> None:
         assert not conn.execute("SELECT 1 FROM gpkg_geometry_columns WHERE table_name = "
                                 "'accidents_counts'").fetchall()
         cols = [r[1] for r in conn.execute("PRAGMA table_info(accidents_counts)")]
-        assert cols == ["fid", "country", "count"]
-        assert conn.execute("SELECT country, count FROM accidents_counts").fetchall() == [
-            ("XW", 3)]
+        assert cols == ["fid", "country", "count", "suppressed"]
+        assert conn.execute("SELECT country, count, suppressed FROM accidents_counts"
+                            ).fetchall() == [("XW", 3, 0)]  # accidents are no people
     finally:
         conn.close()
+
+
+def test_counts_of_victims_are_suppressed_below_the_threshold(ctx: Context, keys: Keys,
+                                                               tmp_path: Path) -> None:
+    """Counts only is the public's precision: a package's count of victims from 1 to the
+    programme's threshold less one is not written, whatever the agreement's filter; at a
+    threshold the count reaches, it is."""
+    acc.grant(ctx.store, HOLDER, grantor="AY", grantee="RP", layer="victims",
+              precision="counts")
+    done = export(ctx, keys, tmp_path / "v.gpkg")
+    assert done.tables["victims_counts"] == 1
+    rows = pkg.table_rows(done.path, "victims_counts")
+    assert [(r["country"], r["count"], r["suppressed"]) for r in rows] == [("XW", None, 1)]
+    second = sample("victims", 1)
+    second.owner, second.country = "AY", "XW"
+    with ctx.store.transaction() as tx:
+        tx.add(second)
+        tx.put_setting("public.suppress_below", "2")
+    try:
+        later = export(Context(ctx.store, ctx.actor), keys, tmp_path / "v2.gpkg")
+        rows = pkg.table_rows(later.path, "victims_counts")
+        assert [(r["count"], r["suppressed"]) for r in rows] == [(2, 0)]
+    finally:
+        with ctx.store.transaction() as tx:
+            tx.put_setting("public.suppress_below", None)
 
 
 def test_an_expired_or_revoked_agreement_exports_nothing(ctx: Context, keys: Keys,

@@ -145,10 +145,19 @@ def _records_table(layer: Layer, records: list[Record]) -> pkg.Table:
                      geoms)
 
 
-def _counts_table(layer: Layer, groups: list[dict[str, Any]]) -> pkg.Table:
+def _counts_table(layer: Layer, groups: list[dict[str, Any]], below: int) -> pkg.Table:
+    """One row per country. A count of people (:data:`mineaction.reports.render.PEOPLE`)
+    from 1 to ``below`` less one is not written (``count`` null, ``suppressed`` 1), as in the
+    public statistics: counts only is the public's precision, and an agreement's filter can
+    narrow a count to a few people."""
+    from mineaction.reports.render import PEOPLE
+
+    counts = [int(g["count"]) for g in groups]
+    hidden = [layer.name in PEOPLE and 0 < n < below for n in counts]
     return pkg.Table(f"{layer.table}_counts", None,
                      {"country": [g.get("country") for g in groups],
-                      "count": [int(g["count"]) for g in groups]})
+                      "count": [None if h else n for n, h in zip(counts, hidden, strict=True)],
+                      "suppressed": [int(h) for h in hidden]})
 
 
 def _store_identity(ctx: Context, reading: Any) -> dict[str, Any]:
@@ -201,7 +210,8 @@ def export_package(ctx: Context, to: str, path: Path, key: Ed25519PrivateKey,
                                [a for a in granted if _precision(a)["kind"] != "counts"],
                                "records"))
             if "counts" in kinds:
-                tables.append((_counts_table(lyr, r.aggregate(lyr, ["country"])), lyr,
+                tables.append((_counts_table(lyr, r.aggregate(lyr, ["country"]),
+                                             ctx.suppress_below), lyr,
                                [a for a in granted if _precision(a)["kind"] == "counts"],
                                "counts"))
         identity = _store_identity(ctx, r)
