@@ -66,6 +66,8 @@ MESSAGES: dict[str, str] = {
     "input.problems_head_in": "{count} problem(s) in {source}; nothing was written",
     "input.problems_more": "... and {count} more",
     # -- value. Field values: types, vocabularies, dates, limits.
+    "value.column_twice": ("columns {other!r} and this one both give field {field}: rename one "
+                           "(which is meant cannot be told)"),
     "value.below_minimum": "{field} must be {minimum} or more, got {value}",
     "value.date_in_future": ("{field} {value} is after {latest} (it records something that "
                              "happened, which cannot be in the future)"),
@@ -1191,6 +1193,12 @@ MESSAGES: dict[str, str] = {
     "api.version_stale": ("{id} is at version {current} now, not {version}: read it again "
                           "before deciding"),
     # -- intake.
+    "intake.system_column_ignored": ("column {column!r} is named like a field the store sets "
+                                     "itself: its values are not imported (rename the column "
+                                     "to keep them in each record's attributes)"),
+    "intake.missing_unknown_rejected": ("{where} was rejected and names no record: no stored "
+                                        "record is taken as missing, nor retired, in this "
+                                        "import"),
     "intake.changed_not_reapplied": ("{count} changed {layer} record(s) got a new version; "
                                      "land already released by them is not released again"),
     "intake.geometry_unreadable": "cannot read a geometry from {column}: {error}",

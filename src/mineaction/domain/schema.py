@@ -401,9 +401,18 @@ def coerce_properties(
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     problems: list[Problem] = []
+    given: dict[str, tuple[str, str]] = {}  # field -> the column that gave it, its value
     for key, raw in props.items():
         name = str(key).strip()
         spec = by_name.get(name) or by_name.get(name.lower())
+        if spec is not None and spec.name not in SYSTEM_FIELDS and not is_blank(raw):
+            text = str(raw).strip()
+            if spec.name in given:  # "Kind" and "kind": which one is meant is not ours to say
+                if given[spec.name][1] != text:
+                    problems.append(Problem.of(where, name, "value.column_twice",
+                                               field=spec.name, other=given[spec.name][0]))
+                continue
+            given[spec.name] = (name, text)
         if spec is None or spec.name in SYSTEM_FIELDS:
             if spec is None and not is_blank(raw):
                 value = raw if isinstance(raw, (str, int, float, bool)) else str(raw)

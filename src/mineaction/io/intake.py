@@ -283,9 +283,8 @@ def _dates(records: Iterable[Record], layer: Layer) -> tuple[dt.date | None, dt.
     return (min(found), max(found)) if found else (None, None)
 
 
-def _where_of(records: list[Record], src: SourceFile) -> dict[int, str]:
-    kept = load._kept(src, records)
-    return {id(r): f.where for r, f in zip(records, kept, strict=False)}
+def _where_of(records: list[Record], result: load.ImportResult) -> dict[int, str]:
+    return {id(r): result.rows.get(r.id, f"record {r.id}") for r in records}
 
 
 def _references(tx: Reader, layer: Layer, records: list[Record], where: dict[int, str],
@@ -354,6 +353,7 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
         raise ImportRefused(unmapped, out, str(src.path))
     applied = mappings.apply(m or mappings.empty(layer.name), src)
     out.unmapped, out.uncovered = applied.unmapped, applied.uncovered
+    out.warnings.extend(Note("intake.system_column_ignored", column=c) for c in applied.ignored)
     problems = list(applied.problems)
     territory = store.extent("admin-areas") if layer.spatial else None
     records, more, result = load.prepare(layer, applied.src, crs=options.crs,
@@ -364,7 +364,7 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
     out.warnings.extend(result.warnings)
     out.repairs, out.source_crs, out.operation = result.repairs, result.source_crs, \
         result.operation
-    where = _where_of(records, applied.src)
+    where = _where_of(records, result)
     key = m.key if m else ("id",)
     scope = tuple(m.head.get("scope", ())) if m else ()
     row_wheres = {f.where for f in src.features}
@@ -405,6 +405,7 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
                 out.rejects = [(applied.originals.get(f.where, f), by_where[f.where])
                                for f in src.features if f.where in bad]
                 out.rejected = len(out.rejects)
+                found.missing = _not_rejected(found.missing, applied.src, bad, key, out)
             kept = found.new + [r for _, r, _ in found.changed] + [r for _, r in found.unchanged]
             out.first_date, out.last_date = _dates(kept, layer)
             out.added, out.changed, out.unchanged = (len(found.new), len(found.changed),
@@ -416,6 +417,33 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
     except _DryRun:
         pass
     return out
+
+
+def _not_rejected(missing: list[Record], src: SourceFile, bad: set[str],
+                  key: Sequence[str], out: Outcome) -> list[Record]:
+    """The stored records no row of the file stands for, rejected rows included: a record
+    whose row was rejected is still in the file (its row is to be corrected), so it is neither
+    missing nor retired. A rejected row whose id and key cannot be read could stand for any
+    of them: then none is taken as missing, and the outcome says why."""
+    def text(value: Any) -> str:
+        return str(_plain(value)).strip().casefold()
+
+    ids: set[str] = set()
+    keys: set[tuple[str, ...]] = set()
+    for f in src.features:
+        if f.where not in bad:
+            continue
+        found_id = load._raw_id(f)
+        values = [f.properties.get(k) for k in key]
+        if found_id in (None, "") and any(v in (None, "") for v in values):
+            out.warnings.append(Note("intake.missing_unknown_rejected", where=f.where))
+            return []
+        if found_id not in (None, ""):
+            ids.add(text(found_id))
+        if all(v not in (None, "") for v in values):
+            keys.add(tuple(text(v) for v in values))
+    return [s for s in missing if text(s.id) not in ids
+            and tuple(text(getattr(s, k, None)) for k in key) not in keys]
 
 
 def _write(tx: Transaction, layer: Layer, m: mappings.Mapping | None, out: Outcome,

@@ -161,6 +161,8 @@ class ImportResult:
     repaired: int = 0
     private: list[Record] = field(default_factory=list)  # personal data, kept apart
     repairs: list[RepairEffect] = field(default_factory=list)
+    #: Each record's row (its ``where``: "line 3"), by the record's id.
+    rows: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -392,6 +394,9 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
         rec = _prepare_one(layer, feat, rp, misplaced.get(n), allow_large, do_repair, problems,
                            is_shp, today, result.repairs)
         if rec is None:
+            raw = _raw_id(feat)  # a row refused: its id is still taken (a repeat is refused)
+            if raw is not None:
+                seen.setdefault(raw, feat.where)
             continue
         if personal and companion is not None:
             values, more = coerce_properties(
@@ -406,6 +411,7 @@ def prepare(layer: Layer, src: SourceFile, *, crs: str | None = None,
                                        first=seen[rec.id]))
             continue
         seen[rec.id] = feat.where
+        result.rows[rec.id] = feat.where
         records.append(rec)
     result.repaired = len(result.repairs)
     return records, problems, result
@@ -674,7 +680,7 @@ def import_source(store: Store, layer_name: str, src: SourceFile, *, crs: str | 
                                         do_repair=do_repair, today=today,
                                         allow_large=allow_large,
                                         territory=territory)  # type: ignore[arg-type]
-    where = {r.id: f.where for r, f in zip(records, _kept(src, records), strict=False)}
+    where = dict(result.rows)
     label = source or f"file:{Path(path).name}"
     for r in [*records, *result.private]:
         if r.source is None:
@@ -691,14 +697,13 @@ def import_source(store: Store, layer_name: str, src: SourceFile, *, crs: str | 
     return result
 
 
-def _kept(src: SourceFile, records: list[Record]) -> list[InputFeature]:
-    """The input features that became ``records``, in order (to name rows in later checks)."""
-    by_id: dict[str, InputFeature] = {}
-    for f in src.features:
-        key = f.properties.get("id")
-        if key is not None:
-            by_id.setdefault(str(key).strip(), f)
-    return [by_id.get(r.id, InputFeature(f"record {r.id}", {})) for r in records]
+def _raw_id(feat: InputFeature) -> str | None:
+    """The id a row gives, as a record would take it (the column named ``id`` in any case),
+    or None."""
+    for k, v in feat.properties.items():
+        if str(k).strip().lower() == "id" and v not in (None, ""):
+            return str(v).strip()
+    return None
 
 
 def apply_hooks(tx: Transaction, layer_name: str, records: list[Record],

@@ -241,6 +241,9 @@ class Applied:
     uncovered: list[str] = field(default_factory=list)
     #: the row's features in the input's own terms, by ``where`` (for rejects files)
     originals: dict[str, InputFeature] = field(default_factory=dict)
+    #: columns holding values of a field the store sets itself (``owner``, ``version``...):
+    #: not imported, and said so
+    ignored: list[str] = field(default_factory=list)
 
 
 def _number(text: Any, thousands: str) -> float:
@@ -426,7 +429,11 @@ def apply(m: Mapping, src: SourceFile) -> Applied:
     out.uncovered = [c for c in header
                      if c not in used and c not in m.keep and c not in m.drop
                      and not (c in names and c not in mapped_names)]
-    reported = [c for c in out.uncovered if c in filled]  # an empty column holds nothing
+    # an empty column holds nothing; "ID" or "Kind" is read as its field (not kept aside)
+    reported = [c for c in out.uncovered if c in filled
+                and not (c.strip().lower() in names and c.strip().lower() not in mapped_names)]
+    out.ignored = [c for c in header if c in filled and c not in used and c not in m.drop
+                   and c.strip().lower() in set(SYSTEM_FIELDS) - {"geometry"}]
     seen: Counter[str] = Counter()
     for n, feat in enumerate(src.features, start=1):
         row = feat.properties

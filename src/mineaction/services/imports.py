@@ -66,8 +66,7 @@ def check(ctx: Context, name: str, src: SourceFile, *, crs: str | None = None,
                                              allow_large=allow_large,
                                              territory=territory)  # type: ignore[arg-type]
     with ctx.reader.transaction() as tx:
-        problems.extend(load.check_against_store(tx, lyr, records, {
-            r.id: f.where for r, f in zip(records, load._kept(src, records), strict=False)}))
+        problems.extend(load.check_against_store(tx, lyr, records, dict(result.rows)))
     return records, problems, result
 
 

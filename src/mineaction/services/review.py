@@ -210,7 +210,7 @@ def submit(ctx: Context, name: str, src: SourceFile, *,
     records, problems, result = load.prepare(
         lyr, src, crs=crs, operation=operation, do_repair=repair, today=ctx.today(),
         allow_large=allow_large, territory=territory)  # type: ignore[arg-type]
-    where = {r.id: f.where for r, f in zip(records, load._kept(src, records), strict=False)}
+    where = dict(result.rows)
     updates: dict[str, int] = {}
     watched: dict[str, int] = {}
     try:

@@ -1,0 +1,118 @@
+"""Rows of real files that the import used to get wrong, on every store: a rejected row's
+record is neither missing nor retired; a row repeating the id of a refused row is refused
+too, never dropped; an ``ID`` header names lines; two columns for one field (``Kind`` and
+``kind``) are refused; columns named like fields the store sets (``owner``, ``version``) are
+said to be left out."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mineaction.cli import main
+from mineaction.store import open_store
+
+POLY = "POLYGON((50.5 41.0, 50.51 41.0, 50.51 41.01, 50.5 41.01, 50.5 41.0))"
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.fixture
+def db(store_url: str) -> str:
+    assert main(["--db", store_url, "init"]) == 0
+    return store_url
+
+
+def accidents(tmp: Path, name: str, *rows: str) -> Path:
+    return write(tmp / name, "id,occurred_on,device_category,lon,lat\n" + "".join(
+        r + "\n" for r in rows))
+
+
+def test_a_rejected_row_is_not_missing_and_never_retired(db: str, tmp_path: Path,
+                                                         capsys: Any) -> None:
+    first = accidents(tmp_path, "a.csv", "AC-1,2023-05-01,ap,50.5,41.0",
+                      "AC-2,2023-06-01,av,50.6,41.1")
+    assert main(["--db", db, "import", "accidents", str(first)]) == 0
+    newer = accidents(tmp_path, "b.csv", "AC-1,2023-05-01,ap,50.5,41.0",
+                      "AC-2,2023-06-01,AT mine,50.6,41.1")
+    code, text = run(capsys, "--db", db, "import", "accidents", str(newer), "--rejects",
+                     str(tmp_path / "rej.csv"), "--retire-missing")
+    assert code == 0 and "0 missing" in text and "1 row(s) rejected" in text, text
+    with open_store(db) as store:
+        ac2 = store.get("accidents", "AC-2")
+        assert ac2.version == 1 and "retired" not in (ac2.notes or "")
+    # a rejected row that names no record could be any of them: none is missing
+    blank = accidents(tmp_path, "c.csv", "AC-1,2023-05-01,ap,50.5,41.0",
+                      ",2023-06-01,AT mine,50.6,41.1")
+    code, text = run(capsys, "--db", db, "import", "accidents", str(blank), "--rejects",
+                     str(tmp_path / "rej2.csv"), "--retire-missing")
+    assert code == 0 and "0 missing" in text and "names no record" in text, text
+    with open_store(db) as store:
+        assert store.get("accidents", "AC-2").version == 1
+
+
+def test_a_row_repeating_a_refused_rows_id_is_refused_not_lost(db: str, tmp_path: Path,
+                                                               capsys: Any) -> None:
+    src = write(tmp_path / "h.csv", "id,kind,name,wkt\n"
+                f'HZ-20,xxx,first copy,"{POLY}"\n'
+                f'HZ-20,sha,second copy,"{POLY}"\n'
+                f'HZ-21,sha,other,"{POLY.replace("50.5", "50.6")}"\n')
+    rejects = tmp_path / "rej.csv"
+    code, text = run(capsys, "--db", db, "import", "hazards", str(src), "--rejects",
+                     str(rejects))
+    assert code == 0 and "1 new" in text, text
+    assert "line 3, field 'id': duplicate id 'HZ-20' (first at line 2)" in text
+    with rejects.open(encoding="utf-8") as f:
+        assert [r["name"] for r in csv.DictReader(f)] == ["first copy", "second copy"]
+    with open_store(db) as store:
+        assert [h.id for h in store.iter("hazards")] == ["HZ-21"]
+
+
+def test_an_upper_case_id_header_names_lines_and_keeps_good_rows(db: str, tmp_path: Path,
+                                                                 capsys: Any) -> None:
+    src = write(tmp_path / "f.csv", "ID,Category,lon,lat,hazard_id\n"
+                "F-10,ap,50.5,41.0,HZ-NOPE\nF-11,ap,50.5,41.0,\n")
+    code, text = run(capsys, "--db", db, "import", "finds", str(src))
+    assert code == 2 and "line 2, field 'hazard_id'" in text, text
+    assert "column 'ID' is not in the mapping" not in text  # it is read as the id
+    code, text = run(capsys, "--db", db, "import", "finds", str(src), "--rejects",
+                     str(tmp_path / "rej.csv"))
+    assert code == 0 and "1 new" in text, text
+    with open_store(db) as store:
+        assert [f.id for f in store.iter("finds")] == ["F-11"]
+
+
+def test_two_columns_for_one_field_are_refused_and_store_fields_are_said(
+        db: str, tmp_path: Path, capsys: Any) -> None:
+    def geojson(name: str, props: dict[str, Any]) -> Path:
+        ring = [[50.5, 41.0], [50.51, 41.0], [50.51, 41.01], [50.5, 41.0]]
+        return write(tmp_path / name, json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": props,
+             "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+
+    # (a CSV header refuses two names that differ in case; GeoJSON properties may hold both)
+    twice = geojson("t.geojson", {"id": "HZ-1", "kind": "sha", "Kind": "cha"})
+    code, text = run(capsys, "--db", db, "import", "hazards", str(twice))
+    assert code == 2 and "columns 'kind' and this one both give field kind" in text, text
+    same = geojson("s.geojson", {"id": "HZ-1", "ID": "HZ-1", "kind": "sha"})  # no doubt
+    assert run(capsys, "--db", db, "import", "hazards", str(same))[0] == 0
+    owner = write(tmp_path / "o.csv", "id,kind,owner,version,wkt\n"
+                  f'HZ-2,sha,Ali (landowner),v2 form,"{POLY}"\n')
+    code, text = run(capsys, "--db", db, "import", "hazards", str(owner))
+    assert code == 0, text
+    for column in ("owner", "version"):
+        assert f"column '{column}' is named like a field the store sets itself" in text
