@@ -219,6 +219,8 @@ MESSAGES: dict[str, str] = {
     "file.output_is_store": ("{path} is a mineaction store; it is never overwritten by an output "
                              "(choose another file name)"),
     "file.row_too_long": "row has more values than the header has columns",
+    "file.several_sheets": ("{path}: holds {n} sheets with data ({sheets}); choose one with "
+                            "--source-layer NAME"),
     "file.several_layers": ("{path}: holds {n} layers ({layers}); choose one with --source-layer "
                             "NAME"),
     "file.shapefile_index": "its index of shapes",

@@ -169,3 +169,61 @@ def test_options_that_do_not_apply_are_refused(tmp_path):
     with pytest.raises(InvalidInput, match="has no sheet 'Other'; its sheets: Finds"):
         read_file(book, layer="Other")
     assert read_file(book, layer="Finds").features[0].properties["model"] == "PMN-2"
+
+
+def test_a_workbook_with_several_sheets_of_data_asks_which(tmp_path, cli, stored):
+    """Reading the first sheet alone would leave the others' rows out unsaid; an empty sheet
+    beside the data does not count."""
+    wb = Workbook()
+    first = wb.active
+    first.title = "2023"
+    for row in [HEADER, ROWS[0]]:
+        first.append(row)
+    second = wb.create_sheet("2024")
+    for row in [HEADER, *ROWS[1:]]:
+        second.append(row)
+    wb.create_sheet("notes")  # empty
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    code, out = cli("import", "finds", str(path))
+    assert code == 2 and "holds 2 sheets with data (2023, 2024)" in out, out
+    assert stored("finds") == {}
+    code, out = cli("import", "finds", str(path), "--source-layer", "2024")
+    assert code == 0, out
+    assert sorted(stored("finds")) == ["F2", "F3"]
+    del wb["2024"]
+    wb.save(path)
+    code, out = cli("import", "finds", str(path))  # one sheet of data: read without asking
+    assert code == 0, out
+
+
+def test_a_dbf_whose_language_driver_says_ansi_asks_for_the_encoding(tmp_path, cli, stored):
+    """LDID 0x57 ("ANSI") names the writing machine's code page, not one: cp1251 text under
+    it is refused with --encoding, never read as another code page."""
+    import numpy as np
+    import pyogrio.raw
+    import shapely
+
+    shp = tmp_path / "h.shp"
+    pyogrio.raw.write(str(shp), np.array([shapely.to_wkb(shapely.box(50.5, 41.0, 50.51, 41.01))],
+                                         dtype=object),
+                      [np.array(["H1"], dtype=object), np.array(["sha"], dtype=object),
+                       np.array(["Поле у реки"], dtype=object)], ["id", "kind", "name"],
+                      driver="ESRI Shapefile", geometry_type="Polygon", crs="EPSG:4326",
+                      encoding="cp1251")
+    (tmp_path / "h.cpg").unlink(missing_ok=True)
+    dbf = tmp_path / "h.dbf"
+    data = bytearray(dbf.read_bytes())
+    data[29] = 0x57
+    dbf.write_bytes(bytes(data))
+    archive = tmp_path / "h.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for part in tmp_path.glob("h.*"):
+            if part.suffix != ".zip":
+                z.write(part, part.name)
+    code, out = cli("import", "hazards", str(archive))
+    assert code == 2 and "--encoding" in out, out
+    assert stored("hazards") == {}
+    code, out = cli("import", "hazards", str(archive), "--encoding", "cp1251")
+    assert code == 0, out
+    assert stored("hazards")["H1"].name == "Поле у реки"

@@ -460,13 +460,18 @@ def _dbf_text(data: bytes) -> tuple[bytes, int]:
     return b"\n".join(chunks), ldid
 
 
+#: The DBF language driver id that names no code page: "ANSI", the writing machine's own.
+LDID_ANSI = 0x57
+
+
 def _shapefile_encoding(p: Path, shp: _Shapefile | None) -> str | None:
     """The encoding to read a Shapefile's text with when its .cpg says none.
 
     Without a .cpg, GDAL follows the DBF's language driver id and otherwise assumes
     ISO-8859-1, which turns UTF-8 text (what QGIS and most tools write) into mojibake. Text
     that is valid UTF-8 is read as UTF-8; other text is read as the LDID says, and when that
-    says nothing either the file is refused with the --encoding option."""
+    says nothing either (0, or 0x57: "the writer's Windows code page", whichever it was) the
+    file is refused with the --encoding option."""
     if shp is None or shp.has_cpg:
         return None
     text, ldid = _dbf_text(shp.read_dbf())
@@ -475,7 +480,7 @@ def _shapefile_encoding(p: Path, shp: _Shapefile | None) -> str | None:
     try:
         text.decode("utf-8")
     except UnicodeDecodeError:
-        if ldid:
+        if ldid and ldid != LDID_ANSI:
             return None
         raise InvalidInput.of("file.dbf_not_utf8", path=p, dbf_name=shp.dbf_name) from None
     return "UTF-8"
@@ -714,6 +719,14 @@ def _formula_cells(p: Path, wb: Any, ws: Any) -> set[tuple[int, int]]:
         formulas.close()
 
 
+def _has_header(ws: Any) -> bool:
+    """Whether a sheet's first row holds anything (a sheet left empty holds no rows)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
+    return any(v is not None and str(v).strip() for v in first)
+
+
 def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
@@ -726,7 +739,11 @@ def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
         raise InvalidInput.of("file.xlsx_unreadable", path=p, error=exc) from None
     try:
         if layer is None:
-            ws = wb.worksheets[0]
+            filled = [w.title for w in wb.worksheets if _has_header(w)]
+            if len(filled) > 1:  # the rows of the others would be left out unsaid
+                raise InvalidInput.of("file.several_sheets", path=p, n=len(filled),
+                                      sheets=', '.join(filled))
+            ws = wb[filled[0]] if filled else wb.worksheets[0]
         elif layer in wb.sheetnames:
             ws = wb[layer]
         else:
