@@ -116,3 +116,28 @@ def test_two_columns_for_one_field_are_refused_and_store_fields_are_said(
     assert code == 0, text
     for column in ("owner", "version"):
         assert f"column '{column}' is named like a field the store sets itself" in text
+
+
+def test_a_register_with_a_repeated_column_or_a_long_row_is_refused(db: str, tmp_path: Path,
+                                                                    capsys: Any) -> None:
+    """A register read by its header: two columns of one name, or a row with more values
+    than the header names, would each lose a value; refused with their places, nothing
+    written. The same register without them imports."""
+    mapping = write(tmp_path / "vr.toml", '[mapping]\nname = "vr"\nlayer = "victims"\n'
+                    'id = "R-{ref}"\n[fields.group]\ncolumn = "cond"\n'
+                    'values = { "Civil" = "civilian" }\n[fields.outcome]\ncolumn = "estado"\n'
+                    'values = { "Herido" = "injured", "Muerto" = "killed" }\n')
+    bad = write(tmp_path / "reg.csv", "ref,cond,estado,lugar,lugar\n"
+                "1,Civil,Herido,Tame,Arauca\n2,Civil,Muerto,Saravena,Arauca,vereda La Pava\n")
+    code, text = run(capsys, "--db", db, "import-register", "victims", str(bad), "--mapping",
+                     str(mapping))
+    assert code == 2, text
+    assert "the name is given to 2 columns (column 4 and column 5)" in text
+    assert "line 3: row has more values than the header has columns" in text
+    with open_store(db) as store:
+        assert store.count("victims") == 0
+    good = write(tmp_path / "reg2.csv", "ref,cond,estado,lugar,departamento\n"
+                 "1,Civil,Herido,Tame,Arauca\n2,Civil,Muerto,Saravena,Arauca\n")
+    code, text = run(capsys, "--db", db, "import-register", "victims", str(good), "--mapping",
+                     str(mapping))
+    assert code == 0 and "2 new" in text, text

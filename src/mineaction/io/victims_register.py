@@ -74,12 +74,31 @@ def convert(mapping: Mapping, rows: list[dict[str, str]], first_line: int = 2, *
 
 
 def read_register(path: Path, mapping: Mapping) -> list[dict[str, str]]:
+    """The register's rows, by column name. A column name given twice, or a row with more
+    values than the header names, is refused with its place: one of the values would be lost."""
+    from mineaction.io.readers import _header_problems
+
     reg = mapping.head
     try:
         with path.open(encoding=str(reg.get("encoding", "utf-8-sig")), newline="") as fh:
-            return list(csv.DictReader(fh, delimiter=str(reg.get("delimiter", ","))))
-    except (OSError, UnicodeDecodeError) as exc:
+            reader = csv.reader(fh, delimiter=str(reg.get("delimiter", ",")))
+            header = [h.strip() for h in next(reader, [])]
+            problems = _header_problems(header, lambda i: f"column {i + 1}")
+            rows: list[dict[str, str]] = []
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) > len(header):
+                    problems.append(Problem.of(Note("input.where_line", number=reader.line_num),
+                                               None, "file.row_too_long"))
+                    continue
+                rows.append({name: (row[i] if i < len(row) else "")
+                             for i, name in enumerate(header)})
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InvalidInput.of("import.register_unreadable", path=path, error=exc) from None
+    if problems:
+        raise InvalidInput(problems[:50], source=str(path))
+    return rows
 
 
 def import_register(store: Store, path: str | Path, mapping: Mapping | str,
