@@ -106,6 +106,8 @@ MESSAGES: dict[str, str] = {
     "geometry.no_area": "polygon has no area",
     "geometry.no_coordinates": "geometry: a {kind} without 'coordinates'",
     "geometry.not_a_list": "{where} is not a list: {value}",
+    "geometry.mixed_dimensions": ("{where} mixes positions of 2 and 3 numbers (with and "
+                                  "without a height): give every position the same"),
     "geometry.not_a_position": "{where} is not a position of 2 or 3 numbers: {value}",
     "geometry.not_geojson": "geometry is not a GeoJSON geometry object: {value}",
     "geometry.not_numbers": "geometry has coordinates that are not numbers",
@@ -1203,6 +1205,11 @@ MESSAGES: dict[str, str] = {
                                         "import"),
     "intake.changed_not_reapplied": ("{count} changed {layer} record(s) got a new version; "
                                      "land already released by them is not released again"),
+    "intake.personal_not_compared": ("the personal data the file holds for {count} stored "
+                                     "{layer} record(s) was neither compared with the stored "
+                                     "nor written: that needs reading personal data "
+                                     "('--personal --reason TEXT', IM officers and "
+                                     "administrators)"),
     "intake.geometry_unreadable": "cannot read a geometry from {column}: {error}",
     "intake.hazard_released": ("hazard {id!r} has had land released from it: its polygon and "
                                "status change through activities and surveys, not a re-import"),

@@ -141,3 +141,44 @@ def test_a_register_with_a_repeated_column_or_a_long_row_is_refused(db: str, tmp
     code, text = run(capsys, "--db", db, "import-register", "victims", str(good), "--mapping",
                      str(mapping))
     assert code == 0 and "2 new" in text, text
+
+
+def test_a_rejects_file_gives_back_a_geometry_it_could_not_read(db: str, tmp_path: Path,
+                                                               capsys: Any) -> None:
+    """The rejects file is the rows to correct and import again: an unreadable WKT, longitude
+    and latitude with decimal commas, or a GeoJSON geometry of mixed dimensions come back as
+    the file gave them, and once corrected the file imports."""
+    hz = write(tmp_path / "h.csv", "id,kind,wkt\n"
+               f'HZ-R1,sha,"{POLY}"\n'
+               'HZ-R2,sha,"POLYGON((50.6 41.0, 50.61 41.0, 50.61 41.01, 50.6 41.0)"\n')
+    rejects = tmp_path / "rh.csv"
+    assert run(capsys, "--db", db, "import", "hazards", str(hz), "--rejects", str(rejects))[0] == 0
+    with rejects.open(encoding="utf-8") as f:
+        [row] = list(csv.DictReader(f))
+    assert row["wkt"] == "POLYGON((50.6 41.0, 50.61 41.0, 50.61 41.01, 50.6 41.0)"
+    acc = accidents(tmp_path, "a.csv", "AC-R1,2023-05-01,ap,50.5,41.0",
+                    'AC-R2,2023-05-01,ap,"50,512345","41,123456"',
+                    "AC-R3,2023-05-01,zz,50.7,41.2")
+    rejects = tmp_path / "ra.csv"
+    assert run(capsys, "--db", db, "import", "accidents", str(acc), "--rejects",
+               str(rejects))[0] == 0
+    text = rejects.read_text(encoding="utf-8")
+    assert '"50,512345","41,123456"' in text and "POINT (50.7 41.2)" in text
+    fixed = write(tmp_path / "fixed.csv", text.replace('"50,512345","41,123456"',
+                                                       "50.512345,41.123456")
+                  .replace(",zz,", ",ap,"))
+    code, out = run(capsys, "--db", db, "import", "accidents", str(fixed))
+    assert code == 0 and "2 new" in out, out
+    with open_store(db) as store:
+        assert store.get("accidents", "AC-R2").geometry.x == pytest.approx(50.512345)
+        assert store.get("accidents", "AC-R3").geometry.y == pytest.approx(41.2)
+    mixed = [[50.5, 41.0, 500], [50.51, 41.0], [50.51, 41.01, 520], [50.5, 41.0, 500]]
+    gj = write(tmp_path / "g.geojson", json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "HZ-3D", "kind": "sha"},
+         "geometry": {"type": "Polygon", "coordinates": [mixed]}}]}))
+    rejects = tmp_path / "rg.geojson"
+    code, out = run(capsys, "--db", db, "import", "hazards", str(gj), "--rejects",
+                    str(rejects))
+    assert code == 0 and "mixes positions of 2 and 3 numbers" in out, out
+    [back] = json.loads(rejects.read_text(encoding="utf-8"))["features"]
+    assert back["geometry"]["coordinates"] == [mixed]

@@ -10,6 +10,11 @@ mapping's ``key``, by default the id):
   its id and gets a new version, and a ``record-changes`` entry keeps each field's value before
   and after (nothing is overwritten without a trace);
 - one that matches exactly is **unchanged** and counted;
+- for a layer that holds people, the personal data a newer copy holds for a matched record is
+  compared with its stored personal record (read only by whoever may read personal data): a
+  difference makes the record **changed**, and the personal record is updated, a value the
+  copy leaves blank keeping the stored one (nothing is erased); the ``record-changes`` entry
+  names the personal fields changed (under ``personal``), never their values;
 - a stored record of the same origin (the same mapping, or the same file name without one;
   within the mapping's ``scope``) that the file no longer holds is **missing**: reported, and
   retired only when asked (``retire_missing``: a new version noted as retired).
@@ -42,8 +47,8 @@ from typing import Any
 
 from mineaction.domain.intake import IMPORT_SOURCE, ChangeKind, ImportRun, RecordChange
 from mineaction.domain.layers import Layer, get_layer
-from mineaction.domain.schema import Record, SpatialRecord
-from mineaction.errors import InvalidInput, Problem
+from mineaction.domain.schema import Record, SpatialRecord, is_blank
+from mineaction.errors import Forbidden, InvalidInput, Problem
 from mineaction.io import load
 from mineaction.io import mapping as mappings
 from mineaction.io.readers import InputFeature, SourceFile
@@ -55,6 +60,13 @@ from mineaction.store.base import Progress, Reader, Store, Transaction
 NOT_COMPARED = frozenset({"id", "version", "owner", "source"})
 #: How many examples of each reason a summary keeps.
 EXAMPLES = 3
+#: The field of a personal record (of a layer's ``private_companion``) naming its record.
+PERSONAL_LINK = "victim_id"
+#: The key of a record change naming the personal fields a re-import changed (never their
+#: values: the record-changes layer is not personal).
+PERSONAL_KEY = "personal"
+#: How many records' personal data one read asks for.
+PERSONAL_BATCH = 500
 
 
 @dataclass
@@ -200,6 +212,9 @@ class Match:
     changed: list[tuple[Record, Record, dict[str, list[Any]]]] = field(default_factory=list)
     unchanged: list[tuple[Record, Record]] = field(default_factory=list)
     missing: list[Record] = field(default_factory=list)
+    #: stored record id -> (its stored personal record, None when it has none; the personal
+    #: record to write; the personal fields that change), for matched records only
+    personal: dict[str, tuple[Record | None, Record, list[str]]] = field(default_factory=dict)
 
 
 def _origins(reader: Reader, m: mappings.Mapping | None, file_name: str,
@@ -271,6 +286,92 @@ def match(reader: Reader, layer: Layer, records: list[Record], key: Sequence[str
             out.missing.append(s)
     out.missing.sort(key=lambda r: r.id)
     return out
+
+
+def merge_personal(stored: Record, incoming: Record) -> tuple[dict[str, Any], list[str]]:
+    """What a newer copy's personal record ``incoming`` changes in the ``stored`` one: the
+    new values by field, and the names of the fields changed. A field the copy leaves blank
+    keeps the stored value (personal data is never erased by a re-import); attributes are
+    merged key by key."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(stored):
+        name = f.name
+        if name in NOT_COMPARED or name == PERSONAL_LINK:
+            continue
+        old, new = getattr(stored, name, None), getattr(incoming, name, None)
+        if is_blank(new):
+            continue
+        if name == "attributes":
+            a, b = _attrs(old), _attrs(new)
+            if isinstance(b, dict) and (a is None or isinstance(a, dict)):
+                b = {**(a or {}), **b}
+                new = json.dumps(b, ensure_ascii=False, sort_keys=True, default=str)
+            if _plain(a) == _plain(b):
+                continue
+        elif _plain(old) == _plain(new):
+            continue
+        values[name] = new
+    return values, sorted(values)
+
+
+def personal_changes(reader: Reader, layer: Layer, found: Match,
+                     private: Sequence[Record]) -> int:
+    """Compare the personal records of a newer copy (``private``, of ``layer``'s private
+    companion) with the stored personal records of the records ``found`` matched, and note in
+    ``found.personal`` those to update or add: a matched record whose personal data changes
+    is changed (an unchanged one moves to ``found.changed``), its diff naming the personal
+    fields changed under :data:`PERSONAL_KEY`, never their values.
+
+    Returns how many matched records' personal data could not be compared because
+    ``reader`` may not read personal data (nothing of it is then changed); else 0."""
+    if not layer.private_companion or not private:
+        return 0
+    companion = get_layer(layer.private_companion)
+    incoming: dict[str, Record] = {}
+    for p in private:
+        incoming.setdefault(getattr(p, PERSONAL_LINK), p)
+    pairs = [(s, r) for s, r, _ in found.changed] + list(found.unchanged)
+    wanted = {s.id: incoming[r.id] for s, r in pairs if r.id in incoming}
+    if not wanted:
+        return 0
+    stored: dict[str, Record] = {}
+    ids = sorted(wanted)
+    try:
+        for start in range(0, len(ids), PERSONAL_BATCH):
+            for p in reader.iter(companion.name, **{PERSONAL_LINK: ids[start:start
+                                                                        + PERSONAL_BATCH]}):
+                owner_id = getattr(p, PERSONAL_LINK)
+                if owner_id not in stored or p.id == f"{owner_id}/personal":
+                    stored[owner_id] = p
+    except Forbidden:
+        return len(wanted)
+    for sid, inc in wanted.items():
+        old = stored.get(sid)
+        if old is None:  # personal data new for a stored record
+            linked: dict[str, Any] = {"id": f"{sid}/personal", PERSONAL_LINK: sid}
+            rec = dataclasses.replace(inc, **linked)
+            names = sorted(f.name for f in dataclasses.fields(inc)
+                           if f.name not in NOT_COMPARED and f.name != PERSONAL_LINK
+                           and not is_blank(getattr(inc, f.name, None)))
+            if names:
+                found.personal[sid] = (None, rec, names)
+            continue
+        values, names = merge_personal(old, inc)
+        if names:
+            found.personal[sid] = (old, dataclasses.replace(old, **values), names)
+    if not found.personal:
+        return 0
+    for s, _, diff in found.changed:
+        if s.id in found.personal:
+            diff[PERSONAL_KEY] = found.personal[s.id][2]
+    unchanged = []
+    for s, r in found.unchanged:
+        if s.id in found.personal:
+            found.changed.append((s, r, {PERSONAL_KEY: found.personal[s.id][2]}))
+        else:
+            unchanged.append((s, r))
+    found.unchanged = unchanged
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,6 +480,10 @@ def run(store: Store, layer_name: str, src: SourceFile, m: mappings.Mapping | No
                 r.id: where.get(id(r), f"record {r.id}") for r in records})
                 if not (p.code == "areas.unknown_area" and p.field in outside))
             found = match(tx, layer, records, key, _origins(tx, m, out.file_name, layer), scope)
+            unread = personal_changes(tx, layer, found, result.private)
+            if unread:
+                out.warnings.append(Note("intake.personal_not_compared", count=unread,
+                                         layer=layer.name))
             stored_ids = {c[0].id for c in found.changed} | {s.id for s, _ in found.unchanged}
             # a changed record keeps the stored id: references are checked on what is written
             for s, r, _ in found.changed:
@@ -474,6 +579,7 @@ def _write(tx: Transaction, layer: Layer, m: mappings.Mapping | None, out: Outco
     if private:
         tx.add_many(private)
     changes: list[Record] = []
+    added_private: list[Record] = []
     for stored, incoming, diff in found.changed:
         incoming.id, incoming.version, incoming.owner = stored.id, stored.version, stored.owner
         incoming.source = label
@@ -483,11 +589,20 @@ def _write(tx: Transaction, layer: Layer, m: mappings.Mapping | None, out: Outco
         if incoming.country is None:
             incoming.country = stored.country
         done = tx.update(incoming)
+        if stored.id in found.personal:  # written as any record is (versioned, audited)
+            before, personal, _ = found.personal[stored.id]
+            personal.source = label
+            if before is None:
+                added_private.append(personal)
+            else:
+                tx.update(personal)
         changes.append(RecordChange(
             id=f"{layer.name}/{stored.id}/v{done.version}", target_layer=layer.name,
             record_id=stored.id, record_version=done.version, import_id=run_id,
             kind=ChangeKind.CHANGED, changed_on=today,
             changes=json.dumps(diff, ensure_ascii=False, sort_keys=True, default=str)))
+    if added_private:
+        tx.add_many(added_private)
     if options.retire_missing:
         for stored in found.missing:
             note = render("intake.retired_note", {"import_id": run_id,
@@ -575,12 +690,23 @@ def write_rejects(path: Path, src: SourceFile,
     def reason(problems: list[Problem]) -> str:
         return "; ".join(p.line(locale) for p in problems)
 
+    # a geometry unreadable in a table is its columns as given (a GeoJSON's is its object)
+    columns = src.format in ("CSV", "XLSX")
     header: list[str] = []
     for f, _ in rejects:
-        for k in f.properties:
+        for k in [*f.properties, *((f.raw_geometry or {}) if columns else {})]:
             if k not in header:
                 header.append(str(k))
     suffix = path.suffix.lower()
+
+    def value(f: InputFeature, h: str) -> Any:
+        """A cell of a reject: its value, or its geometry as the file gave it (unreadable)."""
+        if h in f.properties:
+            return f.properties[h]
+        if h == "wkt" and f.geometry is not None:
+            return f.geometry.wkt
+        return (f.raw_geometry or {}).get(h) if columns else None
+
     if suffix == ".xlsx" or (src.format == "XLSX" and suffix not in (".csv", ".geojson",
                                                                      ".json", ".gpkg")):
         from openpyxl import Workbook
@@ -590,31 +716,31 @@ def write_rejects(path: Path, src: SourceFile,
         wb = Workbook()
         ws = wb.active
         ws.title = "rejects"
-        wkt = any(f.geometry is not None for f, _ in rejects) and "wkt" not in header
-        xlsx_row(ws, [*header, *(["wkt"] if wkt else []), REASON_COLUMN])
+        if any(f.geometry is not None for f, _ in rejects) and "wkt" not in header:
+            header.append("wkt")
+        xlsx_row(ws, [*header, REASON_COLUMN])
         for f, ps in rejects:
-            xlsx_row(ws, [f.properties.get(h) for h in header]
-                     + ([f.geometry.wkt if f.geometry is not None else None] if wkt else [])
-                     + [reason(ps)])
+            xlsx_row(ws, [value(f, h) for h in header] + [reason(ps)])
         wb.save(path)
         return len(rejects)
     if src.format == "CSV" or suffix == ".csv":
-        # the reader turned geometry columns into the geometry: written back as WKT
-        wkt = any(f.geometry is not None for f, _ in rejects) and "wkt" not in header
+        # the reader turned geometry columns into the geometry: written back as WKT (a
+        # geometry it could not read, as the file gave it)
+        if any(f.geometry is not None for f, _ in rejects) and "wkt" not in header:
+            header.append("wkt")
         with path.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow([*header, *(["wkt"] if wkt else []), REASON_COLUMN])
+            w.writerow([*header, REASON_COLUMN])
             for f, ps in rejects:
-                w.writerow([spreadsheet_text(f.properties.get(h, "")) for h in header]
-                           + ([f.geometry.wkt if f.geometry is not None else ""] if wkt
-                              else [])
-                           + [spreadsheet_text(reason(ps))])
+                w.writerow([spreadsheet_text(value(f, h) if value(f, h) is not None else "")
+                            for h in header] + [spreadsheet_text(reason(ps))])
         return len(rejects)
     import shapely
 
     feats = []
     for f, ps in rejects:
-        geom = None if f.geometry is None else json.loads(shapely.to_geojson(f.geometry))
+        geom = (json.loads(shapely.to_geojson(f.geometry)) if f.geometry is not None
+                else None if columns else (f.raw_geometry or {}).get("geometry"))
         props = {k: (v if isinstance(v, (str, int, float, bool)) or v is None else str(v))
                  for k, v in f.properties.items()}
         feats.append({"type": "Feature", "properties": {**props, REASON_COLUMN: reason(ps)},

@@ -30,7 +30,7 @@ import struct
 import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -66,6 +66,9 @@ class InputFeature:
     properties: dict[str, Any]
     geometry: BaseGeometry | None = None
     geometry_problem: Message | None = None  # why the geometry cannot be read
+    #: the geometry as the file gave it when it cannot be read (its columns, or the GeoJSON
+    #: object under ``geometry``): a rejects file gives it back to be corrected
+    raw_geometry: dict[str, Any] | None = None
 
 
 @dataclass
@@ -252,7 +255,8 @@ def _read_geojson(p: Path, layer: str | None, encoding: str | None) -> SourceFil
         for name in getattr(raw_props, "duplicates", ()):
             src.problems.append(Problem.of(where, name, "file.duplicate_property"))
         geom, problem = _geojson_geometry(feat.get("geometry"))
-        src.features.append(InputFeature(where, props, geom, problem))
+        src.features.append(InputFeature(where, props, geom, problem,
+                                         {"geometry": feat.get("geometry")} if problem else None))
     return src
 
 
@@ -284,6 +288,8 @@ def _positions(coords: Any, depth: int, least: int, where: str) -> Message | Non
         reason = _positions(item, depth - 1, least, f"{where}[{k}]")
         if reason:
             return reason
+    if depth == 1 and len({len(p) for p in coords}) > 1:  # a ring of 2D and 3D positions
+        return Message.of("geometry.mixed_dimensions", where=where)
     return None
 
 
@@ -607,29 +613,34 @@ def _gpkg_nul_values(p: Path, table: str, fid_column: str, fids: Any,
 
 # --- CSV and XLSX -----------------------------------------------------------------------------
 
-def _geometry_from_columns(props: dict[str, Any]
-                           ) -> tuple[BaseGeometry | None, Message | None]:
+def _geometry_from_columns(props: dict[str, Any]) -> InputFeature:
+    """The row's geometry from its WKT column, else its longitude and latitude columns (a
+    blank WKT gives way to them), those columns taken out of ``props``; a feature without
+    ``where``. What cannot be read is kept as the file gave it (``raw_geometry``)."""
     lower = {k.lower().strip(): k for k in props}
     for name in WKT_COLUMNS:
         if name in lower:
-            text = props.pop(lower[name])
+            column = lower[name]
+            text = props.pop(column)
             if text in (None, ""):
-                return None, None
+                break
             try:
-                return shapely.from_wkt(str(text)), None
+                return InputFeature("", props, shapely.from_wkt(str(text)))
             except shapely.errors.GEOSException as exc:
-                return None, Message.of("geometry.not_wkt", error=str(exc).splitlines()[0])
+                return InputFeature("", props, None, Message.of(
+                    "geometry.not_wkt", error=str(exc).splitlines()[0]), {column: text})
     for xname, yname in LONLAT_COLUMNS:
         if xname in lower and yname in lower:
             x, y = props.pop(lower[xname]), props.pop(lower[yname])
             if x in (None, "") and y in (None, ""):
-                return None, None
+                break
             try:
-                return shapely.Point(float(x), float(y)), None
+                return InputFeature("", props, shapely.Point(float(x), float(y)))
             except (TypeError, ValueError):
-                return None, Message.of("geometry.lonlat_not_numbers", x_column=xname,
-                                        y_column=yname, x=x, y=y)
-    return None, None
+                return InputFeature("", props, None, Message.of(
+                    "geometry.lonlat_not_numbers", x_column=xname, y_column=yname, x=x, y=y),
+                    {lower[xname]: x, lower[yname]: y})
+    return InputFeature("", props)
 
 
 def _header_problems(names: list[str], position: Any) -> list[Problem]:
@@ -687,8 +698,7 @@ def _read_csv(p: Path, encoding: str | None) -> SourceFile:
                     props[name] = value
                 elif value and value.strip():
                     src.problems.append(Problem.of(where, f"column {i + 1}", "file.unnamed_column"))
-            geom, problem = _geometry_from_columns(props)
-            src.features.append(InputFeature(where, props, geom, problem))
+            src.features.append(replace(_geometry_from_columns(props), where=where))
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             raise InvalidInput.of("file.csv_quote_not_closed", path=p, start=start) from None
@@ -781,8 +791,7 @@ def _read_xlsx(p: Path, layer: str | None) -> SourceFile:
                 if all(v is None for v in values) and not any(
                         (n, i + 1) in formulas for i in range(len(values))):
                     continue
-                geom, problem = _geometry_from_columns(props)
-                src.features.append(InputFeature(where, props, geom, problem))
+                src.features.append(replace(_geometry_from_columns(props), where=where))
     finally:
         wb.close()
     return src
