@@ -608,6 +608,8 @@ MESSAGES: dict[str, str] = {
     "cli.since_a_date_yyyy": "--since {text!r}: a date YYYY-MM-DD or an ISO 8601 time expected",
     "cli.error": "error:",
     # what an import did, on the screen
+    "cli.import_column_kept_personal": ("column {column!r} is not in the mapping: kept with each "
+                                        "record's personal data"),
     "cli.import_column_kept": ("column {column!r} is not in the mapping: kept in each record's "
                                "attributes"),
     "cli.import_values_unmapped": ("values the mapping does not translate (field, column, value:"

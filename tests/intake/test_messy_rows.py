@@ -182,3 +182,24 @@ def test_a_rejects_file_gives_back_a_geometry_it_could_not_read(db: str, tmp_pat
     assert code == 0 and "mixes positions of 2 and 3 numbers" in out, out
     [back] = json.loads(rejects.read_text(encoding="utf-8"))["features"]
     assert back["geometry"]["coordinates"] == [mixed]
+
+
+def test_nested_values_stay_json_and_personal_columns_are_said_to_be_personal(
+        db: str, tmp_path: Path, capsys: Any) -> None:
+    gj = write(tmp_path / "n.geojson", json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {
+            "id": "AC-N1", "occurred_on": "2023-05-01",
+            "survey": {"team": "T1", "checked": True, "depth": None},
+            "photos": ["a.jpg", "b.jpg"]},
+         "geometry": {"type": "Point", "coordinates": [50.5, 41.0]}}]}))
+    assert run(capsys, "--db", db, "import", "accidents", str(gj))[0] == 0
+    with open_store(db) as store:
+        attrs = json.loads(store.get("accidents", "AC-N1").attributes)
+    assert attrs == {"survey": {"team": "T1", "checked": True, "depth": None},
+                     "photos": ["a.jpg", "b.jpg"]}
+    people = write(tmp_path / "v.csv", "id,occurred_on,group,outcome,phone\n"
+                   "V-1,2023-05-01,civilian,injured,+000 00 000 00 00\n")
+    code, text = run(capsys, "--db", db, "import", "victims", str(people))
+    assert code == 0, text
+    assert "column 'phone' is not in the mapping: kept with each record's personal data" in text
+    assert "kept in each record's attributes" not in text

@@ -178,9 +178,13 @@ def import_(
 
 
 def _unmapped_out(result: imports.Outcome, locale: str) -> None:
+    from mineaction.domain.layers import get_layer
+
+    # in a layer of people an unknown column is taken to be personal (load.split_personal)
+    kept = ("cli.import_column_kept_personal" if get_layer(result.layer).private_companion
+            else "cli.import_column_kept")
     for column in result.uncovered:
-        console.print(render("cli.import_column_kept", {"column": column}, locale),
-                      highlight=False, markup=False)
+        console.print(render(kept, {"column": column}, locale), highlight=False, markup=False)
     if result.unmapped:
         console.print(render("cli.import_values_unmapped", {}, locale), markup=False)
         for (fname, column, value), n in sorted(result.unmapped.items()):

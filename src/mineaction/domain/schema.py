@@ -415,7 +415,9 @@ def coerce_properties(
             given[spec.name] = (name, text)
         if spec is None or spec.name in SYSTEM_FIELDS:
             if spec is None and not is_blank(raw):
-                value = raw if isinstance(raw, (str, int, float, bool)) else str(raw)
+                # a GeoJSON object or list stays one inside the attributes' JSON
+                value = raw if isinstance(raw, (str, int, float, bool, dict, list)) \
+                    else str(raw)
                 if "\x00" in name or (isinstance(value, str) and "\x00" in value):
                     problems.append(Problem.of(where, name.replace("\x00", "<NUL>"),
                                                "value.nul_in_name"))
