@@ -16,6 +16,7 @@ import pytest
 from mineaction import audit
 from mineaction.cli import main
 from mineaction.store import open_store
+from tests.intake.test_messy_rows import run
 
 HEADER = "id,group,outcome,sex,occurred_on,full_name,phone,date_of_birth\n"
 V1 = "V-1,civilian,injured,male,2023-05-01,{name},{phone},{born}\n"
@@ -33,13 +34,6 @@ def victims(path: Path, rows: dict[str, tuple[str, str, str]]) -> Path:
         for vid, (name, phone, born) in rows.items())
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    capsys.readouterr()
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out + out.err
 
 
 def counts(text: str) -> tuple[int, ...]:
