@@ -732,8 +732,9 @@ def write_rejects(path: Path, src: SourceFile,
             w = csv.writer(fh)
             w.writerow([*header, REASON_COLUMN])
             for f, ps in rejects:
-                w.writerow([spreadsheet_text(value(f, h) if value(f, h) is not None else "")
-                            for h in header] + [spreadsheet_text(reason(ps))])
+                cells = (value(f, h) for h in header)
+                w.writerow([spreadsheet_text("" if v is None else v) for v in cells]
+                           + [spreadsheet_text(reason(ps))])
         return len(rejects)
     import shapely
 

@@ -56,7 +56,6 @@ class Context:
 
         if self.pinned is not None:
             return cast(Store, self.pinned)  # reads only: see snapshot()
-
         return self.store.as_actor(self.actor, personal=self.personal, reason=self.reason,
                                    settings=policy_settings(self.stored_settings))
 

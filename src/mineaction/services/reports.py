@@ -67,11 +67,10 @@ def build(ctx: Context, name: str, when: Any, *, area: str | None = None,
     below = threshold(ctx, suppress_below)
     # every figure of one report from one state of the store: a write committed while it is
     # built (a release between the hazards and the steps) is in none of them or all
-    with ctx.reader.reading() as reader:
-        scope = replace(scope_for(reader, when, area), today=ctx.today())
-        rep = build_report(reader, name, scope,
-                           Options(suppress_below=below, quarter=quarter,
-                                   by=tuple(by)))
+    with ctx.snapshot() as pinned:
+        scope = replace(scope_for(pinned.reader, when, area), today=ctx.today())
+        rep = build_report(pinned.reader, name, scope,
+                           Options(suppress_below=below, quarter=quarter, by=tuple(by)))
     rep.store = ctx.store.url
     rep.locale = ctx.locale
     return rep

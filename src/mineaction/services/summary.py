@@ -17,8 +17,8 @@ def summary(ctx: Context) -> Summary:
     summed into "cleared"), items found by category: as the actor may see them."""
     from mineaction.analysis.summary import summarise
 
-    with ctx.reader.reading() as r:  # every figure from one state of the store
-        return summarise(r)
+    with ctx.snapshot() as pinned:  # every figure from one state of the store
+        return summarise(pinned.reader)
 
 
 def term(code: str, locale: str) -> str:
